@@ -1,0 +1,55 @@
+# vivavoce — the project's vocabulary. Every target sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM_STAMP := $(VENV)/.chromium
+
+.PHONY: setup run test test-embedded test-service lint typecheck bench check lock clean doctor
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+# Re-pin every dependency (needs the package registry).
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --no-header --quiet -o requirements.lock
+
+run: setup
+	$(BIN)/vivavoce serve
+
+doctor: setup
+	$(BIN)/vivavoce doctor
+
+test: setup
+	$(BIN)/pytest -q -p no:cacheprovider
+
+# The suite on the PostgreSQL service of this machine (or VIVAVOCE_TEST_DATABASE_URL).
+test-service: setup
+	VIVAVOCE_TEST_DATABASE_URL=$${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/pytest -q -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/lint-imports --no-cache
+
+typecheck: setup
+	$(BIN)/mypy src
+
+bench: setup
+	$(BIN)/python bench/api.py
+
+check: lint typecheck test test-service
+
+clean:
+	rm -rf $(VENV) .vivavoce-test .pytest_cache .mypy_cache .ruff_cache

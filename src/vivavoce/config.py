@@ -1,0 +1,59 @@
+"""One settings object for the whole service, read from `VIVAVOCE_*` variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - a known default that production refuses
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field maps to `VIVAVOCE_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="VIVAVOCE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path(".vivavoce")
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset means the embedded server under data_dir"
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    secret_key: str = DEV_SECRET
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL used in join links and Location"
+    )
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    rate_limit_burst: int = Field(default=120, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    idempotency_lock_seconds: int = Field(default=60, ge=1)
+    join_grace_seconds: int = Field(default=120, ge=5)
+    api_key_touch_seconds: int = Field(default=60, ge=0)
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "VIVAVOCE_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when VIVAVOCE_ENV=production"
+            )
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Domain-free tools: database, ids, clock, crypto, errors, pagination, jobs."""

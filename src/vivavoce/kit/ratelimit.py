@@ -1,0 +1,51 @@
+"""Per-key request budget (GCRA): a steady rate with a burst allowance, in memory.
+
+Each API process keeps its own budget; see docs/adr/0004-rate-limits.md for why and for
+what that means behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+    retry_after: int
+
+
+class RateLimiter:
+    def __init__(self, per_minute: int, burst: int, max_keys: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.interval = 60.0 / per_minute
+        self.burst = burst
+        self.tolerance = self.interval * (burst - 1)
+        self.max_keys = max_keys
+        self._tat: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str, now: float) -> Decision:
+        with self._lock:
+            tat = max(self._tat.get(key, now), now)
+            allow_at = tat - self.tolerance
+            if now < allow_at:
+                retry = allow_at - now
+                remaining = 0
+                return Decision(False, self.burst, remaining, math.ceil(tat - now), math.ceil(retry))
+            new_tat = tat + self.interval
+            if len(self._tat) >= self.max_keys:
+                self._evict(now)
+            self._tat[key] = new_tat
+            remaining = int((self.tolerance - (new_tat - now - self.interval)) / self.interval)
+            remaining = max(0, min(self.burst - 1, remaining))
+            return Decision(True, self.burst, remaining, math.ceil(new_tat - now), 0)
+
+    def _evict(self, now: float) -> None:
+        for key in [k for k, v in self._tat.items() if v <= now]:
+            del self._tat[key]

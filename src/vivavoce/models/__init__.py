@@ -1,0 +1,29 @@
+"""Every table, one module each. Importing this package registers them all on `Base`."""
+
+from vivavoce.models.agent_profile import AgentProfile
+from vivavoce.models.api_key import ApiKey
+from vivavoce.models.application import Application
+from vivavoce.models.base import Base
+from vivavoce.models.evaluation_stage import EvaluationStage
+from vivavoce.models.evaluation_template import EvaluationTemplate
+from vivavoce.models.event import Event
+from vivavoce.models.idempotency_key import IdempotencyKey
+from vivavoce.models.participant import Participant
+from vivavoce.models.session import InterviewSession
+from vivavoce.models.user import User
+from vivavoce.models.workspace import Workspace
+
+__all__ = [
+    "AgentProfile",
+    "ApiKey",
+    "Application",
+    "Base",
+    "EvaluationStage",
+    "EvaluationTemplate",
+    "Event",
+    "IdempotencyKey",
+    "InterviewSession",
+    "Participant",
+    "User",
+    "Workspace",
+]

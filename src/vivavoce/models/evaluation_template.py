@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vivavoce.models.base import JSON, Base, IdMixin, TimestampMixin, WorkspaceMixin
+
+
+class EvaluationTemplate(IdMixin, WorkspaceMixin, TimestampMixin, Base):
+    __tablename__ = "evaluation_templates"
+
+    template_name: Mapped[str] = mapped_column(String(200))
+    use_case: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    objective: Mapped[str | None] = mapped_column(Text)
+    success_outcome: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    industry: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[str | None] = mapped_column(String(100))
+    requirements: Mapped[str | None] = mapped_column(Text)
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    soft_skills: Mapped[list[str]] = mapped_column(JSON)
+    ai_context: Mapped[str | None] = mapped_column(Text)
+    default_duration_minutes: Mapped[int] = mapped_column(Integer)
+    default_difficulty: Mapped[str] = mapped_column(String(16))
+    session_format: Mapped[str] = mapped_column(String(16))
+    visibility: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(35))
+    apply: Mapped[dict[str, Any]] = mapped_column(JSON)
+    branding: Mapped[dict[str, Any]] = mapped_column(JSON)
