@@ -44,7 +44,9 @@ def start(pgdata: Path, database: str = DATABASE_NAME) -> str:
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}\n{tail}"
         ) from exc
     socket_dir = _socket_dir(server.get_uri())
-    log.info("embedded PostgreSQL ready in %.1fs (socket %s)", time.monotonic() - started, socket_dir)
+    log.info(
+        "embedded PostgreSQL ready in %.1fs (socket %s)", time.monotonic() - started, socket_dir
+    )
     return f"postgresql://postgres@/{database}?host={quote(socket_dir)}"
 
 

@@ -42,7 +42,9 @@ class Conflict(AppError):
 
 
 class Unprocessable(AppError):
-    def __init__(self, message: str, issues: list[Issue] | None = None, code: str = "invalid") -> None:
+    def __init__(
+        self, message: str, issues: list[Issue] | None = None, code: str = "invalid"
+    ) -> None:
         super().__init__(message, code=code, status=422, issues=issues or [])
 
 

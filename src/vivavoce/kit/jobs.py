@@ -81,10 +81,14 @@ async def enqueue(
     if dedupe_key is None:
         await queries.enqueue(name, body, execute_after=delay)
     else:
-        await queries.enqueue(name, body, execute_after=delay, dedupe_key=dedupe_key, on_conflict="skip")
+        await queries.enqueue(
+            name, body, execute_after=delay, dedupe_key=dedupe_key, on_conflict="skip"
+        )
 
 
-def _retrying(max_attempts: int) -> Callable[[EntrypointExecutorParameters], DatabaseRetryEntrypointExecutor]:
+def _retrying(
+    max_attempts: int,
+) -> Callable[[EntrypointExecutorParameters], DatabaseRetryEntrypointExecutor]:
     def factory(parameters: EntrypointExecutorParameters) -> DatabaseRetryEntrypointExecutor:
         return DatabaseRetryEntrypointExecutor(
             parameters=parameters,

@@ -37,7 +37,9 @@ class RateLimiter:
             if now < allow_at:
                 retry = allow_at - now
                 remaining = 0
-                return Decision(False, self.burst, remaining, math.ceil(tat - now), math.ceil(retry))
+                return Decision(
+                    False, self.burst, remaining, math.ceil(tat - now), math.ceil(retry)
+                )
             new_tat = tat + self.interval
             if len(self._tat) >= self.max_keys:
                 self._evict(now)

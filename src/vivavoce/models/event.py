@@ -23,7 +23,9 @@ class Event(WorkspaceMixin, Base):
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     id: Mapped[str] = mapped_column(String(40), unique=True)
     type: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     session_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     participant_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     application_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

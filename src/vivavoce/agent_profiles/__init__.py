@@ -1,0 +1,1 @@
+"""Agent profiles: the AI interviewer's persona, rubric dimensions and behaviour."""

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Query
+from starlette.responses import Response
+
+from vivavoce.agent_profiles import service
+from vivavoce.agent_profiles.schemas import (
+    AgentProfileCreate,
+    AgentProfileOut,
+    AgentProfileUpdate,
+    ForkRequest,
+    UseCase,
+    profile_public,
+)
+from vivavoce.api.deps import Db, require
+from vivavoce.api.params import Paging
+from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.kit.errors import Issue, Unprocessable
+from vivavoce.workspaces.service import Principal
+
+router = APIRouter(prefix="/agent-profiles", tags=["agent profiles"])
+
+Reader = Annotated[Principal, Depends(require("evaluation_templates.read"))]
+Writer = Annotated[Principal, Depends(require("evaluation_templates.write"))]
+
+
+@router.post("", status_code=201, response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
+async def create_agent_profile(
+    db: Db,
+    principal: Writer,
+    body: Annotated[AgentProfileCreate | ForkRequest, Body()],
+    action: Annotated[
+        Literal["fork"] | None, Query(description="`fork` copies a public profile")
+    ] = None,
+) -> Response:
+    """Create an agent profile, or with `?action=fork` and `{"sourceId"}` fork a public one."""
+    if action == "fork":
+        if not isinstance(body, ForkRequest):
+            raise Unprocessable(
+                "fork needs a sourceId", [Issue(["body", "sourceId"], "Field required")]
+            )
+        profile = await service.fork(db, principal.workspace_id, body)
+    else:
+        if not isinstance(body, AgentProfileCreate):
+            raise Unprocessable(
+                "to fork, add ?action=fork",
+                [Issue(["query", "action"], "must be `fork` with sourceId")],
+            )
+        profile = await service.create(db, principal.workspace_id, body)
+    return one(profile_public(profile), 201, f"/api/v1/agent-profiles/{profile.id}")
+
+
+@router.get("", response_model=Many[AgentProfileOut], responses=ERROR_RESPONSES)
+async def list_agent_profiles(
+    db: Db,
+    principal: Reader,
+    paging: Paging,
+    visibility: Annotated[Literal["workspace", "public"], Query()] = "workspace",
+    use_case: Annotated[UseCase | None, Query(alias="useCase")] = None,
+) -> Response:
+    """This workspace's profiles, or (`visibility=public`) the public library to fork from."""
+    page = await service.list_page(
+        db, principal.workspace_id, paging, public=visibility == "public", use_case=use_case
+    )
+    return many(page)
+
+
+@router.get("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
+async def get_agent_profile(db: Db, principal: Reader, profile_id: uuid.UUID) -> Response:
+    return one(profile_public(await service.get(db, principal.workspace_id, profile_id)))
+
+
+@router.patch("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
+async def update_agent_profile(
+    db: Db, principal: Writer, profile_id: uuid.UUID, body: AgentProfileUpdate
+) -> Response:
+    profile = await service.update(db, principal.workspace_id, profile_id, body)
+    return one(profile_public(profile))

@@ -1,0 +1,1 @@
+"""HTTP API conventions shared by every endpoint: envelopes, errors, auth, middleware."""

@@ -1,0 +1,114 @@
+"""Every error leaves as `{"error", "code", "issues", "request_id"}`; never a trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from vivavoce.kit.errors import AppError
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    code: str,
+    issues: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "error": message,
+        "code": code,
+        "issues": issues or [],
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_issues(exc: RequestValidationError) -> list[dict[str, Any]]:
+    issues = []
+    for error in exc.errors():
+        location = list(error.get("loc", ()))
+        message = str(error.get("msg", "invalid value"))
+        if error.get("type") == "json_invalid":
+            message = "the body is not valid JSON"
+        issues.append({"path": location, "message": message})
+    return issues
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        extra = getattr(exc, "details", None) or None
+        return error_response(
+            request,
+            exc.status,
+            exc.message,
+            exc.code,
+            [issue.as_dict() for issue in exc.issues],
+            exc.headers or None,
+            extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        issues = _validation_issues(exc)
+        summary = "; ".join(
+            f"{'.'.join(str(p) for p in i['path']) or 'body'}: {i['message']}" for i in issues[:3]
+        )
+        return error_response(request, 422, f"Invalid request: {summary}", "invalid", issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        message = str(exc.detail) if exc.detail else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "No such endpoint"
+        return error_response(request, exc.status_code, message, code, headers=exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, exc: OperationalError) -> Response:
+        log.warning("database unavailable: %s", exc)
+        return error_response(
+            request,
+            503,
+            "The database is unavailable; retry shortly",
+            "unavailable",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        if exc.connection_invalidated or isinstance(exc.orig, OSError):
+            return await database_down(request, OperationalError(str(exc), None, exc))
+        log.exception("database error", exc_info=exc)
+        return error_response(request, 500, "Internal error", "internal_error")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(request, 500, "Internal error", "internal_error")

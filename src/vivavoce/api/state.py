@@ -1,0 +1,25 @@
+"""What the running app holds: settings, database, limiter. Stored on `app.state.vv`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+
+from vivavoce.config import Settings
+from vivavoce.kit.ratelimit import RateLimiter
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    database_url: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    limiter: RateLimiter
+
+
+def app_state(connection: HTTPConnection) -> AppState:
+    state: AppState = connection.app.state.vv
+    return state

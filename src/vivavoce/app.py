@@ -1,0 +1,119 @@
+"""create_app(): the only place that wires middleware, error handlers and routers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from vivavoce import __version__, health
+from vivavoce.api import errors
+from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
+from vivavoce.api.state import AppState
+from vivavoce.config import Settings, get_settings
+from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.jobs import JobContext, run_worker
+from vivavoce.kit.ratelimit import RateLimiter
+from vivavoce.runtime import Database, job_registry, open_database
+from vivavoce.workspaces import service as workspaces
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """
+The vivavoce Sessions API: agent profiles, evaluation templates and stages, participants,
+interview sessions, applications and the event log. Authenticate with `x-api-key: vv_live_…`
+(or `Authorization: Bearer`). Bodies are `{"data": …}`; lists are cursor-paginated.
+"""
+
+
+def api_router() -> APIRouter:
+    from vivavoce.agent_profiles.endpoints import router as agent_profiles
+    from vivavoce.events.endpoints import router as events
+
+    router = APIRouter(prefix="/api/v1")
+    for domain in (agent_profiles, events):
+        router.include_router(domain)
+    return router
+
+
+def print_bootstrap(bootstrap: workspaces.Bootstrap) -> None:
+    print(
+        "\n".join(
+            [
+                "",
+                "vivavoce is set up. Keep these; they are shown only once:",
+                f"  dashboard login : {bootstrap.admin_email}",
+                f"  password        : {bootstrap.admin_password}",
+                f"  API key         : {bootstrap.api_key}",
+                "",
+            ]
+        ),
+        file=sys.stdout,
+        flush=True,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    with_worker: bool = True,
+    bootstrap: bool = True,
+) -> FastAPI:
+    """The vivavoce ASGI app. Given a `database`, it uses (and does not close) that one."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        db = database or await open_database(settings)
+        app.state.vv = AppState(
+            settings=settings,
+            database_url=db.url,
+            engine=db.engine,
+            sessionmaker=db.sessionmaker,
+            limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        )
+        if bootstrap:
+            async with unit_of_work(db.sessionmaker) as session:
+                created = await workspaces.bootstrap_if_empty(session)
+            if created is not None:
+                print_bootstrap(created)
+        stop = asyncio.Event()
+        worker = None
+        if with_worker:
+            context = JobContext(settings=settings, sessionmaker=db.sessionmaker)
+            worker = asyncio.create_task(run_worker(db.url, job_registry(), context, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await asyncio.wait({worker}, timeout=15)
+            if owned:
+                await db.close()
+
+    app = FastAPI(
+        title="vivavoce API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(api_router())
+
+    def state() -> AppState:
+        current: AppState = app.state.vv
+        return current
+
+    app.add_middleware(IdempotencyMiddleware, state_getter=state)
+    app.add_middleware(EdgeMiddleware, state_getter=state)
+    return app

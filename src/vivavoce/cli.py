@@ -1,0 +1,305 @@
+"""The `vivavoce` command line (SPEC §9): serve, worker, migrate, keys, users, doctor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from vivavoce.config import Settings, get_settings
+from vivavoce.kit.db import unit_of_work
+from vivavoce.runtime import Database, open_database
+
+app = typer.Typer(help="vivavoce: open, self-hostable AI interviews.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+users_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        database = await open_database(_settings())
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Run no background worker")
+    ] = False,
+) -> None:
+    """Serve the API, dashboard and candidate pages (and a worker unless --no-worker)."""
+    import socket
+
+    import uvicorn
+
+    from vivavoce.app import create_app
+
+    settings = _settings()
+    _configure_logging(settings)
+    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    except OSError as exc:
+        raise _fail(
+            f"cannot listen on {host}:{port}: {exc.strerror}; is vivavoce already running?"
+        ) from exc
+    finally:
+        probe.close()
+    typer.echo(f"vivavoce serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        create_app(settings, with_worker=not no_worker),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run background workers only (any number may run against one database)."""
+    from vivavoce.kit.jobs import JobContext, run_worker
+    from vivavoce.runtime import job_registry
+
+    settings = _settings()
+    _configure_logging(settings)
+
+    async def run(database: Database) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        typer.echo("vivavoce worker running")
+        context = JobContext(settings=settings, sessionmaker=database.sessionmaker)
+        await run_worker(database.url, job_registry(), context, stop)
+
+    _with_database(run)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and exit."""
+
+    async def run(database: Database) -> None:
+        from vivavoce.kit import migrations
+
+        revisions = await migrations.current_revisions(database.engine)
+        typer.echo(f"database at revision {', '.join(sorted(revisions))}")
+
+    _with_database(run)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="A label for the key")],
+    scope: Annotated[
+        list[str] | None, typer.Option(help="A scope; repeat for several (default all)")
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace slug (default: the first)")
+    ] = None,
+) -> None:
+    """Create an API key; its secret is printed alone on the last line."""
+    from vivavoce.kit.errors import AppError
+    from vivavoce.workspaces import service
+
+    async def run(database: Database) -> str:
+        async with unit_of_work(database.sessionmaker) as db:
+            if not await service.has_workspaces(db):
+                await service.bootstrap_if_empty(db)
+            target = await service.workspace_for_slug(db, workspace)
+            created = await service.create_api_key(db, target.id, name, scope)
+            return created.secret
+
+    try:
+        secret = _with_database(run)
+    except AppError as exc:
+        raise _fail(_describe(exc)) from exc
+    typer.echo(f"API key '{name}' created. It is shown only this once:")
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(workspace: Annotated[str | None, typer.Option(help="Workspace slug")] = None) -> None:
+    """List API keys (never their secrets)."""
+    from vivavoce.workspaces import service
+
+    async def run(database: Database) -> list[str]:
+        async with unit_of_work(database.sessionmaker) as db:
+            target = await service.workspace_for_slug(db, workspace)
+            keys = await service.list_api_keys(db, target.id)
+            return [
+                f"{k.id}  {k.prefix}…  {k.name}  {'revoked' if k.revoked_at else 'active'}  "
+                f"last used {k.last_used_at or 'never'}"
+                for k in keys
+            ]
+
+    for line in _with_database(run):
+        typer.echo(line)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`)")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug")] = None,
+) -> None:
+    """Revoke an API key at once."""
+    import uuid
+
+    from vivavoce.kit.clock import utcnow
+    from vivavoce.kit.errors import AppError
+    from vivavoce.workspaces import service
+
+    try:
+        parsed = uuid.UUID(key_id)
+    except ValueError as exc:
+        raise _fail(f"not a key id: {key_id}") from exc
+
+    async def run(database: Database) -> None:
+        async with unit_of_work(database.sessionmaker) as db:
+            target = await service.workspace_for_slug(db, workspace)
+            await service.revoke_api_key(db, target.id, parsed, utcnow())
+
+    try:
+        _with_database(run)
+    except AppError as exc:
+        raise _fail(_describe(exc)) from exc
+    typer.echo(f"revoked {key_id}")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email")],
+    password: Annotated[
+        str | None, typer.Option(help="Password (default: generated, printed)")
+    ] = None,
+    role: Annotated[str, typer.Option(help="admin or member")] = "member",
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug")] = None,
+) -> None:
+    """Create a dashboard user."""
+    from vivavoce.kit.crypto import random_token
+    from vivavoce.kit.errors import AppError
+    from vivavoce.workspaces import service
+
+    chosen = password or random_token(12)
+
+    async def run(database: Database) -> None:
+        async with unit_of_work(database.sessionmaker) as db:
+            if not await service.has_workspaces(db):
+                await service.bootstrap_if_empty(db)
+            target = await service.workspace_for_slug(db, workspace)
+            await service.create_user(db, target.id, email, chosen, role)
+
+    try:
+        _with_database(run)
+    except AppError as exc:
+        raise _fail(_describe(exc)) from exc
+    typer.echo(f"user {email} ({role}) created")
+    if password is None:
+        typer.echo(f"password: {chosen}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check configuration, database and migrations; exit 1 when something is wrong."""
+    from vivavoce.kit import migrations
+
+    problems = 0
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        typer.echo(f"[{'ok' if ok else 'FAIL'}] {what}: {detail}")
+
+    try:
+        settings = get_settings()
+        report(True, "configuration", f"env={settings.env}, data dir={settings.data_dir}")
+    except ValueError as exc:
+        report(False, "configuration", str(exc))
+        raise typer.Exit(1) from exc
+    report(
+        settings.env != "production" or settings.secret_key != "dev-insecure-secret-change-me",
+        "secret key",
+        "set" if settings.secret_key != "dev-insecure-secret-change-me" else "development default",
+    )
+
+    async def check() -> None:
+        try:
+            database = await open_database(settings, migrate=False)
+        except Exception as exc:  # noqa: BLE001 - reported to the operator
+            report(False, "database", str(exc).splitlines()[0])
+            return
+        try:
+            current = await migrations.current_revisions(database.engine)
+            report(
+                True,
+                "database",
+                "embedded PostgreSQL" if settings.embedded else "external PostgreSQL",
+            )
+            heads = migrations.head_revisions()
+            report(
+                current == heads,
+                "migrations",
+                "current"
+                if current == heads
+                else f"at {current or 'none'}, head {heads}; run `vivavoce migrate`",
+            )
+        except Exception as exc:  # noqa: BLE001
+            report(False, "database", str(exc).splitlines()[0])
+        finally:
+            await database.close()
+
+    asyncio.run(check())
+    report(True, "LLM provider", "built-in offline interviewer (no VIVAVOCE_LLM_BASE_URL set)")
+    raise typer.Exit(1 if problems else 0)
+
+
+def _describe(exc: Exception) -> str:
+    from vivavoce.kit.errors import AppError
+
+    if isinstance(exc, AppError):
+        details = "; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in exc.issues)
+        return f"{exc.message}" + (f" ({details})" if details else "")
+    return str(exc)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The workspace event log (and, later, webhook delivery of it)."""

@@ -1,0 +1,91 @@
+"""Writing and reading the event log. Every event is written in the transaction of the
+change it describes, so a rolled-back change emits nothing and a committed one is never lost."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.events import repository
+from vivavoce.events.schemas import EVENT_TYPES, event_public
+from vivavoce.kit.errors import Issue, Unprocessable
+from vivavoce.kit.ids import new_event_id
+from vivavoce.kit.pagination import Page
+from vivavoce.models import Event
+
+
+async def record(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    occurred_at: datetime,
+    *,
+    session_id: uuid.UUID | None = None,
+    participant_id: uuid.UUID | None = None,
+    application_id: uuid.UUID | None = None,
+) -> Event:
+    """Append one event (with the full object snapshot in `data`) to the log."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type}")
+    event = Event(
+        id=new_event_id(),
+        workspace_id=workspace_id,
+        type=event_type,
+        occurred_at=occurred_at,
+        session_id=session_id,
+        participant_id=participant_id,
+        application_id=application_id,
+        data=data,
+    )
+    return await repository.add(db, event)
+
+
+def _decode_seq(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise Unprocessable(
+            "cursor is not valid", [Issue(["query", "cursor"], "not a cursor returned by this API")]
+        )
+    return int(cursor)
+
+
+async def list_events(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    session_id: uuid.UUID | None = None,
+    types: list[str] | None = None,
+) -> Page[dict[str, Any]]:
+    unknown = [t for t in types or [] if t not in EVENT_TYPES]
+    if unknown:
+        raise Unprocessable(
+            "unknown event type",
+            [
+                Issue(
+                    ["query", "event"],
+                    f"unknown: {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
+                )
+            ],
+        )
+    rows = await repository.list_events(
+        db,
+        workspace_id,
+        limit=limit + 1,
+        before_seq=_decode_seq(cursor),
+        session_id=session_id,
+        types=types,
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[event_public(row) for row in rows],
+        has_more=has_more,
+        next_cursor=str(rows[-1].seq) if has_more and rows else None,
+    )

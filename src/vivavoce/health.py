@@ -1,0 +1,45 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.responses import JSONResponse, Response
+
+from vivavoce.api.state import app_state
+from vivavoce.kit import migrations
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> Response:
+    state = app_state(request)
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(3):
+            async with state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            current = await migrations.current_revisions(state.engine)
+            checks["migrations"] = "ok" if current == migrations.head_revisions() else "pending"
+    except (TimeoutError, OSError, Exception) as exc:  # noqa: BLE001 - report, never raise
+        checks.setdefault("database", f"unreachable: {type(exc).__name__}")
+    ready = all(value == "ok" for value in checks.values()) and len(checks) == 2
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""`Idempotency-Key` on POST: one execution, the first response replayed for 24 h."""

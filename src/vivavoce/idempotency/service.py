@@ -1,0 +1,77 @@
+"""Claiming an idempotency key, storing the response, and pruning old keys."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.idempotency import repository
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What to do with a request: run it, replay a stored response, or refuse it."""
+
+    outcome: Literal["proceed", "replay", "mismatch", "in_flight"]
+    status: int | None = None
+    headers: dict[str, Any] | None = None
+    body: bytes | None = None
+
+
+async def claim(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    key: str,
+    method: str,
+    path: str,
+    request_hash: str,
+    now: datetime,
+    lock_for: timedelta,
+) -> Claim:
+    """Take `key` for this request, or say why not. A claim left by a crashed process
+    expires after `lock_for`, so the client's retry is not refused forever."""
+    if await repository.insert_if_absent(
+        db, workspace_id, key, method, path, request_hash, now + lock_for
+    ):
+        return Claim("proceed")
+    row = await repository.get_for_update(db, workspace_id, key)
+    if row is None:  # pruned between the two statements: treat as new
+        await repository.insert_if_absent(
+            db, workspace_id, key, method, path, request_hash, now + lock_for
+        )
+        return Claim("proceed")
+    if row.request_hash != request_hash:
+        return Claim("mismatch")
+    if row.response_status is not None:
+        return Claim(
+            "replay", row.response_status, row.response_headers or {}, row.response_body or b""
+        )
+    if row.locked_until is not None and row.locked_until > now:
+        return Claim("in_flight")
+    row.locked_until = now + lock_for
+    return Claim("proceed")
+
+
+async def record_response(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    key: str,
+    status: int,
+    headers: dict[str, Any],
+    body: bytes,
+) -> None:
+    """Keep the response for replay; a server error frees the key so the client may retry."""
+    if status >= 500:
+        await repository.remove(db, workspace_id, key)
+    else:
+        await repository.save_response(db, workspace_id, key, status, headers, body)
+
+
+async def prune(db: AsyncSession, now: datetime, ttl: timedelta) -> int:
+    return await repository.remove_older_than(db, now - ttl)

@@ -1,0 +1,49 @@
+"""Opening the database for any entry point: embedded server or external URL, migrated."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from vivavoce.config import Settings
+from vivavoce.kit import db, embedded_postgres, migrations
+from vivavoce.kit.jobs import JobRegistry
+
+
+@dataclass
+class Database:
+    url: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def resolve_url(settings: Settings) -> str:
+    if settings.database_url:
+        return db.libpq_url(settings.database_url)
+    url = await asyncio.to_thread(embedded_postgres.start, settings.pgdata_dir)
+    await embedded_postgres.ensure_database(url)
+    return url
+
+
+async def open_database(
+    settings: Settings, *, migrate: bool = True, url: str | None = None
+) -> Database:
+    url = url or await resolve_url(settings)
+    engine = db.create_engine(url, settings.database_pool_size)
+    if migrate:
+        await migrations.upgrade(engine)
+    return Database(url=url, engine=engine, sessionmaker=db.create_sessionmaker(engine))
+
+
+def job_registry() -> JobRegistry:
+    """Every background job of vivavoce, registered by its domain."""
+    from vivavoce.idempotency import tasks as idempotency_tasks
+
+    registry = JobRegistry()
+    idempotency_tasks.register(registry)
+    return registry

@@ -1,0 +1,1 @@
+"""Interview sessions: their lifecycle (state.py) and the service that alone writes status."""

@@ -1,0 +1,1 @@
+"""Workspaces, users, API keys and the authentication of API calls."""

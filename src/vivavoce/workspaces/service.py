@@ -1,0 +1,196 @@
+"""Workspaces, users and API keys: creation, authentication, revocation."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.kit import crypto
+from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unauthorized, Unprocessable
+from vivavoce.models import ApiKey, User, Workspace
+from vivavoce.workspaces import repository
+from vivavoce.workspaces.scopes import ALL_SCOPES, ROLES
+
+API_KEY_PREFIX = "vv_live_"
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_passwords = PasswordHash.recommended()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a workspace, and (for API calls) the key and its scopes."""
+
+    workspace_id: uuid.UUID
+    scopes: frozenset[str]
+    key_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"this API key lacks the `{scope}` scope", code="missing_scope")
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    secret: str
+
+
+async def create_workspace(db: AsyncSession, slug: str, name: str) -> Workspace:
+    if not _SLUG.match(slug):
+        raise Unprocessable(
+            "workspace slug is not valid",
+            [Issue(["slug"], "lowercase letters, digits and dashes, 1-63 characters")],
+        )
+    if await repository.workspace_by_slug(db, slug) is not None:
+        raise Conflict(f"workspace `{slug}` already exists", code="workspace_exists")
+    workspace = Workspace(slug=slug, name=name)
+    db.add(workspace)
+    await db.flush()
+    return workspace
+
+
+async def workspace_for_slug(db: AsyncSession, slug: str | None) -> Workspace:
+    """The named workspace, or the first one when no slug is given (single-tenant installs)."""
+    workspace = (
+        await repository.workspace_by_slug(db, slug)
+        if slug
+        else await repository.first_workspace(db)
+    )
+    if workspace is None:
+        raise NotFound(f"workspace {slug!r}" if slug else "workspace")
+    return workspace
+
+
+async def has_workspaces(db: AsyncSession) -> bool:
+    return await repository.count_workspaces(db) > 0
+
+
+def hash_password(password: str) -> str:
+    return _passwords.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    return _passwords.verify(password, password_hash)
+
+
+async def create_user(
+    db: AsyncSession, workspace_id: uuid.UUID, email: str, password: str, role: str = "admin"
+) -> User:
+    issues = []
+    if role not in ROLES:
+        issues.append(Issue(["role"], f"must be one of {', '.join(ROLES)}"))
+    if "@" not in email or len(email) > 320:
+        issues.append(Issue(["email"], "must be an email address"))
+    if len(password) < 10:
+        issues.append(Issue(["password"], "must be at least 10 characters"))
+    if issues:
+        raise Unprocessable("user is not valid", issues)
+    if await repository.user_by_email(db, email) is not None:
+        raise Conflict(f"a user with email {email} already exists", code="user_exists")
+    user = User(
+        workspace_id=workspace_id, email=email, password_hash=hash_password(password), role=role
+    )
+    db.add(user)
+    await db.flush()
+    return user
+
+
+async def create_api_key(
+    db: AsyncSession, workspace_id: uuid.UUID, name: str, scopes: list[str] | None = None
+) -> NewApiKey:
+    """A new key; its secret exists only in the return value (the table keeps a digest)."""
+    chosen = list(ALL_SCOPES) if not scopes else list(dict.fromkeys(scopes))
+    unknown = [s for s in chosen if s not in ALL_SCOPES]
+    if unknown:
+        raise Unprocessable(
+            "unknown scope",
+            [
+                Issue(
+                    ["scopes"],
+                    f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(ALL_SCOPES)}",
+                )
+            ],
+        )
+    if not name.strip() or len(name) > 200:
+        raise Unprocessable("key name is not valid", [Issue(["name"], "1-200 characters")])
+    secret = API_KEY_PREFIX + crypto.random_token(32)
+    key = ApiKey(
+        workspace_id=workspace_id,
+        name=name.strip(),
+        prefix=secret[: len(API_KEY_PREFIX) + 6],
+        digest=crypto.digest(secret),
+        scopes=chosen,
+    )
+    db.add(key)
+    await db.flush()
+    return NewApiKey(key=key, secret=secret)
+
+
+async def list_api_keys(db: AsyncSession, workspace_id: uuid.UUID) -> list[ApiKey]:
+    return await repository.keys_in_workspace(db, workspace_id)
+
+
+async def revoke_api_key(
+    db: AsyncSession, workspace_id: uuid.UUID, key_id: uuid.UUID, now: datetime
+) -> ApiKey:
+    key = await repository.key_in_workspace(db, workspace_id, key_id)
+    if key is None:
+        raise NotFound("API key")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        await db.flush()
+    return key
+
+
+async def authenticate_api_key(
+    db: AsyncSession, secret: str | None, now: datetime, touch_after: timedelta
+) -> Principal:
+    """The principal behind a presented key; 401 for a missing, unknown or revoked one."""
+    if not secret or not secret.startswith(API_KEY_PREFIX) or len(secret) > 200:
+        raise Unauthorized()
+    key = await repository.active_key_by_digest(db, crypto.digest(secret))
+    if key is None:
+        raise Unauthorized("this API key is not valid or has been revoked")
+    if key.last_used_at is None or now - key.last_used_at >= touch_after:
+        await repository.touch_key(db, key.id, now)
+    return Principal(workspace_id=key.workspace_id, scopes=frozenset(key.scopes), key_id=key.id)
+
+
+async def check_account_slug(db: AsyncSession, principal: Principal, slug: str | None) -> None:
+    """`accountSlug`, when sent, must name the key's own workspace."""
+    if slug is None:
+        return
+    workspace = await repository.workspace_by_id(db, principal.workspace_id)
+    if workspace is None or workspace.slug != slug:
+        raise Forbidden(
+            "accountSlug does not match this API key's workspace", code="account_mismatch"
+        )
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    workspace: Workspace
+    admin_email: str
+    admin_password: str
+    api_key: str
+
+
+async def bootstrap_if_empty(db: AsyncSession) -> Bootstrap | None:
+    """On the very first run: a workspace, an admin login and an API key (shown once)."""
+    await repository.lock_bootstrap(db)
+    if await has_workspaces(db):
+        return None
+    workspace = await create_workspace(db, "default", "My workspace")
+    password = crypto.random_token(12)
+    email = "admin@vivavoce.local"
+    await create_user(db, workspace.id, email, password, role="admin")
+    key = await create_api_key(db, workspace.id, "first key")
+    return Bootstrap(
+        workspace=workspace, admin_email=email, admin_password=password, api_key=key.secret
+    )
