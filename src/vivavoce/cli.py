@@ -256,7 +256,7 @@ def doctor() -> None:
     async def check() -> None:
         try:
             database = await open_database(settings, migrate=False)
-        except Exception as exc:  # noqa: BLE001 - reported to the operator
+        except Exception as exc:
             report(False, "database", str(exc).splitlines()[0])
             return
         try:
@@ -274,7 +274,7 @@ def doctor() -> None:
                 if current == heads
                 else f"at {current or 'none'}, head {heads}; run `vivavoce migrate`",
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report(False, "database", str(exc).splitlines()[0])
         finally:
             await database.close()

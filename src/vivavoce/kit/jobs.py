@@ -9,6 +9,7 @@ processes can share one database. Job payloads carry ids only; handlers are idem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -146,7 +147,7 @@ async def run_worker(
             stopper.cancel()
             try:
                 await asyncio.wait_for(runner, timeout=10)
-            except (TimeoutError, asyncio.CancelledError, Exception):  # noqa: BLE001
+            except (TimeoutError, asyncio.CancelledError, Exception):
                 runner.cancel()
             if not connection.is_closed():
                 await connection.close(timeout=5)
@@ -155,10 +156,8 @@ async def run_worker(
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 def install_sql() -> str:

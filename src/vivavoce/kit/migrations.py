@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -61,5 +62,5 @@ def run_script(sql: str) -> None:
     from alembic import op
     from sqlalchemy.util import await_only
 
-    driver = op.get_bind().connection.driver_connection
+    driver: Any = op.get_bind().connection.driver_connection
     await_only(driver.execute(sql))

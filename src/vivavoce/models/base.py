@@ -15,7 +15,7 @@ from vivavoce.kit.ids import uuid7
 
 JSON = JSONB(none_as_null=True)
 
-__all__ = ["JSON", "Base", "IdMixin", "TimestampMixin", "WorkspaceMixin", "Any"]
+__all__ = ["JSON", "Any", "Base", "IdMixin", "TimestampMixin", "WorkspaceMixin"]
 
 
 class IdMixin:
