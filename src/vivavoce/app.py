@@ -32,10 +32,14 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
+    from vivavoce.applications.endpoints import router as applications
     from vivavoce.events.endpoints import router as events
+    from vivavoce.participants.endpoints import router as participants
+    from vivavoce.sessions.endpoints import router as sessions
+    from vivavoce.templates.endpoints import router as templates
 
     router = APIRouter(prefix="/api/v1")
-    for domain in (agent_profiles, events):
+    for domain in (agent_profiles, templates, participants, sessions, applications, events):
         router.include_router(domain)
     return router
 

@@ -1,0 +1,2 @@
+"""Applications (`template_applications`): one participant applying to one template, with a rollup
+of the latest session per stage."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
+
+from vivavoce.api.deps import Db, require
+from vivavoce.api.params import Paging
+from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.applications import service
+from vivavoce.applications.schemas import ApplicationCreate, ApplicationOut, ApprovalStatus, Outcome
+from vivavoce.workspaces.service import Principal
+
+router = APIRouter(prefix="/applications", tags=["applications"])
+
+Reader = Annotated[Principal, Depends(require("applications.read"))]
+Writer = Annotated[Principal, Depends(require("applications.write"))]
+
+
+@router.post("", status_code=201, response_model=One[ApplicationOut], responses=ERROR_RESPONSES)
+async def create_application(db: Db, principal: Writer, body: ApplicationCreate) -> Response:
+    """Add a participant to a template by hand (their sessions then roll up here)."""
+    application = await service.create(db, principal.workspace_id, body)
+    view = await service.public_view(db, application)
+    return one(view, 201, f"/api/v1/applications/{application.id}")
+
+
+@router.get("", response_model=Many[ApplicationOut], responses=ERROR_RESPONSES)
+async def list_applications(
+    db: Db,
+    principal: Reader,
+    paging: Paging,
+    evaluation_template_id: Annotated[uuid.UUID | None, Query()] = None,
+    candidate_id: Annotated[uuid.UUID | None, Query()] = None,
+    approval_status: Annotated[ApprovalStatus | None, Query()] = None,
+    outcome: Annotated[Outcome | None, Query()] = None,
+) -> Response:
+    page = await service.list_page(
+        db,
+        principal.workspace_id,
+        paging,
+        template_id=evaluation_template_id,
+        candidate_id=candidate_id,
+        approval_status=approval_status,
+        outcome=outcome,
+    )
+    return many(page)
+
+
+@router.get("/{application_id}", response_model=One[ApplicationOut], responses=ERROR_RESPONSES)
+async def get_application(db: Db, principal: Reader, application_id: uuid.UUID) -> Response:
+    application = await service.get(db, principal.workspace_id, application_id)
+    return one(await service.public_view(db, application))

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vivavoce.kit.clock import isoformat_z
+from vivavoce.models import Application, EvaluationStage, InterviewSession
+
+ApprovalStatus = Literal["pending", "approved", "rejected"]
+Outcome = Literal["in_progress", "passed", "not_passed", "awaiting_review"]
+Source = Literal["apply_page", "api", "dashboard"]
+
+
+class ApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    candidate_id: uuid.UUID
+    evaluation_template_id: uuid.UUID
+    approval_status: Literal["pending", "approved"] = "approved"
+    accountSlug: str | None = Field(default=None, max_length=63)
+
+
+class StageRollup(BaseModel):
+    evaluation_stage_id: str
+    stage: str
+    stage_name: str | None
+    stage_order: int
+    latest_session_id: str | None
+    status: str | None
+    score: str | None
+    passed: bool | None
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    evaluation_template_id: str
+    candidate_id: str
+    source: str
+    approval_status: str
+    scheduling_status: str
+    current_stage: str | None
+    latest_session_id: str | None
+    stages: list[StageRollup]
+    outcome: str
+    created_at: str
+    updated_at: str
+
+
+def _score(session: InterviewSession) -> str | None:
+    return None if session.score is None else f"{session.score:.1f}"
+
+
+def application_public(
+    application: Application,
+    stages: list[EvaluationStage],
+    latest_by_stage: dict[uuid.UUID, InterviewSession],
+) -> dict[str, Any]:
+    """The application with its per-stage rollup; the newest session overall sets
+    `scheduling_status`, `current_stage` and `latest_session_id`."""
+    rollup = []
+    for stage in stages:
+        session = latest_by_stage.get(stage.id)
+        rollup.append(
+            {
+                "evaluation_stage_id": str(stage.id),
+                "stage": stage.type,
+                "stage_name": stage.stage_name,
+                "stage_order": stage.stage_order,
+                "latest_session_id": str(session.id) if session else None,
+                "status": session.status if session else None,
+                "score": _score(session) if session else None,
+                "passed": session.passed if session else None,
+            }
+        )
+    newest = max(latest_by_stage.values(), key=lambda s: s.id, default=None)
+    return {
+        "id": str(application.id),
+        "evaluation_template_id": str(application.evaluation_template_id),
+        "candidate_id": str(application.candidate_id),
+        "source": application.source,
+        "approval_status": application.approval_status,
+        "scheduling_status": newest.status if newest else "unscheduled",
+        "current_stage": newest.stage if newest else (stages[0].type if stages else None),
+        "latest_session_id": str(newest.id) if newest else None,
+        "stages": rollup,
+        "outcome": application.outcome,
+        "created_at": isoformat_z(application.created_at),
+        "updated_at": isoformat_z(application.updated_at),
+    }

@@ -1,0 +1,124 @@
+"""Applications: created with a participant's first session for a template (or by hand),
+read with the latest session of every stage."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.applications import repository
+from vivavoce.applications.schemas import ApplicationCreate, application_public
+from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.ids import uuid7
+from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
+from vivavoce.models import Application
+from vivavoce.participants import service as participants
+from vivavoce.templates import service as templates
+
+
+async def ensure_for(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    source: str,
+    approval_status: str = "approved",
+) -> tuple[Application, bool]:
+    """The application of this participant for this template, created when missing
+    (race-safe: concurrent callers get the same row)."""
+    candidate = Application(
+        id=uuid7(),
+        workspace_id=workspace_id,
+        evaluation_template_id=template_id,
+        candidate_id=candidate_id,
+        source=source,
+        approval_status=approval_status,
+        outcome="in_progress",
+    )
+    created = await repository.insert_if_absent(db, candidate)
+    application = await repository.get_for_pair(db, template_id, candidate_id)
+    if application is None or application.workspace_id != workspace_id:
+        raise NotFound("application")
+    return application, created
+
+
+async def create(
+    db: AsyncSession, workspace_id: uuid.UUID, body: ApplicationCreate, source: str = "api"
+) -> Application:
+    participant = await participants.get(db, workspace_id, body.candidate_id)
+    template = await templates.get_template(db, workspace_id, body.evaluation_template_id)
+    if (
+        participant.evaluation_template_id is not None
+        and participant.evaluation_template_id != template.id
+    ):
+        raise Conflict(
+            "this participant belongs to another evaluation template; add a new participant "
+            "for this one",
+            code="participant_template_mismatch",
+        )
+    application, created = await ensure_for(
+        db, workspace_id, template.id, participant.id, source, body.approval_status
+    )
+    if not created:
+        raise Conflict(
+            "this participant already has an application for this template",
+            code="duplicate_application",
+            existing_id=str(application.id),
+        )
+    return application
+
+
+async def get(db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID) -> Application:
+    application = await repository.get(db, workspace_id, application_id)
+    if application is None:
+        raise NotFound("application")
+    return application
+
+
+async def public_views(db: AsyncSession, applications: list[Application]) -> list[dict[str, Any]]:
+    """Serialise applications with their rollups in two queries, whatever their number."""
+    stages = await repository.stages_of_templates(
+        db, list({a.evaluation_template_id for a in applications})
+    )
+    sessions = await repository.latest_sessions_per_stage(db, [a.id for a in applications])
+    stages_by_template = defaultdict(list)
+    for stage in stages:
+        stages_by_template[stage.evaluation_template_id].append(stage)
+    latest: dict[uuid.UUID, dict[uuid.UUID, Any]] = defaultdict(dict)
+    for session in sessions:
+        latest[session.application_id][session.evaluation_stage_id] = session
+    return [
+        application_public(a, stages_by_template[a.evaluation_template_id], latest[a.id])
+        for a in applications
+    ]
+
+
+async def public_view(db: AsyncSession, application: Application) -> dict[str, Any]:
+    return (await public_views(db, [application]))[0]
+
+
+async def list_page(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    template_id: uuid.UUID | None = None,
+    candidate_id: uuid.UUID | None = None,
+    approval_status: str | None = None,
+    outcome: str | None = None,
+) -> Page[dict[str, Any]]:
+    rows = await repository.list_applications(
+        db,
+        workspace_id,
+        limit=page.limit + 1,
+        before=page.before,
+        template_id=template_id,
+        candidate_id=candidate_id,
+        approval_status=approval_status,
+        outcome=outcome,
+    )
+    result = page_from_rows(rows, page.limit, lambda a: a.id)
+    return Page(await public_views(db, result.items), result.has_more, result.next_cursor)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
+from starlette.responses import Response
+
+from vivavoce.api.deps import Db, require
+from vivavoce.api.params import Paging
+from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.state import app_state
+from vivavoce.events.schemas import EventOut
+from vivavoce.kit.clock import utcnow
+from vivavoce.sessions import service
+from vivavoce.sessions.repository import SessionFilters
+from vivavoce.sessions.schemas import SessionCreate, SessionOut, SessionUpdate
+from vivavoce.sessions.state import Status
+from vivavoce.workspaces.service import Principal
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+Reader = Annotated[Principal, Depends(require("interviews.read"))]
+Writer = Annotated[Principal, Depends(require("interviews.write"))]
+
+
+def links(request: Request) -> service.SessionLinks:
+    settings = app_state(request).settings
+    return service.SessionLinks(settings.public_url, settings.secret_key)
+
+
+Links = Annotated[service.SessionLinks, Depends(links)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[SessionOut],
+    responses={
+        **ERROR_RESPONSES,
+        200: {"model": One[SessionOut], "description": "Existing session for this idempotency_key"},
+    },
+)
+async def create_session(db: Db, principal: Writer, link: Links, body: SessionCreate) -> Response:
+    """Schedule an interview session; its `join_url` is the candidate's link."""
+    result = await service.schedule(db, principal.workspace_id, body, link, utcnow())
+    location = f"/api/v1/sessions/{result.session.id}"
+    return one(link.public(result.session), 201 if result.created else 200, location)
+
+
+@router.get("", response_model=Many[SessionOut], responses=ERROR_RESPONSES)
+async def list_sessions(
+    db: Db,
+    principal: Reader,
+    link: Links,
+    paging: Paging,
+    status: Annotated[Status | None, Query()] = None,
+    candidate_id: Annotated[uuid.UUID | None, Query()] = None,
+    evaluation_template_id: Annotated[uuid.UUID | None, Query()] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    created_after: Annotated[AwareDatetime | None, Query()] = None,
+    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    external_id: Annotated[str | None, Query(max_length=255)] = None,
+) -> Response:
+    filters = SessionFilters(
+        status=status.value if status else None,
+        candidate_id=candidate_id,
+        template_id=evaluation_template_id,
+        stage=stage,
+        created_after=created_after,
+        created_before=created_before,
+        external_id=external_id,
+    )
+    return many(await service.list_page(db, principal.workspace_id, filters, paging, link))
+
+
+@router.get("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
+async def get_session(db: Db, principal: Reader, link: Links, session_id: uuid.UUID) -> Response:
+    return one(link.public(await service.get(db, principal.workspace_id, session_id)))
+
+
+@router.patch("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
+async def reschedule_session(
+    db: Db, principal: Writer, link: Links, session_id: uuid.UUID, body: SessionUpdate
+) -> Response:
+    """Move a scheduled session (`scheduled_at`, `timezone`, `notes`); 409 once it started."""
+    session = await service.reschedule(db, principal.workspace_id, session_id, body, link, utcnow())
+    return one(link.public(session))
+
+
+@router.post("/{session_id}/cancel", response_model=One[SessionOut], responses=ERROR_RESPONSES)
+async def cancel_session(db: Db, principal: Writer, link: Links, session_id: uuid.UUID) -> Response:
+    """Cancel a scheduled session; 409 once the candidate joined or it ended."""
+    session = await service.cancel(db, principal.workspace_id, session_id, link, utcnow())
+    return one(link.public(session))
+
+
+@router.get("/{session_id}/events", response_model=Many[EventOut], responses=ERROR_RESPONSES)
+async def session_events(
+    db: Db,
+    principal: Reader,
+    session_id: uuid.UUID,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    """The session's event history, newest first."""
+    page = await service.session_events(
+        db, principal.workspace_id, session_id, limit=limit, cursor=cursor
+    )
+    return many(page)

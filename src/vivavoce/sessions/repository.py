@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.models import InterviewSession, Participant
+from vivavoce.sessions.state import OPEN
+
+
+async def get(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID, *, for_update: bool = False
+) -> InterviewSession | None:
+    query = select(InterviewSession).where(
+        InterviewSession.id == session_id, InterviewSession.workspace_id == workspace_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    result: InterviewSession | None = await db.scalar(query)
+    return result
+
+
+async def get_by_token_digest(
+    db: AsyncSession, token_digest: str, *, for_update: bool = False
+) -> InterviewSession | None:
+    query = select(InterviewSession).where(InterviewSession.join_token_digest == token_digest)
+    if for_update:
+        query = query.with_for_update()
+    result: InterviewSession | None = await db.scalar(query)
+    return result
+
+
+async def get_by_idempotency_key(
+    db: AsyncSession, workspace_id: uuid.UUID, key: str
+) -> InterviewSession | None:
+    result: InterviewSession | None = await db.scalar(
+        select(InterviewSession).where(
+            InterviewSession.workspace_id == workspace_id, InterviewSession.idempotency_key == key
+        )
+    )
+    return result
+
+
+async def lock_participant(db: AsyncSession, participant_id: uuid.UUID) -> None:
+    """Serialise session creation per participant (the duplicate check then holds)."""
+    await db.execute(
+        select(Participant.id).where(Participant.id == participant_id).with_for_update()
+    )
+
+
+async def open_session_for(
+    db: AsyncSession, candidate_id: uuid.UUID, stage_id: uuid.UUID
+) -> InterviewSession | None:
+    result: InterviewSession | None = await db.scalar(
+        select(InterviewSession)
+        .where(
+            InterviewSession.candidate_id == candidate_id,
+            InterviewSession.evaluation_stage_id == stage_id,
+            InterviewSession.status.in_([s.value for s in OPEN]),
+        )
+        .order_by(InterviewSession.id.desc())
+        .limit(1)
+    )
+    return result
+
+
+async def add(db: AsyncSession, session: InterviewSession) -> InterviewSession:
+    db.add(session)
+    await db.flush()
+    await db.refresh(session)
+    return session
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    status: str | None = None
+    candidate_id: uuid.UUID | None = None
+    template_id: uuid.UUID | None = None
+    stage: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    external_id: str | None = None
+
+
+async def list_sessions(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    filters: SessionFilters,
+    *,
+    limit: int,
+    before: uuid.UUID | None,
+) -> list[InterviewSession]:
+    query = select(InterviewSession).where(InterviewSession.workspace_id == workspace_id)
+    if filters.status is not None:
+        query = query.where(InterviewSession.status == filters.status)
+    if filters.candidate_id is not None:
+        query = query.where(InterviewSession.candidate_id == filters.candidate_id)
+    if filters.template_id is not None:
+        query = query.where(InterviewSession.evaluation_template_id == filters.template_id)
+    if filters.stage is not None:
+        query = query.where(InterviewSession.stage == filters.stage)
+    if filters.created_after is not None:
+        query = query.where(InterviewSession.created_at > filters.created_after)
+    if filters.created_before is not None:
+        query = query.where(InterviewSession.created_at < filters.created_before)
+    if filters.external_id is not None:
+        query = query.where(InterviewSession.external_id == filters.external_id)
+    if before is not None:
+        query = query.where(InterviewSession.id < before)
+    rows = await db.scalars(query.order_by(InterviewSession.id.desc()).limit(limit))
+    return list(rows)

@@ -1,0 +1,153 @@
+"""Session bodies and the public session object of SPEC §1."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from vivavoce.kit.clock import isoformat_z
+from vivavoce.models import InterviewSession
+from vivavoce.sessions.state import Status
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def _check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) > 64 or ".." in value or value.startswith("/"):
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Berlin")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {value!r}; use an IANA name such as Europe/Berlin"
+        ) from None
+    return value
+
+
+def _check_language(value: str | None) -> str | None:
+    if value is not None and not _LANGUAGE.match(value):
+        raise ValueError("must be a BCP-47 language tag such as en or pt-BR")
+    return value
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    candidate_id: uuid.UUID
+    evaluation_template_id: uuid.UUID
+    stage: Annotated[str, Field(min_length=1, max_length=64)]
+    interview_id: uuid.UUID | None = Field(default=None, description="The evaluation stage id")
+    idempotency_key: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    scheduled_at: AwareDatetime | None = None
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    language: Annotated[str | None, Field(max_length=35)] = None
+    notes: Annotated[str | None, Field(max_length=1000)] = None
+    force: bool = False
+    accountSlug: str | None = Field(default=None, max_length=63)
+
+    _tz = field_validator("timezone")(_check_timezone)
+    _lang = field_validator("language")(_check_language)
+
+
+class SessionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    scheduled_at: AwareDatetime | None = None
+    timezone: Annotated[str | None, Field(max_length=64)] = None
+    notes: Annotated[str | None, Field(max_length=1000)] = None
+    accountSlug: str | None = Field(default=None, max_length=63)
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+class Citation(BaseModel):
+    turn: int
+    quote: str
+
+
+class DimensionScore(BaseModel):
+    dimension_id: str
+    name: str
+    weight: float
+    score: float | None
+    pass_threshold: float | None
+    passed: bool | None
+    feedback: str | None
+    citations: list[Citation]
+
+
+class SessionOut(BaseModel):
+    id: str
+    status: Status
+    evaluation_template_id: str
+    evaluation_stage_id: str
+    stage: str
+    candidate_id: str
+    application_id: str
+    external_id: str | None
+    join_url: str
+    scheduled_at: str | None
+    timezone: str
+    language: str
+    notes: str | None
+    score: str | None
+    passed: bool | None
+    recommendation: str | None
+    ai_feedback: str | None
+    evaluation_breakdown: list[DimensionScore] | None
+    needs_human_review: bool
+    authenticity_signals: dict[str, Any] | None
+    transcript_url: str
+    recording_url: str | None
+    duration_seconds: int | None
+    started_at: str | None
+    ended_at: str | None
+    scored_at: str | None
+    end_reason: str | None
+    created_at: str
+    updated_at: str
+
+
+def session_public(session: InterviewSession, join_url: str, base_url: str) -> dict[str, Any]:
+    return {
+        "id": str(session.id),
+        "status": session.status,
+        "evaluation_template_id": str(session.evaluation_template_id),
+        "evaluation_stage_id": str(session.evaluation_stage_id),
+        "stage": session.stage,
+        "candidate_id": str(session.candidate_id),
+        "application_id": str(session.application_id),
+        "external_id": session.external_id,
+        "join_url": join_url,
+        "scheduled_at": isoformat_z(session.scheduled_at),
+        "timezone": session.timezone,
+        "language": session.language,
+        "notes": session.notes,
+        "score": None if session.score is None else f"{session.score:.1f}",
+        "passed": session.passed,
+        "recommendation": session.recommendation,
+        "ai_feedback": session.ai_feedback,
+        "evaluation_breakdown": session.evaluation_breakdown,
+        "needs_human_review": session.needs_human_review,
+        "authenticity_signals": session.authenticity_signals,
+        "transcript_url": f"{base_url}/api/v1/sessions/{session.id}/transcript",
+        "recording_url": None,
+        "duration_seconds": session.duration_seconds,
+        "started_at": isoformat_z(session.started_at),
+        "ended_at": isoformat_z(session.ended_at),
+        "scored_at": isoformat_z(session.scored_at),
+        "end_reason": session.end_reason,
+        "created_at": isoformat_z(session.created_at),
+        "updated_at": isoformat_z(session.updated_at),
+    }
+
+
+def elapsed_seconds(start: datetime | None, end: datetime) -> int | None:
+    return None if start is None else max(0, int((end - start).total_seconds()))

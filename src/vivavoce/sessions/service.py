@@ -1,0 +1,336 @@
+"""Sessions: scheduling, reading, and every status change.
+
+This module is the only writer of `sessions.status`. Each change locks the row, asks the
+pure state machine (`state.apply`) what may happen, and writes the resulting events in
+the same transaction, so exactly one of two racing triggers wins and nothing is emitted
+for a change that rolls back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.applications import service as applications
+from vivavoce.events import service as events
+from vivavoce.kit import crypto
+from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
+from vivavoce.kit.ids import uuid7
+from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
+from vivavoce.models import EvaluationStage, InterviewSession
+from vivavoce.participants import service as participants
+from vivavoce.sessions import repository
+from vivavoce.sessions.repository import SessionFilters
+from vivavoce.sessions.schemas import SessionCreate, SessionUpdate, elapsed_seconds, session_public
+from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
+from vivavoce.templates import service as templates
+
+
+@dataclass(frozen=True)
+class SessionLinks:
+    """Builds the public links of a session. Join tokens are derived from the secret key,
+    so the database stores only their digests yet the join_url can be shown again."""
+
+    public_url: str
+    secret_key: str
+
+    def token(self, session_id: uuid.UUID) -> str:
+        return crypto.derive_token(self.secret_key, "join", str(session_id))
+
+    def join_url(self, session_id: uuid.UUID) -> str:
+        return f"{self.public_url.rstrip('/')}/join/{self.token(session_id)}"
+
+    def public(self, session: InterviewSession) -> dict[str, Any]:
+        return session_public(session, self.join_url(session.id), self.public_url.rstrip("/"))
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    session: InterviewSession
+    created: bool
+
+
+async def schedule(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    links: SessionLinks,
+    now: datetime,
+    source: str = "api",
+) -> Scheduled:
+    """Create a scheduled session (SPEC §3 POST /sessions); `created` is False when an
+    `idempotency_key` matched an existing session, which is returned as it is."""
+    if body.idempotency_key:
+        existing = await repository.get_by_idempotency_key(db, workspace_id, body.idempotency_key)
+        if existing is not None:
+            return Scheduled(existing, created=False)
+    template = await templates.get_template(db, workspace_id, body.evaluation_template_id)
+    stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
+    participant = await participants.get(db, workspace_id, body.candidate_id)
+    if participant.status != "active":
+        raise Conflict("this participant is archived", code="participant_archived")
+    if (
+        participant.evaluation_template_id is not None
+        and participant.evaluation_template_id != template.id
+    ):
+        raise Unprocessable(
+            "the participant belongs to another evaluation template",
+            [Issue(["body", "candidate_id"], "participant of another template")],
+            code="participant_template_mismatch",
+        )
+    await repository.lock_participant(db, participant.id)
+    if not body.force:
+        open_session = await repository.open_session_for(db, participant.id, stage.id)
+        if open_session is not None:
+            raise Conflict(
+                f"participant already has an open {open_session.status} session for stage "
+                f"`{stage.type}`; pass force=true to create another",
+                code="duplicate_session",
+                session_id=str(open_session.id),
+            )
+    application, _ = await applications.ensure_for(
+        db, workspace_id, template.id, participant.id, source
+    )
+    session_id = uuid7()
+    session = InterviewSession(
+        id=session_id,
+        workspace_id=workspace_id,
+        evaluation_template_id=template.id,
+        evaluation_stage_id=stage.id,
+        stage=stage.type,
+        candidate_id=participant.id,
+        application_id=application.id,
+        external_id=participant.external_id,
+        join_token_digest=crypto.digest(links.token(session_id)),
+        status=Status.SCHEDULED.value,
+        scheduled_at=body.scheduled_at,
+        timezone=body.timezone,
+        language=body.language or template.language,
+        notes=body.notes,
+        idempotency_key=body.idempotency_key,
+        needs_human_review=False,
+    )
+    try:
+        async with db.begin_nested():
+            await repository.add(db, session)
+    except IntegrityError:
+        if body.idempotency_key:  # a concurrent request with the same key won the race
+            existing = await repository.get_by_idempotency_key(
+                db, workspace_id, body.idempotency_key
+            )
+            if existing is not None:
+                return Scheduled(existing, created=False)
+        raise
+    await _record(db, session, "session.created", links, now)
+    return Scheduled(session, created=True)
+
+
+async def _resolve_stage(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    stage_type: str,
+    stage_id: uuid.UUID | None,
+) -> EvaluationStage:
+    if stage_id is not None:
+        chosen = await templates.get_stage(db, workspace_id, stage_id)
+        if chosen.evaluation_template_id != template_id or chosen.type != stage_type:
+            raise Unprocessable(
+                "interview_id does not match the template and stage",
+                [Issue(["body", "interview_id"], f"is not stage `{stage_type}` of this template")],
+            )
+        return chosen
+    stage = await templates.find_stage(db, workspace_id, template_id, stage_type)
+    if stage is None:
+        known = [s.type for s in await templates.list_stages(db, workspace_id, template_id)]
+        raise Unprocessable(
+            f"the template has no stage `{stage_type}`",
+            [Issue(["body", "stage"], f"known stages: {', '.join(known) or 'none yet'}")],
+            code="unknown_stage",
+        )
+    return stage
+
+
+async def get(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) -> InterviewSession:
+    session = await repository.get(db, workspace_id, session_id)
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
+async def list_page(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    filters: SessionFilters,
+    page: PageRequest,
+    links: SessionLinks,
+) -> Page[dict[str, Any]]:
+    if filters.status is not None and filters.status not in {s.value for s in Status}:
+        raise Unprocessable("unknown status", [Issue(["query", "status"], "unknown status")])
+    rows = await repository.list_sessions(
+        db, workspace_id, filters, limit=page.limit + 1, before=page.before
+    )
+    result = page_from_rows(rows, page.limit, lambda s: s.id)
+    return Page([links.public(s) for s in result.items], result.has_more, result.next_cursor)
+
+
+async def reschedule(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    body: SessionUpdate,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    session = await _locked(db, workspace_id, session_id)
+    _transition(session, Trigger.RESCHEDULE)
+    fields = body.model_fields_set
+    if "scheduled_at" in fields:
+        session.scheduled_at = body.scheduled_at
+    if "timezone" in fields:
+        if body.timezone is None:
+            raise Unprocessable("timezone cannot be null", [Issue(["body", "timezone"], "null")])
+        session.timezone = body.timezone
+    if "notes" in fields:
+        session.notes = body.notes
+    session.updated_at = now
+    await db.flush()
+    return session
+
+
+async def cancel(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    session = await _locked(db, workspace_id, session_id)
+    events_to_write = _transition(session, Trigger.CANCEL)
+    session.ended_at = now
+    session.end_reason = EndReason.CANCELLED.value
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def join(
+    db: AsyncSession, token: str, links: SessionLinks, now: datetime
+) -> InterviewSession:
+    """The candidate opens the join link: start the interview, or resume one in progress."""
+    session = await repository.get_by_token_digest(db, crypto.digest(token), for_update=True)
+    if session is None:
+        raise NotFound("interview")
+    events_to_write = _transition(session, Trigger.JOIN)
+    if session.started_at is None:
+        session.started_at = now
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def session_for_token(db: AsyncSession, token: str) -> InterviewSession:
+    session = await repository.get_by_token_digest(db, crypto.digest(token))
+    if session is None:
+        raise NotFound("interview")
+    return session
+
+
+async def complete(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """The AI said its closing line."""
+    session = await _locked(db, workspace_id, session_id)
+    events_to_write = _transition(session, Trigger.COMPLETE)
+    session.ended_at = now
+    session.end_reason = EndReason.COMPLETED.value
+    session.duration_seconds = elapsed_seconds(session.started_at, now)
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def fail(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    reason: EndReason,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """Hang-up, disconnect past the grace window or technical failure; transcript kept."""
+    if reason in (EndReason.COMPLETED, EndReason.CANCELLED):
+        raise ValueError(f"{reason} is not a failure reason")
+    session = await _locked(db, workspace_id, session_id)
+    events_to_write = _transition(session, Trigger.FAIL)
+    session.ended_at = now
+    session.end_reason = reason.value
+    session.duration_seconds = elapsed_seconds(session.started_at, now)
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def _locked(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> InterviewSession:
+    session = await repository.get(db, workspace_id, session_id, for_update=True)
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
+def _transition(session: InterviewSession, trigger: Trigger) -> tuple[str, ...]:
+    try:
+        transition = apply(Status(session.status), trigger, scored=session.scored_at is not None)
+    except InvalidTransition as exc:
+        raise Conflict(exc.message, code=exc.code, session_status=exc.status.value) from None
+    session.status = transition.status.value
+    return transition.events
+
+
+async def _save(
+    db: AsyncSession,
+    session: InterviewSession,
+    event_types: tuple[str, ...],
+    links: SessionLinks,
+    now: datetime,
+) -> None:
+    session.updated_at = now
+    await db.flush()
+    for event_type in event_types:
+        await _record(db, session, event_type, links, now)
+
+
+async def _record(
+    db: AsyncSession, session: InterviewSession, event_type: str, links: SessionLinks, now: datetime
+) -> None:
+    await events.record(
+        db,
+        session.workspace_id,
+        event_type,
+        {"session": links.public(session)},
+        now,
+        session_id=session.id,
+        participant_id=session.candidate_id,
+        application_id=session.application_id,
+    )
+
+
+async def session_events(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[dict[str, Any]]:
+    await get(db, workspace_id, session_id)
+    return await events.list_events(
+        db, workspace_id, limit=limit, cursor=cursor, session_id=session_id
+    )
