@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.api.state import app_state
@@ -41,6 +42,40 @@ def presented_key_from_headers(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+# Declared so that the OpenAPI document names both ways to present a key, and each operation
+# lists the scope it needs (OpenAPI 3.1 allows role names in non-OAuth requirements). Neither
+# refuses a request by itself: `require` decides, with one error body for every failure.
+API_KEY_HEADER = APIKeyHeader(
+    name="x-api-key",
+    scheme_name="ApiKey",
+    description="A workspace API key, `vv_live_…`",
+    auto_error=False,
+)
+BEARER = HTTPBearer(
+    scheme_name="Bearer",
+    description="The same API key as `Authorization: Bearer vv_live_…`",
+    auto_error=False,
+)
+
+
+async def _body_account_slug(request: Request) -> str | None:
+    """`accountSlug` from a JSON object body (SPEC §3: query or body)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    content_type = request.headers.get("content-type", "")
+    if "json" not in content_type.lower():
+        return None
+    try:
+        body = await request.json()  # already parsed (and cached) by FastAPI for body models
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        slug = body.get("accountSlug")
+        if isinstance(slug, str):
+            return slug
+    return None
+
+
 def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency granting access to callers whose key holds `scope`."""
 
@@ -51,12 +86,20 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             str | None,
             Query(alias="accountSlug", max_length=63, description="Must name the key's workspace"),
         ] = None,
+        # Defaults, not `Annotated`: string annotations cannot see this closure's `scope`.
+        header_key: str | None = Security(API_KEY_HEADER, scopes=[scope]),
+        bearer: HTTPAuthorizationCredentials | None = Security(BEARER, scopes=[scope]),
     ) -> Principal:
         settings = app_state(request).settings
+        secret = header_key.strip() if header_key else None
+        if not secret and bearer is not None:
+            secret = bearer.credentials.strip()
         principal = await workspaces.authenticate_api_key(
-            db, presented_key(request), utcnow(), timedelta(seconds=settings.api_key_touch_seconds)
+            db, secret, utcnow(), timedelta(seconds=settings.api_key_touch_seconds)
         )
         principal.require(scope)
+        if account_slug is None:
+            account_slug = await _body_account_slug(request)
         await workspaces.check_account_slug(db, principal, account_slug)
         request.state.principal = principal
         return principal

@@ -84,6 +84,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's body parsing turns anything but a JSONDecodeError (bodies nested too
+            # deep, undecodable text) into a bare 400; it is malformed input like the rest.
+            return error_response(
+                request,
+                422,
+                "Invalid request: the body is not valid JSON",
+                "invalid",
+                [{"path": ["body"], "message": "the body is not valid JSON"}],
+            )
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = str(exc.detail) if exc.detail else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":

@@ -12,6 +12,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vivavoce.api.deps import presented_key_from_headers
@@ -70,11 +71,12 @@ class EdgeMiddleware:
         state = self.state_getter()
         path: str = scope["path"]
         extra_headers: dict[str, str] = {"x-request-id": request_id}
-        status_holder = {"status": 500}  # until the app starts its response
+        status_holder = {"status": 500, "started": 0}  # 500 until the app starts its response
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = 1
                 mutable = MutableHeaders(scope=message)
                 for name, value in extra_headers.items():
                     mutable[name] = value
@@ -122,22 +124,57 @@ class EdgeMiddleware:
                     send_with_headers,
                 )
             except BodyTooLarge:
-                if status_holder["status"] == 500:
+                if not status_holder["started"]:
                     await _send_whole(
                         send_with_headers,
                         *_json_error(
                             413, "The request body is too large", "payload_too_large", request_id
                         ),
                     )
+            except Exception:
+                # Answered here, not by Starlette's outer error middleware, so that a 500 too
+                # carries the request id and rate-limit headers. Re-raised for the server's log.
+                if not status_holder["started"]:
+                    await _send_whole(
+                        send_with_headers,
+                        *_json_error(500, "Internal error", "internal_error", request_id),
+                    )
+                raise
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _route_template(scope)
             REQUESTS.labels(scope["method"], template, str(status_holder["status"])).inc()
             LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
 
 
-class BodyTooLarge(Exception):
-    pass
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template (`/api/v1/sessions/{session_id}`): a metrics label
+    whose values stay few. Routers included with a prefix may leave only the route's own part
+    in its `path_format`; the static prefix is then taken from the request path."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "unmatched"
+    path: str = scope["path"]
+    regex = getattr(route, "path_regex", None)
+    if regex is None or regex.match(path):
+        return template
+    index = path.find("/", 1)
+    while index > 0:
+        if regex.match(path[index:]):
+            return path[:index] + template
+        index = path.find("/", index + 1)
+    return template
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a body without `content-length` passes the limit.
+
+    An `HTTPException`, so that FastAPI re-raises it from its body parsing (anything else it
+    turns into a 400) and the app's handler renders the 413.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(413, "The request body is too large")
 
 
 def _limited_receive(receive: Receive, limit: int) -> Receive:
