@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -59,8 +60,17 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
 
 
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under `session`, inside its open transaction."""
+    """The asyncpg connection under `session`, inside its open transaction.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it runs; a
+    statement issued straight on the driver before that would autocommit. So make sure the
+    database transaction has really begun before handing the connection out.
+    """
     connection = await session.connection()
     raw: Any = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
+    if not driver.is_in_transaction():
+        await connection.execute(text("SELECT 1"))
+    if not driver.is_in_transaction():
+        raise RuntimeError("the session has no open database transaction")
     return driver
