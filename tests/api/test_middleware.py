@@ -235,3 +235,17 @@ async def test_an_unexpected_error_is_a_json_500_with_the_edge_headers(
     assert body["request_id"] == "r-500"
     assert "a bug" not in response.text
     assert "ratelimit-remaining" in response.headers
+
+
+async def test_a_nul_character_is_refused_not_a_500(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    for body in (
+        agent_profile(name="Ada\u0000"),
+        agent_profile(context={"organizationContext": "nul \u0000 inside"}),
+    ):
+        response = await client.post(PROFILES, json=body, headers=tenant.headers)
+        error = assert_error_body(response, 422, "invalid")
+        assert "NUL" in error["error"]
+    listed = await client.get(PROFILES, headers=tenant.headers)
+    assert listed.json()["data"] == []

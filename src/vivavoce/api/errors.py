@@ -28,6 +28,14 @@ _STATUS_CODES = {
     429: "rate_limited",
 }
 
+_NUL = "text must not contain NUL (\\u0000) characters"
+_DATA_EXCEPTIONS = {
+    "22P05": _NUL,  # untranslatable_character (a \u0000 escape in JSON)
+    "22021": _NUL,  # character_not_in_repertoire (a NUL byte in text)
+    "22003": "a number is out of range",
+    "22008": "a date or time is out of range",
+}
+
 
 def error_response(
     request: Request,
@@ -116,6 +124,19 @@ def install(app: FastAPI) -> None:
     async def database_error(request: Request, exc: DBAPIError) -> Response:
         if exc.connection_invalidated or isinstance(exc.orig, OSError):
             return await database_down(request, OperationalError(str(exc), None, exc))
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        if sqlstate.startswith("22"):
+            # A data exception: a value PostgreSQL refuses to store or compare (a NUL
+            # character in text, a number or date out of range) came in with the request.
+            log.warning("input refused by the database: %s", exc.orig)
+            detail = _DATA_EXCEPTIONS.get(sqlstate, "a value cannot be stored")
+            return error_response(
+                request,
+                422,
+                f"Invalid request: {detail}",
+                "invalid",
+                [{"path": [], "message": detail}],
+            )
         log.exception("database error", exc_info=exc)
         return error_response(request, 500, "Internal error", "internal_error")
 
