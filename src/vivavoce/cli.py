@@ -64,6 +64,10 @@ def serve(
     from vivavoce.app import create_app
 
     settings = _settings()
+    if settings.public_url is None:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        shown = f"[{shown}]" if ":" in shown else shown
+        settings = settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
     _configure_logging(settings)
     probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
@@ -248,7 +252,7 @@ def demo(workspace: Annotated[str | None, typer.Option(help="Workspace slug")] =
 
                     print_bootstrap(created)
             target = await service.workspace_for_slug(db, workspace)
-            links = SessionLinks(settings.public_url, settings.secret_key)
+            links = SessionLinks(settings.base_url, settings.secret_key)
             return await create_demo(db, target.id, links)
 
     result = _with_database(run)

@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = Field(default=10, ge=1, le=200)
     secret_key: str = DEV_SECRET
-    public_url: str = Field(
-        default="http://127.0.0.1:8000", description="Base URL used in join links and Location"
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL of join links and transcript URLs; unset: the address `serve` "
+        "listens on",
     )
     rate_limit_per_minute: int = Field(default=600, ge=1)
     rate_limit_burst: int = Field(default=120, ge=1)
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
                 "when VIVAVOCE_ENV=production"
             )
         return self
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or "http://127.0.0.1:8000").rstrip("/")
 
     @property
     def embedded(self) -> bool:

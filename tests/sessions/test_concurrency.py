@@ -29,7 +29,7 @@ async def _attempt(coroutine_factory: object) -> str:
 async def test_cancel_racing_join_has_exactly_one_winner_each_round(
     client: httpx.AsyncClient, tenant: Tenant, database: Database, settings: Settings
 ) -> None:
-    links = SessionLinks(settings.public_url, settings.secret_key)
+    links = SessionLinks(settings.base_url, settings.secret_key)
     world = await build_world(client, tenant.headers)
     winners = {"cancel": 0, "join": 0}
     for round_number in range(50):
@@ -80,7 +80,7 @@ async def test_cancel_racing_join_has_exactly_one_winner_each_round(
 async def test_two_tabs_joining_start_the_interview_once(
     client: httpx.AsyncClient, tenant: Tenant, database: Database, settings: Settings
 ) -> None:
-    links = SessionLinks(settings.public_url, settings.secret_key)
+    links = SessionLinks(settings.base_url, settings.secret_key)
     world = await build_world(client, tenant.headers)
     session = await created(
         await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
@@ -105,7 +105,7 @@ async def test_complete_and_fail_are_terminal_and_recorded(
 ) -> None:
     from vivavoce.sessions.state import EndReason
 
-    links = SessionLinks(settings.public_url, settings.secret_key)
+    links = SessionLinks(settings.base_url, settings.secret_key)
     world = await build_world(client, tenant.headers)
     first = await created(
         await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)

@@ -246,3 +246,37 @@ async def test_first_session_creates_the_application_with_a_stage_rollup(
     assert rolled["stages"][0]["latest_session_id"] == retry["id"]  # the retry wins at once
     assert rolled["stages"][0]["status"] == "scheduled"
     assert rolled["latest_session_id"] == retry["id"]
+
+
+async def test_an_idempotency_key_reused_for_another_request_is_422(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await build_world(client, tenant.headers)
+    first = await client.post(
+        "/api/v1/sessions", json=session_body(world, idempotency_key="k-1"), headers=tenant.headers
+    )
+    assert first.status_code == 201
+    other = await client.post(
+        "/api/v1/sessions",
+        json=session_body(world, "technical", idempotency_key="k-1"),
+        headers=tenant.headers,
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+async def test_an_archived_template_takes_no_new_sessions(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await build_world(client, tenant.headers)
+    archived = await client.patch(
+        f"/api/v1/evaluation-templates/{world.template_id}",
+        json={"status": "archived"},
+        headers=tenant.headers,
+    )
+    assert archived.status_code == 200
+    refused = await client.post(
+        "/api/v1/sessions", json=session_body(world), headers=tenant.headers
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "template_archived"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from starlette.responses import Response
@@ -18,7 +18,7 @@ from vivavoce.agent_profiles.schemas import (
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
-from vivavoce.kit.errors import Issue, Unprocessable
+from vivavoce.api.validation import validate_body
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/agent-profiles", tags=["agent profiles"])
@@ -27,29 +27,43 @@ Reader = Annotated[Principal, Depends(require("evaluation_templates.read"))]
 Writer = Annotated[Principal, Depends(require("evaluation_templates.write"))]
 
 
-@router.post("", status_code=201, response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
+_CREATE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/AgentProfileCreate"},
+                    {"$ref": "#/components/schemas/ForkRequest"},
+                ]
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=One[AgentProfileOut],
+    responses=ERROR_RESPONSES,
+    openapi_extra={"requestBody": _CREATE_BODY},
+)
 async def create_agent_profile(
     db: Db,
     principal: Writer,
-    body: Annotated[AgentProfileCreate | ForkRequest, Body()],
+    body: Annotated[dict[str, Any], Body(include_in_schema=False)],
     action: Annotated[
         Literal["fork"] | None, Query(description="`fork` copies a public profile")
     ] = None,
 ) -> Response:
-    """Create an agent profile, or with `?action=fork` and `{"sourceId"}` fork a public one."""
+    """Create an agent profile (`AgentProfileCreate`), or with `?action=fork` and
+    `{"sourceId"}` (`ForkRequest`) copy a public one into this workspace."""
     if action == "fork":
-        if not isinstance(body, ForkRequest):
-            raise Unprocessable(
-                "fork needs a sourceId", [Issue(["body", "sourceId"], "Field required")]
-            )
-        profile = await service.fork(db, principal.workspace_id, body)
+        profile = await service.fork(db, principal.workspace_id, validate_body(ForkRequest, body))
     else:
-        if not isinstance(body, AgentProfileCreate):
-            raise Unprocessable(
-                "to fork, add ?action=fork",
-                [Issue(["query", "action"], "must be `fork` with sourceId")],
-            )
-        profile = await service.create(db, principal.workspace_id, body)
+        created = validate_body(AgentProfileCreate, body)
+        profile = await service.create(db, principal.workspace_id, created)
     return one(profile_public(profile), 201, f"/api/v1/agent-profiles/{profile.id}")
 
 

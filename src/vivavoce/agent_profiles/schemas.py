@@ -126,7 +126,17 @@ class AgentProfileUpdate(Strict):
 
     @model_validator(mode="after")
     def _no_nulls(self) -> AgentProfileUpdate:
-        for name in ("name", "persona", "useCase", "evaluationDimensions", "isPublic"):
+        for name in (
+            "name",
+            "persona",
+            "useCase",
+            "evaluationDimensions",
+            "isPublic",
+            "context",
+            "interaction",
+            "scoring",
+            "output",
+        ):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

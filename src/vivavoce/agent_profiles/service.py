@@ -74,9 +74,12 @@ async def update(
     if "evaluationDimensions" in fields and body.evaluationDimensions is not None:
         profile.evaluation_dimensions = dimensions_stored(body.evaluationDimensions)
     for field in ("context", "interaction", "scoring", "output"):
-        if field in fields:
-            value = getattr(body, field)
-            setattr(profile, field, value.model_dump() if value is not None else {})
+        value = getattr(body, field)
+        if field in fields and value is not None:
+            # A nested object is merged: sub-fields the client did not send keep their value.
+            setattr(
+                profile, field, {**getattr(profile, field), **value.model_dump(exclude_unset=True)}
+            )
     profile.version += 1  # the rubric version recorded on scorecards
     await db.flush()
     await db.refresh(profile)

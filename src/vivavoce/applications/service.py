@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import repository
 from vivavoce.applications.schemas import ApplicationCreate, application_public
-from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Application
@@ -54,9 +54,10 @@ async def create(
         participant.evaluation_template_id is not None
         and participant.evaluation_template_id != template.id
     ):
-        raise Conflict(
-            "this participant belongs to another evaluation template; add a new participant "
+        raise Unprocessable(
+            "the participant belongs to another evaluation template; add a new participant "
             "for this one",
+            [Issue(["body", "candidate_id"], "participant of another template")],
             code="participant_template_mismatch",
         )
     application, created = await ensure_for(

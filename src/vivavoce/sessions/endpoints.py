@@ -27,7 +27,7 @@ Writer = Annotated[Principal, Depends(require("interviews.write"))]
 
 def links(request: Request) -> service.SessionLinks:
     settings = app_state(request).settings
-    return service.SessionLinks(settings.public_url, settings.secret_key)
+    return service.SessionLinks(settings.base_url, settings.secret_key)
 
 
 Links = Annotated[service.SessionLinks, Depends(links)]

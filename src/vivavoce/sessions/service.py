@@ -68,8 +68,10 @@ async def schedule(
     if body.idempotency_key:
         existing = await repository.get_by_idempotency_key(db, workspace_id, body.idempotency_key)
         if existing is not None:
-            return Scheduled(existing, created=False)
+            return Scheduled(_same_request(existing, body), created=False)
     template = await templates.get_template(db, workspace_id, body.evaluation_template_id)
+    if template.status == "archived":
+        raise Conflict("this evaluation template is archived", code="template_archived")
     stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
     participant = await participants.get(db, workspace_id, body.candidate_id)
     if participant.status != "active":
@@ -124,10 +126,25 @@ async def schedule(
                 db, workspace_id, body.idempotency_key
             )
             if existing is not None:
-                return Scheduled(existing, created=False)
+                return Scheduled(_same_request(existing, body), created=False)
         raise
     await _record(db, session, "session.created", links, now)
     return Scheduled(session, created=True)
+
+
+def _same_request(existing: InterviewSession, body: SessionCreate) -> InterviewSession:
+    """An `idempotency_key` replays only the request it was first used with."""
+    if (
+        existing.candidate_id != body.candidate_id
+        or existing.evaluation_template_id != body.evaluation_template_id
+        or existing.stage != body.stage
+    ):
+        raise Unprocessable(
+            "this idempotency_key was already used for another participant, template or stage",
+            [Issue(["body", "idempotency_key"], f"already used by session {existing.id}")],
+            code="idempotency_key_reused",
+        )
+    return existing
 
 
 async def _resolve_stage(
