@@ -1,0 +1,1 @@
+"""Participants: the people assessed (`candidate_id` in session payloads)."""

@@ -1,0 +1,1 @@
+"""Evaluation templates (what to assess, for one role) and their stages (the pipeline)."""

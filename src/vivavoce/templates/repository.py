@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.models import EvaluationStage, EvaluationTemplate
+
+
+async def get_template(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, *, for_update: bool = False
+) -> EvaluationTemplate | None:
+    query = select(EvaluationTemplate).where(
+        EvaluationTemplate.id == template_id, EvaluationTemplate.workspace_id == workspace_id
+    )
+    if for_update:
+        # FOR NO KEY UPDATE: does not block rows that merely reference the template.
+        query = query.with_for_update(key_share=True)
+    result: EvaluationTemplate | None = await db.scalar(query)
+    return result
+
+
+async def list_templates(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    *,
+    limit: int,
+    before: uuid.UUID | None,
+    status: str | None,
+    use_case: str | None,
+) -> list[EvaluationTemplate]:
+    query = select(EvaluationTemplate).where(EvaluationTemplate.workspace_id == workspace_id)
+    if status:
+        query = query.where(EvaluationTemplate.status == status)
+    if use_case:
+        query = query.where(EvaluationTemplate.use_case == use_case)
+    if before is not None:
+        query = query.where(EvaluationTemplate.id < before)
+    rows = await db.scalars(query.order_by(EvaluationTemplate.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def get_stage(
+    db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID, *, for_update: bool = False
+) -> EvaluationStage | None:
+    query = select(EvaluationStage).where(
+        EvaluationStage.id == stage_id, EvaluationStage.workspace_id == workspace_id
+    )
+    if for_update:
+        query = query.with_for_update(key_share=True)
+    result: EvaluationStage | None = await db.scalar(query)
+    return result
+
+
+async def stage_by_type(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, stage_type: str
+) -> EvaluationStage | None:
+    result: EvaluationStage | None = await db.scalar(
+        select(EvaluationStage).where(
+            EvaluationStage.workspace_id == workspace_id,
+            EvaluationStage.evaluation_template_id == template_id,
+            EvaluationStage.type == stage_type,
+        )
+    )
+    return result
+
+
+async def stages_of(
+    db: AsyncSession, workspace_id: uuid.UUID, template_ids: Sequence[uuid.UUID]
+) -> list[EvaluationStage]:
+    """The stages of these templates, each template's in pipeline order."""
+    if not template_ids:
+        return []
+    rows = await db.scalars(
+        select(EvaluationStage)
+        .where(
+            EvaluationStage.workspace_id == workspace_id,
+            EvaluationStage.evaluation_template_id.in_(template_ids),
+        )
+        .order_by(
+            EvaluationStage.evaluation_template_id,
+            EvaluationStage.stage_order,
+            EvaluationStage.id,
+        )
+    )
+    return list(rows)
+
+
+async def next_stage_order(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+) -> int:
+    highest: int | None = await db.scalar(
+        select(func.max(EvaluationStage.stage_order)).where(
+            EvaluationStage.workspace_id == workspace_id,
+            EvaluationStage.evaluation_template_id == template_id,
+        )
+    )
+    return 0 if highest is None else highest + 1
+
+
+async def list_stages(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    *,
+    limit: int,
+    before: uuid.UUID | None,
+    template_id: uuid.UUID | None,
+    status: str | None,
+) -> list[EvaluationStage]:
+    query = select(EvaluationStage).where(EvaluationStage.workspace_id == workspace_id)
+    if template_id is not None:
+        query = query.where(EvaluationStage.evaluation_template_id == template_id)
+    if status:
+        query = query.where(EvaluationStage.status == status)
+    if before is not None:
+        query = query.where(EvaluationStage.id < before)
+    rows = await db.scalars(query.order_by(EvaluationStage.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def add(db: AsyncSession, row: EvaluationTemplate | EvaluationStage) -> None:
+    db.add(row)
+    await db.flush()
+    await db.refresh(row)
+
+
+async def save(db: AsyncSession, row: EvaluationTemplate | EvaluationStage) -> None:
+    """Write pending changes and reload server-set columns (updated_at)."""
+    await db.flush()
+    await db.refresh(row)

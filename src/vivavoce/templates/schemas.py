@@ -1,0 +1,416 @@
+"""Evaluation template and stage bodies. Field names are snake_case, as the public docs write
+them for these objects."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from vivavoce.kit.clock import isoformat_z
+from vivavoce.models import EvaluationStage, EvaluationTemplate
+
+UseCase = Literal["hiring", "admissions", "training", "custom_api"]
+SuccessOutcome = Literal[
+    "hire_no_hire",
+    "admit_reject",
+    "pass_fail",
+    "ready_needs_training",
+    "certified_not_certified",
+    "custom",
+]
+Status = Literal["draft", "active", "archived"]
+Difficulty = Literal["beginner", "intermediate", "advanced", "expert", "adaptive"]
+SessionFormat = Literal["voice", "text", "voice_or_text"]
+Visibility = Literal["private", "public"]
+StageType = Literal[
+    "ai_interview",
+    "roleplay_simulation",
+    "practice_session",
+    "manual_review",
+    "async_assessment",
+    "final_review",
+]
+AutomationRule = Literal["auto_advance", "require_reviewer_approval", "none"]
+
+OUTCOME_FOR_USE_CASE: dict[str, str] = {
+    "hiring": "hire_no_hire",
+    "admissions": "admit_reject",
+    "training": "ready_needs_training",
+    "custom_api": "pass_fail",
+}
+
+# BCP-47, loosely: a 2-3 letter language, then subtags (script, region, variant) of 1-8.
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_STAGE_TYPE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=5000)]
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+Labels = Annotated[list[Label], Field(max_length=50)]
+Duration = Annotated[int, Field(ge=5, le=240, description="Minutes, 5-240")]
+
+
+def _canonical_language(tag: str) -> str:
+    """`EN-gb` → `en-GB`: language lower case, script title case, region upper case."""
+    first, *rest = tag.split("-")
+    parts = [first.lower()]
+    for sub in rest:
+        if len(sub) == 4 and sub.isalpha():
+            parts.append(sub.title())
+        elif (len(sub) == 2 and sub.isalpha()) or (len(sub) == 3 and sub.isdigit()):
+            parts.append(sub.upper())
+        else:
+            parts.append(sub.lower())
+    return "-".join(parts)
+
+
+Language = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=35,
+        pattern=_LANGUAGE.pattern,
+        description="BCP-47 tag, e.g. `en`, `en-GB`, `pt-BR`",
+    ),
+    AfterValidator(_canonical_language),
+]
+PassThreshold = Annotated[
+    float, Field(ge=0, le=100, description="0-100; the stage passes at score ≥ this / 10")
+]
+AccountSlug = Annotated[str | None, Field(default=None, max_length=63)]
+
+
+def _storable_text(value: Any, path: str = "") -> None:
+    """PostgreSQL text and JSONB hold neither NUL characters nor unpaired surrogates; refuse
+    them up front (a 422 naming the field) instead of failing at INSERT time."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{path or 'text'}: NUL (\\u0000) characters are not allowed")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{path or 'text'}: not valid Unicode (unpaired surrogate)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable_text(key, path)
+            _storable_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _storable_text(item, f"{path}[{index}]")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        _storable_text(data)
+        return data
+
+
+def _no_nulls(model: BaseModel, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in model.model_fields_set and getattr(model, name) is None:
+            raise ValueError(f"{name} cannot be null")
+
+
+class ApplySettings(Strict):
+    """The public apply page (`/apply/{template_id}`)."""
+
+    enabled: bool = False
+    requires_approval: bool = True
+    requires_otp: bool = True
+    consent_text: Annotated[str | None, Field(max_length=5000)] = None
+
+
+class Branding(Strict):
+    logo_url: Annotated[
+        str | None, Field(max_length=2000, pattern=r"^https?://[^\s]+$", description="http(s)")
+    ] = None
+    primary_color: Annotated[
+        str | None, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="`#rrggbb`")
+    ] = None
+
+
+class TemplateCreate(Strict):
+    template_name: ShortText
+    use_case: UseCase = "hiring"
+    description: LongText | None = None
+    objective: LongText | None = None
+    success_outcome: Annotated[
+        SuccessOutcome | None, Field(description="Derived from use_case when omitted")
+    ] = None
+    status: Status = "active"
+    industry: Annotated[str | None, Field(max_length=200)] = None
+    level: Annotated[str | None, Field(max_length=100)] = None
+    requirements: LongText | None = None
+    skills: Labels = Field(default_factory=list)
+    soft_skills: Labels = Field(default_factory=list)
+    ai_context: Annotated[str | None, Field(max_length=10000)] = None
+    default_duration_minutes: Duration = 30
+    default_difficulty: Difficulty = "intermediate"
+    session_format: SessionFormat = "voice_or_text"
+    visibility: Visibility = "private"
+    language: Language = "en"
+    apply: ApplySettings = Field(default_factory=ApplySettings)
+    branding: Branding = Field(default_factory=Branding)
+    accountSlug: AccountSlug = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> TemplateCreate:
+        _no_nulls(self, ("apply", "branding"))
+        return self
+
+
+class ApplyPatch(Strict):
+    """Only the fields sent change; the others keep their values."""
+
+    enabled: bool | None = None
+    requires_approval: bool | None = None
+    requires_otp: bool | None = None
+    consent_text: Annotated[str | None, Field(max_length=5000)] = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> ApplyPatch:
+        _no_nulls(self, ("enabled", "requires_approval", "requires_otp"))
+        return self
+
+
+class TemplateUpdate(Strict):
+    template_name: ShortText | None = None
+    use_case: UseCase | None = None
+    description: LongText | None = None
+    objective: LongText | None = None
+    success_outcome: SuccessOutcome | None = None
+    status: Status | None = None
+    industry: Annotated[str | None, Field(max_length=200)] = None
+    level: Annotated[str | None, Field(max_length=100)] = None
+    requirements: LongText | None = None
+    skills: Labels | None = None
+    soft_skills: Labels | None = None
+    ai_context: Annotated[str | None, Field(max_length=10000)] = None
+    default_duration_minutes: Duration | None = None
+    default_difficulty: Difficulty | None = None
+    session_format: SessionFormat | None = None
+    visibility: Visibility | None = None
+    language: Language | None = None
+    apply: ApplyPatch | None = None
+    branding: Branding | None = None
+    accountSlug: AccountSlug = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> TemplateUpdate:
+        _no_nulls(
+            self,
+            (
+                "template_name",
+                "use_case",
+                "success_outcome",
+                "status",
+                "skills",
+                "soft_skills",
+                "default_duration_minutes",
+                "default_difficulty",
+                "session_format",
+                "visibility",
+                "language",
+                "apply",
+                "branding",
+            ),
+        )
+        return self
+
+
+class Question(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    dimensions: Annotated[list[Label], Field(max_length=20)] = Field(default_factory=list)
+    follow_ups: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(max_length=10)
+    ] = Field(default_factory=list)
+    verbatim: bool = Field(default=False, description="Ask word for word, not reworded")
+    time_limit_seconds: Annotated[int | None, Field(ge=10, le=3600)] = None
+
+
+Questions = Annotated[list[Question], Field(max_length=50)]
+StageTypeLabel = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="Short label, unique in the template (`screen`, `technical`, `final`)",
+    ),
+]
+
+
+def _check_type(value: str | None) -> str | None:
+    if value is not None and not _STAGE_TYPE.match(value):
+        raise ValueError("use lowercase letters, digits, `-` and `_` (e.g. `screen`, `tech-1`)")
+    return value
+
+
+class StageCreate(Strict):
+    evaluation_template_id: uuid.UUID
+    type: StageTypeLabel
+    stage_name: ShortText | None = None
+    stage_type: StageType = "ai_interview"
+    agent_profile_id: uuid.UUID | None = None
+    stage_order: Annotated[
+        int | None, Field(ge=0, le=1000, description="0 first; default: after the last stage")
+    ] = None
+    duration_minutes: Annotated[
+        Duration | None, Field(description="Default: the template's default_duration_minutes")
+    ] = None
+    difficulty: Difficulty | None = None
+    pass_threshold: PassThreshold | None = None
+    allow_retake: bool = False
+    automation_rule: AutomationRule = "auto_advance"
+    status: Status = "active"
+    questions: Questions = Field(default_factory=list)
+    accountSlug: AccountSlug = None
+
+    _type = field_validator("type")(_check_type)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> StageCreate:
+        _no_nulls(self, ("allow_retake", "automation_rule", "status", "questions"))
+        return self
+
+
+class StageUpdate(Strict):
+    type: StageTypeLabel | None = None
+    stage_name: ShortText | None = None
+    stage_type: StageType | None = None
+    agent_profile_id: uuid.UUID | None = None
+    stage_order: Annotated[int | None, Field(ge=0, le=1000)] = None
+    duration_minutes: Duration | None = None
+    difficulty: Difficulty | None = None
+    pass_threshold: PassThreshold | None = None
+    allow_retake: bool | None = None
+    automation_rule: AutomationRule | None = None
+    status: Status | None = None
+    questions: Questions | None = None
+    accountSlug: AccountSlug = None
+
+    _type = field_validator("type")(_check_type)
+
+    @model_validator(mode="after")
+    def _not_null(self) -> StageUpdate:
+        _no_nulls(
+            self,
+            (
+                "type",
+                "stage_type",
+                "stage_order",
+                "duration_minutes",
+                "allow_retake",
+                "automation_rule",
+                "status",
+                "questions",
+            ),
+        )
+        return self
+
+
+class EvaluationStageOut(BaseModel):
+    id: str
+    evaluation_template_id: str
+    type: str
+    stage_name: str | None
+    stage_type: str
+    agent_profile_id: str | None
+    stage_order: int
+    duration_minutes: int
+    difficulty: str | None
+    pass_threshold: float | None
+    allow_retake: bool
+    automation_rule: str
+    status: str
+    questions: list[Question]
+    created_at: str
+    updated_at: str
+
+
+class EvaluationTemplateOut(BaseModel):
+    id: str
+    template_name: str
+    use_case: str
+    description: str | None
+    objective: str | None
+    success_outcome: str
+    status: str
+    industry: str | None
+    level: str | None
+    requirements: str | None
+    skills: list[str]
+    soft_skills: list[str]
+    ai_context: str | None
+    default_duration_minutes: int
+    default_difficulty: str
+    session_format: str
+    visibility: str
+    language: str
+    apply: ApplySettings
+    branding: Branding
+    stages: list[EvaluationStageOut] | None = Field(
+        default=None, description="The pipeline, ordered by stage_order"
+    )
+    created_at: str
+    updated_at: str
+
+
+def stage_public(stage: EvaluationStage) -> dict[str, Any]:
+    return {
+        "id": str(stage.id),
+        "evaluation_template_id": str(stage.evaluation_template_id),
+        "type": stage.type,
+        "stage_name": stage.stage_name,
+        "stage_type": stage.stage_type,
+        "agent_profile_id": str(stage.agent_profile_id) if stage.agent_profile_id else None,
+        "stage_order": stage.stage_order,
+        "duration_minutes": stage.duration_minutes,
+        "difficulty": stage.difficulty,
+        "pass_threshold": float(stage.pass_threshold) if stage.pass_threshold is not None else None,
+        "allow_retake": stage.allow_retake,
+        "automation_rule": stage.automation_rule,
+        "status": stage.status,
+        "questions": stage.questions,
+        "created_at": isoformat_z(stage.created_at),
+        "updated_at": isoformat_z(stage.updated_at),
+    }
+
+
+def template_public(
+    template: EvaluationTemplate, stages: list[EvaluationStage] | None = None
+) -> dict[str, Any]:
+    """The template; with `stages` (already ordered) it carries its pipeline too."""
+    body: dict[str, Any] = {
+        "id": str(template.id),
+        "template_name": template.template_name,
+        "use_case": template.use_case,
+        "description": template.description,
+        "objective": template.objective,
+        "success_outcome": template.success_outcome,
+        "status": template.status,
+        "industry": template.industry,
+        "level": template.level,
+        "requirements": template.requirements,
+        "skills": template.skills,
+        "soft_skills": template.soft_skills,
+        "ai_context": template.ai_context,
+        "default_duration_minutes": template.default_duration_minutes,
+        "default_difficulty": template.default_difficulty,
+        "session_format": template.session_format,
+        "visibility": template.visibility,
+        "language": template.language,
+        "apply": template.apply,
+        "branding": template.branding,
+    }
+    if stages is not None:
+        body["stages"] = [stage_public(s) for s in stages]
+    body["created_at"] = isoformat_z(template.created_at)
+    body["updated_at"] = isoformat_z(template.updated_at)
+    return body

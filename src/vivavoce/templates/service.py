@@ -1,0 +1,302 @@
+"""Evaluation templates and stages: create, read, update. Other domains (sessions,
+applications, the apply page) read templates and stages only through this module."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.agent_profiles import service as agent_profiles
+from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
+from vivavoce.models import EvaluationStage, EvaluationTemplate
+from vivavoce.templates import repository
+from vivavoce.templates.schemas import (
+    OUTCOME_FOR_USE_CASE,
+    StageCreate,
+    StageUpdate,
+    TemplateCreate,
+    TemplateUpdate,
+    stage_public,
+    template_public,
+)
+
+
+def default_outcome(use_case: str) -> str:
+    """The `success_outcome` a template gets when none is given."""
+    return OUTCOME_FOR_USE_CASE.get(use_case, "pass_fail")
+
+
+def _duplicate_type(stage_type: str, existing_id: uuid.UUID | None) -> Conflict:
+    return Conflict(
+        f"this template already has a stage of type `{stage_type}`",
+        code="duplicate_stage_type",
+        existing_id=str(existing_id) if existing_id else None,
+    )
+
+
+@asynccontextmanager
+async def _unique_stage_type(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, stage_type: str
+) -> AsyncIterator[None]:
+    """Turns a lost race on `uq_stage_type` into a 409, keeping the transaction usable."""
+    try:
+        async with db.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if "uq_stage_type" not in str(exc.orig):
+            raise
+        existing = await repository.stage_by_type(db, workspace_id, template_id, stage_type)
+        raise _duplicate_type(stage_type, existing.id if existing else None) from None
+
+
+# Templates
+
+
+async def create_template(
+    db: AsyncSession, workspace_id: uuid.UUID, body: TemplateCreate
+) -> EvaluationTemplate:
+    template = EvaluationTemplate(
+        workspace_id=workspace_id,
+        template_name=body.template_name,
+        use_case=body.use_case,
+        description=body.description,
+        objective=body.objective,
+        success_outcome=body.success_outcome or default_outcome(body.use_case),
+        status=body.status,
+        industry=body.industry,
+        level=body.level,
+        requirements=body.requirements,
+        skills=body.skills,
+        soft_skills=body.soft_skills,
+        ai_context=body.ai_context,
+        default_duration_minutes=body.default_duration_minutes,
+        default_difficulty=body.default_difficulty,
+        session_format=body.session_format,
+        visibility=body.visibility,
+        language=body.language,
+        apply=body.apply.model_dump(),
+        branding=body.branding.model_dump(),
+    )
+    await repository.add(db, template)
+    return template
+
+
+async def get_template(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+) -> EvaluationTemplate:
+    """A template of this workspace, or NotFound("evaluation template")."""
+    template = await repository.get_template(db, workspace_id, template_id)
+    if template is None:
+        raise NotFound("evaluation template")
+    return template
+
+
+async def update_template(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, body: TemplateUpdate
+) -> EvaluationTemplate:
+    template = await repository.get_template(db, workspace_id, template_id, for_update=True)
+    if template is None:
+        raise NotFound("evaluation template")
+    fields = body.model_fields_set
+    # A derived outcome follows the use case; one chosen explicitly stays.
+    if (
+        "use_case" in fields
+        and "success_outcome" not in fields
+        and body.use_case is not None
+        and template.success_outcome == default_outcome(template.use_case)
+    ):
+        template.success_outcome = default_outcome(body.use_case)
+    for name in (
+        "template_name",
+        "use_case",
+        "description",
+        "objective",
+        "success_outcome",
+        "status",
+        "industry",
+        "level",
+        "requirements",
+        "skills",
+        "soft_skills",
+        "ai_context",
+        "default_duration_minutes",
+        "default_difficulty",
+        "session_format",
+        "visibility",
+        "language",
+    ):
+        if name in fields:
+            setattr(template, name, getattr(body, name))
+    if body.apply is not None:
+        template.apply = {**template.apply, **body.apply.model_dump(exclude_unset=True)}
+    if body.branding is not None:
+        template.branding = {**template.branding, **body.branding.model_dump(exclude_unset=True)}
+    await repository.save(db, template)
+    return template
+
+
+async def list_stages(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+) -> list[EvaluationStage]:
+    """The template's stages in pipeline order (stage_order, then creation)."""
+    return await repository.stages_of(db, workspace_id, [template_id])
+
+
+async def template_with_stages(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+) -> dict[str, Any]:
+    """The public form of a template with its `stages` array."""
+    template = await get_template(db, workspace_id, template_id)
+    return template_public(template, await list_stages(db, workspace_id, template.id))
+
+
+async def list_templates_page(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    status: str | None = None,
+    use_case: str | None = None,
+) -> Page[dict[str, Any]]:
+    rows = await repository.list_templates(
+        db, workspace_id, limit=page.limit + 1, before=page.before, status=status, use_case=use_case
+    )
+    result = page_from_rows(rows, page.limit, lambda t: t.id)
+    stages = await repository.stages_of(db, workspace_id, [t.id for t in result.items])
+    by_template: dict[uuid.UUID, list[EvaluationStage]] = {t.id: [] for t in result.items}
+    for stage in stages:
+        by_template[stage.evaluation_template_id].append(stage)
+    return Page(
+        [template_public(t, by_template[t.id]) for t in result.items],
+        result.has_more,
+        result.next_cursor,
+    )
+
+
+# Stages
+
+
+def _threshold(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 2)))
+
+
+async def create_stage(
+    db: AsyncSession, workspace_id: uuid.UUID, body: StageCreate
+) -> EvaluationStage:
+    # Locking the template row serialises stage creation per template, so the default
+    # stage_order and the type check see every earlier stage.
+    template = await repository.get_template(
+        db, workspace_id, body.evaluation_template_id, for_update=True
+    )
+    if template is None:
+        raise NotFound("evaluation template")
+    if body.agent_profile_id is not None:
+        await agent_profiles.get_own(db, workspace_id, body.agent_profile_id)
+    existing = await repository.stage_by_type(db, workspace_id, template.id, body.type)
+    if existing is not None:
+        raise _duplicate_type(body.type, existing.id)
+    stage_order = body.stage_order
+    if stage_order is None:
+        stage_order = await repository.next_stage_order(db, workspace_id, template.id)
+    stage = EvaluationStage(
+        workspace_id=workspace_id,
+        evaluation_template_id=template.id,
+        type=body.type,
+        stage_name=body.stage_name,
+        stage_type=body.stage_type,
+        agent_profile_id=body.agent_profile_id,
+        stage_order=stage_order,
+        duration_minutes=body.duration_minutes or template.default_duration_minutes,
+        difficulty=body.difficulty,
+        pass_threshold=_threshold(body.pass_threshold),
+        allow_retake=body.allow_retake,
+        automation_rule=body.automation_rule,
+        status=body.status,
+        questions=[q.model_dump() for q in body.questions],
+    )
+    async with _unique_stage_type(db, workspace_id, template.id, body.type):
+        await repository.add(db, stage)
+    return stage
+
+
+async def get_stage(
+    db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID
+) -> EvaluationStage:
+    """A stage of this workspace, or NotFound("evaluation stage")."""
+    stage = await repository.get_stage(db, workspace_id, stage_id)
+    if stage is None:
+        raise NotFound("evaluation stage")
+    return stage
+
+
+async def find_stage(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, stage_type: str
+) -> EvaluationStage | None:
+    """The template's stage whose `type` is `stage_type` (`stage` in session payloads)."""
+    return await repository.stage_by_type(db, workspace_id, template_id, stage_type)
+
+
+async def update_stage(
+    db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID, body: StageUpdate
+) -> EvaluationStage:
+    stage = await repository.get_stage(db, workspace_id, stage_id, for_update=True)
+    if stage is None:
+        raise NotFound("evaluation stage")
+    fields = body.model_fields_set
+    if "type" in fields and body.type is not None and body.type != stage.type:
+        existing = await repository.stage_by_type(
+            db, workspace_id, stage.evaluation_template_id, body.type
+        )
+        if existing is not None:
+            raise _duplicate_type(body.type, existing.id)
+        stage.type = body.type
+    if "agent_profile_id" in fields:
+        if body.agent_profile_id is not None:
+            await agent_profiles.get_own(db, workspace_id, body.agent_profile_id)
+        stage.agent_profile_id = body.agent_profile_id
+    if "pass_threshold" in fields:
+        stage.pass_threshold = _threshold(body.pass_threshold)
+    if "questions" in fields and body.questions is not None:
+        stage.questions = [q.model_dump() for q in body.questions]
+    for name in (
+        "stage_name",
+        "stage_type",
+        "stage_order",
+        "duration_minutes",
+        "difficulty",
+        "allow_retake",
+        "automation_rule",
+        "status",
+    ):
+        if name in fields:
+            setattr(stage, name, getattr(body, name))
+    async with _unique_stage_type(db, workspace_id, stage.evaluation_template_id, stage.type):
+        await repository.save(db, stage)
+    return stage
+
+
+async def list_stages_page(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    page: PageRequest,
+    *,
+    template_id: uuid.UUID | None = None,
+    status: str | None = None,
+) -> Page[dict[str, Any]]:
+    rows = await repository.list_stages(
+        db,
+        workspace_id,
+        limit=page.limit + 1,
+        before=page.before,
+        template_id=template_id,
+        status=status,
+    )
+    result = page_from_rows(rows, page.limit, lambda s: s.id)
+    return Page([stage_public(s) for s in result.items], result.has_more, result.next_cursor)
