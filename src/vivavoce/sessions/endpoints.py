@@ -14,8 +14,7 @@ from vivavoce.api.state import app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
 from vivavoce.sessions import service
-from vivavoce.sessions.repository import SessionFilters
-from vivavoce.sessions.schemas import SessionCreate, SessionOut, SessionUpdate
+from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut, SessionUpdate
 from vivavoce.sessions.state import Status
 from vivavoce.workspaces.service import Principal
 

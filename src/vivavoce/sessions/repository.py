@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import InterviewSession, Participant
+from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
 
 
@@ -72,17 +71,6 @@ async def add(db: AsyncSession, session: InterviewSession) -> InterviewSession:
     await db.flush()
     await db.refresh(session)
     return session
-
-
-@dataclass(frozen=True)
-class SessionFilters:
-    status: str | None = None
-    candidate_id: uuid.UUID | None = None
-    template_id: uuid.UUID | None = None
-    stage: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    external_id: str | None = None
 
 
 async def list_sessions(

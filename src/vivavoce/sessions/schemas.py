@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -151,3 +152,14 @@ def session_public(session: InterviewSession, join_url: str, base_url: str) -> d
 
 def elapsed_seconds(start: datetime | None, end: datetime) -> int | None:
     return None if start is None else max(0, int((end - start).total_seconds()))
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    status: str | None = None
+    candidate_id: uuid.UUID | None = None
+    template_id: uuid.UUID | None = None
+    stage: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    external_id: str | None = None

@@ -25,8 +25,13 @@ from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
 from vivavoce.sessions import repository
-from vivavoce.sessions.repository import SessionFilters
-from vivavoce.sessions.schemas import SessionCreate, SessionUpdate, elapsed_seconds, session_public
+from vivavoce.sessions.schemas import (
+    SessionCreate,
+    SessionFilters,
+    SessionUpdate,
+    elapsed_seconds,
+    session_public,
+)
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
 
