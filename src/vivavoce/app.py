@@ -34,12 +34,21 @@ def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
     from vivavoce.events.endpoints import router as events
+    from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
 
     router = APIRouter(prefix="/api/v1")
-    for domain in (agent_profiles, templates, participants, sessions, applications, events):
+    for domain in (
+        agent_profiles,
+        templates,
+        participants,
+        sessions,
+        applications,
+        events,
+        webhooks,
+    ):
         router.include_router(domain)
     return router
 

@@ -37,6 +37,23 @@ class Settings(BaseSettings):
     join_grace_seconds: int = Field(default=120, ge=5)
     api_key_touch_seconds: int = Field(default=60, ge=0)
     log_level: str = "info"
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook targets on private and loopback addresses (tests, local "
+        "use); link-local addresses stay refused",
+    )
+    webhook_retry_schedule: list[float] = Field(
+        default=[5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="Seconds before each retry after a failed attempt",
+    )
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_response_cap_bytes: int = Field(default=4096, ge=256, le=65536)
+    webhook_secret_overlap_hours: float = Field(default=24.0, ge=0)
+    worker_heartbeat_seconds: float = Field(
+        default=30.0, gt=0, description="A job claimed by a dead worker runs again after this"
+    )
+    worker_concurrency: int = Field(default=64, ge=2, le=1000)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

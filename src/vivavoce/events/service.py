@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.events import repository
 from vivavoce.events.schemas import EVENT_TYPES, event_public
+from vivavoce.events.webhooks import service as webhooks
 from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.kit.ids import new_event_id
 from vivavoce.kit.pagination import Page
@@ -41,7 +42,9 @@ async def record(
         application_id=application_id,
         data=data,
     )
-    return await repository.add(db, event)
+    await repository.add(db, event)
+    await webhooks.fan_out(db, event)
+    return event
 
 
 def _decode_seq(cursor: str | None) -> int | None:

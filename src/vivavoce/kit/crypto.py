@@ -30,3 +30,29 @@ def derive_token(secret_key: str, purpose: str, subject: str, num_bytes: int = 2
 
 def constant_time_equal(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
+
+
+def _sealing_key(secret_key: str) -> bytes:
+    return hashlib.sha256(f"vivavoce-seal:{secret_key}".encode()).digest()
+
+
+def seal(secret_key: str, plaintext: str) -> str:
+    """Encrypt a secret the service must use again later (webhook signing secrets).
+
+    AES-256-GCM under a key derived from `secret_key`; a leaked database alone does not
+    reveal the secrets."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    ciphertext = AESGCM(_sealing_key(secret_key)).encrypt(nonce, plaintext.encode(), b"vivavoce")
+    return "v1:" + base64.urlsafe_b64encode(nonce + ciphertext).decode()
+
+
+def unseal(secret_key: str, sealed: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not sealed.startswith("v1:"):
+        raise ValueError("unknown sealed format")
+    raw = base64.urlsafe_b64decode(sealed[3:])
+    plaintext = AESGCM(_sealing_key(secret_key)).decrypt(raw[:12], raw[12:], b"vivavoce")
+    return plaintext.decode()

@@ -37,6 +37,7 @@ class JobContext:
 
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
+    resources: dict[str, Any] = field(default_factory=dict)  # per-process shared clients
 
 
 JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
@@ -136,7 +137,15 @@ async def run_worker(
             await _sleep_or_stop(stop, reconnect_delay)
             continue
         pgq = _build(connection, registry, context)
-        runner = asyncio.create_task(pgq.run(dequeue_timeout=timedelta(seconds=5)))
+        settings = context.settings
+        runner = asyncio.create_task(
+            pgq.run(
+                dequeue_timeout=timedelta(seconds=5),
+                batch_size=max(1, min(settings.worker_concurrency // 2, 25)),
+                max_concurrent_tasks=settings.worker_concurrency,
+                heartbeat_timeout=timedelta(seconds=settings.worker_heartbeat_seconds),
+            )
+        )
         stopper = asyncio.create_task(stop.wait())
         try:
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

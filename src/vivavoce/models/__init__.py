@@ -11,6 +11,9 @@ from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
 from vivavoce.models.session import InterviewSession
 from vivavoce.models.user import User
+from vivavoce.models.webhook_attempt import WebhookAttempt
+from vivavoce.models.webhook_delivery import WebhookDelivery
+from vivavoce.models.webhook_endpoint import WebhookEndpoint
 from vivavoce.models.workspace import Workspace
 
 __all__ = [
@@ -25,5 +28,8 @@ __all__ = [
     "InterviewSession",
     "Participant",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workspace",
 ]

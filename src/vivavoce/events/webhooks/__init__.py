@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, fan-out of the event log, signed delivery with retries."""

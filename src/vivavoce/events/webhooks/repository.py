@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+async def add(db: AsyncSession, row: WebhookEndpoint | WebhookAttempt) -> None:
+    db.add(row)
+    await db.flush()
+
+
+async def get_endpoint(
+    db: AsyncSession, workspace_id: uuid.UUID, endpoint_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookEndpoint | None:
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.workspace_id == workspace_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    result: WebhookEndpoint | None = await db.scalar(query)
+    return result
+
+
+async def endpoint_by_id(
+    db: AsyncSession, endpoint_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookEndpoint | None:
+    query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    if for_update:
+        query = query.with_for_update()
+    result: WebhookEndpoint | None = await db.scalar(query)
+    return result
+
+
+async def list_endpoints(
+    db: AsyncSession, workspace_id: uuid.UUID, *, limit: int, before: uuid.UUID | None
+) -> list[WebhookEndpoint]:
+    query = select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == workspace_id)
+    if before is not None:
+        query = query.where(WebhookEndpoint.id < before)
+    rows = await db.scalars(query.order_by(WebhookEndpoint.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def subscribed_endpoints(
+    db: AsyncSession, workspace_id: uuid.UUID, event_type: str
+) -> list[WebhookEndpoint]:
+    rows = await db.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.workspace_id == workspace_id,
+            WebhookEndpoint.enabled.is_(True),
+            or_(
+                WebhookEndpoint.events == [],
+                WebhookEndpoint.events.contains([event_type]),
+            ),
+        )
+    )
+    return list(rows)
+
+
+async def delete_endpoint(db: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    await db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
+
+
+async def insert_delivery(db: AsyncSession, delivery: WebhookDelivery) -> bool:
+    """Insert unless this endpoint already has a delivery of this event."""
+    statement = (
+        insert(WebhookDelivery)
+        .values(
+            id=delivery.id,
+            workspace_id=delivery.workspace_id,
+            endpoint_id=delivery.endpoint_id,
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            payload=delivery.payload,
+            status=delivery.status,
+            attempts=0,
+            next_attempt_at=delivery.next_attempt_at,
+            ticket=delivery.ticket,
+        )
+        .on_conflict_do_nothing(constraint="uq_delivery_endpoint_event")
+        .returning(WebhookDelivery.id)
+    )
+    return (await db.scalar(statement)) is not None
+
+
+async def get_delivery(
+    db: AsyncSession,
+    delivery_id: uuid.UUID,
+    *,
+    workspace_id: uuid.UUID | None = None,
+    for_update: bool = False,
+) -> WebhookDelivery | None:
+    query = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    if workspace_id is not None:
+        query = query.where(WebhookDelivery.workspace_id == workspace_id)
+    if for_update:
+        query = query.with_for_update()
+    result: WebhookDelivery | None = await db.scalar(query)
+    return result
+
+
+async def list_deliveries(
+    db: AsyncSession,
+    endpoint_id: uuid.UUID,
+    *,
+    limit: int,
+    before: uuid.UUID | None,
+    status: str | None,
+) -> list[WebhookDelivery]:
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    if before is not None:
+        query = query.where(WebhookDelivery.id < before)
+    rows = await db.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def attempts_of(db: AsyncSession, delivery_ids: Sequence[uuid.UUID]) -> list[WebhookAttempt]:
+    if not delivery_ids:
+        return []
+    rows = await db.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+        .order_by(WebhookAttempt.id)
+    )
+    return list(rows)

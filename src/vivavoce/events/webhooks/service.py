@@ -1,0 +1,399 @@
+"""Webhook endpoints and deliveries.
+
+Fan-out runs inside the transaction that writes an event: one delivery row per subscribed
+endpoint and one job per delivery, committed with the event or not at all. A delivery job
+reads what to send (short transaction), sends it with no transaction open, then records the
+attempt and schedules the next one (second short transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.config import Settings
+from vivavoce.events.webhooks import repository
+from vivavoce.events.webhooks.schemas import (
+    TEST_EVENT,
+    EndpointCreate,
+    EndpointUpdate,
+    delivery_public,
+    endpoint_public,
+)
+from vivavoce.events.webhooks.sender import Outcome, Request
+from vivavoce.kit import crypto, signing, ssrf
+from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
+from vivavoce.kit.ids import new_event_id, uuid7
+from vivavoce.kit.jobs import enqueue
+from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
+from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+DELIVER_JOB = "webhooks.deliver"
+_STATUSES = ("pending", "succeeded", "failed")
+
+
+async def _check_url(url: str, settings: Settings) -> None:
+    try:
+        await ssrf.resolve(url, settings.webhooks_allow_private)
+    except ssrf.UnsafeTarget as exc:
+        raise Unprocessable(
+            f"the webhook URL is not allowed: {exc}",
+            [Issue(["body", "url"], str(exc))],
+            "unsafe_url",
+        ) from None
+
+
+async def create_endpoint(
+    db: AsyncSession, workspace_id: uuid.UUID, body: EndpointCreate, settings: Settings
+) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint and its signing secret (returned here only)."""
+    await _check_url(body.url, settings)
+    secret = signing.new_secret()
+    endpoint = WebhookEndpoint(
+        workspace_id=workspace_id,
+        url=body.url,
+        description=body.description,
+        events=body.events,
+        enabled=body.enabled,
+        secret_sealed=crypto.seal(settings.secret_key, secret),
+    )
+    await repository.add(db, endpoint)
+    return endpoint, secret
+
+
+async def get_endpoint(
+    db: AsyncSession, workspace_id: uuid.UUID, endpoint_id: uuid.UUID, *, for_update: bool = False
+) -> WebhookEndpoint:
+    endpoint = await repository.get_endpoint(db, workspace_id, endpoint_id, for_update=for_update)
+    if endpoint is None:
+        raise NotFound("webhook endpoint")
+    return endpoint
+
+
+async def list_endpoints(
+    db: AsyncSession, workspace_id: uuid.UUID, page: PageRequest
+) -> Page[dict[str, Any]]:
+    rows = await repository.list_endpoints(
+        db, workspace_id, limit=page.limit + 1, before=page.before
+    )
+    result = page_from_rows(rows, page.limit, lambda e: e.id)
+    return Page([endpoint_public(e) for e in result.items], result.has_more, result.next_cursor)
+
+
+async def update_endpoint(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    body: EndpointUpdate,
+    settings: Settings,
+    now: datetime,
+) -> WebhookEndpoint:
+    endpoint = await get_endpoint(db, workspace_id, endpoint_id, for_update=True)
+    fields = body.model_fields_set
+    for name in ("url", "events", "enabled"):
+        if name in fields and getattr(body, name) is None:
+            raise Unprocessable(f"{name} cannot be null", [Issue(["body", name], "null")])
+    if "url" in fields and body.url is not None:
+        await _check_url(body.url, settings)
+        endpoint.url = body.url
+    if "events" in fields and body.events is not None:
+        endpoint.events = body.events
+    if "description" in fields:
+        endpoint.description = body.description
+    if "enabled" in fields and body.enabled is not None:
+        endpoint.enabled = body.enabled
+        if body.enabled:
+            endpoint.disabled_reason = None
+            endpoint.disabled_at = None
+            endpoint.failing_since = None
+        elif endpoint.disabled_at is None:
+            endpoint.disabled_reason = "disabled by a user"
+            endpoint.disabled_at = now
+    endpoint.updated_at = now
+    await db.flush()
+    return endpoint
+
+
+async def delete_endpoint(
+    db: AsyncSession, workspace_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> None:
+    endpoint = await get_endpoint(db, workspace_id, endpoint_id, for_update=True)
+    await repository.delete_endpoint(db, endpoint)
+
+
+async def rotate_secret(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> tuple[WebhookEndpoint, str]:
+    """A new secret; the current one keeps signing beside it for the overlap window."""
+    endpoint = await get_endpoint(db, workspace_id, endpoint_id, for_update=True)
+    secret = signing.new_secret()
+    endpoint.previous_secret_sealed = endpoint.secret_sealed
+    endpoint.previous_secret_expires_at = now + timedelta(
+        hours=settings.webhook_secret_overlap_hours
+    )
+    endpoint.secret_sealed = crypto.seal(settings.secret_key, secret)
+    endpoint.updated_at = now
+    await db.flush()
+    return endpoint, secret
+
+
+def envelope(
+    event_id: str, event_type: str, occurred_at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "event": event_type,
+        "occurred_at": isoformat_z(occurred_at),
+        "data": data,
+    }
+
+
+async def _queue(
+    db: AsyncSession, delivery: WebhookDelivery, delay: timedelta | None = None
+) -> None:
+    await enqueue(
+        db, DELIVER_JOB, {"delivery_id": str(delivery.id), "ticket": delivery.ticket}, delay=delay
+    )
+
+
+async def _add_delivery(
+    db: AsyncSession,
+    endpoint: WebhookEndpoint,
+    event_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> WebhookDelivery | None:
+    delivery = WebhookDelivery(
+        id=uuid7(),
+        workspace_id=endpoint.workspace_id,
+        endpoint_id=endpoint.id,
+        event_id=event_id,
+        event_type=event_type,
+        payload=payload,
+        status="pending",
+        next_attempt_at=now,
+        ticket=secrets.token_hex(8),
+    )
+    if not await repository.insert_delivery(db, delivery):
+        return None
+    await _queue(db, delivery)
+    return delivery
+
+
+async def fan_out(db: AsyncSession, event: Event) -> int:
+    """One delivery (and its job) per enabled endpoint subscribed to `event`."""
+    endpoints = await repository.subscribed_endpoints(db, event.workspace_id, event.type)
+    payload = envelope(event.id, event.type, event.occurred_at, event.data)
+    created = 0
+    for endpoint in endpoints:
+        if await _add_delivery(db, endpoint, event.id, event.type, payload, event.occurred_at):
+            created += 1
+    return created
+
+
+async def send_test(
+    db: AsyncSession, workspace_id: uuid.UUID, endpoint_id: uuid.UUID, now: datetime
+) -> WebhookDelivery:
+    endpoint = await get_endpoint(db, workspace_id, endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict("the endpoint is disabled; enable it first", code="endpoint_disabled")
+    event_id = new_event_id()
+    payload = envelope(
+        event_id,
+        TEST_EVENT,
+        now,
+        {"endpoint_id": str(endpoint.id), "message": "A test event from vivavoce."},
+    )
+    delivery = await _add_delivery(db, endpoint, event_id, TEST_EVENT, payload, now)
+    assert delivery is not None  # a fresh event id cannot collide
+    return delivery
+
+
+async def retry_delivery(
+    db: AsyncSession, workspace_id: uuid.UUID, delivery_id: uuid.UUID, now: datetime
+) -> WebhookDelivery:
+    """Send a delivery again now, whatever its state; a retry already scheduled is dropped."""
+    delivery = await repository.get_delivery(
+        db, delivery_id, workspace_id=workspace_id, for_update=True
+    )
+    if delivery is None:
+        raise NotFound("webhook delivery")
+    endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id)
+    if endpoint is None or not endpoint.enabled:
+        raise Conflict("the endpoint is disabled; enable it first", code="endpoint_disabled")
+    delivery.status = "pending"
+    delivery.ticket = secrets.token_hex(8)
+    delivery.next_attempt_at = now
+    delivery.updated_at = now
+    await db.flush()
+    await _queue(db, delivery)
+    return delivery
+
+
+async def list_deliveries(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    endpoint_id: uuid.UUID,
+    page: PageRequest,
+    status: str | None,
+) -> Page[dict[str, Any]]:
+    await get_endpoint(db, workspace_id, endpoint_id)
+    if status is not None and status not in _STATUSES:
+        raise Unprocessable(
+            "unknown status", [Issue(["query", "status"], f"one of {', '.join(_STATUSES)}")]
+        )
+    rows = await repository.list_deliveries(
+        db, endpoint_id, limit=page.limit + 1, before=page.before, status=status
+    )
+    result = page_from_rows(rows, page.limit, lambda d: d.id)
+    return Page(await _with_attempts(db, result.items), result.has_more, result.next_cursor)
+
+
+async def delivery_view(db: AsyncSession, delivery: WebhookDelivery) -> dict[str, Any]:
+    return (await _with_attempts(db, [delivery]))[0]
+
+
+async def _with_attempts(
+    db: AsyncSession, deliveries: list[WebhookDelivery]
+) -> list[dict[str, Any]]:
+    attempts = await repository.attempts_of(db, [d.id for d in deliveries])
+    by_delivery: dict[uuid.UUID, list[WebhookAttempt]] = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
+    return [delivery_public(d, by_delivery.get(d.id, [])) for d in deliveries]
+
+
+@dataclass(frozen=True)
+class Plan:
+    delivery_id: uuid.UUID
+    ticket: str
+    request: Request
+
+
+async def plan_attempt(
+    db: AsyncSession, delivery_id: uuid.UUID, ticket: str, settings: Settings, now: datetime
+) -> Plan | None:
+    """What to send for this job, or None when the job is stale (replayed, done, deleted)."""
+    delivery = await repository.get_delivery(db, delivery_id, for_update=True)
+    if delivery is None or delivery.ticket != ticket or delivery.status != "pending":
+        return None
+    endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id)
+    if endpoint is None:
+        return None
+    if not endpoint.enabled:
+        delivery.status = "failed"
+        delivery.last_error = f"endpoint disabled: {endpoint.disabled_reason or 'by a user'}"
+        delivery.next_attempt_at = None
+        await db.flush()
+        return None
+    secrets_in_use = [crypto.unseal(settings.secret_key, endpoint.secret_sealed)]
+    if (
+        endpoint.previous_secret_sealed
+        and endpoint.previous_secret_expires_at
+        and endpoint.previous_secret_expires_at > now
+    ):
+        secrets_in_use.append(crypto.unseal(settings.secret_key, endpoint.previous_secret_sealed))
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return Plan(delivery.id, ticket, Request(endpoint.url, delivery.event_id, body, secrets_in_use))
+
+
+def next_delay(
+    attempts: int, schedule: list[float], outcome: Outcome, jitter: float
+) -> float | None:
+    """Seconds until the next attempt after `attempts` failed ones, or None when done.
+
+    The schedule's delay gets ±10 % jitter (`jitter` in [-1, 1]); a `Retry-After` longer
+    than it wins, capped at the schedule's longest delay."""
+    if attempts > len(schedule):
+        return None
+    delay = schedule[attempts - 1] * (1 + 0.1 * jitter)
+    if outcome.retry_after_seconds is not None:
+        delay = max(delay, min(outcome.retry_after_seconds, max(schedule)))
+    return delay
+
+
+async def record_attempt(
+    db: AsyncSession, plan: Plan, outcome: Outcome, settings: Settings, now: datetime
+) -> None:
+    delivery = await repository.get_delivery(db, plan.delivery_id, for_update=True)
+    if delivery is None:
+        return
+    await repository.add(
+        db,
+        WebhookAttempt(
+            workspace_id=delivery.workspace_id,
+            delivery_id=delivery.id,
+            attempted_at=now,
+            status_code=outcome.status_code,
+            latency_ms=outcome.latency_ms,
+            response_body=outcome.response_body,
+            error=outcome.error,
+        ),
+    )
+    if delivery.ticket != plan.ticket:  # replayed meanwhile: the new job owns what comes next
+        return
+    delivery.attempts += 1
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    delivery.updated_at = now
+    endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id, for_update=True)
+    if outcome.succeeded:
+        delivery.status = "succeeded"
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+        if endpoint is not None:
+            endpoint.failing_since = None
+        await db.flush()
+        return
+    if endpoint is not None:
+        _note_failure(endpoint, outcome, settings, now)
+    delay = None
+    if endpoint is not None and endpoint.enabled:
+        delay = next_delay(
+            delivery.attempts,
+            settings.webhook_retry_schedule,
+            outcome,
+            random.uniform(-1, 1),  # noqa: S311
+        )
+    if delay is None:
+        delivery.status = "failed"
+        delivery.next_attempt_at = None
+        await db.flush()
+        return
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    await db.flush()
+    await _queue(db, delivery, timedelta(seconds=delay))
+
+
+def _note_failure(
+    endpoint: WebhookEndpoint, outcome: Outcome, settings: Settings, now: datetime
+) -> None:
+    if outcome.status_code == 410:
+        _disable(endpoint, "the receiver answered 410 Gone", now)
+        return
+    if endpoint.failing_since is None:
+        endpoint.failing_since = now
+    elif now - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+        _disable(
+            endpoint, f"failing continuously for {settings.webhook_disable_after_days:g} days", now
+        )
+
+
+def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    endpoint.enabled = False
+    endpoint.disabled_reason = reason
+    endpoint.disabled_at = now
+    endpoint.updated_at = now
