@@ -33,6 +33,10 @@ doctor: setup
 test: setup
 	$(BIN)/pytest -q -p no:cacheprovider
 
+# The suite on the embedded PostgreSQL, whatever VIVAVOCE_TEST_DATABASE_URL says.
+test-embedded: setup
+	env -u VIVAVOCE_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+
 # The suite on the PostgreSQL service of this machine (or VIVAVOCE_TEST_DATABASE_URL).
 test-service: setup
 	VIVAVOCE_TEST_DATABASE_URL=$${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
@@ -49,7 +53,8 @@ typecheck: setup
 bench: setup
 	$(BIN)/python bench/api.py
 
-check: lint typecheck test test-service
+# Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL.
+check: lint typecheck test-embedded test-service
 
 clean:
 	rm -rf $(VENV) .vivavoce-test .pytest_cache .mypy_cache .ruff_cache

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import ApiKey, User, Workspace
@@ -41,6 +42,31 @@ async def active_key_by_digest(db: AsyncSession, digest: str) -> ApiKey | None:
         select(ApiKey).where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None))
     )
     return result
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """What authentication needs of an API key row."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    scopes: frozenset[str]
+    last_used_at: datetime | None
+
+
+_keys = ApiKey.__table__
+# Built once, and selected as plain columns: this runs on every API request, where building
+# the statement and loading an ORM object cost more than the query itself.
+_ACTIVE_KEY_BY_DIGEST = select(
+    _keys.c.id, _keys.c.workspace_id, _keys.c.scopes, _keys.c.last_used_at
+).where(_keys.c.digest == bindparam("digest"), _keys.c.revoked_at.is_(None))
+
+
+async def active_key_for_auth(db: AsyncSession, digest: str) -> ActiveKey | None:
+    row = (await db.execute(_ACTIVE_KEY_BY_DIGEST, {"digest": digest})).first()
+    if row is None:
+        return None
+    return ActiveKey(row.id, row.workspace_id, frozenset(row.scopes), row.last_used_at)
 
 
 async def key_in_workspace(

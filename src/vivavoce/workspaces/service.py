@@ -154,12 +154,12 @@ async def authenticate_api_key(
     """The principal behind a presented key; 401 for a missing, unknown or revoked one."""
     if not secret or not secret.startswith(API_KEY_PREFIX) or len(secret) > 200:
         raise Unauthorized()
-    key = await repository.active_key_by_digest(db, crypto.digest(secret))
+    key = await repository.active_key_for_auth(db, crypto.digest(secret))
     if key is None:
         raise Unauthorized("this API key is not valid or has been revoked")
     if key.last_used_at is None or now - key.last_used_at >= touch_after:
         await repository.touch_key(db, key.id, now)
-    return Principal(workspace_id=key.workspace_id, scopes=frozenset(key.scopes), key_id=key.id)
+    return Principal(workspace_id=key.workspace_id, scopes=key.scopes, key_id=key.id)
 
 
 async def check_account_slug(db: AsyncSession, principal: Principal, slug: str | None) -> None:
