@@ -26,6 +26,10 @@ def settings() -> Settings:
         rate_limit_per_minute=100_000,
         rate_limit_burst=10_000,
         public_url="http://testserver",
+        webhooks_allow_private=True,  # the test receivers listen on 127.0.0.1
+        webhook_retry_schedule=[0.2, 0.4, 0.6],
+        webhook_timeout_seconds=1.0,
+        worker_heartbeat_seconds=2.0,
     )
 
 

@@ -37,6 +37,7 @@ from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DELIVER_JOB = "webhooks.deliver"
+MAX_RETRY_AFTER_SECONDS = 86_400.0
 _STATUSES = ("pending", "succeeded", "failed")
 
 
@@ -316,12 +317,12 @@ def next_delay(
     """Seconds until the next attempt after `attempts` failed ones, or None when done.
 
     The schedule's delay gets ±10 % jitter (`jitter` in [-1, 1]); a `Retry-After` longer
-    than it wins, capped at the schedule's longest delay."""
+    than it wins (capped at a day, against absurd values)."""
     if attempts > len(schedule):
         return None
     delay = schedule[attempts - 1] * (1 + 0.1 * jitter)
     if outcome.retry_after_seconds is not None:
-        delay = max(delay, min(outcome.retry_after_seconds, max(schedule)))
+        delay = max(delay, min(outcome.retry_after_seconds, MAX_RETRY_AFTER_SECONDS))
     return delay
 
 
