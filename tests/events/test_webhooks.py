@@ -283,3 +283,29 @@ async def test_endpoint_validation_errors_are_422(
         response = await client.post("/api/v1/webhook-endpoints", json=body, headers=tenant.headers)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["issues"]
+
+
+async def test_an_endpoint_failing_for_five_days_is_disabled(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, database: Any
+) -> None:
+    from sqlalchemy import text
+
+    receiver.reply = lambda _item, _n: (500, {}, 0.0)
+    endpoint = await register(client, tenant, receiver)
+    async with database.sessionmaker() as db, db.begin():
+        await db.execute(
+            text(
+                "UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 minute'"
+                " WHERE id = :id"
+            ),
+            {"id": endpoint["id"]},
+        )
+    await client.post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test", headers=tenant.headers)
+    [delivery] = await settled(client, tenant, endpoint["id"], 1)
+    assert delivery["status"] == "failed"
+    assert delivery["attempts"] == 1
+    state = (
+        await client.get(f"/api/v1/webhook-endpoints/{endpoint['id']}", headers=tenant.headers)
+    ).json()["data"]
+    assert state["enabled"] is False
+    assert "5 days" in state["disabled_reason"]
