@@ -36,7 +36,11 @@ from tests.fixtures.world import build_world
 Message = dict[str, Any]
 ASGIApp = Callable[..., Awaitable[None]]
 
+# Examples per operation and mode, at most; generating them is most of the run's time, so a
+# budget over all operations keeps the run under a minute as the API grows.
 MAX_EXAMPLES = int(os.environ.get("VIVAVOCE_FUZZ_EXAMPLES", "25"))
+MIN_EXAMPLES = 8
+TOTAL_EXAMPLES = int(os.environ.get("VIVAVOCE_FUZZ_BUDGET", "2500"))
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -110,7 +114,11 @@ class KnownIds:
 
 
 def property_test(
-    operation: schemathesis.APIOperation, mode: GenerationMode, tenant: Tenant, known: KnownIds
+    operation: schemathesis.APIOperation,
+    mode: GenerationMode,
+    tenant: Tenant,
+    known: KnownIds,
+    examples: int,
 ) -> Callable[[], None]:
     checks = [*CHECKS, negative_data_rejection] if mode is GenerationMode.NEGATIVE else CHECKS
 
@@ -119,7 +127,7 @@ def property_test(
         existing=st.one_of(st.none(), st.integers(min_value=0, max_value=10_000)),
     )
     @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
@@ -146,18 +154,19 @@ def property_test(
 def fuzz(bridge: LoopBridge, tenant: Tenant, known: KnownIds) -> tuple[int, list[str]]:
     """Runs in a worker thread: (operations tried, one line per failing operation and mode)."""
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", bridge)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    examples = TOTAL_EXAMPLES // max(1, len(operations) * len(modes))
+    examples = max(MIN_EXAMPLES, min(MAX_EXAMPLES, examples))
     failures: list[str] = []
-    operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+    for operation in operations:
+        for mode in modes:
             try:
-                property_test(operation, mode, tenant, known)()
+                property_test(operation, mode, tenant, known, examples)()
             except Exception as exc:
                 detail = "".join(traceback.format_exception_only(exc)).strip()
                 failures.append(f"{operation.label} [{mode.value}]: {detail}")
-    return operations, failures
+    return len(operations), failures
 
 
 async def seed(client: httpx.AsyncClient, app: Any, tenant: Tenant) -> KnownIds:
