@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -249,3 +250,43 @@ async def test_a_nul_character_is_refused_not_a_500(
         assert "NUL" in error["error"]
     listed = await client.get(PROFILES, headers=tenant.headers)
     assert listed.json()["data"] == []
+
+
+@pytest.fixture
+async def client_without_database(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over a database that refuses connections (nothing listens on its port)."""
+    from vivavoce.kit import db
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://postgres@127.0.0.1:{port}/gone"
+    engine = db.create_engine(url, 2)
+    down = Database(url=url, engine=engine, sessionmaker=db.create_sessionmaker(engine))
+    app = create_app(settings, database=down, with_worker=False, bootstrap=False)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                yield http
+    finally:
+        await engine.dispose()
+
+
+async def test_a_database_outage_is_503_with_retry_after_not_500(
+    client_without_database: httpx.AsyncClient,
+) -> None:
+    headers = {"x-api-key": "vv_live_" + "k" * 43}
+    for response in (
+        await client_without_database.get(PROFILES, headers=headers),
+        await client_without_database.post(PROFILES, json=agent_profile(), headers=headers),
+        await client_without_database.post(
+            PROFILES, json=agent_profile(), headers={**headers, "idempotency-key": "during-outage"}
+        ),
+    ):
+        assert_error_body(response, 503, "unavailable")
+        assert int(response.headers["retry-after"]) >= 1
+    ready = await client_without_database.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "not_ready"
+    assert (await client_without_database.get("/healthz")).status_code == 200

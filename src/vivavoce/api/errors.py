@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -27,6 +29,35 @@ _STATUS_CODES = {
     422: "invalid",
     429: "rate_limited",
 }
+
+# Raised, unwrapped by SQLAlchemy, when a pool cannot open a connection: the server is down,
+# unreachable, starting or full. The client should retry, not see a 500.
+CONNECT_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
+    socket.gaierror,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (answer 503), not that a query failed."""
+    if isinstance(exc, (*CONNECT_ERRORS, OperationalError)):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc.orig, OSError)
+    )
+
+
+def unavailable_body(request_id: str | None) -> dict[str, Any]:
+    return {
+        "error": "The database is unavailable; retry shortly",
+        "code": "unavailable",
+        "issues": [],
+        "request_id": request_id,
+    }
+
 
 _NUL = "text must not contain NUL (\\u0000) characters"
 _DATA_EXCEPTIONS = {
@@ -109,21 +140,19 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         return error_response(request, exc.status_code, message, code, headers=headers)
 
-    @app.exception_handler(OperationalError)
-    async def database_down(request: Request, exc: OperationalError) -> Response:
-        log.warning("database unavailable: %s", exc)
-        return error_response(
-            request,
-            503,
-            "The database is unavailable; retry shortly",
-            "unavailable",
-            headers={"Retry-After": "5"},
-        )
+    async def database_down(request: Request, exc: Exception) -> Response:
+        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        body = unavailable_body(getattr(request.state, "request_id", None))
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+    unavailable: tuple[type[Exception], ...] = (OperationalError, *CONNECT_ERRORS)
+    for exception in unavailable:
+        app.add_exception_handler(exception, database_down)
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
-        if exc.connection_invalidated or isinstance(exc.orig, OSError):
-            return await database_down(request, OperationalError(str(exc), None, exc))
+        if database_unavailable(exc):
+            return await database_down(request, exc)
         sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
         if sqlstate.startswith("22"):
             # A data exception: a value PostgreSQL refuses to store or compare (a NUL

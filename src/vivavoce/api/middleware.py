@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vivavoce.api.deps import presented_key_from_headers
+from vivavoce.api.errors import database_unavailable, unavailable_body
 from vivavoce.idempotency import service as idempotency
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
@@ -40,9 +41,13 @@ def _json_error(
     body = json.dumps(
         {"error": message, "code": code, "issues": [], "request_id": request_id}
     ).encode()
+    return status, _json_headers(body, headers), body
+
+
+def _json_headers(body: bytes, headers: dict[str, str] | None = None) -> list[tuple[bytes, bytes]]:
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    return status, raw, body
+    return raw
 
 
 async def _send_whole(
@@ -249,6 +254,13 @@ class IdempotencyMiddleware:
                 )
         except Unauthorized:
             await self.app(scope, _replay_body(body, receive), send)
+            return
+        except Exception as exc:
+            # Outside the app's exception handlers: answer an outage as they would.
+            if not database_unavailable(exc):
+                raise
+            payload = json.dumps(unavailable_body(request_id)).encode()
+            await _send_whole(send, 503, _json_headers(payload, {"Retry-After": "5"}), payload)
             return
         if claim.outcome == "mismatch":
             await _send_whole(
