@@ -3,9 +3,11 @@
 from vivavoce.models.agent_profile import AgentProfile
 from vivavoce.models.api_key import ApiKey
 from vivavoce.models.application import Application
+from vivavoce.models.apply_request import ApplyRequest
 from vivavoce.models.base import Base
 from vivavoce.models.evaluation_stage import EvaluationStage
 from vivavoce.models.evaluation_template import EvaluationTemplate
+from vivavoce.models.email_message import EmailMessage
 from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
@@ -20,9 +22,11 @@ __all__ = [
     "AgentProfile",
     "ApiKey",
     "Application",
+    "ApplyRequest",
     "Base",
     "EvaluationStage",
     "EvaluationTemplate",
+    "EmailMessage",
     "Event",
     "IdempotencyKey",
     "InterviewSession",
