@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -13,7 +14,8 @@ from tests.fixtures.database import create_scratch_database, drop_database, serv
 from vivavoce.app import create_app
 from vivavoce.config import Settings
 from vivavoce.kit.db import unit_of_work
-from vivavoce.runtime import Database, open_database
+from vivavoce.kit.jobs import JobContext, run_worker
+from vivavoce.runtime import Database, job_registry, open_database
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.scopes import ALL_SCOPES
 
@@ -94,3 +96,17 @@ async def tenant(database: Database) -> Tenant:
 @pytest.fixture
 async def other_tenant(database: Database) -> Tenant:
     return await make_tenant(database)
+
+
+@pytest.fixture
+async def worker(database: Database, settings: Settings) -> AsyncIterator[None]:
+    """A real background worker on the test database for the duration of a test."""
+    stop = asyncio.Event()
+    context = JobContext(settings=settings, sessionmaker=database.sessionmaker)
+    task = asyncio.create_task(run_worker(database.url, job_registry(), context, stop))
+    yield
+    stop.set()
+    await asyncio.wait_for(task, timeout=20)
+    for resource in context.resources.values():
+        if isinstance(resource, httpx.AsyncClient):
+            await resource.aclose()

@@ -10,7 +10,14 @@ from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
 from vivavoce.applications import service
-from vivavoce.applications.schemas import ApplicationCreate, ApplicationOut, ApprovalStatus, Outcome
+from vivavoce.applications.schemas import (
+    ApplicationCreate,
+    ApplicationOut,
+    ApprovalStatus,
+    Outcome,
+    RejectRequest,
+)
+from vivavoce.kit.clock import utcnow
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -52,4 +59,27 @@ async def list_applications(
 @router.get("/{application_id}", response_model=One[ApplicationOut], responses=ERROR_RESPONSES)
 async def get_application(db: Db, principal: Reader, application_id: uuid.UUID) -> Response:
     application = await service.get(db, principal.workspace_id, application_id)
+    return one(await service.public_view(db, application))
+
+
+@router.post(
+    "/{application_id}/approve", response_model=One[ApplicationOut], responses=ERROR_RESPONSES
+)
+async def approve_application(db: Db, principal: Writer, application_id: uuid.UUID) -> Response:
+    """Approve a pending application: `application.approved` fires and the first stage's
+    session is scheduled and its invite emailed within seconds."""
+    application = await service.approve(db, principal.workspace_id, application_id, utcnow())
+    return one(await service.public_view(db, application))
+
+
+@router.post(
+    "/{application_id}/reject", response_model=One[ApplicationOut], responses=ERROR_RESPONSES
+)
+async def reject_application(
+    db: Db, principal: Writer, application_id: uuid.UUID, body: RejectRequest | None = None
+) -> Response:
+    """Reject a pending application (`application.rejected`); the candidate gets a polite
+    notice when the template's `apply.notify_on_rejection` is on."""
+    reason = body.reason if body else None
+    application = await service.reject(db, principal.workspace_id, application_id, reason, utcnow())
     return one(await service.public_view(db, application))

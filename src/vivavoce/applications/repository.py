@@ -119,3 +119,7 @@ async def latest_sessions_per_stage(
 async def touch(db: AsyncSession, application: Application, now: datetime) -> None:
     application.updated_at = now
     await db.flush()
+
+
+async def get_by_id(db: AsyncSession, application_id: uuid.UUID) -> Application | None:
+    return await db.get(Application, application_id)

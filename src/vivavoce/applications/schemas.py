@@ -22,6 +22,15 @@ class ApplicationCreate(BaseModel):
     accountSlug: str | None = Field(default=None, max_length=63)
 
 
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(
+        default=None, max_length=1000, description="Kept for the record; never emailed"
+    )
+    accountSlug: str | None = Field(default=None, max_length=63)
+
+
 class StageRollup(BaseModel):
     evaluation_stage_id: str
     stage: str

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import repository
 from vivavoce.applications.schemas import ApplicationCreate, application_public
+from vivavoce.events import service as events
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
+from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Application
 from vivavoce.participants import service as participants
@@ -123,3 +126,114 @@ async def list_page(
     )
     result = page_from_rows(rows, page.limit, lambda a: a.id)
     return Page(await public_views(db, result.items), result.has_more, result.next_cursor)
+
+
+START_FIRST_STAGE_JOB = "applications.start_first_stage"
+
+
+async def _locked(
+    db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID
+) -> Application:
+    application = await repository.get(db, workspace_id, application_id, for_update=True)
+    if application is None:
+        raise NotFound("application")
+    return application
+
+
+async def _record(
+    db: AsyncSession, application: Application, event_type: str, now: datetime
+) -> None:
+    await events.record(
+        db,
+        application.workspace_id,
+        event_type,
+        {"application": await public_view(db, application)},
+        now,
+        participant_id=application.candidate_id,
+        application_id=application.id,
+    )
+
+
+async def _approve(db: AsyncSession, application: Application, now: datetime) -> None:
+    """Approved: the event, and a job that schedules (and invites to) the first stage."""
+    application.approval_status = "approved"
+    application.decided_at = now
+    application.updated_at = now
+    await db.flush()
+    await _record(db, application, "application.approved", now)
+    await enqueue(db, START_FIRST_STAGE_JOB, {"application_id": str(application.id)})
+
+
+def _require_pending(application: Application) -> None:
+    if application.approval_status != "pending":
+        raise Conflict(
+            f"the application is already {application.approval_status}",
+            code="application_decided",
+            approval_status=application.approval_status,
+        )
+
+
+async def approve(
+    db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID, now: datetime
+) -> Application:
+    """HR approves a pending application; the first stage is then scheduled and invited."""
+    application = await _locked(db, workspace_id, application_id)
+    _require_pending(application)
+    await _approve(db, application, now)
+    return application
+
+
+async def reject(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    application_id: uuid.UUID,
+    reason: str | None,
+    now: datetime,
+) -> Application:
+    """HR rejects a pending application; the candidate gets a polite notice when the
+    template's `apply.notify_on_rejection` is on."""
+    application = await _locked(db, workspace_id, application_id)
+    _require_pending(application)
+    application.approval_status = "rejected"
+    application.decision_reason = reason
+    application.decided_at = now
+    application.updated_at = now
+    await db.flush()
+    await _record(db, application, "application.rejected", now)
+    return application
+
+
+async def submit(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    *,
+    source: str,
+    requires_approval: bool,
+    consent_text: str | None,
+    consented_at: datetime | None,
+    now: datetime,
+) -> Application:
+    """A candidate's own application (apply page): pending when the template needs an
+    approval, otherwise approved at once (and the first stage scheduled)."""
+    application, created = await ensure_for(
+        db, workspace_id, template_id, participant_id, source, "pending"
+    )
+    if not created:
+        raise Conflict(
+            "this participant already has an application for this template",
+            code="duplicate_application",
+            existing_id=str(application.id),
+        )
+    application.consent_text = consent_text
+    application.consented_at = consented_at
+    await db.flush()
+    if not requires_approval:
+        await _approve(db, application, now)
+    return application
+
+
+async def get_any(db: AsyncSession, application_id: uuid.UUID) -> Application | None:
+    """For jobs, which carry ids without a workspace."""
+    return await repository.get_by_id(db, application_id)

@@ -125,6 +125,9 @@ class ApplySettings(Strict):
     requires_approval: bool = True
     requires_otp: bool = True
     consent_text: Annotated[str | None, Field(max_length=5000)] = None
+    notify_on_rejection: bool = Field(
+        default=True, description="Email a polite notice when an application is rejected"
+    )
 
 
 class Branding(Strict):
@@ -173,10 +176,11 @@ class ApplyPatch(Strict):
     requires_approval: bool | None = None
     requires_otp: bool | None = None
     consent_text: Annotated[str | None, Field(max_length=5000)] = None
+    notify_on_rejection: bool | None = None
 
     @model_validator(mode="after")
     def _not_null(self) -> ApplyPatch:
-        _no_nulls(self, ("enabled", "requires_approval", "requires_otp"))
+        _no_nulls(self, ("enabled", "requires_approval", "requires_otp", "notify_on_rejection"))
         return self
 
 
