@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.fixtures.database import create_scratch_database, drop_database, server_url
+from tests.fixtures.receiver import Receiver, running_receiver
 from vivavoce.app import create_app
 from vivavoce.config import Settings
 from vivavoce.kit.db import unit_of_work
@@ -110,3 +111,10 @@ async def worker(database: Database, settings: Settings) -> AsyncIterator[None]:
     for resource in context.resources.values():
         if isinstance(resource, httpx.AsyncClient):
             await resource.aclose()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 verifying signatures with the public libraries."""
+    async with running_receiver() as running:
+        yield running

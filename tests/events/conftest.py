@@ -1,19 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Tenant
-from tests.fixtures.receiver import Receiver, running_receiver
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    async with running_receiver() as running:
-        yield running
+from tests.fixtures.receiver import Receiver
 
 
 async def register(

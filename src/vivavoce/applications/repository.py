@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,3 +123,13 @@ async def touch(db: AsyncSession, application: Application, now: datetime) -> No
 
 async def get_by_id(db: AsyncSession, application_id: uuid.UUID) -> Application | None:
     return await db.get(Application, application_id)
+
+
+async def erase_participant_fields(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    await db.execute(
+        update(Application)
+        .where(Application.workspace_id == workspace_id, Application.candidate_id == participant_id)
+        .values(decision_reason=None)
+    )

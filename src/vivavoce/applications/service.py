@@ -237,3 +237,9 @@ async def submit(
 async def get_any(db: AsyncSession, application_id: uuid.UUID) -> Application | None:
     """For jobs, which carry ids without a workspace."""
     return await repository.get_by_id(db, application_id)
+
+
+async def erase_participant_data(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    await repository.erase_participant_fields(db, workspace_id, participant_id)

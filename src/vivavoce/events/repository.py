@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import Event
@@ -32,3 +32,19 @@ async def list_events(
         query = query.where(Event.seq < before_seq)
     rows = await db.scalars(query.order_by(Event.seq.desc()).limit(limit))
     return list(rows)
+
+
+async def redact_for_participant(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    redacted: dict[str, object],
+) -> list[str]:
+    """Replace the snapshots of every event about this participant; the event ids."""
+    result = await db.execute(
+        update(Event)
+        .where(Event.workspace_id == workspace_id, Event.participant_id == participant_id)
+        .values(data=redacted)
+        .returning(Event.id)
+    )
+    return [row[0] for row in result]

@@ -92,3 +92,16 @@ async def list_events(
         has_more=has_more,
         next_cursor=str(rows[-1].seq) if has_more and rows else None,
     )
+
+
+REDACTED = {"redacted": True, "reason": "personal data erased on request"}
+
+
+async def redact_participant(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> int:
+    """Erase the object snapshots of a participant's events, here and in webhook deliveries
+    still kept; the events themselves stay (counts, times, types)."""
+    event_ids = await repository.redact_for_participant(db, workspace_id, participant_id, REDACTED)
+    await webhooks.redact_deliveries(db, event_ids, REDACTED)
+    return len(event_ids)

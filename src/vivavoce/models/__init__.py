@@ -5,9 +5,9 @@ from vivavoce.models.api_key import ApiKey
 from vivavoce.models.application import Application
 from vivavoce.models.apply_request import ApplyRequest
 from vivavoce.models.base import Base
+from vivavoce.models.email_message import EmailMessage
 from vivavoce.models.evaluation_stage import EvaluationStage
 from vivavoce.models.evaluation_template import EvaluationTemplate
-from vivavoce.models.email_message import EmailMessage
 from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
@@ -24,9 +24,9 @@ __all__ = [
     "Application",
     "ApplyRequest",
     "Base",
+    "EmailMessage",
     "EvaluationStage",
     "EvaluationTemplate",
-    "EmailMessage",
     "Event",
     "IdempotencyKey",
     "InterviewSession",

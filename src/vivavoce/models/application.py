@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint

@@ -22,6 +22,7 @@ from vivavoce.participants.schemas import (
     Status,
     participant_public,
 )
+from vivavoce.privacy import service as privacy
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -106,7 +107,12 @@ async def delete_participant(
     ] = False,
 ) -> Response:
     """Archive the participant (data kept), or with `?purge=true` erase its personal data."""
-    participant = await service.delete(
-        db, principal.workspace_id, participant_id, purge=purge, now=utcnow()
-    )
+    if purge:
+        participant = await privacy.erase_participant(
+            db, principal.workspace_id, participant_id, utcnow()
+        )
+    else:
+        participant = await service.delete(
+            db, principal.workspace_id, participant_id, purge=False, now=utcnow()
+        )
     return one(participant_public(participant))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import InterviewSession, Participant
@@ -100,3 +100,16 @@ async def list_sessions(
         query = query.where(InterviewSession.id < before)
     rows = await db.scalars(query.order_by(InterviewSession.id.desc()).limit(limit))
     return list(rows)
+
+
+async def erase_participant_fields(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    await db.execute(
+        update(InterviewSession)
+        .where(
+            InterviewSession.workspace_id == workspace_id,
+            InterviewSession.candidate_id == participant_id,
+        )
+        .values(notes=None, external_id=None)
+    )

@@ -356,3 +356,11 @@ async def session_events(
     return await events.list_events(
         db, workspace_id, limit=limit, cursor=cursor, session_id=session_id
     )
+
+
+async def erase_participant_data(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    """For a deletion request: the participant's sessions keep status, times and scores, but
+    lose recruiter notes and the external id."""
+    await repository.erase_participant_fields(db, workspace_id, participant_id)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -131,3 +131,25 @@ async def attempts_of(db: AsyncSession, delivery_ids: Sequence[uuid.UUID]) -> li
         .order_by(WebhookAttempt.id)
     )
     return list(rows)
+
+
+async def redact_payloads(
+    db: AsyncSession, event_ids: Sequence[str], redacted: dict[str, object]
+) -> None:
+    if not event_ids:
+        return
+    await db.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.event_id.in_(event_ids))
+        .values(
+            payload=WebhookDelivery.payload.op("||")(
+                bindparam("patch", {"data": redacted}, type_=JSONB)
+            )
+        )
+    )
+    delivery_ids = select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_(event_ids))
+    await db.execute(
+        update(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+        .values(response_body=None)
+    )

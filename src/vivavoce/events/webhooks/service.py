@@ -398,3 +398,10 @@ def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
     endpoint.disabled_reason = reason
     endpoint.disabled_at = now
     endpoint.updated_at = now
+
+
+async def redact_deliveries(
+    db: AsyncSession, event_ids: list[str], redacted: dict[str, Any]
+) -> None:
+    """Erase the `data` of stored payloads (and receivers' echoed responses) of these events."""
+    await repository.redact_payloads(db, event_ids, redacted)

@@ -1,0 +1,1 @@
+"""Data requests: erasing a participant's personal data everywhere it is kept."""

@@ -1,0 +1,30 @@
+"""Erasing a participant's personal data (GDPR-style deletion requests).
+
+The rows stay — sessions, applications and events keep their statuses, times and scores, so
+counts and funnels remain right — but every copy of the person's data is erased: the
+participant's fields, recruiter notes and external ids on sessions, event snapshots (and the
+webhook payloads copied from them), emails, and apply-page submissions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.applications import service as applications
+from vivavoce.events import service as events
+from vivavoce.models import Participant
+from vivavoce.participants import service as participants
+from vivavoce.sessions import service as sessions
+
+
+async def erase_participant(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID, now: datetime
+) -> Participant:
+    participant = await participants.delete(db, workspace_id, participant_id, purge=True, now=now)
+    await sessions.erase_participant_data(db, workspace_id, participant.id)
+    await applications.erase_participant_data(db, workspace_id, participant.id)
+    await events.redact_participant(db, workspace_id, participant.id)
+    return participant
