@@ -37,13 +37,6 @@ async def user_by_email(db: AsyncSession, email: str) -> User | None:
     return result
 
 
-async def active_key_by_digest(db: AsyncSession, digest: str) -> ApiKey | None:
-    result: ApiKey | None = await db.scalar(
-        select(ApiKey).where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None))
-    )
-    return result
-
-
 @dataclass(frozen=True)
 class ActiveKey:
     """What authentication needs of an API key row."""
