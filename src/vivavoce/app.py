@@ -33,6 +33,7 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
+    from vivavoce.emails.endpoints import router as emails
     from vivavoce.events.endpoints import router as events
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
@@ -48,6 +49,7 @@ def api_router() -> APIRouter:
         applications,
         events,
         webhooks,
+        emails,
     ):
         router.include_router(domain)
     return router

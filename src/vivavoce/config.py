@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"
@@ -54,6 +54,21 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="A job claimed by a dead worker runs again after this"
     )
     worker_concurrency: int = Field(default=64, ge=2, le=1000)
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for outgoing email; unset keeps every message in the outbox",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the connection with STARTTLS (ignored with smtp_tls)"
+    )
+    smtp_tls: bool = Field(default=False, description="Implicit TLS from the first byte (port 465)")
+    smtp_from: str = Field(
+        default="vivavoce <no-reply@vivavoce.local>", description="The From header of every email"
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

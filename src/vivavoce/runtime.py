@@ -43,11 +43,13 @@ async def open_database(
 def job_registry() -> JobRegistry:
     """Every background job of vivavoce, registered by its domain."""
     from vivavoce.applications import tasks as application_tasks
+    from vivavoce.emails import tasks as email_tasks
     from vivavoce.events.webhooks import tasks as webhook_tasks
     from vivavoce.idempotency import tasks as idempotency_tasks
 
     registry = JobRegistry()
     idempotency_tasks.register(registry)
     webhook_tasks.register(registry)
+    email_tasks.register(registry)
     application_tasks.register(registry)
     return registry

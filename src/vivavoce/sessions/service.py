@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import service as applications
+from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
 from vivavoce.kit import crypto
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
@@ -134,6 +135,9 @@ async def schedule(
                 return Scheduled(_same_request(existing, body), created=False)
         raise
     await _record(db, session, "session.created", links, now)
+    await emails.session_scheduled(
+        db, session, participant, template, links.join_url(session.id), now
+    )
     return Scheduled(session, created=True)
 
 
@@ -211,6 +215,7 @@ async def reschedule(
 ) -> InterviewSession:
     session = await _locked(db, workspace_id, session_id)
     _transition(session, Trigger.RESCHEDULE)
+    previous_time = session.scheduled_at
     fields = body.model_fields_set
     if "scheduled_at" in fields:
         session.scheduled_at = body.scheduled_at
@@ -222,6 +227,16 @@ async def reschedule(
         session.notes = body.notes
     session.updated_at = now
     await db.flush()
+    if session.scheduled_at != previous_time:  # a new time is news to the candidate
+        await emails.session_rescheduled(
+            db,
+            session,
+            await participants.get(db, workspace_id, session.candidate_id),
+            await templates.get_template(db, workspace_id, session.evaluation_template_id),
+            links.join_url(session.id),
+            now,
+            previous_scheduled_at=previous_time,
+        )
     return session
 
 
@@ -237,6 +252,13 @@ async def cancel(
     session.ended_at = now
     session.end_reason = EndReason.CANCELLED.value
     await _save(db, session, events_to_write, links, now)
+    await emails.session_cancelled(
+        db,
+        session,
+        await participants.get(db, workspace_id, session.candidate_id),
+        await templates.get_template(db, workspace_id, session.evaluation_template_id),
+        now,
+    )
     return session
 
 

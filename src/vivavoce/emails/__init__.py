@@ -1,0 +1,1 @@
+"""Email: rendering, the outbox, SMTP sending, invites and reminders (SPEC §7)."""
