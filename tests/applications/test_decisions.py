@@ -131,3 +131,46 @@ async def test_a_second_application_for_the_same_template_is_refused(
     assert again.status_code == 409
     assert again.json()["code"] == "duplicate_application"
     assert again.json()["existing_id"] == application["id"]
+
+
+async def test_rejection_emails_a_polite_notice_without_the_internal_reason(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await build_world(client, tenant.headers)
+    application = await pending_application(client, tenant, world, "fay@example.com")
+    await client.post(
+        f"/api/v1/applications/{application['id']}/reject",
+        json={"reason": "weak on system design"},
+        headers=tenant.headers,
+    )
+    listed = await client.get(
+        "/api/v1/emails",
+        params={"participant_id": application["candidate_id"], "kind": "application_rejected"},
+        headers=tenant.headers,
+    )
+    [summary] = listed.json()["data"]
+    message = (await client.get(f"/api/v1/emails/{summary['id']}", headers=tenant.headers)).json()[
+        "data"
+    ]
+    assert message["to_address"] == "fay@example.com"
+    assert "weak on system design" not in message["text_body"]
+    assert "weak on system design" not in message["html_body"]
+
+
+async def test_no_notice_when_the_template_says_so(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await build_world(client, tenant.headers)
+    await client.patch(
+        f"/api/v1/evaluation-templates/{world.template_id}",
+        json={"apply": {"notify_on_rejection": False}},
+        headers=tenant.headers,
+    )
+    application = await pending_application(client, tenant, world, "gus@example.com")
+    await client.post(f"/api/v1/applications/{application['id']}/reject", headers=tenant.headers)
+    listed = await client.get(
+        "/api/v1/emails",
+        params={"participant_id": application["candidate_id"], "kind": "application_rejected"},
+        headers=tenant.headers,
+    )
+    assert listed.json()["data"] == []

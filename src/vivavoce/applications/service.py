@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import repository
 from vivavoce.applications.schemas import ApplicationCreate, application_public
+from vivavoce.emails import notify
 from vivavoce.events import service as events
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
@@ -200,6 +201,11 @@ async def reject(
     application.updated_at = now
     await db.flush()
     await _record(db, application, "application.rejected", now)
+    template = await templates.get_template(db, workspace_id, application.evaluation_template_id)
+    if (template.apply or {}).get("notify_on_rejection", True):
+        participant = await participants.get(db, workspace_id, application.candidate_id)
+        # The reason is the reviewer's internal note: the candidate gets the polite notice only.
+        await notify.application_rejected(db, participant, template, None)
     return application
 
 

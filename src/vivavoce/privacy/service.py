@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import service as applications
+from vivavoce.emails import service as emails
 from vivavoce.events import service as events
 from vivavoce.models import Participant
 from vivavoce.participants import service as participants
@@ -23,7 +24,11 @@ from vivavoce.sessions import service as sessions
 async def erase_participant(
     db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID, now: datetime
 ) -> Participant:
+    address = (await participants.get(db, workspace_id, participant_id)).email
     participant = await participants.delete(db, workspace_id, participant_id, purge=True, now=now)
+    await emails.erase_for_participant(
+        db, participant.id, workspace_id=workspace_id, to_address=address
+    )
     await sessions.erase_participant_data(db, workspace_id, participant.id)
     await applications.erase_participant_data(db, workspace_id, participant.id)
     await events.redact_participant(db, workspace_id, participant.id)
