@@ -8,8 +8,9 @@ What it does, all on 127.0.0.1, stopping everything it started:
    `vivavoce serve --no-worker` in its own process on a free port, and `bench/baseline_app.py`
    under uvicorn in another. Both log warnings only; vivavoce's rate limit is raised out of
    the way (the limiter still runs on every request).
-3. Through the API: an agent profile and, when the endpoints exist, a template, a stage, a
-   participant and a session.
+3. Through the API: an agent profile and, when the endpoints exist, a template, a stage,
+   128 participants and a session. POST /sessions cycles over the participants (with
+   `force`), since sessions of one participant are scheduled one at a time.
 4. Each scenario: a warm-up, then BENCH_REQUESTS requests (default 3000) from BENCH_CONCURRENCY
    (default 32) keep-alive connections, driven by a small raw asyncio HTTP/1.1 client (httpx
    costs more CPU per request than the servers under test on a small machine).
@@ -54,6 +55,7 @@ HOST = "127.0.0.1"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 WARMUP = max(CONCURRENCY * 4, REQUESTS // 10)
+ROUNDS = 3
 START_TIMEOUT = 90.0
 SCENARIO_TIMEOUT = 300.0
 TARGET_RATIO = 0.5
@@ -329,14 +331,44 @@ class Row:
         return self.outcome.statuses == Counter({self.expected: self.outcome.requests})
 
 
-def measure(server: Server, scenario: str, request: Callable[[int], bytes], expected: int) -> Row:
-    asyncio.run(drive(server.port, request, WARMUP))
-    with PeakRss(server) as peak:
-        outcome = asyncio.run(drive(server.port, request, REQUESTS))
-    row = Row(server.name, scenario, outcome, peak.peak, peak.cpu, expected)
-    if not row.ok:
-        print(f"  ! {server.name} {scenario}: statuses {dict(outcome.statuses)}", file=sys.stderr)
-    return row
+def measure(
+    servers: list[Server], scenario: str, request: Callable[[int], bytes], expected: int
+) -> list[Row]:
+    """One row per server. Servers measured together take turns, ROUNDS slices each, so
+    that other load on the machine weighs on all of them alike."""
+    for server in servers:
+        asyncio.run(drive(server.port, request, WARMUP))
+    outcomes = {server.name: Outcome(0, 0.0, []) for server in servers}
+    peaks = dict.fromkeys(outcomes, 0)
+    cpu = dict.fromkeys(outcomes, 0.0)
+    rounds = ROUNDS if len(servers) > 1 else 1
+    for number in range(rounds):
+        size = REQUESTS // rounds + (REQUESTS % rounds if number == 0 else 0)
+        for server in servers:
+            with PeakRss(server) as peak:
+                part = asyncio.run(drive(server.port, request, size))
+            total = outcomes[server.name]
+            total.requests += part.requests
+            total.seconds += part.seconds
+            total.latencies += part.latencies
+            total.statuses.update(part.statuses)
+            peaks[server.name] = max(peaks[server.name], peak.peak)
+            cpu[server.name] += peak.cpu
+    rows = []
+    for server in servers:
+        row = Row(
+            server.name,
+            scenario,
+            outcomes[server.name],
+            peaks[server.name],
+            cpu[server.name],
+            expected,
+        )
+        if not row.ok:
+            statuses = dict(row.outcome.statuses)
+            print(f"  ! {server.name} {scenario}: statuses {statuses}", file=sys.stderr)
+        rows.append(row)
+    return rows
 
 
 # --- the objects to read and write --------------------------------------------------------
@@ -346,7 +378,12 @@ def measure(server: Server, scenario: str, request: Callable[[int], bytes], expe
 class World:
     profile_id: str
     session_id: str | None = None
-    session_body: dict[str, Any] | None = None
+    # One per participant: sessions are scheduled under a lock on their participant, so
+    # concurrent requests for one participant queue behind each other.
+    session_bodies: list[dict[str, Any]] = field(default_factory=list)
+
+
+PARTICIPANTS = 128
 
 
 def create(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -362,10 +399,8 @@ def build_world(server: Server, key: str) -> World:
         paths = client.get("/api/v1/openapi.json").json()["paths"]
         profile = create(client, "/api/v1/agent-profiles", AGENT_PROFILE)
         world = World(profile_id=profile["id"])
-        if (
-            "post" not in paths.get("/api/v1/sessions", {})
-            or "/api/v1/sessions/{session_id}" not in paths
-        ):
+        needed = ("/api/v1/sessions", "/api/v1/sessions/{session_id}", "/api/v1/participants/bulk")
+        if not all(path in paths for path in needed):
             return world
         try:
             template = create(
@@ -383,27 +418,32 @@ def build_world(server: Server, key: str) -> World:
                     "agent_profile_id": profile["id"],
                 },
             )
-            participant = create(
+            people = create(
                 client,
-                "/api/v1/participants",
+                "/api/v1/participants/bulk",
                 {
-                    "name": "Grace Hopper",
-                    "email": "grace@example.com",
                     "evaluation_template_id": template["id"],
+                    "participants": [
+                        {"name": f"Candidate {n}", "email": f"candidate{n}@example.com"}
+                        for n in range(PARTICIPANTS)
+                    ],
                 },
             )
-            body = {
-                "candidate_id": participant["id"],
-                "evaluation_template_id": template["id"],
-                "stage": "screen",
-                "force": True,
-            }
-            session = create(client, "/api/v1/sessions", body)
-        except RuntimeError as exc:
+            bodies = [
+                {
+                    "candidate_id": person["id"],
+                    "evaluation_template_id": template["id"],
+                    "stage": "screen",
+                    "force": True,
+                }
+                for person in people["created"]
+            ]
+            session = create(client, "/api/v1/sessions", bodies[0])
+        except (RuntimeError, KeyError, IndexError) as exc:
             print(f"  ! sessions not measured: {exc}", file=sys.stderr)
             return world
         world.session_id = session["id"]
-        world.session_body = body
+        world.session_bodies = bodies
         return world
 
 
@@ -424,14 +464,23 @@ def machine() -> str:
     )
 
 
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in psutil.getloadavg())
+
+
+LOAD_BEFORE = _load()
+
+
 def report(rows: list[Row], database: str) -> bool:
     print()
     print(f"machine : {machine()}")
     print(f"date    : {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"database: {database}")
     print(
-        f"load    : {REQUESTS} requests per scenario, {CONCURRENCY} connections, raw asyncio client"
+        f"load    : {REQUESTS} requests per scenario and server ({ROUNDS} alternating rounds "
+        f"for reads), {CONCURRENCY} connections, raw asyncio client"
     )
+    print(f"machine load average (1, 5, 15 min) before / after: {LOAD_BEFORE} / {_load()}")
     print()
     print(
         "| server | scenario | requests/s | p50 ms | p99 ms | server CPU ms/request "
@@ -542,16 +591,15 @@ def run(workdir: Path, env: dict[str, str], url: str) -> list[Row]:
             reads.append(("GET /sessions/{id}", f"/api/v1/sessions/{world.session_id}"))
         for scenario, path in reads:
             raw = raw_request("GET", path, key)
-            for server in (vivavoce, baseline):
-                print(f"measuring {server.name} {scenario} …", flush=True)
-                rows.append(measure(server, scenario, lambda _, raw=raw: raw, 200))
-        writes = [("POST /agent-profiles", "/api/v1/agent-profiles", AGENT_PROFILE)]
-        if world.session_body:
-            writes.append(("POST /sessions", "/api/v1/sessions", world.session_body))
-        for scenario, path, body in writes:
-            raw = raw_request("POST", path, key, body)
+            print(f"measuring {scenario} on vivavoce and baseline …", flush=True)
+            rows += measure([vivavoce, baseline], scenario, lambda _, raw=raw: raw, 200)
+        writes = [("POST /agent-profiles", "/api/v1/agent-profiles", [AGENT_PROFILE])]
+        if world.session_bodies:
+            writes.append(("POST /sessions", "/api/v1/sessions", world.session_bodies))
+        for scenario, path, bodies in writes:
+            raws = [raw_request("POST", path, key, body) for body in bodies]
             print(f"measuring vivavoce {scenario} …", flush=True)
-            rows.append(measure(vivavoce, scenario, lambda _, raw=raw: raw, 201))
+            rows += measure([vivavoce], scenario, lambda n, raws=raws: raws[n % len(raws)], 201)
         return rows
     finally:
         for server in reversed(servers):
