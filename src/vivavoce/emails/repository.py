@@ -89,6 +89,7 @@ async def delete_for(
         condition = or_(
             condition,
             (EmailMessage.workspace_id == workspace_id)
+            & EmailMessage.participant_id.is_(None)  # another participant's mail stays
             & (func.lower(EmailMessage.to_address) == to_address.lower()),
         )
     result = await db.execute(delete(EmailMessage).where(condition))

@@ -157,8 +157,9 @@ async def erase_for_participant(
     to_address: str | None = None,
 ) -> int:
     """Delete every email of a participant (for a deletion request); with `workspace_id`
-    and `to_address`, also those sent to that address before the participant existed (the
-    apply page's verification codes). Returns how many were deleted."""
+    and `to_address`, also the workspace's messages to that address that belong to no
+    participant (the apply page's verification codes, sent before the participant existed).
+    Returns how many were deleted."""
     return await repository.delete_for(
         db, participant_id, workspace_id=workspace_id, to_address=to_address
     )
