@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM_STAMP := $(VENV)/.chromium
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-embedded test-service lint typecheck bench check lock clean doctor
+.PHONY: setup chromium run test test-embedded test-service lint typecheck bench check lock clean doctor
 
 setup: $(STAMP)
 
@@ -24,21 +26,33 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
 	  --no-header --quiet -o requirements.lock
 
+# Debian's Chromium for the browser tests: Playwright drives it by path and never downloads
+# a browser of its own. Installed once, non-interactively, when missing.
+chromium: $(CHROMIUM_STAMP)
+
+$(CHROMIUM_STAMP):
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing" >&2; exit 1; }
+	@mkdir -p $(VENV) && touch $@
+
 run: setup
 	$(BIN)/vivavoce serve
 
 doctor: setup
 	$(BIN)/vivavoce doctor
 
-test: setup
+test: setup chromium
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The suite on the embedded PostgreSQL, whatever VIVAVOCE_TEST_DATABASE_URL says.
-test-embedded: setup
+test-embedded: setup chromium
 	env -u VIVAVOCE_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
 
 # The suite on the PostgreSQL service of this machine (or VIVAVOCE_TEST_DATABASE_URL).
-test-service: setup
+test-service: setup chromium
 	VIVAVOCE_TEST_DATABASE_URL=$${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/pytest -q -p no:cacheprovider
 

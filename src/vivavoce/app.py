@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.staticfiles import StaticFiles
 
 from vivavoce import __version__, health
 from vivavoce.api import errors
@@ -19,6 +20,7 @@ from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
 from vivavoce.kit.ratelimit import RateLimiter
 from vivavoce.runtime import Database, job_registry, open_database
+from vivavoce.web.rendering import STATIC
 from vivavoce.workspaces import service as workspaces
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,15 @@ def api_router() -> APIRouter:
         emails,
     ):
         router.include_router(domain)
+    return router
+
+
+def web_router() -> APIRouter:
+    """Server-rendered pages: the public apply page."""
+    from vivavoce.web.apply import router as apply_page
+
+    router = APIRouter()
+    router.include_router(apply_page)
     return router
 
 
@@ -124,6 +135,8 @@ def create_app(
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(web_router())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def state() -> AppState:
         current: AppState = app.state.vv

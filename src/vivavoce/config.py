@@ -35,6 +35,21 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     idempotency_lock_seconds: int = Field(default=60, ge=1)
     join_grace_seconds: int = Field(default=120, ge=5)
+    apply_otp_ttl_seconds: int = Field(
+        default=600, ge=1, description="How long an apply-page email code stays valid"
+    )
+    apply_otp_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Wrong apply-page codes before the request locks"
+    )
+    apply_resend_interval_seconds: int = Field(
+        default=60, ge=0, description="Least time between two codes sent to one address"
+    )
+    apply_codes_per_email_per_hour: int = Field(
+        default=5, ge=1, description="Apply-page codes sent to one address in an hour"
+    )
+    apply_submissions_per_ip_per_hour: int = Field(
+        default=20, ge=1, description="Apply-page submissions and resends from one client address"
+    )
     api_key_touch_seconds: int = Field(default=60, ge=0)
     log_level: str = "info"
     webhooks_allow_private: bool = Field(
