@@ -48,6 +48,7 @@ async def test_create_returns_201_location_and_documented_defaults(
         "requires_approval": True,
         "requires_otp": True,
         "consent_text": None,
+        "notify_on_rejection": True,
     }
     assert data["branding"] == {"logo_url": None, "primary_color": None}
     assert data["skills"] == ["Python", "PostgreSQL", "distributed systems"]
@@ -103,6 +104,7 @@ async def test_create_stores_apply_and_branding_settings(
         "requires_approval": True,
         "requires_otp": False,
         "consent_text": "I agree",
+        "notify_on_rejection": True,
     }
     assert data["branding"]["primary_color"] == "#1A2b3C"
 
@@ -351,6 +353,7 @@ async def test_patch_merges_apply_settings(client: httpx.AsyncClient, tenant: Te
         "requires_approval": True,
         "requires_otp": False,
         "consent_text": None,
+        "notify_on_rejection": True,
     }
 
 

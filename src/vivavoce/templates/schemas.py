@@ -410,7 +410,7 @@ def template_public(
         "session_format": template.session_format,
         "visibility": template.visibility,
         "language": template.language,
-        "apply": template.apply,
+        "apply": {**ApplySettings().model_dump(), **template.apply},  # defaults of newer fields
         "branding": template.branding,
     }
     if stages is not None:
