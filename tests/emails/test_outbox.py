@@ -170,3 +170,20 @@ async def test_erasing_by_address_spares_another_participant_with_that_address(
         )
     assert erased == 1
     assert len(await emails_of(client, tenant, participant_id=second.participant_id)) == 1
+
+
+async def test_moving_a_session_to_no_fixed_time_takes_the_calendar_entry_away(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await world_for(client, tenant, unique_email())
+    session = await schedule(client, tenant, world, scheduled_at=AT)
+    moved = await client.patch(
+        f"/api/v1/sessions/{session['id']}", json={"scheduled_at": None}, headers=tenant.headers
+    )
+    assert moved.status_code == 200, moved.text
+    update, _ = await emails_of(client, tenant, session_id=session["id"])
+    assert update["kind"] == "rescheduled"
+    assert [a["filename"] for a in update["attachments"]] == ["cancel.ics"]
+    detail = await client.get(f"/api/v1/emails/{update['id']}", headers=tenant.headers)
+    assert "whenever you are ready" in detail.json()["data"]["text_body"]
+    assert "removes the entry for the old time" in detail.json()["data"]["text_body"]

@@ -60,14 +60,13 @@ async def _session_context(
 
 def _event(
     session: InterviewSession,
+    starts_at: datetime,
     participant: Participant,
     context: dict[str, Any],
     duration_minutes: int,
     sequence: int,
     now: datetime,
 ) -> ics.Event:
-    if session.scheduled_at is None:
-        raise ValueError("a calendar event needs the session's scheduled_at")
     join_url = context.get("join_url")
     description = f"{context['stage_name']} interview for {context['role']}."
     if join_url:
@@ -77,7 +76,7 @@ def _event(
         )
     return ics.Event(
         session_id=str(session.id),
-        starts_at=session.scheduled_at,
+        starts_at=starts_at,
         duration=timedelta(minutes=duration_minutes),
         summary=f"{context['stage_name']} interview: {context['role']}",
         description=description,
@@ -132,13 +131,15 @@ async def _session_email(
     context, duration = await _session_context(db, session, template, join_url)
     context.update(extra or {})
     attachments: list[Attachment] = []
-    if session.scheduled_at is not None:
-        if kind == REMINDER:
-            sequence = max(0, await service.calendar_sequence(db, session.id, _CALENDAR_KINDS) - 1)
-        else:
-            sequence = await service.calendar_sequence(db, session.id, _CALENDAR_KINDS)
-        event = _event(session, participant, context, duration, sequence, now)
-        if kind == CANCELLED:
+    previous = context.get("previous_scheduled_at")
+    # A session moved to "no fixed time" takes its old calendar entry away.
+    starts_at = session.scheduled_at or (previous if kind == RESCHEDULED else None)
+    if starts_at is not None:
+        sequence = await service.calendar_sequence(db, session.id, _CALENDAR_KINDS)
+        if kind == REMINDER:  # repeats the latest version, not a new one
+            sequence = max(0, sequence - 1)
+        event = _event(session, starts_at, participant, context, duration, sequence, now)
+        if kind == CANCELLED or session.scheduled_at is None:
             attachments.append(
                 Attachment("cancel.ics", "text/calendar", ics.cancel(event), {"method": "CANCEL"})
             )
