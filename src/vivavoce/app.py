@@ -18,8 +18,10 @@ from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
+from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
 from vivavoce.runtime import Database, job_registry, open_database
+from vivavoce.sessions import transcript
 from vivavoce.web.rendering import STATIC
 from vivavoce.workspaces import service as workspaces
 
@@ -103,6 +105,7 @@ def create_app(
             engine=db.engine,
             sessionmaker=db.sessionmaker,
             limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            transcript_listener=Listener(db.url, transcript.CHANNEL),
         )
         if bootstrap:
             async with unit_of_work(db.sessionmaker) as session:
@@ -120,6 +123,7 @@ def create_app(
             stop.set()
             if worker is not None:
                 await asyncio.wait({worker}, timeout=15)
+            await app.state.vv.transcript_listener.close()
             if owned:
                 await db.close()
 

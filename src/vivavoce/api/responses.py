@@ -57,3 +57,8 @@ def many(page: Page[dict[str, Any]]) -> Response:
     return JSONResponse(
         {"data": page.items, "has_more": page.has_more, "next_cursor": page.next_cursor}
     )
+
+
+def one_list(data: list[dict[str, Any]]) -> Response:
+    """A whole collection that is never paginated (a transcript): `{"data": […]}`."""
+    return JSONResponse({"data": data})

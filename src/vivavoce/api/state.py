@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from vivavoce.config import Settings
+from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
 
 
@@ -18,6 +19,7 @@ class AppState:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     limiter: RateLimiter
+    transcript_listener: Listener
 
 
 def app_state(connection: HTTPConnection) -> AppState:

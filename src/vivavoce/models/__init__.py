@@ -12,6 +12,7 @@ from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
 from vivavoce.models.session import InterviewSession
+from vivavoce.models.session_turn import SessionTurn
 from vivavoce.models.user import User
 from vivavoce.models.webhook_attempt import WebhookAttempt
 from vivavoce.models.webhook_delivery import WebhookDelivery
@@ -31,6 +32,7 @@ __all__ = [
     "IdempotencyKey",
     "InterviewSession",
     "Participant",
+    "SessionTurn",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
-from starlette.responses import Response
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import AwareDatetime, BaseModel
+from starlette.responses import Response, StreamingResponse
 
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one, one_list
 from vivavoce.api.state import app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
-from vivavoce.sessions import service
+from vivavoce.sessions import service, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut, SessionUpdate
 from vivavoce.sessions.state import Status
 from vivavoce.workspaces.service import Principal
@@ -108,3 +110,68 @@ async def session_events(
         db, principal.workspace_id, session_id, limit=limit, cursor=cursor
     )
     return many(page)
+
+
+class TurnOut(BaseModel):
+    index: int
+    speaker: str
+    text: str
+    started_at: str
+    ended_at: str
+
+
+@router.get(
+    "/{session_id}/transcript", response_model=One[list[TurnOut]], responses=ERROR_RESPONSES
+)
+async def get_transcript(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
+    """Every turn so far, in order (`speaker` is `ai` or `participant`)."""
+    return one_list(await transcript.transcript(db, principal.workspace_id, session_id))
+
+
+@router.get(
+    "/{session_id}/transcript/stream",
+    responses={
+        **ERROR_RESPONSES,
+        200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"},
+    },
+    response_class=StreamingResponse,
+)
+async def stream_transcript(
+    request: Request,
+    db: Db,
+    principal: Reader,
+    session_id: uuid.UUID,
+    last_event_id: Annotated[
+        int | None,
+        Header(alias="Last-Event-ID", ge=-1, le=1_000_000, description="Resume after this turn"),
+    ] = None,
+) -> StreamingResponse:
+    """The transcript live, as Server-Sent Events: `turn` events (id = turn index) from the
+    start or after `Last-Event-ID`, then as they happen from any server process; `end` when
+    the session is over. Reconnecting with `Last-Event-ID` replays exactly what was missed."""
+    await transcript.session_exists(db, principal.workspace_id, session_id)
+    state = app_state(request)
+    items = transcript.stream(
+        state.sessionmaker,
+        state.transcript_listener,
+        principal.workspace_id,
+        session_id,
+        -1 if last_event_id is None else last_event_id,
+    )
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"retry: 2000\n\n"
+        async for event, data, event_id in items:
+            if await request.is_disconnected():
+                return
+            if event == "keepalive":
+                yield b": keep-alive\n\n"
+                continue
+            head = f"id: {event_id}\n" if event_id is not None else ""
+            yield f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

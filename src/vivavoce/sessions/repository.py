@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.models import InterviewSession, Participant
+from vivavoce.models import InterviewSession, Participant, SessionTurn
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
 
@@ -112,4 +112,52 @@ async def erase_participant_fields(
             InterviewSession.candidate_id == participant_id,
         )
         .values(notes=None, external_id=None)
+    )
+    await erase_turn_text(db, workspace_id, participant_id)
+
+
+async def get_by_id(
+    db: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
+) -> InterviewSession | None:
+    query = select(InterviewSession).where(InterviewSession.id == session_id)
+    if for_update:
+        query = query.with_for_update()
+    result: InterviewSession | None = await db.scalar(query)
+    return result
+
+
+async def next_turn_index(db: AsyncSession, session_id: uuid.UUID) -> int:
+    highest = await db.scalar(
+        select(func.max(SessionTurn.index)).where(SessionTurn.session_id == session_id)
+    )
+    return 0 if highest is None else int(highest) + 1
+
+
+async def add_turn(db: AsyncSession, turn: SessionTurn) -> SessionTurn:
+    db.add(turn)
+    await db.flush()
+    return turn
+
+
+async def turns_after(
+    db: AsyncSession, session_id: uuid.UUID, after: int, limit: int = 1000
+) -> list[SessionTurn]:
+    rows = await db.scalars(
+        select(SessionTurn)
+        .where(SessionTurn.session_id == session_id, SessionTurn.index > after)
+        .order_by(SessionTurn.index)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def erase_turn_text(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    sessions = select(InterviewSession.id).where(
+        InterviewSession.workspace_id == workspace_id,
+        InterviewSession.candidate_id == participant_id,
+    )
+    await db.execute(
+        update(SessionTurn).where(SessionTurn.session_id.in_(sessions)).values(text="", meta={})
     )

@@ -1,0 +1,119 @@
+"""The transcript: turns stored the moment they happen, read back, and streamed live.
+
+Appending a turn locks the session row (so indexes never collide between processes) and
+sends a NOTIFY that wakes every process streaming this session's transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vivavoce.kit import pubsub
+from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.errors import Conflict, NotFound, Unprocessable
+from vivavoce.models import SessionTurn
+from vivavoce.sessions import repository
+from vivavoce.sessions.state import TERMINAL, Status
+
+CHANNEL = "vivavoce_transcript"
+MAX_TURN_CHARACTERS = 20_000
+Speaker = Literal["ai", "participant"]
+
+
+def turn_public(turn: SessionTurn) -> dict[str, Any]:
+    return {
+        "index": turn.index,
+        "speaker": turn.speaker,
+        "text": turn.text,
+        "started_at": isoformat_z(turn.started_at),
+        "ended_at": isoformat_z(turn.ended_at),
+    }
+
+
+async def append_turn(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    speaker: Speaker,
+    text: str,
+    started_at: datetime,
+    ended_at: datetime,
+    meta: dict[str, Any] | None = None,
+) -> SessionTurn:
+    """Store one turn of an interview in progress and wake its live readers."""
+    if len(text) > MAX_TURN_CHARACTERS:
+        raise Unprocessable(f"a turn is at most {MAX_TURN_CHARACTERS} characters")
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if session is None:
+        raise NotFound("session")
+    if session.status != Status.IN_PROGRESS.value:
+        raise Conflict(
+            f"the interview is {session.status}; turns can only be added while in progress",
+            code="session_not_in_progress",
+        )
+    turn = SessionTurn(
+        workspace_id=session.workspace_id,
+        session_id=session.id,
+        index=await repository.next_turn_index(db, session.id),
+        speaker=speaker,
+        text=text,
+        started_at=started_at,
+        ended_at=ended_at,
+        meta=meta or {},
+    )
+    await repository.add_turn(db, turn)
+    await pubsub.notify(db, CHANNEL, str(session.id))
+    return turn
+
+
+async def transcript(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    session = await repository.get(db, workspace_id, session_id)
+    if session is None:
+        raise NotFound("session")
+    return [turn_public(t) for t in await repository.turns_after(db, session.id, -1, 100_000)]
+
+
+async def stream(
+    maker: async_sessionmaker[AsyncSession],
+    listener: pubsub.Listener,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    last_seen: int,
+    keepalive_seconds: float = 15.0,
+) -> AsyncIterator[tuple[str, dict[str, Any] | None, int | None]]:
+    """(event, data, id) items: every turn after `last_seen` in order, then live ones,
+    `end` once the session is over, and `keepalive` comments between. The database is read
+    after every wake-up, so a missed notification never loses a turn."""
+    async with listener.subscribe(str(session_id)) as wake:
+        while True:
+            wake.clear()
+            async with maker() as db:
+                session = await repository.get(db, workspace_id, session_id)
+                if session is None:
+                    raise NotFound("session")
+                rows = await repository.turns_after(db, session_id, last_seen)
+                status = session.status
+            for row in rows:
+                last_seen = row.index
+                yield "turn", turn_public(row), row.index
+            if Status(status) in TERMINAL and not rows:
+                yield "end", {"status": status}, None
+                return
+            if rows:
+                continue
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=keepalive_seconds)
+            except TimeoutError:
+                yield "keepalive", None, None
+
+
+async def session_exists(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    if await repository.get(db, workspace_id, session_id) is None:
+        raise NotFound("session")
