@@ -46,10 +46,12 @@ def job_registry() -> JobRegistry:
     from vivavoce.emails import tasks as email_tasks
     from vivavoce.events.webhooks import tasks as webhook_tasks
     from vivavoce.idempotency import tasks as idempotency_tasks
+    from vivavoce.sessions import tasks as session_tasks
 
     registry = JobRegistry()
     idempotency_tasks.register(registry)
     webhook_tasks.register(registry)
     email_tasks.register(registry)
     application_tasks.register(registry)
+    session_tasks.register(registry)
     return registry

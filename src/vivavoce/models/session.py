@@ -63,3 +63,6 @@ class InterviewSession(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # the live room: which connection holds the interview and when it was last heard from
+    live_connection_id: Mapped[str | None] = mapped_column(String(32))
+    live_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

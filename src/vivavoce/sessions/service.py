@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vivavoce.agent_profiles import service as agent_profiles
+from vivavoce.agent_profiles.schemas import profile_public
 from vivavoce.applications import service as applications
 from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
@@ -35,6 +37,7 @@ from vivavoce.sessions.schemas import (
 )
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
+from vivavoce.templates.schemas import stage_public, template_public
 
 
 @dataclass(frozen=True)
@@ -386,3 +389,90 @@ async def erase_participant_data(
     """For a deletion request: the participant's sessions keep status, times and scores, but
     lose recruiter notes and the external id."""
     await repository.erase_participant_fields(db, workspace_id, participant_id)
+
+
+# --- the live room ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InterviewSetup:
+    """What the interviewer needs to plan a session: the API objects as plain dicts."""
+
+    profile: dict[str, Any]
+    template: dict[str, Any]
+    stage: dict[str, Any]
+    candidate_name: str | None
+
+
+async def interview_setup(db: AsyncSession, session: InterviewSession) -> InterviewSetup:
+    template = await templates.get_template(
+        db, session.workspace_id, session.evaluation_template_id
+    )
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    profile: dict[str, Any] = {}
+    if stage.agent_profile_id is not None:
+        try:
+            found = await agent_profiles.get(db, session.workspace_id, stage.agent_profile_id)
+        except NotFound:
+            found = None
+        if found is not None:
+            profile = profile_public(found)
+    participant = await participants.get(db, session.workspace_id, session.candidate_id)
+    return InterviewSetup(
+        profile=profile,
+        template=template_public(template),
+        stage=stage_public(stage),
+        candidate_name=participant.name,
+    )
+
+
+async def claim_connection(
+    db: AsyncSession, session_id: uuid.UUID, connection_id: str, now: datetime
+) -> str | None:
+    """A candidate connection takes the interview over; returns the one it replaced."""
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if session is None:
+        raise NotFound("interview")
+    previous = session.live_connection_id
+    session.live_connection_id = connection_id
+    session.live_seen_at = now
+    await db.flush()
+    return previous if previous != connection_id else None
+
+
+async def touch_connection(
+    db: AsyncSession, session_id: uuid.UUID, connection_id: str, now: datetime
+) -> bool:
+    """The connection is alive; False when another connection has taken the interview over."""
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if session is None or session.live_connection_id != connection_id:
+        return False
+    session.live_seen_at = now
+    await db.flush()
+    return True
+
+
+async def expire_if_gone(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    connection_id: str,
+    grace_seconds: float,
+    links: SessionLinks,
+    now: datetime,
+) -> float | None:
+    """The grace check of one connection: fails the interview (`disconnected`) when that
+    connection still holds it and was last heard from `grace_seconds` ago or more. Returns
+    the seconds until the next check, or None when there is nothing more to watch."""
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if (
+        session is None
+        or session.status != Status.IN_PROGRESS.value
+        or session.live_connection_id != connection_id
+    ):
+        return None
+    seen = session.live_seen_at or now
+    left = grace_seconds - (now - seen).total_seconds()
+    if left > 0:
+        return left
+    await fail(db, session.workspace_id, session.id, EndReason.DISCONNECTED, links, now)
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -117,3 +118,23 @@ async def stream(
 async def session_exists(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) -> None:
     if await repository.get(db, workspace_id, session_id) is None:
         raise NotFound("session")
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    """A turn with the interviewer's metadata, for the live room."""
+
+    index: int
+    speaker: str
+    text: str
+    started_at: datetime
+    ended_at: datetime
+    meta: dict[str, Any]
+
+
+async def stored_turns(db: AsyncSession, session_id: uuid.UUID) -> list[StoredTurn]:
+    rows = await repository.turns_after(db, session_id, -1, 100_000)
+    return [
+        StoredTurn(r.index, r.speaker, r.text, r.started_at, r.ended_at, dict(r.meta or {}))
+        for r in rows
+    ]
