@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import Tenant
-from tests.fixtures.world import build_world
+from tests.fixtures.world import build_world, session_body
 
 Message = dict[str, Any]
 ASGIApp = Callable[..., Awaitable[None]]
@@ -41,6 +41,7 @@ ASGIApp = Callable[..., Awaitable[None]]
 # budget over all operations keeps the run under a minute as the API grows.
 MAX_EXAMPLES = int(os.environ.get("VIVAVOCE_FUZZ_EXAMPLES", "25"))
 MIN_EXAMPLES = 8
+STREAM_TIMEOUT = 0.5
 TOTAL_EXAMPLES = int(os.environ.get("VIVAVOCE_FUZZ_BUDGET", "2500"))
 CHECKS = [
     not_a_server_error,
@@ -122,6 +123,11 @@ def property_test(
     examples: int,
 ) -> Callable[[], None]:
 
+    streams = any(
+        "text/event-stream" in (response.get("content") or {})
+        for response in operation.definition.raw.get("responses", {}).values()
+    )
+
     @hypothesis.given(
         case=operation.as_strategy(generation_mode=mode),
         existing=st.one_of(st.none(), st.integers(min_value=0, max_value=10_000)),
@@ -145,9 +151,10 @@ def property_test(
                 case.body["accountSlug"] = tenant.slug
             if existing is not None:
                 known.fill(case, existing)
-        # A bound on every call: a request that hangs (a stream that never ends) fails the run
-        # instead of stalling it.
-        response = case.call_and_validate(headers=tenant.headers, checks=CHECKS, timeout=30)
+        # Event streams of a live session never end: schemathesis keeps what arrived before
+        # the timeout. Other requests get a bound so that a hang fails the run, not stalls it.
+        timeout = STREAM_TIMEOUT if streams else 30
+        response = case.call_and_validate(headers=tenant.headers, checks=CHECKS, timeout=timeout)
         known.record(response)
 
     return run
@@ -172,8 +179,9 @@ def fuzz(bridge: LoopBridge, tenant: Tenant, known: KnownIds) -> tuple[int, list
 
 
 async def seed(client: httpx.AsyncClient, app: Any, tenant: Tenant) -> KnownIds:
-    """A profile, template, stages and participant, and the ids every list endpoint shows."""
-    await build_world(client, tenant.headers)
+    """A profile, template, stages, participant and session; the ids every list shows."""
+    world = await build_world(client, tenant.headers)
+    await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
     known = KnownIds()
     for path, item in app.openapi()["paths"].items():
         if "{" in path or "get" not in item:
