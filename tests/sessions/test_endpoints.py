@@ -96,6 +96,7 @@ async def test_malformed_session_bodies_are_422_with_issues(
     cases = [
         session_body(world, timezone="Mars/Olympus"),
         session_body(world, notes="x" * 1001),
+        session_body(world, notes="nul \x00 inside"),
         session_body(world, idempotency_key="k" * 256),
         session_body(world, scheduled_at="tomorrow"),
         session_body(world, scheduled_at="2026-12-01T09:30:00"),  # no offset

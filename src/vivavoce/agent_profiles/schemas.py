@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import AgentProfile
 
 UseCase = Literal["hiring", "admissions", "training", "custom_api"]
@@ -15,11 +16,7 @@ ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Dimension(Strict):
+class Dimension(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     description: Annotated[str, Field(min_length=1, max_length=2000)]
     weight: Annotated[float, Field(gt=0, le=100)]
@@ -60,34 +57,34 @@ def _check_dimensions(dimensions: list[Dimension]) -> list[Dimension]:
 Dimensions = Annotated[list[Dimension], Field(min_length=1, max_length=20)]
 
 
-class ContextBlock(Strict):
+class ContextBlock(StrictModel):
     organizationContext: LongText | None = None
     domainContext: LongText | None = None
     scenarioContext: LongText | None = None
 
 
-class Interaction(Strict):
+class Interaction(StrictModel):
     tone: Literal["friendly", "professional", "strict", "challenging"] = "professional"
     style: Literal["structured", "conversational", "adaptive"] = "structured"
     difficulty: Literal["easy", "medium", "hard", "adaptive"] = "medium"
     probingDepth: Literal["low", "medium", "high"] = "medium"
 
 
-class Scoring(Strict):
+class Scoring(StrictModel):
     scale: Literal["0-10", "0-5", "0-100"] = "0-10"
     scoringMethod: Literal["weighted_average", "rule_based"] = "weighted_average"
     recommendationLogic: LongText | None = None
     overallPassThreshold: Annotated[float, Field(ge=0, le=10)] = 7.0
 
 
-class Output(Strict):
+class Output(StrictModel):
     includeTranscript: bool = True
     includeScoreBreakdown: bool = True
     includeRecommendation: bool = True
     includeImprovementFeedback: bool = True
 
 
-class AgentProfileCreate(Strict):
+class AgentProfileCreate(StrictModel):
     name: ShortText
     persona: Annotated[str, Field(min_length=1, max_length=5000)]
     useCase: UseCase
@@ -106,7 +103,7 @@ class AgentProfileCreate(Strict):
         return _check_dimensions(value)
 
 
-class AgentProfileUpdate(Strict):
+class AgentProfileUpdate(StrictModel):
     name: ShortText | None = None
     persona: Annotated[str | None, Field(min_length=1, max_length=5000)] = None
     useCase: UseCase | None = None
@@ -142,7 +139,7 @@ class AgentProfileUpdate(Strict):
         return self
 
 
-class ForkRequest(Strict):
+class ForkRequest(StrictModel):
     sourceId: Annotated[str, Field(min_length=1, max_length=64)]
     name: ShortText | None = None
     accountSlug: str | None = Field(default=None, max_length=63)

@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import Application, EvaluationStage, InterviewSession
 
 ApprovalStatus = Literal["pending", "approved", "rejected"]
@@ -13,18 +14,14 @@ Outcome = Literal["in_progress", "passed", "not_passed", "awaiting_review"]
 Source = Literal["apply_page", "api", "dashboard"]
 
 
-class ApplicationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApplicationCreate(StrictModel):
     candidate_id: uuid.UUID
     evaluation_template_id: uuid.UUID
     approval_status: Literal["pending", "approved"] = "approved"
     accountSlug: str | None = Field(default=None, max_length=63)
 
 
-class RejectRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class RejectRequest(StrictModel):
     reason: str | None = Field(
         default=None, max_length=1000, description="Kept for the record; never emailed"
     )

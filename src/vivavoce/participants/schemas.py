@@ -8,43 +8,15 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import Participant
 
 Status = Literal["active", "archived"]
 MAX_BULK = 500
 MAX_METADATA_BYTES = 16_384
-
-
-def _storable_text(value: Any, path: str = "") -> None:
-    """PostgreSQL text and JSONB hold neither NUL characters nor unpaired surrogates; refuse
-    them up front (a 422 naming the field) instead of failing at INSERT time."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{path or 'text'}: NUL (\\u0000) characters are not allowed")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"{path or 'text'}: not valid Unicode (unpaired surrogate)") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _storable_text(key, path)
-            _storable_text(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _storable_text(item, f"{path}[{index}]")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _storable(cls, data: Any) -> Any:
-        _storable_text(data)
-        return data
 
 
 def _check_email(value: str) -> str:
@@ -102,20 +74,20 @@ Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 AccountSlug = Annotated[str | None, Field(default=None, max_length=63)]
 
 
-class ParticipantProfile(Strict):
+class ParticipantProfile(StrictModel):
     title: Text200 | None = None
     organization: Text200 | None = None
     experienceLevel: Annotated[str | None, Field(max_length=100)] = None
     location: Text200 | None = None
 
 
-class Background(Strict):
+class Background(StrictModel):
     skills: Annotated[list[Label], Field(max_length=50)] = Field(default_factory=list)
     education: Annotated[str | None, Field(max_length=2000)] = None
     languages: Annotated[list[Label], Field(max_length=20)] = Field(default_factory=list)
 
 
-class ParticipantCreate(Strict):
+class ParticipantCreate(StrictModel):
     name: Name
     email: Email
     evaluation_template_id: uuid.UUID | None = None
@@ -138,7 +110,7 @@ class ParticipantCreate(Strict):
         return self
 
 
-class ParticipantUpdate(Strict):
+class ParticipantUpdate(StrictModel):
     name: Name | None = None
     email: Email | None = None
     evaluation_template_id: uuid.UUID | None = None
@@ -159,7 +131,7 @@ class ParticipantUpdate(Strict):
         return self
 
 
-class BulkCreate(Strict):
+class BulkCreate(StrictModel):
     participants: Annotated[
         list[ParticipantCreate],
         Field(min_length=1, max_length=MAX_BULK, description=f"1-{MAX_BULK} participants"),

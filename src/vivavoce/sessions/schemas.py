@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import InterviewSession
 from vivavoce.sessions.state import Status
 
@@ -38,9 +39,7 @@ def _check_language(value: str | None) -> str | None:
     return value
 
 
-class SessionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class SessionCreate(StrictModel):
     candidate_id: uuid.UUID
     evaluation_template_id: uuid.UUID
     stage: Annotated[str, Field(min_length=1, max_length=64)]
@@ -57,9 +56,7 @@ class SessionCreate(BaseModel):
     _lang = field_validator("language")(_check_language)
 
 
-class SessionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class SessionUpdate(StrictModel):
     scheduled_at: AwareDatetime | None = None
     timezone: Annotated[str | None, Field(max_length=64)] = None
     notes: Annotated[str | None, Field(max_length=1000)] = None

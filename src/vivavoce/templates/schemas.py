@@ -7,9 +7,10 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import EvaluationStage, EvaluationTemplate
 
 UseCase = Literal["hiring", "admissions", "training", "custom_api"]
@@ -83,42 +84,13 @@ PassThreshold = Annotated[
 AccountSlug = Annotated[str | None, Field(default=None, max_length=63)]
 
 
-def _storable_text(value: Any, path: str = "") -> None:
-    """PostgreSQL text and JSONB hold neither NUL characters nor unpaired surrogates; refuse
-    them up front (a 422 naming the field) instead of failing at INSERT time."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{path or 'text'}: NUL (\\u0000) characters are not allowed")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"{path or 'text'}: not valid Unicode (unpaired surrogate)") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _storable_text(key, path)
-            _storable_text(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _storable_text(item, f"{path}[{index}]")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _storable(cls, data: Any) -> Any:
-        _storable_text(data)
-        return data
-
-
 def _no_nulls(model: BaseModel, names: tuple[str, ...]) -> None:
     for name in names:
         if name in model.model_fields_set and getattr(model, name) is None:
             raise ValueError(f"{name} cannot be null")
 
 
-class ApplySettings(Strict):
+class ApplySettings(StrictModel):
     """The public apply page (`/apply/{template_id}`)."""
 
     enabled: bool = False
@@ -130,7 +102,7 @@ class ApplySettings(Strict):
     )
 
 
-class Branding(Strict):
+class Branding(StrictModel):
     logo_url: Annotated[
         str | None, Field(max_length=2000, pattern=r"^https?://[^\s]+$", description="http(s)")
     ] = None
@@ -139,7 +111,7 @@ class Branding(Strict):
     ] = None
 
 
-class TemplateCreate(Strict):
+class TemplateCreate(StrictModel):
     template_name: ShortText
     use_case: UseCase = "hiring"
     description: LongText | None = None
@@ -169,7 +141,7 @@ class TemplateCreate(Strict):
         return self
 
 
-class ApplyPatch(Strict):
+class ApplyPatch(StrictModel):
     """Only the fields sent change; the others keep their values."""
 
     enabled: bool | None = None
@@ -184,7 +156,7 @@ class ApplyPatch(Strict):
         return self
 
 
-class TemplateUpdate(Strict):
+class TemplateUpdate(StrictModel):
     template_name: ShortText | None = None
     use_case: UseCase | None = None
     description: LongText | None = None
@@ -229,7 +201,7 @@ class TemplateUpdate(Strict):
         return self
 
 
-class Question(Strict):
+class Question(StrictModel):
     text: Annotated[str, Field(min_length=1, max_length=2000)]
     dimensions: Annotated[list[Label], Field(max_length=20)] = Field(default_factory=list)
     follow_ups: Annotated[
@@ -256,7 +228,7 @@ def _check_type(value: str | None) -> str | None:
     return value
 
 
-class StageCreate(Strict):
+class StageCreate(StrictModel):
     evaluation_template_id: uuid.UUID
     type: StageTypeLabel
     stage_name: ShortText | None = None
@@ -284,7 +256,7 @@ class StageCreate(Strict):
         return self
 
 
-class StageUpdate(Strict):
+class StageUpdate(StrictModel):
     type: StageTypeLabel | None = None
     stage_name: ShortText | None = None
     stage_type: StageType | None = None

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from vivavoce.events.schemas import EVENT_TYPES
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 TEST_EVENT = "webhook.test"
@@ -22,9 +23,7 @@ def _known_events(value: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(value))
 
 
-class EndpointCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class EndpointCreate(StrictModel):
     url: Url
     events: Annotated[list[str], Field(max_length=len(EVENT_TYPES))] = Field(
         default_factory=list, description="Event types to receive; empty means all"
@@ -36,9 +35,7 @@ class EndpointCreate(BaseModel):
     _events = field_validator("events")(_known_events)
 
 
-class EndpointUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class EndpointUpdate(StrictModel):
     url: Url | None = None
     events: Annotated[list[str] | None, Field(max_length=len(EVENT_TYPES))] = None
     description: Description | None = None
