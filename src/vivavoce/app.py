@@ -60,11 +60,15 @@ def api_router() -> APIRouter:
 
 
 def web_router() -> APIRouter:
-    """Server-rendered pages: the public apply page."""
+    """Server-rendered pages: the public apply page and the join page (with its WebSocket)."""
     from vivavoce.web.apply import router as apply_page
+    from vivavoce.web.join import router as join_page
+    from vivavoce.web.join import socket_router as join_socket
 
     router = APIRouter()
     router.include_router(apply_page)
+    router.include_router(join_page)
+    router.include_router(join_socket)
     return router
 
 

@@ -10,7 +10,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,11 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-async def site(settings: Settings, database: Database, smtp: SmtpServer) -> AsyncIterator[Site]:
+@asynccontextmanager
+async def running_site(
+    settings: Settings, database: Database, smtp: SmtpServer, **overrides: Any
+) -> AsyncIterator[Site]:
+    """A real server on 127.0.0.1 with its worker; `overrides` change its settings."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -96,6 +99,7 @@ async def site(settings: Settings, database: Database, smtp: SmtpServer) -> Asyn
             "smtp_from": "Acme Talent <talent@acme.example>",
             # every browser test comes from 127.0.0.1; the per-client limit has its own tests
             "apply_submissions_per_ip_per_hour": 10_000,
+            **overrides,
         }
     )
     app = create_app(site_settings, database=database, with_worker=True, bootstrap=False)
@@ -113,6 +117,12 @@ async def site(settings: Settings, database: Database, smtp: SmtpServer) -> Asyn
         server.should_exit = True
         await asyncio.wait_for(task, timeout=30)
         listener.close()
+
+
+@pytest.fixture(scope="module")
+async def site(settings: Settings, database: Database, smtp: SmtpServer) -> AsyncIterator[Site]:
+    async with running_site(settings, database, smtp) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,10 @@ def page(
     status: int = 200,
     theme: Theme | None = None,
     headers: Mapping[str, str] | None = None,
+    scripts: bool = False,
 ) -> HTMLResponse:
+    """Render `template`. With `scripts`, the page may load scripts from /static and open
+    connections (WebSocket included) back to this site."""
     nonce = secrets.token_urlsafe(16)
     variables = {
         "theme": theme or Theme(),
@@ -103,6 +106,7 @@ def page(
         f"style-src 'self' 'nonce-{nonce}'; "
         "img-src 'self' https: http:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        + ("; script-src 'self'; connect-src 'self'" if scripts else "")
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -1,0 +1,501 @@
+"""The live room: one candidate connection driving the pure interviewer over the database.
+
+The room holds no interview state of its own: before every move it reads the session and
+its turns back (the plan is stored in the greeting turn's metadata, every AI turn carries
+its move and question id, every candidate turn its judgement), so a reload, a second tab or
+another server process resumes exactly where the interview was. No database transaction is
+held while waiting for the candidate: each read, turn and status change is its own short
+transaction, through the session services.
+
+Protocol (JSON text frames, at most `MAX_MESSAGE_BYTES`):
+
+    client → {"type": "consent"} | {"type": "resume"}       start or resume (once)
+             {"type": "answer", "text": "…"}                 a candidate turn
+             {"type": "typing"}                               the candidate is typing
+             {"type": "end"}                                  end the interview early
+    server → {"type": "status", "state": "live" | "ended" | "taken_over", …}
+             {"type": "turn", "index", "speaker", "text"}     a stored turn
+             {"type": "ai_delta", "text"}                     the AI turn being worded
+             {"type": "error", "code", "message"}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vivavoce.interviewer.engine import (
+    Close,
+    InterviewClosed,
+    Move,
+    Wait,
+    decide,
+    judge_request,
+)
+from vivavoce.interviewer.judge import AnswerJudgement, Judge
+from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
+from vivavoce.interviewer.plan import InterviewPlan, build_plan
+from vivavoce.interviewer.turns import MoveKind, Turn
+from vivavoce.interviewer.voice import Voice, VoiceContext
+from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.sessions import service as sessions
+from vivavoce.sessions import tasks as session_tasks
+from vivavoce.sessions import transcript
+from vivavoce.sessions.state import EndReason, Status
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 20_000
+MAX_ANSWER_CHARACTERS = 10_000
+RATE_PER_SECOND = 10.0
+RATE_BURST = 30.0
+TYPING_HOLD_SECONDS = 10.0  # a timer falling due while the candidate types waits this long
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+CloseSocket = Callable[[int], Awaitable[None]]
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_TAKEN_OVER = 4000
+CLOSE_ENDED = 1000
+
+_live: dict[uuid.UUID, Room] = {}  # this process's current connection per session
+
+
+@dataclass
+class RoomDeps:
+    sessionmaker: Any  # async_sessionmaker[AsyncSession]
+    links: sessions.SessionLinks
+    grace_seconds: float
+    judge: Judge = field(default_factory=OfflineJudge)
+    voice: Voice = field(default_factory=OfflineVoice)
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        return max(0.2, min(self.grace_seconds / 3, 20.0))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    status: str
+    plan: InterviewPlan
+    turns: tuple[Turn, ...]
+    judgements: dict[int, AnswerJudgement]
+    elapsed: float
+
+
+def _turn_message(index: int, speaker: str, text: str) -> dict[str, Any]:
+    return {"type": "turn", "index": index, "speaker": speaker, "text": text}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}
+
+
+def _move_kind(value: object) -> MoveKind | None:
+    try:
+        return MoveKind(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+class Room:
+    """One candidate connection. Feed it raw frames with `receive`; call `disconnected`
+    when the socket goes away."""
+
+    def __init__(self, deps: RoomDeps, token: str, send: Send, close: CloseSocket) -> None:
+        self.deps = deps
+        self.token = token
+        self._send_raw = send
+        self._close_raw = close
+        self.connection_id = secrets.token_hex(16)
+        self.session_id: uuid.UUID | None = None
+        self.workspace_id: uuid.UUID | None = None
+        self.started_at: datetime | None = None
+        self.plan: InterviewPlan | None = None
+        self.ended = False
+        self.closed = False
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._tokens = RATE_BURST
+        self._refilled = time.monotonic()
+        self._typing_until = 0.0
+
+    # --- transport ------------------------------------------------------------------------
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        try:
+            await self._send_raw(message)
+        except Exception:  # the socket is gone; the receive loop notices
+            self.closed = True
+
+    async def close(self, code: int) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self._close_raw(code)
+
+    def _allow(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(RATE_BURST, self._tokens + (now - self._refilled) * RATE_PER_SECOND)
+        self._refilled = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def receive(self, raw: str | bytes | None) -> bool:
+        """Handle one frame; False when the connection should end."""
+        if raw is None:
+            return not self.closed
+        if len(raw) > MAX_MESSAGE_BYTES:
+            await self.send(_error("message_too_large", "messages are at most 20 kB"))
+            await self.close(CLOSE_TOO_BIG)
+            return False
+        if not self._allow():
+            await self.send(_error("rate_limited", "too many messages"))
+            await self.close(CLOSE_POLICY)
+            return False
+        try:
+            message = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            await self.send(_error("invalid_json", "messages are JSON objects"))
+            return True
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.send(_error("invalid_message", 'messages are objects with a "type"'))
+            return True
+        kind = message["type"]
+        if kind not in ("consent", "resume", "answer", "typing", "end"):
+            await self.send(_error("unknown_type", "unknown message type"))
+            return True
+        if self.ended:
+            await self.send(_error("interview_over", "this interview has ended"))
+            return True
+        if kind in ("consent", "resume"):
+            await self.start()
+        elif self.session_id is None:
+            await self.send(_error("not_started", "consent first"))
+        elif kind == "answer":
+            text = message.get("text")
+            if not isinstance(text, str) or not text.strip():
+                await self.send(_error("empty_answer", "an answer needs some text"))
+            elif len(text) > MAX_ANSWER_CHARACTERS:
+                await self.send(_error("answer_too_long", "an answer is at most 10,000 characters"))
+            else:
+                await self.answer(text.strip())
+        elif kind == "typing":
+            self._typing_until = time.monotonic() + TYPING_HOLD_SECONDS
+        elif kind == "end":
+            await self.end()
+        return not self.closed
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.session_id is not None:
+            await self.send(_error("already_started", "the interview is already open here"))
+            return
+        now = utcnow()
+        try:
+            async with unit_of_work(self.deps.sessionmaker) as db:
+                session = await sessions.join(db, self.token, self.deps.links, now)
+                await sessions.claim_connection(db, session.id, self.connection_id, now)
+                await session_tasks.schedule_grace_check(
+                    db, session.id, self.connection_id, self.deps.grace_seconds
+                )
+                self.session_id, self.workspace_id = session.id, session.workspace_id
+                self.started_at = session.started_at
+        except NotFound:
+            await self.send(_error("not_found", "this interview link is not valid"))
+            await self.close(CLOSE_POLICY)
+            return
+        except Conflict:
+            await self._ended_elsewhere()
+            return
+        assert self.session_id is not None
+        previous = _live.get(self.session_id)
+        _live[self.session_id] = self
+        if previous is not None and previous is not self:
+            await previous.taken_over()
+        self._heartbeat = asyncio.create_task(self._beat())
+        snapshot = await self._snapshot()
+        if snapshot is None:
+            await self._ended_elsewhere()
+            return
+        for turn in snapshot.turns:
+            await self.send(_turn_message(turn.index, turn.speaker, turn.text))
+        await self.send(
+            {
+                "type": "status",
+                "state": "live",
+                "duration_seconds": snapshot.plan.duration_seconds,
+                "elapsed_seconds": round(snapshot.elapsed, 1),
+            }
+        )
+        await self.advance()
+
+    async def taken_over(self) -> None:
+        self.ended = True
+        self._stop_tasks()
+        await self.send(
+            {
+                "type": "status",
+                "state": "taken_over",
+                "message": "This interview was opened in another window or tab.",
+            }
+        )
+        await self.close(CLOSE_TAKEN_OVER)
+
+    async def disconnected(self) -> None:
+        self.closed = True
+        self._stop_tasks()
+        if self.session_id is None:
+            return
+        if _live.get(self.session_id) is self:
+            del _live[self.session_id]
+        if self.ended:
+            return
+        with contextlib.suppress(Exception):  # last seen now: the grace window starts here
+            async with unit_of_work(self.deps.sessionmaker) as db:
+                await sessions.touch_connection(db, self.session_id, self.connection_id, utcnow())
+
+    def _stop_tasks(self) -> None:
+        current = asyncio.current_task()
+        for task in (self._timer, self._heartbeat):
+            if task is not None and task is not current:
+                task.cancel()
+        self._timer = None
+
+    async def _beat(self) -> None:
+        assert self.session_id is not None
+        while not self.closed:
+            await asyncio.sleep(self.deps.heartbeat_seconds)
+            try:
+                async with unit_of_work(self.deps.sessionmaker) as db:
+                    mine = await sessions.touch_connection(
+                        db, self.session_id, self.connection_id, utcnow()
+                    )
+            except Exception:
+                log.warning("live room heartbeat failed", exc_info=True)
+                continue
+            if not mine and not self.ended:
+                await self.taken_over()
+                return
+
+    async def end(self) -> None:
+        assert self.session_id is not None
+        assert self.workspace_id is not None
+        async with self._lock:
+            try:
+                async with unit_of_work(self.deps.sessionmaker) as db:
+                    await sessions.fail(
+                        db,
+                        self.workspace_id,
+                        self.session_id,
+                        EndReason.CANDIDATE_ENDED,
+                        self.deps.links,
+                        utcnow(),
+                    )
+            except Conflict:
+                await self._ended_elsewhere()
+                return
+            await self._finished(Status.FAILED.value, EndReason.CANDIDATE_ENDED.value)
+
+    async def _finished(self, status: str, reason: str | None) -> None:
+        self.ended = True
+        self._stop_tasks()
+        await self.send({"type": "status", "state": "ended", "status": status, "reason": reason})
+        await self.close(CLOSE_ENDED)
+
+    async def _ended_elsewhere(self) -> None:
+        status: str = "ended"
+        reason: str | None = None
+        with contextlib.suppress(Exception):
+            async with self.deps.sessionmaker() as db:
+                session = await sessions.session_for_token(db, self.token)
+                status, reason = session.status, session.end_reason
+        await self._finished(status, reason)
+
+    # --- the interview --------------------------------------------------------------------
+
+    async def _snapshot(self) -> Snapshot | None:
+        assert self.session_id is not None
+        assert self.workspace_id is not None
+        async with self.deps.sessionmaker() as db:
+            session = await sessions.get(db, self.workspace_id, self.session_id)
+            if session.status != Status.IN_PROGRESS.value:
+                return None
+            stored = await transcript.stored_turns(db, self.session_id)
+            if self.plan is None:
+                saved = stored[0].meta.get("plan") if stored else None
+                if isinstance(saved, dict):
+                    self.plan = InterviewPlan.from_dict(saved)
+                else:
+                    setup = await sessions.interview_setup(db, session)
+                    self.plan = build_plan(
+                        setup.profile,
+                        setup.template,
+                        setup.stage,
+                        candidate_name=setup.candidate_name,
+                    )
+            origin = session.started_at or utcnow()
+        turns: list[Turn] = []
+        judgements: dict[int, AnswerJudgement] = {}
+        for row in stored:
+            move = row.meta.get("move")
+            question = row.meta.get("question_id")
+            turns.append(
+                Turn(
+                    index=row.index,
+                    speaker="ai" if row.speaker == "ai" else "participant",
+                    text=row.text,
+                    started_at_s=(row.started_at - origin).total_seconds(),
+                    ended_at_s=(row.ended_at - origin).total_seconds(),
+                    move=_move_kind(move),
+                    question_id=question if isinstance(question, str) else None,
+                )
+            )
+            verdict = row.meta.get("judgement")
+            if isinstance(verdict, dict):
+                judgements[row.index] = AnswerJudgement.from_dict(verdict, turn_index=row.index)
+        return Snapshot(
+            status=session.status,
+            plan=self.plan,
+            turns=tuple(turns),
+            judgements=judgements,
+            elapsed=(utcnow() - origin).total_seconds(),
+        )
+
+    async def advance(self) -> None:
+        """Let the interviewer make its moves until it waits for the candidate."""
+        if self.ended or self.closed:
+            return
+        async with self._lock:
+            for _ in range(4):
+                snapshot = await self._snapshot()
+                if snapshot is None:
+                    await self._ended_elsewhere()
+                    return
+                try:
+                    move = decide(
+                        snapshot.plan, snapshot.turns, snapshot.elapsed, snapshot.judgements
+                    )
+                except InterviewClosed:  # the closing line was said; finish the job
+                    await self._complete()
+                    return
+                if isinstance(move, Wait):
+                    self._schedule(move.until_s - snapshot.elapsed)
+                    return
+                if not await self._speak(move, snapshot):
+                    return
+                if isinstance(move, Close):
+                    await self._complete()
+                    return
+
+    async def _speak(self, move: Move, snapshot: Snapshot) -> bool:
+        assert self.session_id is not None
+        started = utcnow()
+        context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
+        chunks: list[str] = []
+        async for chunk in self.deps.voice.word(move, context):
+            chunks.append(chunk)
+            await self.send({"type": "ai_delta", "text": chunk})
+        text = "".join(chunks).strip()
+        meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
+        if move.kind == MoveKind.GREET:
+            meta["plan"] = snapshot.plan.to_dict()
+        try:
+            async with unit_of_work(self.deps.sessionmaker) as db:
+                row = await transcript.append_turn(
+                    db, self.session_id, "ai", text, started, utcnow(), meta
+                )
+                index = row.index
+        except Conflict:
+            await self._ended_elsewhere()
+            return False
+        await self.send(_turn_message(index, "ai", text))
+        return True
+
+    async def _complete(self) -> None:
+        assert self.session_id is not None
+        assert self.workspace_id is not None
+        try:
+            async with unit_of_work(self.deps.sessionmaker) as db:
+                await sessions.complete(
+                    db, self.workspace_id, self.session_id, self.deps.links, utcnow()
+                )
+        except Conflict:
+            await self._ended_elsewhere()
+            return
+        await self._finished(Status.COMPLETED.value, EndReason.COMPLETED.value)
+
+    async def answer(self, text: str) -> None:
+        assert self.session_id is not None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._typing_until = 0.0
+        async with self._lock:
+            snapshot = await self._snapshot()
+            if snapshot is None:
+                await self._ended_elsewhere()
+                return
+            now = utcnow()
+            candidate = Turn(
+                index=len(snapshot.turns),
+                speaker="participant",
+                text=text,
+                started_at_s=snapshot.elapsed,
+                ended_at_s=snapshot.elapsed,
+            )
+            transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
+            judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
+            try:
+                async with unit_of_work(self.deps.sessionmaker) as db:
+                    row = await transcript.append_turn(
+                        db,
+                        self.session_id,
+                        "participant",
+                        text,
+                        now,
+                        now,
+                        {"judgement": judgement.to_dict()},
+                    )
+                    index = row.index
+            except Conflict:
+                await self._ended_elsewhere()
+                return
+            await self.send(_turn_message(index, "participant", text))
+        await self.advance()
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.create_task(self._wake(max(0.0, delay)))
+
+    async def _wake(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        hold = self._typing_until - time.monotonic()
+        if hold > 0:  # the candidate is typing: the engine would read it as silence
+            self._timer = asyncio.create_task(self._wake(hold))
+            return
+        self._timer = None
+        try:
+            await self.advance()
+        except Exception:
+            log.exception("live room timer failed")

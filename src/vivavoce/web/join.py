@@ -1,0 +1,107 @@
+"""The join page: `/join/{token}` and its live channel `/join/{token}/ws`.
+
+GET /join/{token}      the AI-use notice and consent, then the interview (text mode); invalid,
+                       cancelled and finished interviews get a page saying so
+WS  /join/{token}/ws   the conversation, JSON messages (see `vivavoce.interviewer.room`)
+
+The page needs JavaScript for the conversation (a small module from /static, no CDN); the
+notice and the outcome pages are plain HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, WebSocket
+from starlette.responses import Response
+from starlette.websockets import WebSocketDisconnect
+
+from vivavoce.api.state import app_state
+from vivavoce.interviewer.room import Room, RoomDeps
+from vivavoce.kit.errors import NotFound
+from vivavoce.sessions import service as sessions
+from vivavoce.sessions.state import Status
+from vivavoce.web.apply import HtmlRoute
+from vivavoce.web.rendering import Theme, page
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DURATION_MINUTES = 30
+
+router = APIRouter(prefix="/join", route_class=HtmlRoute, include_in_schema=False)
+socket_router = APIRouter(prefix="/join", include_in_schema=False)
+
+
+def _message(kind: str, status: int, theme: Theme | None = None) -> Response:
+    return page("join_message.html", {"kind": kind}, status=status, theme=theme)
+
+
+@router.get("/{token}")
+async def join_page(request: Request, token: str) -> Response:
+    state = app_state(request)
+    if len(token) > 200:
+        return _message("not_found", 404)
+    async with state.sessionmaker() as db:
+        try:
+            session = await sessions.session_for_token(db, token)
+        except NotFound:
+            return _message("not_found", 404)
+        setup = await sessions.interview_setup(db, session)
+    theme = Theme.of(setup.template.get("branding"))
+    if session.status == Status.CANCELLED.value:
+        return _message("cancelled", 410, theme)
+    if session.status == Status.COMPLETED.value:
+        return _message("completed", 200, theme)
+    if session.status == Status.FAILED.value:
+        return _message("failed", 410, theme)
+    minutes = (
+        setup.stage.get("duration_minutes")
+        or setup.template.get("default_duration_minutes")
+        or DEFAULT_DURATION_MINUTES
+    )
+    return page(
+        "join.html",
+        {
+            "title": setup.template.get("template_name") or "Interview",
+            "candidate_name": setup.candidate_name,
+            "minutes": int(minutes),
+            "token": token,
+            "resume": session.status == Status.IN_PROGRESS.value,
+            "content_lang": session.language or "en",
+        },
+        theme=theme,
+        scripts=True,
+    )
+
+
+@socket_router.websocket("/{token}/ws")
+async def join_socket(websocket: WebSocket, token: str) -> None:
+    state = app_state(websocket)
+    settings = state.settings
+    deps = RoomDeps(
+        sessionmaker=state.sessionmaker,
+        links=sessions.SessionLinks(settings.base_url, settings.secret_key),
+        grace_seconds=float(settings.join_grace_seconds),
+    )
+    await websocket.accept()
+
+    async def close(code: int) -> None:
+        await websocket.close(code)
+
+    room = Room(deps, token, websocket.send_json, close)
+    try:
+        while not room.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes")
+            if not await room.receive(raw):
+                break
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        log.exception("live room failed")
+        await room.close(1011)
+    finally:
+        await room.disconnected()
