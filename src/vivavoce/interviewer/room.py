@@ -50,7 +50,6 @@ from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, NotFound
 from vivavoce.sessions import service as sessions
-from vivavoce.sessions import tasks as session_tasks
 from vivavoce.sessions import transcript
 from vivavoce.sessions.state import EndReason, Status
 
@@ -215,7 +214,7 @@ class Room:
             async with unit_of_work(self.deps.sessionmaker) as db:
                 session = await sessions.join(db, self.token, self.deps.links, now)
                 await sessions.claim_connection(db, session.id, self.connection_id, now)
-                await session_tasks.schedule_grace_check(
+                await sessions.schedule_grace_check(
                     db, session.id, self.connection_id, self.deps.grace_seconds
                 )
                 self.session_id, self.workspace_id = session.id, session.workspace_id

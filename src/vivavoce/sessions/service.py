@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from vivavoce.events import service as events
 from vivavoce.kit import crypto
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
+from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
@@ -476,3 +477,17 @@ async def expire_if_gone(
         return left
     await fail(db, session.workspace_id, session.id, EndReason.DISCONNECTED, links, now)
     return None
+
+
+GRACE_CHECK_JOB = "sessions.grace_check"
+
+
+async def schedule_grace_check(
+    db: AsyncSession, session_id: uuid.UUID, connection_id: str, delay_seconds: float
+) -> None:
+    await enqueue(
+        db,
+        GRACE_CHECK_JOB,
+        {"session_id": str(session_id), "connection_id": connection_id},
+        delay=timedelta(seconds=max(0.0, delay_seconds) + 0.05),
+    )

@@ -11,28 +11,12 @@ process died still fails on time, on any worker.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
-from vivavoce.kit.jobs import JobContext, JobRegistry, enqueue
+from vivavoce.kit.jobs import JobContext, JobRegistry
 from vivavoce.sessions import service
-
-GRACE_CHECK_JOB = "sessions.grace_check"
-
-
-async def schedule_grace_check(
-    db: AsyncSession, session_id: uuid.UUID, connection_id: str, delay_seconds: float
-) -> None:
-    await enqueue(
-        db,
-        GRACE_CHECK_JOB,
-        {"session_id": str(session_id), "connection_id": connection_id},
-        delay=timedelta(seconds=max(0.0, delay_seconds) + 0.05),
-    )
 
 
 async def grace_check(context: JobContext, payload: dict[str, Any]) -> None:
@@ -45,8 +29,8 @@ async def grace_check(context: JobContext, payload: dict[str, Any]) -> None:
             db, session_id, connection_id, float(settings.join_grace_seconds), links, utcnow()
         )
         if left is not None:
-            await schedule_grace_check(db, session_id, connection_id, left)
+            await service.schedule_grace_check(db, session_id, connection_id, left)
 
 
 def register(registry: JobRegistry) -> None:
-    registry.job(GRACE_CHECK_JOB)(grace_check)
+    registry.job(service.GRACE_CHECK_JOB)(grace_check)
