@@ -84,6 +84,17 @@ class Settings(BaseSettings):
         default="vivavoce <no-reply@vivavoce.local>", description="The From header of every email"
     )
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. https://api.openai.com/v1, a vLLM, Ollama "
+        "or llama.cpp server); unset means the built-in offline interviewer",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the LLM endpoint (local servers often need none)"
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the endpoint")
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
