@@ -27,6 +27,10 @@ from vivavoce.workspaces import service as workspaces
 
 log = logging.getLogger(__name__)
 
+# One address may carry several keys (an ATS's integration, a script); it gets this many times
+# one key's budget.
+ADDRESS_BUDGET_FACTOR = 5
+
 API_DESCRIPTION = """
 The vivavoce Sessions API: agent profiles, evaluation templates and stages, participants,
 interview sessions, applications and the event log. Authenticate with `x-api-key: vv_live_…`
@@ -109,6 +113,10 @@ def create_app(
             engine=db.engine,
             sessionmaker=db.sessionmaker,
             limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            address_limiter=RateLimiter(
+                settings.rate_limit_per_minute * ADDRESS_BUDGET_FACTOR,
+                settings.rate_limit_burst * ADDRESS_BUDGET_FACTOR,
+            ),
             transcript_listener=Listener(db.url, transcript.CHANNEL),
         )
         if bootstrap:

@@ -149,3 +149,15 @@ async def test_gets_ignore_the_header(client: httpx.AsyncClient, tenant: Tenant)
     second = await client.get(PROFILES, headers=headers)
     assert "idempotent-replayed" not in second.headers
     assert len(second.json()["data"]) == len(first.json()["data"]) + 1
+
+
+async def test_a_refusal_for_a_missing_scope_is_not_replayed_to_a_better_key(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    weak = await tenant.key_with("candidates.read")
+    headers = {"Idempotency-Key": "scope-then-ok"}
+    refused = await client.post(PROFILES, json=agent_profile(), headers=weak | headers)
+    assert refused.status_code == 403
+    accepted = await client.post(PROFILES, json=agent_profile(), headers=tenant.headers | headers)
+    assert accepted.status_code == 201
+    assert "idempotent-replayed" not in accepted.headers

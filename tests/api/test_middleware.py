@@ -290,3 +290,14 @@ async def test_a_database_outage_is_503_with_retry_after_not_500(
     assert ready.status_code == 503
     assert ready.json()["status"] == "not_ready"
     assert (await client_without_database.get("/healthz")).status_code == 200
+
+
+async def test_a_flood_of_made_up_keys_is_held_back_by_address(
+    limited_client: httpx.AsyncClient,
+) -> None:
+    statuses = [
+        (await limited_client.get(PROFILES, headers={"x-api-key": f"vv_live_fake{n}"})).status_code
+        for n in range(16)
+    ]
+    assert statuses[:15] == [401] * 15  # the address's budget is five keys' worth
+    assert statuses[15] == 429

@@ -101,12 +101,19 @@ class EdgeMiddleware:
                 return
             if path.startswith(API_PREFIX):
                 presented = headers.get("x-api-key") or headers.get("authorization") or ""
+                client = scope.get("client")
+                address = "ip:" + (client[0] if client else "unknown")
+                now = time.monotonic()
+                # Every caller address has a wider budget of its own, so a flood with a new
+                # made-up key on each request is held back too.
+                by_address = state.address_limiter.check(address, now)
                 if presented:
                     bucket = "k:" + hashlib.sha256(presented.encode()).hexdigest()[:32]
+                    decision = state.limiter.check(bucket, now)
                 else:
-                    client = scope.get("client")
-                    bucket = "ip:" + (client[0] if client else "unknown")
-                decision = state.limiter.check(bucket, time.monotonic())
+                    decision = state.limiter.check(address, now)
+                if not by_address.allowed:
+                    decision = by_address
                 extra_headers["RateLimit-Limit"] = str(decision.limit)
                 extra_headers["RateLimit-Remaining"] = str(decision.remaining)
                 extra_headers["RateLimit-Reset"] = str(decision.reset_seconds)

@@ -19,6 +19,7 @@ class AppState:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     limiter: RateLimiter
+    address_limiter: RateLimiter
     transcript_listener: Listener
 
 

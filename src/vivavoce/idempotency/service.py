@@ -66,8 +66,10 @@ async def record_response(
     headers: dict[str, Any],
     body: bytes,
 ) -> None:
-    """Keep the response for replay; a server error frees the key so the client may retry."""
-    if status >= 500:
+    """Keep the response for replay. A server error, an authentication or scope refusal and a
+    rate-limit answer free the key instead: they say nothing about the request itself, and a
+    retry (with a better key, or later) must run it."""
+    if status >= 500 or status in (401, 403, 429):
         await repository.remove(db, workspace_id, key)
     else:
         await repository.save_response(db, workspace_id, key, status, headers, body)
