@@ -68,11 +68,13 @@ def web_router() -> APIRouter:
     from vivavoce.web.apply import router as apply_page
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
+    from vivavoce.web.signals import router as join_signals
 
     router = APIRouter()
     router.include_router(apply_page)
     router.include_router(join_page)
     router.include_router(join_socket)
+    router.include_router(join_signals)
     return router
 
 

@@ -12,6 +12,7 @@ from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
 from vivavoce.models.session import InterviewSession
+from vivavoce.models.session_signal import SessionSignal
 from vivavoce.models.session_turn import SessionTurn
 from vivavoce.models.user import User
 from vivavoce.models.webhook_attempt import WebhookAttempt
@@ -32,6 +33,7 @@ __all__ = [
     "IdempotencyKey",
     "InterviewSession",
     "Participant",
+    "SessionSignal",
     "SessionTurn",
     "User",
     "WebhookAttempt",

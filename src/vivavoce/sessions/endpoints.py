@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import AwareDatetime, BaseModel
@@ -15,7 +15,7 @@ from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one, one_li
 from vivavoce.api.state import app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
-from vivavoce.sessions import service, transcript
+from vivavoce.sessions import service, signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut, SessionUpdate
 from vivavoce.sessions.state import Status
 from vivavoce.workspaces.service import Principal
@@ -110,6 +110,26 @@ async def session_events(
         db, principal.workspace_id, session_id, limit=limit, cursor=cursor
     )
     return many(page)
+
+
+class SignalOut(BaseModel):
+    kind: str
+    occurred_at: str
+    turn_index: int | None
+    data: dict[str, int | str]
+
+
+class SignalsOut(BaseModel):
+    summary: dict[str, Any]
+    timeline: list[SignalOut]
+
+
+@router.get("/{session_id}/signals", response_model=One[SignalsOut], responses=ERROR_RESPONSES)
+async def get_signals(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
+    """Authenticity signals (SPEC §4), reported verbatim and never pass/fail: the `summary`
+    (the object also in the session's `authenticity_signals`, computed now) and the
+    `timeline` of browser events with their times and the turn the candidate was at."""
+    return one(await signals.report(db, principal.workspace_id, session_id))
 
 
 class TurnOut(BaseModel):

@@ -28,7 +28,7 @@ from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
-from vivavoce.sessions import repository
+from vivavoce.sessions import repository, signals
 from vivavoce.sessions.schemas import (
     SessionCreate,
     SessionFilters,
@@ -300,6 +300,7 @@ async def complete(
     session.ended_at = now
     session.end_reason = EndReason.COMPLETED.value
     session.duration_seconds = elapsed_seconds(session.started_at, now)
+    session.authenticity_signals = await signals.summarize(db, session.id)
     await _save(db, session, events_to_write, links, now)
     return session
 
@@ -320,6 +321,7 @@ async def fail(
     session.ended_at = now
     session.end_reason = reason.value
     session.duration_seconds = elapsed_seconds(session.started_at, now)
+    session.authenticity_signals = await signals.summarize(db, session.id)
     await _save(db, session, events_to_write, links, now)
     return session
 
