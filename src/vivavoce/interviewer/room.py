@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from vivavoce.config import get_settings
 from vivavoce.interviewer.engine import (
     Close,
     InterviewClosed,
@@ -42,8 +43,8 @@ from vivavoce.interviewer.engine import (
     judge_request,
 )
 from vivavoce.interviewer.judge import AnswerJudgement, Judge
-from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
+from vivavoce.interviewer.providers import ProviderUnavailable, shared
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
@@ -77,8 +78,9 @@ class RoomDeps:
     sessionmaker: Any  # async_sessionmaker[AsyncSession]
     links: sessions.SessionLinks
     grace_seconds: float
-    judge: Judge = field(default_factory=OfflineJudge)
-    voice: Voice = field(default_factory=OfflineVoice)
+    # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
+    judge: Judge = field(default_factory=lambda: shared(get_settings())[1])
+    voice: Voice = field(default_factory=lambda: shared(get_settings())[0])
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -411,9 +413,14 @@ class Room:
         started = utcnow()
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
         chunks: list[str] = []
-        async for chunk in self.deps.voice.word(move, context):
-            chunks.append(chunk)
-            await self.send({"type": "ai_delta", "text": chunk})
+        try:
+            async for chunk in self.deps.voice.word(move, context):
+                chunks.append(chunk)
+                await self.send({"type": "ai_delta", "text": chunk})
+        except ProviderUnavailable as error:
+            log.warning("interviewer provider down, session %s fails: %s", self.session_id, error)
+            await self._technical_failure()
+            return False
         text = "".join(chunks).strip()
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:
@@ -429,6 +436,33 @@ class Room:
             return False
         await self.send(_turn_message(index, "ai", text))
         return True
+
+    async def _technical_failure(self) -> None:
+        """The interviewer cannot speak: fail the session (the stored turns stay) and tell
+        the candidate politely."""
+        assert self.session_id is not None
+        assert self.workspace_id is not None
+        try:
+            async with unit_of_work(self.deps.sessionmaker) as db:
+                await sessions.fail(
+                    db,
+                    self.workspace_id,
+                    self.session_id,
+                    EndReason.TECHNICAL_FAILURE,
+                    self.deps.links,
+                    utcnow(),
+                )
+        except Conflict:
+            await self._ended_elsewhere()
+            return
+        await self.send(
+            _error(
+                "technical_failure",
+                "We're sorry: the interviewer ran into a technical problem, so the interview "
+                "has ended. Your answers so far are saved, and the team will be in touch.",
+            )
+        )
+        await self._finished(Status.FAILED.value, EndReason.TECHNICAL_FAILURE.value)
 
     async def _complete(self) -> None:
         assert self.session_id is not None

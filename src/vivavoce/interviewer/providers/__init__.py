@@ -1,0 +1,58 @@
+"""Which interviewer runs: the built-in offline one, or a model behind an OpenAI-compatible API.
+
+`build(settings)` returns the `(Voice, Judge)` pair the live room uses: the offline
+interviewer when `VIVAVOCE_LLM_BASE_URL` is unset (the default, no network needed), else
+`LLMVoice` and `LLMJudge` on that endpoint with `VIVAVOCE_LLM_MODEL`. See docs/interviewer.md.
+"""
+
+from __future__ import annotations
+
+from vivavoce.config import Settings
+from vivavoce.interviewer.judge import Judge
+from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
+from vivavoce.interviewer.providers.openai_compatible import (
+    LLMJudge,
+    LLMVoice,
+    ProviderUnavailable,
+    make_client,
+)
+from vivavoce.interviewer.voice import Voice
+
+__all__ = ["LLMJudge", "LLMVoice", "ProviderUnavailable", "build", "describe", "shared"]
+
+_shared: dict[tuple[object, ...], tuple[Voice, Judge]] = {}
+
+
+def describe(settings: Settings) -> str:
+    """The configured provider in words (no secrets)."""
+    if not settings.llm_base_url:
+        return "built-in offline interviewer (no VIVAVOCE_LLM_BASE_URL set)"
+    return f"OpenAI-compatible {settings.llm_base_url} (model {settings.llm_model})"
+
+
+def build(settings: Settings) -> tuple[Voice, Judge]:
+    if not settings.llm_base_url:
+        return OfflineVoice(), OfflineJudge()
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    client = make_client(
+        settings.llm_base_url,
+        key,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+    return LLMVoice(client, settings.llm_model), LLMJudge(client, settings.llm_model)
+
+
+def shared(settings: Settings) -> tuple[Voice, Judge]:
+    """`build(settings)`, made once per provider configuration and then reused, so every
+    live room shares one HTTP client (and its connection pool)."""
+    key = (
+        settings.llm_base_url,
+        settings.llm_model,
+        settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+        settings.llm_timeout_seconds,
+        settings.llm_max_retries,
+    )
+    if key not in _shared:
+        _shared[key] = build(settings)
+    return _shared[key]
