@@ -313,7 +313,10 @@ def doctor() -> None:
             await database.close()
 
     asyncio.run(check())
-    report(True, "LLM provider", "built-in offline interviewer (no VIVAVOCE_LLM_BASE_URL set)")
+    from vivavoce.interviewer import providers
+
+    llm_ok, llm_detail = asyncio.run(providers.check(settings))
+    report(llm_ok, "LLM provider", llm_detail)
     raise typer.Exit(1 if problems else 0)
 
 

@@ -358,6 +358,18 @@ def test_build_is_offline_by_default_and_llm_when_configured() -> None:
     )
 
 
+async def test_doctor_check_reports_the_provider(llm: FakeLLM) -> None:
+    ok, detail = await providers.check(Settings(env="test"))
+    assert ok and "offline" in detail
+    ok, detail = await providers.check(
+        Settings(env="test", llm_base_url=llm.api_url, llm_model="test")
+    )
+    assert ok and "reachable" in detail and "model listed" in detail
+    down = f"http://127.0.0.1:{closed_port()}/v1"
+    ok, detail = await providers.check(Settings(env="test", llm_base_url=down), seconds=2)
+    assert not ok and "unavailable" in detail
+
+
 # --- the live room -----------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ interviewer when `VIVAVOCE_LLM_BASE_URL` is unset (the default, no network neede
 
 from __future__ import annotations
 
+import openai
+
 from vivavoce.config import Settings
 from vivavoce.interviewer.judge import Judge
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
@@ -15,10 +17,11 @@ from vivavoce.interviewer.providers.openai_compatible import (
     LLMVoice,
     ProviderUnavailable,
     make_client,
+    unavailable,
 )
 from vivavoce.interviewer.voice import Voice
 
-__all__ = ["LLMJudge", "LLMVoice", "ProviderUnavailable", "build", "describe", "shared"]
+__all__ = ["LLMJudge", "LLMVoice", "ProviderUnavailable", "build", "check", "describe", "shared"]
 
 _shared: dict[tuple[object, ...], tuple[Voice, Judge]] = {}
 
@@ -56,3 +59,20 @@ def shared(settings: Settings) -> tuple[Voice, Judge]:
     if key not in _shared:
         _shared[key] = build(settings)
     return _shared[key]
+
+
+async def check(settings: Settings, seconds: float = 5.0) -> tuple[bool, str]:
+    """For `vivavoce doctor`: is the configured provider reachable? One cheap call
+    (`GET /models`), no retries, a short timeout. The offline interviewer is always ok."""
+    if not settings.llm_base_url:
+        return True, describe(settings)
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    client = make_client(settings.llm_base_url, key, timeout=seconds, max_retries=0)
+    try:
+        models = [model.id async for model in client.models.list()]
+    except openai.OpenAIError as error:
+        return False, f"{describe(settings)}: {unavailable(error)}"
+    finally:
+        await client.close()
+    listed = "listed" if settings.llm_model in models else "not listed by the endpoint"
+    return True, f"{describe(settings)}: reachable, model {listed}"

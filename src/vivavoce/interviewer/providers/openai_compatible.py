@@ -76,7 +76,7 @@ def make_client(
     )
 
 
-def _unavailable(error: openai.OpenAIError) -> ProviderUnavailable:
+def unavailable(error: openai.OpenAIError) -> ProviderUnavailable:
     if isinstance(error, openai.APIStatusError):
         detail = f"HTTP {error.status_code}"
     elif isinstance(error, openai.APITimeoutError):
@@ -367,7 +367,7 @@ class LLMVoice:
                 if content:
                     yield content
         except openai.OpenAIError as error:
-            raise _unavailable(error) from error
+            raise unavailable(error) from error
 
 
 # --- the judge -------------------------------------------------------------------------------
@@ -473,7 +473,7 @@ class LLMJudge:
         try:
             data = await self._ask(request)
         except openai.OpenAIError as error:
-            log.warning("LLM judge unavailable, using the offline judge: %s", _unavailable(error))
+            log.warning("LLM judge unavailable, using the offline judge: %s", unavailable(error))
             data = None
         if data is None:
             return await self.fallback.judge(request)
