@@ -83,6 +83,7 @@ function onMessage(event) {
   else if (message.type === "error") $("connection").textContent = message.message;
   else if (message.type === "status") {
     if (message.state === "live") {
+      startSignals();
       retries = 0;
       $("connection").textContent = "";
       deadline = Date.now() + (message.duration_seconds - message.elapsed_seconds) * 1000;
@@ -90,8 +91,12 @@ function onMessage(event) {
       show("room");
       answer.focus();
     } else if (message.state === "taken_over") {
+      signal("taken_over");
+      flushSignals();
+      signalsLive = false;
       end(message.message || "This interview was opened in another window.");
     } else if (message.state === "ended") {
+      signalsLive = false;
       end(ENDED_TEXT[message.reason] || "This interview has ended.");
     }
   }
@@ -127,7 +132,10 @@ $("answer-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = answer.value.trim();
   if (!text || finished) return;
-  if (send({ type: "answer", text })) answer.value = "";
+  if (send({ type: "answer", text })) {
+    answerSent(text);
+    answer.value = "";
+  }
 });
 
 let lastTyping = 0;
@@ -137,6 +145,7 @@ answer.addEventListener("keydown", (event) => {
     $("answer-form").requestSubmit();
     return;
   }
+  noteKeystroke(event);
   if (Date.now() - lastTyping > 3000) {
     lastTyping = Date.now();
     send({ type: "typing" });
@@ -149,6 +158,151 @@ $("confirm-yes").addEventListener("click", () => {
   $("confirm-end").close();
   send({ type: "end" });
 });
+
+// --- authenticity signals ----------------------------------------------------------------
+// Counts and durations only, never the text: posted in small batches to /join/{token}/signals
+// (and with navigator.sendBeacon when the page goes away), each tagged with the number of
+// turns shown. Reported verbatim to the recruiter, never turned into pass/fail.
+const SIGNALS_URL = `/join/${encodeURIComponent(token)}/signals`;
+const SIGNAL_BATCH = 40;
+const SIGNAL_QUEUE = 200;
+const signals = [];
+let signalsLive = false;
+let signalsStarted = false;
+let flushTimer = null;
+let hiddenSince = null;
+let blurredSince = null;
+let wasFullscreen = false;
+let typingStarted = null;
+let keystrokes = 0;
+let bursts = 0;
+
+function turnsShown() {
+  return conversation.querySelectorAll("li.turn[data-index]").length;
+}
+
+function signal(kind, data, turnIndex) {
+  if (!signalsLive || signals.length >= SIGNAL_QUEUE) return;
+  signals.push({ kind, at: Date.now(), turn_index: turnIndex ?? turnsShown(), data: data || {} });
+  if (signals.length >= SIGNAL_BATCH) flushSignals();
+  else if (!flushTimer) flushTimer = setTimeout(flushSignals, 2000);
+}
+
+function takeBatch() {
+  const taken = signals.splice(0, SIGNAL_BATCH);
+  const now = Date.now();
+  const events = taken.map(({ at, ...event }) => ({
+    ...event,
+    age_ms: Math.min(3_600_000, Math.max(0, now - at)),
+  }));
+  return { taken, body: JSON.stringify({ events }) };
+}
+
+function flushSignals() {
+  clearTimeout(flushTimer);
+  flushTimer = null;
+  if (!signals.length) return;
+  const { taken, body } = takeBatch();
+  fetch(SIGNALS_URL, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body,
+    credentials: "same-origin",
+    keepalive: true,
+  })
+    .then((response) => {
+      if (response.status === 429 || response.status >= 500) throw new Error("retry");
+    })
+    .catch(() => {
+      signals.unshift(...taken.slice(0, SIGNAL_QUEUE - signals.length));
+      if (!flushTimer && signalsLive) flushTimer = setTimeout(flushSignals, 5000);
+    });
+  if (signals.length && !flushTimer) flushTimer = setTimeout(flushSignals, 2000);
+}
+
+function beaconSignals() {
+  while (signals.length && navigator.sendBeacon) {
+    if (!navigator.sendBeacon(SIGNALS_URL, takeBatch().body)) break;
+  }
+}
+
+function checkDisplays() {
+  if (window.screen && window.screen.isExtended === true) signal("multiple_displays", { screens: 2 });
+}
+
+function startSignals() {
+  signalsLive = true;
+  if (signalsStarted) return;
+  signalsStarted = true;
+  wasFullscreen = Boolean(document.fullscreenElement);
+  checkDisplays();
+  if (window.screen && "onchange" in window.screen) window.screen.addEventListener("change", checkDisplays);
+  const connection = navigator.connection;
+  if (connection && connection.addEventListener) {
+    connection.addEventListener("change", () =>
+      signal("network_change", { state: "change", effective_type: String(connection.effectiveType || "").slice(0, 16) }),
+    );
+  }
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) {
+    hiddenSince = Date.now();
+    signal("tab_hidden");
+    flushSignals();
+  } else if (hiddenSince !== null) {
+    signal("tab_visible", { hidden_ms: Date.now() - hiddenSince });
+    hiddenSince = null;
+  }
+});
+window.addEventListener("blur", () => {
+  blurredSince = Date.now();
+  signal("focus_lost");
+});
+window.addEventListener("focus", () => {
+  if (blurredSince === null) return;
+  signal("focus_gained", { lost_ms: Date.now() - blurredSince });
+  blurredSince = null;
+});
+answer.addEventListener("paste", (event) => {
+  const text = event.clipboardData ? event.clipboardData.getData("text") : "";
+  signal("paste", { characters: text.length });
+});
+document.addEventListener("copy", () => {
+  signal("copy", { characters: String(document.getSelection() || "").length });
+});
+document.addEventListener("fullscreenchange", () => {
+  const now = Boolean(document.fullscreenElement);
+  if (wasFullscreen && !now) signal("fullscreen_exit");
+  wasFullscreen = now;
+});
+window.addEventListener("online", () => signal("network_change", { state: "online" }));
+window.addEventListener("offline", () => signal("network_change", { state: "offline" }));
+window.addEventListener("pagehide", beaconSignals);
+answer.addEventListener("input", (event) => {
+  if (typingStarted === null) typingStarted = Date.now();
+  // text arriving many characters at once without a paste: dictation, drag-and-drop, a tool
+  if (event.inputType !== "insertFromPaste" && (event.data || "").length >= 20) bursts += 1;
+});
+
+function noteKeystroke(event) {
+  if (typingStarted === null) typingStarted = Date.now();
+  if (event.key && event.key.length === 1) keystrokes += 1;
+}
+
+function answerSent(text) {
+  if (typingStarted !== null) {
+    signal("answer_typing", {
+      characters: text.length,
+      typing_ms: Math.max(0, Date.now() - typingStarted),
+      keystrokes,
+      bursts,
+    });
+  }
+  typingStarted = null;
+  keystrokes = 0;
+  bursts = 0;
+}
 
 setInterval(tick, 1000);
 if (root.dataset.resume === "yes") connect("resume");
