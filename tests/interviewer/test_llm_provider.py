@@ -378,7 +378,6 @@ async def test_outage_during_the_interview_fails_the_session_and_keeps_the_trans
     database: Database,
     tenant: Tenant,
     llm: FakeLLM,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tests.web.conftest import running_site
     from tests.web.test_join import new_session, next_of, session_of, transcript_of, ws_url
@@ -394,8 +393,6 @@ async def test_outage_during_the_interview_fails_the_session_and_keeps_the_trans
             llm_max_retries=1,
             llm_timeout_seconds=5.0,
         ) as site:
-            # the live room reads the process settings: point them at this site's
-            monkeypatch.setattr("vivavoce.interviewer.room.get_settings", lambda: site.settings)
             llm.streams = [["Hello Maria, ", "I'm Ava, an AI interviewer. ", "Ready?"], 503, 503]
             async with httpx.AsyncClient(base_url=site.url, timeout=10) as api:
                 session = await new_session(api, tenant)

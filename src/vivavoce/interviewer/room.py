@@ -29,11 +29,10 @@ import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vivavoce.config import get_settings
 from vivavoce.interviewer.engine import (
     Close,
     InterviewClosed,
@@ -44,7 +43,7 @@ from vivavoce.interviewer.engine import (
 )
 from vivavoce.interviewer.judge import AnswerJudgement, Judge
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
-from vivavoce.interviewer.providers import ProviderUnavailable, shared
+from vivavoce.interviewer.providers import ProviderUnavailable
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
@@ -79,8 +78,8 @@ class RoomDeps:
     links: sessions.SessionLinks
     grace_seconds: float
     # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
-    judge: Judge = field(default_factory=lambda: shared(get_settings())[1])
-    voice: Voice = field(default_factory=lambda: shared(get_settings())[0])
+    voice: Voice
+    judge: Judge
 
     @property
     def heartbeat_seconds(self) -> float:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
 from vivavoce.api.state import app_state
+from vivavoce.interviewer import providers
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.errors import NotFound
 from vivavoce.sessions import service as sessions
@@ -77,10 +78,13 @@ async def join_page(request: Request, token: str) -> Response:
 async def join_socket(websocket: WebSocket, token: str) -> None:
     state = app_state(websocket)
     settings = state.settings
+    voice, judge = providers.shared(settings)
     deps = RoomDeps(
         sessionmaker=state.sessionmaker,
         links=sessions.SessionLinks(settings.base_url, settings.secret_key),
         grace_seconds=float(settings.join_grace_seconds),
+        voice=voice,
+        judge=judge,
     )
     await websocket.accept()
 
