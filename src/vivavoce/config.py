@@ -68,7 +68,12 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(
         default=30.0, gt=0, description="A job claimed by a dead worker runs again after this"
     )
-    worker_concurrency: int = Field(default=64, ge=2, le=1000)
+    worker_concurrency: int = Field(
+        default=16,
+        ge=2,
+        le=1000,
+        description="Jobs a worker runs at once; keep it near the pool size",
+    )
     smtp_host: str | None = Field(
         default=None,
         description="SMTP server for outgoing email; unset keeps every message in the outbox",

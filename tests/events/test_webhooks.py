@@ -309,3 +309,16 @@ async def test_an_endpoint_failing_for_five_days_is_disabled(
     ).json()["data"]
     assert state["enabled"] is False
     assert "5 days" in state["disabled_reason"]
+
+
+async def test_a_test_send_answers_a_complete_delivery(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
+) -> None:
+    endpoint = await register(client, tenant, receiver)
+    response = await client.post(
+        f"/api/v1/webhook-endpoints/{endpoint['id']}/test", headers=tenant.headers
+    )
+    data = response.json()["data"]
+    assert data["attempts"] == 0
+    assert data["created_at"] is not None
+    assert data["status"] == "pending"

@@ -32,7 +32,8 @@ async def endpoint_by_id(
 ) -> WebhookEndpoint | None:
     query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
     if for_update:
-        query = query.with_for_update()
+        # FOR NO KEY UPDATE: foreign-key checks of concurrent inserts are not blocked
+        query = query.with_for_update(key_share=True)
     result: WebhookEndpoint | None = await db.scalar(query)
     return result
 
@@ -152,4 +153,13 @@ async def redact_payloads(
         update(WebhookAttempt)
         .where(WebhookAttempt.delivery_id.in_(delivery_ids))
         .values(response_body=None)
+    )
+
+
+async def clear_failing(db: AsyncSession, endpoint_id: uuid.UUID) -> None:
+    """Forget a failing streak; touches the row only when there is one to forget."""
+    await db.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_not(None))
+        .values(failing_since=None)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -73,37 +74,59 @@ async def send(
     extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
     started = time.perf_counter()
     try:
-        async with client.stream(
-            "POST",
-            target.connect_url,
-            content=request.body,
-            headers=headers,
-            timeout=httpx.Timeout(timeout_seconds),
-            follow_redirects=False,
-            extensions=extensions,
-        ) as response:
-            captured = bytearray()
-            async for chunk in response.aiter_bytes():
-                captured.extend(chunk[: response_cap - len(captured)])
-                if len(captured) >= response_cap:
-                    break
-            latency = int((time.perf_counter() - started) * 1000)
-            text = captured.decode("utf-8", errors="replace")
-            error = None
-            if 300 <= response.status_code < 400:
-                error = f"redirect to {response.headers.get('location', '?')} not followed"
-            elif not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code}"
-            return Outcome(
-                response.status_code,
-                latency,
-                text,
-                error,
-                _retry_after(response.headers.get("retry-after")),
+        async with asyncio.timeout(timeout_seconds):  # one deadline for the whole exchange
+            return await _post(
+                client,
+                target,
+                request.body,
+                headers,
+                extensions,
+                timeout_seconds,
+                response_cap,
+                started,
             )
-    except httpx.TimeoutException:
+    except (httpx.TimeoutException, TimeoutError):
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(None, latency, None, f"timed out after {timeout_seconds:g} s")
     except httpx.HTTPError as exc:
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(None, latency, None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+async def _post(
+    client: httpx.AsyncClient,
+    target: ssrf.Target,
+    body: bytes,
+    headers: dict[str, str],
+    extensions: dict[str, str],
+    timeout_seconds: float,
+    response_cap: int,
+    started: float,
+) -> Outcome:
+    async with client.stream(
+        "POST",
+        target.connect_url,
+        content=body,
+        headers=headers,
+        timeout=httpx.Timeout(timeout_seconds),
+        follow_redirects=False,
+        extensions=extensions,
+    ) as response:
+        captured = bytearray()
+        async for chunk in response.aiter_bytes():
+            captured.extend(chunk[: response_cap - len(captured)])
+            if len(captured) >= response_cap:
+                break
+        latency = int((time.perf_counter() - started) * 1000)
+        error = None
+        if 300 <= response.status_code < 400:
+            error = f"redirect to {response.headers.get('location', '?')} not followed"
+        elif not 200 <= response.status_code < 300:
+            error = f"HTTP {response.status_code}"
+        return Outcome(
+            response.status_code,
+            latency,
+            captured.decode("utf-8", errors="replace"),
+            error,
+            _retry_after(response.headers.get("retry-after")),
+        )

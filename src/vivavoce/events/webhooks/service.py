@@ -8,6 +8,7 @@ attempt and schedules the next one (second short transaction).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import secrets
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.config import Settings
@@ -218,9 +220,11 @@ async def send_test(
         now,
         {"endpoint_id": str(endpoint.id), "message": "A test event from vivavoce."},
     )
-    delivery = await _add_delivery(db, endpoint, event_id, TEST_EVENT, payload, now)
-    assert delivery is not None  # a fresh event id cannot collide
-    return delivery
+    added = await _add_delivery(db, endpoint, event_id, TEST_EVENT, payload, now)
+    assert added is not None  # a fresh event id cannot collide
+    stored = await repository.get_delivery(db, added.id)
+    assert stored is not None
+    return stored
 
 
 async def retry_delivery(
@@ -300,13 +304,26 @@ async def plan_attempt(
         delivery.next_attempt_at = None
         await db.flush()
         return None
-    secrets_in_use = [crypto.unseal(settings.secret_key, endpoint.secret_sealed)]
+    try:
+        secrets_in_use = [crypto.unseal(settings.secret_key, endpoint.secret_sealed)]
+    except (ValueError, InvalidTag):
+        delivery.status = "failed"
+        delivery.next_attempt_at = None
+        delivery.last_error = (
+            "the endpoint's signing secret cannot be read with the current "
+            "VIVAVOCE_SECRET_KEY; rotate the endpoint's secret, then replay"
+        )
+        await db.flush()
+        return None
     if (
         endpoint.previous_secret_sealed
         and endpoint.previous_secret_expires_at
         and endpoint.previous_secret_expires_at > now
     ):
-        secrets_in_use.append(crypto.unseal(settings.secret_key, endpoint.previous_secret_sealed))
+        with contextlib.suppress(ValueError, InvalidTag):  # sealed under an older key
+            secrets_in_use.append(
+                crypto.unseal(settings.secret_key, endpoint.previous_secret_sealed)
+            )
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     return Plan(delivery.id, ticket, Request(endpoint.url, delivery.event_id, body, secrets_in_use))
 
@@ -350,15 +367,16 @@ async def record_attempt(
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     delivery.updated_at = now
-    endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id, for_update=True)
     if outcome.succeeded:
         delivery.status = "succeeded"
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-        if endpoint is not None:
-            endpoint.failing_since = None
         await db.flush()
+        # No lock on the endpoint on the happy path: deliveries to one endpoint run side by
+        # side, and writers of events are never held up by its row.
+        await repository.clear_failing(db, delivery.endpoint_id)
         return
+    endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id, for_update=True)
     if endpoint is not None:
         _note_failure(endpoint, outcome, settings, now)
     delay = None
