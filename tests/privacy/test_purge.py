@@ -77,6 +77,17 @@ async def test_purge_leaves_no_personal_data_in_any_table(
     )
     await client.post(f"/api/v1/sessions/{session['id']}/cancel", headers=tenant.headers)
     await receiver.wait_for(lambda r: len(r.received) >= 4)  # the deliveries carried the data
+    async with database.sessionmaker() as db, db.begin():
+        # an earlier apply-page submission of the same person, still within its day
+        await db.execute(
+            text(
+                "INSERT INTO apply_requests (id, workspace_id, evaluation_template_id, name, email,"
+                " phone, consent_text, consented_at, otp_attempts, resend_count, status,"
+                " created_at, updated_at) VALUES (gen_random_uuid(), :w, :t, :n, :e, :p,"
+                " 'I agree', now(), 0, 0, 'awaiting_code', now(), now())"
+            ),
+            {"w": tenant.id, "t": world.template_id, "n": NAME, "e": EMAIL.upper(), "p": PHONE},
+        )
     assert await tables_holding(database, NAME)  # the sweep can see it before the purge
 
     purged = await client.delete(

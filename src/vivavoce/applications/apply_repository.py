@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import ApplyRequest, EvaluationTemplate
@@ -118,3 +118,23 @@ async def supersede_waiting(
         )
         .values(status=status, otp_digest=None, updated_at=now)
     )
+
+
+async def delete_for_person(
+    db: AsyncSession, workspace_id: uuid.UUID, email: str, participant_id: uuid.UUID
+) -> int:
+    result = await db.execute(
+        delete(ApplyRequest).where(
+            ApplyRequest.workspace_id == workspace_id,
+            or_(
+                ApplyRequest.participant_id == participant_id,
+                func.lower(ApplyRequest.email) == email.lower(),
+            ),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_older_than(db: AsyncSession, cutoff: datetime) -> int:
+    result = await db.execute(delete(ApplyRequest).where(ApplyRequest.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

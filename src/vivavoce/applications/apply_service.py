@@ -491,3 +491,19 @@ async def view(
         expires_at=request.otp_expires_at,
         approval_status=approval,
     )
+
+
+REQUEST_RETENTION = timedelta(days=1)
+
+
+async def erase_for_participant(
+    db: AsyncSession, workspace_id: uuid.UUID, email: str, participant_id: uuid.UUID
+) -> int:
+    """Delete the apply-page submissions of a person (for a deletion request)."""
+    return await repository.delete_for_person(db, workspace_id, email, participant_id)
+
+
+async def prune(db: AsyncSession, now: datetime) -> int:
+    """Submissions are kept one day: long enough for their codes and throttles, and no
+    longer (a verified one lives on as the participant and application, consent included)."""
+    return await repository.delete_older_than(db, now - REQUEST_RETENTION)

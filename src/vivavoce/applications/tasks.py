@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from vivavoce.applications import service
+from vivavoce.applications import apply_service, service
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict
@@ -52,5 +52,16 @@ async def start_first_stage(context: JobContext, payload: dict[str, Any]) -> Non
             log.info("first stage of application %s not scheduled: %s", application.id, exc)
 
 
+PRUNE_APPLY_REQUESTS_JOB = "applications.prune_apply_requests"
+
+
+async def prune_apply_requests(context: JobContext, _: dict[str, Any]) -> None:
+    async with unit_of_work(context.sessionmaker) as db:
+        removed = await apply_service.prune(db, utcnow())
+    if removed:
+        log.info("pruned %d apply-page submissions older than a day", removed)
+
+
 def register(registry: JobRegistry) -> None:
     registry.job(service.START_FIRST_STAGE_JOB)(start_first_stage)
+    registry.every(PRUNE_APPLY_REQUESTS_JOB, "7 * * * *")(prune_apply_requests)

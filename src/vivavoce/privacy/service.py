@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vivavoce.applications import apply_service as apply_requests
 from vivavoce.applications import service as applications
 from vivavoce.emails import service as emails
 from vivavoce.events import service as events
@@ -29,6 +30,7 @@ async def erase_participant(
     await emails.erase_for_participant(
         db, participant.id, workspace_id=workspace_id, to_address=address
     )
+    await apply_requests.erase_for_participant(db, workspace_id, address, participant.id)
     await sessions.erase_participant_data(db, workspace_id, participant.id)
     await applications.erase_participant_data(db, workspace_id, participant.id)
     await events.redact_participant(db, workspace_id, participant.id)
