@@ -5,6 +5,7 @@ browser."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import shutil
 import socket
@@ -137,15 +138,35 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(java_script_enabled=False)
+@contextlib.asynccontextmanager
+async def _fresh_page(browser: Browser, *, javascript: bool) -> AsyncIterator[Page]:
+    context = await browser.new_context(java_script_enabled=javascript)
     context.set_default_timeout(15_000)
-    opened = await context.new_page()
     try:
-        yield opened
+        yield await context.new_page()
     finally:
         await context.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A page with JavaScript off: the public pages must work without it."""
+    async with _fresh_page(browser, javascript=False) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def js_page(browser: Browser) -> AsyncIterator[Page]:
+    """A page with JavaScript on (the live interview needs it)."""
+    async with _fresh_page(browser, javascript=True) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def api(site: Site) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the API of the `site` this test module runs."""
+    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
+        yield client
 
 
 def unique_email(name: str = "ada") -> str:

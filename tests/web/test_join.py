@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 from tests.conftest import Tenant
 from tests.emails.smtp import SmtpServer
 from tests.fixtures.payloads import agent_profile, participant
@@ -43,23 +43,6 @@ ANSWERS = [
 async def site(settings: Settings, database: Database, smtp: SmtpServer) -> AsyncIterator[Site]:
     async with running_site(settings, database, smtp, join_grace_seconds=GRACE_SECONDS) as running:
         yield running
-
-
-@pytest.fixture
-async def api(site: Site) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-async def js_page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    context.set_default_timeout(15_000)
-    opened = await context.new_page()
-    try:
-        yield opened
-    finally:
-        await context.close()
 
 
 async def _data(response: httpx.Response, status: int = 201) -> dict[str, Any]:

@@ -4,34 +4,15 @@ headless Chromium reach GET /api/v1/sessions/{id}/signals and the session payloa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 from tests.conftest import Tenant
 from tests.web.conftest import Site
 from tests.web.test_join import new_session, session_of
 
 PASTED = "A prepared answer about designing a billing system with PostgreSQL."
-
-
-@pytest.fixture
-async def api(site: Site) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-async def js_page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context()
-    context.set_default_timeout(15_000)
-    opened = await context.new_page()
-    try:
-        yield opened
-    finally:
-        await context.close()
 
 
 async def signals_of(api: httpx.AsyncClient, tenant: Tenant, session_id: str) -> dict[str, Any]:
