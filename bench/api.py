@@ -27,7 +27,6 @@ import contextlib
 import itertools
 import json
 import os
-import platform
 import secrets
 import shutil
 import signal
@@ -48,6 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import psutil
+from machine import machine  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -448,20 +448,6 @@ def build_world(server: Server, key: str) -> World:
 
 
 # --- main ---------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs, {memory:.0f} GiB RAM, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def _load() -> str:

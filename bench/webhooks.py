@@ -56,7 +56,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import secrets
 import shutil
 import signal
@@ -77,6 +76,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
+from machine import machine  # bench/ is on sys.path when run as a script
 
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -921,20 +921,6 @@ def run_floor(
 
 
 # --- main -------------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs, {memory:.0f} GiB RAM, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def per_delivery(result: Result, name: str) -> str:
