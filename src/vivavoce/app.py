@@ -64,8 +64,10 @@ def api_router() -> APIRouter:
 
 
 def web_router() -> APIRouter:
-    """Server-rendered pages: the public apply page and the join page (with its WebSocket)."""
+    """Server-rendered pages: the public apply page, the join page (with its WebSocket) and
+    the recruiter dashboard."""
     from vivavoce.web.apply import router as apply_page
+    from vivavoce.web.dashboard import router as dashboard
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
     from vivavoce.web.signals import router as join_signals
@@ -75,6 +77,7 @@ def web_router() -> APIRouter:
     router.include_router(join_page)
     router.include_router(join_socket)
     router.include_router(join_signals)
+    router.include_router(dashboard())
     return router
 
 

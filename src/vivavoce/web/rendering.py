@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from vivavoce import __version__
+from vivavoce.web import formatting
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -26,13 +27,17 @@ _LOGO = re.compile(r"^https?://[^\s\"'<>()\\]+$")
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["when"] = formatting.when
+    env.filters["label"] = formatting.label
+    env.filters["badge"] = formatting.badge
+    return env
 
 
 def _luminance(color: str) -> float:

@@ -37,6 +37,10 @@ async def user_by_email(db: AsyncSession, email: str) -> User | None:
     return result
 
 
+async def user_by_id(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await db.get(User, user_id)
+
+
 @dataclass(frozen=True)
 class ActiveKey:
     """What authentication needs of an API key row."""

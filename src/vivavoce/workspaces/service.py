@@ -101,6 +101,47 @@ async def create_user(
     return user
 
 
+MAX_PASSWORD_LENGTH = 1024
+_dummy_hash: list[str] = []
+
+
+def _unknown_user_hash() -> str:
+    """A hash to verify against when no such user exists, so an unknown email takes as long
+    to refuse as a wrong password."""
+    if not _dummy_hash:
+        _dummy_hash.append(hash_password(crypto.random_token(16)))
+    return _dummy_hash[0]
+
+
+async def authenticate_user(
+    db: AsyncSession, email: str, password: str, now: datetime
+) -> User | None:
+    """The user with this email and password (its `last_login_at` set to `now`), else None.
+    Unknown emails and wrong passwords are indistinguishable, in answer and in time."""
+    email = email.strip()
+    if not email or len(email) > 320 or len(password) > MAX_PASSWORD_LENGTH:
+        return None
+    user = await repository.user_by_email(db, email)
+    if user is None:
+        verify_password(password, _unknown_user_hash())
+        return None
+    if not verify_password(password, user.password_hash):
+        return None
+    user.last_login_at = now
+    await db.flush()
+    return user
+
+
+async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await repository.user_by_id(db, user_id)
+
+
+def login_fingerprint(user: User) -> str:
+    """Changes whenever the user's password changes: dashboard sessions signed with it end
+    with the password."""
+    return crypto.digest(user.password_hash)[:24]
+
+
 async def create_api_key(
     db: AsyncSession, workspace_id: uuid.UUID, name: str, scopes: list[str] | None = None
 ) -> NewApiKey:

@@ -1,0 +1,22 @@
+"""The recruiter dashboard under /dashboard: server-rendered pages that call the same domain
+services as the API, with small JavaScript modules for the live parts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import RedirectResponse, Response
+
+from vivavoce.web.dashboard import auth, developer, participants, profiles, sessions, templates
+from vivavoce.web.dashboard.common import PREFIX
+
+
+def router() -> APIRouter:
+    combined = APIRouter(include_in_schema=False)
+
+    @combined.get("/")
+    async def root() -> Response:
+        return RedirectResponse(PREFIX, status_code=303)
+
+    for part in (auth, profiles, templates, participants, sessions, developer):
+        combined.include_router(part.router)
+    return combined

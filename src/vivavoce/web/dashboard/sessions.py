@@ -1,0 +1,271 @@
+"""Sessions: the filtered list, scheduling one (its join link to copy), the session page
+(live transcript, scorecard with citations, authenticity signals, recording) and its
+transcript stream over the dashboard's cookie."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response, StreamingResponse
+
+from vivavoce.api.state import app_state
+from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.errors import AppError, NotFound
+from vivavoce.kit.pagination import PageRequest
+from vivavoce.participants import service as participants
+from vivavoce.sessions import service as sessions
+from vivavoce.sessions import signals, transcript
+from vivavoce.sessions.schemas import SessionCreate, SessionFilters
+from vivavoce.sessions.state import Status
+from vivavoce.templates import service as templates
+from vivavoce.web.dashboard.common import (
+    PREFIX,
+    DashRoute,
+    PostedForm,
+    SignedIn,
+    Viewer,
+    field_errors,
+    issue_errors,
+    redirect,
+    render,
+)
+from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
+
+router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
+
+STATUSES = tuple(s.value for s in Status)
+
+
+@router.get("")
+async def list_sessions(request: Request, viewer: SignedIn) -> Response:
+    query = request.query_params
+    status = query.get("status") or None
+    template_id = parse_uuid(query.get("template"))
+    stage = (query.get("stage") or "").strip()[:64] or None
+    filters = SessionFilters(
+        status=status if status in STATUSES else None, template_id=template_id, stage=stage
+    )
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        page = await sessions.list_page(
+            db, viewer.workspace_id, filters, paging(request), links(request)
+        )
+        names = Names()
+        await names.load(db, viewer.workspace_id, page.items)
+        choices = await templates.list_templates_page(
+            db, viewer.workspace_id, PageRequest(limit=100)
+        )
+    stage_types = sorted({s["type"] for t in choices.items for s in t.get("stages") or []})
+    kept = {
+        key: value
+        for key, value in (
+            ("status", filters.status),
+            ("template", str(template_id) if template_id else None),
+            ("stage", stage),
+        )
+        if value
+    }
+    return render(
+        request,
+        "dashboard/sessions.html",
+        {
+            "nav": "sessions",
+            "page": page,
+            "names": names,
+            "statuses": STATUSES,
+            "template_choices": choices.items,
+            "stage_types": stage_types,
+            "filters": kept,
+        },
+        viewer=viewer,
+    )
+
+
+async def _new_page(
+    request: Request,
+    viewer: Viewer,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        people = await participants.list_page(
+            db, viewer.workspace_id, PageRequest(limit=100), status="active"
+        )
+        choices = await templates.list_templates_page(
+            db, viewer.workspace_id, PageRequest(limit=100), status="active"
+        )
+    return render(
+        request,
+        "dashboard/session_new.html",
+        {
+            "nav": "sessions",
+            "people": people.items,
+            "template_choices": [t for t in choices.items if t.get("stages")],
+            "template_names": {t["id"]: t["template_name"] for t in choices.items},
+            "values": values,
+            "errors": errors,
+        },
+        viewer=viewer,
+        status=status,
+    )
+
+
+@router.get("/new")
+async def new_session(request: Request, viewer: SignedIn) -> Response:
+    values = {"timezone": "UTC", "participant": request.query_params.get("participant", "")}
+    return await _new_page(request, viewer, values, {})
+
+
+def _scheduled_at(text: str | None, zone: str, errors: dict[str, str]) -> str | None:
+    """A `datetime-local` value read in `zone`, as an ISO time with its offset."""
+    if not text:
+        return None
+    try:
+        local = datetime.fromisoformat(text)
+    except ValueError:
+        errors["scheduled_at"] = "Enter a date and time."
+        return None
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # the timezone field gets its own error from the body model
+    return local.replace(tzinfo=local.tzinfo or tz).isoformat()
+
+
+@router.post("/new")
+async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Response:
+    values = form.first_values()
+    errors: dict[str, str] = {}
+    template_id, _, stage = form.get("stage").partition(":")
+    if not stage:
+        errors["stage"] = "Choose the template stage to interview for."
+    zone = form.get("timezone").strip() or "UTC"
+    body: dict[str, Any] = {
+        "candidate_id": form.get("participant"),
+        "evaluation_template_id": template_id or None,
+        "stage": stage,
+        "timezone": zone,
+        "notes": form.text("notes"),
+        "scheduled_at": _scheduled_at(form.text("scheduled_at"), zone, errors),
+    }
+    names = {"candidate_id": "participant", "evaluation_template_id": "stage"}
+    try:
+        created = SessionCreate.model_validate(body)
+    except ValidationError as exc:
+        errors = {**field_errors(exc, names), **errors}
+        return await _new_page(request, viewer, values, errors, 422)
+    if errors:
+        return await _new_page(request, viewer, values, errors, 422)
+    try:
+        async with unit_of_work(app_state(request).sessionmaker) as db:
+            result = await sessions.schedule(
+                db, viewer.workspace_id, created, links(request), utcnow(), source="dashboard"
+            )
+    except AppError as exc:
+        if exc.issues:
+            errors = issue_errors(exc, names)
+        elif "participant" in exc.message:
+            errors = {"participant": exc.message[:1].upper() + exc.message[1:] + "."}
+        else:
+            errors = {"stage": exc.message[:1].upper() + exc.message[1:] + "."}
+        return await _new_page(request, viewer, values, errors, exc.status)
+    return redirect(f"{PREFIX}/sessions/{result.session.id}?scheduled=1")
+
+
+def _wanted(session_id: str) -> uuid.UUID:
+    wanted = parse_uuid(session_id)
+    if wanted is None:
+        raise NotFound("session")
+    return wanted
+
+
+def _citations(breakdown: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{**item, "citations": list(item.get("citations") or [])} for item in (breakdown or [])]
+
+
+@router.get("/{session_id}")
+async def show_session(request: Request, viewer: SignedIn, session_id: str) -> Response:
+    wanted = _wanted(session_id)
+    link = links(request)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        session = link.public(await sessions.get(db, viewer.workspace_id, wanted))
+        turns = await transcript.transcript(db, viewer.workspace_id, wanted)
+        report = await signals.report(db, viewer.workspace_id, wanted)
+        person = await participants.get(db, viewer.workspace_id, uuid.UUID(session["candidate_id"]))
+        template = await templates.get_template(
+            db, viewer.workspace_id, uuid.UUID(session["evaluation_template_id"])
+        )
+        stage = await templates.get_stage(
+            db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
+        )
+    live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
+    return render(
+        request,
+        "dashboard/session.html",
+        {
+            "nav": "sessions",
+            "session": session,
+            "turns": turns,
+            "last_turn": turns[-1]["index"] if turns else -1,
+            "live": live,
+            "breakdown": _citations(session.get("evaluation_breakdown")),
+            "summary": report["summary"],
+            "timeline": report["timeline"],
+            "person": {"id": str(person.id), "name": person.name, "email": person.email},
+            "template": {"id": str(template.id), "name": template.template_name},
+            "stage_name": stage.stage_name or stage.type,
+            "just_scheduled": request.query_params.get("scheduled") == "1",
+        },
+        viewer=viewer,
+    )
+
+
+@router.post("/{session_id}/cancel")
+async def cancel(request: Request, viewer: SignedIn, session_id: str, form: PostedForm) -> Response:
+    wanted = _wanted(session_id)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow())
+    return redirect(f"{PREFIX}/sessions/{wanted}", "cancelled")
+
+
+@router.get("/{session_id}/stream")
+async def stream(request: Request, viewer: SignedIn, session_id: str) -> Response:
+    """The transcript as Server-Sent Events (as `GET /api/v1/sessions/{id}/transcript/stream`,
+    authenticated by the dashboard cookie): turns after `?after=` or `Last-Event-ID`."""
+    wanted = _wanted(session_id)
+    state = app_state(request)
+    async with unit_of_work(state.sessionmaker) as db:
+        await transcript.session_exists(db, viewer.workspace_id, wanted)
+    raw = request.headers.get("last-event-id") or request.query_params.get("after") or "-1"
+    try:
+        after = max(-1, min(int(raw), 1_000_000))
+    except ValueError:
+        after = -1
+    items = transcript.stream(
+        state.sessionmaker, state.transcript_listener, viewer.workspace_id, wanted, after
+    )
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"retry: 2000\n\n"
+        async for event, data, event_id in items:
+            if await request.is_disconnected():
+                return
+            if event == "keepalive":
+                yield b": keep-alive\n\n"
+                continue
+            head = f"id: {event_id}\n" if event_id is not None else ""
+            yield f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

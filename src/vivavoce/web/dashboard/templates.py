@@ -1,0 +1,301 @@
+"""Evaluation templates: list, create, the detail page (stages with their question bank, the
+apply-page settings and the Applications panel), and approving or rejecting applications."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from vivavoce.agent_profiles import service as agent_profiles
+from vivavoce.api.state import app_state
+from vivavoce.applications import service as applications
+from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.errors import AppError, NotFound
+from vivavoce.kit.pagination import PageRequest
+from vivavoce.participants import service as participants
+from vivavoce.templates import service as templates
+from vivavoce.templates.schemas import StageCreate, TemplateCreate, TemplateUpdate
+from vivavoce.web.dashboard.common import (
+    PREFIX,
+    DashRoute,
+    Form,
+    PostedForm,
+    SignedIn,
+    Viewer,
+    field_errors,
+    issue_errors,
+    redirect,
+    render,
+)
+from vivavoce.web.dashboard.views import paging, parse_uuid
+
+router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
+
+PANEL_LIMIT = 100
+USE_CASES = ("hiring", "admissions", "training", "custom_api")
+DIFFICULTIES = ("beginner", "intermediate", "advanced", "expert", "adaptive")
+STAGE_TYPES = (
+    "ai_interview",
+    "roleplay_simulation",
+    "practice_session",
+    "manual_review",
+    "async_assessment",
+    "final_review",
+)
+AUTOMATION = ("auto_advance", "require_reviewer_approval", "none")
+
+
+def _labels(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def _int(form: Form, name: str, errors: dict[str, str]) -> int | None:
+    value = form.get(name).strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        errors[name] = "Enter a whole number."
+        return None
+
+
+def _template_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "template_name": form.get("template_name"),
+        "use_case": form.get("use_case") or "hiring",
+        "description": form.text("description"),
+        "objective": form.text("objective"),
+        "level": form.text("level"),
+        "requirements": form.text("requirements"),
+        "skills": _labels(form.get("skills")),
+        "default_difficulty": form.get("default_difficulty") or "intermediate",
+        "language": form.get("language").strip() or "en",
+    }
+    duration = _int(form, "default_duration_minutes", errors)
+    if duration is not None:
+        body["default_duration_minutes"] = duration
+    return body
+
+
+async def _detail(
+    request: Request,
+    viewer: Viewer,
+    template_id: uuid.UUID,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        template = await templates.template_with_stages(db, viewer.workspace_id, template_id)
+        profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+        apps = await applications.list_page(
+            db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
+        )
+        people = await participants.list_page(
+            db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
+        )
+        names = {p["id"]: p for p in people.items}
+        for application in apps.items:
+            if application["candidate_id"] not in names:
+                person = await participants.get(
+                    db, viewer.workspace_id, uuid.UUID(application["candidate_id"])
+                )
+                names[application["candidate_id"]] = {
+                    "id": str(person.id),
+                    "name": person.name,
+                    "email": person.email,
+                }
+    with_application = {a["candidate_id"] for a in apps.items}
+    rows: list[dict[str, Any]] = [
+        {"person": names[a["candidate_id"]], "application": a} for a in apps.items
+    ]
+    rows += [
+        {"person": p, "application": None} for p in people.items if p["id"] not in with_application
+    ]
+    base = app_state(request).settings.base_url
+    return render(
+        request,
+        "dashboard/template.html",
+        {
+            "nav": "templates",
+            "template": template,
+            "profiles": profiles.items,
+            "profile_names": {p["id"]: p["name"] for p in profiles.items},
+            "rows": rows,
+            "more": apps.has_more or people.has_more,
+            "apply_url": f"{base}/apply/{template['id']}",
+            "values": values or {"automation_rule": "auto_advance", "stage_type": "ai_interview"},
+            "errors": errors or {},
+            "stage_types": STAGE_TYPES,
+            "automation": AUTOMATION,
+            "difficulties": DIFFICULTIES,
+        },
+        viewer=viewer,
+        status=status,
+    )
+
+
+def _form_page(
+    request: Request, viewer: Viewer, values: dict[str, str], errors: dict[str, str], status: int
+) -> Response:
+    return render(
+        request,
+        "dashboard/template_form.html",
+        {
+            "nav": "templates",
+            "values": values,
+            "errors": errors,
+            "use_cases": USE_CASES,
+            "difficulties": DIFFICULTIES,
+        },
+        viewer=viewer,
+        status=status,
+    )
+
+
+@router.get("")
+async def list_templates(request: Request, viewer: SignedIn) -> Response:
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        page = await templates.list_templates_page(db, viewer.workspace_id, paging(request))
+    return render(
+        request, "dashboard/templates.html", {"nav": "templates", "page": page}, viewer=viewer
+    )
+
+
+@router.get("/new")
+async def new_template(request: Request, viewer: SignedIn) -> Response:
+    values = {
+        "use_case": "hiring",
+        "default_duration_minutes": "30",
+        "default_difficulty": "intermediate",
+        "language": "en",
+    }
+    return _form_page(request, viewer, values, {}, 200)
+
+
+@router.post("/new")
+async def create_template(request: Request, viewer: SignedIn, form: PostedForm) -> Response:
+    errors: dict[str, str] = {}
+    body = _template_body(form, errors)
+    values = form.first_values()
+    try:
+        created = TemplateCreate.model_validate(body)
+    except ValidationError as exc:
+        return _form_page(request, viewer, values, {**field_errors(exc), **errors}, 422)
+    if errors:
+        return _form_page(request, viewer, values, errors, 422)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        template = await templates.create_template(db, viewer.workspace_id, created)
+    return redirect(f"{PREFIX}/templates/{template.id}", "template_created")
+
+
+def _wanted(template_id: str) -> uuid.UUID:
+    wanted = parse_uuid(template_id)
+    if wanted is None:
+        raise NotFound("evaluation template")
+    return wanted
+
+
+@router.get("/{template_id}")
+async def show_template(request: Request, viewer: SignedIn, template_id: str) -> Response:
+    return await _detail(request, viewer, _wanted(template_id))
+
+
+def _questions(text: str) -> list[dict[str, Any]]:
+    """One question per line; `Question text | dimension, dimension` names dimensions."""
+    questions = []
+    for line in text.splitlines():
+        question, _, dimensions = line.partition("|")
+        if question.strip():
+            questions.append({"text": question.strip(), "dimensions": _labels(dimensions)})
+    return questions
+
+
+@router.post("/{template_id}/stages")
+async def add_stage(
+    request: Request, viewer: SignedIn, template_id: str, form: PostedForm
+) -> Response:
+    wanted = _wanted(template_id)
+    errors: dict[str, str] = {}
+    body: dict[str, Any] = {
+        "evaluation_template_id": str(wanted),
+        "type": form.get("type"),
+        "stage_name": form.text("stage_name"),
+        "stage_type": form.get("stage_type") or "ai_interview",
+        "agent_profile_id": form.text("agent_profile_id"),
+        "automation_rule": form.get("automation_rule") or "auto_advance",
+        "questions": _questions(form.get("questions")),
+    }
+    for name in ("duration_minutes", "pass_threshold"):
+        number = _int(form, name, errors)
+        if number is not None:
+            body[name] = number
+    values = form.first_values()
+    try:
+        stage = StageCreate.model_validate(body)
+    except ValidationError as exc:
+        errors = {**field_errors(exc), **errors}
+        return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
+    if errors:
+        return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
+    try:
+        async with unit_of_work(app_state(request).sessionmaker) as db:
+            await templates.create_stage(db, viewer.workspace_id, stage)
+    except AppError as exc:
+        if exc.status == 404 and not exc.issues and "profile" not in exc.message:
+            raise
+        errors = issue_errors(exc) if exc.issues else {"type": exc.message}
+        if "profile" in exc.message:
+            errors = {"agent_profile_id": exc.message}
+        return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_added")
+
+
+@router.post("/{template_id}/apply")
+async def apply_settings(
+    request: Request, viewer: SignedIn, template_id: str, form: PostedForm
+) -> Response:
+    wanted = _wanted(template_id)
+    update = TemplateUpdate.model_validate(
+        {
+            "apply": {
+                "enabled": form.checked("enabled"),
+                "requires_approval": form.checked("requires_approval"),
+                "requires_otp": form.checked("requires_otp"),
+            }
+        }
+    )
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        await templates.update_template(db, viewer.workspace_id, wanted, update)
+    return redirect(f"{PREFIX}/templates/{wanted}#apply", "template_saved")
+
+
+@router.post("/{template_id}/applications/{application_id}/{decision}")
+async def decide(
+    request: Request,
+    viewer: SignedIn,
+    template_id: str,
+    application_id: str,
+    decision: str,
+    form: PostedForm,
+) -> Response:
+    wanted = _wanted(template_id)
+    application = parse_uuid(application_id)
+    if application is None or decision not in ("approve", "reject"):
+        raise NotFound("application")
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        if decision == "approve":
+            await applications.approve(db, viewer.workspace_id, application, utcnow())
+        else:
+            await applications.reject(
+                db, viewer.workspace_id, application, form.text("reason"), utcnow()
+            )
+    notice = "approved" if decision == "approve" else "rejected"
+    return redirect(f"{PREFIX}/templates/{wanted}#applications", notice)

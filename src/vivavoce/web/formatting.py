@@ -1,0 +1,73 @@
+"""Jinja filters for the dashboard: times shown relative ("3 minutes ago") with the exact
+UTC time on hover, and labels for machine values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from markupsafe import Markup, escape
+
+from vivavoce.kit.clock import utcnow
+
+
+def _parse(value: str | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    seconds = (now - moment).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 45:
+        return "just now" if not future else "in a few seconds"
+    for size, unit in (
+        (86400 * 365, "year"),
+        (86400 * 30, "month"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ):
+        if seconds >= size * 0.95:
+            count = max(1, round(seconds / size))
+            label = f"{count} {unit}{'' if count == 1 else 's'}"
+            return f"in {label}" if future else f"{label} ago"
+    return "just now"
+
+
+def exact(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def when(value: str | datetime | None, empty: str = "—") -> Markup:
+    """`<time>` with the relative text, the exact time as its title; `empty` when unset."""
+    moment = _parse(value)
+    if moment is None:
+        return Markup('<span class="muted">{}</span>').format(empty)
+    iso = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Markup('<time datetime="{}" title="{}" data-relative>{}</time>').format(
+        iso, exact(moment), relative(moment, utcnow())
+    )
+
+
+def label(value: object) -> str:
+    """`in_progress` → `In progress`."""
+    if value is None:
+        return "—"
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def badge(value: object) -> Markup:
+    """A status badge; its colour comes from the value (`badge-completed`, …)."""
+    if value is None or value == "":
+        return Markup('<span class="muted">—</span>')
+    css = "".join(c if c.isalnum() else "-" for c in str(value).lower())
+    return Markup('<span class="badge badge-{}">{}</span>').format(css, escape(label(value)))

@@ -1,0 +1,183 @@
+// vivavoce dashboard: small progressive enhancements. Every page works without this file;
+// it adds copy buttons, live relative times, the running sum of dimension weights, citation
+// jumps, confirmations and the live transcript (EventSource).
+
+const RELATIVE_UNITS = [
+  [86400 * 365, "year"], [86400 * 30, "month"], [86400, "day"], [3600, "hour"], [60, "minute"],
+];
+
+function relative(date) {
+  const seconds = (Date.now() - date.getTime()) / 1000;
+  const future = seconds < 0;
+  const span = Math.abs(seconds);
+  if (span < 45) return future ? "in a few seconds" : "just now";
+  for (const [size, unit] of RELATIVE_UNITS) {
+    if (span >= size * 0.95) {
+      const count = Math.max(1, Math.round(span / size));
+      const text = `${count} ${unit}${count === 1 ? "" : "s"}`;
+      return future ? `in ${text}` : `${text} ago`;
+    }
+  }
+  return "just now";
+}
+
+function refreshTimes(root = document) {
+  for (const node of root.querySelectorAll("time[data-relative]")) {
+    const date = new Date(node.getAttribute("datetime"));
+    if (!Number.isNaN(date.getTime())) node.textContent = relative(date);
+  }
+}
+
+function timeElement(iso) {
+  const node = document.createElement("time");
+  node.dateTime = iso;
+  node.dataset.relative = "";
+  const date = new Date(iso);
+  node.title = date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  node.textContent = relative(date);
+  return node;
+}
+
+async function copy(button) {
+  const value = button.dataset.copy;
+  try {
+    await navigator.clipboard.writeText(value);
+  } catch {
+    const scratch = document.createElement("textarea");
+    scratch.value = value;
+    document.body.append(scratch);
+    scratch.select();
+    document.execCommand("copy");
+    scratch.remove();
+  }
+  const label = button.dataset.label || button.textContent;
+  button.dataset.label = label;
+  button.textContent = "Copied";
+  button.classList.add("copied");
+  setTimeout(() => { button.textContent = label; button.classList.remove("copied"); }, 2000);
+}
+
+function weights() {
+  for (const fieldset of document.querySelectorAll("[data-weights]")) {
+    const out = fieldset.querySelector("[data-weight-sum]");
+    const total = fieldset.querySelector("[data-weight-total]");
+    const update = () => {
+      let sum = 0;
+      for (const input of fieldset.querySelectorAll("input[data-weight]")) {
+        const value = parseFloat(input.value);
+        if (!Number.isNaN(value)) sum += value;
+      }
+      const rounded = Math.round(sum * 100) / 100;
+      total.textContent = String(rounded);
+      const ok = Math.abs(rounded - 100) < 0.01;
+      out.classList.toggle("ok", ok);
+      out.dataset.ok = ok ? "yes" : "no";
+      out.lastChild.textContent = ok ? " of 100. ✓" : " of 100: they must add up to exactly 100.";
+      out.hidden = false;
+    };
+    fieldset.addEventListener("input", update);
+    update();
+  }
+}
+
+function highlight(index) {
+  const turn = document.getElementById(`turn-${index}`);
+  if (!turn) return false;
+  for (const other of document.querySelectorAll(".turn.highlight")) other.classList.remove("highlight");
+  turn.classList.add("highlight");
+  turn.tabIndex = -1;
+  turn.scrollIntoView({ block: "center" });
+  turn.focus({ preventScroll: true });
+  return true;
+}
+
+function citations() {
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a.citation[data-turn]");
+    if (!link) return;
+    if (highlight(link.dataset.turn)) {
+      event.preventDefault();
+      history.replaceState(null, "", `#turn-${link.dataset.turn}`);
+    }
+  });
+  const match = location.hash.match(/^#turn-(\d+)$/);
+  if (match) highlight(match[1]);
+}
+
+function confirmations() {
+  document.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+}
+
+function renderTurn(list, turn, name) {
+  if (document.getElementById(`turn-${turn.index}`)) return;
+  const item = document.createElement("li");
+  item.className = `turn turn-${turn.speaker === "ai" ? "ai" : "participant"} fresh`;
+  item.id = `turn-${turn.index}`;
+  item.dataset.index = String(turn.index);
+  const meta = document.createElement("div");
+  meta.className = "turn-meta";
+  const speaker = document.createElement("span");
+  speaker.className = "speaker";
+  speaker.textContent = turn.speaker === "ai" ? "Interviewer" : name;
+  const number = document.createElement("span");
+  number.className = "turn-no";
+  number.textContent = `#${turn.index}`;
+  meta.append(speaker, " ", number, " ", timeElement(turn.started_at));
+  const text = document.createElement("p");
+  text.textContent = turn.text;
+  item.append(meta, text);
+  list.append(item);
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 160;
+  if (nearBottom) list.scrollTop = list.scrollHeight;
+}
+
+function liveTranscript() {
+  const list = document.getElementById("transcript");
+  if (!list || !("live" in list.dataset) || !window.EventSource) return;
+  const name = document.querySelector(".page-head h1")?.firstChild?.textContent?.trim() || "Candidate";
+  const url = `${list.dataset.stream}?after=${encodeURIComponent(list.dataset.after)}`;
+  const source = new EventSource(url);
+  const live = document.getElementById("live");
+  const empty = document.getElementById("no-turns");
+  const status = document.getElementById("session-status");
+  source.addEventListener("turn", (event) => {
+    const turn = JSON.parse(event.data);
+    renderTurn(list, turn, name);
+    list.dataset.after = String(turn.index);
+    if (empty) empty.hidden = true;
+    if (status && status.dataset.status === "scheduled") {
+      status.dataset.status = "in_progress";
+      status.innerHTML = '<span class="badge badge-in-progress">In progress</span>';
+    }
+  });
+  source.addEventListener("end", (event) => {
+    source.close();
+    if (live) live.hidden = true;
+    const ended = JSON.parse(event.data).status;
+    if (status && ended) {
+      const label = ended.replace(/_/g, " ");
+      status.dataset.status = ended;
+      status.innerHTML = "";
+      const badge = document.createElement("span");
+      badge.className = `badge badge-${ended.replace(/_/g, "-")}`;
+      badge.textContent = label.charAt(0).toUpperCase() + label.slice(1);
+      status.append(badge);
+    }
+  });
+  window.addEventListener("pagehide", () => source.close());
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (button) copy(button);
+});
+weights();
+citations();
+confirmations();
+liveTranscript();
+setInterval(refreshTimes, 30_000);
