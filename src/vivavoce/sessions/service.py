@@ -21,14 +21,14 @@ from vivavoce.agent_profiles.schemas import profile_public
 from vivavoce.applications import service as applications
 from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
-from vivavoce.kit import crypto
+from vivavoce.kit import crypto, pubsub
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
-from vivavoce.sessions import repository, signals
+from vivavoce.sessions import repository, signals, transcript
 from vivavoce.sessions.schemas import (
     SessionCreate,
     SessionFilters,
@@ -355,6 +355,9 @@ async def _save(
     await db.flush()
     for event_type in event_types:
         await _record(db, session, event_type, links, now)
+    # Wake the live transcript streams (delivered at commit): they end at once when the
+    # session does, instead of at their next keep-alive.
+    await pubsub.notify(db, transcript.CHANNEL, str(session.id))
 
 
 async def _record(

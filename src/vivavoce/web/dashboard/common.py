@@ -203,6 +203,8 @@ def same_site(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None:
         return True  # older browsers; the CSRF token still has to match
+    if origin == "null":  # an opaque origin: only when the browser vouches for it
+        return fetch_site == "same-origin"
     allowed = {_origin(app_state(request).settings.base_url), _origin(str(request.base_url))}
     return origin.lower().rstrip("/") in allowed
 
@@ -342,6 +344,8 @@ def render(
         headers=headers,
         scripts=True,
     )
+    # Same-origin referrers, so that browsers send a real `Origin` on form posts.
+    response.headers["Referrer-Policy"] = "same-origin"
     if fresh:
         csrf.set_cookie(response, token, secure=secure_site(request))
     return response

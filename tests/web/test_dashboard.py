@@ -1,0 +1,432 @@
+"""The recruiter dashboard in headless Chromium against a real server with its worker: the
+README tour end to end (a live interview held in a second browser context while the
+dashboard shows its transcript), and focused checks of CSRF, roles and sign-in throttling.
+
+Screenshots of the main pages go to `tests/.screenshots/dashboard/` (ignored by git)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+from tests.conftest import Tenant, make_tenant
+from tests.emails.smtp import SmtpServer
+from tests.fixtures.receiver import Receiver
+from tests.web.conftest import Site, running_site, unique_email
+from tests.web.test_join import ANSWERS
+
+from vivavoce.config import Settings
+from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import unit_of_work
+from vivavoce.models import InterviewSession
+from vivavoce.runtime import Database
+from vivavoce.workspaces import service as workspaces
+
+SHOTS = Path(__file__).resolve().parents[1] / ".screenshots" / "dashboard"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+async def site(settings: Settings, database: Database, smtp: SmtpServer) -> AsyncIterator[Site]:
+    async with running_site(settings, database, smtp, join_grace_seconds=5) as running:
+        yield running
+
+
+async def add_user(database: Database, tenant: Tenant, role: str) -> str:
+    email = unique_email(role)
+    async with unit_of_work(database.sessionmaker) as db:
+        await workspaces.create_user(db, tenant.id, email, PASSWORD, role)
+    return email
+
+
+@pytest.fixture
+async def admin(database: Database) -> tuple[Tenant, str]:
+    tenant = await make_tenant(database)
+    return tenant, await add_user(database, tenant, "admin")
+
+
+async def new_context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await browser.new_context(viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
+        yield context
+    finally:
+        await context.close()
+
+
+@pytest.fixture
+async def recruiter(browser: Browser) -> AsyncIterator[BrowserContext]:
+    async for context in new_context(browser):
+        yield context
+
+
+@pytest.fixture
+async def candidate(browser: Browser) -> AsyncIterator[BrowserContext]:
+    async for context in new_context(browser):
+        yield context
+
+
+async def sign_in(page: Page, site: Site, email: str, password: str = PASSWORD) -> None:
+    await page.goto(f"{site.url}/dashboard")
+    await expect(page).to_have_url(re.compile(r"/dashboard/login\?next="))
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def write_scorecard(database: Database, session_id: str, cited: int, quote: str) -> None:
+    """What the scorer writes once an interview is complete (there is no scorer on this
+    branch yet): a completed session with its scorecard."""
+    async with unit_of_work(database.sessionmaker) as db:
+        session = await db.get(InterviewSession, uuid.UUID(session_id))
+        assert session is not None
+        now = utcnow()
+        session.status = "completed"
+        session.end_reason = "completed"
+        session.ended_at = session.ended_at or now
+        session.scored_at = now + timedelta(seconds=1)
+        session.score = Decimal("8.2")
+        session.passed = True
+        session.recommendation = "hire"
+        session.ai_feedback = "Clear, concrete answers.\n\nProbe how they test migrations."
+        session.evaluation_breakdown = [
+            {
+                "dimension_id": "system_design",
+                "name": "System Design",
+                "weight": 0.6,
+                "score": 8.5,
+                "pass_threshold": 6.0,
+                "passed": True,
+                "feedback": "Split a billing service with a dual-write period.",
+                "citations": [{"turn": cited, "quote": quote}],
+            },
+            {
+                "dimension_id": "communication",
+                "name": "Communication",
+                "weight": 0.4,
+                "score": 7.8,
+                "pass_threshold": None,
+                "passed": True,
+                "feedback": "Structured and specific.",
+                "citations": [],
+            },
+        ]
+
+
+async def test_the_readme_tour_in_the_browser(
+    site: Site,
+    database: Database,
+    admin: tuple[Tenant, str],
+    recruiter: BrowserContext,
+    candidate: BrowserContext,
+    receiver: Receiver,
+) -> None:
+    tenant, email = admin
+    await recruiter.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
+    page = await recruiter.new_page()
+    await sign_in(page, site, email)
+    await expect(page.get_by_role("link", name="Create an agent profile")).to_be_visible()
+    await shot(page, "01-overview-empty")
+
+    # An agent profile: the form shows the running sum, the server refuses 90.
+    await page.get_by_role("link", name="Agent profiles", exact=True).click()
+    await expect(page.get_by_text("No agent profiles yet")).to_be_visible()
+    await page.get_by_role("link", name="New agent profile").click()
+    await page.get_by_label("Name", exact=True).fill("Ava, engineering interviewer")
+    await page.get_by_label("Persona").fill("I'm Ava, I interview backend engineers.")
+    await page.get_by_label("Dimension 1 name").fill("System Design")
+    await page.get_by_label("Dimension 1 description").fill("Designs systems that hold up")
+    await page.get_by_label("Dimension 1 weight").fill("60")
+    await page.get_by_label("Dimension 2 name").fill("Communication")
+    await page.get_by_label("Dimension 2 description").fill("Explains clearly")
+    await page.get_by_label("Dimension 2 weight").fill("30")
+    total = page.locator("[data-weight-sum]")
+    await expect(total).to_contain_text("Weights add up to 90 of 100")
+    await expect(total).to_contain_text("must add up to exactly 100")
+    await page.get_by_role("button", name="Create agent profile").click()
+    await expect(page.locator("#dims-error")).to_contain_text("must sum to 100")
+    await expect(page.get_by_label("Dimension 1 name")).to_have_value("System Design")
+    await page.get_by_label("Dimension 2 weight").fill("40")
+    await expect(total).to_contain_text("100 of 100. ✓")
+    await page.get_by_role("button", name="Create agent profile").click()
+    await expect(page.get_by_text("Agent profile created.")).to_be_visible()
+
+    # A template, a stage with a question bank, and its apply page.
+    await page.get_by_role("link", name="Templates", exact=True).click()
+    await page.get_by_role("link", name="New template").click()
+    await page.get_by_label("Name", exact=True).fill("Backend engineer")
+    await page.get_by_label("Objective").fill("Find engineers who own services end to end")
+    await page.get_by_role("button", name="Create template").click()
+    await expect(page.get_by_text("Template created.")).to_be_visible()
+    await page.get_by_label("Type", exact=True).fill("screen")
+    await page.get_by_label("Stage name").fill("Technical screen")
+    await page.get_by_label("Interviewer (agent profile)").select_option(
+        label="Ava, engineering interviewer"
+    )
+    await page.get_by_label("Duration (minutes)").fill("10")
+    await page.get_by_label("Question bank").fill(
+        "Tell me about a system you designed. | system_design\n"
+        "How do you explain technical work? | communication"
+    )
+    await page.get_by_role("button", name="Add stage").click()
+    await expect(page.get_by_text("Stage added.")).to_be_visible()
+    await expect(page.get_by_text("Tell me about a system you designed.")).to_be_visible()
+    await page.get_by_label("Apply page is on").check()
+    await page.get_by_label("Verify the email address with a 6-digit code").uncheck()
+    await page.get_by_role("button", name="Save apply settings").click()
+    await expect(page.get_by_label("Apply page is on")).to_be_checked()
+    template_url = page.url.split("?")[0]
+    template_id = template_url.rsplit("/", 1)[1]
+
+    # Participants: one by hand, then a CSV with a duplicate that is skipped.
+    maria = unique_email("maria")
+    await page.get_by_role("link", name="Participants", exact=True).click()
+    await page.get_by_label("Name", exact=True).fill("Maria Lopez")
+    await page.get_by_label("Email", exact=True).fill(maria)
+    await page.locator("#f-evaluation_template_id").select_option(label="Backend engineer")
+    await page.get_by_role("button", name="Add participant").click()
+    await expect(page.get_by_text("Participant added.")).to_be_visible()
+    csv = f"name,email,external_id\nJon Ode,{unique_email('jon')},ats-1\nMaria L,{maria},\n"
+    await page.locator("#f-upload-template").select_option(label="Backend engineer")
+    await page.get_by_label("CSV file").set_input_files(
+        {"name": "people.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    )
+    await page.get_by_role("button", name="Upload participants").click()
+    result = page.locator(".upload-result")
+    await expect(result).to_contain_text("1 participant added, 1 skipped")
+    await expect(result).to_contain_text("Already a participant of this template")
+    await expect(page.get_by_role("cell", name="Jon Ode", exact=True)).to_be_visible()
+    await shot(page, "02-participants")
+
+    # Schedule Maria's screen and copy the join link.
+    await page.get_by_role("link", name="Schedule an interview for Maria Lopez").click()
+    await page.get_by_label("Template and stage").select_option(
+        label="Backend engineer — Technical screen (screen)"
+    )
+    await page.get_by_role("button", name="Schedule and send the invite").click()
+    await expect(page.get_by_text("Interview scheduled.")).to_be_visible()
+    session_url = page.url.split("?")[0]
+    session_id = session_url.rsplit("/", 1)[1]
+    join_url = await page.locator("#join-url").input_value()
+    assert join_url.startswith(f"{site.url}/join/")
+    await page.get_by_role("button", name="Copy join link").click()
+    await expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert await page.evaluate("navigator.clipboard.readText()") == join_url
+    await expect(page.locator("#live")).to_be_visible()
+    await expect(page.get_by_text("Nothing said yet.")).to_be_visible()
+
+    # The candidate interviews in a second browser; the dashboard shows it live.
+    room = await candidate.new_page()
+    await room.goto(join_url)
+    await room.get_by_role("button", name="I understand, start the interview").click()
+    transcript = page.locator("#transcript li.turn")
+    await expect(transcript).to_have_count(1)
+    await expect(page.locator("#session-status")).to_contain_text("In progress")
+    for answer, shown in ((ANSWERS[0], 3), (ANSWERS[1], 5)):
+        await room.get_by_label("Your answer").fill(answer)
+        await room.get_by_role("button", name="Send").click()
+        await expect(transcript).to_have_count(shown)
+        await expect(page.locator(f"#turn-{shown - 2}")).to_contain_text(answer[:40])
+    await expect(page.locator("#turn-2")).to_contain_text("Tell me about a system you designed.")
+    await shot(page, "03-session-live")
+    await room.get_by_role("button", name="End interview").click()
+    await room.get_by_role("button", name="Yes, end the interview").click()
+    await expect(room.get_by_text("You ended the interview")).to_be_visible()
+    await expect(page.locator("#live")).to_be_hidden()
+
+    # The scorecard: score, verdict, recommendation, a citation that jumps to its turn.
+    await write_scorecard(database, session_id, 3, "dual-write period myself for three weeks")
+    await page.goto(session_url)
+    await expect(page.locator("[data-score]")).to_have_text("8.2")
+    await expect(page.get_by_text("Recommendation: Hire")).to_be_visible()
+    await expect(page.get_by_text("Probe how they test migrations.")).to_be_visible()
+    await page.get_by_role("link", name="Turn 3").click()
+    cited = page.locator("#turn-3")
+    await expect(cited).to_have_class(re.compile(r"\bhighlight\b"))
+    await expect(cited).to_be_in_viewport()
+    await expect(cited).to_be_focused()
+    assert page.url.endswith("#turn-3")
+    await shot(page, "04-session-scorecard")
+
+    # Someone applies on the public page; the Applications panel approves them.
+    applicant = unique_email("lee")
+    apply_page = await candidate.new_page()
+    await apply_page.goto(f"{site.url}/apply/{template_id}")
+    await apply_page.get_by_label("Full name").fill("Lee Chen")
+    await apply_page.get_by_label("Email address").fill(applicant)
+    await apply_page.get_by_label("I have read this and I agree").check()
+    await apply_page.get_by_role("button", name="Send my application").click()
+    await page.goto(template_url)
+    row = page.locator(f'tr[data-participant="{applicant}"]')
+    await expect(row).to_contain_text("Pending")
+    maria_row = page.locator(f'tr[data-participant="{maria}"]')
+    await expect(maria_row).to_contain_text("Completed")
+    await expect(maria_row).to_contain_text("8.2")
+    await shot(page, "05-template-applications")
+    await row.get_by_role("button", name="Approve Lee Chen").click()
+    await expect(page.get_by_text("Application approved.")).to_be_visible()
+    await expect(row).to_contain_text("Approved")
+
+    # Developer settings: an API key shown once, and it works.
+    await page.get_by_role("link", name="Developer", exact=True).click()
+    await page.get_by_label("Name", exact=True).fill("Greenhouse")
+    await page.get_by_role("button", name="Create key").click()
+    await expect(page.get_by_text("it is shown only once")).to_be_visible()
+    secret = await page.locator("#new-secret").input_value()
+    assert secret.startswith("vv_live_")
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        listed = await api.get("/api/v1/sessions", headers={"x-api-key": secret})
+    assert listed.status_code == 200, listed.text
+    assert [s["id"] for s in listed.json()["data"]][-1] == session_id
+    await page.get_by_role("link", name="API keys", exact=True).click()
+    await expect(page.get_by_role("button", name="Revoke Greenhouse")).to_be_visible()
+    assert secret not in await page.content()
+
+    # A webhook endpoint: its secret verifies the test delivery, and a replay resends it.
+    await page.get_by_role("link", name="Webhooks", exact=True).click()
+    await page.get_by_label("URL").fill(receiver.url("/dash"))
+    await page.get_by_label("session.created").check()
+    await page.get_by_role("button", name="Add endpoint").click()
+    receiver.secrets.append(await page.locator("#new-secret").input_value())
+    await page.get_by_role("link", name=receiver.url("/dash")).click()
+    await page.get_by_role("button", name="Send test event").click()
+    await expect(page.get_by_text("Test event queued.")).to_be_visible()
+    await receiver.wait_for(lambda r: len(r.for_path("/dash")) == 1)
+    delivery = page.locator("table.deliveries tbody tr")
+    for _ in range(50):
+        if "Succeeded" in await delivery.first.inner_text():
+            break
+        await page.reload()
+    await expect(delivery.first).to_contain_text("Succeeded")
+    await expect(delivery.first).to_contain_text("200")
+    await page.get_by_role("button", name="Replay webhook.test delivery").click()
+    await expect(page.get_by_text("Delivery queued again.")).to_be_visible()
+    await receiver.wait_for(lambda r: len(r.for_path("/dash")) == 2)
+    first, second = receiver.for_path("/dash")
+    assert first.webhook_id == second.webhook_id
+    assert second.payload["event"] == "webhook.test"
+    await shot(page, "06-webhook-deliveries")
+
+    # The outbox holds Maria's invite with her join link.
+    await page.get_by_role("link", name="Outbox", exact=True).click()
+    invite = page.locator("tr", has_text=maria).first
+    await expect(invite).to_be_visible()
+    await invite.get_by_role("link").click()
+    await expect(page.locator(".email-body")).to_contain_text(join_url)
+    await shot(page, "07-outbox-email")
+
+
+async def test_a_forged_form_post_is_refused(
+    site: Site, admin: tuple[Tenant, str], recruiter: BrowserContext
+) -> None:
+    tenant, email = admin
+    page = await recruiter.new_page()
+    await sign_in(page, site, email)
+    await page.goto(f"{site.url}/dashboard/participants")
+    token = await page.locator("input[name=csrf_token]").first.input_value()
+    person = {"name": "Forged", "email": unique_email("forged")}
+
+    # The browser's cookies go along, but without the token the form is refused...
+    missing = await page.request.post(f"{site.url}/dashboard/participants", form=person)
+    assert missing.status == 403
+    assert "could not be accepted" in await missing.text()
+    # ...and so is one with the token posted from another site.
+    foreign = await page.request.post(
+        f"{site.url}/dashboard/participants",
+        form={**person, "csrf_token": token},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert foreign.status == 403
+    await page.reload()
+    await expect(page.get_by_text("No participants yet")).to_be_visible()
+
+    accepted = await page.request.post(
+        f"{site.url}/dashboard/participants",
+        form={**person, "csrf_token": token},
+        headers={"Origin": site.url},
+    )
+    assert accepted.status == 200
+    await page.reload()
+    await expect(page.get_by_role("cell", name="Forged", exact=True)).to_be_visible()
+
+
+async def test_a_member_cannot_reach_key_management(
+    site: Site, database: Database, admin: tuple[Tenant, str], recruiter: BrowserContext
+) -> None:
+    tenant, _ = admin
+    member = await add_user(database, tenant, "member")
+    page = await recruiter.new_page()
+    await sign_in(page, site, member)
+    await expect(page.get_by_role("link", name="Sessions", exact=True)).to_be_visible()
+    await expect(page.get_by_role("link", name="Developer")).to_have_count(0)
+    for path in ("/dashboard/developer/keys", "/dashboard/developer/webhooks"):
+        response = await page.goto(f"{site.url}{path}")
+        assert response is not None and response.status == 403
+        await expect(page.get_by_role("heading", name="Admins only")).to_be_visible()
+    token = await page.locator("input[name=csrf_token]").first.input_value()
+    created = await page.request.post(
+        f"{site.url}/dashboard/developer/keys",
+        form={"name": "sneaky", "csrf_token": token},
+        headers={"Origin": site.url},
+    )
+    assert created.status == 403
+    async with unit_of_work(database.sessionmaker) as db:
+        names = [k.name for k in await workspaces.list_api_keys(db, tenant.id)]
+    assert "sneaky" not in names
+
+
+async def _login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    form = await client.get("/dashboard/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    return await client.post(
+        "/dashboard/login",
+        data={"email": email, "password": password, "csrf_token": token.group(1)},
+        headers={"Origin": str(client.base_url).rstrip("/")},
+    )
+
+
+async def test_sign_in_is_throttled_and_sets_a_safe_cookie(
+    site: Site, admin: tuple[Tenant, str]
+) -> None:
+    _, email = admin
+    async with httpx.AsyncClient(base_url=site.url) as client:
+        ok = await _login(client, email, PASSWORD)
+        assert ok.status_code == 303 and ok.headers["location"] == "/dashboard"
+        cookie = ok.headers["set-cookie"]
+        assert cookie.startswith("vv_dash=") and "HttpOnly" in cookie
+        assert "SameSite=lax" in cookie and "Secure" not in cookie  # http on 127.0.0.1
+        assert (await client.get("/dashboard")).status_code == 200
+        off_site = await client.post(
+            "/dashboard/logout",
+            data={"csrf_token": client.cookies["vv_csrf"]},
+            headers={"Origin": site.url},
+        )
+        assert off_site.status_code == 303
+        assert (await client.get("/dashboard")).status_code == 303
+
+    async with httpx.AsyncClient(base_url=site.url) as client:
+        for _ in range(4):  # with the success above, the address's burst of 5 is spent
+            wrong = await _login(client, email, "not the password")
+            assert wrong.status_code == 401
+            assert "do not match" in wrong.text
+        throttled = await _login(client, email.upper(), PASSWORD)
+        assert throttled.status_code == 429
+        assert "Too many sign-in attempts" in throttled.text
+        assert int(throttled.headers["retry-after"]) >= 1
+        assert "vv_dash" not in client.cookies
+        unknown = await _login(client, unique_email("nobody"), PASSWORD)
+        assert unknown.status_code == 401  # other addresses keep their own budget
