@@ -19,6 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from tests.conftest import Tenant, make_tenant
 from tests.emails.smtp import SmtpServer
 from tests.fixtures.receiver import Receiver
+from tests.fixtures.world import add_participant, build_world
 from tests.web.conftest import Site, running_site, unique_email
 from tests.web.test_join import ANSWERS
 
@@ -134,7 +135,7 @@ async def test_the_readme_tour_in_the_browser(
     candidate: BrowserContext,
     receiver: Receiver,
 ) -> None:
-    tenant, email = admin
+    _, email = admin
     await recruiter.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
     page = await recruiter.new_page()
     await sign_in(page, site, email)
@@ -163,6 +164,15 @@ async def test_the_readme_tour_in_the_browser(
     await expect(total).to_contain_text("100 of 100. ✓")
     await page.get_by_role("button", name="Create agent profile").click()
     await expect(page.get_by_text("Agent profile created.")).to_be_visible()
+    await page.get_by_label("Name", exact=True).fill("Ava, engineering interviewer")
+    await page.get_by_label("Dimension 3 name").fill("Ownership")
+    await page.get_by_label("Dimension 3 description").fill("Follows through")
+    await page.get_by_label("Dimension 3 weight").fill("10")
+    await page.get_by_label("Dimension 1 weight").fill("50")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(page.get_by_text("Agent profile saved.")).to_be_visible()
+    await expect(page.get_by_text("version 2")).to_be_visible()
+    await expect(page.get_by_label("Dimension 3 weight")).to_have_value("10")
 
     # A template, a stage with a question bank, and its apply page.
     await page.get_by_role("link", name="Templates", exact=True).click()
@@ -332,7 +342,7 @@ async def test_the_readme_tour_in_the_browser(
 async def test_a_forged_form_post_is_refused(
     site: Site, admin: tuple[Tenant, str], recruiter: BrowserContext
 ) -> None:
-    tenant, email = admin
+    _, email = admin
     page = await recruiter.new_page()
     await sign_in(page, site, email)
     await page.goto(f"{site.url}/dashboard/participants")
@@ -430,3 +440,50 @@ async def test_sign_in_is_throttled_and_sets_a_safe_cookie(
         assert "vv_dash" not in client.cookies
         unknown = await _login(client, unique_email("nobody"), PASSWORD)
         assert unknown.status_code == 401  # other addresses keep their own budget
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<a href="/dashboard/sessions/([0-9a-f-]{36})">', html)
+
+
+async def test_sessions_list_filters_and_pages(site: Site, admin: tuple[Tenant, str]) -> None:
+    tenant, email = admin
+    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
+        world = await build_world(client, tenant.headers, stages=("screen", "technical"))
+        ids = []
+        for index in range(3):
+            person = world.participant_id
+            if index:
+                person = await add_participant(
+                    client, tenant.headers, world.template_id, unique_email(f"p{index}")
+                )
+            body = {"candidate_id": person, "evaluation_template_id": world.template_id}
+            created = await client.post(
+                "/api/v1/sessions", json={**body, "stage": "screen"}, headers=tenant.headers
+            )
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["data"]["id"])
+        cancelled = await client.post(f"/api/v1/sessions/{ids[0]}/cancel", headers=tenant.headers)
+        assert cancelled.status_code == 200
+
+        assert (await _login(client, email, PASSWORD)).status_code == 303
+        first = await client.get("/dashboard/sessions", params={"limit": 2})
+        assert first.status_code == 200
+        assert _rows(first.text) == [ids[2], ids[1]]
+        older = re.search(r'href="\?limit=2&amp;cursor=([^"]+)">Older', first.text)
+        assert older, first.text
+        second = await client.get(f"/dashboard/sessions?limit=2&cursor={older.group(1)}")
+        assert _rows(second.text) == [ids[0]]
+        assert "← Newest" in second.text and "Older" not in second.text
+
+        only = await client.get("/dashboard/sessions", params={"status": "cancelled"})
+        assert _rows(only.text) == [ids[0]]
+        by_template = await client.get(
+            "/dashboard/sessions", params={"template": world.template_id, "stage": "screen"}
+        )
+        assert _rows(by_template.text) == ids[::-1]
+        none = await client.get("/dashboard/sessions", params={"stage": "technical"})
+        assert _rows(none.text) == [] and "No sessions match these filters" in none.text
+
+        missing = await client.get(f"/dashboard/sessions/{uuid.uuid4()}")
+        assert missing.status_code == 404 and "session not found" in missing.text

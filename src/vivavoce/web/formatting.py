@@ -62,7 +62,8 @@ def label(value: object) -> str:
     if value is None:
         return "—"
     text = str(value).replace("_", " ")
-    return text[:1].upper() + text[1:]
+    text = text[:1].upper() + text[1:]
+    return "AI" + text[2:] if text.startswith("Ai ") else text
 
 
 def badge(value: object) -> Markup:

@@ -336,6 +336,10 @@ def render(
             "notice": notice,
             "path": request.url.path,
             "nav": "",
+            "page_limit": limit
+            if (limit := request.query_params.get("limit", "")).isdigit()
+            else "",
+            "paged": bool(request.query_params.get("cursor")),
             "values": {},
             "errors": {},
             **context,

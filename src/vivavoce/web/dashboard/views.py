@@ -31,7 +31,11 @@ def parse_uuid(value: str | None) -> uuid.UUID | None:
 
 
 def paging(request: Request, limit: int = 25) -> PageRequest:
-    """The page asked for by `?cursor=`; a cursor that is not ours reads as the first page."""
+    """The page asked for by `?cursor=` (and `?limit=`, 1-100); a cursor that is not ours
+    reads as the first page."""
+    asked = request.query_params.get("limit", "")
+    if asked.isdigit() and 1 <= int(asked) <= MAX_LIMIT:
+        limit = int(asked)
     cursor = request.query_params.get("cursor")
     try:
         before = decode_cursor(cursor) if cursor and len(cursor) <= 64 else None
