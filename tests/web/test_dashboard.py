@@ -140,7 +140,7 @@ async def test_the_readme_tour_in_the_browser(
     page = await recruiter.new_page()
     await sign_in(page, site, email)
     await expect(page.get_by_role("link", name="Create an agent profile")).to_be_visible()
-    await shot(page, "01-overview-empty")
+    await shot(page, "00-overview-empty")
 
     # An agent profile: the form shows the running sum, the server refuses 90.
     await page.get_by_role("link", name="Agent profiles", exact=True).click()
@@ -158,7 +158,10 @@ async def test_the_readme_tour_in_the_browser(
     await expect(total).to_contain_text("Weights add up to 90 of 100")
     await expect(total).to_contain_text("must add up to exactly 100")
     await page.get_by_role("button", name="Create agent profile").click()
-    await expect(page.locator("#dims-error")).to_contain_text("must sum to 100")
+    await expect(page.locator("#dims-error")).to_contain_text(
+        "Dimension weights must sum to 100 (they sum to 90)"
+    )
+    await shot(page, "01-profile-form-errors")
     await expect(page.get_by_label("Dimension 1 name")).to_have_value("System Design")
     await page.get_by_label("Dimension 2 weight").fill("40")
     await expect(total).to_contain_text("100 of 100. ✓")

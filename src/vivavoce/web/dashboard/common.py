@@ -276,7 +276,7 @@ def field_errors(exc: ValidationError, names: Mapping[str, str] | None = None) -
             location[0] = names[location[0]]
         key = "-".join(location) or "__all__"
         message = str(error["msg"]).removeprefix("Value error, ")
-        errors.setdefault(key, message)
+        errors.setdefault(key, message[:1].upper() + message[1:])
     return errors
 
 
@@ -287,7 +287,8 @@ def issue_errors(exc: AppError, names: Mapping[str, str] | None = None) -> dict[
         location = [str(part) for part in issue.path if part not in ("body", "query")]
         if location and names and location[0] in names:
             location[0] = names[location[0]]
-        errors.setdefault("-".join(location) or "__all__", issue.message)
+        message = issue.message[:1].upper() + issue.message[1:]
+        errors.setdefault("-".join(location) or "__all__", message)
     if not errors:
         errors["__all__"] = exc.message
     return errors
