@@ -266,7 +266,7 @@ async def test_the_readme_tour_in_the_browser(
     await expect(page.locator("[data-score]")).to_have_text("8.2")
     await expect(page.get_by_text("Recommendation: Hire")).to_be_visible()
     await expect(page.get_by_text("Probe how they test migrations.")).to_be_visible()
-    await page.get_by_role("link", name="Turn 3").click()
+    await page.locator("#scorecard").get_by_role("link", name="Turn 3", exact=True).click()
     cited = page.locator("#turn-3")
     await expect(cited).to_have_class(re.compile(r"\bhighlight\b"))
     await expect(cited).to_be_in_viewport()
