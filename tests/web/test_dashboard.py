@@ -488,5 +488,18 @@ async def test_sessions_list_filters_and_pages(site: Site, admin: tuple[Tenant, 
         none = await client.get("/dashboard/sessions", params={"stage": "technical"})
         assert _rows(none.text) == [] and "No sessions match these filters" in none.text
 
+        page = await client.get(f"/dashboard/sessions/{ids[1]}")
+        assert "Cancel interview" in page.text
+        form = {"csrf_token": client.cookies["vv_csrf"]}
+        origin = {"Origin": site.url}
+        cancel = await client.post(
+            f"/dashboard/sessions/{ids[1]}/cancel", data=form, headers=origin
+        )
+        assert cancel.status_code == 303
+        page = await client.get(cancel.headers["location"])
+        assert "Session cancelled." in page.text and "Cancel interview" not in page.text
+        again = await client.post(f"/dashboard/sessions/{ids[1]}/cancel", data=form, headers=origin)
+        assert again.status_code == 409 and "That cannot be done now" in again.text
+
         missing = await client.get(f"/dashboard/sessions/{uuid.uuid4()}")
         assert missing.status_code == 404 and "session not found" in missing.text
