@@ -159,6 +159,7 @@ class Evidence:
 
     words: int
     specifics: tuple[str, ...]
+    examples: int
     reasons: int
     buzzwords: tuple[str, ...]
     function_ratio: float
@@ -219,6 +220,7 @@ def evidence(text: str, *, english: bool = True) -> Evidence:
     return Evidence(
         words=words,
         specifics=distinct_specifics,
+        examples=examples,
         reasons=reasons,
         buzzwords=buzz,
         function_ratio=function_ratio,
@@ -274,7 +276,9 @@ class OfflineScorer:
                 rel = (float(vector @ dim_vectors[d_index]) - float(dim_floor[d_index])) / (
                     RELEVANCE_SPAN
                 )
-                if answer.question and question_floor is not None:
+                if answer.dimension_ids and answer.question and question_floor is not None:
+                    # on topic for its question counts only where the plan says the question
+                    # is about this dimension
                     q = question_row[answer.question]
                     to_question = float(vector @ question_vectors[q]) - float(question_floor[q])
                     rel = max(rel, to_question / RELEVANCE_SPAN)
@@ -282,7 +286,9 @@ class OfflineScorer:
                 ev = evidences[a_index]
                 quality = ev.substance * (0.25 + 0.75 * rel)
                 scored.append(_Scored(answer, ev, rel, quality))
-            judgements.append(self._judge(dim, scored, anchor_texts, anchor_vectors, english))
+            judgements.append(
+                self._judge(dim, scored, anchor_texts, anchor_vectors, float(dim_floor[d_index]))
+            )
         return ScorerOutput(
             judgements=tuple(judgements),
             scorer=SCORER,
@@ -296,7 +302,7 @@ class OfflineScorer:
         scored: list[_Scored],
         anchor_texts: Sequence[tuple[str, float, str]],
         anchor_vectors: embeddings.Vectors,
-        english: bool,
+        floor: float,
     ) -> DimensionJudgement:
         if not scored:
             return DimensionJudgement(
@@ -315,34 +321,33 @@ class OfflineScorer:
             values = np.array([anchor_texts[i][1] for i in rows])
             anchor_score = float((weights_a * values).sum() / weights_a.sum())
             score = 0.8 * score + 0.2 * min(anchor_score, score + 2.0)
-        citations = self._citations(dim, scored)
+        citations = self._citations(dim, scored, floor)
         return DimensionJudgement(
             dim.id, round(score, 1), self._feedback(dim, scored, citations), citations
         )
 
-    def _citations(self, dim: RubricDimension, scored: list[_Scored]) -> tuple[Citation, ...]:
-        """The candidate's strongest sentences for this dimension, word for word."""
+    def _citations(
+        self, dim: RubricDimension, scored: list[_Scored], floor: float
+    ) -> tuple[Citation, ...]:
+        """The candidate's strongest sentences for this dimension, word for word: on topic
+        for the dimension, substantive, from the answers that scored best on it."""
         candidates = [s for s in sorted(scored, key=lambda s: -s.quality) if s.quality >= 0.15]
-        pool: list[tuple[int, str]] = []
+        pool: list[tuple[int, str, float]] = []
         for item in candidates[:3]:
             for sentence in sentences(item.answer.text):
                 if len(sentence) >= 12:
-                    pool.append((item.answer.turn, sentence))
+                    pool.append((item.answer.turn, sentence, item.quality))
         if not pool:
             return ()
         target = embeddings.queries([_dimension_text(dim)])[0]
-        vectors = embeddings.passages([text for _, text in pool])
+        vectors = embeddings.passages([text for _, text, _ in pool])
         ranked = []
-        for (turn, text), vector in zip(pool, vectors, strict=True):
-            substance = evidence(text).substance
-            ranked.append((float(vector @ target) + 0.05 * substance, turn, text))
-        ranked.sort(reverse=True)
-        chosen: list[Citation] = []
-        for _, turn, text in ranked:
-            if len(chosen) == 2:
-                break
-            chosen.append(Citation(turn, text))
-        return tuple(chosen)
+        for (turn, text, quality), vector in zip(pool, vectors, strict=True):
+            rel = min(1.0, max(0.0, (float(vector @ target) - floor) / RELEVANCE_SPAN))
+            value = rel + quality + 0.5 * evidence(text).substance
+            ranked.append((value, turn, text))
+        ranked.sort(key=lambda r: -r[0])
+        return tuple(Citation(turn, text) for _, turn, text in ranked[:2])
 
     def _feedback(
         self, dim: RubricDimension, scored: list[_Scored], citations: Sequence[Citation]
@@ -353,6 +358,8 @@ class OfflineScorer:
         if citations:
             parts.append(f'Strongest evidence, turn {citations[0].turn}: "{citations[0].quote}".')
         best = max(scored, key=lambda s: s.quality)
+        if citations:  # the details of the answer quoted first
+            best = next((s for s in scored if s.answer.turn == citations[0].turn), best)
         if best.evidence.specifics:
             named = ", ".join(best.evidence.specifics[:4])
             parts.append(f"Concrete details given: {named}.")
@@ -371,7 +378,7 @@ class OfflineScorer:
                 notes.append(f"turn {turn} did not address the question")
             elif ev.reasons == 0 and ev.words >= 8 and ev.substance < 0.5:
                 notes.append(f"turn {turn} gave no reasons or trade-offs")
-            elif not ev.specifics and ev.words >= 8 and ev.substance < 0.5:
+            elif not ev.specifics and not ev.examples and ev.words >= 8 and ev.substance < 0.5:
                 notes.append(f"turn {turn} stayed general, with no examples or specifics")
         if notes:
             parts.append("Gaps: " + "; ".join(notes[:4]) + ".")
