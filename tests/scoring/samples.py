@@ -35,8 +35,7 @@ DESIGN_ONLY = Rubric(
 )
 
 QUESTION = (
-    "How would you design a service that ingests one million events per minute from mobile "
-    "clients?"
+    "How would you design a service that ingests one million events per minute from mobile clients?"
 )
 EXPERT = (
     "I'd put a load balancer in front of stateless ingest nodes that write to Kafka, "

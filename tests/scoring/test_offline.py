@@ -23,9 +23,11 @@ from vivavoce.scoring.scorecard import assemble
 
 def design_score(answer: str) -> float:
     transcript = one_answer(answer)
-    return assemble(DESIGN_ONLY, transcript, shared().score(DESIGN_ONLY, transcript)).breakdown[
-        0
-    ].score
+    return (
+        assemble(DESIGN_ONLY, transcript, shared().score(DESIGN_ONLY, transcript))
+        .breakdown[0]
+        .score
+    )
 
 
 def test_a_concise_expert_answer_outranks_long_buzzwords_keyword_lists_and_padding() -> None:
