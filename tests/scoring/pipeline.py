@@ -123,15 +123,15 @@ async def interview(
 
 
 async def scored(
-    client: httpx.AsyncClient, tenant: Tenant, session_id: uuid.UUID, timeout: float = 30
+    client: httpx.AsyncClient, tenant: Tenant, session_id: uuid.UUID, within: float = 30
 ) -> dict[str, Any]:
     """The session once its scorecard is there."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         response = await client.get(f"/api/v1/sessions/{session_id}", headers=tenant.headers)
         data: dict[str, Any] = response.json()["data"]
         if data["scored_at"] is not None:
             return data
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"session {session_id} was not scored in {timeout} s")
+            raise AssertionError(f"session {session_id} was not scored in {within} s")
         await asyncio.sleep(0.1)
