@@ -333,7 +333,7 @@ class OfflineScorer:
         for the dimension, substantive, from the answers that scored best on it."""
         candidates = [s for s in sorted(scored, key=lambda s: -s.quality) if s.quality >= 0.15]
         pool: list[tuple[int, str, float]] = []
-        for item in candidates[:3]:
+        for item in candidates[:2]:
             for sentence in sentences(item.answer.text):
                 if len(sentence) >= 12:
                     pool.append((item.answer.turn, sentence, item.quality))
