@@ -163,3 +163,12 @@ async def test_garbage_from_every_sample_falls_back_to_the_offline_scorer(
     assert card.scorer == "offline"
     assert card.needs_human_review is True
     assert any("LLM judge gave no usable" in r for r in card.review_reasons)
+
+
+async def test_llm_scorer_without_an_endpoint_scores_offline_and_says_so(
+    settings: Settings,
+) -> None:
+    configured = settings.model_copy(update={"llm_base_url": None, "scoring_scorer": "llm"})
+    card = await service.evaluate(RUBRIC, TRANSCRIPT, configured)
+    assert card.scorer == "offline"
+    assert any("not configured" in r for r in card.review_reasons)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -108,6 +108,11 @@ async def evaluate(
     `ProviderUnavailable` while its provider is down (the job retries); replies that stay
     unusable fall back to the offline scorer and flag the scorecard for review."""
     chosen = scorer or settings.scoring_scorer
+    if chosen == "llm" and not settings.llm_base_url:
+        log.error("VIVAVOCE_SCORING_SCORER=llm without VIVAVOCE_LLM_BASE_URL; scoring offline")
+        output = await _offline(rubric, transcript, language)
+        reason = "the LLM judge is not configured (no VIVAVOCE_LLM_BASE_URL); scored offline"
+        return assemble(rubric, transcript, _with_reason(output, reason))
     if chosen == "llm":
         try:
             output = await llm_scorer(settings).score(rubric, transcript)
@@ -115,17 +120,13 @@ async def evaluate(
         except JudgeFailed as error:
             log.warning("LLM judge failed (%s); scoring offline instead", error)
             fallback = await _offline(rubric, transcript, language)
-            output = ScorerOutput(
-                judgements=fallback.judgements,
-                scorer=fallback.scorer,
-                model=fallback.model,
-                review_reasons=(
-                    "the LLM judge gave no usable scorecard; the offline scorer scored it",
-                ),
-                manipulation_attempts=fallback.manipulation_attempts,
-            )
-            return assemble(rubric, transcript, output)
+            reason = "the LLM judge gave no usable scorecard; the offline scorer scored it"
+            return assemble(rubric, transcript, _with_reason(fallback, reason))
     return assemble(rubric, transcript, await _offline(rubric, transcript, language))
+
+
+def _with_reason(output: ScorerOutput, reason: str) -> ScorerOutput:
+    return replace(output, review_reasons=(*output.review_reasons, reason))
 
 
 async def _offline(rubric: Rubric, transcript: Transcript, language: str) -> ScorerOutput:
