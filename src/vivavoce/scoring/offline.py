@@ -231,6 +231,15 @@ def evidence(text: str, *, english: bool = True) -> Evidence:
     )
 
 
+def _content_words(text: str) -> set[str]:
+    stems = set()
+    for token in _WORD_RE.findall(text.lower()):
+        word = token.strip(_PUNCT)
+        if len(word) > 2 and word not in _FUNCTION_WORDS:
+            stems.add(word[:6])  # a crude stem: "designs" and "design" meet
+    return stems
+
+
 def _dimension_text(dim: RubricDimension) -> str:
     top = [text for score, text in dim.anchors if score >= 7]
     return ". ".join([f"{dim.name}: {dim.description}", *top])
@@ -286,9 +295,7 @@ class OfflineScorer:
                 ev = evidences[a_index]
                 quality = ev.substance * (0.25 + 0.75 * rel)
                 scored.append(_Scored(answer, ev, rel, quality))
-            judgements.append(
-                self._judge(dim, scored, anchor_texts, anchor_vectors, float(dim_floor[d_index]))
-            )
+            judgements.append(self._judge(dim, scored, anchor_texts, anchor_vectors))
         return ScorerOutput(
             judgements=tuple(judgements),
             scorer=SCORER,
@@ -302,7 +309,6 @@ class OfflineScorer:
         scored: list[_Scored],
         anchor_texts: Sequence[tuple[str, float, str]],
         anchor_vectors: embeddings.Vectors,
-        floor: float,
     ) -> DimensionJudgement:
         if not scored:
             return DimensionJudgement(
@@ -321,31 +327,27 @@ class OfflineScorer:
             values = np.array([anchor_texts[i][1] for i in rows])
             anchor_score = float((weights_a * values).sum() / weights_a.sum())
             score = 0.8 * score + 0.2 * min(anchor_score, score + 2.0)
-        citations = self._citations(dim, scored, floor)
+        citations = self._citations(dim, scored)
         return DimensionJudgement(
             dim.id, round(score, 1), self._feedback(dim, scored, citations), citations
         )
 
-    def _citations(
-        self, dim: RubricDimension, scored: list[_Scored], floor: float
-    ) -> tuple[Citation, ...]:
-        """The candidate's strongest sentences for this dimension, word for word: on topic
-        for the dimension, substantive, from the answers that scored best on it."""
+    def _citations(self, dim: RubricDimension, scored: list[_Scored]) -> tuple[Citation, ...]:
+        """The candidate's strongest sentences for this dimension, word for word: from the
+        answers that scored best on it (their relevance is semantic, measured above), the
+        sentences with the most substance and the most words of the dimension. Sentences are
+        not embedded one by one: that would triple the scorer's cost for little gain."""
         candidates = [s for s in sorted(scored, key=lambda s: -s.quality) if s.quality >= 0.15]
-        pool: list[tuple[int, str, float]] = []
+        words = _content_words(_dimension_text(dim))
+        ranked = []
         for item in candidates[:2]:
             for sentence in sentences(item.answer.text):
-                if len(sentence) >= 12:
-                    pool.append((item.answer.turn, sentence, item.quality))
-        if not pool:
-            return ()
-        target = embeddings.queries([_dimension_text(dim)])[0]
-        vectors = embeddings.passages([text for _, text, _ in pool])
-        ranked = []
-        for (turn, text, quality), vector in zip(pool, vectors, strict=True):
-            rel = min(1.0, max(0.0, (float(vector @ target) - floor) / RELEVANCE_SPAN))
-            value = rel + quality + 0.5 * evidence(text).substance
-            ranked.append((value, turn, text))
+                if len(sentence) < 12:
+                    continue
+                own = _content_words(sentence)
+                overlap = len(own & words) / max(1, min(len(own), 8))
+                value = item.quality + 0.6 * evidence(sentence).substance + 0.3 * overlap
+                ranked.append((value, item.answer.turn, sentence))
         ranked.sort(key=lambda r: -r[0])
         return tuple(Citation(turn, text) for _, turn, text in ranked[:2])
 
