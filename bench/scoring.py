@@ -9,7 +9,7 @@ BENCH_TIMEOUT seconds (default 300) whatever happens:
    stage, and BENCH_SESSIONS (default 100) sessions in progress, each with a four-question
    transcript whose answers differ (strong, weak, padded, keyword lists).
 3. BENCH_WORKERS (default 1) `vivavoce worker` processes with the default (offline) scorer.
-4. The sessions are completed one by one at BENCH_RATE per second (default 2), each in its own
+4. The sessions are completed one by one at BENCH_RATE per second (default 1), each in its own
    transaction (which enqueues the scoring job); latency = the scorecard's write time (taken in
    its transaction, a few ms before the commit) - the completion's commit time.
 5. In this process, the offline scorer alone on the same transcripts (fresh answers each time):
@@ -41,7 +41,7 @@ from machine import machine
 from webhooks import Deadline, Worker, throwaway_database
 
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "100"))
-RATE = float(os.environ.get("BENCH_RATE", "2"))
+RATE = float(os.environ.get("BENCH_RATE", "1"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
 TARGET_P95 = 3.0
