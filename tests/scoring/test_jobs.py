@@ -14,7 +14,7 @@ from sqlalchemy import text
 from tests.conftest import Tenant
 from tests.interviewer.test_llm_provider import FakeLLM, running_llm
 from tests.scoring.pipeline import interview, pipeline, say, schedule, scored
-from tests.scoring.samples import EXPERT
+from tests.scoring.samples import EXPERT, INJECTION
 from tests.scoring.test_llm_judge import reply
 from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
@@ -146,3 +146,25 @@ async def test_provider_down_then_back_the_scorecard_arrives(
     assert card["score"] is not None
     assert card["evaluation_breakdown"][0]["citations"][0]["turn"] == 3
     assert await scored_events(client, tenant, session_id) == 1
+
+
+async def test_text_to_the_scorer_is_counted_in_the_signals_and_flags_review(
+    client: httpx.AsyncClient, tenant: Tenant, database: Database, settings: Settings
+) -> None:
+    world = await pipeline(client, tenant, ("auto_advance",), email="e@example.com")
+    plain_session = await schedule(client, tenant, world, "s0")
+    plain_id = await interview(database, settings, tenant, plain_session, EXPERT)
+    other = await pipeline(client, tenant, ("auto_advance",), email="f@example.com")
+    injected_session = await schedule(client, tenant, other, "s0")
+    injected_id = await interview(
+        database, settings, tenant, injected_session, EXPERT + " " + INJECTION
+    )
+    context = JobContext(settings=settings, sessionmaker=database.sessionmaker)
+    for session_id in (plain_id, injected_id):
+        await tasks.score_session(context, {"session_id": str(session_id)})
+    plain = (await client.get(f"/api/v1/sessions/{plain_id}", headers=tenant.headers)).json()
+    injected = (await client.get(f"/api/v1/sessions/{injected_id}", headers=tenant.headers)).json()
+    assert injected["data"]["authenticity_signals"]["evaluator_manipulation_attempts"] == 1
+    assert injected["data"]["needs_human_review"] is True
+    assert injected["data"]["scoring"]["review_reasons"]
+    assert float(injected["data"]["score"]) <= float(plain["data"]["score"])
