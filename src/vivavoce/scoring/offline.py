@@ -251,10 +251,12 @@ class _Scored:
     evidence: Evidence
     relevance: float
     quality: float
+    vector: embeddings.Vector
 
 
 class OfflineScorer:
-    """Scores a transcript against a rubric on this machine (CPU, ~ms per answer)."""
+    """Scores a transcript against a rubric on this machine (CPU; one embedding per answer,
+    tens of milliseconds each; rubric, question and anchor embeddings are cached)."""
 
     def __init__(self) -> None:
         self.model = embeddings.version()
@@ -294,7 +296,7 @@ class OfflineScorer:
                 rel = min(1.0, max(0.0, rel))
                 ev = evidences[a_index]
                 quality = ev.substance * (0.25 + 0.75 * rel)
-                scored.append(_Scored(answer, ev, rel, quality))
+                scored.append(_Scored(answer, ev, rel, quality, vector))
             judgements.append(self._judge(dim, scored, anchor_texts, anchor_vectors))
         return ScorerOutput(
             judgements=tuple(judgements),
@@ -321,8 +323,7 @@ class OfflineScorer:
         score = 10 * strength**0.8
         rows = [i for i, (d_id, _, _) in enumerate(anchor_texts) if d_id == dim.id]
         if rows and best.answer.text:
-            vector = embeddings.passages([best.answer.text])[0]  # cached: embedded above
-            sims = np.array([float(anchor_vectors[i] @ vector) for i in rows])
+            sims = np.array([float(anchor_vectors[i] @ best.vector) for i in rows])
             weights_a = np.exp((sims - sims.max()) / 0.02)
             values = np.array([anchor_texts[i][1] for i in rows])
             anchor_score = float((weights_a * values).sum() / weights_a.sum())
