@@ -74,6 +74,7 @@ async def after_scored(
     db: AsyncSession, session: InterviewSession, links: sessions.SessionLinks, now: datetime
 ) -> None:
     """Apply the stage's automation rule to a freshly scored session (same transaction)."""
+    await sessions.lock_participant(db, session.candidate_id)
     application = await applications.get_locked(db, session.workspace_id, session.application_id)
     stages = await templates.list_stages(
         db, session.workspace_id, application.evaluation_template_id
@@ -101,6 +102,8 @@ async def advance(
 ) -> Application:
     """A reviewer approves the next stage of an application `awaiting_review`: its session is
     scheduled and the invite sent. 409 when the application is not awaiting review."""
+    unlocked = await applications.get(db, workspace_id, application_id)
+    await sessions.lock_participant(db, unlocked.candidate_id)
     application = await applications.get_locked(db, workspace_id, application_id)
     stages = await templates.list_stages(db, workspace_id, application.evaluation_template_id)
     latest = await applications.latest_by_stage(db, application)

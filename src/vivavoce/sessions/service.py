@@ -312,6 +312,12 @@ async def complete(
 SCORE_JOB = "scoring.score_session"
 
 
+async def lock_participant(db: AsyncSession, participant_id: uuid.UUID) -> None:
+    """Take the participant's lock before anything that may schedule a session for them, so
+    every such path locks participant → application in the same order (no deadlock)."""
+    await repository.lock_participant(db, participant_id)
+
+
 async def get_any(db: AsyncSession, session_id: uuid.UUID) -> InterviewSession | None:
     """For jobs, which carry ids without a workspace."""
     return await repository.get_by_id(db, session_id)
