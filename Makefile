@@ -8,7 +8,7 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium run test test-embedded test-service lint typecheck bench check lock clean doctor
+.PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval check lock clean doctor
 
 setup: $(STAMP)
 
@@ -67,6 +67,11 @@ typecheck: setup
 bench: setup
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/scoring.py
+
+# How well each scorer agrees with the labelled answers of eval/cases.json (docs/scoring.md).
+eval: setup
+	$(BIN)/python eval/run.py
 
 # Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL.
 check: lint typecheck test-embedded test-service

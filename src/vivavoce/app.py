@@ -45,6 +45,7 @@ def api_router() -> APIRouter:
     from vivavoce.events.endpoints import router as events
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
+    from vivavoce.scoring.endpoints import router as evaluations
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
 
@@ -58,6 +59,7 @@ def api_router() -> APIRouter:
         events,
         webhooks,
         emails,
+        evaluations,
     ):
         router.include_router(domain)
     return router

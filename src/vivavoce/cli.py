@@ -1,4 +1,4 @@
-"""The `vivavoce` command line (SPEC §9): serve, worker, migrate, keys, users, doctor."""
+"""The `vivavoce` command line (SPEC §9): serve, worker, migrate, keys, users, doctor, score."""
 
 from __future__ import annotations
 
@@ -341,3 +341,53 @@ def _configure_logging(settings: Settings) -> None:
 
 def main() -> None:
     app()
+
+
+@app.command()
+def score(
+    transcript: Annotated[
+        str, typer.Argument(help='Transcript JSON: {"turns": [{speaker, text, …}]} (or the list)')
+    ],
+    rubric: Annotated[
+        str, typer.Option("--rubric", help="Rubric JSON: agent-profile-shaped dimensions")
+    ],
+    scorer: Annotated[
+        str | None, typer.Option(help="offline or llm (default: VIVAVOCE_SCORING_SCORER)")
+    ] = None,
+    language: Annotated[str, typer.Option(help="The transcript's language")] = "en",
+) -> None:
+    """Score a transcript against a rubric and print the scorecard as JSON; nothing is
+    stored and no database is needed (rubric calibration; formats in docs/scoring.md)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from vivavoce.scoring import service as scoring
+    from vivavoce.scoring.schemas import RubricIn, TranscriptIn
+
+    if scorer not in (None, "offline", "llm"):
+        raise _fail("--scorer must be offline or llm")
+    try:
+        with open(transcript, encoding="utf-8") as file:
+            transcript_data = json.load(file)
+        with open(rubric, encoding="utf-8") as file:
+            rubric_data = json.load(file)
+    except (OSError, ValueError) as exc:
+        raise _fail(f"cannot read the input: {exc}") from exc
+    if isinstance(transcript_data, list):
+        transcript_data = {"turns": transcript_data}
+    try:
+        parsed_transcript = TranscriptIn.model_validate(transcript_data).to_transcript()
+        parsed_rubric = RubricIn.model_validate(rubric_data).to_rubric()
+    except ValidationError as exc:
+        typer.echo(f"invalid input:\n{exc}", err=True)
+        raise typer.Exit(2) from exc
+    settings = _settings()
+    if scorer == "llm" and not settings.llm_base_url:
+        raise _fail("the LLM scorer needs VIVAVOCE_LLM_BASE_URL")
+    card = asyncio.run(
+        scoring.evaluate(
+            parsed_rubric, parsed_transcript, settings, language=language, scorer=scorer
+        )
+    )
+    typer.echo(json.dumps(card.public(), indent=2, ensure_ascii=False))

@@ -100,6 +100,21 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the endpoint")
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
+    scoring_scorer: Literal["offline", "llm"] = Field(
+        default="offline",
+        description="Who scores completed interviews: the built-in offline scorer (bundled "
+        "embedding model) or the LLM judge on VIVAVOCE_LLM_BASE_URL",
+    )
+    scoring_llm_samples: int = Field(
+        default=3, ge=1, le=9, description="LLM judge samples per scorecard (median per dimension)"
+    )
+    scoring_max_spread: float = Field(
+        default=2.0,
+        ge=0,
+        le=10,
+        description="Points between the LLM judge's samples on one dimension past which the "
+        "scorecard needs human review",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -46,6 +46,7 @@ def job_registry() -> JobRegistry:
     from vivavoce.emails import tasks as email_tasks
     from vivavoce.events.webhooks import tasks as webhook_tasks
     from vivavoce.idempotency import tasks as idempotency_tasks
+    from vivavoce.scoring import tasks as scoring_tasks
     from vivavoce.sessions import tasks as session_tasks
 
     registry = JobRegistry()
@@ -54,4 +55,5 @@ def job_registry() -> JobRegistry:
     email_tasks.register(registry)
     application_tasks.register(registry)
     session_tasks.register(registry)
+    scoring_tasks.register(registry)
     return registry

@@ -3,13 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
-from vivavoce.applications import service
+from vivavoce.api.state import app_state
+from vivavoce.applications import progression, service
 from vivavoce.applications.schemas import (
     ApplicationCreate,
     ApplicationOut,
@@ -18,12 +19,21 @@ from vivavoce.applications.schemas import (
     RejectRequest,
 )
 from vivavoce.kit.clock import utcnow
+from vivavoce.sessions.service import SessionLinks
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
 Reader = Annotated[Principal, Depends(require("applications.read"))]
 Writer = Annotated[Principal, Depends(require("applications.write"))]
+
+
+def _links(request: Request) -> SessionLinks:
+    settings = app_state(request).settings
+    return SessionLinks(settings.base_url, settings.secret_key)
+
+
+Links = Annotated[SessionLinks, Depends(_links)]
 
 
 @router.post("", status_code=201, response_model=One[ApplicationOut], responses=ERROR_RESPONSES)
@@ -82,4 +92,19 @@ async def reject_application(
     notice when the template's `apply.notify_on_rejection` is on."""
     reason = body.reason if body else None
     application = await service.reject(db, principal.workspace_id, application_id, reason, utcnow())
+    return one(await service.public_view(db, application))
+
+
+@router.post(
+    "/{application_id}/advance", response_model=One[ApplicationOut], responses=ERROR_RESPONSES
+)
+async def advance_application(
+    db: Db, principal: Writer, link: Links, application_id: uuid.UUID
+) -> Response:
+    """Reviewer approval: an application `awaiting_review` (its stage passed, with the rule
+    `require_reviewer_approval`) moves on — the next stage's session is scheduled and the
+    invite emailed. 409 `not_awaiting_review` otherwise."""
+    application = await progression.advance(
+        db, principal.workspace_id, application_id, link, utcnow()
+    )
     return one(await service.public_view(db, application))

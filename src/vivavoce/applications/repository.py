@@ -21,8 +21,8 @@ async def get(
     query = select(Application).where(
         Application.id == application_id, Application.workspace_id == workspace_id
     )
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # fresh values: the row may have changed since this session last read it
+        query = query.with_for_update().execution_options(populate_existing=True)
     result: Application | None = await db.scalar(query)
     return result
 

@@ -58,6 +58,29 @@ def _score(session: InterviewSession) -> str | None:
     return None if session.score is None else f"{session.score:.1f}"
 
 
+def rollup_outcome(
+    stages: list[EvaluationStage],
+    latest_by_stage: dict[uuid.UUID, InterviewSession],
+    stored: str,
+) -> str:
+    """The application's outcome from the latest session of every active stage, in order:
+    a failed stage → `not_passed`; every stage passed → `passed`; a stage passed whose
+    next stage waits for a reviewer (the stored `awaiting_review`) → `awaiting_review`;
+    otherwise `in_progress`. The latest session per stage wins, so a retry counts at once."""
+    active = sorted((s for s in stages if s.status == "active"), key=lambda s: s.stage_order)
+    if not active:
+        return stored
+    for stage in active:
+        session = latest_by_stage.get(stage.id)
+        if session is None:
+            return "awaiting_review" if stored == "awaiting_review" else "in_progress"
+        if session.passed is None:
+            return "in_progress"
+        if not session.passed:
+            return "not_passed"
+    return "passed"
+
+
 def application_public(
     application: Application,
     stages: list[EvaluationStage],
@@ -91,7 +114,7 @@ def application_public(
         "current_stage": newest.stage if newest else (stages[0].type if stages else None),
         "latest_session_id": str(newest.id) if newest else None,
         "stages": rollup,
-        "outcome": application.outcome,
+        "outcome": rollup_outcome(stages, latest_by_stage, application.outcome),
         "created_at": isoformat_z(application.created_at),
         "updated_at": isoformat_z(application.updated_at),
     }

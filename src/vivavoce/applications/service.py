@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import repository
-from vivavoce.applications.schemas import ApplicationCreate, application_public
+from vivavoce.applications.schemas import ApplicationCreate, application_public, rollup_outcome
 from vivavoce.emails import notify
 from vivavoce.events import service as events
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
@@ -238,6 +238,42 @@ async def submit(
     if not requires_approval:
         await _approve(db, application, now)
     return application
+
+
+async def refresh_outcome(db: AsyncSession, application: Application, now: datetime) -> str:
+    """Store the outcome the rollup computes (so `?outcome=` filters see it); `awaiting_review`
+    is kept until the next stage has a session."""
+    stages = await repository.stages_of_templates(db, [application.evaluation_template_id])
+    latest = {
+        s.evaluation_stage_id: s
+        for s in await repository.latest_sessions_per_stage(db, [application.id])
+    }
+    outcome = rollup_outcome(stages, latest, application.outcome)
+    if outcome != application.outcome:
+        application.outcome = outcome
+        application.updated_at = now
+        await db.flush()
+    return outcome
+
+
+async def mark_awaiting_review(db: AsyncSession, application: Application, now: datetime) -> None:
+    application.outcome = "awaiting_review"
+    application.updated_at = now
+    await db.flush()
+
+
+async def get_locked(
+    db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID
+) -> Application:
+    return await _locked(db, workspace_id, application_id)
+
+
+async def latest_by_stage(db: AsyncSession, application: Application) -> dict[uuid.UUID, Any]:
+    """The newest session of each stage of this application."""
+    return {
+        s.evaluation_stage_id: s
+        for s in await repository.latest_sessions_per_stage(db, [application.id])
+    }
 
 
 async def get_any(db: AsyncSession, application_id: uuid.UUID) -> Application | None:

@@ -62,6 +62,11 @@ class InterviewSession(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # who wrote the scorecard: "offline" or "llm", the model, and the rubric it applied
+    scorer: Mapped[str | None] = mapped_column(String(32))
+    scorer_model: Mapped[str | None] = mapped_column(String(200))
+    rubric_version: Mapped[str | None] = mapped_column(String(200))
+    review_reasons: Mapped[list[str] | None] = mapped_column(JSON)
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # the live room: which connection holds the interview and when it was last heard from
     live_connection_id: Mapped[str | None] = mapped_column(String(32))

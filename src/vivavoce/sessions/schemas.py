@@ -81,6 +81,13 @@ class DimensionScore(BaseModel):
     citations: list[Citation]
 
 
+class ScoringInfo(BaseModel):
+    scorer: str | None
+    model: str | None
+    rubric_version: str | None
+    review_reasons: list[str]
+
+
 class SessionOut(BaseModel):
     id: str
     status: Status
@@ -101,6 +108,7 @@ class SessionOut(BaseModel):
     ai_feedback: str | None
     evaluation_breakdown: list[DimensionScore] | None
     needs_human_review: bool
+    scoring: ScoringInfo | None
     authenticity_signals: dict[str, Any] | None
     transcript_url: str
     recording_url: str | None
@@ -134,6 +142,14 @@ def session_public(session: InterviewSession, join_url: str, base_url: str) -> d
         "ai_feedback": session.ai_feedback,
         "evaluation_breakdown": session.evaluation_breakdown,
         "needs_human_review": session.needs_human_review,
+        "scoring": None
+        if session.scored_at is None
+        else {
+            "scorer": session.scorer,
+            "model": session.scorer_model,
+            "rubric_version": session.rubric_version,
+            "review_reasons": list(session.review_reasons or []),
+        },
         "authenticity_signals": session.authenticity_signals,
         "transcript_url": f"{base_url}/api/v1/sessions/{session.id}/transcript",
         "recording_url": None,

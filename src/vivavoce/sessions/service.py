@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -139,6 +140,7 @@ async def schedule(
                 return Scheduled(_same_request(existing, body), created=False)
         raise
     await _record(db, session, "session.created", links, now)
+    await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
     await emails.session_scheduled(
         db, session, participant, template, links.join_url(session.id), now
     )
@@ -301,6 +303,72 @@ async def complete(
     session.end_reason = EndReason.COMPLETED.value
     session.duration_seconds = elapsed_seconds(session.started_at, now)
     session.authenticity_signals = await signals.summarize(db, session.id)
+    await _save(db, session, events_to_write, links, now)
+    # the scorecard follows as a job committed with the completion (SPEC §5)
+    await enqueue(db, SCORE_JOB, {"session_id": str(session.id)}, dedupe_key=f"score:{session.id}")
+    return session
+
+
+SCORE_JOB = "scoring.score_session"
+
+
+async def lock_participant(db: AsyncSession, participant_id: uuid.UUID) -> None:
+    """Take the participant's lock before anything that may schedule a session for them, so
+    every such path locks participant → application in the same order (no deadlock)."""
+    await repository.lock_participant(db, participant_id)
+
+
+async def get_any(db: AsyncSession, session_id: uuid.UUID) -> InterviewSession | None:
+    """For jobs, which carry ids without a workspace."""
+    return await repository.get_by_id(db, session_id)
+
+
+@dataclass(frozen=True)
+class ScorecardFields:
+    """What the scorer writes on a completed session, once."""
+
+    score: Decimal
+    passed: bool
+    recommendation: str
+    ai_feedback: str
+    evaluation_breakdown: list[dict[str, Any]]
+    needs_human_review: bool
+    review_reasons: list[str]
+    scorer: str
+    scorer_model: str
+    rubric_version: str
+    manipulation_attempts: int
+
+
+async def record_scorecard(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    card: ScorecardFields,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession | None:
+    """Write the scorecard and `session.scored`, once: None when the session is already
+    scored or is not a completed interview (a repeated job is then a no-op)."""
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if session is None or session.scored_at is not None or session.status != Status.COMPLETED.value:
+        return None
+    events_to_write = _transition(session, Trigger.SCORE)
+    session.score = card.score
+    session.passed = card.passed
+    session.recommendation = card.recommendation
+    session.ai_feedback = card.ai_feedback
+    session.evaluation_breakdown = card.evaluation_breakdown
+    session.needs_human_review = card.needs_human_review
+    session.review_reasons = card.review_reasons
+    session.scorer = card.scorer
+    session.scorer_model = card.scorer_model
+    session.rubric_version = card.rubric_version
+    session.scored_at = now
+    summary = dict(session.authenticity_signals or {})
+    summary["evaluator_manipulation_attempts"] = max(
+        int(summary.get("evaluator_manipulation_attempts") or 0), card.manipulation_attempts
+    )
+    session.authenticity_signals = summary
     await _save(db, session, events_to_write, links, now)
     return session
 

@@ -1,0 +1,399 @@
+"""The offline scorer (the default): no LLM, no network.
+
+Two kinds of evidence, combined per answer:
+
+- *On topic* — real semantic similarity, from the bundled multilingual-e5-small model, between
+  the answer and the dimension (its name, description and top anchors) and the question it
+  answers. E5 similarities sit in a narrow band, so each target is calibrated against a few
+  neutral sentences ("I like hiking", "I don't know"): relevance is how far the answer rises
+  above that floor.
+- *Substance* — what the words show: specifics (numbers, named tools and systems, concrete
+  examples of what the candidate did) and reasoning (because, so that, trade-off, instead of…),
+  counted as a density so padding does not help; keyword lists without sentences, generic
+  buzzwords and repetition pull it down.
+
+An answer's quality is substance gated by relevance; a dimension's score blends its best answer
+with the mean of the answers that inform it, then leans a little toward the anchor the best
+answer is closest to (never more than 2 points above what the evidence supports). Feedback and
+citations quote the transcript. Text addressed to the scorer never reaches this module (see
+`transcript.split_manipulation`).
+
+Limits: the substance cues are English (other languages are scored on relevance, numbers and
+named things only); it cannot tell a correct technical claim from a confident wrong one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vivavoce.scoring import embeddings
+from vivavoce.scoring.rubric import Rubric, RubricDimension
+from vivavoce.scoring.scorecard import Citation, DimensionJudgement, ScorerOutput
+from vivavoce.scoring.transcript import Answer, Transcript, sentences
+
+SCORER = "offline"
+
+NEUTRAL = (
+    "I like pizza and going hiking on weekends.",
+    "The weather was nice yesterday.",
+    "Thank you, that is all from me.",
+    "I don't know.",
+    "Could you repeat the question, please?",  # the floor is the median, not the max
+    "Yes, I am ready to start.",
+)
+RELEVANCE_SPAN = 0.07  # cosine above the neutral floor that counts as fully on topic
+
+_FUNCTION_WORDS = frozenset(
+    re.split(
+        r"\s+",
+        """a an the and or but if then so of to in on at by for with from into onto over under
+    about as is are was were be been being am do does did have has had having i you he she it
+    we they me him her us them my your his its our their this that these those there here
+    what which who whom whose when where why how not no yes can could will would shall should
+    may might must just also very too than because while after before until since though
+    although unless whether each every all any some many much more most other such only own
+    same both few again further once out up down off through during between against would
+    let lets it's i'm we're they're don't doesn't didn't isn't wasn't aren't i've we've""",
+    )
+)
+_BUZZWORDS = (
+    "synergy",
+    "synergies",
+    "leverage",
+    "leveraging",
+    "passionate",
+    "cutting-edge",
+    "cutting edge",
+    "world-class",
+    "best-in-class",
+    "innovative",
+    "innovation",
+    "disruptive",
+    "paradigm",
+    "stakeholders",
+    "value-add",
+    "deliver value",
+    "drive value",
+    "game-changer",
+    "game changer",
+    "next-level",
+    "results-driven",
+    "detail-oriented",
+    "team player",
+    "go-getter",
+    "rockstar",
+    "ninja",
+    "thought leader",
+    "holistic",
+    "seamless",
+    "seamlessly",
+    "fast-paced",
+    "fast paced",
+    "outside the box",
+    "move the needle",
+    "best practices",
+    "empower",
+    "impactful",
+    "visionary",
+    "end-to-end",
+    "mission-critical",
+    "state-of-the-art",
+    "dynamic",
+    "robust",
+    "agile",
+    "excellence",
+    "transformative",
+)
+_REASONING = (
+    r"because",
+    r"since",
+    r"so that",
+    r"so(?! much| many| far| yeah)",
+    r"therefore",
+    r"which means",
+    r"that means",
+    r"trade-?offs?",
+    r"at the cost of",
+    r"instead of",
+    r"rather than",
+    r"otherwise",
+    r"unless",
+    r"if",
+    r"when",
+    r"but",
+    r"however",
+    r"although",
+    r"whereas",
+    r"in order to",
+    r"the (downside|risk|reason|catch|problem)",
+    r"due to",
+    r"to (avoid|prevent|reduce|limit)",
+    r"(caused|causes|results? in|led to|leads to)",
+    r"the (first|second) (step|thing)",
+    r"measured|benchmark(ed)?|profil(ed|ing)",
+)
+_REASONING_RE = [re.compile(r"\b" + p + r"\b", re.IGNORECASE) for p in _REASONING]
+_EXAMPLE_RE = re.compile(
+    r"\b(for (example|instance)|e\.g\.|such as|in my (last|previous|current)|at my (last|"
+    r"previous)|(i|we) (\w+ed|built|wrote|led|ran|made|chose|took|found|cut|set|shipped|"
+    r"rewrote|broke|split|kept|gave|brought|spent|sped))\b",
+    re.IGNORECASE,
+)
+_DONT_KNOW_RE = re.compile(
+    r"\b(i (do not|don'?t|really don'?t) know|no idea|not sure|never (used|done|worked|heard)|"
+    r"(i )?have no (experience|idea)|can'?t (answer|say)|pass on this)\b",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[\w][\w'\u2019+#./-]*", re.UNICODE)
+_PUNCT = ".,;:!?'\u2019\"()"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the words of one answer (or sentence) show, before relevance."""
+
+    words: int
+    specifics: tuple[str, ...]
+    examples: int
+    reasons: int
+    buzzwords: tuple[str, ...]
+    function_ratio: float
+    diversity: float
+    dont_know: bool
+    substance: float  # 0-1
+    keyword_list: bool
+
+
+def _is_specific(token: str, sentence_start: bool) -> bool:
+    if any(c.isdigit() for c in token):
+        return True
+    core = token.strip(_PUNCT)
+    if len(core) < 2:
+        return False
+    if re.search(r"[a-z][A-Z]|[_#+/]|\.[a-z]", core):  # camelCase, snake_case, C++, node.js
+        return True
+    if core.isupper() and len(core) <= 6 and core not in {"I", "OK", "A"}:  # SQL, AWS, p95
+        return True
+    return core[0].isupper() and not sentence_start and core.lower() not in _FUNCTION_WORDS
+
+
+def evidence(text: str, *, english: bool = True) -> Evidence:
+    tokens = _WORD_RE.findall(text)
+    words = len(tokens)
+    lowered = [t.lower().strip(_PUNCT) for t in tokens]
+    content = [t for t in lowered if t and t not in _FUNCTION_WORDS]
+    function_ratio = (words - len(content)) / words if words else 0.0
+    diversity = len(set(content)) / len(content) if content else 0.0
+    specifics: list[str] = []
+    start = True
+    for token in tokens:
+        if _is_specific(token, start):
+            specifics.append(token.strip(_PUNCT))
+        start = token.endswith((".", "!", "?", ":"))
+    examples = len(_EXAMPLE_RE.findall(text)) if english else 0
+    reasons = sum(1 for p in _REASONING_RE if p.search(text)) if english else 0
+    low = text.lower()
+    buzz = tuple(b for b in _BUZZWORDS if re.search(r"\b" + re.escape(b) + r"\b", low))
+    dont_know = bool(_DONT_KNOW_RE.search(text)) and words < 40
+    distinct_specifics = tuple(dict.fromkeys(specifics))
+
+    # counts become densities past ~70 words: padding an answer does not add evidence
+    dilution = min(1.0, math.sqrt(70 / max(70, words)))
+    s_spec = 1 - math.exp(-(len(distinct_specifics) + examples) * dilution / 2.5)
+    s_reason = 1 - math.exp(-reasons * dilution / 1.5)
+    keyword_list = english and words >= 6 and function_ratio < 0.2
+    list_factor = 1.0
+    if english and words >= 6:
+        list_factor = min(1.0, max(0.05, (function_ratio - 0.1) / 0.2))
+    buzz_factor = max(0.15, 1 - 3.5 * len(buzz) / max(8, len(content)))
+    brevity = min(1.0, words / 10)
+    repetition = min(1.0, max(0.4, diversity / 0.55))
+    core = 0.5 * s_spec + 0.5 * s_reason if english else 0.3 + 0.7 * s_spec
+    substance = core * list_factor * buzz_factor * brevity * repetition
+    if dont_know:
+        substance *= 0.1
+    return Evidence(
+        words=words,
+        specifics=distinct_specifics,
+        examples=examples,
+        reasons=reasons,
+        buzzwords=buzz,
+        function_ratio=function_ratio,
+        diversity=diversity,
+        dont_know=dont_know,
+        substance=max(0.0, min(1.0, substance)),
+        keyword_list=keyword_list,
+    )
+
+
+def _content_words(text: str) -> set[str]:
+    stems = set()
+    for token in _WORD_RE.findall(text.lower()):
+        word = token.strip(_PUNCT)
+        if len(word) > 2 and word not in _FUNCTION_WORDS:
+            stems.add(word[:6])  # a crude stem: "designs" and "design" meet
+    return stems
+
+
+def _dimension_text(dim: RubricDimension) -> str:
+    top = [text for score, text in dim.anchors if score >= 7]
+    return ". ".join([f"{dim.name}: {dim.description}", *top])
+
+
+@dataclass
+class _Scored:
+    answer: Answer
+    evidence: Evidence
+    relevance: float
+    quality: float
+    vector: embeddings.Vector
+
+
+class OfflineScorer:
+    """Scores a transcript against a rubric on this machine (CPU; one embedding per answer,
+    tens of milliseconds each; rubric, question and anchor embeddings are cached)."""
+
+    def __init__(self) -> None:
+        self.model = embeddings.version()
+
+    def score(self, rubric: Rubric, transcript: Transcript, language: str = "en") -> ScorerOutput:
+        english = language.lower().startswith("en")
+        answers = [a for a in transcript.answers if a.informs and a.text.strip()]
+        dims = rubric.dimensions
+        dim_vectors = embeddings.queries([_dimension_text(d) for d in dims])
+        questions = sorted({a.question for a in answers if a.question})
+        question_vectors = embeddings.queries(questions) if questions else dim_vectors[:0]
+        question_row = {q: i for i, q in enumerate(questions)}
+        neutral = embeddings.passages(list(NEUTRAL))
+        dim_floor = np.median(neutral @ dim_vectors.T, axis=0)
+        question_floor = np.median(neutral @ question_vectors.T, axis=0) if questions else None
+        answer_vectors = embeddings.passages([a.text for a in answers])
+        anchor_texts = [(d.id, s, t) for d in dims for s, t in d.anchors]
+        anchor_vectors = embeddings.passages([t for _, _, t in anchor_texts])
+        evidences = [evidence(a.text, english=english) for a in answers]
+
+        judgements = []
+        for d_index, dim in enumerate(dims):
+            scored: list[_Scored] = []
+            for a_index, answer in enumerate(answers):
+                if answer.dimension_ids and dim.id not in answer.dimension_ids:
+                    continue
+                vector = answer_vectors[a_index]
+                rel = (float(vector @ dim_vectors[d_index]) - float(dim_floor[d_index])) / (
+                    RELEVANCE_SPAN
+                )
+                if answer.dimension_ids and answer.question and question_floor is not None:
+                    # on topic for its question counts only where the plan says the question
+                    # is about this dimension
+                    q = question_row[answer.question]
+                    to_question = float(vector @ question_vectors[q]) - float(question_floor[q])
+                    rel = max(rel, to_question / RELEVANCE_SPAN)
+                rel = min(1.0, max(0.0, rel))
+                ev = evidences[a_index]
+                quality = ev.substance * (0.25 + 0.75 * rel)
+                scored.append(_Scored(answer, ev, rel, quality, vector))
+            judgements.append(self._judge(dim, scored, anchor_texts, anchor_vectors))
+        return ScorerOutput(
+            judgements=tuple(judgements),
+            scorer=SCORER,
+            model=self.model,
+            manipulation_attempts=transcript.manipulation_attempts,
+        )
+
+    def _judge(
+        self,
+        dim: RubricDimension,
+        scored: list[_Scored],
+        anchor_texts: Sequence[tuple[str, float, str]],
+        anchor_vectors: embeddings.Vectors,
+    ) -> DimensionJudgement:
+        if not scored:
+            return DimensionJudgement(
+                dim.id, 0.0, f"No answer in this interview addressed {dim.name}."
+            )
+        best = max(scored, key=lambda s: s.quality)
+        weights = [1.0 if s.answer.dimension_ids else s.relevance + 0.05 for s in scored]
+        mean = sum(w * s.quality for w, s in zip(weights, scored, strict=True)) / sum(weights)
+        strength = 0.5 * best.quality + 0.5 * mean
+        score = 10 * strength**0.8
+        rows = [i for i, (d_id, _, _) in enumerate(anchor_texts) if d_id == dim.id]
+        if rows and best.answer.text:
+            sims = np.array([float(anchor_vectors[i] @ best.vector) for i in rows])
+            weights_a = np.exp((sims - sims.max()) / 0.02)
+            values = np.array([anchor_texts[i][1] for i in rows])
+            anchor_score = float((weights_a * values).sum() / weights_a.sum())
+            score = 0.8 * score + 0.2 * min(anchor_score, score + 2.0)
+        citations = self._citations(dim, scored)
+        return DimensionJudgement(
+            dim.id, round(score, 1), self._feedback(dim, scored, citations), citations
+        )
+
+    def _citations(self, dim: RubricDimension, scored: list[_Scored]) -> tuple[Citation, ...]:
+        """The candidate's strongest sentences for this dimension, word for word: from the
+        answers that scored best on it (their relevance is semantic, measured above), the
+        sentences with the most substance and the most words of the dimension. Sentences are
+        not embedded one by one: that would triple the scorer's cost for little gain."""
+        candidates = [s for s in sorted(scored, key=lambda s: -s.quality) if s.quality >= 0.15]
+        words = _content_words(_dimension_text(dim))
+        ranked = []
+        for item in candidates[:2]:
+            for sentence in sentences(item.answer.text):
+                if len(sentence) < 12:
+                    continue
+                own = _content_words(sentence)
+                overlap = len(own & words) / max(1, min(len(own), 8))
+                value = item.quality + 0.6 * evidence(sentence).substance + 0.3 * overlap
+                ranked.append((value, item.answer.turn, sentence))
+        ranked.sort(key=lambda r: -r[0])
+        return tuple(Citation(turn, text) for _, turn, text in ranked[:2])
+
+    def _feedback(
+        self, dim: RubricDimension, scored: list[_Scored], citations: Sequence[Citation]
+    ) -> str:
+        parts = []
+        count = len(scored)
+        parts.append(f"{count} answer{'s' if count != 1 else ''} informed {dim.name}.")
+        if citations:
+            parts.append(f'Strongest evidence, turn {citations[0].turn}: "{citations[0].quote}".')
+        best = max(scored, key=lambda s: s.quality)
+        if citations:  # the details of the answer quoted first
+            best = next((s for s in scored if s.answer.turn == citations[0].turn), best)
+        if best.evidence.specifics:
+            named = ", ".join(best.evidence.specifics[:4])
+            parts.append(f"Concrete details given: {named}.")
+        notes = []
+        for item in scored:
+            ev = item.evidence
+            turn = item.answer.turn
+            if ev.dont_know:
+                notes.append(f"turn {turn} said they did not know")
+            elif ev.keyword_list:
+                notes.append(f"turn {turn} lists terms without explaining them")
+            elif ev.buzzwords and ev.substance < 0.3:
+                quoted = ", ".join(f"'{b}'" for b in ev.buzzwords[:3])
+                notes.append(f"turn {turn} leans on generic phrases ({quoted}) without specifics")
+            elif item.relevance < 0.15 and ev.words >= 5:
+                notes.append(f"turn {turn} did not address the question")
+            elif ev.reasons == 0 and ev.words >= 8 and ev.substance < 0.5:
+                notes.append(f"turn {turn} gave no reasons or trade-offs")
+            elif not ev.specifics and not ev.examples and ev.words >= 8 and ev.substance < 0.5:
+                notes.append(f"turn {turn} stayed general, with no examples or specifics")
+        if notes:
+            parts.append("Gaps: " + "; ".join(notes[:4]) + ".")
+        return " ".join(parts)
+
+
+_shared: OfflineScorer | None = None
+
+
+def shared() -> OfflineScorer:
+    """One scorer per process (the embedding model loads once, on first use)."""
+    global _shared
+    if _shared is None:
+        _shared = OfflineScorer()
+    return _shared

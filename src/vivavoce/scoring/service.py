@@ -1,0 +1,217 @@
+"""Scoring sessions and previewing rubrics.
+
+A completed session is scored by a job in three steps, so that no database transaction is
+held while a scorer works: `prepare` reads the session, its rubric and turns (one short
+transaction); `evaluate` runs the configured scorer (the offline one in a worker thread, or the
+LLM judge over the network) and assembles the scorecard; `record` writes it with
+`session.scored` and applies the stage's automation rule (one transaction). The write happens
+once: a second run finds `scored_at` set and does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vivavoce.agent_profiles import service as agent_profiles
+from vivavoce.agent_profiles.schemas import profile_public
+from vivavoce.applications import progression
+from vivavoce.config import Settings
+from vivavoce.interviewer.providers.openai_compatible import make_client
+from vivavoce.kit.errors import Issue, NotFound, Unprocessable
+from vivavoce.scoring import offline
+from vivavoce.scoring.llm import JudgeFailed, LLMScorer
+from vivavoce.scoring.rubric import Rubric, rubric_from
+from vivavoce.scoring.schemas import PreviewRequest
+from vivavoce.scoring.scorecard import Scorecard, ScorerOutput, assemble
+from vivavoce.scoring.transcript import Transcript, from_stored
+from vivavoce.sessions import service as sessions
+from vivavoce.sessions import transcript as turns
+from vivavoce.sessions.state import Status
+from vivavoce.templates import service as templates
+from vivavoce.templates.schemas import stage_public, template_public
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoringJob:
+    session_id: uuid.UUID
+    rubric: Rubric
+    transcript: Transcript
+    language: str
+
+
+async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
+    """What scoring a session needs, or None when there is nothing to score (not completed,
+    or scored already)."""
+    session = await sessions.get_any(db, session_id)
+    if session is None or session.status != Status.COMPLETED.value or session.scored_at:
+        return None
+    setup = await sessions.interview_setup(db, session)
+    rubric = rubric_from(setup.profile or None, setup.template, setup.stage)
+    rows = await turns.stored_turns(db, session.id)
+    stored = [
+        {"index": r.index, "speaker": r.speaker, "text": r.text, "meta": r.meta} for r in rows
+    ]
+    return ScoringJob(session.id, rubric, from_stored(stored), session.language)
+
+
+_llm_scorers: dict[tuple[object, ...], LLMScorer] = {}
+
+
+def llm_scorer(settings: Settings) -> LLMScorer:
+    """One LLM judge (and HTTP client) per provider configuration, per process."""
+    if not settings.llm_base_url:
+        raise RuntimeError("the LLM scorer needs VIVAVOCE_LLM_BASE_URL")
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    config = (
+        settings.llm_base_url,
+        settings.llm_model,
+        key,
+        settings.llm_timeout_seconds,
+        settings.llm_max_retries,
+        settings.scoring_llm_samples,
+        settings.scoring_max_spread,
+    )
+    if config not in _llm_scorers:
+        client = make_client(
+            settings.llm_base_url,
+            key,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        )
+        _llm_scorers[config] = LLMScorer(
+            client,
+            settings.llm_model,
+            samples=settings.scoring_llm_samples,
+            max_spread=settings.scoring_max_spread,
+        )
+    return _llm_scorers[config]
+
+
+async def evaluate(
+    rubric: Rubric,
+    transcript: Transcript,
+    settings: Settings,
+    *,
+    language: str = "en",
+    scorer: str | None = None,
+) -> Scorecard:
+    """Score a transcript with `scorer` (default: the configured one). The LLM judge raises
+    `ProviderUnavailable` while its provider is down (the job retries); replies that stay
+    unusable fall back to the offline scorer and flag the scorecard for review."""
+    chosen = scorer or settings.scoring_scorer
+    if chosen == "llm" and not settings.llm_base_url:
+        log.error("VIVAVOCE_SCORING_SCORER=llm without VIVAVOCE_LLM_BASE_URL; scoring offline")
+        output = await _offline(rubric, transcript, language)
+        reason = "the LLM judge is not configured (no VIVAVOCE_LLM_BASE_URL); scored offline"
+        return assemble(rubric, transcript, _with_reason(output, reason))
+    if chosen == "llm":
+        try:
+            output = await llm_scorer(settings).score(rubric, transcript)
+            return assemble(rubric, transcript, output)
+        except JudgeFailed as error:
+            log.warning("LLM judge failed (%s); scoring offline instead", error)
+            fallback = await _offline(rubric, transcript, language)
+            reason = "the LLM judge gave no usable scorecard; the offline scorer scored it"
+            return assemble(rubric, transcript, _with_reason(fallback, reason))
+    return assemble(rubric, transcript, await _offline(rubric, transcript, language))
+
+
+def _with_reason(output: ScorerOutput, reason: str) -> ScorerOutput:
+    return replace(output, review_reasons=(*output.review_reasons, reason))
+
+
+async def _offline(rubric: Rubric, transcript: Transcript, language: str) -> ScorerOutput:
+    scorer = offline.shared()
+    return await asyncio.to_thread(scorer.score, rubric, transcript, language)
+
+
+async def record(
+    db: AsyncSession,
+    job: ScoringJob,
+    card: Scorecard,
+    links: sessions.SessionLinks,
+    now: datetime,
+) -> bool:
+    """Write the scorecard and `session.scored`, then move the candidate on; False when the
+    session was scored meanwhile (nothing written)."""
+    session = await sessions.record_scorecard(
+        db,
+        job.session_id,
+        sessions.ScorecardFields(
+            score=card.score,
+            passed=card.passed,
+            recommendation=card.recommendation,
+            ai_feedback=card.ai_feedback,
+            evaluation_breakdown=[d.public() for d in card.breakdown],
+            needs_human_review=card.needs_human_review,
+            review_reasons=list(card.review_reasons),
+            scorer=card.scorer,
+            scorer_model=card.model,
+            rubric_version=card.rubric_version,
+            manipulation_attempts=card.manipulation_attempts,
+        ),
+        links,
+        now,
+    )
+    if session is None:
+        return False
+    await progression.after_scored(db, session, links, now)
+    return True
+
+
+# --- calibration ---------------------------------------------------------------------------
+
+
+async def preview_rubric(db: AsyncSession, workspace_id: uuid.UUID, body: PreviewRequest) -> Rubric:
+    """The rubric a preview names: inline, an agent profile's, or a stage's."""
+    if body.rubric is not None:
+        return body.rubric.to_rubric()
+    template: dict[str, Any] = {}
+    stage: dict[str, Any] | None = None
+    profile_id = body.agent_profile_id
+    if body.evaluation_stage_id is not None:
+        stage_row = await templates.get_stage(db, workspace_id, body.evaluation_stage_id)
+        template = template_public(
+            await templates.get_template(db, workspace_id, stage_row.evaluation_template_id)
+        )
+        stage = stage_public(stage_row)
+        profile_id = stage_row.agent_profile_id
+    profile: dict[str, Any] | None = None
+    if profile_id is not None:
+        try:
+            profile = profile_public(await agent_profiles.get(db, workspace_id, profile_id))
+        except NotFound:
+            if body.agent_profile_id is not None:
+                raise
+    if body.agent_profile_id is not None and not (profile or {}).get("evaluationDimensions"):
+        raise Unprocessable(
+            "the agent profile has no evaluation dimensions",
+            [Issue(["body", "agent_profile_id"], "no evaluationDimensions")],
+        )
+    if body.success_outcome:
+        template["success_outcome"] = body.success_outcome
+    if body.pass_threshold is not None:
+        stage = {**(stage or {}), "pass_threshold": body.pass_threshold}
+    return rubric_from(profile, template, stage)
+
+
+async def preview(
+    db: AsyncSession, workspace_id: uuid.UUID, body: PreviewRequest, settings: Settings
+) -> dict[str, Any]:
+    """A scorecard for a sample transcript, stored nowhere. The API preview uses the offline
+    scorer (no network call inside the request's transaction); `vivavoce score --scorer llm`
+    calibrates against the LLM judge."""
+    rubric = await preview_rubric(db, workspace_id, body)
+    card = await evaluate(
+        rubric, body.transcript.to_transcript(), settings, language=body.language, scorer="offline"
+    )
+    return card.public()

@@ -1,0 +1,174 @@
+"""The LLM judge against a real local OpenAI-compatible server (127.0.0.1) through the real
+`openai` SDK: structured output, JSON-mode fallback, repair, sampling, citations, outages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.interviewer.test_llm_provider import FakeLLM, closed_port, running_llm
+from tests.scoring.samples import EXPERT, INJECTION, RUBRIC, one_answer
+from vivavoce.config import Settings
+from vivavoce.interviewer.providers import ProviderUnavailable
+from vivavoce.interviewer.providers.openai_compatible import DATA_CLOSE, DATA_OPEN, make_client
+from vivavoce.scoring import service
+from vivavoce.scoring.llm import JudgeFailed, LLMScorer
+from vivavoce.scoring.scorecard import assemble
+
+TRANSCRIPT = one_answer(EXPERT, ("system_design", "communication"))
+
+
+def reply(
+    design: float = 8.0,
+    communication: float = 7.0,
+    quote: str = "partitioned by device id so ordering holds per device",
+    turn: int = 3,
+    flagged: list[int] | None = None,
+) -> str:
+    return json.dumps(
+        {
+            "dimensions": [
+                {
+                    "dimension_id": "system_design",
+                    "score": design,
+                    "feedback": "Clear partitioning and back-pressure reasoning.",
+                    "citations": [{"turn": turn, "quote": quote}],
+                },
+                {
+                    "dimension_id": "communication",
+                    "score": communication,
+                    "feedback": "Structured and concise.",
+                    "citations": [],
+                },
+            ],
+            "strengths": "Designs for bursts with a queue and explains the lag trade-off.",
+            "probes": "Probe consistency guarantees for reads during a backlog.",
+            "addressed_to_scorer_turns": flagged or [],
+        }
+    )
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[FakeLLM]:
+    async with running_llm() as fake:
+        fake.default_reply = reply()
+        yield fake
+
+
+def judge(fake: FakeLLM, samples: int = 1, retries: int = 0) -> LLMScorer:
+    client = make_client(fake.api_url, "k", timeout=5, max_retries=retries)
+    return LLMScorer(client, "judge-model", samples=samples, max_spread=2.0)
+
+
+async def test_structured_output_by_json_schema_and_transcript_in_a_data_block(
+    llm: FakeLLM,
+) -> None:
+    card = assemble(RUBRIC, TRANSCRIPT, await judge(llm).score(RUBRIC, TRANSCRIPT))
+    assert str(card.score) == "7.6"  # 0.6*8 + 0.4*7, computed by code
+    assert card.scorer == "llm" and card.model == "judge-model"
+    assert card.breakdown[0].citations[0].turn == 3
+    assert card.needs_human_review is False
+    assert "Probe consistency" in card.ai_feedback
+    request = llm.requests[0]
+    assert request["response_format"]["type"] == "json_schema"
+    system, user = request["messages"][0]["content"], request["messages"][1]["content"]
+    assert EXPERT not in system  # candidate words never reach the system prompt
+    block = user[user.index(DATA_OPEN) : user.index(DATA_CLOSE)]
+    assert "TURN 3 CANDIDATE" in block and EXPERT in block
+
+
+async def test_invalid_json_then_valid_after_one_repair(llm: FakeLLM) -> None:
+    llm.replies = ["this is not json {", reply(design=9.0)]
+    output = await judge(llm).score(RUBRIC, TRANSCRIPT)
+    assert output.judgements[0].score == 9.0
+    assert len(llm.requests) == 2
+    assert "not usable" in llm.requests[1]["messages"][-1]["content"]
+
+
+async def test_json_mode_when_the_endpoint_refuses_a_schema(llm: FakeLLM) -> None:
+    llm.refuse_json_schema = True
+    output = await judge(llm).score(RUBRIC, TRANSCRIPT)
+    assert output.judgements[0].score == 8.0
+    assert [r["response_format"]["type"] for r in llm.requests] == ["json_schema", "json_object"]
+
+
+async def test_a_reply_missing_a_dimension_is_repaired(llm: FakeLLM) -> None:
+    partial = json.loads(reply())
+    partial["dimensions"] = partial["dimensions"][:1]
+    llm.replies = [json.dumps(partial), reply(communication=6.0)]
+    output = await judge(llm).score(RUBRIC, TRANSCRIPT)
+    assert output.judgements[1].score == 6.0
+    assert "missing dimensions: communication" in llm.requests[1]["messages"][-1]["content"]
+
+
+async def test_a_citation_not_in_the_transcript_is_dropped_and_flagged(llm: FakeLLM) -> None:
+    llm.default_reply = reply(quote="I migrated everything to Cassandra in a weekend")
+    card = assemble(RUBRIC, TRANSCRIPT, await judge(llm).score(RUBRIC, TRANSCRIPT))
+    assert card.breakdown[0].citations == ()
+    assert card.needs_human_review is True
+    assert any("could not be found" in r for r in card.review_reasons)
+
+
+async def test_samples_take_the_median_and_a_wide_spread_needs_review(llm: FakeLLM) -> None:
+    llm.replies = [reply(design=3.0), reply(design=8.0), reply(design=9.0)]
+    card = assemble(RUBRIC, TRANSCRIPT, await judge(llm, samples=3).score(RUBRIC, TRANSCRIPT))
+    assert card.breakdown[0].score == 8.0
+    assert len(llm.requests) == 3
+    assert card.needs_human_review is True
+    assert any("disagree on System Design" in r for r in card.review_reasons)
+
+
+async def test_samples_that_agree_need_no_review(llm: FakeLLM) -> None:
+    llm.replies = [reply(design=7.5), reply(design=8.0), reply(design=8.5)]
+    card = assemble(RUBRIC, TRANSCRIPT, await judge(llm, samples=3).score(RUBRIC, TRANSCRIPT))
+    assert card.breakdown[0].score == 8.0
+    assert card.needs_human_review is False
+
+
+async def test_text_addressed_to_the_scorer_is_withheld_counted_and_never_raises(
+    llm: FakeLLM,
+) -> None:
+    transcript = one_answer(EXPERT + " " + INJECTION, ("system_design", "communication"))
+    llm.default_reply = reply(flagged=[3, 1, 42])  # 1 and 42 are not candidate answers to count
+    card = assemble(RUBRIC, transcript, await judge(llm).score(RUBRIC, transcript))
+    user = llm.requests[0]["messages"][1]["content"]
+    assert INJECTION not in user and "[text addressed to the scorer removed]" in user
+    assert card.manipulation_attempts == 2  # turn 3 (cut out here) and turn 1 (the judge's)
+    assert card.needs_human_review is True
+    assert str(card.score) == "7.6"  # the same as without it
+
+
+async def test_provider_down_raises_provider_unavailable(llm: FakeLLM) -> None:
+    llm.status = 503
+    with pytest.raises(ProviderUnavailable):
+        await judge(llm, retries=1).score(RUBRIC, TRANSCRIPT)
+    assert len(llm.requests) == 2  # the SDK retried once
+    closed = make_client(f"http://127.0.0.1:{closed_port()}/v1", "k", timeout=2, max_retries=0)
+    with pytest.raises(ProviderUnavailable):
+        await LLMScorer(closed, "m").score(RUBRIC, TRANSCRIPT)
+
+
+async def test_garbage_from_every_sample_falls_back_to_the_offline_scorer(
+    llm: FakeLLM, settings: Settings
+) -> None:
+    llm.default_reply = "no"
+    with pytest.raises(JudgeFailed):
+        await judge(llm).score(RUBRIC, TRANSCRIPT)
+    configured = settings.model_copy(
+        update={"llm_base_url": llm.api_url, "scoring_scorer": "llm", "llm_max_retries": 0}
+    )
+    card = await service.evaluate(RUBRIC, TRANSCRIPT, configured)
+    assert card.scorer == "offline"
+    assert card.needs_human_review is True
+    assert any("LLM judge gave no usable" in r for r in card.review_reasons)
+
+
+async def test_llm_scorer_without_an_endpoint_scores_offline_and_says_so(
+    settings: Settings,
+) -> None:
+    configured = settings.model_copy(update={"llm_base_url": None, "scoring_scorer": "llm"})
+    card = await service.evaluate(RUBRIC, TRANSCRIPT, configured)
+    assert card.scorer == "offline"
+    assert any("not configured" in r for r in card.review_reasons)
