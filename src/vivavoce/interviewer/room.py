@@ -16,6 +16,7 @@ Protocol (JSON text frames, at most `MAX_MESSAGE_BYTES`):
     server → {"type": "status", "state": "live" | "ended" | "taken_over", …}
              {"type": "turn", "index", "speaker", "text"}     a stored turn
              {"type": "ai_delta", "text"}                     the AI turn being worded
+             {"type": "ai_retract", "reason"}                 drop the words streamed so far
              {"type": "error", "code", "message"}
 """
 
@@ -43,7 +44,7 @@ from vivavoce.interviewer.engine import (
 )
 from vivavoce.interviewer.judge import AnswerJudgement, Judge
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
-from vivavoce.interviewer.providers import ProviderUnavailable
+from vivavoce.interviewer.providers import ProviderUnavailable, StreamInterrupted
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
@@ -80,6 +81,15 @@ class RoomDeps:
     # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
     voice: Voice
     judge: Judge
+    # A streamed turn that breaks off midway is asked again this many times (with backoff)
+    # before the session fails as technical_failure: VIVAVOCE_LLM_MAX_RETRIES.
+    stream_retries: int = 3
+    retry_backoff_seconds: float = 0.5
+
+    def retry_delay(self, attempt: int) -> float:
+        """Exponential backoff with up to 25 % jitter, at most 8 s."""
+        base = min(8.0, self.retry_backoff_seconds * 2**attempt)
+        return base * (1 + secrets.randbelow(250) / 1000)
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -409,17 +419,39 @@ class Room:
 
     async def _speak(self, move: Move, snapshot: Snapshot) -> bool:
         assert self.session_id is not None
-        started = utcnow()
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
-        chunks: list[str] = []
-        try:
-            async for chunk in self.deps.voice.word(move, context):
-                chunks.append(chunk)
-                await self.send({"type": "ai_delta", "text": chunk})
-        except ProviderUnavailable as error:
-            log.warning("interviewer provider down, session %s fails: %s", self.session_id, error)
-            await self._technical_failure()
-            return False
+        attempt = 0
+        while True:
+            started = utcnow()
+            chunks: list[str] = []
+            try:
+                async for chunk in self.deps.voice.word(move, context):
+                    chunks.append(chunk)
+                    await self.send({"type": "ai_delta", "text": chunk})
+                break
+            except StreamInterrupted as error:
+                if chunks:  # the candidate saw words that will never be stored: take them back
+                    await self.send({"type": "ai_retract", "reason": "retrying"})
+                if attempt >= self.deps.stream_retries:
+                    log.warning(
+                        "interviewer stream kept breaking, session %s fails: %s",
+                        self.session_id,
+                        error,
+                    )
+                    await self._technical_failure()
+                    return False
+                delay = self.deps.retry_delay(attempt)
+                log.info("interviewer stream broke (%s); retrying in %.1f s", error, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+                if self.closed or self.ended:
+                    return False
+            except ProviderUnavailable as error:
+                log.warning(
+                    "interviewer provider down, session %s fails: %s", self.session_id, error
+                )
+                await self._technical_failure()
+                return False
         text = "".join(chunks).strip()
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:

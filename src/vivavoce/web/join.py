@@ -85,6 +85,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         grace_seconds=float(settings.join_grace_seconds),
         voice=voice,
         judge=judge,
+        stream_retries=settings.llm_max_retries,
     )
     await websocket.accept()
 

@@ -16,12 +16,22 @@ from vivavoce.interviewer.providers.openai_compatible import (
     LLMJudge,
     LLMVoice,
     ProviderUnavailable,
+    StreamInterrupted,
     make_client,
     unavailable,
 )
 from vivavoce.interviewer.voice import Voice
 
-__all__ = ["LLMJudge", "LLMVoice", "ProviderUnavailable", "build", "check", "describe", "shared"]
+__all__ = [
+    "LLMJudge",
+    "LLMVoice",
+    "ProviderUnavailable",
+    "StreamInterrupted",
+    "build",
+    "check",
+    "describe",
+    "shared",
+]
 
 _shared: dict[tuple[object, ...], tuple[Voice, Judge]] = {}
 

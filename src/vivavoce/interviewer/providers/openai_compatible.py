@@ -22,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+import httpx
 import openai
 from openai import AsyncOpenAI
 
@@ -64,6 +65,12 @@ class ProviderUnavailable(RuntimeError):
     """The LLM provider could not be reached or kept failing after its retries."""
 
 
+class StreamInterrupted(ProviderUnavailable):
+    """A streamed reply broke after it had begun (the connection dropped, the endpoint sent
+    an error event): the words already streamed are incomplete. The live room discards them
+    and asks again, with backoff, before it gives up on the provider."""
+
+
 def make_client(
     base_url: str, api_key: str | None, *, timeout: float = 30.0, max_retries: int = 3
 ) -> AsyncOpenAI:
@@ -86,6 +93,14 @@ def unavailable(error: openai.OpenAIError) -> ProviderUnavailable:
     else:
         detail = type(error).__name__
     return ProviderUnavailable(f"the LLM provider is unavailable ({detail})")
+
+
+def interrupted(error: Exception) -> StreamInterrupted:
+    if isinstance(error, openai.OpenAIError):
+        detail = unavailable(error).args[0].removeprefix("the LLM provider is unavailable ")
+    else:
+        detail = f"({type(error).__name__})"
+    return StreamInterrupted(f"the LLM provider's stream broke off {detail}")
 
 
 # --- the data block --------------------------------------------------------------------------
@@ -353,21 +368,24 @@ class LLMVoice:
 
     async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
         messages: Any = voice_messages(move, context)
-        try:
+        try:  # the SDK retries a request that fails to start (connection, 429, 5xx)
             stream = await self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,
                 stream=True,
                 temperature=self.temperature,
             )
+        except openai.OpenAIError as error:
+            raise unavailable(error) from error
+        try:  # ... but not a stream that breaks once it has begun: the room retries the turn
             async for chunk in stream:
                 if not chunk.choices:
                     continue
                 content = chunk.choices[0].delta.content
                 if content:
                     yield content
-        except openai.OpenAIError as error:
-            raise unavailable(error) from error
+        except (openai.OpenAIError, httpx.HTTPError) as error:
+            raise interrupted(error) from error
 
 
 # --- the judge -------------------------------------------------------------------------------
