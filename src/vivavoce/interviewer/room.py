@@ -88,7 +88,7 @@ class RoomDeps:
 
     def retry_delay(self, attempt: int) -> float:
         """Exponential backoff with up to 25 % jitter, at most 8 s."""
-        base = min(8.0, self.retry_backoff_seconds * 2**attempt)
+        base = min(8.0, self.retry_backoff_seconds * 2.0**attempt)
         return base * (1 + secrets.randbelow(250) / 1000)
 
     @property
