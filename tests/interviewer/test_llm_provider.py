@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.conftest import Tenant
-from tests.emails.smtp import SmtpServer
+from tests.emails.smtp import SmtpServer, eventually
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.engine import Ask, Clarify, Greet, LeadIn, judge_request
@@ -70,6 +70,7 @@ class FakeLLM:
     status: int | None = None  # when set, every request gets this status
     chunk_delay: float = 0.0
     refuse_json_schema: bool = False
+    model_answer: str = "A model answer."  # the reply to a plain (non-JSON) completion
 
     def __post_init__(self) -> None:
         self.default_reply = json.dumps(
@@ -105,7 +106,10 @@ class FakeLLM:
         response_format = body.get("response_format") or {}
         if self.refuse_json_schema and response_format.get("type") == "json_schema":
             return JSONResponse({"error": {"message": "json_schema unsupported"}}, 400)
-        reply = self.replies.pop(0) if self.replies else self.default_reply
+        if not response_format:  # neither the judge nor its repair: a model answer
+            reply: str | int = self.model_answer
+        else:
+            reply = self.replies.pop(0) if self.replies else self.default_reply
         if isinstance(reply, int):
             return JSONResponse({"error": {"message": "scripted"}}, status_code=reply)
         return JSONResponse(
@@ -528,3 +532,71 @@ async def test_a_stream_that_keeps_breaking_fails_the_session(
     assert session["status"] == "failed" and session["end_reason"] == "technical_failure"
     assert [t["text"] for t in turns] == ["Hello Maria, I'm Ava. Ready?", "Yes, I'm ready."]
     assert len(llm.of_kind(stream=True)) == 3
+
+
+MODEL_ANSWER = (
+    "In my last role I designed the order pipeline: an API that writes orders to PostgreSQL, "
+    "an outbox table, and workers that publish events to Kafka, so no order is lost when the "
+    "broker is down. I chose the outbox over two-phase commit because it kept the services "
+    "independent, and we measured the lag to stay under a second at peak."
+)
+
+
+async def test_answers_are_compared_with_a_model_answer_off_the_hot_path(
+    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+) -> None:
+    from tests.web.conftest import running_site
+    from tests.web.test_join import new_session, next_of, transcript_of, ws_url
+
+    llm.model_answer = MODEL_ANSWER
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        async with (
+            running_site(settings, database, smtp, llm_base_url=llm.api_url) as site,
+            httpx.AsyncClient(base_url=site.url, timeout=10) as api,
+        ):
+            session = await new_session(api, tenant)
+            async with websockets.connect(ws_url(session["join_url"])) as ws:
+                await ws.send(json.dumps({"type": "consent"}))
+                await next_of(ws, "turn")
+                await ws.send(json.dumps({"type": "answer", "text": "Yes, I'm ready."}))
+                await next_of(ws, "turn")  # the answer
+                await next_of(ws, "turn")  # the first question, then a model answer
+                await eventually(
+                    lambda: [r for r in llm.of_kind(stream=False) if not r.get("response_format")]
+                )
+                await asyncio.sleep(0.3)
+                # the model's answer, lightly edited, as the candidate's own
+                pasted = MODEL_ANSWER.replace("In my last role", "At my previous job")
+                await ws.send(json.dumps({"type": "answer", "text": pasted}))
+                await next_of(ws, "turn")
+            turns = await transcript_of(api, tenant, session["id"])
+            response = await api.get(
+                f"/api/v1/sessions/{session['id']}/signals", headers=tenant.headers
+            )
+        asked = [r for r in llm.of_kind(stream=False) if not r.get("response_format")]
+        # one model answer per question asked (the second was asked after the answer)
+        assert len(asked) == 2
+        prompt = asked[0]["messages"]
+        assert "Tell me about a system you designed." in prompt[1]["content"]
+        assert "How do you explain technical work?" in asked[1]["messages"][1]["content"]
+        assert "Yes, I'm ready" not in json.dumps(prompt)  # no candidate words in it
+        summary = response.json()["data"]["summary"]
+        assert summary["scripted_answer_similarity"] >= 0.85
+        assert pasted in [t["text"] for t in turns if t["speaker"] == "participant"]
+    finally:
+        smtp.stop()
+
+
+def test_similarity_tells_a_copied_answer_from_an_independent_one() -> None:
+    from vivavoce.interviewer.similarity import similarity
+
+    own = (
+        "We had a reporting system that took hours; I moved the heavy queries to a read "
+        "replica and cached the daily totals, which brought it down to minutes."
+    )
+    assert similarity(MODEL_ANSWER, MODEL_ANSWER) == pytest.approx(1.0)
+    assert similarity(MODEL_ANSWER.upper().replace(",", ""), MODEL_ANSWER) > 0.95
+    assert similarity(own, MODEL_ANSWER) < 0.4
+    assert similarity("", MODEL_ANSWER) == 0.0

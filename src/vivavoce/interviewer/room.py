@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from vivavoce.interviewer.engine import (
@@ -42,16 +42,17 @@ from vivavoce.interviewer.engine import (
     decide,
     judge_request,
 )
-from vivavoce.interviewer.judge import AnswerJudgement, Judge
+from vivavoce.interviewer.judge import AnswerJudgement, AnswerKind, Judge
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
 from vivavoce.interviewer.providers import ProviderUnavailable, StreamInterrupted
+from vivavoce.interviewer.similarity import ModelAnswerer, similarity
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, NotFound
 from vivavoce.sessions import service as sessions
-from vivavoce.sessions import transcript
+from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.state import EndReason, Status
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ MAX_ANSWER_CHARACTERS = 10_000
 RATE_PER_SECOND = 10.0
 RATE_BURST = 30.0
 TYPING_HOLD_SECONDS = 10.0  # a timer falling due while the candidate types waits this long
+MIN_COMPARED_CHARACTERS = 30  # shorter answers are not compared with the model answer
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 CloseSocket = Callable[[int], Awaitable[None]]
@@ -85,6 +87,8 @@ class RoomDeps:
     # before the session fails as technical_failure: VIVAVOCE_LLM_MAX_RETRIES.
     stream_retries: int = 3
     retry_backoff_seconds: float = 0.5
+    # Writes the model answers scripted_answer_similarity compares with (an LLM), or None.
+    answerer: ModelAnswerer | None = None
 
     def retry_delay(self, attempt: int) -> float:
         """Exponential backoff with up to 25 % jitter, at most 8 s."""
@@ -124,9 +128,20 @@ class Room:
     """One candidate connection. Feed it raw frames with `receive`; call `disconnected`
     when the socket goes away."""
 
-    def __init__(self, deps: RoomDeps, token: str, send: Send, close: CloseSocket) -> None:
+    def __init__(
+        self,
+        deps: RoomDeps,
+        token: str,
+        send: Send,
+        close: CloseSocket,
+        *,
+        client_address: str | None = None,
+        user_agent: str | None = None,
+    ) -> None:
         self.deps = deps
         self.token = token
+        self.client_address = client_address
+        self.user_agent = user_agent
         self._send_raw = send
         self._close_raw = close
         self.connection_id = secrets.token_hex(16)
@@ -142,6 +157,8 @@ class Room:
         self._tokens = RATE_BURST
         self._refilled = time.monotonic()
         self._typing_until = 0.0
+        self._typing_started: datetime | None = None  # first `typing` frame of this answer
+        self._model_answers: dict[str, asyncio.Task[str | None]] = {}
 
     # --- transport ------------------------------------------------------------------------
 
@@ -210,6 +227,8 @@ class Room:
                 await self.answer(text.strip())
         elif kind == "typing":
             self._typing_until = time.monotonic() + TYPING_HOLD_SECONDS
+            if self._typing_started is None:
+                self._typing_started = utcnow()
         elif kind == "end":
             await self.end()
         return not self.closed
@@ -227,6 +246,14 @@ class Room:
                 await sessions.claim_connection(db, session.id, self.connection_id, now)
                 await sessions.schedule_grace_check(
                     db, session.id, self.connection_id, self.deps.grace_seconds
+                )
+                await signals.record_connection(
+                    db,
+                    session.id,
+                    now,
+                    secret_key=self.deps.links.secret_key,
+                    address=self.client_address,
+                    user_agent=self.user_agent,
                 )
                 self.session_id, self.workspace_id = session.id, session.workspace_id
                 self.started_at = session.started_at
@@ -249,6 +276,9 @@ class Room:
             return
         for turn in snapshot.turns:
             await self.send(_turn_message(turn.index, turn.speaker, turn.text))
+        asked = [t.question_id for t in snapshot.turns if t.is_ai and t.question_id]
+        if asked:
+            self._prepare_model_answer(snapshot.plan, asked[-1])
         await self.send(
             {
                 "type": "status",
@@ -262,6 +292,14 @@ class Room:
     async def taken_over(self) -> None:
         self.ended = True
         self._stop_tasks()
+        if self.session_id is not None:  # the server's own record of a concurrent connection
+            try:
+                async with unit_of_work(self.deps.sessionmaker) as db:
+                    await signals.record_server(
+                        db, self.session_id, signals.Kind.TAKEOVER, utcnow()
+                    )
+            except Exception:
+                log.warning("could not record a takeover", exc_info=True)
         await self.send(
             {
                 "type": "status",
@@ -286,10 +324,34 @@ class Room:
 
     def _stop_tasks(self) -> None:
         current = asyncio.current_task()
-        for task in (self._timer, self._heartbeat):
+        for task in (self._timer, self._heartbeat, *self._model_answers.values()):
             if task is not None and task is not current:
                 task.cancel()
         self._timer = None
+        self._model_answers.clear()
+
+    def _prepare_model_answer(self, plan: InterviewPlan, question_id: str | None) -> None:
+        """Have the LLM write its own answer to this question, in the background, so the
+        candidate's answer can be compared with it (scripted_answer_similarity)."""
+        answerer = self.deps.answerer
+        if answerer is None or question_id is None or question_id in self._model_answers:
+            return
+        question = next((q for q in plan.questions if q.id == question_id), None)
+        if question is not None:
+            task = asyncio.create_task(answerer.model_answer(plan, question))
+            self._model_answers[question_id] = task
+
+    def _scripted_similarity(self, snapshot: Snapshot, text: str) -> float | None:
+        """The answer's similarity to the model answer for the question on the table, when
+        that answer is ready (never waited for: the reply must not be held up)."""
+        if len(text) < MIN_COMPARED_CHARACTERS:
+            return None
+        asked = [t.question_id for t in snapshot.turns if t.is_ai and t.question_id]
+        task = self._model_answers.get(asked[-1]) if asked else None
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        reference = task.result()
+        return round(similarity(text, reference), 3) if reference else None
 
     async def _beat(self) -> None:
         assert self.session_id is not None
@@ -466,6 +528,7 @@ class Room:
             await self._ended_elsewhere()
             return False
         await self.send(_turn_message(index, "ai", text))
+        self._prepare_model_answer(snapshot.plan, move.question_id)
         return True
 
     async def _technical_failure(self) -> None:
@@ -520,25 +583,27 @@ class Room:
                 await self._ended_elsewhere()
                 return
             now = utcnow()
+            began = self._began_answering(snapshot, now)
+            self._typing_started = None
+            typed_for = (now - began).total_seconds()
             candidate = Turn(
                 index=len(snapshot.turns),
                 speaker="participant",
                 text=text,
-                started_at_s=snapshot.elapsed,
+                started_at_s=snapshot.elapsed - typed_for,
                 ended_at_s=snapshot.elapsed,
             )
             transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
             judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
+            meta: dict[str, Any] = {"judgement": judgement.to_dict()}
+            if judgement.kind is AnswerKind.ANSWER:
+                scripted = self._scripted_similarity(snapshot, text)
+                if scripted is not None:
+                    meta["scripted_similarity"] = scripted
             try:
                 async with unit_of_work(self.deps.sessionmaker) as db:
                     row = await transcript.append_turn(
-                        db,
-                        self.session_id,
-                        "participant",
-                        text,
-                        now,
-                        now,
-                        {"judgement": judgement.to_dict()},
+                        db, self.session_id, "participant", text, began, now, meta
                     )
                     index = row.index
             except Conflict:
@@ -546,6 +611,20 @@ class Room:
                 return
             await self.send(_turn_message(index, "participant", text))
         await self.advance()
+
+    def _began_answering(self, snapshot: Snapshot, now: datetime) -> datetime:
+        """When the candidate started this answer: their first keystroke as the server saw it
+        (the page's `typing` frame), never before the interviewer's last turn ended; `now`
+        when no typing was seen (a paste, dictation, a script). The answer turn spans this
+        to `now`, which gives the server's own latency and typing-speed figures."""
+        if self._typing_started is None:
+            return now
+        ai_ends = [t.ended_at_s for t in snapshot.turns if t.is_ai]
+        began = min(now, self._typing_started)
+        if ai_ends:
+            last_ai_end = now - timedelta(seconds=max(0.0, snapshot.elapsed - ai_ends[-1]))
+            began = max(began, last_ai_end)
+        return began
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:

@@ -86,13 +86,21 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         voice=voice,
         judge=judge,
         stream_retries=settings.llm_max_retries,
+        answerer=providers.model_answerer(settings),
     )
     await websocket.accept()
 
     async def close(code: int) -> None:
         await websocket.close(code)
 
-    room = Room(deps, token, websocket.send_json, close)
+    room = Room(
+        deps,
+        token,
+        websocket.send_json,
+        close,
+        client_address=websocket.client.host if websocket.client else None,
+        user_agent=websocket.headers.get("user-agent"),
+    )
     try:
         while not room.closed:
             message = await websocket.receive()

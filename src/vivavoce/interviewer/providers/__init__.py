@@ -14,26 +14,31 @@ from vivavoce.interviewer.judge import Judge
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.providers.openai_compatible import (
     LLMJudge,
+    LLMModelAnswerer,
     LLMVoice,
     ProviderUnavailable,
     StreamInterrupted,
     make_client,
     unavailable,
 )
+from vivavoce.interviewer.similarity import ModelAnswerer
 from vivavoce.interviewer.voice import Voice
 
 __all__ = [
     "LLMJudge",
+    "LLMModelAnswerer",
     "LLMVoice",
     "ProviderUnavailable",
     "StreamInterrupted",
     "build",
     "check",
     "describe",
+    "model_answerer",
     "shared",
 ]
 
 _shared: dict[tuple[object, ...], tuple[Voice, Judge]] = {}
+_answerers: dict[tuple[object, ...], ModelAnswerer | None] = {}
 
 
 def describe(settings: Settings) -> str:
@@ -56,19 +61,35 @@ def build(settings: Settings) -> tuple[Voice, Judge]:
     return LLMVoice(client, settings.llm_model), LLMJudge(client, settings.llm_model)
 
 
-def shared(settings: Settings) -> tuple[Voice, Judge]:
-    """`build(settings)`, made once per provider configuration and then reused, so every
-    live room shares one HTTP client (and its connection pool)."""
-    key = (
+def _key(settings: Settings) -> tuple[object, ...]:
+    return (
         settings.llm_base_url,
         settings.llm_model,
         settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
         settings.llm_timeout_seconds,
         settings.llm_max_retries,
     )
+
+
+def shared(settings: Settings) -> tuple[Voice, Judge]:
+    """`build(settings)`, made once per provider configuration and then reused, so every
+    live room shares one HTTP client (and its connection pool)."""
+    key = _key(settings)
     if key not in _shared:
         _shared[key] = build(settings)
     return _shared[key]
+
+
+def model_answerer(settings: Settings) -> ModelAnswerer | None:
+    """What writes the model answers `scripted_answer_similarity` compares with: the
+    configured LLM (sharing the voice's client), or None with the offline interviewer."""
+    key = _key(settings)
+    if key not in _answerers:
+        voice, _ = shared(settings)
+        _answerers[key] = (
+            LLMModelAnswerer(voice.client, voice.model) if isinstance(voice, LLMVoice) else None
+        )
+    return _answerers[key]
 
 
 async def check(settings: Settings, seconds: float = 5.0) -> tuple[bool, str]:

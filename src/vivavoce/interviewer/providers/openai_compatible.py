@@ -49,7 +49,7 @@ from vivavoce.interviewer.judge import (
     JudgeRequest,
 )
 from vivavoce.interviewer.offline_judge import OfflineJudge
-from vivavoce.interviewer.plan import InterviewPlan
+from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
 
@@ -386,6 +386,41 @@ class LLMVoice:
                     yield content
         except (openai.OpenAIError, httpx.HTTPError) as error:
             raise interrupted(error) from error
+
+
+# --- model answers (scripted_answer_similarity) ----------------------------------------------
+
+
+def model_answer_messages(plan: InterviewPlan, question: PlannedQuestion) -> list[dict[str, str]]:
+    """Ask for the answer a chat assistant would write if a candidate pasted the question in:
+    the text a scripted answer would resemble. Recruiter text only; no candidate words."""
+    system = (
+        "You are helping a job or programme applicant. Answer the interview question below "
+        "as the applicant, in the first person, as a strong, specific spoken answer of about "
+        f"120 to 180 words, in the language with code '{plan.language}'. Plain text only."
+    )
+    user = f"Role: {plan.role}\nInterview question: {question.text}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+class LLMModelAnswerer:
+    """`ModelAnswerer` on an OpenAI-compatible endpoint: one plain completion per question."""
+
+    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    async def model_answer(self, plan: InterviewPlan, question: PlannedQuestion) -> str | None:
+        chat: Any = model_answer_messages(plan, question)
+        try:
+            reply = await self.client.chat.completions.create(
+                model=self.model, messages=chat, temperature=0.2, max_tokens=400
+            )
+        except openai.OpenAIError as error:
+            log.info("no model answer for %s: %s", question.id, unavailable(error))
+            return None
+        content = reply.choices[0].message.content if reply.choices else None
+        return content.strip() or None if content else None
 
 
 # --- the judge -------------------------------------------------------------------------------
