@@ -40,6 +40,7 @@ __all__ = [
     "kind",
     "model_answerer",
     "shared",
+    "speaks",
 ]
 
 ANTHROPIC_DEFAULT_MODEL = "claude-sonnet-4-5"
@@ -64,6 +65,17 @@ def model_name(settings: Settings) -> str:
     if kind(settings) == "anthropic" and "llm_model" not in settings.model_fields_set:
         return ANTHROPIC_DEFAULT_MODEL
     return settings.llm_model
+
+
+OFFLINE_LANGUAGES = frozenset({"en"})  # the languages the offline interviewer's copy exists in
+
+
+def speaks(settings: Settings, language: str | None) -> bool:
+    """Whether the configured interviewer holds an interview in `language` (BCP-47): an LLM
+    speaks whatever its model does; the offline interviewer English only."""
+    if kind(settings) != "offline":
+        return True
+    return (language or "en").split("-", 1)[0].lower() in OFFLINE_LANGUAGES
 
 
 def describe(settings: Settings) -> str:
