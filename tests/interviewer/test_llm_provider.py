@@ -570,7 +570,14 @@ async def test_answers_are_compared_with_a_model_answer_off_the_hot_path(
                 # the model's answer, lightly edited, as the candidate's own
                 pasted = MODEL_ANSWER.replace("In my last role", "At my previous job")
                 await ws.send(json.dumps({"type": "answer", "text": pasted}))
-                await next_of(ws, "turn")
+                assert (await next_of(ws, "turn"))["speaker"] == "participant"
+                assert (await next_of(ws, "turn"))["speaker"] == "ai"  # the next question
+                await eventually(
+                    lambda: (
+                        len([r for r in llm.of_kind(stream=False) if not r.get("response_format")])
+                        == 2
+                    )
+                )
             turns = await transcript_of(api, tenant, session["id"])
             response = await api.get(
                 f"/api/v1/sessions/{session['id']}/signals", headers=tenant.headers

@@ -39,6 +39,7 @@ from vivavoce.interviewer.engine import (
     InterviewClosed,
     Move,
     Wait,
+    ai_turn,
     decide,
     judge_request,
 )
@@ -107,6 +108,22 @@ class Snapshot:
     turns: tuple[Turn, ...]
     judgements: dict[int, AnswerJudgement]
     elapsed: float
+    origin: datetime  # the interview's start: turn times are seconds after it
+
+    def extended(self, turn: Turn, judgement: AnswerJudgement | None = None) -> Snapshot:
+        """This snapshot with a turn the room has just stored, as a re-read would give it,
+        without the round trip (the append itself checked that the interview is on)."""
+        judgements = dict(self.judgements)
+        if judgement is not None:
+            judgements[turn.index] = judgement
+        return Snapshot(
+            status=self.status,
+            plan=self.plan,
+            turns=(*self.turns, turn),
+            judgements=judgements,
+            elapsed=(utcnow() - self.origin).total_seconds(),
+            origin=self.origin,
+        )
 
 
 def _turn_message(index: int, speaker: str, text: str) -> dict[str, Any]:
@@ -451,15 +468,17 @@ class Room:
             turns=tuple(turns),
             judgements=judgements,
             elapsed=(utcnow() - origin).total_seconds(),
+            origin=origin,
         )
 
-    async def advance(self) -> None:
-        """Let the interviewer make its moves until it waits for the candidate."""
+    async def advance(self, current: Snapshot | None = None) -> None:
+        """Let the interviewer make its moves until it waits for the candidate. `current`:
+        a snapshot the caller has just brought up to date (else it is read)."""
         if self.ended or self.closed:
             return
         async with self._lock:
             for _ in range(4):
-                snapshot = await self._snapshot()
+                snapshot = current or await self._snapshot()
                 if snapshot is None:
                     await self._ended_elsewhere()
                     return
@@ -473,13 +492,17 @@ class Room:
                 if isinstance(move, Wait):
                     self._schedule(move.until_s - snapshot.elapsed)
                     return
-                if not await self._speak(move, snapshot):
+                spoken = await self._speak(move, snapshot)
+                if spoken is None:
                     return
                 if isinstance(move, Close):
                     await self._complete()
                     return
+                # nobody else wrote meanwhile: the next decision needs no read back
+                current = snapshot.extended(spoken) if spoken.index == len(snapshot.turns) else None
 
-    async def _speak(self, move: Move, snapshot: Snapshot) -> bool:
+    async def _speak(self, move: Move, snapshot: Snapshot) -> Turn | None:
+        """Word, stream and store one move; the stored turn, or None when the room is done."""
         assert self.session_id is not None
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
         attempt = 0
@@ -501,35 +524,42 @@ class Room:
                         error,
                     )
                     await self._technical_failure()
-                    return False
+                    return None
                 delay = self.deps.retry_delay(attempt)
                 log.info("interviewer stream broke (%s); retrying in %.1f s", error, delay)
                 attempt += 1
                 await asyncio.sleep(delay)
                 if self.closed or self.ended:
-                    return False
+                    return None
             except ProviderUnavailable as error:
                 log.warning(
                     "interviewer provider down, session %s fails: %s", self.session_id, error
                 )
                 await self._technical_failure()
-                return False
+                return None
         text = "".join(chunks).strip()
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:
             meta["plan"] = snapshot.plan.to_dict()
+        row_ended = utcnow()
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
                 row = await transcript.append_turn(
-                    db, self.session_id, "ai", text, started, utcnow(), meta
+                    db, self.session_id, "ai", text, started, row_ended, meta
                 )
                 index = row.index
         except Conflict:
             await self._ended_elsewhere()
-            return False
+            return None
         await self.send(_turn_message(index, "ai", text))
         self._prepare_model_answer(snapshot.plan, move.question_id)
-        return True
+        return ai_turn(
+            move,
+            index=index,
+            text=text,
+            started_at_s=(started - snapshot.origin).total_seconds(),
+            ended_at_s=(row_ended - snapshot.origin).total_seconds(),
+        )
 
     async def _technical_failure(self) -> None:
         """The interviewer cannot speak: fail the session (the stored turns stay) and tell
@@ -610,7 +640,17 @@ class Room:
                 await self._ended_elsewhere()
                 return
             await self.send(_turn_message(index, "participant", text))
-        await self.advance()
+            current = None
+            if index == candidate.index:  # nobody else wrote meanwhile: no need to read back
+                stored = Turn(
+                    index=index,
+                    speaker="participant",
+                    text=text,
+                    started_at_s=(began - snapshot.origin).total_seconds(),
+                    ended_at_s=(now - snapshot.origin).total_seconds(),
+                )
+                current = snapshot.extended(stored, judgement)
+        await self.advance(current)
 
     def _began_answering(self, snapshot: Snapshot, now: datetime) -> datetime:
         """When the candidate started this answer: their first keystroke as the server saw it
