@@ -505,13 +505,11 @@ async def test_a_stream_broken_once_is_retracted_and_asked_again(
     )
     kinds = [f["type"] for f in frames]
     retract = kinds.index("ai_retract")
-    # the broken words, the retraction, then the whole reply again and its stored turn
-    assert [f["text"] for f in frames[:retract] if f["type"] == "ai_delta"] == [
-        "Great, ",
-        "let's beg",
-    ]
+    # the first broken words, the retraction, then the whole reply again and its stored turn
+    before = "".join(f["text"] for f in frames[:retract] if f["type"] == "ai_delta")
+    assert before.startswith("Great, ") and "Great, let's beg".startswith(before)
     after = [f["text"] for f in frames[retract:] if f["type"] == "ai_delta"]
-    assert after == retried
+    assert after[0] == retried[0] and "".join(after) == "".join(retried)
     assert frames[-1]["type"] == "turn" and frames[-1]["text"] == "".join(retried)
     assert session["status"] == "in_progress"
     assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(retried)]

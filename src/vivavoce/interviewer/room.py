@@ -64,6 +64,7 @@ RATE_PER_SECOND = 10.0
 RATE_BURST = 30.0
 TYPING_HOLD_SECONDS = 10.0  # a timer falling due while the candidate types waits this long
 MIN_COMPARED_CHARACTERS = 30  # shorter answers are not compared with the model answer
+DELTA_WINDOW_SECONDS = 0.03  # words streamed closer together than this share an ai_delta
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 CloseSocket = Callable[[int], Awaitable[None]]
@@ -509,10 +510,22 @@ class Room:
         while True:
             started = utcnow()
             chunks: list[str] = []
+            unsent: list[str] = []
+            flushed = time.monotonic()
             try:
                 async for chunk in self.deps.voice.word(move, context):
                     chunks.append(chunk)
-                    await self.send({"type": "ai_delta", "text": chunk})
+                    unsent.append(chunk)
+                    now = time.monotonic()
+                    # the first words at once; then what arrives within DELTA_WINDOW_SECONDS
+                    # goes in one frame (a model's tokens seldom share one; the offline voice's
+                    # words, all ready at once, go in a few frames instead of one per word)
+                    if len(chunks) == 1 or now - flushed >= DELTA_WINDOW_SECONDS:
+                        await self.send({"type": "ai_delta", "text": "".join(unsent)})
+                        unsent.clear()
+                        flushed = now
+                if unsent:
+                    await self.send({"type": "ai_delta", "text": "".join(unsent)})
                 break
             except StreamInterrupted as error:
                 if chunks:  # the candidate saw words that will never be stored: take them back
