@@ -111,16 +111,17 @@ class Snapshot:
     elapsed: float
     origin: datetime  # the interview's start: turn times are seconds after it
 
-    def extended(self, turn: Turn, judgement: AnswerJudgement | None = None) -> Snapshot:
-        """This snapshot with a turn the room has just stored, as a re-read would give it,
-        without the round trip (the append itself checked that the interview is on)."""
+    def extended(self, turn: Turn | None, judgement: AnswerJudgement | None = None) -> Snapshot:
+        """This snapshot with a turn the room has just stored (or none: just the time now),
+        as a re-read would give it, without the round trip (the append itself checks that
+        the interview is on)."""
         judgements = dict(self.judgements)
-        if judgement is not None:
+        if judgement is not None and turn is not None:
             judgements[turn.index] = judgement
         return Snapshot(
             status=self.status,
             plan=self.plan,
-            turns=(*self.turns, turn),
+            turns=self.turns if turn is None else (*self.turns, turn),
             judgements=judgements,
             elapsed=(utcnow() - self.origin).total_seconds(),
             origin=self.origin,
@@ -177,6 +178,10 @@ class Room:
         self._typing_until = 0.0
         self._typing_started: datetime | None = None  # first `typing` frame of this answer
         self._model_answers: dict[str, asyncio.Task[str | None]] = {}
+        # the snapshot the last decision was made on, while the room waits for the candidate
+        # (what a read would give unless another connection wrote meanwhile, which the next
+        # append detects by its index)
+        self._known: Snapshot | None = None
 
     # --- transport ------------------------------------------------------------------------
 
@@ -305,7 +310,7 @@ class Room:
                 "elapsed_seconds": round(snapshot.elapsed, 1),
             }
         )
-        await self.advance()
+        await self.advance(snapshot)
 
     async def taken_over(self) -> None:
         self.ended = True
@@ -478,6 +483,7 @@ class Room:
         if self.ended or self.closed:
             return
         async with self._lock:
+            self._known = None
             for _ in range(4):
                 snapshot = current or await self._snapshot()
                 if snapshot is None:
@@ -491,6 +497,7 @@ class Room:
                     await self._complete()
                     return
                 if isinstance(move, Wait):
+                    self._known = snapshot
                     self._schedule(move.until_s - snapshot.elapsed)
                     return
                 spoken = await self._speak(move, snapshot)
@@ -621,7 +628,8 @@ class Room:
             self._timer = None
         self._typing_until = 0.0
         async with self._lock:
-            snapshot = await self._snapshot()
+            known, self._known = self._known, None
+            snapshot = known.extended(None) if known is not None else await self._snapshot()
             if snapshot is None:
                 await self._ended_elsewhere()
                 return
