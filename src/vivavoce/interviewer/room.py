@@ -378,8 +378,12 @@ class Room:
 
     async def _beat(self) -> None:
         assert self.session_id is not None
+        # The first beat comes at a random point of the interval, so the heartbeats of many
+        # candidates who joined together (a class, a hiring day) do not all fall at once.
+        delay = self.deps.heartbeat_seconds * (0.1 + secrets.randbelow(900) / 1000)
         while not self.closed:
-            await asyncio.sleep(self.deps.heartbeat_seconds)
+            await asyncio.sleep(delay)
+            delay = self.deps.heartbeat_seconds
             try:
                 async with unit_of_work(self.deps.sessionmaker) as db:
                     mine = await sessions.touch_connection(
