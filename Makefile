@@ -68,6 +68,7 @@ bench: setup
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/interview.py
 
 # How well each scorer agrees with the labelled answers of eval/cases.json (docs/scoring.md).
 eval: setup

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         default="vivavoce <no-reply@vivavoce.local>", description="The From header of every email"
     )
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    llm_provider: Literal["auto", "openai", "anthropic", "offline"] = Field(
+        default="auto",
+        description="Which interviewer speaks: auto (OpenAI-compatible when llm_base_url is "
+        "set, else offline), openai, anthropic (needs the `anthropic` extra) or offline",
+    )
     llm_base_url: str | None = Field(
         default=None,
         description="OpenAI-compatible endpoint (e.g. https://api.openai.com/v1, a vLLM, Ollama "

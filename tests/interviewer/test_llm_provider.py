@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.conftest import Tenant
-from tests.emails.smtp import SmtpServer
+from tests.emails.smtp import SmtpServer, eventually
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.engine import Ask, Clarify, Greet, LeadIn, judge_request
@@ -34,6 +34,7 @@ from vivavoce.interviewer.providers import (
     LLMJudge,
     LLMVoice,
     ProviderUnavailable,
+    StreamInterrupted,
     build,
 )
 from vivavoce.interviewer.providers.openai_compatible import (
@@ -45,7 +46,15 @@ from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import VoiceContext
 from vivavoce.runtime import Database
 
-Script = list[str] | int  # a streamed reply's chunks, or an HTTP status to answer with
+
+@dataclass(frozen=True)
+class Broken:
+    """A streamed reply that sends `chunks` and then drops the connection mid-stream."""
+
+    chunks: tuple[str, ...]
+
+
+Script = list[str] | int | Broken  # a streamed reply's chunks, an HTTP status, a broken stream
 
 
 @dataclass
@@ -61,6 +70,7 @@ class FakeLLM:
     status: int | None = None  # when set, every request gets this status
     chunk_delay: float = 0.0
     refuse_json_schema: bool = False
+    model_answer: str = "A model answer."  # the reply to a plain (non-JSON) completion
 
     def __post_init__(self) -> None:
         self.default_reply = json.dumps(
@@ -88,11 +98,18 @@ class FakeLLM:
             script = self.streams.pop(0) if self.streams else self.default_stream
             if isinstance(script, int):
                 return JSONResponse({"error": {"message": "scripted"}}, status_code=script)
+            if isinstance(script, Broken):
+                return StreamingResponse(
+                    self._sse(list(script.chunks), broken=True), media_type="text/event-stream"
+                )
             return StreamingResponse(self._sse(script), media_type="text/event-stream")
         response_format = body.get("response_format") or {}
         if self.refuse_json_schema and response_format.get("type") == "json_schema":
             return JSONResponse({"error": {"message": "json_schema unsupported"}}, 400)
-        reply = self.replies.pop(0) if self.replies else self.default_reply
+        if not response_format:  # neither the judge nor its repair: a model answer
+            reply: str | int = self.model_answer
+        else:
+            reply = self.replies.pop(0) if self.replies else self.default_reply
         if isinstance(reply, int):
             return JSONResponse({"error": {"message": "scripted"}}, status_code=reply)
         return JSONResponse(
@@ -111,7 +128,7 @@ class FakeLLM:
             }
         )
 
-    async def _sse(self, chunks: list[str]) -> AsyncIterator[bytes]:
+    async def _sse(self, chunks: list[str], broken: bool = False) -> AsyncIterator[bytes]:
         for position, text in enumerate(chunks):
             if position and self.chunk_delay:
                 await asyncio.sleep(self.chunk_delay)
@@ -123,6 +140,9 @@ class FakeLLM:
                 "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
             }
             yield f"data: {json.dumps(chunk)}\n\n".encode()
+        if broken:
+            await asyncio.sleep(0.05)  # let the chunks reach the client before the drop
+            raise ConnectionAbortedError("the test server drops the stream")
         yield b"data: [DONE]\n\n"
 
     async def models(self, request: Request) -> Response:
@@ -266,6 +286,21 @@ async def test_closed_port_is_provider_unavailable() -> None:
     with pytest.raises(ProviderUnavailable, match="connection"):
         async for _ in voice.word(Greet(), VoiceContext(PLAN, ())):
             pass
+
+
+async def test_a_stream_broken_midway_is_stream_interrupted(llm: FakeLLM) -> None:
+    llm.streams = [Broken(("Hello ", "Maria, "))]
+    voice = LLMVoice(client_for(llm.api_url, retries=3), "m")
+    seen: list[str] = []
+
+    async def listen() -> None:
+        async for chunk in voice.word(Greet(), VoiceContext(PLAN, ())):
+            seen.append(chunk)
+
+    with pytest.raises(StreamInterrupted, match="broke off"):
+        await listen()
+    assert seen == ["Hello ", "Maria, "]
+    assert len(llm.requests) == 1  # the SDK does not retry a stream that had begun
 
 
 # --- the judge ---------------------------------------------------------------------------------
@@ -415,3 +450,158 @@ async def test_outage_during_the_interview_fails_the_session_and_keeps_the_trans
             assert len(llm.of_kind(stream=False)) == 1  # the candidate's turn was judged
     finally:
         smtp.stop()
+
+
+async def _room_with_broken_streams(
+    settings: Settings,
+    database: Database,
+    tenant: Tenant,
+    llm: FakeLLM,
+    streams: list[Script],
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+    """Greeting, one answer, then whatever `streams` script for the next AI turn: the frames
+    received after the answer, the session and its stored turns."""
+    from tests.web.conftest import running_site
+    from tests.web.test_join import new_session, session_of, transcript_of, ws_url
+
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        async with running_site(
+            settings, database, smtp, llm_base_url=llm.api_url, llm_max_retries=1
+        ) as site:
+            llm.streams = [["Hello Maria, ", "I'm Ava. ", "Ready?"], *streams]
+            async with httpx.AsyncClient(base_url=site.url, timeout=10) as api:
+                session = await new_session(api, tenant)
+                frames: list[dict[str, Any]] = []
+                async with websockets.connect(ws_url(session["join_url"])) as ws:
+                    await ws.send(json.dumps({"type": "consent"}))
+                    while json.loads(await ws.recv())["type"] != "turn":
+                        pass
+                    await ws.send(json.dumps({"type": "answer", "text": "Yes, I'm ready."}))
+                    async with asyncio.timeout(15):
+                        while True:
+                            frame = json.loads(await ws.recv())
+                            frames.append(frame)
+                            if frame["type"] == "turn" and frame["speaker"] == "ai":
+                                break
+                            if frame["type"] == "status" and frame["state"] == "ended":
+                                break
+                return (
+                    frames,
+                    await session_of(api, tenant, session["id"]),
+                    await transcript_of(api, tenant, session["id"]),
+                )
+    finally:
+        smtp.stop()
+
+
+async def test_a_stream_broken_once_is_retracted_and_asked_again(
+    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+) -> None:
+    retried = ["Great, ", "let's begin. ", "Tell me about a system you designed."]
+    frames, session, turns = await _room_with_broken_streams(
+        settings, database, tenant, llm, [Broken(("Great, ", "let's beg")), retried]
+    )
+    kinds = [f["type"] for f in frames]
+    retract = kinds.index("ai_retract")
+    # the first broken words, the retraction, then the whole reply again and its stored turn
+    before = "".join(f["text"] for f in frames[:retract] if f["type"] == "ai_delta")
+    assert before.startswith("Great, ") and "Great, let's beg".startswith(before)
+    after = [f["text"] for f in frames[retract:] if f["type"] == "ai_delta"]
+    assert after[0] == retried[0] and "".join(after) == "".join(retried)
+    assert frames[-1]["type"] == "turn" and frames[-1]["text"] == "".join(retried)
+    assert session["status"] == "in_progress"
+    assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(retried)]
+    assert len(llm.of_kind(stream=True)) == 3  # greeting, the broken try, the retry
+
+
+async def test_a_stream_that_keeps_breaking_fails_the_session(
+    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+) -> None:
+    broken = Broken(("Great, ",))
+    frames, session, turns = await _room_with_broken_streams(
+        settings, database, tenant, llm, [broken, broken, broken]
+    )
+    kinds = [f["type"] for f in frames]
+    assert kinds.count("ai_retract") == 2  # the try and its one retry (llm_max_retries=1)
+    assert {"type": "error", "code": "technical_failure"}.items() <= frames[-2].items()
+    assert frames[-1]["state"] == "ended" and frames[-1]["reason"] == "technical_failure"
+    assert session["status"] == "failed" and session["end_reason"] == "technical_failure"
+    assert [t["text"] for t in turns] == ["Hello Maria, I'm Ava. Ready?", "Yes, I'm ready."]
+    assert len(llm.of_kind(stream=True)) == 3
+
+
+MODEL_ANSWER = (
+    "In my last role I designed the order pipeline: an API that writes orders to PostgreSQL, "
+    "an outbox table, and workers that publish events to Kafka, so no order is lost when the "
+    "broker is down. I chose the outbox over two-phase commit because it kept the services "
+    "independent, and we measured the lag to stay under a second at peak."
+)
+
+
+async def test_answers_are_compared_with_a_model_answer_off_the_hot_path(
+    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+) -> None:
+    from tests.web.conftest import running_site
+    from tests.web.test_join import new_session, next_of, transcript_of, ws_url
+
+    llm.model_answer = MODEL_ANSWER
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        async with (
+            running_site(settings, database, smtp, llm_base_url=llm.api_url) as site,
+            httpx.AsyncClient(base_url=site.url, timeout=10) as api,
+        ):
+            session = await new_session(api, tenant)
+            async with websockets.connect(ws_url(session["join_url"])) as ws:
+                await ws.send(json.dumps({"type": "consent"}))
+                await next_of(ws, "turn")
+                await ws.send(json.dumps({"type": "answer", "text": "Yes, I'm ready."}))
+                await next_of(ws, "turn")  # the answer
+                await next_of(ws, "turn")  # the first question, then a model answer
+                await eventually(
+                    lambda: [r for r in llm.of_kind(stream=False) if not r.get("response_format")]
+                )
+                await asyncio.sleep(0.3)
+                # the model's answer, lightly edited, as the candidate's own
+                pasted = MODEL_ANSWER.replace("In my last role", "At my previous job")
+                await ws.send(json.dumps({"type": "answer", "text": pasted}))
+                assert (await next_of(ws, "turn"))["speaker"] == "participant"
+                assert (await next_of(ws, "turn"))["speaker"] == "ai"  # the next question
+                await eventually(
+                    lambda: (
+                        len([r for r in llm.of_kind(stream=False) if not r.get("response_format")])
+                        == 2
+                    )
+                )
+            turns = await transcript_of(api, tenant, session["id"])
+            response = await api.get(
+                f"/api/v1/sessions/{session['id']}/signals", headers=tenant.headers
+            )
+        asked = [r for r in llm.of_kind(stream=False) if not r.get("response_format")]
+        # one model answer per question asked (the second was asked after the answer)
+        assert len(asked) == 2
+        prompt = asked[0]["messages"]
+        assert "Tell me about a system you designed." in prompt[1]["content"]
+        assert "How do you explain technical work?" in asked[1]["messages"][1]["content"]
+        assert "Yes, I'm ready" not in json.dumps(prompt)  # no candidate words in it
+        summary = response.json()["data"]["summary"]
+        assert summary["scripted_answer_similarity"] >= 0.85
+        assert pasted in [t["text"] for t in turns if t["speaker"] == "participant"]
+    finally:
+        smtp.stop()
+
+
+def test_similarity_tells_a_copied_answer_from_an_independent_one() -> None:
+    from vivavoce.interviewer.similarity import similarity
+
+    own = (
+        "We had a reporting system that took hours; I moved the heavy queries to a read "
+        "replica and cached the daily totals, which brought it down to minutes."
+    )
+    assert similarity(MODEL_ANSWER, MODEL_ANSWER) == pytest.approx(1.0)
+    assert similarity(MODEL_ANSWER.upper().replace(",", ""), MODEL_ANSWER) > 0.95
+    assert similarity(own, MODEL_ANSWER) < 0.4
+    assert similarity("", MODEL_ANSWER) == 0.0

@@ -162,6 +162,8 @@ async def test_browser_events_reach_the_session_and_stop_at_the_end(
     ("body", "headers", "status"),
     [
         ({"events": [{"kind": "launch_missiles"}]}, ORIGIN, 422),
+        ({"events": [{"kind": "takeover"}]}, ORIGIN, 422),  # the server's own kinds
+        ({"events": [{"kind": "connection", "data": {"address": "x"}}]}, ORIGIN, 422),
         ({"events": [{"kind": "copy"}] * 101}, ORIGIN, 422),
         ({"events": []}, ORIGIN, 422),
         ({"events": [{"kind": "paste", "data": {"text": "secret"}}]}, ORIGIN, 422),

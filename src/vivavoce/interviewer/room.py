@@ -16,6 +16,7 @@ Protocol (JSON text frames, at most `MAX_MESSAGE_BYTES`):
     server → {"type": "status", "state": "live" | "ended" | "taken_over", …}
              {"type": "turn", "index", "speaker", "text"}     a stored turn
              {"type": "ai_delta", "text"}                     the AI turn being worded
+             {"type": "ai_retract", "reason"}                 drop the words streamed so far
              {"type": "error", "code", "message"}
 """
 
@@ -30,7 +31,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from vivavoce.interviewer.engine import (
@@ -38,19 +39,21 @@ from vivavoce.interviewer.engine import (
     InterviewClosed,
     Move,
     Wait,
+    ai_turn,
     decide,
     judge_request,
 )
-from vivavoce.interviewer.judge import AnswerJudgement, Judge
+from vivavoce.interviewer.judge import AnswerJudgement, AnswerKind, Judge
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
-from vivavoce.interviewer.providers import ProviderUnavailable
+from vivavoce.interviewer.providers import ProviderUnavailable, StreamInterrupted
+from vivavoce.interviewer.similarity import ModelAnswerer, similarity
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, NotFound
 from vivavoce.sessions import service as sessions
-from vivavoce.sessions import transcript
+from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.state import EndReason, Status
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,8 @@ MAX_ANSWER_CHARACTERS = 10_000
 RATE_PER_SECOND = 10.0
 RATE_BURST = 30.0
 TYPING_HOLD_SECONDS = 10.0  # a timer falling due while the candidate types waits this long
+MIN_COMPARED_CHARACTERS = 30  # shorter answers are not compared with the model answer
+DELTA_WINDOW_SECONDS = 0.03  # words streamed closer together than this share an ai_delta
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 CloseSocket = Callable[[int], Awaitable[None]]
@@ -80,6 +85,17 @@ class RoomDeps:
     # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
     voice: Voice
     judge: Judge
+    # A streamed turn that breaks off midway is asked again this many times (with backoff)
+    # before the session fails as technical_failure: VIVAVOCE_LLM_MAX_RETRIES.
+    stream_retries: int = 3
+    retry_backoff_seconds: float = 0.5
+    # Writes the model answers scripted_answer_similarity compares with (an LLM), or None.
+    answerer: ModelAnswerer | None = None
+
+    def retry_delay(self, attempt: int) -> float:
+        """Exponential backoff with up to 25 % jitter, at most 8 s."""
+        base = min(8.0, self.retry_backoff_seconds * 2.0**attempt)
+        return base * (1 + secrets.randbelow(250) / 1000)
 
     @property
     def heartbeat_seconds(self) -> float:
@@ -93,6 +109,23 @@ class Snapshot:
     turns: tuple[Turn, ...]
     judgements: dict[int, AnswerJudgement]
     elapsed: float
+    origin: datetime  # the interview's start: turn times are seconds after it
+
+    def extended(self, turn: Turn | None, judgement: AnswerJudgement | None = None) -> Snapshot:
+        """This snapshot with a turn the room has just stored (or none: just the time now),
+        as a re-read would give it, without the round trip (the append itself checks that
+        the interview is on)."""
+        judgements = dict(self.judgements)
+        if judgement is not None and turn is not None:
+            judgements[turn.index] = judgement
+        return Snapshot(
+            status=self.status,
+            plan=self.plan,
+            turns=self.turns if turn is None else (*self.turns, turn),
+            judgements=judgements,
+            elapsed=(utcnow() - self.origin).total_seconds(),
+            origin=self.origin,
+        )
 
 
 def _turn_message(index: int, speaker: str, text: str) -> dict[str, Any]:
@@ -114,9 +147,20 @@ class Room:
     """One candidate connection. Feed it raw frames with `receive`; call `disconnected`
     when the socket goes away."""
 
-    def __init__(self, deps: RoomDeps, token: str, send: Send, close: CloseSocket) -> None:
+    def __init__(
+        self,
+        deps: RoomDeps,
+        token: str,
+        send: Send,
+        close: CloseSocket,
+        *,
+        client_address: str | None = None,
+        user_agent: str | None = None,
+    ) -> None:
         self.deps = deps
         self.token = token
+        self.client_address = client_address
+        self.user_agent = user_agent
         self._send_raw = send
         self._close_raw = close
         self.connection_id = secrets.token_hex(16)
@@ -132,6 +176,12 @@ class Room:
         self._tokens = RATE_BURST
         self._refilled = time.monotonic()
         self._typing_until = 0.0
+        self._typing_started: datetime | None = None  # first `typing` frame of this answer
+        self._model_answers: dict[str, asyncio.Task[str | None]] = {}
+        # the snapshot the last decision was made on, while the room waits for the candidate
+        # (what a read would give unless another connection wrote meanwhile, which the next
+        # append detects by its index)
+        self._known: Snapshot | None = None
 
     # --- transport ------------------------------------------------------------------------
 
@@ -200,6 +250,8 @@ class Room:
                 await self.answer(text.strip())
         elif kind == "typing":
             self._typing_until = time.monotonic() + TYPING_HOLD_SECONDS
+            if self._typing_started is None:
+                self._typing_started = utcnow()
         elif kind == "end":
             await self.end()
         return not self.closed
@@ -217,6 +269,14 @@ class Room:
                 await sessions.claim_connection(db, session.id, self.connection_id, now)
                 await sessions.schedule_grace_check(
                     db, session.id, self.connection_id, self.deps.grace_seconds
+                )
+                await signals.record_connection(
+                    db,
+                    session.id,
+                    now,
+                    secret_key=self.deps.links.secret_key,
+                    address=self.client_address,
+                    user_agent=self.user_agent,
                 )
                 self.session_id, self.workspace_id = session.id, session.workspace_id
                 self.started_at = session.started_at
@@ -239,6 +299,9 @@ class Room:
             return
         for turn in snapshot.turns:
             await self.send(_turn_message(turn.index, turn.speaker, turn.text))
+        asked = [t.question_id for t in snapshot.turns if t.is_ai and t.question_id]
+        if asked:
+            self._prepare_model_answer(snapshot.plan, asked[-1])
         await self.send(
             {
                 "type": "status",
@@ -247,11 +310,19 @@ class Room:
                 "elapsed_seconds": round(snapshot.elapsed, 1),
             }
         )
-        await self.advance()
+        await self.advance(snapshot)
 
     async def taken_over(self) -> None:
         self.ended = True
         self._stop_tasks()
+        if self.session_id is not None:  # the server's own record of a concurrent connection
+            try:
+                async with unit_of_work(self.deps.sessionmaker) as db:
+                    await signals.record_server(
+                        db, self.session_id, signals.Kind.TAKEOVER, utcnow()
+                    )
+            except Exception:
+                log.warning("could not record a takeover", exc_info=True)
         await self.send(
             {
                 "type": "status",
@@ -276,15 +347,43 @@ class Room:
 
     def _stop_tasks(self) -> None:
         current = asyncio.current_task()
-        for task in (self._timer, self._heartbeat):
+        for task in (self._timer, self._heartbeat, *self._model_answers.values()):
             if task is not None and task is not current:
                 task.cancel()
         self._timer = None
+        self._model_answers.clear()
+
+    def _prepare_model_answer(self, plan: InterviewPlan, question_id: str | None) -> None:
+        """Have the LLM write its own answer to this question, in the background, so the
+        candidate's answer can be compared with it (scripted_answer_similarity)."""
+        answerer = self.deps.answerer
+        if answerer is None or question_id is None or question_id in self._model_answers:
+            return
+        question = next((q for q in plan.questions if q.id == question_id), None)
+        if question is not None:
+            task = asyncio.create_task(answerer.model_answer(plan, question))
+            self._model_answers[question_id] = task
+
+    def _scripted_similarity(self, snapshot: Snapshot, text: str) -> float | None:
+        """The answer's similarity to the model answer for the question on the table, when
+        that answer is ready (never waited for: the reply must not be held up)."""
+        if len(text) < MIN_COMPARED_CHARACTERS:
+            return None
+        asked = [t.question_id for t in snapshot.turns if t.is_ai and t.question_id]
+        task = self._model_answers.get(asked[-1]) if asked else None
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        reference = task.result()
+        return round(similarity(text, reference), 3) if reference else None
 
     async def _beat(self) -> None:
         assert self.session_id is not None
+        # The first beat comes at a random point of the interval, so the heartbeats of many
+        # candidates who joined together (a class, a hiring day) do not all fall at once.
+        delay = self.deps.heartbeat_seconds * (0.1 + secrets.randbelow(900) / 1000)
         while not self.closed:
-            await asyncio.sleep(self.deps.heartbeat_seconds)
+            await asyncio.sleep(delay)
+            delay = self.deps.heartbeat_seconds
             try:
                 async with unit_of_work(self.deps.sessionmaker) as db:
                     mine = await sessions.touch_connection(
@@ -379,15 +478,18 @@ class Room:
             turns=tuple(turns),
             judgements=judgements,
             elapsed=(utcnow() - origin).total_seconds(),
+            origin=origin,
         )
 
-    async def advance(self) -> None:
-        """Let the interviewer make its moves until it waits for the candidate."""
+    async def advance(self, current: Snapshot | None = None) -> None:
+        """Let the interviewer make its moves until it waits for the candidate. `current`:
+        a snapshot the caller has just brought up to date (else it is read)."""
         if self.ended or self.closed:
             return
         async with self._lock:
+            self._known = None
             for _ in range(4):
-                snapshot = await self._snapshot()
+                snapshot = current or await self._snapshot()
                 if snapshot is None:
                     await self._ended_elsewhere()
                     return
@@ -399,42 +501,89 @@ class Room:
                     await self._complete()
                     return
                 if isinstance(move, Wait):
+                    self._known = snapshot
                     self._schedule(move.until_s - snapshot.elapsed)
                     return
-                if not await self._speak(move, snapshot):
+                spoken = await self._speak(move, snapshot)
+                if spoken is None:
                     return
                 if isinstance(move, Close):
                     await self._complete()
                     return
+                # nobody else wrote meanwhile: the next decision needs no read back
+                current = snapshot.extended(spoken) if spoken.index == len(snapshot.turns) else None
 
-    async def _speak(self, move: Move, snapshot: Snapshot) -> bool:
+    async def _speak(self, move: Move, snapshot: Snapshot) -> Turn | None:
+        """Word, stream and store one move; the stored turn, or None when the room is done."""
         assert self.session_id is not None
-        started = utcnow()
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
-        chunks: list[str] = []
-        try:
-            async for chunk in self.deps.voice.word(move, context):
-                chunks.append(chunk)
-                await self.send({"type": "ai_delta", "text": chunk})
-        except ProviderUnavailable as error:
-            log.warning("interviewer provider down, session %s fails: %s", self.session_id, error)
-            await self._technical_failure()
-            return False
+        attempt = 0
+        while True:
+            started = utcnow()
+            chunks: list[str] = []
+            unsent: list[str] = []
+            flushed = time.monotonic()
+            try:
+                async for chunk in self.deps.voice.word(move, context):
+                    chunks.append(chunk)
+                    unsent.append(chunk)
+                    now = time.monotonic()
+                    # the first words at once; then what arrives within DELTA_WINDOW_SECONDS
+                    # goes in one frame (a model's tokens seldom share one; the offline voice's
+                    # words, all ready at once, go in a few frames instead of one per word)
+                    if len(chunks) == 1 or now - flushed >= DELTA_WINDOW_SECONDS:
+                        await self.send({"type": "ai_delta", "text": "".join(unsent)})
+                        unsent.clear()
+                        flushed = now
+                if unsent:
+                    await self.send({"type": "ai_delta", "text": "".join(unsent)})
+                break
+            except StreamInterrupted as error:
+                if chunks:  # the candidate saw words that will never be stored: take them back
+                    await self.send({"type": "ai_retract", "reason": "retrying"})
+                if attempt >= self.deps.stream_retries:
+                    log.warning(
+                        "interviewer stream kept breaking, session %s fails: %s",
+                        self.session_id,
+                        error,
+                    )
+                    await self._technical_failure()
+                    return None
+                delay = self.deps.retry_delay(attempt)
+                log.info("interviewer stream broke (%s); retrying in %.1f s", error, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+                if self.closed or self.ended:
+                    return None
+            except ProviderUnavailable as error:
+                log.warning(
+                    "interviewer provider down, session %s fails: %s", self.session_id, error
+                )
+                await self._technical_failure()
+                return None
         text = "".join(chunks).strip()
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:
             meta["plan"] = snapshot.plan.to_dict()
+        row_ended = utcnow()
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
                 row = await transcript.append_turn(
-                    db, self.session_id, "ai", text, started, utcnow(), meta
+                    db, self.session_id, "ai", text, started, row_ended, meta
                 )
                 index = row.index
         except Conflict:
             await self._ended_elsewhere()
-            return False
+            return None
         await self.send(_turn_message(index, "ai", text))
-        return True
+        self._prepare_model_answer(snapshot.plan, move.question_id)
+        return ai_turn(
+            move,
+            index=index,
+            text=text,
+            started_at_s=(started - snapshot.origin).total_seconds(),
+            ended_at_s=(row_ended - snapshot.origin).total_seconds(),
+        )
 
     async def _technical_failure(self) -> None:
         """The interviewer cannot speak: fail the session (the stored turns stay) and tell
@@ -483,37 +632,64 @@ class Room:
             self._timer = None
         self._typing_until = 0.0
         async with self._lock:
-            snapshot = await self._snapshot()
+            known, self._known = self._known, None
+            snapshot = known.extended(None) if known is not None else await self._snapshot()
             if snapshot is None:
                 await self._ended_elsewhere()
                 return
             now = utcnow()
+            began = self._began_answering(snapshot, now)
+            self._typing_started = None
+            typed_for = (now - began).total_seconds()
             candidate = Turn(
                 index=len(snapshot.turns),
                 speaker="participant",
                 text=text,
-                started_at_s=snapshot.elapsed,
+                started_at_s=snapshot.elapsed - typed_for,
                 ended_at_s=snapshot.elapsed,
             )
             transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
             judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
+            meta: dict[str, Any] = {"judgement": judgement.to_dict()}
+            if judgement.kind is AnswerKind.ANSWER:
+                scripted = self._scripted_similarity(snapshot, text)
+                if scripted is not None:
+                    meta["scripted_similarity"] = scripted
             try:
                 async with unit_of_work(self.deps.sessionmaker) as db:
                     row = await transcript.append_turn(
-                        db,
-                        self.session_id,
-                        "participant",
-                        text,
-                        now,
-                        now,
-                        {"judgement": judgement.to_dict()},
+                        db, self.session_id, "participant", text, began, now, meta
                     )
                     index = row.index
             except Conflict:
                 await self._ended_elsewhere()
                 return
             await self.send(_turn_message(index, "participant", text))
-        await self.advance()
+            current = None
+            if index == candidate.index:  # nobody else wrote meanwhile: no need to read back
+                stored = Turn(
+                    index=index,
+                    speaker="participant",
+                    text=text,
+                    started_at_s=(began - snapshot.origin).total_seconds(),
+                    ended_at_s=(now - snapshot.origin).total_seconds(),
+                )
+                current = snapshot.extended(stored, judgement)
+        await self.advance(current)
+
+    def _began_answering(self, snapshot: Snapshot, now: datetime) -> datetime:
+        """When the candidate started this answer: their first keystroke as the server saw it
+        (the page's `typing` frame), never before the interviewer's last turn ended; `now`
+        when no typing was seen (a paste, dictation, a script). The answer turn spans this
+        to `now`, which gives the server's own latency and typing-speed figures."""
+        if self._typing_started is None:
+            return now
+        ai_ends = [t.ended_at_s for t in snapshot.turns if t.is_ai]
+        began = min(now, self._typing_started)
+        if ai_ends:
+            last_ai_end = now - timedelta(seconds=max(0.0, snapshot.elapsed - ai_ends[-1]))
+            began = max(began, last_ai_end)
+        return began
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:

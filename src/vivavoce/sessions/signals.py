@@ -11,6 +11,9 @@ never its own clock.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import itertools
 import math
 import uuid
 from collections.abc import Sequence
@@ -53,6 +56,13 @@ class Kind(StrEnum):
     SCREEN_SHARE = "screen_share"
     ANSWER_TYPING = "answer_typing"
     TAKEN_OVER = "taken_over"
+    # recorded by the server only (the browser endpoint refuses them)
+    CONNECTION = "connection"
+    TAKEOVER = "takeover"
+
+
+SERVER_KINDS = frozenset({Kind.CONNECTION, Kind.TAKEOVER})
+FINGERPRINT_CHARACTERS = 12
 
 
 _DAY_MS = 86_400_000
@@ -76,6 +86,8 @@ _FIELDS: dict[Kind, dict[str, tuple[type, int]]] = {
         "bursts": (int, 10_000),
     },
     Kind.TAKEN_OVER: {},
+    Kind.CONNECTION: {"address": (str, 16), "user_agent": (str, 16)},
+    Kind.TAKEOVER: {},
 }
 
 
@@ -90,6 +102,8 @@ class SignalIn(StrictModel):
 
     @model_validator(mode="after")
     def _data_fits_kind(self) -> SignalIn:
+        if self.kind in SERVER_KINDS:
+            raise ValueError(f"`{self.kind.value}` is recorded by the server, not the page")
         allowed = _FIELDS[self.kind]
         for key, value in self.data.items():
             if key not in allowed:
@@ -145,6 +159,60 @@ async def record(db: AsyncSession, token: str, batch: SignalBatch, now: datetime
         session.authenticity_signals = await summarize(db, session.id)
         await db.flush()
     return Recorded(stored=len(rows), dropped=len(batch.events) - len(rows))
+
+
+def fingerprint(secret_key: str, purpose: str, value: str) -> str:
+    """A short keyed digest: enough to tell whether two connections came from the same
+    address or browser, not enough to recover either (no addresses are stored)."""
+    mac = hmac.new(secret_key.encode(), f"signals:{purpose}:{value}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:FINGERPRINT_CHARACTERS]
+
+
+async def record_server(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    kind: Kind,
+    now: datetime,
+    data: dict[str, str | int] | None = None,
+) -> bool:
+    """Store a server-seen event (a connection and where it came from, a live connection
+    taken over by another) on the timeline and refresh the summary. Same cap as the page's
+    events; only while the interview is in progress. False when nothing was stored."""
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if session is None or session.status != Status.IN_PROGRESS.value:
+        return False
+    if await signals_repository.count_for_session(db, session_id) >= MAX_EVENTS_PER_SESSION:
+        return False
+    row = SessionSignal(
+        workspace_id=session.workspace_id,
+        session_id=session.id,
+        kind=kind.value,
+        occurred_at=now,
+        turn_index=await repository.next_turn_index(db, session.id),
+        data=dict(data or {}),
+    )
+    await signals_repository.add_all(db, [row])
+    session.authenticity_signals = await summarize(db, session.id)
+    await db.flush()
+    return True
+
+
+async def record_connection(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    now: datetime,
+    *,
+    secret_key: str,
+    address: str | None,
+    user_agent: str | None,
+) -> bool:
+    """A candidate connection joined: keyed fingerprints of its address and user agent."""
+    data: dict[str, str | int] = {}
+    if address:
+        data["address"] = fingerprint(secret_key, "address", address)
+    if user_agent:
+        data["user_agent"] = fingerprint(secret_key, "user_agent", user_agent[:512])
+    return await record_server(db, session_id, Kind.CONNECTION, now, data)
 
 
 async def summarize(db: AsyncSession, session_id: uuid.UUID) -> dict[str, Any]:
@@ -251,6 +319,12 @@ def build_summary(signals: Sequence[SessionSignal], turns: Sequence[SessionTurn]
 
     p50 = _percentile(latencies, 50)
     p95 = _percentile(speeds, 95)
+    similarities = [
+        value
+        for turn in answers
+        if isinstance(value := (turn.meta or {}).get("scripted_similarity"), int | float)
+        and not isinstance(value, bool)
+    ]
     screens = [_number(s.data, "screens") for s in of(Kind.MULTIPLE_DISPLAYS)]
     return {
         "tab_switches": len(of(Kind.TAB_HIDDEN)),
@@ -260,8 +334,10 @@ def build_summary(signals: Sequence[SessionSignal], turns: Sequence[SessionTurn]
         "copy_events": len(of(Kind.COPY)),
         "fullscreen_exits": len(of(Kind.FULLSCREEN_EXIT)),
         "multiple_displays": any(n != 1 for n in screens),
-        "concurrent_connections": len(of(Kind.TAKEN_OVER)),
-        "network_changes": len(of(Kind.NETWORK_CHANGE)),
+        # the displaced page says so, and so does the server when the displaced connection
+        # was alive to hear it: one takeover, counted once, whichever reported it
+        "concurrent_connections": max(len(of(Kind.TAKEN_OVER)), len(of(Kind.TAKEOVER))),
+        "network_changes": len(of(Kind.NETWORK_CHANGE)) + _client_changes(of(Kind.CONNECTION)),
         "answer_latency_ms": {
             "p50": None if p50 is None else round(p50),
             "max": round(max(latencies)) if latencies else None,
@@ -271,11 +347,24 @@ def build_summary(signals: Sequence[SessionSignal], turns: Sequence[SessionTurn]
             "bursts": sum(_number(s.data, "bursts") for s in typing_reports.values()),
         },
         "superhuman_typing": superhuman,
-        "scripted_answer_similarity": None,
+        "scripted_answer_similarity": round(max(similarities), 2) if similarities else None,
         "evaluator_manipulation_attempts": manipulation,
         "voice_spoofing_flags": 0,
         "screen_share_detected": bool(of(Kind.SCREEN_SHARE)),
     }
+
+
+def _client_changes(connections: Sequence[SessionSignal]) -> int:
+    """Connections (in time order) that came from another address or another browser than
+    the one before them."""
+    changes = 0
+    for before, after in itertools.pairwise(connections):
+        for key in ("address", "user_agent"):
+            old, new = (before.data or {}).get(key), (after.data or {}).get(key)
+            if old and new and old != new:
+                changes += 1
+                break
+    return changes
 
 
 def _typing_speed(

@@ -28,6 +28,20 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DURATION_MINUTES = 30
 
+# "This interview will be held in English." — shown, in the candidate's language where we have
+# it, when the interview's language is one the configured interviewer does not speak (the
+# offline interviewer speaks English only), so nobody discovers it at the first question.
+HELD_IN_ENGLISH = {
+    "de": "Dieses Interview wird auf Englisch geführt.",
+    "es": "Esta entrevista se realizará en inglés.",
+    "fr": "Cet entretien se déroulera en anglais.",
+    "it": "Questo colloquio si svolgerà in inglese.",
+    "nl": "Dit gesprek wordt in het Engels gevoerd.",
+    "pl": "Ta rozmowa zostanie przeprowadzona po angielsku.",
+    "pt": "Esta entrevista será conduzida em inglês.",
+    "sv": "Den här intervjun hålls på engelska.",
+}
+
 router = APIRouter(prefix="/join", route_class=HtmlRoute, include_in_schema=False)
 socket_router = APIRouter(prefix="/join", include_in_schema=False)
 
@@ -54,6 +68,8 @@ async def join_page(request: Request, token: str) -> Response:
         return _message("completed", 200, theme)
     if session.status == Status.FAILED.value:
         return _message("failed", 410, theme)
+    language = session.language or "en"
+    in_language = providers.speaks(state.settings, language)
     minutes = (
         setup.stage.get("duration_minutes")
         or setup.template.get("default_duration_minutes")
@@ -67,7 +83,12 @@ async def join_page(request: Request, token: str) -> Response:
             "minutes": int(minutes),
             "token": token,
             "resume": session.status == Status.IN_PROGRESS.value,
-            "content_lang": session.language or "en",
+            "content_lang": language,
+            # the language the conversation is held in, and the notice when that is not the
+            # language the interview was set up in
+            "interview_lang": language if in_language else "en",
+            "held_in_english": not in_language,
+            "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
         },
         theme=theme,
         scripts=True,
@@ -85,13 +106,22 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         grace_seconds=float(settings.join_grace_seconds),
         voice=voice,
         judge=judge,
+        stream_retries=settings.llm_max_retries,
+        answerer=providers.model_answerer(settings),
     )
     await websocket.accept()
 
     async def close(code: int) -> None:
         await websocket.close(code)
 
-    room = Room(deps, token, websocket.send_json, close)
+    room = Room(
+        deps,
+        token,
+        websocket.send_json,
+        close,
+        client_address=websocket.client.host if websocket.client else None,
+        user_agent=websocket.headers.get("user-agent"),
+    )
     try:
         while not room.closed:
             message = await websocket.receive()

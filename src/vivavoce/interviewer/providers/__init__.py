@@ -1,11 +1,14 @@
-"""Which interviewer runs: the built-in offline one, or a model behind an OpenAI-compatible API.
+"""Which interviewer runs: the built-in offline one, a model behind an OpenAI-compatible API,
+or Anthropic's Messages API (the optional extra `vivavoce[anthropic]`, imported only then).
 
-`build(settings)` returns the `(Voice, Judge)` pair the live room uses: the offline
-interviewer when `VIVAVOCE_LLM_BASE_URL` is unset (the default, no network needed), else
-`LLMVoice` and `LLMJudge` on that endpoint with `VIVAVOCE_LLM_MODEL`. See docs/interviewer.md.
+`build(settings)` returns the `(Voice, Judge)` pair the live room uses, chosen by
+`VIVAVOCE_LLM_PROVIDER` (`auto`: OpenAI-compatible when `VIVAVOCE_LLM_BASE_URL` is set, else
+offline — no network needed). See docs/interviewer.md.
 """
 
 from __future__ import annotations
+
+from types import ModuleType
 
 import openai
 
@@ -14,60 +17,186 @@ from vivavoce.interviewer.judge import Judge
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.providers.openai_compatible import (
     LLMJudge,
+    LLMModelAnswerer,
     LLMVoice,
     ProviderUnavailable,
+    StreamInterrupted,
     make_client,
     unavailable,
 )
+from vivavoce.interviewer.similarity import ModelAnswerer
 from vivavoce.interviewer.voice import Voice
 
-__all__ = ["LLMJudge", "LLMVoice", "ProviderUnavailable", "build", "check", "describe", "shared"]
+__all__ = [
+    "LLMJudge",
+    "LLMModelAnswerer",
+    "LLMVoice",
+    "ProviderNotInstalled",
+    "ProviderUnavailable",
+    "StreamInterrupted",
+    "build",
+    "check",
+    "describe",
+    "kind",
+    "model_answerer",
+    "shared",
+    "speaks",
+]
 
-_shared: dict[tuple[object, ...], tuple[Voice, Judge]] = {}
+ANTHROPIC_DEFAULT_MODEL = "claude-sonnet-4-5"
+
+_shared: dict[tuple[object, ...], tuple[Voice, Judge, ModelAnswerer | None]] = {}
+
+
+class ProviderNotInstalled(RuntimeError):
+    """The configured provider cannot be built (a missing extra, a missing URL)."""
+
+
+def kind(settings: Settings) -> str:
+    """`offline`, `openai` or `anthropic`: VIVAVOCE_LLM_PROVIDER, where `auto` means
+    OpenAI-compatible when VIVAVOCE_LLM_BASE_URL is set and offline otherwise."""
+    if settings.llm_provider == "auto":
+        return "openai" if settings.llm_base_url else "offline"
+    return settings.llm_provider
+
+
+def model_name(settings: Settings) -> str:
+    """VIVAVOCE_LLM_MODEL; with Anthropic and no model set, a Claude model."""
+    if kind(settings) == "anthropic" and "llm_model" not in settings.model_fields_set:
+        return ANTHROPIC_DEFAULT_MODEL
+    return settings.llm_model
+
+
+OFFLINE_LANGUAGES = frozenset({"en"})  # the languages the offline interviewer's copy exists in
+
+
+def speaks(settings: Settings, language: str | None) -> bool:
+    """Whether the configured interviewer holds an interview in `language` (BCP-47): an LLM
+    speaks whatever its model does; the offline interviewer English only."""
+    if kind(settings) != "offline":
+        return True
+    return (language or "en").split("-", 1)[0].lower() in OFFLINE_LANGUAGES
 
 
 def describe(settings: Settings) -> str:
     """The configured provider in words (no secrets)."""
-    if not settings.llm_base_url:
+    chosen = kind(settings)
+    if chosen == "offline":
         return "built-in offline interviewer (no VIVAVOCE_LLM_BASE_URL set)"
+    if chosen == "anthropic":
+        where = settings.llm_base_url or "Anthropic API"
+        return f"Anthropic {where} (model {model_name(settings)})"
+    if not settings.llm_base_url:
+        return "OpenAI-compatible provider chosen but VIVAVOCE_LLM_BASE_URL is not set"
     return f"OpenAI-compatible {settings.llm_base_url} (model {settings.llm_model})"
 
 
-def build(settings: Settings) -> tuple[Voice, Judge]:
+def _anthropic() -> ModuleType:
+    try:
+        from vivavoce.interviewer.providers import anthropic_messages
+    except ImportError as error:  # the optional extra is not installed
+        raise ProviderNotInstalled(
+            "VIVAVOCE_LLM_PROVIDER=anthropic needs the anthropic package: "
+            "pip install 'vivavoce[anthropic]'"
+        ) from error
+    return anthropic_messages
+
+
+def _api_key(settings: Settings) -> str | None:
+    return settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+
+
+def _build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
+    chosen = kind(settings)
+    if chosen == "offline":
+        return OfflineVoice(), OfflineJudge(), None
+    model = model_name(settings)
+    if chosen == "anthropic":
+        module = _anthropic()
+        client = module.make_client(
+            settings.llm_base_url,
+            _api_key(settings),
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        )
+        return (
+            module.AnthropicVoice(client, model),
+            module.AnthropicJudge(client, model),
+            module.AnthropicModelAnswerer(client, model),
+        )
     if not settings.llm_base_url:
-        return OfflineVoice(), OfflineJudge()
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        raise ProviderNotInstalled("VIVAVOCE_LLM_PROVIDER=openai needs VIVAVOCE_LLM_BASE_URL")
     client = make_client(
         settings.llm_base_url,
-        key,
+        _api_key(settings),
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
     )
-    return LLMVoice(client, settings.llm_model), LLMJudge(client, settings.llm_model)
+    return LLMVoice(client, model), LLMJudge(client, model), LLMModelAnswerer(client, model)
 
 
-def shared(settings: Settings) -> tuple[Voice, Judge]:
-    """`build(settings)`, made once per provider configuration and then reused, so every
-    live room shares one HTTP client (and its connection pool)."""
-    key = (
+def build(settings: Settings) -> tuple[Voice, Judge]:
+    voice, judge, _ = _build(settings)
+    return voice, judge
+
+
+def _key(settings: Settings) -> tuple[object, ...]:
+    return (
+        settings.llm_provider,
         settings.llm_base_url,
         settings.llm_model,
         settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
         settings.llm_timeout_seconds,
         settings.llm_max_retries,
     )
+
+
+def _shared_build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
+    key = _key(settings)
     if key not in _shared:
-        _shared[key] = build(settings)
+        _shared[key] = _build(settings)
     return _shared[key]
+
+
+def shared(settings: Settings) -> tuple[Voice, Judge]:
+    """`build(settings)`, made once per provider configuration and then reused, so every
+    live room shares one HTTP client (and its connection pool)."""
+    voice, judge, _ = _shared_build(settings)
+    return voice, judge
+
+
+def model_answerer(settings: Settings) -> ModelAnswerer | None:
+    """What writes the model answers `scripted_answer_similarity` compares with: the
+    configured LLM (sharing the voice's client), or None with the offline interviewer."""
+    return _shared_build(settings)[2]
 
 
 async def check(settings: Settings, seconds: float = 5.0) -> tuple[bool, str]:
     """For `vivavoce doctor`: is the configured provider reachable? One cheap call
     (`GET /models`), no retries, a short timeout. The offline interviewer is always ok."""
-    if not settings.llm_base_url:
+    chosen = kind(settings)
+    if chosen == "offline":
         return True, describe(settings)
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    client = make_client(settings.llm_base_url, key, timeout=seconds, max_retries=0)
+    if chosen == "anthropic":
+        try:
+            module = _anthropic()
+        except ProviderNotInstalled as error:
+            return False, str(error)
+        import anthropic
+
+        client = module.make_client(
+            settings.llm_base_url, _api_key(settings), timeout=seconds, max_retries=0
+        )
+        try:
+            listed = await module.check(client, model_name(settings))
+        except anthropic.AnthropicError as error:
+            return False, f"{describe(settings)}: {module.unavailable(error)}"
+        finally:
+            await client.close()
+        return True, f"{describe(settings)}: reachable, {listed}"
+    if not settings.llm_base_url:
+        return False, describe(settings)
+    client = make_client(settings.llm_base_url, _api_key(settings), timeout=seconds, max_retries=0)
     try:
         models = [model.id async for model in client.models.list()]
     except openai.OpenAIError as error:

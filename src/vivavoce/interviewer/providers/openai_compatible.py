@@ -22,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+import httpx
 import openai
 from openai import AsyncOpenAI
 
@@ -48,7 +49,7 @@ from vivavoce.interviewer.judge import (
     JudgeRequest,
 )
 from vivavoce.interviewer.offline_judge import OfflineJudge
-from vivavoce.interviewer.plan import InterviewPlan
+from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
 
@@ -62,6 +63,12 @@ MAX_DATA_CHARACTERS = 4_000  # per item in the data block
 
 class ProviderUnavailable(RuntimeError):
     """The LLM provider could not be reached or kept failing after its retries."""
+
+
+class StreamInterrupted(ProviderUnavailable):
+    """A streamed reply broke after it had begun (the connection dropped, the endpoint sent
+    an error event): the words already streamed are incomplete. The live room discards them
+    and asks again, with backoff, before it gives up on the provider."""
 
 
 def make_client(
@@ -86,6 +93,14 @@ def unavailable(error: openai.OpenAIError) -> ProviderUnavailable:
     else:
         detail = type(error).__name__
     return ProviderUnavailable(f"the LLM provider is unavailable ({detail})")
+
+
+def interrupted(error: Exception) -> StreamInterrupted:
+    if isinstance(error, openai.OpenAIError):
+        detail = unavailable(error).args[0].removeprefix("the LLM provider is unavailable ")
+    else:
+        detail = f"({type(error).__name__})"
+    return StreamInterrupted(f"the LLM provider's stream broke off {detail}")
 
 
 # --- the data block --------------------------------------------------------------------------
@@ -353,21 +368,59 @@ class LLMVoice:
 
     async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
         messages: Any = voice_messages(move, context)
-        try:
+        try:  # the SDK retries a request that fails to start (connection, 429, 5xx)
             stream = await self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,
                 stream=True,
                 temperature=self.temperature,
             )
+        except openai.OpenAIError as error:
+            raise unavailable(error) from error
+        try:  # ... but not a stream that breaks once it has begun: the room retries the turn
             async for chunk in stream:
                 if not chunk.choices:
                     continue
                 content = chunk.choices[0].delta.content
                 if content:
                     yield content
+        except (openai.OpenAIError, httpx.HTTPError) as error:
+            raise interrupted(error) from error
+
+
+# --- model answers (scripted_answer_similarity) ----------------------------------------------
+
+
+def model_answer_messages(plan: InterviewPlan, question: PlannedQuestion) -> list[dict[str, str]]:
+    """Ask for the answer a chat assistant would write if a candidate pasted the question in:
+    the text a scripted answer would resemble. Recruiter text only; no candidate words."""
+    system = (
+        "You are helping a job or programme applicant. Answer the interview question below "
+        "as the applicant, in the first person, as a strong, specific spoken answer of about "
+        f"120 to 180 words, in the language with code '{plan.language}'. Plain text only."
+    )
+    user = f"Role: {plan.role}\nInterview question: {question.text}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+class LLMModelAnswerer:
+    """`ModelAnswerer` on an OpenAI-compatible endpoint: one plain completion per question."""
+
+    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    async def model_answer(self, plan: InterviewPlan, question: PlannedQuestion) -> str | None:
+        chat: Any = model_answer_messages(plan, question)
+        try:
+            reply = await self.client.chat.completions.create(
+                model=self.model, messages=chat, temperature=0.2, max_tokens=400
+            )
         except openai.OpenAIError as error:
-            raise unavailable(error) from error
+            log.info("no model answer for %s: %s", question.id, unavailable(error))
+            return None
+        content = reply.choices[0].message.content if reply.choices else None
+        return content.strip() or None if content else None
 
 
 # --- the judge -------------------------------------------------------------------------------

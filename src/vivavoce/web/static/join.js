@@ -53,6 +53,12 @@ function addDelta(text) {
   conversation.scrollTop = conversation.scrollHeight;
 }
 
+function retractDelta() {
+  // the interviewer's reply broke off and is being asked again: its words so far are void
+  if (pending) pending.remove();
+  pending = null;
+}
+
 function tick() {
   if (deadline === null) return;
   const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
@@ -80,6 +86,7 @@ function onMessage(event) {
   }
   if (message.type === "turn") addTurn(message);
   else if (message.type === "ai_delta") addDelta(message.text);
+  else if (message.type === "ai_retract") retractDelta();
   else if (message.type === "error") $("connection").textContent = message.message;
   else if (message.type === "status") {
     if (message.state === "live") {
