@@ -121,6 +121,20 @@ class Settings(BaseSettings):
         "scorecard needs human review",
     )
 
+    scoring_retry_base_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="First wait before scoring again while the LLM judge is unreachable; "
+        "doubles per attempt, at most 30 minutes",
+    )
+    scoring_llm_patience_seconds: int = Field(
+        default=6 * 3600,
+        ge=0,
+        description="How long after an interview ends scoring waits for an unreachable LLM "
+        "judge before the offline scorer scores it (flagged for human review)",
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.env == "production" and (

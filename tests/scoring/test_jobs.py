@@ -168,3 +168,61 @@ async def test_text_to_the_scorer_is_counted_in_the_signals_and_flags_review(
     assert injected["data"]["needs_human_review"] is True
     assert injected["data"]["scoring"]["review_reasons"]
     assert float(injected["data"]["score"]) <= float(plain["data"]["score"])
+
+
+async def test_while_the_judge_is_down_the_job_queues_another_attempt_and_writes_nothing(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    database: Database,
+    settings: Settings,
+    llm: FakeLLM,
+) -> None:
+    configured = settings.model_copy(
+        update={
+            "llm_base_url": llm.api_url,
+            "llm_max_retries": 0,
+            "scoring_scorer": "llm",
+            "scoring_llm_samples": 1,
+        }
+    )
+    llm.status = 503
+    world = await pipeline(client, tenant, ("auto_advance",), email="e@example.com")
+    session = await schedule(client, tenant, world, "s0")
+    session_id = await interview(database, configured, tenant, session, EXPERT)
+    before = await queued(database, session_id)
+    context = JobContext(settings=configured, sessionmaker=database.sessionmaker)
+    await tasks.score_session(context, {"session_id": str(session_id)})
+    assert await queued(database, session_id) == before + 1
+    after = (await client.get(f"/api/v1/sessions/{session_id}", headers=tenant.headers)).json()
+    assert after["data"]["scored_at"] is None
+
+
+async def test_a_judge_down_past_the_patience_window_leaves_an_offline_scorecard_for_review(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    database: Database,
+    settings: Settings,
+    llm: FakeLLM,
+) -> None:
+    configured = settings.model_copy(
+        update={
+            "llm_base_url": llm.api_url,
+            "llm_max_retries": 0,
+            "scoring_scorer": "llm",
+            "scoring_llm_samples": 1,
+            "scoring_llm_patience_seconds": 0,
+        }
+    )
+    llm.status = 503
+    world = await pipeline(client, tenant, ("auto_advance",), email="f@example.com")
+    session = await schedule(client, tenant, world, "s0")
+    session_id = await interview(database, configured, tenant, session, EXPERT)
+    context = JobContext(settings=configured, sessionmaker=database.sessionmaker)
+    await tasks.score_session(context, {"session_id": str(session_id)})
+    card = (await client.get(f"/api/v1/sessions/{session_id}", headers=tenant.headers)).json()
+    data = card["data"]
+    assert data["scored_at"] is not None and data["score"] is not None
+    assert data["scoring"]["scorer"] == "offline"
+    assert data["needs_human_review"] is True
+    assert any("unreachable" in r for r in data["scoring"]["review_reasons"])
+    assert await scored_events(client, tenant, session_id) == 1

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from vivavoce.applications import progression
 from vivavoce.config import Settings
 from vivavoce.interviewer.providers.openai_compatible import make_client
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
+from vivavoce.kit.jobs import enqueue
 from vivavoce.scoring import offline
 from vivavoce.scoring.llm import JudgeFailed, LLMScorer
 from vivavoce.scoring.rubric import Rubric, rubric_from
@@ -46,6 +48,7 @@ class ScoringJob:
     rubric: Rubric
     transcript: Transcript
     language: str
+    ended_at: datetime | None
 
 
 async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
@@ -60,7 +63,7 @@ async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
     stored = [
         {"index": r.index, "speaker": r.speaker, "text": r.text, "meta": r.meta} for r in rows
     ]
-    return ScoringJob(session.id, rubric, from_stored(stored), session.language)
+    return ScoringJob(session.id, rubric, from_stored(stored), session.language, session.ended_at)
 
 
 _llm_scorers: dict[tuple[object, ...], LLMScorer] = {}
@@ -123,6 +126,40 @@ async def evaluate(
             reason = "the LLM judge gave no usable scorecard; the offline scorer scored it"
             return assemble(rubric, transcript, _with_reason(fallback, reason))
     return assemble(rubric, transcript, await _offline(rubric, transcript, language))
+
+
+def llm_patience_exhausted(job: ScoringJob, settings: Settings, now: datetime) -> bool:
+    """Whether the interview ended so long ago that scoring stops waiting for the LLM judge."""
+    ended = job.ended_at or now
+    return (now - ended).total_seconds() >= settings.scoring_llm_patience_seconds
+
+
+async def evaluate_offline_after_outage(job: ScoringJob) -> Scorecard:
+    """The offline scorer's scorecard for a session the LLM judge could not score in time,
+    flagged for review so a person looks at it."""
+    output = await _offline(job.rubric, job.transcript, job.language)
+    reason = "the LLM judge stayed unreachable; the offline scorer scored it"
+    return assemble(job.rubric, job.transcript, _with_reason(output, reason))
+
+
+def retry_delay(attempt: int, settings: Settings) -> timedelta:
+    """Exponential backoff with jitter, capped at 30 minutes."""
+    base = min(settings.scoring_retry_base_seconds * 2 ** (attempt - 1), 1800.0)
+    return timedelta(seconds=base * random.uniform(0.8, 1.0))  # noqa: S311 - jitter, not a secret
+
+
+async def score_again_later(
+    db: AsyncSession, session_id: uuid.UUID, attempt: int, delay: timedelta
+) -> None:
+    """Queue another scoring attempt (its own job, so a long outage outlives the queue's own
+    retry budget); scoring stays idempotent, so an extra run is harmless."""
+    await enqueue(
+        db,
+        sessions.SCORE_JOB,
+        {"session_id": str(session_id), "attempt": attempt},
+        delay=delay,
+        dedupe_key=f"score:{session_id}:retry:{attempt}",
+    )
 
 
 def _with_reason(output: ScorerOutput, reason: str) -> ScorerOutput:
