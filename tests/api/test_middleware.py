@@ -6,6 +6,7 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -76,14 +77,15 @@ async def test_api_responses_carry_rate_limit_headers(
         assert int(response.headers["ratelimit-reset"]) >= 0
 
 
-@pytest.fixture
-async def limited_client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """An app of its own whose keys may burst 3 requests, then 1 per second."""
+@asynccontextmanager
+async def client_with_budget(
+    database: Database, per_minute: int, burst: int
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         env="test",
         secret_key="test-secret-" + "x" * 32,
-        rate_limit_per_minute=60,
-        rate_limit_burst=3,
+        rate_limit_per_minute=per_minute,
+        rate_limit_burst=burst,
         public_url="http://testserver",
     )
     app = create_app(settings, database=database, with_worker=False, bootstrap=False)
@@ -91,6 +93,21 @@ async def limited_client(database: Database) -> AsyncIterator[httpx.AsyncClient]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
+
+
+@pytest.fixture
+async def limited_client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An app of its own whose keys may burst 3 requests, then 1 per second."""
+    async with client_with_budget(database, per_minute=60, burst=3) as http:
+        yield http
+
+
+@pytest.fixture
+async def slowly_refilled_client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """Bursts of 3 per key (15 per address) that refill so slowly (one per 12 s per address)
+    that a loaded machine cannot earn an extra request in the middle of a test."""
+    async with client_with_budget(database, per_minute=1, burst=3) as http:
+        yield http
 
 
 async def test_a_key_over_its_budget_gets_429_with_retry_after(
@@ -293,10 +310,12 @@ async def test_a_database_outage_is_503_with_retry_after_not_500(
 
 
 async def test_a_flood_of_made_up_keys_is_held_back_by_address(
-    limited_client: httpx.AsyncClient,
+    slowly_refilled_client: httpx.AsyncClient,
 ) -> None:
     statuses = [
-        (await limited_client.get(PROFILES, headers={"x-api-key": f"vv_live_fake{n}"})).status_code
+        (
+            await slowly_refilled_client.get(PROFILES, headers={"x-api-key": f"vv_live_fake{n}"})
+        ).status_code
         for n in range(16)
     ]
     assert statuses[:15] == [401] * 15  # the address's budget is five keys' worth
