@@ -98,12 +98,11 @@ def _serve(site: Site, base: Settings) -> None:
         site.key = (await make_tenant(database)).key
         uv = _Server(uvicorn.Config(app, log_level="warning", access_log=False))
         task = asyncio.create_task(uv.serve(sockets=[listener]))
-        while not uv.started:
+        while not uv.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
             await asyncio.sleep(0.02)
         site.ready.set()
         try:
-            while not site.stop.is_set():
-                await asyncio.sleep(0.1)
+            await asyncio.to_thread(site.stop.wait)
         finally:
             uv.should_exit = True
             await asyncio.wait_for(task, timeout=30)
@@ -271,10 +270,10 @@ class Lifecycle(RuleBasedStateMachine):
         assert response.json()["code"] == expected, response.text
 
     def _absorb(self, model: Model, room: Room) -> None:
-        if room.ended is not None and room.ended.get("state") == "ended":
-            if model.status == "in_progress":
-                model.status = room.ended["status"]
-                model.end_reason = room.ended.get("reason")
+        ended = room.ended is not None and room.ended.get("state") == "ended"
+        if ended and room.ended is not None and model.status == "in_progress":
+            model.status = room.ended["status"]
+            model.end_reason = room.ended.get("reason")
 
     # --- rules ------------------------------------------------------------------------------
 
