@@ -75,8 +75,9 @@ bench: setup
 RELIABILITY_DB ?= $${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 reliability: setup
 	VIVAVOCE_RELIABILITY=1 VIVAVOCE_TEST_DATABASE_URL=$(RELIABILITY_DB) \
-	  VIVAVOCE_LIFECYCLE_EXAMPLES=15 \
-	  $(BIN)/pytest -q -p no:cacheprovider tests/reliability tests/sessions/test_lifecycle_machine.py
+	  VIVAVOCE_LIFECYCLE_EXAMPLES=12 VIVAVOCE_STATEFUL_EXAMPLES=20 \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/reliability tests/sessions/test_lifecycle_machine.py \
+	    tests/api/test_schemathesis_stateful.py
 
 # The bounded soak: 100 concurrent interviews + webhooks for 10 minutes (SOAK_ARGS to change).
 SOAK_ARGS ?= --concurrency 100 --duration 600

@@ -16,22 +16,17 @@ here (the grace window has its own tests and the fault runs).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -46,12 +41,9 @@ from hypothesis.stateful import (
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import make_tenant
-from tests.fixtures.database import create_scratch_database, drop_database, server_url
+from tests.fixtures.threaded_site import Site, threaded_site
 from tests.fixtures.traffic import ANSWERS, token_of
-from vivavoce.app import create_app
 from vivavoce.config import Settings
-from vivavoce.runtime import open_database
 
 # Short by default (`make test`); `make reliability` runs many more sequences.
 EXAMPLES = int(os.environ.get("VIVAVOCE_LIFECYCLE_EXAMPLES", "6"))
@@ -66,69 +58,12 @@ EXPECTED_EVENTS = {
 }
 
 
-class _Server(uvicorn.Server):
-    def capture_signals(self) -> AbstractContextManager[None]:
-        return nullcontext()
-
-
-@dataclass
-class Site:
-    url: str = ""
-    key: str = ""
-    template_id: str = ""
-    ready: threading.Event = field(default_factory=threading.Event)
-    stop: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
-
-
-def _serve(site: Site, base: Settings) -> None:
-    async def main() -> None:
-        server = server_url()
-        url, name = await create_scratch_database(server)
-        database = await open_database(base, url=url)
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        site.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        app = create_app(
-            base.model_copy(update={"public_url": site.url}),
-            database=database,
-            with_worker=False,
-            bootstrap=False,
-        )
-        site.key = (await make_tenant(database)).key
-        uv = _Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        task = asyncio.create_task(uv.serve(sockets=[listener]))
-        while not uv.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-            await asyncio.sleep(0.02)
-        site.ready.set()
-        try:
-            await asyncio.to_thread(site.stop.wait)
-        finally:
-            uv.should_exit = True
-            await asyncio.wait_for(task, timeout=30)
-            await database.close()
-            await drop_database(server, name)
-
-    try:
-        asyncio.run(main())
-    except BaseException as exc:  # reported by the fixture
-        site.error = exc
-        site.ready.set()
-
-
 @pytest.fixture(scope="module")
 def lifecycle_site(settings: Settings) -> Iterator[Site]:
-    site = Site()
-    thread = threading.Thread(target=_serve, args=(site, settings), daemon=True)
-    thread.start()
-    site.ready.wait(120)
-    if site.error is not None:
-        raise site.error
-    with httpx.Client(base_url=site.url, headers={"x-api-key": site.key}) as http:
-        site.template_id = _world(http)
-    yield site
-    site.stop.set()
-    thread.join(60)
+    with threaded_site(settings) as site:
+        with httpx.Client(base_url=site.url, headers={"x-api-key": site.key}) as http:
+            site.template_id = _world(http)
+        yield site
 
 
 def _data(response: httpx.Response, status: int) -> dict[str, Any]:
