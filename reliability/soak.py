@@ -79,8 +79,8 @@ async def soak(concurrency: int, duration: float, sample_every: float = 5) -> So
                         t0 = time.monotonic()
                         try:
                             interview = await traffic.schedule(http, setup)
-                        except (AssertionError, httpx.HTTPError):
-                            figures.errors += 1
+                        except (AssertionError, httpx.HTTPError) as exc:
+                            figures.error(f"schedule: {str(exc)[:80] or type(exc).__name__}")
                             figures.requests += 2
                             continue
                         figures.requests += 2
@@ -94,7 +94,8 @@ async def soak(concurrency: int, duration: float, sample_every: float = 5) -> So
                         )
                         figures.interviews += 1
                         if interview.errors or interview.final is None:
-                            figures.errors += 1
+                            first = interview.errors[0] if interview.errors else "no end"
+                            figures.error(f"interview: {first[:80]}")
                         for value in interview.answer_latencies:
                             figures.add("answer -> AI turn (WebSocket)", value)
                         for value in interview.first_word_latencies:
@@ -106,11 +107,13 @@ async def soak(concurrency: int, duration: float, sample_every: float = 5) -> So
                         for path in ("/api/v1/sessions", "/api/v1/events", "/api/v1/participants"):
                             t0 = time.monotonic()
                             try:
-                                ok = (await http.get(path, params={"limit": 20})).status_code == 200
-                            except httpx.HTTPError:
-                                ok = False
+                                status = (await http.get(path, params={"limit": 20})).status_code
+                                outcome = "" if status == 200 else str(status)
+                            except httpx.HTTPError as exc:
+                                outcome = type(exc).__name__
                             figures.requests += 1
-                            figures.errors += 0 if ok else 1
+                            if outcome:
+                                figures.error(f"GET {path}: {outcome}")
                             figures.add(f"GET {path}", time.monotonic() - t0)
                         await asyncio.sleep(0.5)
 
@@ -147,6 +150,8 @@ def print_report(result: SoakResult) -> None:
         f"errors: {figures.errors} of {figures.requests} requests + "
         f"{figures.interviews} interviews ({result.error_rate:.3%})"
     )
+    for kind, count in sorted(figures.error_kinds.items(), key=lambda item: -item[1]):
+        print(f"  {count} x {kind}")
     print(json.dumps(summary(figures.latencies), indent=1))
     print("memory (RSS MiB) first sample -> peak -> last sample, per process:")
     for process in result.processes:
