@@ -38,10 +38,10 @@ async def kills(interviews: int) -> bool:
     try:
         async with running_receiver() as receiver:
             faults = [
-                scenarios.Fault("api", at=4, restart_after=4, index=0),
-                scenarios.Fault("worker", at=5, restart_after=3, index=0),
-                scenarios.Fault("api", at=14, restart_after=4, index=1),
-                scenarios.Fault("worker", at=15, restart_after=3, index=1),
+                scenarios.Fault("api", at=4, restart_after=4, index=0, until="live_interviews"),
+                scenarios.Fault("worker", at=1, restart_after=3, index=0, until="claimed_jobs"),
+                scenarios.Fault("api", at=14, restart_after=4, index=1, until="live_interviews"),
+                scenarios.Fault("worker", at=12, restart_after=3, index=1, until="claimed_jobs"),
             ]
             run, figures = await scenarios.interviews_with_faults(
                 cluster, receiver, interviews=interviews, abandoners=4, faults=faults
