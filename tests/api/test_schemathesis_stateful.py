@@ -24,7 +24,7 @@ from tests.api.test_schemathesis import CHECKS
 from tests.fixtures.threaded_site import Site, threaded_site
 from vivavoce.config import Settings
 
-EXAMPLES = int(os.environ.get("VIVAVOCE_STATEFUL_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("VIVAVOCE_STATEFUL_EXAMPLES", "6"))
 STEPS = int(os.environ.get("VIVAVOCE_STATEFUL_STEPS", "10"))
 
 

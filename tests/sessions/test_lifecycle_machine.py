@@ -46,8 +46,8 @@ from tests.fixtures.traffic import ANSWERS, token_of
 from vivavoce.config import Settings
 
 # Short by default (`make test`); `make reliability` runs many more sequences.
-EXAMPLES = int(os.environ.get("VIVAVOCE_LIFECYCLE_EXAMPLES", "6"))
-STEPS = int(os.environ.get("VIVAVOCE_LIFECYCLE_STEPS", "12"))
+EXAMPLES = int(os.environ.get("VIVAVOCE_LIFECYCLE_EXAMPLES", "5"))
+STEPS = int(os.environ.get("VIVAVOCE_LIFECYCLE_STEPS", "10"))
 TERMINAL = {"completed", "failed", "cancelled"}
 EXPECTED_EVENTS = {
     "scheduled": ["session.created"],
