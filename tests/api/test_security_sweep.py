@@ -1,12 +1,14 @@
 """Hostile input against every operation of the published API (SPEC §3), generated from the
 OpenAPI document so that new endpoints are swept without editing this file; plus join-token
-guessing. (No key, revoked keys and missing scopes: `test_auth_sweep.py`; webhook SSRF:
-`tests/events/test_ssrf.py`.)
+guessing. (No key, revoked keys and missing scopes: `test_auth_sweep.py`; the SSRF guard
+itself: `tests/events/test_ssrf.py`.)
 
 - another workspace's ids: 404 `not_found` on every operation with an id in its path, and the
   owner's objects unchanged afterwards;
 - a body over the limit: 413 `payload_too_large` on every operation that takes a body;
 - malformed JSON: 400/422 with the error body on every operation that takes a body;
+- webhook SSRF: every URL field of every operation refuses link-local and unspecified
+  targets (cloud metadata) even with private targets allowed, and changes nothing;
 - guessing join tokens: after a few unknown tokens from one address, 429 — even for a
   token that exists — while other addresses are unaffected.
 """
@@ -21,6 +23,7 @@ import pytest
 
 from tests.api.test_auth_sweep import PROTECTED, Operation
 from tests.conftest import Tenant
+from tests.events.test_ssrf import ALWAYS_FORBIDDEN
 from tests.fixtures.receiver import Receiver
 from tests.fixtures.world import build_world, created, session_body
 from vivavoce.web import join
@@ -185,3 +188,55 @@ async def test_guessing_join_tokens_is_throttled(
         assert "Too many attempts" in locked.text
         assert (await other.get(f"/join/{real}")).status_code == 200  # others unaffected
         assert (await other.get("/join/nope")).status_code == 404
+
+
+def url_operations() -> list[tuple[Operation, str]]:
+    """Every operation whose request body has a URL field the server will call (webhook
+    targets), found in the OpenAPI document: (operation, field)."""
+    from vivavoce.app import create_app
+    from vivavoce.config import Settings
+
+    document = create_app(Settings(env="test")).openapi()
+    schemas = document.get("components", {}).get("schemas", {})
+    found = []
+    for operation in WITH_BODY:
+        spec = document["paths"][operation.path][operation.method]
+        content = spec["requestBody"]["content"].get("application/json", {})
+        schema = content.get("schema", {})
+        if "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        for name in schema.get("properties", {}):
+            if name == "url" or (name.endswith("_url") and "webhook" in operation.path):
+                found.append((operation, name))
+    return found
+
+
+URL_OPERATIONS = url_operations()
+
+
+def test_the_ssrf_sweep_sees_the_webhook_targets() -> None:
+    names = {op.name for op, _ in URL_OPERATIONS}
+    assert "POST /api/v1/webhook-endpoints" in names
+    assert "PATCH /api/v1/webhook-endpoints/{endpoint_id}" in names or any(
+        name.startswith("PATCH /api/v1/webhook-endpoints/") for name in names
+    )
+
+
+@pytest.mark.parametrize("target", ALWAYS_FORBIDDEN)
+async def test_every_url_field_refuses_link_local_targets(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, target: str
+) -> None:
+    endpoint = await created(
+        await client.post(
+            "/api/v1/webhook-endpoints", json={"url": receiver.url()}, headers=tenant.headers
+        )
+    )
+    for operation, name in URL_OPERATIONS:
+        url = url_with(operation, endpoint["id"]) if "{" in operation.path else operation.path
+        response = await client.request(
+            operation.method.upper(), url, json={name: target}, headers=tenant.headers
+        )
+        assert response.status_code == 422, f"{operation.name} {target}: {response.text}"
+        assert response.json()["code"] == "unsafe_url", response.text
+    listed = await client.get(f"/api/v1/webhook-endpoints/{endpoint['id']}", headers=tenant.headers)
+    assert listed.json()["data"]["url"] == receiver.url()  # unchanged
