@@ -8,7 +8,8 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval check lock clean doctor
+.PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval check lock clean doctor \
+	reliability soak faults
 
 setup: $(STAMP)
 
@@ -57,8 +58,8 @@ test-service: setup chromium
 	  $(BIN)/pytest -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations reliability
+	$(BIN)/ruff format --check src tests bench migrations reliability
 	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
@@ -74,8 +75,32 @@ bench: setup
 eval: setup
 	$(BIN)/python eval/run.py
 
-# Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL.
-check: lint typecheck test-embedded test-service
+# Process-level runs (tests/reliability): 2 `serve --no-worker` + 2 `worker` subprocesses on
+# the PostgreSQL service — scale-out, SIGKILLs, a private PostgreSQL restarted under load, a
+# short soak. About 3 minutes; everything on 127.0.0.1. (The lifecycle model and the stateful
+# schemathesis run are in the normal suite; VIVAVOCE_LIFECYCLE_EXAMPLES and
+# VIVAVOCE_STATEFUL_EXAMPLES make them longer.)
+RELIABILITY_DB ?= $${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
+reliability: setup
+	VIVAVOCE_RELIABILITY=1 VIVAVOCE_TEST_DATABASE_URL=$(RELIABILITY_DB) \
+	  $(BIN)/pytest -q -p no:cacheprovider --durations=0 tests/reliability
+
+# The bounded soak: 100 concurrent interviews + webhooks for 10 minutes (SOAK_ARGS to change).
+SOAK_ARGS ?= --concurrency 100 --duration 600
+soak: setup
+	VIVAVOCE_TEST_DATABASE_URL=$(RELIABILITY_DB) timeout 1200 $(BIN)/python reliability/soak.py $(SOAK_ARGS)
+
+# The fault runs at full size (each process kind killed twice, PostgreSQL down 10 s), then
+# long runs of the lifecycle model and the stateful schemathesis sequences.
+faults: setup
+	VIVAVOCE_TEST_DATABASE_URL=$(RELIABILITY_DB) timeout 900 $(BIN)/python reliability/faults.py
+	VIVAVOCE_LIFECYCLE_EXAMPLES=40 VIVAVOCE_STATEFUL_EXAMPLES=40 timeout 1200 \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/sessions/test_lifecycle_machine.py \
+	    tests/api/test_schemathesis_stateful.py
+
+# Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL, and
+# the short process-level runs once.
+check: lint typecheck test-embedded test-service reliability
 
 clean:
 	rm -rf $(VENV) .vivavoce-test .pytest_cache .mypy_cache .ruff_cache

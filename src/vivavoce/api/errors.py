@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -31,8 +32,11 @@ _STATUS_CODES = {
 }
 
 # Raised, unwrapped by SQLAlchemy, when a pool cannot open a connection: the server is down,
-# unreachable, starting or full. The client should retry, not see a 500.
+# unreachable, starting or full — or, for PoolTimeout, every pooled connection stayed busy for
+# the pool's timeout (an overloaded process; the soak found these as 500s). The client should
+# retry, not see a 500.
 CONNECT_ERRORS: tuple[type[Exception], ...] = (
+    PoolTimeout,
     ConnectionError,
     socket.gaierror,
     asyncpg.PostgresConnectionError,

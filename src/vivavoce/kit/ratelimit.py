@@ -51,3 +51,37 @@ class RateLimiter:
     def _evict(self, now: float) -> None:
         for key in [k for k, v in self._tat.items() if v <= now]:
             del self._tat[key]
+
+
+class Lockout:
+    """Counts failures (e.g. unknown join tokens) per key; past `burst` failures faster than
+    `per_minute`, the key is locked out until its budget refills. Successes cost nothing, so
+    a candidate reloading their own link is never held back, while a client guessing tokens
+    gets a handful of tries a minute: with 128-bit tokens, hopeless."""
+
+    def __init__(self, per_minute: int, burst: int, max_keys: int = 100_000) -> None:
+        self._failures = RateLimiter(per_minute, burst, max_keys)
+        self._locked: dict[str, float] = {}
+        self._max_keys = max_keys
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: str, now: float) -> int:
+        """Seconds until `key` may try again; 0 when it is not locked out."""
+        with self._lock:
+            until = self._locked.get(key, 0.0)
+            if until <= now:
+                self._locked.pop(key, None)
+                return 0
+            return max(1, math.ceil(until - now))
+
+    def failed(self, key: str, now: float) -> int:
+        """Record a failure; the lockout in seconds it caused (0: none)."""
+        decision = self._failures.check(key, now)
+        if decision.allowed:
+            return 0
+        with self._lock:
+            if len(self._locked) >= self._max_keys:
+                for stale in [k for k, v in self._locked.items() if v <= now]:
+                    del self._locked[stale]
+            self._locked[key] = now + decision.retry_after
+        return decision.retry_after

@@ -4,12 +4,18 @@ GET /join/{token}      the AI-use notice and consent, then the interview (text m
                        cancelled and finished interviews get a page saying so
 WS  /join/{token}/ws   the conversation, JSON messages (see `vivavoce.interviewer.room`)
 
+Unknown tokens are counted per client address (`TOKEN_MISSES_PER_MINUTE`, with a burst of
+`TOKEN_MISS_BURST`): a client that keeps guessing is answered 429 (the page) or refused at the
+handshake (the socket) until its budget refills, whatever token it tries next.
+
 The page needs JavaScript for the conversation (a small module from /static, no CDN); the
 notice and the outcome pages are plain HTML."""
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
 from starlette.responses import Response
@@ -19,6 +25,7 @@ from vivavoce.api.state import app_state
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.errors import NotFound
+from vivavoce.kit.ratelimit import Lockout
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.state import Status
 from vivavoce.web.apply import HtmlRoute
@@ -27,6 +34,9 @@ from vivavoce.web.rendering import Theme, page
 log = logging.getLogger(__name__)
 
 DEFAULT_DURATION_MINUTES = 30
+TOKEN_MISSES_PER_MINUTE = 10
+TOKEN_MISS_BURST = 10
+_guessing = Lockout(TOKEN_MISSES_PER_MINUTE, TOKEN_MISS_BURST)
 
 # "This interview will be held in English." — shown, in the candidate's language where we have
 # it, when the interview's language is one the configured interviewer does not speak (the
@@ -50,16 +60,37 @@ def _message(kind: str, status: int, theme: Theme | None = None) -> Response:
     return page("join_message.html", {"kind": kind}, status=status, theme=theme)
 
 
+def _address(connection: Request | WebSocket) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+def _throttled(address: str) -> Response | None:
+    wait = _guessing.retry_after(address, time.monotonic())
+    if not wait:
+        return None
+    response = _message("throttled", 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _missed(address: str) -> Response:
+    _guessing.failed(address, time.monotonic())
+    return _throttled(address) or _message("not_found", 404)
+
+
 @router.get("/{token}")
 async def join_page(request: Request, token: str) -> Response:
     state = app_state(request)
+    address = _address(request)
+    if (refused := _throttled(address)) is not None:
+        return refused
     if len(token) > 200:
-        return _message("not_found", 404)
+        return _missed(address)
     async with state.sessionmaker() as db:
         try:
             session = await sessions.session_for_token(db, token)
         except NotFound:
-            return _message("not_found", 404)
+            return _missed(address)
         setup = await sessions.interview_setup(db, session)
     theme = Theme.of(setup.template.get("branding"))
     if session.status == Status.CANCELLED.value:
@@ -95,10 +126,27 @@ async def join_page(request: Request, token: str) -> Response:
     )
 
 
+async def _known(sessionmaker: Any, token: str) -> bool:
+    if len(token) > 200:
+        return False
+    async with sessionmaker() as db:
+        try:
+            await sessions.session_for_token(db, token)
+        except NotFound:
+            return False
+    return True
+
+
 @socket_router.websocket("/{token}/ws")
 async def join_socket(websocket: WebSocket, token: str) -> None:
     state = app_state(websocket)
     settings = state.settings
+    address = _address(websocket)
+    if _guessing.retry_after(address, time.monotonic()):
+        await websocket.close(1008)  # refused at the handshake (HTTP 403)
+        return
+    if not await _known(state.sessionmaker, token):
+        _guessing.failed(address, time.monotonic())  # the room still answers not_found
     voice, judge = providers.shared(settings)
     deps = RoomDeps(
         sessionmaker=state.sessionmaker,
