@@ -141,7 +141,7 @@ async def signed_in(request: Request) -> Viewer:
         raise LoginRequired()
     state = app_state(request)
     async with state.sessionmaker() as db:
-        user = await workspaces.get_user(db, claim.user_id)
+        user = await workspaces.active_user(db, claim.user_id)
     if user is None or not claim.valid_for(
         state.settings.secret_key, workspaces.login_fingerprint(user), time.time()
     ):
@@ -312,6 +312,11 @@ NOTICES = {
     "test_sent": "Test event queued. It appears in the delivery log within seconds.",
     "replayed": "Delivery queued again. The log updates as it is sent.",
     "signed_out": "You are signed out.",
+    "user_added": "User added. Give them their email and password; they can sign in now.",
+    "role_changed": "Role changed.",
+    "user_deactivated": "User deactivated. Their sessions ended and they cannot sign in.",
+    "user_reactivated": "User reactivated. They can sign in with their password again.",
+    "sessions_ended": "Signed out everywhere: every session of that user has ended.",
 }
 
 
