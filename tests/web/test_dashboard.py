@@ -18,6 +18,8 @@ from tests.conftest import Tenant, make_tenant
 from tests.emails.smtp import SmtpServer
 from tests.fixtures.receiver import Receiver
 from tests.fixtures.world import add_participant, build_world
+from tests.scoring.pipeline import interview, pipeline, schedule, scored, sessions_of
+from tests.scoring.samples import EXPERT
 from tests.web.conftest import Site, running_site, unique_email
 from tests.web.test_join import ANSWERS
 
@@ -600,3 +602,41 @@ async def test_admins_manage_users_and_members_cannot(
             back = await _form_post(boss, f"/dashboard/users/{them}/reactivate")
             assert back.status_code == 303
             assert (await _login(member, newcomer, PASSWORD)).status_code == 303
+
+
+async def test_a_reviewer_advances_an_application_from_the_panel(
+    site: Site, database: Database, admin: tuple[Tenant, str]
+) -> None:
+    tenant, email = admin
+    person = unique_email("grace")
+    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
+        world = await pipeline(
+            client, tenant, ("require_reviewer_approval", "auto_advance"), email=person
+        )
+        first = await schedule(client, tenant, world, "s0")
+        card = await scored(
+            client, tenant, await interview(database, site.settings, tenant, first, EXPERT)
+        )
+        assert card["passed"] is True
+
+        assert (await _login(client, email, PASSWORD)).status_code == 303
+        panel = f"/dashboard/templates/{world['template_id']}"
+        page = await client.get(panel)
+        row = re.search(rf'<tr data-participant="{re.escape(person)}">(.*?)</tr>', page.text, re.S)
+        assert row, page.text
+        assert "Awaiting review" in row.group(1)
+        assert f"Passed s0 with {card['score']}" in row.group(1)
+        assert "Advance to next stage" in row.group(1)
+        application = re.search(r"/applications/([0-9a-f-]{36})/advance", row.group(1))
+        assert application
+        assert await sessions_of(client, tenant, world, "s1") == []
+
+        advance = f"{panel}/applications/{application.group(1)}/advance"
+        advanced = await _form_post(client, advance)
+        assert advanced.status_code == 303
+        page = await client.get(advanced.headers["location"])
+        assert "Advanced to the next stage" in page.text
+        [second] = await sessions_of(client, tenant, world, "s1")
+        assert second["status"] == "scheduled"
+        again = await _form_post(client, advance)
+        assert again.status_code == 409 and "not awaiting a reviewer" in again.text

@@ -306,6 +306,7 @@ NOTICES = {
     "participant_added": "Participant added.",
     "approved": "Application approved. The first stage is being scheduled and invited.",
     "rejected": "Application rejected.",
+    "advanced": "Advanced to the next stage. Its interview is scheduled and the invite sent.",
     "cancelled": "Session cancelled.",
     "key_revoked": "API key revoked. Requests with it now fail.",
     "endpoint_saved": "Webhook endpoint saved.",

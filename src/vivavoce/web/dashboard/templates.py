@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.api.state import app_state
+from vivavoce.applications import progression
 from vivavoce.applications import service as applications
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
@@ -32,7 +33,7 @@ from vivavoce.web.dashboard.common import (
     redirect,
     render,
 )
-from vivavoce.web.dashboard.views import paging, parse_uuid
+from vivavoce.web.dashboard.views import links, paging, parse_uuid
 
 router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
 
@@ -288,14 +289,18 @@ async def decide(
 ) -> Response:
     wanted = _wanted(template_id)
     application = parse_uuid(application_id)
-    if application is None or decision not in ("approve", "reject"):
+    if application is None or decision not in ("approve", "reject", "advance"):
         raise NotFound("application")
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        if decision == "approve":
+        if decision == "advance":  # what POST /api/v1/applications/{id}/advance calls
+            await progression.advance(
+                db, viewer.workspace_id, application, links(request), utcnow()
+            )
+        elif decision == "approve":
             await applications.approve(db, viewer.workspace_id, application, utcnow())
         else:
             await applications.reject(
                 db, viewer.workspace_id, application, form.text("reason"), utcnow()
             )
-    notice = "approved" if decision == "approve" else "rejected"
+    notice = {"approve": "approved", "reject": "rejected"}.get(decision, "advanced")
     return redirect(f"{PREFIX}/templates/{wanted}#applications", notice)
