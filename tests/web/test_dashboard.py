@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import event
 from tests.conftest import Tenant, make_tenant
 from tests.emails.smtp import SmtpServer
 from tests.fixtures.receiver import Receiver
@@ -463,7 +464,9 @@ def _rows(html: str) -> list[str]:
     return re.findall(r'<a href="/dashboard/sessions/([0-9a-f-]{36})">', html)
 
 
-async def test_sessions_list_filters_and_pages(site: Site, admin: tuple[Tenant, str]) -> None:
+async def test_sessions_list_filters_and_pages(
+    site: Site, database: Database, admin: tuple[Tenant, str]
+) -> None:
     tenant, email = admin
     async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
         world = await build_world(client, tenant.headers, stages=("screen", "technical"))
@@ -492,6 +495,24 @@ async def test_sessions_list_filters_and_pages(site: Site, admin: tuple[Tenant, 
         second = await client.get(f"/dashboard/sessions?limit=2&cursor={older.group(1)}")
         assert _rows(second.text) == [ids[0]]
         assert "← Newest" in second.text and "Older" not in second.text
+
+        # names come in one query per page, however many rows (no N+1)
+        lookups: list[str] = []
+
+        def seen(_c: object, _cur: object, statement: str, *_args: object) -> None:
+            if "FROM participants" in statement or "FROM evaluation_templates" in statement:
+                lookups.append(statement)
+
+        engine = database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            for limit in (1, 3):
+                lookups.clear()
+                listed = await client.get("/dashboard/sessions", params={"limit": limit})
+                assert len(_rows(listed.text)) == limit
+                assert len(lookups) == 3, lookups  # participants, templates, filter choices
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
 
         only = await client.get("/dashboard/sessions", params={"status": "cancelled"})
         assert _rows(only.text) == [ids[0]]

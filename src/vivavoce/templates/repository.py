@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,20 @@ async def get_template(
         query = query.with_for_update(key_share=True)
     result: EvaluationTemplate | None = await db.scalar(query)
     return result
+
+
+async def templates_by_ids(
+    db: AsyncSession, workspace_id: uuid.UUID, template_ids: Collection[uuid.UUID]
+) -> list[EvaluationTemplate]:
+    if not template_ids:
+        return []
+    rows = await db.scalars(
+        select(EvaluationTemplate).where(
+            EvaluationTemplate.workspace_id == workspace_id,
+            EvaluationTemplate.id.in_(list(template_ids)),
+        )
+    )
+    return list(rows)
 
 
 async def list_templates(

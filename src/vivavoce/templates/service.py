@@ -4,7 +4,7 @@ applications, the apply page) read templates and stages only through this module
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -96,6 +96,14 @@ async def get_template(
     if template is None:
         raise NotFound("evaluation template")
     return template
+
+
+async def get_templates(
+    db: AsyncSession, workspace_id: uuid.UUID, template_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, EvaluationTemplate]:
+    """The templates of this workspace among these ids, in one query."""
+    rows = await repository.templates_by_ids(db, workspace_id, set(template_ids))
+    return {t.id: t for t in rows}
 
 
 async def update_template(

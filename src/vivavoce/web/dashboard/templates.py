@@ -103,16 +103,15 @@ async def _detail(
             db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
         )
         names = {p["id"]: p for p in people.items}
-        for application in apps.items:
-            if application["candidate_id"] not in names:
-                person = await participants.get(
-                    db, viewer.workspace_id, uuid.UUID(application["candidate_id"])
-                )
-                names[application["candidate_id"]] = {
-                    "id": str(person.id),
-                    "name": person.name,
-                    "email": person.email,
-                }
+        missing = {uuid.UUID(a["candidate_id"]) for a in apps.items} - {
+            uuid.UUID(key) for key in names
+        }
+        for person in (await participants.get_many(db, viewer.workspace_id, missing)).values():
+            names[str(person.id)] = {
+                "id": str(person.id),
+                "name": person.name,
+                "email": person.email,
+            }
     with_application = {a["candidate_id"] for a in apps.items}
     rows: list[dict[str, Any]] = [
         {"person": names[a["candidate_id"]], "application": a} for a in apps.items
