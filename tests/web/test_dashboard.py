@@ -17,6 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import event
 from tests.conftest import Tenant, make_tenant
 from tests.emails.smtp import SmtpServer
+from tests.fixtures.payloads import agent_profile
 from tests.fixtures.receiver import Receiver
 from tests.fixtures.world import add_participant, build_world
 from tests.scoring.pipeline import interview, pipeline, schedule, scored, sessions_of
@@ -661,3 +662,116 @@ async def test_a_reviewer_advances_an_application_from_the_panel(
         assert second["status"] == "scheduled"
         again = await _form_post(client, advance)
         assert again.status_code == 409 and "not awaiting a reviewer" in again.text
+
+
+async def test_templates_stages_webhooks_and_public_profiles_are_editable(
+    site: Site, database: Database, admin: tuple[Tenant, str], receiver: Receiver
+) -> None:
+    tenant, email = admin
+    sharer = await make_tenant(database)
+    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
+        world = await build_world(client, tenant.headers, stages=("screen", "technical"))
+        used = await client.post(
+            "/api/v1/sessions",
+            json={
+                "candidate_id": world.participant_id,
+                "evaluation_template_id": world.template_id,
+                "stage": "screen",
+            },
+            headers=tenant.headers,
+        )
+        assert used.status_code == 201, used.text
+        shared = await client.post(
+            "/api/v1/agent-profiles",
+            json=agent_profile(name="Shared screener", isPublic=True),
+            headers=sharer.headers,
+        )
+        assert shared.status_code == 201, shared.text
+        assert (await _login(client, email, PASSWORD)).status_code == 303
+        template = f"/dashboard/templates/{world.template_id}"
+
+        # the template's own fields, with the body model's errors next to the field
+        form = await client.get(f"{template}/edit")
+        assert 'value="Backend engineer"' in form.text
+        bad = await _form_post(
+            client,
+            f"{template}/edit",
+            {"template_name": "", "use_case": "hiring", "language": "en", "status": "active"},
+        )
+        assert bad.status_code == 422 and 'id="template_name-error"' in bad.text
+        saved = await _form_post(
+            client,
+            f"{template}/edit",
+            {
+                "template_name": "Platform engineer",
+                "use_case": "hiring",
+                "objective": "Own the platform",
+                "skills": "Go, Kubernetes",
+                "default_duration_minutes": "25",
+                "default_difficulty": "advanced",
+                "language": "en",
+                "status": "active",
+            },
+        )
+        assert saved.status_code == 303
+        shown = await client.get(template)
+        assert "Platform engineer" in shown.text and "Own the platform" in shown.text
+        assert "Kubernetes" in shown.text
+
+        # a stage: edited (question bank included); deleting a used one shows the service's
+        # refusal and keeps it; an unused one goes
+        screen, technical = world.stage_ids["screen"], world.stage_ids["technical"]
+        edit = await client.get(f"{template}/stages/{technical}/edit")
+        assert 'value="technical"' in edit.text
+        stage = await _form_post(
+            client,
+            f"{template}/stages/{technical}/edit",
+            {
+                "type": "technical",
+                "stage_name": "Deep dive",
+                "stage_type": "ai_interview",
+                "duration_minutes": "40",
+                "pass_threshold": "70",
+                "automation_rule": "require_reviewer_approval",
+                "questions": "Walk me through an outage you led. | ownership",
+                "status": "active",
+            },
+        )
+        assert stage.status_code == 303
+        shown = await client.get(template)
+        assert "Deep dive" in shown.text and "Walk me through an outage you led." in shown.text
+        assert "pass at 70/100" in shown.text
+        refused = await _form_post(client, f"{template}/stages/{screen}/delete")
+        assert refused.status_code == 409 and "has interview sessions" in refused.text
+        deleted = await _form_post(client, f"{template}/stages/{technical}/delete")
+        assert deleted.status_code == 303
+        async with httpx.AsyncClient(base_url=site.url) as api:
+            stages = await api.get(
+                "/api/v1/evaluation-stages",
+                params={"evaluation_template_id": world.template_id},
+                headers=tenant.headers,
+            )
+        assert [s["type"] for s in stages.json()["data"]] == ["screen"]
+
+        # a webhook endpoint is deleted from its page
+        added = await _form_post(
+            client, "/dashboard/developer/webhooks", {"url": receiver.url("/gone")}
+        )
+        assert added.status_code == 200, added.text
+        endpoint = re.search(r"/dashboard/developer/webhooks/([0-9a-f-]{36})", added.text)
+        assert endpoint
+        gone = await _form_post(client, f"{endpoint.group(0)}/delete")
+        assert gone.status_code == 303
+        assert receiver.url("/gone") not in (await client.get(gone.headers["location"])).text
+        assert (await client.get(endpoint.group(0))).status_code == 404
+
+        # a public profile of another workspace is copied into this one
+        library = await client.get("/dashboard/profiles")
+        assert "Use a copy of Shared screener" in library.text
+        forked = await _form_post(
+            client, "/dashboard/profiles/fork", {"source_id": shared.json()["data"]["id"]}
+        )
+        assert forked.status_code == 303
+        mine = await client.get("/api/v1/agent-profiles", headers=tenant.headers)
+        names = [p["name"] for p in mine.json()["data"]]
+        assert "Shared screener (copy)" in names

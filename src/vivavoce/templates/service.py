@@ -290,6 +290,20 @@ async def update_stage(
     return stage
 
 
+async def delete_stage(db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID) -> None:
+    """Removes a stage no interview has used. A stage with sessions keeps its history: 409
+    `stage_in_use` (archive it with `status` instead)."""
+    stage = await repository.lock_stage_for_delete(db, workspace_id, stage_id)
+    if stage is None:
+        raise NotFound("evaluation stage")
+    if await repository.stage_has_sessions(db, stage.id):
+        raise Conflict(
+            "this stage has interview sessions, so it cannot be deleted; archive it instead",
+            code="stage_in_use",
+        )
+    await repository.delete(db, stage)
+
+
 async def list_stages_page(
     db: AsyncSession,
     workspace_id: uuid.UUID,
