@@ -357,6 +357,17 @@ async def test_the_readme_tour_in_the_browser(
     await expect(page.locator(".email-body")).to_contain_text(join_url)
     await shot(page, "07-outbox-email")
 
+    # Users: an admin adds a member, who can then sign in.
+    await page.get_by_role("link", name="Users", exact=True).click()
+    colleague = unique_email("colleague")
+    await page.get_by_label("Email", exact=True).fill(colleague)
+    await page.get_by_label("Role", exact=True).select_option("member")
+    await page.get_by_label("First password").fill(PASSWORD)
+    await page.get_by_role("button", name="Add user").click()
+    await expect(page.get_by_text("User added.")).to_be_visible()
+    await expect(page.locator(f'tr[data-user="{colleague}"]')).to_contain_text(colleague)
+    await shot(page, "08-users")
+
 
 async def test_a_forged_form_post_is_refused(
     site: Site, admin: tuple[Tenant, str], recruiter: BrowserContext
@@ -401,7 +412,8 @@ async def test_a_member_cannot_reach_key_management(
     await sign_in(page, site, member)
     await expect(page.get_by_role("link", name="Sessions", exact=True)).to_be_visible()
     await expect(page.get_by_role("link", name="Developer")).to_have_count(0)
-    for path in ("/dashboard/developer/keys", "/dashboard/developer/webhooks"):
+    await expect(page.get_by_role("link", name="Users")).to_have_count(0)
+    for path in ("/dashboard/developer/keys", "/dashboard/developer/webhooks", "/dashboard/users"):
         response = await page.goto(f"{site.url}{path}")
         assert response is not None and response.status == 403
         await expect(page.get_by_role("heading", name="Admins only")).to_be_visible()
