@@ -32,6 +32,19 @@ async def get(
     return result
 
 
+async def by_ids(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_ids: Collection[uuid.UUID]
+) -> list[Participant]:
+    if not participant_ids:
+        return []
+    rows = await db.scalars(
+        select(Participant).where(
+            Participant.workspace_id == workspace_id, Participant.id.in_(list(participant_ids))
+        )
+    )
+    return list(rows)
+
+
 async def by_email(
     db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID | None, email: str
 ) -> Participant | None:

@@ -6,6 +6,7 @@ An email is unique per workspace and template, compared case-insensitively (the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -191,6 +192,15 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UU
     if participant is None:
         raise NotFound("participant")
     return participant
+
+
+async def get_many(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Participant]:
+    """The participants of this workspace among these ids, in one query (unknown ids are
+    left out)."""
+    rows = await repository.by_ids(db, workspace_id, set(participant_ids))
+    return {p.id: p for p in rows}
 
 
 async def _get_for_update(

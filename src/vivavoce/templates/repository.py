@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.models import EvaluationStage, EvaluationTemplate
+from vivavoce.models import EvaluationStage, EvaluationTemplate, InterviewSession
 
 
 async def get_template(
@@ -20,6 +20,20 @@ async def get_template(
         query = query.with_for_update(key_share=True)
     result: EvaluationTemplate | None = await db.scalar(query)
     return result
+
+
+async def templates_by_ids(
+    db: AsyncSession, workspace_id: uuid.UUID, template_ids: Collection[uuid.UUID]
+) -> list[EvaluationTemplate]:
+    if not template_ids:
+        return []
+    rows = await db.scalars(
+        select(EvaluationTemplate).where(
+            EvaluationTemplate.workspace_id == workspace_id,
+            EvaluationTemplate.id.in_(list(template_ids)),
+        )
+    )
+    return list(rows)
 
 
 async def list_templates(
@@ -130,3 +144,27 @@ async def save(db: AsyncSession, row: EvaluationTemplate | EvaluationStage) -> N
     """Write pending changes and reload server-set columns (updated_at)."""
     await db.flush()
     await db.refresh(row)
+
+
+async def lock_stage_for_delete(
+    db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID
+) -> EvaluationStage | None:
+    """FOR UPDATE (not NO KEY): waits for, and then blocks, sessions being inserted for it."""
+    result: EvaluationStage | None = await db.scalar(
+        select(EvaluationStage)
+        .where(EvaluationStage.id == stage_id, EvaluationStage.workspace_id == workspace_id)
+        .with_for_update()
+    )
+    return result
+
+
+async def stage_has_sessions(db: AsyncSession, stage_id: uuid.UUID) -> bool:
+    found = await db.scalar(
+        select(InterviewSession.id).where(InterviewSession.evaluation_stage_id == stage_id).limit(1)
+    )
+    return found is not None
+
+
+async def delete(db: AsyncSession, row: EvaluationStage) -> None:
+    await db.delete(row)
+    await db.flush()

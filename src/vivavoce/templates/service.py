@@ -4,7 +4,7 @@ applications, the apply page) read templates and stages only through this module
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -96,6 +96,14 @@ async def get_template(
     if template is None:
         raise NotFound("evaluation template")
     return template
+
+
+async def get_templates(
+    db: AsyncSession, workspace_id: uuid.UUID, template_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, EvaluationTemplate]:
+    """The templates of this workspace among these ids, in one query."""
+    rows = await repository.templates_by_ids(db, workspace_id, set(template_ids))
+    return {t.id: t for t in rows}
 
 
 async def update_template(
@@ -280,6 +288,20 @@ async def update_stage(
     async with _unique_stage_type(db, workspace_id, stage.evaluation_template_id, stage.type):
         await repository.save(db, stage)
     return stage
+
+
+async def delete_stage(db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID) -> None:
+    """Removes a stage no interview has used. A stage with sessions keeps its history: 409
+    `stage_in_use` (archive it with `status` instead)."""
+    stage = await repository.lock_stage_for_delete(db, workspace_id, stage_id)
+    if stage is None:
+        raise NotFound("evaluation stage")
+    if await repository.stage_has_sessions(db, stage.id):
+        raise Conflict(
+            "this stage has interview sessions, so it cannot be deleted; archive it instead",
+            code="stage_in_use",
+        )
+    await repository.delete(db, stage)
 
 
 async def list_stages_page(

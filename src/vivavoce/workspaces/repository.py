@@ -41,6 +41,40 @@ async def user_by_id(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await db.get(User, user_id)
 
 
+async def users_in_workspace(db: AsyncSession, workspace_id: uuid.UUID) -> list[User]:
+    result = await db.scalars(
+        select(User).where(User.workspace_id == workspace_id).order_by(User.created_at, User.id)
+    )
+    return list(result)
+
+
+async def user_in_workspace_for_update(
+    db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID
+) -> User | None:
+    result: User | None = await db.scalar(
+        select(User)
+        .where(User.id == user_id, User.workspace_id == workspace_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def lock_active_admins(db: AsyncSession, workspace_id: uuid.UUID) -> list[uuid.UUID]:
+    """The active admins of a workspace, locked so two demotions cannot both pass."""
+    result = await db.scalars(
+        select(User.id)
+        .where(
+            User.workspace_id == workspace_id,
+            User.role == "admin",
+            User.deactivated_at.is_(None),
+        )
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return list(result)
+
+
 @dataclass(frozen=True)
 class ActiveKey:
     """What authentication needs of an API key row."""

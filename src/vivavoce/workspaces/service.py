@@ -125,7 +125,7 @@ async def authenticate_user(
     if user is None:
         verify_password(password, _unknown_user_hash())
         return None
-    if not verify_password(password, user.password_hash):
+    if not verify_password(password, user.password_hash) or user.deactivated_at is not None:
         return None
     user.last_login_at = now
     await db.flush()
@@ -136,10 +136,81 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await repository.user_by_id(db, user_id)
 
 
+async def active_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The user, unless unknown or deactivated (what a dashboard request may act as)."""
+    user = await repository.user_by_id(db, user_id)
+    return None if user is None or user.deactivated_at is not None else user
+
+
 def login_fingerprint(user: User) -> str:
-    """Changes whenever the user's password changes: dashboard sessions signed with it end
-    with the password."""
-    return crypto.digest(user.password_hash)[:24]
+    """Changes whenever the user's password changes or their sessions are ended
+    (`end_sessions`, deactivation): dashboard sessions signed with it end then."""
+    return crypto.digest(f"{user.password_hash}|{user.session_epoch}")[:24]
+
+
+async def end_sessions(db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Ends every dashboard session of the user, on every device (signing out does this:
+    a copied cookie stops working too)."""
+    user = await _user_for_update(db, workspace_id, user_id)
+    user.session_epoch += 1
+    await db.flush()
+
+
+async def list_users(db: AsyncSession, workspace_id: uuid.UUID) -> list[User]:
+    return await repository.users_in_workspace(db, workspace_id)
+
+
+async def _user_for_update(db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = await repository.user_in_workspace_for_update(db, workspace_id, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+async def _keep_an_admin(db: AsyncSession, workspace_id: uuid.UUID, leaving: uuid.UUID) -> None:
+    admins = await repository.lock_active_admins(db, workspace_id)
+    if admins == [leaving]:
+        raise Conflict(
+            "a workspace needs at least one active admin; make someone else admin first",
+            code="last_admin",
+        )
+
+
+async def change_role(
+    db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID, role: str
+) -> User:
+    """Makes the user `admin` or `member`; the last active admin cannot be demoted."""
+    if role not in ROLES:
+        raise Unprocessable(
+            "user is not valid", [Issue(["role"], f"must be one of {', '.join(ROLES)}")]
+        )
+    if role != "admin":
+        await _keep_an_admin(db, workspace_id, user_id)
+    user = await _user_for_update(db, workspace_id, user_id)
+    user.role = role
+    await db.flush()
+    return user
+
+
+async def deactivate_user(
+    db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> User:
+    """The user can no longer sign in, and their sessions end at once. The last active
+    admin cannot be deactivated."""
+    await _keep_an_admin(db, workspace_id, user_id)
+    user = await _user_for_update(db, workspace_id, user_id)
+    if user.deactivated_at is None:
+        user.deactivated_at = now
+        user.session_epoch += 1
+    await db.flush()
+    return user
+
+
+async def reactivate_user(db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = await _user_for_update(db, workspace_id, user_id)
+    user.deactivated_at = None
+    await db.flush()
+    return user
 
 
 async def create_api_key(

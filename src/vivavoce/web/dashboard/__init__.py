@@ -6,7 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from vivavoce.web.dashboard import auth, developer, participants, profiles, sessions, templates
+from vivavoce.web.dashboard import (
+    auth,
+    developer,
+    participants,
+    profiles,
+    sessions,
+    templates,
+    users,
+)
 from vivavoce.web.dashboard.common import PREFIX
 
 
@@ -17,6 +25,6 @@ def router() -> APIRouter:
     async def root() -> Response:
         return RedirectResponse(PREFIX, status_code=303)
 
-    for part in (auth, profiles, templates, participants, sessions, developer):
+    for part in (auth, profiles, templates, participants, sessions, developer, users):
         combined.include_router(part.router)
     return combined

@@ -137,6 +137,13 @@ async def logout(request: Request) -> Response:
     form = await read_form(request)
     if not csrf.accepts(request, form.first_values(), app_state(request).settings.secret_key):
         raise CsrfRefused()
+    try:
+        viewer = await signed_in(request)
+    except LoginRequired:
+        viewer = None
+    if viewer is not None:  # server-side: this cookie, and any copy of it, stops working
+        async with unit_of_work(app_state(request).sessionmaker) as db:
+            await workspaces.end_sessions(db, viewer.workspace_id, viewer.user_id)
     response = redirect(f"{PREFIX}/login", "signed_out")
     clear_session(response, request)
     return response

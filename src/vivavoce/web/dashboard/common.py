@@ -141,7 +141,7 @@ async def signed_in(request: Request) -> Viewer:
         raise LoginRequired()
     state = app_state(request)
     async with state.sessionmaker() as db:
-        user = await workspaces.get_user(db, claim.user_id)
+        user = await workspaces.active_user(db, claim.user_id)
     if user is None or not claim.valid_for(
         state.settings.secret_key, workspaces.login_fingerprint(user), time.time()
     ):
@@ -300,18 +300,28 @@ def issue_errors(exc: AppError, names: Mapping[str, str] | None = None) -> dict[
 NOTICES = {
     "profile_created": "Agent profile created.",
     "profile_saved": "Agent profile saved.",
+    "profile_forked": "Your copy of the public profile is ready. Edit it as you like.",
     "template_created": "Template created. Add its first stage below.",
     "template_saved": "Template saved.",
     "stage_added": "Stage added.",
+    "stage_saved": "Stage saved.",
+    "stage_deleted": "Stage deleted.",
     "participant_added": "Participant added.",
     "approved": "Application approved. The first stage is being scheduled and invited.",
     "rejected": "Application rejected.",
+    "advanced": "Advanced to the next stage. Its interview is scheduled and the invite sent.",
     "cancelled": "Session cancelled.",
     "key_revoked": "API key revoked. Requests with it now fail.",
     "endpoint_saved": "Webhook endpoint saved.",
+    "endpoint_deleted": "Webhook endpoint deleted. Events no longer go to it.",
     "test_sent": "Test event queued. It appears in the delivery log within seconds.",
     "replayed": "Delivery queued again. The log updates as it is sent.",
     "signed_out": "You are signed out.",
+    "user_added": "User added. Give them their email and password; they can sign in now.",
+    "role_changed": "Role changed.",
+    "user_deactivated": "User deactivated. Their sessions ended and they cannot sign in.",
+    "user_reactivated": "User reactivated. They can sign in with their password again.",
+    "sessions_ended": "Signed out everywhere: every session of that user has ended.",
 }
 
 

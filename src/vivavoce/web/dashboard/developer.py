@@ -207,6 +207,16 @@ async def toggle_webhook(
     return redirect(f"{PREFIX}/developer/webhooks/{wanted}", "endpoint_saved")
 
 
+@router.post("/developer/webhooks/{endpoint_id}/delete")
+async def delete_webhook(
+    request: Request, viewer: Admin, endpoint_id: str, form: PostedForm
+) -> Response:
+    wanted = _endpoint_id(endpoint_id)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        await webhooks.delete_endpoint(db, viewer.workspace_id, wanted)
+    return redirect(f"{PREFIX}/developer/webhooks", "endpoint_deleted")
+
+
 @router.post("/developer/webhooks/{endpoint_id}/rotate")
 async def rotate_webhook(
     request: Request, viewer: Admin, endpoint_id: str, form: PostedForm

@@ -55,6 +55,13 @@ async def _page(
         choices = await templates.list_templates_page(
             db, viewer.workspace_id, PageRequest(limit=100)
         )
+        # the page's own templates, in one query, even beyond the first 100 choices
+        used = {parse_uuid(p.get("evaluation_template_id")) for p in page.items}
+        shown = await templates.get_templates(
+            db, viewer.workspace_id, {t for t in used if t is not None}
+        )
+    template_names = {t["id"]: t["template_name"] for t in choices.items}
+    template_names.update({str(t.id): t.template_name for t in shown.values()})
     return render(
         request,
         "dashboard/participants.html",
@@ -63,7 +70,7 @@ async def _page(
             "page": page,
             "template_choices": choices.items,
             "template_options": [(t["id"], t["template_name"]) for t in choices.items],
-            "template_names": {t["id"]: t["template_name"] for t in choices.items},
+            "template_names": template_names,
             "template_filter": str(template_filter) if template_filter else "",
             "values": values or {},
             "errors": errors or {},

@@ -14,11 +14,13 @@ from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import (
     AgentProfileCreate,
     AgentProfileUpdate,
+    ForkRequest,
     profile_public,
 )
 from vivavoce.api.state import app_state
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError, NotFound
+from vivavoce.kit.pagination import PageRequest
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -175,12 +177,31 @@ def _form_page(
 async def list_profiles(request: Request, viewer: SignedIn) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
         page = await agent_profiles.list_page(db, viewer.workspace_id, paging(request))
+        library = await agent_profiles.list_page(
+            db, viewer.workspace_id, PageRequest(limit=50), public=True
+        )
     return render(
         request,
         "dashboard/profiles.html",
-        {"nav": "profiles", "page": page},
+        {
+            "nav": "profiles",
+            "page": page,
+            "library": library.items,
+        },
         viewer=viewer,
     )
+
+
+@router.post("/fork")
+async def fork_profile(request: Request, viewer: SignedIn, form: PostedForm) -> Response:
+    """A copy of a public profile in this workspace (POST /agent-profiles/fork's service)."""
+    try:
+        body = ForkRequest(sourceId=form.get("source_id")[:64] or "-")
+    except ValidationError:
+        raise NotFound("agent profile") from None
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        copy = await agent_profiles.fork(db, viewer.workspace_id, body)
+    return redirect(f"{PREFIX}/profiles/{copy.id}", "profile_forked")
 
 
 @router.get("/new")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.api.state import app_state
+from vivavoce.applications import progression
 from vivavoce.applications import service as applications
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
@@ -19,7 +20,7 @@ from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
 from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
-from vivavoce.templates.schemas import StageCreate, TemplateCreate, TemplateUpdate
+from vivavoce.templates.schemas import StageCreate, StageUpdate, TemplateCreate, TemplateUpdate
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -32,7 +33,7 @@ from vivavoce.web.dashboard.common import (
     redirect,
     render,
 )
-from vivavoce.web.dashboard.views import paging, parse_uuid
+from vivavoce.web.dashboard.views import links, paging, parse_uuid
 
 router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
 
@@ -102,16 +103,15 @@ async def _detail(
             db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
         )
         names = {p["id"]: p for p in people.items}
-        for application in apps.items:
-            if application["candidate_id"] not in names:
-                person = await participants.get(
-                    db, viewer.workspace_id, uuid.UUID(application["candidate_id"])
-                )
-                names[application["candidate_id"]] = {
-                    "id": str(person.id),
-                    "name": person.name,
-                    "email": person.email,
-                }
+        missing = {uuid.UUID(a["candidate_id"]) for a in apps.items} - {
+            uuid.UUID(key) for key in names
+        }
+        for person in (await participants.get_many(db, viewer.workspace_id, missing)).values():
+            names[str(person.id)] = {
+                "id": str(person.id),
+                "name": person.name,
+                "email": person.email,
+            }
     with_application = {a["candidate_id"] for a in apps.items}
     rows: list[dict[str, Any]] = [
         {"person": names[a["candidate_id"]], "application": a} for a in apps.items
@@ -143,13 +143,19 @@ async def _detail(
 
 
 def _form_page(
-    request: Request, viewer: Viewer, values: dict[str, str], errors: dict[str, str], status: int
+    request: Request,
+    viewer: Viewer,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int,
+    editing: uuid.UUID | None = None,
 ) -> Response:
     return render(
         request,
         "dashboard/template_form.html",
         {
             "nav": "templates",
+            "editing": str(editing) if editing else None,
             "values": values,
             "errors": errors,
             "use_cases": USE_CASES,
@@ -208,6 +214,60 @@ async def show_template(request: Request, viewer: SignedIn, template_id: str) ->
     return await _detail(request, viewer, _wanted(template_id))
 
 
+def _template_values(template: dict[str, Any]) -> dict[str, str]:
+    values = {
+        key: "" if template.get(key) is None else str(template[key])
+        for key in (
+            "template_name",
+            "use_case",
+            "description",
+            "objective",
+            "level",
+            "requirements",
+            "default_duration_minutes",
+            "default_difficulty",
+            "language",
+            "status",
+        )
+    }
+    values["skills"] = ", ".join(template.get("skills") or [])
+    return values
+
+
+@router.get("/{template_id}/edit")
+async def edit_template(request: Request, viewer: SignedIn, template_id: str) -> Response:
+    wanted = _wanted(template_id)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        template = await templates.template_with_stages(db, viewer.workspace_id, wanted)
+    return _form_page(request, viewer, _template_values(template), {}, 200, editing=wanted)
+
+
+@router.post("/{template_id}/edit")
+async def save_template(
+    request: Request, viewer: SignedIn, template_id: str, form: PostedForm
+) -> Response:
+    wanted = _wanted(template_id)
+    errors: dict[str, str] = {}
+    body = _template_body(form, errors)
+    if form.get("status"):
+        body["status"] = form.get("status")
+    values = form.first_values()
+    try:
+        update = TemplateUpdate.model_validate(body)
+    except ValidationError as exc:
+        errors = {**field_errors(exc), **errors}
+    if errors:
+        return _form_page(request, viewer, values, errors, 422, editing=wanted)
+    try:
+        async with unit_of_work(app_state(request).sessionmaker) as db:
+            await templates.update_template(db, viewer.workspace_id, wanted, update)
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return _form_page(request, viewer, values, issue_errors(exc), exc.status, editing=wanted)
+    return redirect(f"{PREFIX}/templates/{wanted}", "template_saved")
+
+
 def _questions(text: str) -> list[dict[str, Any]]:
     """One question per line; `Question text | dimension, dimension` names dimensions."""
     questions = []
@@ -218,25 +278,30 @@ def _questions(text: str) -> list[dict[str, Any]]:
     return questions
 
 
-@router.post("/{template_id}/stages")
-async def add_stage(
-    request: Request, viewer: SignedIn, template_id: str, form: PostedForm
-) -> Response:
-    wanted = _wanted(template_id)
-    errors: dict[str, str] = {}
+def _stage_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "evaluation_template_id": str(wanted),
         "type": form.get("type"),
         "stage_name": form.text("stage_name"),
         "stage_type": form.get("stage_type") or "ai_interview",
         "agent_profile_id": form.text("agent_profile_id"),
         "automation_rule": form.get("automation_rule") or "auto_advance",
         "questions": _questions(form.get("questions")),
+        "pass_threshold": None,
     }
     for name in ("duration_minutes", "pass_threshold"):
         number = _int(form, name, errors)
         if number is not None:
             body[name] = number
+    return body
+
+
+@router.post("/{template_id}/stages")
+async def add_stage(
+    request: Request, viewer: SignedIn, template_id: str, form: PostedForm
+) -> Response:
+    wanted = _wanted(template_id)
+    errors: dict[str, str] = {}
+    body = {"evaluation_template_id": str(wanted), **_stage_body(form, errors)}
     values = form.first_values()
     try:
         stage = StageCreate.model_validate(body)
@@ -288,14 +353,131 @@ async def decide(
 ) -> Response:
     wanted = _wanted(template_id)
     application = parse_uuid(application_id)
-    if application is None or decision not in ("approve", "reject"):
+    if application is None or decision not in ("approve", "reject", "advance"):
         raise NotFound("application")
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        if decision == "approve":
+        if decision == "advance":  # what POST /api/v1/applications/{id}/advance calls
+            await progression.advance(
+                db, viewer.workspace_id, application, links(request), utcnow()
+            )
+        elif decision == "approve":
             await applications.approve(db, viewer.workspace_id, application, utcnow())
         else:
             await applications.reject(
                 db, viewer.workspace_id, application, form.text("reason"), utcnow()
             )
-    notice = "approved" if decision == "approve" else "rejected"
+    notice = {"approve": "approved", "reject": "rejected"}.get(decision, "advanced")
     return redirect(f"{PREFIX}/templates/{wanted}#applications", notice)
+
+
+def _stage_errors(exc: AppError) -> dict[str, str]:
+    if "profile" in exc.message:
+        return {"agent_profile_id": exc.message}
+    return issue_errors(exc) if exc.issues else {"type": exc.message}
+
+
+async def _stage_page(
+    request: Request,
+    viewer: Viewer,
+    template_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    values: dict[str, str] | None,
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        template = await templates.template_with_stages(db, viewer.workspace_id, template_id)
+        profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+    stage = next((s for s in template["stages"] if s["id"] == str(stage_id)), None)
+    if stage is None:
+        raise NotFound("evaluation stage")
+    if values is None:
+        values = {
+            key: "" if stage.get(key) is None else str(stage[key])
+            for key in (
+                "type",
+                "stage_name",
+                "stage_type",
+                "agent_profile_id",
+                "duration_minutes",
+                "automation_rule",
+                "status",
+            )
+        }
+        threshold = stage.get("pass_threshold")
+        values["pass_threshold"] = "" if threshold is None else f"{threshold:g}"
+        values["questions"] = "\n".join(
+            q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
+            for q in stage.get("questions") or []
+        )
+    return render(
+        request,
+        "dashboard/stage_form.html",
+        {
+            "nav": "templates",
+            "template": template,
+            "stage_label": stage["stage_name"] or stage["type"],
+            "profiles": profiles.items,
+            "values": values,
+            "errors": errors,
+            "stage_types": STAGE_TYPES,
+            "automation": AUTOMATION,
+        },
+        viewer=viewer,
+        status=status,
+    )
+
+
+def _stage_ids(template_id: str, stage_id: str) -> tuple[uuid.UUID, uuid.UUID]:
+    stage = parse_uuid(stage_id)
+    if stage is None:
+        raise NotFound("evaluation stage")
+    return _wanted(template_id), stage
+
+
+@router.get("/{template_id}/stages/{stage_id}/edit")
+async def edit_stage(
+    request: Request, viewer: SignedIn, template_id: str, stage_id: str
+) -> Response:
+    wanted, stage = _stage_ids(template_id, stage_id)
+    return await _stage_page(request, viewer, wanted, stage, None, {})
+
+
+@router.post("/{template_id}/stages/{stage_id}/edit")
+async def save_stage(
+    request: Request, viewer: SignedIn, template_id: str, stage_id: str, form: PostedForm
+) -> Response:
+    wanted, stage = _stage_ids(template_id, stage_id)
+    errors: dict[str, str] = {}
+    body = {**_stage_body(form, errors), "status": form.get("status") or "active"}
+    values = form.first_values()
+    try:
+        update = StageUpdate.model_validate(body)
+    except ValidationError as exc:
+        errors = {**field_errors(exc), **errors}
+    if errors:
+        return await _stage_page(request, viewer, wanted, stage, values, errors, 422)
+    try:
+        async with unit_of_work(app_state(request).sessionmaker) as db:
+            found = await templates.get_stage(db, viewer.workspace_id, stage)
+            if str(found.evaluation_template_id) != str(wanted):
+                raise NotFound("evaluation stage")
+            await templates.update_stage(db, viewer.workspace_id, stage, update)
+    except AppError as exc:
+        if exc.status == 404 and "profile" not in exc.message:
+            raise
+        return await _stage_page(request, viewer, wanted, stage, values, _stage_errors(exc), 422)
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_saved")
+
+
+@router.post("/{template_id}/stages/{stage_id}/delete")
+async def delete_stage(
+    request: Request, viewer: SignedIn, template_id: str, stage_id: str, form: PostedForm
+) -> Response:
+    wanted, stage = _stage_ids(template_id, stage_id)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        found = await templates.get_stage(db, viewer.workspace_id, stage)
+        if str(found.evaluation_template_id) != str(wanted):
+            raise NotFound("evaluation stage")
+        await templates.delete_stage(db, viewer.workspace_id, stage)
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_deleted")

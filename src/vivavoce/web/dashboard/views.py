@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import Request
 
 from vivavoce.api.state import app_state
-from vivavoce.kit.errors import NotFound
 from vivavoce.kit.pagination import MAX_LIMIT, PageRequest, decode_cursor
 from vivavoce.participants import service as participants
 from vivavoce.sessions import service as sessions
@@ -44,6 +43,11 @@ def paging(request: Request, limit: int = 25) -> PageRequest:
     return PageRequest(limit=min(limit, MAX_LIMIT), before=before)
 
 
+def _ids(rows: list[dict[str, Any]], key: str) -> set[uuid.UUID]:
+    found = (parse_uuid(row.get(key)) for row in rows)
+    return {value for value in found if value is not None}
+
+
 @dataclass
 class Names:
     """Display names of the participants and templates a list of sessions refers to."""
@@ -53,21 +57,19 @@ class Names:
 
     # `db` is the request's AsyncSession (web code does not import SQLAlchemy).
     async def load(self, db: Any, workspace_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            candidate = row.get("candidate_id")
-            if candidate and candidate not in self.participants:
-                try:
-                    person = await participants.get(db, workspace_id, uuid.UUID(candidate))
-                    self.participants[candidate] = person.name or "(erased)"
-                except NotFound:
-                    self.participants[candidate] = "(unknown)"
-            template = row.get("evaluation_template_id")
-            if template and template not in self.templates:
-                try:
-                    found = await templates.get_template(db, workspace_id, uuid.UUID(template))
-                    self.templates[template] = found.template_name
-                except NotFound:
-                    self.templates[template] = "(unknown)"
+        """Two queries for the whole page, whatever its length."""
+        people = _ids(rows, "candidate_id")
+        wanted = _ids(rows, "evaluation_template_id")
+        found_people = await participants.get_many(db, workspace_id, people)
+        found_templates = await templates.get_templates(db, workspace_id, wanted)
+        for person_id in people:
+            person = found_people.get(person_id)
+            self.participants[str(person_id)] = (
+                (person.name or "(erased)") if person else "(unknown)"
+            )
+        for template_id in wanted:
+            template = found_templates.get(template_id)
+            self.templates[str(template_id)] = template.template_name if template else "(unknown)"
 
     def participant(self, participant_id: str | None) -> str:
         return self.participants.get(participant_id or "", "—")
