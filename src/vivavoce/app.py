@@ -47,6 +47,7 @@ def api_router() -> APIRouter:
     from vivavoce.participants.endpoints import router as participants
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
+    from vivavoce.voice.endpoints import router as recordings
 
     router = APIRouter(prefix="/api/v1")
     for domain in (
@@ -58,6 +59,7 @@ def api_router() -> APIRouter:
         events,
         webhooks,
         emails,
+        recordings,
     ):
         router.include_router(domain)
     return router

@@ -47,6 +47,7 @@ def job_registry() -> JobRegistry:
     from vivavoce.events.webhooks import tasks as webhook_tasks
     from vivavoce.idempotency import tasks as idempotency_tasks
     from vivavoce.sessions import tasks as session_tasks
+    from vivavoce.voice import tasks as voice_tasks
 
     registry = JobRegistry()
     idempotency_tasks.register(registry)
@@ -54,4 +55,5 @@ def job_registry() -> JobRegistry:
     email_tasks.register(registry)
     application_tasks.register(registry)
     session_tasks.register(registry)
+    voice_tasks.register(registry)
     return registry
