@@ -1,10 +1,11 @@
 """Patient end-of-turn detection: pure, fed 16 kHz PCM, timed by the samples it has seen.
 
-An energy voice-activity detector with an adaptive noise floor marks 20 ms frames as speech
-or silence. A turn starts after `min_speech_ms` of speech (a cough or a click is not a turn)
-and ends after `silence_ms` of silence (1.5 s by default: people pause mid-answer far more
-than they do in conversation between friends). `looks_unfinished` lets the caller wait
-`thinking_ms` longer when the words so far trail off ("and…", "um", "so"), merging what
+An energy voice-activity detector with an adaptive noise floor (it falls fast and rises
+slowly, so a steady noisy room stops counting as speech within a second or two) marks
+20 ms frames as speech or silence. A turn starts after `min_speech_ms` of speech (a cough or
+a click is not a turn) and ends after `silence_ms` of silence (1.5 s by default: people
+pause mid-answer far more than between turns of a chat). `looks_unfinished` lets the caller
+wait `thinking_ms` longer when the words so far trail off ("and…", "um", "so"), merging what
 follows into the same answer, so a candidate thinking aloud is not cut off.
 """
 
@@ -77,8 +78,13 @@ class EndOfTurnDetector:
         self.elapsed_ms += FRAME_MS
         level = rms(frame)
         speech = self.is_speech(level)
-        if not speech:  # the floor follows the room's noise, slowly
-            self.noise_floor = 0.95 * self.noise_floor + 0.05 * level
+        # The floor follows the room's noise: down quickly, up slowly (more slowly still
+        # inside a turn, so a long answer is not mistaken for noise).
+        if level < self.noise_floor:
+            self.noise_floor = 0.9 * self.noise_floor + 0.1 * level
+        else:
+            rise = 1.003 if self.in_turn else 1.03
+            self.noise_floor = min(level, self.noise_floor * rise)
         if not self.in_turn:
             self._recent.append(frame)
             keep = max(1, (self.config.pre_roll_ms + self.config.min_speech_ms) // FRAME_MS)
