@@ -67,6 +67,7 @@ typecheck: setup
 bench: setup
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/voice.py
 
 # Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL.
 check: lint typecheck test-embedded test-service
