@@ -47,6 +47,8 @@ ANSWERS = int(os.environ.get("BENCH_VOICE_ANSWERS", "12"))
 SILENCE_MS = int(os.environ.get("BENCH_SILENCE_MS", "1500"))
 FRAME = 3200  # 100 ms of 16 kHz 16-bit audio
 TARGET_P50 = 1.5
+SAMPLE_TIMEOUT = 60.0
+DEBUG = bool(os.environ.get("BENCH_DEBUG"))
 SENTENCES = [
     "Yes, I am ready to start.",
     "I designed the billing service at my last company, using Python and PostgreSQL.",
@@ -149,9 +151,15 @@ async def interview(join_url: str, answers: list[bytes], samples: list[dict[str,
             saw_turn = False
             while True:
                 try:
-                    _at, message = await asyncio.wait_for(inbox.get(), 1.5 if saw_turn else 60)
+                    _at, message = await asyncio.wait_for(inbox.get(), 3.0 if saw_turn else 60)
                 except TimeoutError:
                     return True
+                if DEBUG:
+                    print(
+                        "settle",
+                        message if isinstance(message, dict) else len(message),
+                        file=sys.stderr,
+                    )
                 if isinstance(message, dict):
                     if message.get("type") == "status" and message.get("state") == "ended":
                         return False
@@ -162,11 +170,18 @@ async def interview(join_url: str, answers: list[bytes], samples: list[dict[str,
             if not await settle():
                 return
             for pcm in answers:
+                if len(samples) >= ANSWERS:
+                    return
                 start = time.perf_counter()
                 frames = [pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)]
                 for n, frame in enumerate(frames):  # real-time pace
                     await asyncio.sleep(max(0.0, start + n * 0.1 - time.perf_counter()))
-                    await socket.send(frame)
+                    try:
+                        await asyncio.wait_for(socket.send(frame), 10)
+                    except TimeoutError:
+                        for task in asyncio.all_tasks():
+                            task.print_stack(limit=8, file=sys.stderr)
+                        raise
                 spoken_end = time.perf_counter()
                 quiet = bytes(FRAME)
                 times: dict[str, float] = {}
@@ -176,14 +191,20 @@ async def interview(join_url: str, answers: list[bytes], samples: list[dict[str,
                         await asyncio.sleep(max(0.0, spoken_end + tick * 0.1 - time.perf_counter()))
                         await socket.send(quiet)
                         tick += 1
+                    if time.perf_counter() - spoken_end > SAMPLE_TIMEOUT or reader.done():
+                        raise RuntimeError(f"no reply to an answer within {SAMPLE_TIMEOUT:.0f} s")
                     try:
                         at, message = await asyncio.wait_for(
                             inbox.get(), 0.05 if "turn" not in times else 30
                         )
                     except TimeoutError:
                         continue
+                    if DEBUG:
+                        shown = message if isinstance(message, dict) else len(message)
+                        print(f"{at - spoken_end:6.2f} {shown}", file=sys.stderr)
                     if isinstance(message, bytes):
-                        times["audio"] = at
+                        if "turn" in times:  # not a late sentence of the previous reply
+                            times["audio"] = at
                     elif message.get("type") == "turn" and message.get("speaker") == "participant":
                         times["turn"] = at
                     elif message.get("type") == "ai_delta" and "turn" in times:

@@ -123,6 +123,21 @@ def voice_available(settings: Settings) -> bool:
     return providers(settings)[0] is not None
 
 
+def check(settings: Settings) -> tuple[bool, str]:
+    """For `vivavoce doctor`: the speech providers in use, and whether an explicitly chosen
+    provider is missing (the `voice` extra not installed, or no endpoint configured)."""
+    speech_to_text, text_to_speech = providers(settings)
+    heard = "off (typing only)" if speech_to_text is None else speech_to_text.name
+    spoken = "browser speech synthesis" if text_to_speech is None else text_to_speech.name
+    missing = (settings.stt_provider in ("local", "openai") and speech_to_text is None) or (
+        settings.tts_provider in ("local", "openai") and text_to_speech is None
+    )
+    detail = f"speech-to-text {heard}, text-to-speech {spoken}"
+    if missing:
+        detail += " (a chosen provider is unavailable: install the `voice` extra or set its URL)"
+    return not missing, detail
+
+
 def split_sentences(text: str) -> tuple[list[str], str]:
     """Complete sentences at the start of `text`, and the unfinished rest."""
     parts = _SENTENCE_END.split(text)
