@@ -14,7 +14,7 @@ real-time pace, followed by silence. Split into:
 - TTS: from the first words to the first byte of audio (the first sentence completed and
   synthesised).
 
-    .venv/bin/python bench/voice.py      # BENCH_VOICE_ANSWERS (default 12), BENCH_SILENCE_MS
+    .venv/bin/python bench/voice.py      # BENCH_VOICE_ANSWERS (default 10), BENCH_SILENCE_MS
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from vivavoce.voice.audio import resample
 from vivavoce.voice.tts import LocalPiper
 from vivavoce.workspaces import service as workspaces
 
-ANSWERS = int(os.environ.get("BENCH_VOICE_ANSWERS", "12"))
+ANSWERS = int(os.environ.get("BENCH_VOICE_ANSWERS", "10"))
 SILENCE_MS = int(os.environ.get("BENCH_SILENCE_MS", "1500"))
 FRAME = 3200  # 100 ms of 16 kHz 16-bit audio
 TARGET_P50 = 1.5
@@ -172,6 +172,8 @@ async def interview(join_url: str, answers: list[bytes], samples: list[dict[str,
             for pcm in answers:
                 if len(samples) >= ANSWERS:
                     return
+                # like a browser whose candidate speaks up: the previous reply stops
+                await socket.send(json.dumps({"type": "barge_in"}))
                 start = time.perf_counter()
                 frames = [pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)]
                 for n, frame in enumerate(frames):  # real-time pace
@@ -185,6 +187,8 @@ async def interview(join_url: str, answers: list[bytes], samples: list[dict[str,
                 spoken_end = time.perf_counter()
                 quiet = bytes(FRAME)
                 times: dict[str, float] = {}
+                reply = ""
+                announced = False
                 tick = 0
                 while "audio" not in times:
                     if "turn" not in times:  # keep the silence flowing until the turn ends
@@ -203,12 +207,15 @@ async def interview(join_url: str, answers: list[bytes], samples: list[dict[str,
                         shown = message if isinstance(message, dict) else len(message)
                         print(f"{at - spoken_end:6.2f} {shown}", file=sys.stderr)
                     if isinstance(message, bytes):
-                        if "turn" in times:  # not a late sentence of the previous reply
+                        if announced:  # the first sentence of the reply to this answer
                             times["audio"] = at
                     elif message.get("type") == "turn" and message.get("speaker") == "participant":
                         times["turn"] = at
                     elif message.get("type") == "ai_delta" and "turn" in times:
                         times.setdefault("words", at)
+                        reply += str(message.get("text", ""))
+                    elif message.get("type") == "ai_audio":
+                        announced = "turn" in times and str(message.get("text")) in reply
                     elif message.get("type") == "status" and message.get("state") == "ended":
                         return
                 silence = SILENCE_MS / 1000
