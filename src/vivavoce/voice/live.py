@@ -63,7 +63,7 @@ STT_FAILED = (
 )
 TTS_FAILED = "The interviewer's voice is unavailable, so your browser will read the questions."
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*(?=\s)")
 
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
@@ -140,9 +140,14 @@ def check(settings: Settings) -> tuple[bool, str]:
 
 def split_sentences(text: str) -> tuple[list[str], str]:
     """Complete sentences at the start of `text`, and the unfinished rest."""
-    parts = _SENTENCE_END.split(text)
-    rest = parts.pop()
-    return [part.strip() for part in parts if part.strip()], rest
+    sentences: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        sentence = text[start : end.end()].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = end.end()
+    return sentences, text[start:].lstrip()
 
 
 def _transcription(provider: SpeechToText, pcm: bytes) -> Callable[[], Awaitable[str]]:
