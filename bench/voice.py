@@ -289,12 +289,14 @@ def main() -> int:
         values = [s[part] for s in samples]
         print(f"{part:<14}{statistics.median(values):>8.2f}{percentile(values, 0.95):>8.2f}")
     processing = [s["total"] - s["endpointing"] for s in samples]
-    p50 = statistics.median(processing)
-    print(f"{'after the turn':<14}{p50:>8.2f}{percentile(processing, 0.95):>8.2f}")
+    middle, high = statistics.median(processing), percentile(processing, 0.95)
+    print(f"{'after the turn':<14}{middle:>8.2f}{high:>8.2f}")
+    total = statistics.median(s["total"] for s in samples)
     print(
-        f"processing after the end of the turn p50 {p50:.2f} s (target < {TARGET_P50} s): "
-        f"{'met' if p50 < TARGET_P50 else 'MISSED'}; the {SILENCE_MS} ms silence threshold "
-        "comes on top, by design"
+        f"end of speech to first audio byte p50 {total:.2f} s (target < {TARGET_P50} s): "
+        f"{'met' if total < TARGET_P50 else 'MISSED'}; {SILENCE_MS / 1000:.2f} s of it is the "
+        f"silence that ends a turn (VIVAVOCE_VOICE_SILENCE_MS), the rest processing "
+        f"(p50 {statistics.median(processing):.2f} s)"
     )
     return 0
 
