@@ -209,8 +209,11 @@ class VoiceChannel:
     async def observe(self, message: dict[str, Any]) -> None:
         """The room's `send`: forward the message, and speak the interviewer's words."""
         kind = message.get("type")
-        if kind == "status" and message.get("state") in ("ended", "taken_over"):
-            await self._drain()
+        if kind == "status" and message.get("state") == "ended":
+            await self._drain()  # the closing line is still heard, then the socket closes
+            self.live = False
+        elif kind == "status" and message.get("state") == "taken_over":
+            self._dropped_before = self._seq + 1  # another tab speaks from now on
             self.live = False
         await self._send_json(message)
         if kind == "status" and message.get("state") == "live":
