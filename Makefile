@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml requirements.lock
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra voice --python-version 3.11 \
 	  --no-header --quiet -o requirements.lock
 
 # Debian's Chromium for the browser tests: Playwright drives it by path and never downloads
@@ -70,6 +70,7 @@ bench: setup
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/interview.py
+	$(BIN)/python bench/voice.py
 
 # How well each scorer agrees with the labelled answers of eval/cases.json (docs/scoring.md).
 eval: setup

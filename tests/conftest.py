@@ -33,6 +33,10 @@ def settings() -> Settings:
         webhook_retry_schedule=[0.2, 0.4, 0.6],
         webhook_timeout_seconds=1.0,
         worker_heartbeat_seconds=2.0,
+        # voice interviews have their own tests (tests/voice); elsewhere the join page offers
+        # typing only and no process loads a speech model
+        stt_provider="off",
+        tts_provider="browser",
     )
 
 

@@ -76,3 +76,4 @@ async def test_doctor_reports_a_healthy_install(database: Database) -> None:
     code, out, err = await run_cli(database.url, "doctor")
     assert code == 0, out + err
     assert "[ok] migrations" in out
+    assert "[ok] voice: speech-to-text local, text-to-speech local" in out  # the voice extra

@@ -48,6 +48,7 @@ def api_router() -> APIRouter:
     from vivavoce.scoring.endpoints import router as evaluations
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
+    from vivavoce.voice.endpoints import router as recordings
 
     router = APIRouter(prefix="/api/v1")
     for domain in (
@@ -60,6 +61,7 @@ def api_router() -> APIRouter:
         webhooks,
         emails,
         evaluations,
+        recordings,
     ):
         router.include_router(domain)
     return router

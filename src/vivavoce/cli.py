@@ -317,6 +317,10 @@ def doctor() -> None:
 
     llm_ok, llm_detail = asyncio.run(providers.check(settings))
     report(llm_ok, "LLM provider", llm_detail)
+    from vivavoce.voice import live as voice
+
+    voice_ok, voice_detail = voice.check(settings)
+    report(voice_ok, "voice", voice_detail)
     raise typer.Exit(1 if problems else 0)
 
 

@@ -134,6 +134,44 @@ class Settings(BaseSettings):
         description="How long after an interview ends scoring waits for an unreachable LLM "
         "judge before the offline scorer scores it (flagged for human review)",
     )
+    stt_provider: Literal["auto", "local", "openai", "off"] = Field(
+        default="auto",
+        description="Speech-to-text for voice interviews: local faster-whisper (the `voice` "
+        "extra), an OpenAI-compatible /audio/transcriptions endpoint, or off; auto picks "
+        "openai when stt_base_url is set, else local when installed, else off",
+    )
+    stt_base_url: str | None = Field(default=None, description="OpenAI-compatible STT endpoint")
+    stt_api_key: SecretStr | None = None
+    stt_model: str = Field(default="whisper-1", description="Model name sent to the STT endpoint")
+    tts_provider: Literal["auto", "local", "openai", "browser"] = Field(
+        default="auto",
+        description="Text-to-speech: local piper (the `voice` extra), an OpenAI-compatible "
+        "/audio/speech endpoint, or the candidate's browser; auto picks openai when "
+        "tts_base_url is set, else local when installed, else browser",
+    )
+    tts_base_url: str | None = Field(default=None, description="OpenAI-compatible TTS endpoint")
+    tts_api_key: SecretStr | None = None
+    tts_model: str = Field(default="tts-1", description="Model name sent to the TTS endpoint")
+    tts_voice: str = Field(default="alloy", description="Voice name sent to the TTS endpoint")
+    voice_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    voice_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed STT/TTS call before falling back"
+    )
+    voice_silence_ms: int = Field(
+        default=1500,
+        ge=300,
+        le=10_000,
+        description="Silence after speech that ends the candidate's turn",
+    )
+    voice_thinking_pause_ms: int = Field(
+        default=4000,
+        ge=0,
+        le=30_000,
+        description='Extra wait when the words so far sound unfinished ("and…", "um")',
+    )
+    recordings_dir: Path | None = Field(
+        default=None, description="Where interview audio is kept; unset: data_dir/recordings"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
@@ -157,6 +195,10 @@ class Settings(BaseSettings):
     @property
     def pgdata_dir(self) -> Path:
         return self.data_dir / "pgdata"
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
 
 @lru_cache

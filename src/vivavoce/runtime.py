@@ -48,6 +48,7 @@ def job_registry() -> JobRegistry:
     from vivavoce.idempotency import tasks as idempotency_tasks
     from vivavoce.scoring import tasks as scoring_tasks
     from vivavoce.sessions import tasks as session_tasks
+    from vivavoce.voice import tasks as voice_tasks
 
     registry = JobRegistry()
     idempotency_tasks.register(registry)
@@ -56,4 +57,5 @@ def job_registry() -> JobRegistry:
     application_tasks.register(registry)
     session_tasks.register(registry)
     scoring_tasks.register(registry)
+    voice_tasks.register(registry)
     return registry

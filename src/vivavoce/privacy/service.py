@@ -3,7 +3,8 @@
 The rows stay — sessions, applications and events keep their statuses, times and scores, so
 counts and funnels remain right — but every copy of the person's data is erased: the
 participant's fields, recruiter notes and external ids on sessions, event snapshots (and the
-webhook payloads copied from them), emails, and apply-page submissions.
+webhook payloads copied from them), emails, apply-page submissions, and interview
+recordings (unlinked at once, the audio deleted by a job after commit).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from vivavoce.events import service as events
 from vivavoce.models import Participant
 from vivavoce.participants import service as participants
 from vivavoce.sessions import service as sessions
+from vivavoce.voice import service as voice
 
 
 async def erase_participant(
@@ -32,6 +34,7 @@ async def erase_participant(
     )
     await apply_requests.erase_for_participant(db, workspace_id, address, participant.id)
     await sessions.erase_participant_data(db, workspace_id, participant.id)
+    await voice.erase_recordings(db, workspace_id, participant.id)
     await applications.erase_participant_data(db, workspace_id, participant.id)
     await events.redact_participant(db, workspace_id, participant.id)
     return participant

@@ -116,6 +116,30 @@ async def erase_participant_fields(
     await erase_turn_text(db, workspace_id, participant_id)
 
 
+async def take_recording_keys(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> list[str]:
+    owned = (
+        InterviewSession.workspace_id == workspace_id,
+        InterviewSession.candidate_id == participant_id,
+        InterviewSession.recording_key.is_not(None),
+    )
+    keys = await db.scalars(select(InterviewSession.recording_key).where(*owned).with_for_update())
+    found = [key for key in keys if key]
+    await db.execute(update(InterviewSession).where(*owned).values(recording_key=None))
+    return found
+
+
+async def set_recording_key(db: AsyncSession, session_id: uuid.UUID, key: str) -> None:
+    await db.execute(
+        update(InterviewSession)
+        .where(
+            InterviewSession.id == session_id, InterviewSession.recording_key.is_distinct_from(key)
+        )
+        .values(recording_key=key)
+    )
+
+
 async def get_by_id(
     db: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
 ) -> InterviewSession | None:

@@ -121,7 +121,9 @@ class SessionOut(BaseModel):
     updated_at: str
 
 
-def session_public(session: InterviewSession, join_url: str, base_url: str) -> dict[str, Any]:
+def session_public(
+    session: InterviewSession, join_url: str, base_url: str, recording_url: str | None = None
+) -> dict[str, Any]:
     return {
         "id": str(session.id),
         "status": session.status,
@@ -152,7 +154,7 @@ def session_public(session: InterviewSession, join_url: str, base_url: str) -> d
         },
         "authenticity_signals": session.authenticity_signals,
         "transcript_url": f"{base_url}/api/v1/sessions/{session.id}/transcript",
-        "recording_url": None,
+        "recording_url": recording_url,
         "duration_seconds": session.duration_seconds,
         "started_at": isoformat_z(session.started_at),
         "ended_at": isoformat_z(session.ended_at),

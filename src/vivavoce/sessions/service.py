@@ -23,6 +23,7 @@ from vivavoce.applications import service as applications
 from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
 from vivavoce.kit import crypto, pubsub
+from vivavoce.kit.clock import utcnow
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
@@ -40,6 +41,7 @@ from vivavoce.sessions.schemas import (
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import stage_public, template_public
+from vivavoce.voice import links as recording_links
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,19 @@ class SessionLinks:
     def join_url(self, session_id: uuid.UUID) -> str:
         return f"{self.public_url.rstrip('/')}/join/{self.token(session_id)}"
 
+    def recording_url(self, session: InterviewSession) -> str | None:
+        """A signed link to the audio, valid for an hour, when the session has a recording."""
+        if session.recording_key is None:
+            return None
+        return recording_links.recording_url(self.public_url, self.secret_key, session.id, utcnow())
+
     def public(self, session: InterviewSession) -> dict[str, Any]:
-        return session_public(session, self.join_url(session.id), self.public_url.rstrip("/"))
+        return session_public(
+            session,
+            self.join_url(session.id),
+            self.public_url.rstrip("/"),
+            self.recording_url(session),
+        )
 
 
 @dataclass(frozen=True)
@@ -463,6 +476,24 @@ async def erase_participant_data(
     """For a deletion request: the participant's sessions keep status, times and scores, but
     lose recruiter notes and the external id."""
     await repository.erase_participant_fields(db, workspace_id, participant_id)
+
+
+async def take_recording_keys(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> list[str]:
+    """For a deletion request: unlink the participant's recordings from their sessions and
+    return the storage keys, for the caller to delete the audio."""
+    return await repository.take_recording_keys(db, workspace_id, participant_id)
+
+
+async def attach_recording(db: AsyncSession, session_id: uuid.UUID, key: str) -> None:
+    """Link stored audio to a session (idempotent)."""
+    await repository.set_recording_key(db, session_id, key)
+
+
+async def recording_key(db: AsyncSession, session_id: uuid.UUID) -> str | None:
+    session = await repository.get_by_id(db, session_id)
+    return None if session is None else session.recording_key
 
 
 # --- the live room ------------------------------------------------------------------------

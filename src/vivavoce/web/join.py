@@ -2,7 +2,9 @@
 
 GET /join/{token}      the AI-use notice and consent, then the interview (text mode); invalid,
                        cancelled and finished interviews get a page saying so
-WS  /join/{token}/ws   the conversation, JSON messages (see `vivavoce.interviewer.room`)
+WS  /join/{token}/ws   the conversation, JSON messages (see `vivavoce.interviewer.room`);
+                       with `?mode=voice` also microphone audio and the interviewer's speech
+                       (see `vivavoce.voice.live`)
 
 Unknown tokens are counted per client address (`TOKEN_MISSES_PER_MINUTE`, with a burst of
 `TOKEN_MISS_BURST`): a client that keeps guessing is answered 429 (the page) or refused at the
@@ -13,6 +15,8 @@ notice and the outcome pages are plain HTML."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from typing import Any
@@ -28,6 +32,7 @@ from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.state import Status
+from vivavoce.voice import live as voice_live
 from vivavoce.web.apply import HtmlRoute
 from vivavoce.web.rendering import Theme, page
 
@@ -120,6 +125,7 @@ async def join_page(request: Request, token: str) -> Response:
             "interview_lang": language if in_language else "en",
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
+            "voice_available": voice_live.voice_available(state.settings),
         },
         theme=theme,
         scripts=True,
@@ -158,18 +164,40 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         answerer=providers.model_answerer(settings),
     )
     await websocket.accept()
+    sending = asyncio.Lock()  # the room and the voice channel send from different tasks
+
+    async def send_json(message: dict[str, Any]) -> None:
+        async with sending:
+            await websocket.send_json(message)
+
+    async def send_audio(header: dict[str, Any], audio: bytes) -> None:
+        async with sending:
+            await websocket.send_json(header)
+            await websocket.send_bytes(audio)
 
     async def close(code: int) -> None:
         await websocket.close(code)
 
-    room = Room(
-        deps,
-        token,
-        websocket.send_json,
-        close,
-        client_address=websocket.client.host if websocket.client else None,
-        user_agent=websocket.headers.get("user-agent"),
-    )
+    address = websocket.client.host if websocket.client else None
+    user_agent = websocket.headers.get("user-agent")
+    channel: voice_live.VoiceChannel | None = None
+    if websocket.query_params.get("mode") == "voice":
+        room_ref: list[Room] = []
+
+        async def room_receive(raw: str) -> bool:
+            return await room_ref[0].receive(raw)
+
+        channel = voice_live.VoiceChannel(
+            voice_live.deps_for(settings, state.sessionmaker),
+            send_json,
+            send_audio,
+            room_receive,
+            lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
+        )
+        room = Room(deps, token, channel.observe, close, client_address=address, user_agent=user_agent)
+        room_ref.append(room)
+    else:
+        room = Room(deps, token, send_json, close, client_address=address, user_agent=user_agent)
     try:
         while not room.closed:
             message = await websocket.receive()
@@ -178,6 +206,12 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
             raw = message.get("text")
             if raw is None:
                 raw = message.get("bytes")
+                if channel is not None and raw is not None:
+                    await channel.audio(raw)
+                    continue
+            elif channel is not None and (control := _voice_control(raw)) is not None:
+                await channel.control(control)
+                continue
             if not await room.receive(raw):
                 break
     except WebSocketDisconnect:
@@ -186,4 +220,19 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         log.exception("live room failed")
         await room.close(1011)
     finally:
+        if channel is not None:
+            channel.close()
         await room.disconnected()
+
+
+def _voice_control(raw: str) -> dict[str, Any] | None:
+    """A voice control message (`barge_in`, `voice_off`), or None for the room."""
+    if len(raw) > 200 or '"type"' not in raw:
+        return None
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return None
+    if isinstance(message, dict) and message.get("type") in voice_live.CONTROL_TYPES:
+        return message
+    return None

@@ -1,4 +1,7 @@
-// The join page's live channel: one WebSocket to /join/{token}/ws carrying JSON messages.
+// The join page's live channel: one WebSocket to /join/{token}/ws carrying JSON messages
+// (and, in voice mode, microphone audio and the interviewer's speech: see voice.js).
+import { VoiceClient, checkMicrophone } from "./voice.js";
+
 const root = document.getElementById("join");
 const token = root.dataset.token;
 const $ = (id) => document.getElementById(id);
@@ -16,9 +19,13 @@ let finished = false;
 let retries = 0;
 let pending = null;
 let deadline = null;
+const voiceAvailable = root.dataset.voice === "yes";
+const MODE_KEY = `vivavoce-mode-${token}`;
+let voice = null;
+let micChecked = false;
 
 function show(section) {
-  for (const id of ["notice", "room", "ended"]) $(id).hidden = id !== section;
+  for (const id of ["notice", "room", "ended", "resume-voice"]) $(id).hidden = id !== section;
 }
 
 function speakerLabel(speaker) {
@@ -77,13 +84,47 @@ function end(text) {
   $("ended-title").focus();
 }
 
+function voiceState(text) {
+  $("voice-state").textContent = text;
+}
+
+function voiceCaption(text) {
+  $("caption").textContent = text;
+}
+
+function startVoiceCapture() {
+  $("voice-bar").hidden = false;
+  voice.start().catch(() => {
+    send({ type: "voice_off" });
+    textMode("We could not use your microphone, so please type your answers below.");
+  });
+}
+
+function textMode(notice) {
+  if (voice) voice.stopListening();
+  voiceState("Voice input is off: type your answers below.");
+  $("voice-stop").hidden = true;
+  if (notice) $("connection").textContent = notice;
+  sessionStorage.setItem(MODE_KEY, "text");
+}
+
 function onMessage(event) {
+  if (event.data instanceof ArrayBuffer) {
+    if (voice) voice.onAudio(event.data);
+    return;
+  }
   let message;
   try {
     message = JSON.parse(event.data);
   } catch {
     return;
   }
+  if (message.type === "voice" && message.state === "off") {
+    textMode(message.message || "");
+  } else if (message.type === "voice" && message.message) {
+    $("connection").textContent = message.message;
+  }
+  if (voice && voice.onMessage(message)) return;
   if (message.type === "turn") addTurn(message);
   else if (message.type === "ai_delta") addDelta(message.text);
   else if (message.type === "ai_retract") retractDelta();
@@ -96,7 +137,11 @@ function onMessage(event) {
       deadline = Date.now() + (message.duration_seconds - message.elapsed_seconds) * 1000;
       tick();
       show("room");
-      answer.focus();
+      if (voice && voice.listening === false && sessionStorage.getItem(MODE_KEY) === "voice") {
+        startVoiceCapture();
+      } else {
+        answer.focus();
+      }
     } else if (message.state === "taken_over") {
       signal("taken_over");
       flushSignals();
@@ -104,6 +149,7 @@ function onMessage(event) {
       end(message.message || "This interview was opened in another window.");
     } else if (message.state === "ended") {
       signalsLive = false;
+      if (voice) voice.stop();
       end(ENDED_TEXT[message.reason] || "This interview has ended.");
     }
   }
@@ -111,7 +157,9 @@ function onMessage(event) {
 
 function connect(first) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/join/${encodeURIComponent(token)}/ws`);
+  const query = voice ? "?mode=voice" : "";
+  socket = new WebSocket(`${scheme}://${location.host}/join/${encodeURIComponent(token)}/ws${query}`);
+  socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => socket.send(JSON.stringify({ type: first })));
   socket.addEventListener("message", onMessage);
   socket.addEventListener("close", () => {
@@ -130,9 +178,70 @@ function send(message) {
   return false;
 }
 
-$("consent").addEventListener("click", () => {
+function chosenMode() {
+  const picked = document.querySelector('input[name="mode"]:checked');
+  return voiceAvailable && picked ? picked.value : "text";
+}
+
+function makeVoice() {
+  voice = new VoiceClient({
+    sendBinary: (buffer) => {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(buffer);
+    },
+    sendJson: send,
+    state: voiceState,
+    caption: voiceCaption,
+  });
+}
+
+async function micCheck() {
+  $("mic-status").textContent = "Checking your microphone…";
+  const result = await checkMicrophone((level) => {
+    $("mic-level").value = level;
+  });
+  if (!result.ok) {
+    $("mode-text").checked = true;
+    $("mode-voice").disabled = true;
+    $("mic-status").textContent = `${result.message} You can take the interview by typing instead.`;
+    return false;
+  }
+  micChecked = true;
+  $("mic-status").textContent = result.heard
+    ? "Your microphone works: we can hear you."
+    : "Your microphone is connected. If you spoke and the bar did not move, check it is not muted.";
+  return true;
+}
+
+if (voiceAvailable) $("mic-test").addEventListener("click", () => micCheck());
+
+$("consent").addEventListener("click", async () => {
   $("consent").disabled = true;
+  if (chosenMode() === "voice") {
+    if (!micChecked && !(await micCheck())) {
+      $("consent").disabled = false;
+      return;
+    }
+    makeVoice();
+    sessionStorage.setItem(MODE_KEY, "voice");
+  } else {
+    sessionStorage.setItem(MODE_KEY, "text");
+  }
   connect("consent");
+});
+
+$("voice-stop").addEventListener("click", () => {
+  send({ type: "voice_off" });
+  textMode("");
+  answer.focus();
+});
+
+$("resume-speaking").addEventListener("click", () => {
+  makeVoice();
+  connect("resume");
+});
+$("resume-typing").addEventListener("click", () => {
+  sessionStorage.setItem(MODE_KEY, "text");
+  connect("resume");
 });
 
 $("answer-form").addEventListener("submit", (event) => {
@@ -312,4 +421,8 @@ function answerSent(text) {
 }
 
 setInterval(tick, 1000);
-if (root.dataset.resume === "yes") connect("resume");
+if (root.dataset.resume === "yes") {
+  // Audio may only start after a click, so a voice interview resumes from a button.
+  if (voiceAvailable && sessionStorage.getItem(MODE_KEY) === "voice") show("resume-voice");
+  else connect("resume");
+}

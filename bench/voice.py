@@ -1,0 +1,305 @@
+"""`make bench`: voice latency with the local providers (faster-whisper tiny.en, piper).
+
+The time from the end of the candidate's speech to the first byte of the interviewer's
+audio, measured as a candidate feels it, through the real stack: a vivavoce server in this
+process (uvicorn on 127.0.0.1, a throwaway database as in bench/api.py), and a WebSocket
+client on `/join/{token}/ws?mode=voice` streaming answers spoken by piper in 100 ms frames at
+real-time pace, followed by silence. Split into:
+
+- endpointing: the configured silence that ends a turn (VIVAVOCE_VOICE_SILENCE_MS, patience
+  by design, not processing);
+- STT: from that moment to the candidate's turn coming back (transcription, the answer
+  judged and stored);
+- interviewer: to the first words of the next AI turn;
+- TTS: from the first words to the first byte of audio (the first sentence completed and
+  synthesised).
+
+    .venv/bin/python bench/voice.py      # BENCH_VOICE_ANSWERS (default 10), BENCH_SILENCE_MS
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+import websockets
+from machine import machine  # bench/ is on sys.path when run as a script
+
+from api import AGENT_PROFILE, free_port, throwaway_database
+from vivavoce.app import create_app
+from vivavoce.config import Settings
+from vivavoce.kit.db import unit_of_work
+from vivavoce.runtime import open_database
+from vivavoce.voice.audio import resample
+from vivavoce.voice.tts import LocalPiper
+from vivavoce.workspaces import service as workspaces
+
+ANSWERS = int(os.environ.get("BENCH_VOICE_ANSWERS", "10"))
+SILENCE_MS = int(os.environ.get("BENCH_SILENCE_MS", "1500"))
+FRAME = 3200  # 100 ms of 16 kHz 16-bit audio
+TARGET_P50 = 1.5
+SAMPLE_TIMEOUT = 60.0
+DEBUG = bool(os.environ.get("BENCH_DEBUG"))
+SENTENCES = [
+    "Yes, I am ready to start.",
+    "I designed the billing service at my last company, using Python and PostgreSQL.",
+    "We split the monolith into three services and cut invoice time from forty minutes to five.",
+    "I would explain it with a diagram first, then walk through one real request end to end.",
+    "I measured latency before and after, and the ninety fifth percentile dropped by half.",
+    "No questions from me, thank you.",
+]
+
+
+class Quiet(uvicorn.Server):
+    def install_signal_handlers(self) -> None:
+        return None
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def new_session(api: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    async def data(response: httpx.Response) -> dict[str, Any]:
+        assert response.status_code in (200, 201), response.text
+        body: dict[str, Any] = response.json()["data"]
+        return body
+
+    profile = await data(
+        await api.post("/api/v1/agent-profiles", json=AGENT_PROFILE, headers=headers)
+    )
+    template = await data(
+        await api.post(
+            "/api/v1/evaluation-templates",
+            json={"template_name": "Backend engineer", "use_case": "hiring"},
+            headers=headers,
+        )
+    )
+    await data(
+        await api.post(
+            "/api/v1/evaluation-stages",
+            json={
+                "evaluation_template_id": template["id"],
+                "type": "screen",
+                "stage_order": 0,
+                "agent_profile_id": profile["id"],
+                "duration_minutes": 30,
+                "questions": [
+                    {
+                        "text": "Tell me about a system you designed.",
+                        "dimensions": ["system_design"],
+                    },
+                    {"text": "How do you explain technical work?", "dimensions": ["communication"]},
+                ],
+            },
+            headers=headers,
+        )
+    )
+    person = await data(
+        await api.post(
+            "/api/v1/participants",
+            json={
+                "name": "Bench Candidate",
+                "email": f"bench-{time.time_ns()}@example.com",
+                "evaluation_template_id": template["id"],
+            },
+            headers=headers,
+        )
+    )
+    session = await data(
+        await api.post(
+            "/api/v1/sessions",
+            json={
+                "candidate_id": person["id"],
+                "evaluation_template_id": template["id"],
+                "stage": "screen",
+            },
+            headers=headers,
+        )
+    )
+    return str(session["join_url"])
+
+
+async def interview(join_url: str, answers: list[bytes], samples: list[dict[str, float]]) -> None:
+    url = join_url.replace("http://", "ws://", 1) + "/ws?mode=voice"
+    async with websockets.connect(url, max_size=None) as socket:
+        await socket.send(json.dumps({"type": "consent"}))
+        inbox: asyncio.Queue[tuple[float, Any]] = asyncio.Queue()
+
+        async def read() -> None:
+            async for message in socket:
+                now = time.perf_counter()
+                await inbox.put(
+                    (now, message if isinstance(message, bytes) else json.loads(message))
+                )
+
+        reader = asyncio.create_task(read())
+
+        async def settle() -> bool:
+            """Drain until the interviewer has finished a turn and gone quiet; False once
+            the interview ended."""
+            saw_turn = False
+            while True:
+                try:
+                    _at, message = await asyncio.wait_for(inbox.get(), 3.0 if saw_turn else 60)
+                except TimeoutError:
+                    return True
+                if DEBUG:
+                    print(
+                        "settle",
+                        message if isinstance(message, dict) else len(message),
+                        file=sys.stderr,
+                    )
+                if isinstance(message, dict):
+                    if message.get("type") == "status" and message.get("state") == "ended":
+                        return False
+                    if message.get("type") == "turn" and message.get("speaker") == "ai":
+                        saw_turn = True
+
+        try:
+            if not await settle():
+                return
+            for pcm in answers:
+                if len(samples) >= ANSWERS:
+                    return
+                # like a browser whose candidate speaks up: the previous reply stops
+                await socket.send(json.dumps({"type": "barge_in"}))
+                start = time.perf_counter()
+                frames = [pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)]
+                for n, frame in enumerate(frames):  # real-time pace
+                    await asyncio.sleep(max(0.0, start + n * 0.1 - time.perf_counter()))
+                    try:
+                        await asyncio.wait_for(socket.send(frame), 10)
+                    except TimeoutError:
+                        for task in asyncio.all_tasks():
+                            task.print_stack(limit=8, file=sys.stderr)
+                        raise
+                spoken_end = time.perf_counter()
+                quiet = bytes(FRAME)
+                times: dict[str, float] = {}
+                reply = ""
+                announced = False
+                tick = 0
+                while "audio" not in times:
+                    if "turn" not in times:  # keep the silence flowing until the turn ends
+                        await asyncio.sleep(max(0.0, spoken_end + tick * 0.1 - time.perf_counter()))
+                        await socket.send(quiet)
+                        tick += 1
+                    if time.perf_counter() - spoken_end > SAMPLE_TIMEOUT or reader.done():
+                        raise RuntimeError(f"no reply to an answer within {SAMPLE_TIMEOUT:.0f} s")
+                    try:
+                        at, message = await asyncio.wait_for(
+                            inbox.get(), 0.05 if "turn" not in times else 30
+                        )
+                    except TimeoutError:
+                        continue
+                    if DEBUG:
+                        shown = message if isinstance(message, dict) else len(message)
+                        print(f"{at - spoken_end:6.2f} {shown}", file=sys.stderr)
+                    if isinstance(message, bytes):
+                        if announced:  # the first sentence of the reply to this answer
+                            times["audio"] = at
+                    elif message.get("type") == "turn" and message.get("speaker") == "participant":
+                        times["turn"] = at
+                    elif message.get("type") == "ai_delta" and "turn" in times:
+                        times.setdefault("words", at)
+                        reply += str(message.get("text", ""))
+                    elif message.get("type") == "ai_audio":
+                        announced = "turn" in times and str(message.get("text")) in reply
+                    elif message.get("type") == "status" and message.get("state") == "ended":
+                        return
+                silence = SILENCE_MS / 1000
+                samples.append(
+                    {
+                        "total": times["audio"] - spoken_end,
+                        "endpointing": silence,
+                        "stt": times["turn"] - spoken_end - silence,
+                        "interviewer": times.get("words", times["audio"]) - times["turn"],
+                        "tts": times["audio"] - times.get("words", times["audio"]),
+                    }
+                )
+                if not await settle():
+                    return
+        finally:
+            reader.cancel()
+
+
+async def run(url: str, workdir: Path) -> list[dict[str, float]]:
+    port = free_port()
+    settings = Settings(
+        env="test",
+        database_url=url,
+        data_dir=workdir,
+        public_url=f"http://127.0.0.1:{port}",
+        stt_provider="local",
+        tts_provider="local",
+        voice_silence_ms=SILENCE_MS,
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=10_000,
+    )
+    database = await open_database(settings)
+    async with unit_of_work(database.sessionmaker) as db:
+        created = await workspaces.bootstrap_if_empty(db)
+    assert created is not None
+    headers = {"x-api-key": created.api_key}
+    app = create_app(settings, database=database, with_worker=True, bootstrap=False)
+    server = Quiet(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.05)
+    piper = LocalPiper()
+    spoken = []
+    for sentence in SENTENCES:
+        speech = await piper.synthesize(sentence)
+        spoken.append(resample(speech.pcm, speech.sample_rate))
+    samples: list[dict[str, float]] = []
+    try:
+        async with httpx.AsyncClient(base_url=settings.base_url, timeout=30) as api:
+            while len(samples) < ANSWERS:
+                join_url = await new_session(api, headers)
+                before = len(samples)
+                await interview(join_url, spoken, samples)
+                if len(samples) == before:
+                    raise RuntimeError("an interview produced no measurements")
+    finally:
+        server.should_exit = True
+        await task
+        await database.close()
+    return samples[:ANSWERS]
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="vivavoce-bench-voice-") as scratch:
+        workdir = Path(scratch)
+        with throwaway_database(workdir) as (url, _env):
+            samples = asyncio.run(run(url, workdir))
+    print(f"\nvoice latency, local providers, {len(samples)} answers — {machine()}")
+    print(f"{'part':<14}{'p50 s':>8}{'p95 s':>8}")
+    for part in ("endpointing", "stt", "interviewer", "tts", "total"):
+        values = [s[part] for s in samples]
+        print(f"{part:<14}{statistics.median(values):>8.2f}{percentile(values, 0.95):>8.2f}")
+    processing = [s["total"] - s["endpointing"] for s in samples]
+    middle, high = statistics.median(processing), percentile(processing, 0.95)
+    print(f"{'after the turn':<14}{middle:>8.2f}{high:>8.2f}")
+    total = statistics.median(s["total"] for s in samples)
+    print(
+        f"end of speech to first audio byte p50 {total:.2f} s (target < {TARGET_P50} s): "
+        f"{'met' if total < TARGET_P50 else 'MISSED'}; {SILENCE_MS / 1000:.2f} s of it is the "
+        f"silence that ends a turn (VIVAVOCE_VOICE_SILENCE_MS), the rest processing "
+        f"(p50 {statistics.median(processing):.2f} s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Signed recording links: `recording_url` works without an API key for one hour.
+
+The signature is an HMAC (kit.crypto, keyed by the secret key) over the session id and the
+expiry time, so a link cannot be re-pointed at another session or extended; rotating the
+secret key revokes every link.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from vivavoce.kit import crypto
+
+LINK_SECONDS = 3600
+PURPOSE = "recording"
+
+
+def signature(secret_key: str, session_id: uuid.UUID, expires: int) -> str:
+    return crypto.derive_token(secret_key, PURPOSE, f"{session_id}:{expires}", num_bytes=32)
+
+
+def recording_url(base_url: str, secret_key: str, session_id: uuid.UUID, now: datetime) -> str:
+    expires = int(now.timestamp()) + LINK_SECONDS
+    sig = signature(secret_key, session_id, expires)
+    path = f"/api/v1/recordings/{session_id}.wav"
+    return f"{base_url.rstrip('/')}{path}?expires={expires}&signature={sig}"
+
+
+def link_valid(
+    secret_key: str, session_id: uuid.UUID, expires: int, given: str, now: datetime
+) -> bool:
+    """True for an untampered link that has not expired."""
+    if len(given) > 100 or expires < now.timestamp():
+        return False
+    return crypto.constant_time_equal(signature(secret_key, session_id, expires), given)

@@ -1,0 +1,418 @@
+"""The voice side of a live-room connection (`/join/{token}/ws?mode=voice`).
+
+It sits between the socket and the text room (`vivavoce.interviewer.room`) without changing
+the room's protocol:
+
+- binary frames from the browser are 16 kHz 16-bit mono PCM from the microphone; the
+  end-of-turn detector cuts them into utterances, speech-to-text turns each into words, and
+  the words reach the room as an ordinary `{"type": "answer"}` message;
+- the room's outgoing messages pass through `observe`: the interviewer's words (streamed
+  `ai_delta`s, then the stored `turn`) are cut into sentences and spoken, each sentence sent
+  as `{"type": "ai_audio", "seq", "text"}` followed by one binary WAV frame (or, with no
+  server voice, `{"type": "speak", "seq", "text"}` for the browser's own speech synthesis);
+- control messages: `{"type": "barge_in"}` (the candidate spoke over the interviewer: the
+  sentences not yet sent are dropped) and `{"type": "voice_off"}` (switch to typing).
+
+Failures never strand the candidate: a speech-to-text call that still fails after retries
+turns voice input off with a notice (`{"type": "voice", "state": "off", …}`) and the
+interview continues in text; a text-to-speech failure falls back to the browser's voice.
+Both sides' audio is appended to the session's recording as it happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from vivavoce.config import Settings
+from vivavoce.voice import service, stt, tts
+from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
+from vivavoce.voice.endpointing import (
+    EndOfTurnDetector,
+    EndpointConfig,
+    SpeechStarted,
+    TurnEnded,
+    looks_unfinished,
+)
+from vivavoce.voice.recordings import RecordingStore, recording_key
+from vivavoce.voice.stt import SpeechToText, SpeechUnavailable
+from vivavoce.voice.tts import TextToSpeech
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_AUDIO_FRAME_BYTES = 64_000  # 2 s of audio; the browser sends 100 ms frames
+AUDIO_BYTES_PER_SECOND = SAMPLE_RATE * 2
+AUDIO_BURST_SECONDS = 10.0
+CONTROL_TYPES = frozenset({"barge_in", "voice_off"})
+MAX_ANSWER_CHARACTERS = 10_000
+DRAIN_SECONDS = 20.0  # how long the closing line may take to speak before the socket closes
+
+STT_FAILED = (
+    "We couldn't turn your speech into text just now, so please type your answers in the box "
+    "below. The interview carries on."
+)
+TTS_FAILED = "The interviewer's voice is unavailable, so your browser will read the questions."
+
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*(?=\s)")
+
+SendJson = Callable[[dict[str, Any]], Awaitable[None]]
+SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
+RoomReceive = Callable[[str], Awaitable[bool]]
+RoomIds = Callable[[], tuple[uuid.UUID | None, uuid.UUID | None]]
+
+
+@dataclass(frozen=True)
+class VoiceDeps:
+    stt: SpeechToText | None
+    tts: TextToSpeech | None
+    store: RecordingStore
+    sessionmaker: Any
+    endpoint: EndpointConfig
+    thinking_ms: int
+    max_retries: int
+
+
+_shared: dict[tuple[Any, ...], tuple[SpeechToText | None, TextToSpeech | None]] = {}
+
+
+def providers(settings: Settings) -> tuple[SpeechToText | None, TextToSpeech | None]:
+    """The configured providers, made once per configuration and reused by every room (the
+    local models are loaded once per process)."""
+    key = (
+        settings.stt_provider,
+        settings.stt_base_url,
+        settings.stt_model,
+        settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
+        settings.tts_provider,
+        settings.tts_base_url,
+        settings.tts_model,
+        settings.tts_voice,
+        settings.tts_api_key.get_secret_value() if settings.tts_api_key else None,
+        settings.voice_timeout_seconds,
+    )
+    if key not in _shared:
+        _shared[key] = (stt.build(settings), tts.build(settings))
+    return _shared[key]
+
+
+def deps_for(settings: Settings, sessionmaker: Any) -> VoiceDeps:
+    speech_to_text, text_to_speech = providers(settings)
+    return VoiceDeps(
+        stt=speech_to_text,
+        tts=text_to_speech,
+        store=service.store_for(settings),
+        sessionmaker=sessionmaker,
+        endpoint=EndpointConfig(silence_ms=settings.voice_silence_ms),
+        thinking_ms=settings.voice_thinking_pause_ms,
+        max_retries=settings.voice_max_retries,
+    )
+
+
+def voice_available(settings: Settings) -> bool:
+    """Whether candidates may answer by voice (a speech-to-text provider is configured)."""
+    return providers(settings)[0] is not None
+
+
+def check(settings: Settings) -> tuple[bool, str]:
+    """For `vivavoce doctor`: the speech providers in use, and whether an explicitly chosen
+    provider is missing (the `voice` extra not installed, or no endpoint configured)."""
+    speech_to_text, text_to_speech = providers(settings)
+    heard = "off (typing only)" if speech_to_text is None else speech_to_text.name
+    spoken = "browser speech synthesis" if text_to_speech is None else text_to_speech.name
+    missing = (settings.stt_provider in ("local", "openai") and speech_to_text is None) or (
+        settings.tts_provider in ("local", "openai") and text_to_speech is None
+    )
+    detail = f"speech-to-text {heard}, text-to-speech {spoken}"
+    if missing:
+        detail += " (a chosen provider is unavailable: install the `voice` extra or set its URL)"
+    return not missing, detail
+
+
+def split_sentences(text: str) -> tuple[list[str], str]:
+    """Complete sentences at the start of `text`, and the unfinished rest."""
+    sentences: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        sentence = text[start : end.end()].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = end.end()
+    return sentences, text[start:].lstrip()
+
+
+def _transcription(provider: SpeechToText, pcm: bytes) -> Callable[[], Awaitable[str]]:
+    return lambda: provider.transcribe(pcm, SAMPLE_RATE)
+
+
+async def _retrying(call: Callable[[], Awaitable[T]], retries: int) -> T:
+    for attempt in range(retries + 1):
+        try:
+            return await call()
+        except SpeechUnavailable:
+            if attempt == retries:
+                raise
+            await asyncio.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class VoiceChannel:
+    """The voice half of one connection; see the module docstring for the protocol."""
+
+    def __init__(
+        self,
+        deps: VoiceDeps,
+        send_json: SendJson,
+        send_audio: SendAudio,
+        room_receive: RoomReceive,
+        room_ids: RoomIds,
+    ) -> None:
+        self.deps = deps
+        self._send_json = send_json
+        self._send_audio = send_audio
+        self._room_receive = room_receive
+        self._room_ids = room_ids
+        self.stt = deps.stt
+        self.tts = deps.tts
+        self.live = False
+        self.listening = deps.stt is not None
+        self.detector = EndOfTurnDetector(deps.endpoint)
+        self._said = ""  # the AI turn being worded, as streamed
+        self._spoken = 0  # how much of it is already queued for speech
+        self._seq = 0
+        self._dropped_before = 0
+        self._speech: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        self._speaker: asyncio.Task[None] | None = None
+        self._heard: asyncio.Queue[bytes] = asyncio.Queue()
+        self._listener: asyncio.Task[None] | None = None
+        self._pending = ""  # words heard that sounded unfinished
+        self._pending_until_ms: int | None = None
+        self._recording: str | None = None
+        self._audio_budget = AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS
+        self._budget_at = time.monotonic()
+        self._last_hold = 0.0
+        for provider in (self.stt, self.tts):
+            if provider is not None:
+                provider.warm_up()
+
+    # --- from the room to the browser ------------------------------------------------------
+
+    async def observe(self, message: dict[str, Any]) -> None:
+        """The room's `send`: forward the message, and speak the interviewer's words."""
+        kind = message.get("type")
+        if kind == "status" and message.get("state") == "ended":
+            await self._drain()  # the closing line is still heard, then the socket closes
+            self.live = False
+        elif kind == "status" and message.get("state") == "taken_over":
+            self._dropped_before = self._seq + 1  # another tab speaks from now on
+            self.live = False
+        await self._send_json(message)
+        if kind == "status" and message.get("state") == "live":
+            self.live = True
+            await self._send_json(
+                {
+                    "type": "voice",
+                    "state": "on" if self.listening else "off",
+                    "tts": "server" if self.tts is not None else "browser",
+                    "silence_ms": self.deps.endpoint.silence_ms,
+                }
+            )
+        elif kind == "ai_delta" and self.live:
+            self._said += str(message.get("text", ""))
+            sentences, _rest = split_sentences(self._said[self._spoken :])
+            for sentence in sentences:
+                self._spoken = self._said.index(sentence, self._spoken) + len(sentence)
+                self._say(sentence)
+        elif kind == "turn" and message.get("speaker") == "ai" and self.live:
+            text = str(message.get("text", ""))
+            if self._spoken and text.startswith(self._said[: self._spoken]):
+                rest = text[self._spoken :]
+            elif self._spoken:
+                rest = ""
+            else:
+                rest = text
+            sentences, tail = split_sentences(rest)
+            for sentence in [*sentences, tail.strip()]:
+                if sentence:
+                    self._say(sentence)
+            self._said, self._spoken = "", 0
+
+    def _say(self, sentence: str) -> None:
+        self._seq += 1
+        self._speech.put_nowait((self._seq, sentence))
+        if self._speaker is None or self._speaker.done():
+            self._speaker = asyncio.create_task(self._speak_all())
+
+    async def _drain(self) -> None:
+        if self._speaker is not None and not self._speaker.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._speaker), DRAIN_SECONDS)
+
+    async def _speak_all(self) -> None:
+        while not self._speech.empty():
+            seq, sentence = self._speech.get_nowait()
+            if seq < self._dropped_before:
+                continue
+            try:
+                await self._speak(seq, sentence)
+            except Exception:
+                log.exception("speaking a sentence failed")
+
+    async def _speak(self, seq: int, sentence: str) -> None:
+        voice = self.tts
+        if voice is not None:
+            try:
+                speech = await _retrying(lambda: voice.synthesize(sentence), self.deps.max_retries)
+            except SpeechUnavailable as error:
+                log.warning("text-to-speech down, the browser speaks instead: %s", error)
+                self.tts = None
+                await self._send_json(
+                    {
+                        "type": "voice",
+                        "state": "on" if self.listening else "off",
+                        "tts": "browser",
+                        "message": TTS_FAILED,
+                    }
+                )
+            else:
+                if seq < self._dropped_before:  # interrupted while it was being made
+                    return
+                await self._record(resample(speech.pcm, speech.sample_rate))
+                await self._send_audio(
+                    {"type": "ai_audio", "seq": seq, "text": sentence},
+                    to_wav(speech.pcm, speech.sample_rate),
+                )
+                return
+        await self._send_json({"type": "speak", "seq": seq, "text": sentence})
+
+    # --- from the browser ------------------------------------------------------------------
+
+    async def control(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "barge_in":
+            self._dropped_before = self._seq + 1
+            await self._hold_timer()
+        elif kind == "voice_off":
+            await self._voice_off("candidate", None)
+
+    async def audio(self, frame: bytes) -> None:
+        """One binary frame of microphone audio."""
+        if len(frame) > MAX_AUDIO_FRAME_BYTES or not self._within_budget(len(frame)):
+            await self._send_json(
+                {"type": "error", "code": "audio_rejected", "message": "audio frame refused"}
+            )
+            return
+        if not (self.live and self.listening):
+            return
+        for event in self.detector.feed(frame):
+            if isinstance(event, SpeechStarted):
+                self._pending_until_ms = None
+                await self._send_json({"type": "hearing"})
+                await self._hold_timer()
+            elif isinstance(event, TurnEnded):
+                self._heard.put_nowait(event.pcm)
+                if self._listener is None or self._listener.done():
+                    self._listener = asyncio.create_task(self._transcribe_all())
+        if (
+            self._pending_until_ms is not None
+            and not self.detector.in_turn
+            and self.detector.elapsed_ms >= self._pending_until_ms
+        ):
+            await self._submit()
+
+    def _within_budget(self, size: int) -> bool:
+        now = time.monotonic()
+        self._audio_budget = min(
+            AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS,
+            self._audio_budget + (now - self._budget_at) * AUDIO_BYTES_PER_SECOND * 1.5,
+        )
+        self._budget_at = now
+        if size > self._audio_budget:
+            return False
+        self._audio_budget -= size
+        return True
+
+    async def _hold_timer(self) -> None:
+        """Tell the room the candidate is answering, so its silence timer waits."""
+        now = time.monotonic()
+        if now - self._last_hold > 3.0:
+            self._last_hold = now
+            await self._room_receive('{"type":"typing"}')
+
+    async def _transcribe_all(self) -> None:
+        while not self._heard.empty() and self.listening:
+            pcm = self._heard.get_nowait()
+            await self._record(pcm)
+            if self.stt is None:
+                return
+            try:
+                words = await _retrying(_transcription(self.stt, pcm), self.deps.max_retries)
+            except SpeechUnavailable as error:
+                log.warning("speech-to-text down, continuing in text: %s", error)
+                await self._voice_off("stt_failed", STT_FAILED)
+                return
+            await self._heard_words(words)
+
+    async def _heard_words(self, words: str) -> None:
+        words = words.strip()
+        if not words:
+            return
+        text = f"{self._pending} {words}".strip() if self._pending else words
+        unfinished = looks_unfinished(text) and self.deps.thinking_ms > 0
+        if self.detector.in_turn or unfinished:
+            # still talking, or trailing off mid-thought: wait for the rest of the answer
+            self._pending = text
+            self._pending_until_ms = (
+                None if self.detector.in_turn else self.detector.elapsed_ms + self.deps.thinking_ms
+            )
+            await self._send_json({"type": "heard", "text": text, "final": False})
+            return
+        self._pending = text
+        await self._submit()
+
+    async def _submit(self) -> None:
+        text, self._pending, self._pending_until_ms = self._pending.strip(), "", None
+        if text:
+            answer = json.dumps({"type": "answer", "text": text[:MAX_ANSWER_CHARACTERS]})
+            await self._room_receive(answer)
+
+    async def _voice_off(self, reason: str, notice: str | None) -> None:
+        self.listening = False
+        self._pending, self._pending_until_ms = "", None
+        message: dict[str, Any] = {
+            "type": "voice",
+            "state": "off",
+            "reason": reason,
+            "tts": "server" if self.tts is not None else "browser",
+        }
+        if notice:
+            message["message"] = notice
+        await self._send_json(message)
+
+    async def _record(self, pcm: bytes) -> None:
+        """Append audio to the session's recording (linked to the session on first use)."""
+        session_id, workspace_id = self._room_ids()
+        if session_id is None or workspace_id is None or not pcm:
+            return
+        try:
+            key = recording_key(workspace_id, session_id)
+            await self.deps.store.append(key, pcm)
+            if self._recording != key:
+                await service.attach_recording(self.deps.sessionmaker, session_id, key)
+                self._recording = key
+        except Exception:
+            log.exception("recording audio failed for session %s", session_id)
+
+    def close(self) -> None:
+        for task in (self._speaker, self._listener):
+            if task is not None:
+                task.cancel()

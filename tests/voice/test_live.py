@@ -1,0 +1,189 @@
+"""The voice channel's turn-taking, with scripted speech engines standing in for the models
+(the real ones are exercised in tests/web/test_join_voice.py): thinking pauses are joined
+into one answer, sentences are spoken as they stream, barge-in drops what was not said."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.voice.test_endpointing import hush, tone
+from vivavoce.voice.endpointing import EndpointConfig
+from vivavoce.voice.live import VoiceChannel, VoiceDeps, split_sentences
+from vivavoce.voice.recordings import LocalRecordingStore
+from vivavoce.voice.stt import SpeechUnavailable
+from vivavoce.voice.tts import Speech
+
+
+class ScriptedEars:
+    name = "scripted"
+
+    def __init__(self, *heard: str) -> None:
+        self.heard = list(heard)
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = 16_000) -> str:
+        words = self.heard.pop(0)
+        if words == "!":
+            raise SpeechUnavailable("down")
+        return words
+
+    def warm_up(self) -> None:
+        return None
+
+
+class ScriptedVoice:
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def synthesize(self, text: str) -> Speech:
+        await self.gate.wait()
+        self.said.append(text)
+        return Speech(b"\x00\x01" * 800, 16_000)
+
+    def warm_up(self) -> None:
+        return None
+
+
+class Harness:
+    def __init__(self, tmp: Path, ears: ScriptedEars, voice: ScriptedVoice | None) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.audio: list[tuple[dict[str, Any], bytes]] = []
+        self.room: list[dict[str, Any]] = []
+        deps = VoiceDeps(
+            stt=ears,
+            tts=voice,
+            store=LocalRecordingStore(tmp),
+            sessionmaker=None,
+            endpoint=EndpointConfig(silence_ms=1000),
+            thinking_ms=3000,
+            max_retries=1,
+        )
+        self.channel = VoiceChannel(
+            deps, self.send, self.send_audio, self.receive, lambda: (None, None)
+        )
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    async def send_audio(self, header: dict[str, Any], audio: bytes) -> None:
+        self.audio.append((header, audio))
+
+    async def receive(self, raw: str) -> bool:
+        self.room.append(json.loads(raw))
+        return True
+
+    async def speak(self, *parts: bytes) -> None:
+        for part in parts:
+            for start in range(0, len(part), 3200):
+                await self.channel.audio(part[start : start + 3200])
+                await asyncio.sleep(0)  # let transcription tasks run, as a socket would
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    def answers(self) -> list[str]:
+        return [m["text"] for m in self.room if m["type"] == "answer"]
+
+
+async def test_a_thinking_pause_after_trailing_words_joins_one_answer(tmp_path: Path) -> None:
+    ears = ScriptedEars("I designed the billing service and", "it sent a million invoices.")
+    harness = Harness(tmp_path, ears, None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(1100))
+    assert harness.answers() == []  # "… and": still thinking
+    assert {
+        "type": "heard",
+        "text": "I designed the billing service and",
+        "final": False,
+    } in harness.sent
+    await harness.speak(hush(1500), tone(900), hush(1100))
+    assert harness.answers() == ["I designed the billing service and it sent a million invoices."]
+
+
+async def test_a_held_answer_is_sent_when_the_thinking_pause_runs_out(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, ScriptedEars("So, um"), None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(1100))
+    assert harness.answers() == []
+    await harness.speak(hush(3100))
+    assert harness.answers() == ["So, um"]
+
+
+async def test_a_finished_sentence_is_answered_after_the_silence(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, ScriptedEars("Yes, I'm ready."), None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(1100))
+    assert harness.answers() == ["Yes, I'm ready."]
+    assert harness.room[0] == {"type": "typing"}  # the room's silence timer was held
+
+
+async def test_speech_to_text_failure_turns_voice_off_with_a_notice(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, ScriptedEars("!", "!"), None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(1100))
+    await asyncio.sleep(0.5)  # the retry backs off 0.2 s
+    off = [m for m in harness.sent if m.get("type") == "voice" and m.get("state") == "off"]
+    assert off and "type your answers" in off[0]["message"] and off[0]["reason"] == "stt_failed"
+    await harness.speak(tone(900), hush(1100))  # no longer listened to
+    assert harness.answers() == [] and ears_left(harness) == []
+
+
+def ears_left(harness: Harness) -> list[str]:
+    ears = harness.channel.deps.stt
+    assert isinstance(ears, ScriptedEars)
+    return ears.heard
+
+
+async def test_sentences_are_spoken_as_they_stream_and_barge_in_drops_the_rest(
+    tmp_path: Path,
+) -> None:
+    voice = ScriptedVoice()
+    harness = Harness(tmp_path, ScriptedEars(), voice)
+    channel = harness.channel
+    await channel.observe({"type": "status", "state": "live"})
+    assert {"type": "voice", "state": "on", "tts": "server", "silence_ms": 1000} in harness.sent
+    voice.gate.clear()  # the voice is busy with the first sentence
+    for delta in ("Thanks. ", "Tell me ", "about a ", "system. What ", "was hard?"):
+        await channel.observe({"type": "ai_delta", "text": delta})
+    await asyncio.sleep(0)
+    await channel.control({"type": "barge_in"})  # the candidate speaks over it
+    await channel.observe(
+        {
+            "type": "turn",
+            "index": 3,
+            "speaker": "ai",
+            "text": "Thanks. Tell me about a system. What was hard?",
+        }
+    )
+    voice.gate.set()
+    await asyncio.sleep(0.05)
+    # "Thanks." was being made when the candidate spoke: made but not sent; "Tell me about a
+    # system." was queued: dropped; "What was hard?" came after the barge-in: spoken
+    assert voice.said == ["Thanks.", "What was hard?"]
+    assert [header["text"] for header, _ in harness.audio] == ["What was hard?"]
+    assert harness.audio[0][1].startswith(b"RIFF")
+
+
+async def test_without_a_server_voice_the_browser_is_asked_to_speak(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, ScriptedEars(), None)
+    await harness.channel.observe(
+        {"type": "turn", "index": 0, "speaker": "ai", "text": "Old turn."}
+    )
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.channel.observe(
+        {"type": "turn", "index": 1, "speaker": "ai", "text": "Hello. Ready?"}
+    )
+    await asyncio.sleep(0.05)
+    spoken = [m["text"] for m in harness.sent if m["type"] == "speak"]
+    assert spoken == ["Hello.", "Ready?"]  # turns replayed before "live" are not spoken again
+
+
+def test_split_sentences() -> None:
+    assert split_sentences("Hi there. How are") == (["Hi there."], "How are")
+    assert split_sentences('He said "yes." Then? Ok') == (['He said "yes."', "Then?"], "Ok")
+    assert split_sentences("No end yet") == ([], "No end yet")

@@ -1,0 +1,117 @@
+"""The OpenAI-compatible speech providers against a real local HTTP server, through the
+openai SDK; and how settings choose providers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from vivavoce.config import Settings
+from vivavoce.voice import stt, tts
+from vivavoce.voice.audio import from_wav, to_wav
+from vivavoce.voice.stt import OpenAITranscriber, SpeechUnavailable
+from vivavoce.voice.tts import OpenAISpeech
+
+SPOKEN_PCM = bytes(range(256)) * 50
+REPLY_PCM = bytes(reversed(range(256))) * 30
+
+
+class _Audio(BaseHTTPRequestHandler):
+    requests: list[tuple[str, bytes, str]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        type(self).requests.append((self.path, body, self.headers.get("authorization", "")))
+        if self.path.endswith("/audio/transcriptions"):
+            self._send(200, "application/json", json.dumps({"text": " I used Python. "}).encode())
+        elif self.path.endswith("/audio/speech"):
+            asked = json.loads(body)
+            if asked["input"] == "fail":
+                self._send(500, "application/json", b'{"error": {"message": "down"}}')
+            else:
+                self._send(200, "audio/wav", to_wav(REPLY_PCM, 24_000))
+        else:
+            self._send(404, "application/json", b"{}")
+
+    def _send(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def audio_server() -> Iterator[str]:
+    _Audio.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Audio)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_openai_compatible_transcription_sends_wav_and_returns_the_text(
+    audio_server: str,
+) -> None:
+    transcriber = OpenAITranscriber(audio_server, "sk-test", "whisper-1", timeout=5)
+    assert await transcriber.transcribe(SPOKEN_PCM) == "I used Python."
+    path, body, authorization = _Audio.requests[0]
+    assert path == "/v1/audio/transcriptions"
+    assert authorization == "Bearer sk-test"
+    assert to_wav(SPOKEN_PCM) in body  # multipart upload of the utterance as WAV
+    assert b'name="model"' in body and b"whisper-1" in body
+
+
+async def test_openai_compatible_speech_returns_the_audio(audio_server: str) -> None:
+    speaker = OpenAISpeech(audio_server, None, "tts-1", "alloy", timeout=5)
+    speech = await speaker.synthesize("Tell me about a system you designed.")
+    assert (speech.pcm, speech.sample_rate) == (REPLY_PCM, 24_000)
+    asked = json.loads(_Audio.requests[0][1])
+    assert asked == {
+        "input": "Tell me about a system you designed.",
+        "model": "tts-1",
+        "voice": "alloy",
+        "response_format": "wav",
+    }
+    with pytest.raises(SpeechUnavailable):
+        await speaker.synthesize("fail")
+
+
+async def test_an_unreachable_endpoint_is_a_speech_failure() -> None:
+    transcriber = OpenAITranscriber("http://127.0.0.1:9/v1", None, "whisper-1", timeout=2)
+    with pytest.raises(SpeechUnavailable):
+        await transcriber.transcribe(SPOKEN_PCM)
+
+
+def test_settings_choose_the_providers() -> None:
+    local = Settings(stt_provider="auto", tts_provider="auto")
+    assert isinstance(stt.build(local), stt.LocalWhisper)  # the voice extra is installed here
+    assert isinstance(tts.build(local), tts.LocalPiper)
+    hosted = Settings(stt_base_url="http://127.0.0.1:1/v1", tts_base_url="http://127.0.0.1:1/v1")
+    assert isinstance(stt.build(hosted), OpenAITranscriber)
+    assert isinstance(tts.build(hosted), OpenAISpeech)
+    off = Settings(stt_provider="off", tts_provider="browser")
+    assert stt.build(off) is None and tts.build(off) is None
+    assert stt.build(Settings(stt_provider="openai")) is None  # no endpoint configured
+
+
+async def test_the_local_voice_and_ears_agree() -> None:
+    """piper speaks a sentence, faster-whisper hears the same words (both bundled models)."""
+    speech = await tts.LocalPiper().synthesize("My favourite language is Python, it is readable.")
+    from vivavoce.voice.audio import resample
+
+    heard = await stt.LocalWhisper().transcribe(resample(speech.pcm, speech.sample_rate))
+    assert "python" in heard.lower() and "readable" in heard.lower(), heard
+    assert from_wav(to_wav(speech.pcm, speech.sample_rate))[1] == speech.sample_rate
