@@ -178,7 +178,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
     async def close(code: int) -> None:
         await websocket.close(code)
 
-    address = websocket.client.host if websocket.client else None
+    client_address = websocket.client.host if websocket.client else None
     user_agent = websocket.headers.get("user-agent")
     channel: voice_live.VoiceChannel | None = None
     if websocket.query_params.get("mode") == "voice":
@@ -194,10 +194,19 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
             room_receive,
             lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
         )
-        room = Room(deps, token, channel.observe, close, client_address=address, user_agent=user_agent)
+        room = Room(
+            deps,
+            token,
+            channel.observe,
+            close,
+            client_address=client_address,
+            user_agent=user_agent,
+        )
         room_ref.append(room)
     else:
-        room = Room(deps, token, send_json, close, client_address=address, user_agent=user_agent)
+        room = Room(
+            deps, token, send_json, close, client_address=client_address, user_agent=user_agent
+        )
     try:
         while not room.closed:
             message = await websocket.receive()
