@@ -16,7 +16,7 @@ from vivavoce.api import errors
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
-from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.db import ReadPool, unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
@@ -109,6 +109,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         db = database or await open_database(settings)
+        keys_listener = Listener(db.url, workspaces.KEYS_CHANNEL)
         app.state.vv = AppState(
             settings=settings,
             database_url=db.url,
@@ -120,6 +121,9 @@ def create_app(
                 settings.rate_limit_burst * ADDRESS_BUDGET_FACTOR,
             ),
             transcript_listener=Listener(db.url, transcript.CHANNEL),
+            reads=ReadPool(db.url, settings.database_pool_size),
+            keys_listener=keys_listener,
+            keys=workspaces.KeyCache(settings.api_key_cache_seconds, keys_listener),
         )
         if bootstrap:
             async with unit_of_work(db.sessionmaker) as session:
@@ -138,6 +142,8 @@ def create_app(
             if worker is not None:
                 await asyncio.wait({worker}, timeout=15)
             await app.state.vv.transcript_listener.close()
+            await app.state.vv.keys_listener.close()
+            await app.state.vv.reads.close()
             if owned:
                 await db.close()
 

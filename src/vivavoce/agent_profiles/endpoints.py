@@ -15,7 +15,7 @@ from vivavoce.agent_profiles.schemas import (
     UseCase,
     profile_public,
 )
-from vivavoce.api.deps import Db, require
+from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
 from vivavoce.api.validation import validate_body
@@ -83,8 +83,8 @@ async def list_agent_profiles(
 
 
 @router.get("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
-async def get_agent_profile(db: Db, principal: Reader, profile_id: uuid.UUID) -> Response:
-    return one(profile_public(await service.get(db, principal.workspace_id, profile_id)))
+async def get_agent_profile(reads: Reads, principal: Reader, profile_id: uuid.UUID) -> Response:
+    return one(profile_public(await service.read(reads, principal.workspace_id, profile_id)))
 
 
 @router.patch("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)

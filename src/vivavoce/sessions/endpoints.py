@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import AwareDatetime, BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from vivavoce.api.deps import Db, require
+from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one, one_list
 from vivavoce.api.state import app_state
@@ -77,8 +77,10 @@ async def list_sessions(
 
 
 @router.get("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
-async def get_session(db: Db, principal: Reader, link: Links, session_id: uuid.UUID) -> Response:
-    return one(link.public(await service.get(db, principal.workspace_id, session_id)))
+async def get_session(
+    reads: Reads, principal: Reader, link: Links, session_id: uuid.UUID
+) -> Response:
+    return one(link.public(await service.read(reads, principal.workspace_id, session_id)))
 
 
 @router.patch("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
