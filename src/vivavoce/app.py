@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from vivavoce import __version__, health
 from vivavoce.api import errors
+from vivavoce.api.fastpath import FastRead, FastReads
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
@@ -61,6 +62,14 @@ def api_router() -> APIRouter:
     ):
         router.include_router(domain)
     return router
+
+
+def fast_reads() -> list[FastRead]:
+    """Reads also answered before FastAPI's routing (see api/fastpath.py)."""
+    from vivavoce.agent_profiles.endpoints import FAST_READS as agent_profiles
+    from vivavoce.sessions.endpoints import FAST_READS as sessions
+
+    return [*agent_profiles, *sessions]
 
 
 def web_router() -> APIRouter:
@@ -167,5 +176,6 @@ def create_app(
         return current
 
     app.add_middleware(IdempotencyMiddleware, state_getter=state)
+    app.add_middleware(FastReads, state_getter=state, reads=fast_reads())
     app.add_middleware(EdgeMiddleware, state_getter=state)
     return app

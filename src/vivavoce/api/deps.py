@@ -27,7 +27,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 Db = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
-def get_reads(request: Request) -> ReadPool:
+async def get_reads(request: Request) -> ReadPool:
     """Single-statement reads outside any transaction, for hot read-only endpoints."""
     return app_state(request).reads
 

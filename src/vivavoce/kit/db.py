@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase
 # connections are not (see create_engine).
 IDLE_PING_SECONDS = 10.0
 
+
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 
@@ -79,13 +80,18 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
     @event.listens_for(pool, "checkout")
     def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # Either way the pool closes this connection and retries with a new one.
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.is_closed():
+            # The server closed it while it sat in the pool (a restart, a terminated backend):
+            # known without a round trip.
+            raise DisconnectionError("the connection was closed by the server")
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None or time.monotonic() - idle_since < idle_seconds:
             return
         try:
             dbapi_connection.ping()
         except Exception as exc:
-            # The pool closes this connection and retries the checkout with a new one.
             raise DisconnectionError(str(exc)) from exc
 
 
@@ -141,6 +147,11 @@ async def _init_reads(connection: asyncpg.Connection) -> None:
         )
 
 
+async def _no_reset(_connection: asyncpg.Connection) -> None:
+    """asyncpg's default reset costs a round trip per release (`RESET ALL`, `UNLISTEN *`, …)
+    to undo session state; the read pool's statements leave none."""
+
+
 class ReadPool:
     """asyncpg connections for hot single-statement reads, outside any ORM session.
 
@@ -166,6 +177,7 @@ class ReadPool:
                         min_size=0,
                         max_size=self.size,
                         init=_init_reads,
+                        reset=_no_reset,
                         max_inactive_connection_lifetime=300,
                         server_settings={"application_name": "vivavoce-reads"},
                     )

@@ -198,6 +198,9 @@ class KeyCache:
         if listener is not None and ttl_seconds > 0:
             listener.watch(self._notified)
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     @property
     def active(self) -> bool:
         return self.ttl > 0 and self._listener is not None and self._listener.listening
