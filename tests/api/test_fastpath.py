@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,7 +15,7 @@ from vivavoce.api.fastpath import FastReads
 
 
 @pytest.fixture
-def answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """For each request the short way looked at: whether it answered (True) or passed it on."""
     outcomes: list[bool] = []
     original = FastReads._answer
@@ -27,7 +26,7 @@ def answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         return response
 
     monkeypatch.setattr(fastpath.FastReads, "_answer", spy)
-    yield outcomes
+    return outcomes
 
 
 def same(short: httpx.Response, long: httpx.Response) -> None:

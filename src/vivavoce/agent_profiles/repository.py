@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.kit.db import ReadPool, RowMapper
+from vivavoce.kit.db import RowMapper, StatementPool
 from vivavoce.models import AgentProfile
 
 
@@ -39,7 +39,7 @@ _VISIBLE = _ROWS.select("id = $1 AND (workspace_id = $2 OR is_public)")
 
 
 async def read_visible(
-    reads: ReadPool, workspace_id: uuid.UUID, profile_id: uuid.UUID
+    reads: StatementPool, workspace_id: uuid.UUID, profile_id: uuid.UUID
 ) -> AgentProfile | None:
     """`get_visible` in one statement outside any session (a detached object)."""
     row = await reads.fetchrow(_VISIBLE, profile_id, workspace_id)

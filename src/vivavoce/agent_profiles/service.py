@@ -15,7 +15,7 @@ from vivavoce.agent_profiles.schemas import (
     dimensions_stored,
     profile_public,
 )
-from vivavoce.kit.db import ReadPool
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import AgentProfile
@@ -48,7 +48,9 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) 
     return profile
 
 
-async def read(reads: ReadPool, workspace_id: uuid.UUID, profile_id: uuid.UUID) -> AgentProfile:
+async def read(
+    reads: StatementPool, workspace_id: uuid.UUID, profile_id: uuid.UUID
+) -> AgentProfile:
     """`get` for read-only requests: one statement, no ORM session."""
     profile = await repository.read_visible(reads, workspace_id, profile_id)
     if profile is None:

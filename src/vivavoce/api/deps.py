@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.db import ReadPool
+from vivavoce.kit.db import StatementPool
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
@@ -27,12 +27,12 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 Db = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
-async def get_reads(request: Request) -> ReadPool:
+async def get_reads(request: Request) -> StatementPool:
     """Single-statement reads outside any transaction, for hot read-only endpoints."""
     return app_state(request).reads
 
 
-Reads = Annotated[ReadPool, Depends(get_reads)]
+Reads = Annotated[StatementPool, Depends(get_reads)]
 
 
 def presented_key(request: Request) -> str | None:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from vivavoce.config import Settings
-from vivavoce.kit.db import ReadPool
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
 from vivavoce.workspaces.service import KeyCache
@@ -23,7 +23,7 @@ class AppState:
     limiter: RateLimiter
     address_limiter: RateLimiter
     transcript_listener: Listener
-    reads: ReadPool
+    reads: StatementPool
     keys_listener: Listener
     keys: KeyCache
 

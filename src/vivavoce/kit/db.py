@@ -123,7 +123,7 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     return driver
 
 
-# --- reads without the ORM -----------------------------------------------------------------
+# --- statements without the ORM -----------------------------------------------------------------
 
 M = TypeVar("M")
 
@@ -152,19 +152,20 @@ async def _no_reset(_connection: asyncpg.Connection) -> None:
     to undo session state; the read pool's statements leave none."""
 
 
-class ReadPool:
-    """asyncpg connections for hot single-statement reads, outside any ORM session.
+class StatementPool:
+    """asyncpg connections for hot single statements, outside any ORM session.
 
-    For reads whose cost is dominated by the machinery around one query (authenticating an
+    For statements whose cost is dominated by the machinery around one query (authenticating an
     API key, reading one object by id): no Session, no `BEGIN`/`COMMIT` (one statement is
     its own snapshot), no pre-ping. A statement whose connection turns out to be gone (the
     server restarted) is retried once on a fresh one; a second failure propagates (the API
     answers 503). The pool opens lazily, so an app can start while the database is down.
     """
 
-    def __init__(self, url: str, size: int = 10) -> None:
+    def __init__(self, url: str, size: int = 10, name: str = "vivavoce-reads") -> None:
         self.url = libpq_url(url)
         self.size = size
+        self.name = name
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
@@ -179,11 +180,13 @@ class ReadPool:
                         init=_init_reads,
                         reset=_no_reset,
                         max_inactive_connection_lifetime=300,
-                        server_settings={"application_name": "vivavoce-reads"},
+                        server_settings={"application_name": self.name},
                     )
         return self._pool
 
-    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+    async def fetchrow(self, sql: str, *args: Any, retry: bool = True) -> asyncpg.Record | None:
+        """The first row of one statement. `retry=False` for a statement that writes: when
+        its connection is lost, whether it committed is unknown, so it is not sent again."""
         pool = self._pool or await self._get()
         for attempt in (1, 2):
             try:
@@ -191,7 +194,7 @@ class ReadPool:
                     row: asyncpg.Record | None = await connection.fetchrow(sql, *args)
                     return row
             except _LOST:
-                if attempt == 2:
+                if attempt == 2 or not retry:
                     raise
         raise AssertionError("unreachable")
 

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.kit.db import ReadPool, RowMapper
+from vivavoce.kit.db import RowMapper, StatementPool
 from vivavoce.models import InterviewSession, Participant, SessionTurn
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
@@ -28,7 +28,7 @@ _IN_WORKSPACE = _ROWS.select("id = $1 AND workspace_id = $2")
 
 
 async def read(
-    reads: ReadPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
 ) -> InterviewSession | None:
     """`get` in one statement outside any session (a detached object)."""
     row = await reads.fetchrow(_IN_WORKSPACE, session_id, workspace_id)

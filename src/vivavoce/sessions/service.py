@@ -22,7 +22,7 @@ from vivavoce.applications import service as applications
 from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
 from vivavoce.kit import crypto
-from vivavoce.kit.db import ReadPool
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
@@ -194,7 +194,9 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) 
     return session
 
 
-async def read(reads: ReadPool, workspace_id: uuid.UUID, session_id: uuid.UUID) -> InterviewSession:
+async def read(
+    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> InterviewSession:
     """`get` for read-only requests: one statement, no ORM session."""
     session = await repository.read(reads, workspace_id, session_id)
     if session is None:

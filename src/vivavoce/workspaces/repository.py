@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.kit.db import ReadPool
+from vivavoce.kit.db import StatementPool
 from vivavoce.models import ApiKey, User, Workspace
 
 
@@ -81,7 +81,7 @@ class KeyForAuth:
     last_used_at: datetime | None
 
 
-async def active_key_read(reads: ReadPool, digest: str) -> KeyForAuth | None:
+async def active_key_read(reads: StatementPool, digest: str) -> KeyForAuth | None:
     """The same lookup as `active_key_for_auth`, in one statement outside any session."""
     row = await reads.fetchrow(_ACTIVE_KEY_SQL, digest)
     if row is None:
@@ -91,7 +91,7 @@ async def active_key_read(reads: ReadPool, digest: str) -> KeyForAuth | None:
     )
 
 
-async def touch_key_read(reads: ReadPool, key_id: uuid.UUID, now: datetime) -> None:
+async def touch_key_read(reads: StatementPool, key_id: uuid.UUID, now: datetime) -> None:
     await reads.execute("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", key_id, now)
 
 

@@ -12,7 +12,7 @@ from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit import crypto, pubsub
-from vivavoce.kit.db import ReadPool
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unauthorized, Unprocessable
 from vivavoce.models import ApiKey, User, Workspace
 from vivavoce.workspaces import repository
@@ -231,7 +231,7 @@ class KeyCache:
 
 
 async def authenticate(
-    reads: ReadPool, cache: KeyCache, secret: str | None, now: datetime, touch_after: timedelta
+    reads: StatementPool, cache: KeyCache, secret: str | None, now: datetime, touch_after: timedelta
 ) -> Principal:
     """`authenticate_api_key` for the API's requests: from `cache` when it holds the key,
     otherwise one statement outside any session. `last_used_at` is written at most once per
