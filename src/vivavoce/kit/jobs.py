@@ -94,6 +94,16 @@ async def enqueue(
         )
 
 
+async def enqueue_many(session: AsyncSession, name: str, payloads: list[dict[str, Any]]) -> None:
+    """`enqueue` of several jobs of one kind, in one statement."""
+    connection = await raw_connection(session)
+    queries = Queries(AsyncpgDriver(connection))
+    bodies: list[bytes | None] = [
+        json.dumps(payload, separators=(",", ":")).encode() for payload in payloads
+    ]
+    await queries.enqueue([name] * len(bodies), bodies, [0] * len(bodies), [None] * len(bodies))
+
+
 def _retrying(
     max_attempts: int,
 ) -> Callable[[EntrypointExecutorParameters], DatabaseRetryEntrypointExecutor]:

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.kit.db import StatementPool
+from vivavoce.kit.db import StatementPool, raw_connection
 from vivavoce.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -65,6 +65,57 @@ async def subscribed_endpoints(
         )
     )
     return list(rows)
+
+
+_SUBSCRIBED_IDS = """
+SELECT id FROM webhook_endpoints
+WHERE workspace_id = $1 AND enabled AND (events = '{}' OR events @> ARRAY[$2]::varchar[])
+"""
+
+_INSERT_DELIVERIES = """
+INSERT INTO webhook_deliveries
+    (id, workspace_id, endpoint_id, event_id, event_type, payload, status, attempts,
+     next_attempt_at, ticket)
+SELECT d.id, $4, d.endpoint_id, $5, $6, $7::text::jsonb, 'pending', 0, $8, d.ticket
+FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS d(id, endpoint_id, ticket)
+ON CONFLICT ON CONSTRAINT uq_delivery_endpoint_event DO NOTHING
+RETURNING id, ticket
+"""
+
+
+async def subscribed_endpoint_ids(
+    db: AsyncSession, workspace_id: uuid.UUID, event_type: str
+) -> list[uuid.UUID]:
+    """`subscribed_endpoints`, ids only: a prepared statement on the session's connection
+    (this runs for every event written)."""
+    connection = await raw_connection(db)
+    return [row[0] for row in await connection.fetch(_SUBSCRIBED_IDS, workspace_id, event_type)]
+
+
+async def insert_deliveries(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    event_id: str,
+    event_type: str,
+    payload_json: str,
+    next_attempt_at: datetime,
+    rows: Sequence[tuple[uuid.UUID, uuid.UUID, str]],
+) -> list[tuple[uuid.UUID, str]]:
+    """Insert (delivery id, endpoint id, ticket) rows of one event in one statement, skipping
+    endpoints that already have a delivery of it; (id, ticket) of those inserted."""
+    connection = await raw_connection(db)
+    inserted = await connection.fetch(
+        _INSERT_DELIVERIES,
+        [row[0] for row in rows],
+        [row[1] for row in rows],
+        [row[2] for row in rows],
+        workspace_id,
+        event_id,
+        event_type,
+        payload_json,
+        next_attempt_at,
+    )
+    return [(row["id"], row["ticket"]) for row in inserted]
 
 
 async def delete_endpoint(db: AsyncSession, endpoint: WebhookEndpoint) -> None:
