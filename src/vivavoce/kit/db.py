@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import event, inspect, text
+from sqlalchemy import JSON, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -139,14 +139,6 @@ _LOST = (
 )
 
 
-async def _init_reads(connection: asyncpg.Connection) -> None:
-    # JSON columns decode as the ORM's driver does, so both paths give the same values.
-    for name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-
-
 async def _no_reset(_connection: asyncpg.Connection) -> None:
     """asyncpg's default reset costs a round trip per release (`RESET ALL`, `UNLISTEN *`, …)
     to undo session state; the read pool's statements leave none."""
@@ -160,6 +152,7 @@ class StatementPool:
     its own snapshot), no pre-ping. A statement whose connection turns out to be gone (the
     server restarted) is retried once on a fresh one; a second failure propagates (the API
     answers 503). The pool opens lazily, so an app can start while the database is down.
+    JSON columns come back as text (no per-connection codec set-up): `RowMapper` decodes them.
     """
 
     def __init__(self, url: str, size: int = 10, name: str = "vivavoce-reads") -> None:
@@ -177,7 +170,6 @@ class StatementPool:
                         self.url,
                         min_size=0,
                         max_size=self.size,
-                        init=_init_reads,
                         reset=_no_reset,
                         max_inactive_connection_lifetime=300,
                         server_settings={"application_name": self.name},
@@ -221,6 +213,7 @@ class RowMapper(Generic[M]):
         self.table: str = mapper.local_table.name
         self.columns = ", ".join(column.name for column in columns)
         self._keys = [mapper.get_property_by_column(column).key for column in columns]
+        self._json = [isinstance(column.type, JSON) for column in columns]
         self._make: Callable[..., M] = model
 
     def select(self, where: str) -> str:
@@ -228,4 +221,8 @@ class RowMapper(Generic[M]):
         return f"SELECT {self.columns} FROM {self.table} WHERE {where}"  # noqa: S608
 
     def load(self, row: asyncpg.Record) -> M:
-        return self._make(**dict(zip(self._keys, row, strict=True)))
+        values = {
+            key: json.loads(value) if is_json and value is not None else value
+            for key, value, is_json in zip(self._keys, row, self._json, strict=True)
+        }
+        return self._make(**values)

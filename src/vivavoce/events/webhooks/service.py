@@ -388,7 +388,8 @@ async def quick_plan(
         )
     except (ValueError, InvalidTag):
         return "transaction"
-    request = Request(row["url"], row["event_id"], _body(row["payload"]), in_use)
+    payload = json.loads(row["payload"])  # text from the statement pool
+    request = Request(row["url"], row["event_id"], _body(payload), in_use)
     return Plan(delivery_id, ticket, request)
 
 
