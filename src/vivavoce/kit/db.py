@@ -155,10 +155,16 @@ class StatementPool:
     JSON columns come back as text (no per-connection codec set-up): `RowMapper` decodes them.
     """
 
-    def __init__(self, url: str, size: int = 10, name: str = "vivavoce-reads") -> None:
+    def __init__(
+        self,
+        url: str,
+        size: int = 10,
+        name: str = "vivavoce-reads",
+        server_settings: dict[str, str] | None = None,
+    ) -> None:
         self.url = libpq_url(url)
         self.size = size
-        self.name = name
+        self.server_settings = {"application_name": name, **(server_settings or {})}
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
@@ -172,7 +178,7 @@ class StatementPool:
                         max_size=self.size,
                         reset=_no_reset,
                         max_inactive_connection_lifetime=300,
-                        server_settings={"application_name": self.name},
+                        server_settings=self.server_settings,
                     )
         return self._pool
 

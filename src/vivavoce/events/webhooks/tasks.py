@@ -30,7 +30,13 @@ def _statements(context: JobContext) -> StatementPool:
     pool = context.resources.get("webhooks.statements")
     if not isinstance(pool, StatementPool):
         pool = StatementPool(
-            context.database_url, context.settings.database_pool_size, "vivavoce-webhooks"
+            context.database_url,
+            context.settings.database_pool_size,
+            "vivavoce-webhooks",
+            # Recording a success does not wait for its WAL flush. Safe: the job is
+            # acknowledged later, in a transaction that does wait, and WAL is flushed in
+            # order; if the server crashes before that, the job runs again (at least once).
+            {"synchronous_commit": "off"},
         )
         context.resources["webhooks.statements"] = pool
     return pool
