@@ -135,6 +135,7 @@ def create_app(
             keys_listener=keys_listener,
             keys=workspaces.KeyCache(settings.api_key_cache_seconds, keys_listener),
         )
+        await app.state.vv.reads.warm()
         if bootstrap:
             async with unit_of_work(db.sessionmaker) as session:
                 created = await workspaces.bootstrap_if_empty(session)

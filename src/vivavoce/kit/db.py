@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -181,6 +182,17 @@ class StatementPool:
                         server_settings=self.server_settings,
                     )
         return self._pool
+
+    async def warm(self, seconds: float = 5.0) -> None:
+        """Open one connection now, so the first request does not pay for it; a database
+        that cannot be reached is not an error here (requests will say so)."""
+        with contextlib.suppress(
+            OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError
+        ):
+            async with asyncio.timeout(seconds):
+                pool = self._pool or await self._get()
+                async with pool.acquire():
+                    pass
 
     async def fetchrow(self, sql: str, *args: Any, retry: bool = True) -> asyncpg.Record | None:
         """The first row of one statement. `retry=False` for a statement that writes: when
