@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -13,10 +14,11 @@ from starlette.staticfiles import StaticFiles
 
 from vivavoce import __version__, health
 from vivavoce.api import errors
+from vivavoce.api.fastpath import FastRead, FastReads
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
-from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.db import StatementPool, unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
@@ -65,6 +67,14 @@ def api_router() -> APIRouter:
     ):
         router.include_router(domain)
     return router
+
+
+def fast_reads() -> list[FastRead]:
+    """Reads also answered before FastAPI's routing (see api/fastpath.py)."""
+    from vivavoce.agent_profiles.endpoints import FAST_READS as agent_profiles
+    from vivavoce.sessions.endpoints import FAST_READS as sessions
+
+    return [*agent_profiles, *sessions]
 
 
 def web_router() -> APIRouter:
@@ -116,6 +126,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         db = database or await open_database(settings)
+        keys_listener = Listener(db.url, workspaces.KEYS_CHANNEL)
         app.state.vv = AppState(
             settings=settings,
             database_url=db.url,
@@ -127,7 +138,11 @@ def create_app(
                 settings.rate_limit_burst * ADDRESS_BUDGET_FACTOR,
             ),
             transcript_listener=Listener(db.url, transcript.CHANNEL),
+            reads=StatementPool(db.url, settings.database_pool_size),
+            keys_listener=keys_listener,
+            keys=workspaces.KeyCache(settings.api_key_cache_seconds, keys_listener),
         )
+        await app.state.vv.reads.warm()
         if bootstrap:
             async with unit_of_work(db.sessionmaker) as session:
                 created = await workspaces.bootstrap_if_empty(session)
@@ -138,6 +153,12 @@ def create_app(
         if with_worker:
             context = JobContext(settings=settings, sessionmaker=db.sessionmaker)
             worker = asyncio.create_task(run_worker(db.url, job_registry(), context, stop))
+        if owned:
+            # The app's own process (`vivavoce serve`): what is loaded by now lives as long as
+            # it does. Frozen, it is left out of the collector's full passes, whose pauses of
+            # tens of milliseconds otherwise show in the API's tail latency.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -145,6 +166,8 @@ def create_app(
             if worker is not None:
                 await asyncio.wait({worker}, timeout=15)
             await app.state.vv.transcript_listener.close()
+            await app.state.vv.keys_listener.close()
+            await app.state.vv.reads.close()
             if owned:
                 await db.close()
 
@@ -168,5 +191,6 @@ def create_app(
         return current
 
     app.add_middleware(IdempotencyMiddleware, state_getter=state)
+    app.add_middleware(FastReads, state_getter=state, reads=fast_reads())
     app.add_middleware(EdgeMiddleware, state_getter=state)
     return app

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Apply-page submissions and resends from one client address"
     )
     api_key_touch_seconds: int = Field(default=60, ge=0)
+    api_key_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long an API process remembers a key it authenticated (0: never); "
+        "a revoked key is refused at once all the same (LISTEN/NOTIFY)",
+    )
     log_level: str = "info"
     webhooks_allow_private: bool = Field(
         default=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -296,6 +297,7 @@ async def test_a_database_outage_is_503_with_retry_after_not_500(
     headers = {"x-api-key": "vv_live_" + "k" * 43}
     for response in (
         await client_without_database.get(PROFILES, headers=headers),
+        await client_without_database.get(f"{PROFILES}/{uuid.uuid4()}", headers=headers),
         await client_without_database.post(PROFILES, json=agent_profile(), headers=headers),
         await client_without_database.post(
             PROFILES, json=agent_profile(), headers={**headers, "idempotency-key": "during-outage"}

@@ -15,15 +15,18 @@ from vivavoce.agent_profiles.schemas import (
     UseCase,
     profile_public,
 )
-from vivavoce.api.deps import Db, require
+from vivavoce.api.deps import Db, Reads, require
+from vivavoce.api.fastpath import FastRead
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.state import AppState
 from vivavoce.api.validation import validate_body
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/agent-profiles", tags=["agent profiles"])
 
-Reader = Annotated[Principal, Depends(require("evaluation_templates.read"))]
+READ_SCOPE = "evaluation_templates.read"
+Reader = Annotated[Principal, Depends(require(READ_SCOPE))]
 Writer = Annotated[Principal, Depends(require("evaluation_templates.write"))]
 
 
@@ -83,8 +86,16 @@ async def list_agent_profiles(
 
 
 @router.get("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
-async def get_agent_profile(db: Db, principal: Reader, profile_id: uuid.UUID) -> Response:
-    return one(profile_public(await service.get(db, principal.workspace_id, profile_id)))
+async def get_agent_profile(reads: Reads, principal: Reader, profile_id: uuid.UUID) -> Response:
+    return one(profile_public(await service.read(reads, principal.workspace_id, profile_id)))
+
+
+async def _fast_read(state: AppState, principal: Principal, profile_id: uuid.UUID) -> Response:
+    return await get_agent_profile(state.reads, principal, profile_id)
+
+
+# GET /agent-profiles/{profile_id}, also answered before FastAPI's routing (api/fastpath.py).
+FAST_READS = [FastRead("/api/v1/agent-profiles/{profile_id}", READ_SCOPE, _fast_read)]
 
 
 @router.patch("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)

@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vivavoce.kit.db import RowMapper, StatementPool
 from vivavoce.models import AgentProfile
 
 
@@ -31,6 +32,18 @@ async def get_visible(
         )
     )
     return result
+
+
+_ROWS = RowMapper(AgentProfile)
+_VISIBLE = _ROWS.select("id = $1 AND (workspace_id = $2 OR is_public)")
+
+
+async def read_visible(
+    reads: StatementPool, workspace_id: uuid.UUID, profile_id: uuid.UUID
+) -> AgentProfile | None:
+    """`get_visible` in one statement outside any session (a detached object)."""
+    row = await reads.fetchrow(_VISIBLE, profile_id, workspace_id)
+    return None if row is None else _ROWS.load(row)
 
 
 async def list_profiles(

@@ -15,6 +15,7 @@ from vivavoce.agent_profiles.schemas import (
     dimensions_stored,
     profile_public,
 )
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import AgentProfile
@@ -42,6 +43,16 @@ async def create(
 async def get(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) -> AgentProfile:
     """A profile this workspace may read: its own, or any public one."""
     profile = await repository.get_visible(db, workspace_id, profile_id)
+    if profile is None:
+        raise NotFound("agent profile")
+    return profile
+
+
+async def read(
+    reads: StatementPool, workspace_id: uuid.UUID, profile_id: uuid.UUID
+) -> AgentProfile:
+    """`get` for read-only requests: one statement, no ORM session."""
+    profile = await repository.read_visible(reads, workspace_id, profile_id)
     if profile is None:
         raise NotFound("agent profile")
     return profile

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import StatementPool
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
@@ -24,6 +25,14 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Db = Annotated[AsyncSession, Depends(get_db, scope="function")]
+
+
+async def get_reads(request: Request) -> StatementPool:
+    """Single-statement reads outside any transaction, for hot read-only endpoints."""
+    return app_state(request).reads
+
+
+Reads = Annotated[StatementPool, Depends(get_reads)]
 
 
 def presented_key(request: Request) -> str | None:
@@ -81,7 +90,6 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
     async def dependency(
         request: Request,
-        db: Db,
         account_slug: Annotated[
             str | None,
             Query(alias="accountSlug", max_length=63, description="Must name the key's workspace"),
@@ -90,17 +98,21 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
         header_key: str | None = Security(API_KEY_HEADER, scopes=[scope]),
         bearer: HTTPAuthorizationCredentials | None = Security(BEARER, scopes=[scope]),
     ) -> Principal:
-        settings = app_state(request).settings
+        state = app_state(request)
         secret = header_key.strip() if header_key else None
         if not secret and bearer is not None:
             secret = bearer.credentials.strip()
-        principal = await workspaces.authenticate_api_key(
-            db, secret, utcnow(), timedelta(seconds=settings.api_key_touch_seconds)
+        principal = await workspaces.authenticate(
+            state.reads,
+            state.keys,
+            secret,
+            utcnow(),
+            timedelta(seconds=state.settings.api_key_touch_seconds),
         )
         principal.require(scope)
         if account_slug is None:
             account_slug = await _body_account_slug(request)
-        await workspaces.check_account_slug(db, principal, account_slug)
+        workspaces.check_principal_account(principal, account_slug)
         request.state.principal = principal
         return principal
 

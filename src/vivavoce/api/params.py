@@ -9,7 +9,7 @@ from fastapi import Depends, Query
 from vivavoce.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 
 
-def page_request(
+async def page_request(  # async: FastAPI runs plain functions in a thread
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1-100")
     ] = DEFAULT_LIMIT,

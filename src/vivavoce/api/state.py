@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from vivavoce.config import Settings
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
+from vivavoce.workspaces.service import KeyCache
 
 
 @dataclass
@@ -21,6 +23,9 @@ class AppState:
     limiter: RateLimiter
     address_limiter: RateLimiter
     transcript_listener: Listener
+    reads: StatementPool
+    keys_listener: Listener
+    keys: KeyCache
 
 
 def app_state(connection: HTTPConnection) -> AppState:

@@ -26,7 +26,7 @@ from pgqueuer.queries import Queries
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.config import Settings
-from vivavoce.kit.db import libpq_url, raw_connection
+from vivavoce.kit.db import StatementPool, libpq_url, raw_connection
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ class JobContext:
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     resources: dict[str, Any] = field(default_factory=dict)  # per-process shared clients
+
+    @property
+    def database_url(self) -> str:
+        """The URL of the sessions' database, for handlers that talk to it without the ORM."""
+        engine: Any = self.sessionmaker.kw["bind"]
+        return libpq_url(engine.url.render_as_string(hide_password=False))
 
 
 JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
@@ -86,6 +92,16 @@ async def enqueue(
         await queries.enqueue(
             name, body, execute_after=delay, dedupe_key=dedupe_key, on_conflict="skip"
         )
+
+
+async def enqueue_many(session: AsyncSession, name: str, payloads: list[dict[str, Any]]) -> None:
+    """`enqueue` of several jobs of one kind, in one statement."""
+    connection = await raw_connection(session)
+    queries = Queries(AsyncpgDriver(connection))
+    bodies: list[bytes | None] = [
+        json.dumps(payload, separators=(",", ":")).encode() for payload in payloads
+    ]
+    await queries.enqueue([name] * len(bodies), bodies, [0] * len(bodies), [None] * len(bodies))
 
 
 def _retrying(
@@ -162,6 +178,9 @@ async def run_worker(
                 await connection.close(timeout=5)
         if not stop.is_set():
             await _sleep_or_stop(stop, reconnect_delay)
+    for resource in list(context.resources.values()):
+        if isinstance(resource, StatementPool):
+            await resource.close()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

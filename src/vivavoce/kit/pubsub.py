@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 from sqlalchemy import text
@@ -42,6 +42,19 @@ class Listener:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._closed = False
+        self._watchers: list[Callable[[str | None], None]] = []
+
+    @property
+    def listening(self) -> bool:
+        """Whether notifications are being received right now."""
+        return self._ready.is_set()
+
+    def watch(self, callback: Callable[[str | None], None]) -> None:
+        """Call `callback(topic)` for every notification on the channel, and `callback(None)`
+        whenever the listening connection is established or lost (notifications may have been
+        missed). Starts listening."""
+        self._watchers.append(callback)
+        self._ensure_running()
 
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[asyncio.Event]:
@@ -65,8 +78,12 @@ class Listener:
     def _deliver(self, _connection: object, _pid: int, _channel: str, topic: str) -> None:
         for wake in self._subscribers.get(topic, ()):
             wake.set()
+        for callback in self._watchers:
+            callback(topic)
 
     def _wake_all(self) -> None:
+        for callback in self._watchers:
+            callback(None)
         for waiters in self._subscribers.values():
             for wake in waiters:
                 wake.set()
@@ -87,7 +104,9 @@ class Listener:
                     "listener on %s lost its connection (%s); reconnecting", self.channel, exc
                 )
             finally:
-                self._ready.clear()
+                if self._ready.is_set():
+                    self._ready.clear()
+                    self._wake_all()
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):
                         await connection.close(timeout=2)

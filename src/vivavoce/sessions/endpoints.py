@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import AwareDatetime, BaseModel
 from starlette.responses import Response, StreamingResponse
 
-from vivavoce.api.deps import Db, require
+from vivavoce.api.deps import Db, Reads, require
+from vivavoce.api.fastpath import FastRead
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one, one_list
-from vivavoce.api.state import app_state
+from vivavoce.api.state import AppState, app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
 from vivavoce.sessions import service, signals, transcript
@@ -22,11 +23,12 @@ from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
-Reader = Annotated[Principal, Depends(require("interviews.read"))]
+READ_SCOPE = "interviews.read"
+Reader = Annotated[Principal, Depends(require(READ_SCOPE))]
 Writer = Annotated[Principal, Depends(require("interviews.write"))]
 
 
-def links(request: Request) -> service.SessionLinks:
+async def links(request: Request) -> service.SessionLinks:
     settings = app_state(request).settings
     return service.SessionLinks(settings.base_url, settings.secret_key)
 
@@ -77,8 +79,19 @@ async def list_sessions(
 
 
 @router.get("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
-async def get_session(db: Db, principal: Reader, link: Links, session_id: uuid.UUID) -> Response:
-    return one(link.public(await service.get(db, principal.workspace_id, session_id)))
+async def get_session(
+    reads: Reads, principal: Reader, link: Links, session_id: uuid.UUID
+) -> Response:
+    return one(link.public(await service.read(reads, principal.workspace_id, session_id)))
+
+
+async def _fast_read(state: AppState, principal: Principal, session_id: uuid.UUID) -> Response:
+    link = service.SessionLinks(state.settings.base_url, state.settings.secret_key)
+    return await get_session(state.reads, principal, link, session_id)
+
+
+# GET /sessions/{session_id}, also answered before FastAPI's routing (api/fastpath.py).
+FAST_READS = [FastRead("/api/v1/sessions/{session_id}", READ_SCOPE, _fast_read)]
 
 
 @router.patch("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)

@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vivavoce.kit.db import RowMapper, StatementPool
 from vivavoce.models import InterviewSession, Participant, SessionTurn
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
@@ -20,6 +21,18 @@ async def get(
         query = query.with_for_update()
     result: InterviewSession | None = await db.scalar(query)
     return result
+
+
+_ROWS = RowMapper(InterviewSession)
+_IN_WORKSPACE = _ROWS.select("id = $1 AND workspace_id = $2")
+
+
+async def read(
+    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> InterviewSession | None:
+    """`get` in one statement outside any session (a detached object)."""
+    row = await reads.fetchrow(_IN_WORKSPACE, session_id, workspace_id)
+    return None if row is None else _ROWS.load(row)
 
 
 async def get_by_token_digest(

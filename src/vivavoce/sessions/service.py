@@ -24,6 +24,7 @@ from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
 from vivavoce.kit import crypto, pubsub
 from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
@@ -203,6 +204,16 @@ async def _resolve_stage(
 
 async def get(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) -> InterviewSession:
     session = await repository.get(db, workspace_id, session_id)
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
+async def read(
+    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> InterviewSession:
+    """`get` for read-only requests: one statement, no ORM session."""
+    session = await repository.read(reads, workspace_id, session_id)
     if session is None:
         raise NotFound("session")
     return session

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vivavoce.kit.db import StatementPool
 from vivavoce.models import ApiKey, User, Workspace
 
 
@@ -98,6 +99,38 @@ async def active_key_for_auth(db: AsyncSession, digest: str) -> ActiveKey | None
     if row is None:
         return None
     return ActiveKey(row.id, row.workspace_id, frozenset(row.scopes), row.last_used_at)
+
+
+_ACTIVE_KEY_SQL = (
+    "SELECT k.id, k.workspace_id, k.scopes, k.last_used_at, w.slug"
+    " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+    " WHERE k.digest = $1 AND k.revoked_at IS NULL"
+)
+
+
+@dataclass(frozen=True)
+class KeyForAuth:
+    """An active key as the API's authentication reads it: with its workspace's slug."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    workspace_slug: str
+    scopes: frozenset[str]
+    last_used_at: datetime | None
+
+
+async def active_key_read(reads: StatementPool, digest: str) -> KeyForAuth | None:
+    """The same lookup as `active_key_for_auth`, in one statement outside any session."""
+    row = await reads.fetchrow(_ACTIVE_KEY_SQL, digest)
+    if row is None:
+        return None
+    return KeyForAuth(
+        row["id"], row["workspace_id"], row["slug"], frozenset(row["scopes"]), row["last_used_at"]
+    )
+
+
+async def touch_key_read(reads: StatementPool, key_id: uuid.UUID, now: datetime) -> None:
+    await reads.execute("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", key_id, now)
 
 
 async def key_in_workspace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,7 +11,8 @@ from datetime import datetime, timedelta
 from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.kit import crypto
+from vivavoce.kit import crypto, pubsub
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unauthorized, Unprocessable
 from vivavoce.models import ApiKey, User, Workspace
 from vivavoce.workspaces import repository
@@ -29,6 +31,8 @@ class Principal:
     scopes: frozenset[str]
     key_id: uuid.UUID | None = None
     user_id: uuid.UUID | None = None
+    # Known when the principal came from `authenticate`: `accountSlug` is checked against it.
+    workspace_slug: str | None = None
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -257,6 +261,8 @@ async def revoke_api_key(
     if key.revoked_at is None:
         key.revoked_at = now
         await db.flush()
+        # Every API process drops the key from its cache when this transaction commits.
+        await pubsub.notify(db, KEYS_CHANNEL, str(key.id))
     return key
 
 
@@ -272,6 +278,108 @@ async def authenticate_api_key(
     if key.last_used_at is None or now - key.last_used_at >= touch_after:
         await repository.touch_key(db, key.id, now)
     return Principal(workspace_id=key.workspace_id, scopes=key.scopes, key_id=key.id)
+
+
+KEYS_CHANNEL = "vivavoce_api_keys"
+
+
+@dataclass
+class _Cached:
+    principal: Principal
+    last_used_at: datetime | None
+    expires: float
+
+
+class KeyCache:
+    """The principals of recently presented API keys, per process, by key digest.
+
+    An entry lives `ttl` seconds at most. Revoking a key notifies `KEYS_CHANNEL` in the
+    revoking transaction; every process listening drops the key as soon as that commits, so
+    a revoked key is refused at once in every process, not after the TTL. While the
+    listening connection is down nothing is cached (a revocation could go unheard), and
+    everything cached is dropped when it is lost or comes back.
+    """
+
+    def __init__(self, ttl_seconds: float, listener: pubsub.Listener | None, size: int = 10_000):
+        self.ttl = ttl_seconds
+        self.size = size
+        self._listener = listener
+        self._entries: dict[str, _Cached] = {}
+        # Bumped on every invalidation, so a lookup that raced a revocation is not cached.
+        self.generation = 0
+        if listener is not None and ttl_seconds > 0:
+            listener.watch(self._notified)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def active(self) -> bool:
+        return self.ttl > 0 and self._listener is not None and self._listener.listening
+
+    def _notified(self, topic: str | None) -> None:
+        self.generation += 1
+        if topic is None:
+            self._entries.clear()
+            return
+        for digest in [d for d, e in self._entries.items() if str(e.principal.key_id) == topic]:
+            del self._entries[digest]
+
+    def get(self, digest: str, now: float) -> _Cached | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry.expires <= now or not self.active:
+            del self._entries[digest]
+            return None
+        return entry
+
+    def put(self, digest: str, entry: _Cached, generation: int) -> None:
+        if not self.active or generation != self.generation:
+            return
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[digest] = entry
+
+
+async def authenticate(
+    reads: StatementPool, cache: KeyCache, secret: str | None, now: datetime, touch_after: timedelta
+) -> Principal:
+    """`authenticate_api_key` for the API's requests: from `cache` when it holds the key,
+    otherwise one statement outside any session. `last_used_at` is written at most once per
+    `touch_after` per key and process (its own statement, not the request's transaction)."""
+    if not secret or not secret.startswith(API_KEY_PREFIX) or len(secret) > 200:
+        raise Unauthorized()
+    digest = crypto.digest(secret)
+    clock = time.monotonic()
+    entry = cache.get(digest, clock)
+    if entry is None:
+        generation = cache.generation
+        key = await repository.active_key_read(reads, digest)
+        if key is None:
+            raise Unauthorized("this API key is not valid or has been revoked")
+        principal = Principal(
+            workspace_id=key.workspace_id,
+            scopes=key.scopes,
+            key_id=key.id,
+            workspace_slug=key.workspace_slug,
+        )
+        entry = _Cached(principal, key.last_used_at, clock + cache.ttl)
+        cache.put(digest, entry, generation)
+    last_used = entry.last_used_at
+    if last_used is None or now - last_used >= touch_after:
+        entry.last_used_at = now  # before the write, so concurrent requests do not repeat it
+        assert entry.principal.key_id is not None
+        await repository.touch_key_read(reads, entry.principal.key_id, now)
+    return entry.principal
+
+
+def check_principal_account(principal: Principal, slug: str | None) -> None:
+    """`check_account_slug` for a principal from `authenticate`, which knows its slug."""
+    if slug is not None and slug != principal.workspace_slug:
+        raise Forbidden(
+            "accountSlug does not match this API key's workspace", code="account_mismatch"
+        )
 
 
 async def check_account_slug(db: AsyncSession, principal: Principal, slug: str | None) -> None:

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vivavoce.kit.db import StatementPool, raw_connection
 from vivavoce.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -62,6 +65,57 @@ async def subscribed_endpoints(
         )
     )
     return list(rows)
+
+
+_SUBSCRIBED_IDS = """
+SELECT id FROM webhook_endpoints
+WHERE workspace_id = $1 AND enabled AND (events = '{}' OR events @> ARRAY[$2]::varchar[])
+"""
+
+_INSERT_DELIVERIES = """
+INSERT INTO webhook_deliveries
+    (id, workspace_id, endpoint_id, event_id, event_type, payload, status, attempts,
+     next_attempt_at, ticket)
+SELECT d.id, $4, d.endpoint_id, $5, $6, $7::text::jsonb, 'pending', 0, $8, d.ticket
+FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS d(id, endpoint_id, ticket)
+ON CONFLICT ON CONSTRAINT uq_delivery_endpoint_event DO NOTHING
+RETURNING id, ticket
+"""
+
+
+async def subscribed_endpoint_ids(
+    db: AsyncSession, workspace_id: uuid.UUID, event_type: str
+) -> list[uuid.UUID]:
+    """`subscribed_endpoints`, ids only: a prepared statement on the session's connection
+    (this runs for every event written)."""
+    connection = await raw_connection(db)
+    return [row[0] for row in await connection.fetch(_SUBSCRIBED_IDS, workspace_id, event_type)]
+
+
+async def insert_deliveries(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    event_id: str,
+    event_type: str,
+    payload_json: str,
+    next_attempt_at: datetime,
+    rows: Sequence[tuple[uuid.UUID, uuid.UUID, str]],
+) -> list[tuple[uuid.UUID, str]]:
+    """Insert (delivery id, endpoint id, ticket) rows of one event in one statement, skipping
+    endpoints that already have a delivery of it; (id, ticket) of those inserted."""
+    connection = await raw_connection(db)
+    inserted = await connection.fetch(
+        _INSERT_DELIVERIES,
+        [row[0] for row in rows],
+        [row[1] for row in rows],
+        [row[2] for row in rows],
+        workspace_id,
+        event_id,
+        event_type,
+        payload_json,
+        next_attempt_at,
+    )
+    return [(row["id"], row["ticket"]) for row in inserted]
 
 
 async def delete_endpoint(db: AsyncSession, endpoint: WebhookEndpoint) -> None:
@@ -163,3 +217,63 @@ async def clear_failing(db: AsyncSession, endpoint_id: uuid.UUID) -> None:
         .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_not(None))
         .values(failing_since=None)
     )
+
+
+# --- the delivery job's statements, outside the ORM (see service.quick_plan) ---------------
+
+_TO_SEND = """
+SELECT d.status, d.ticket, d.event_id, d.payload, e.url, e.enabled,
+       e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at
+FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.id = $1
+"""
+
+# The attempt row, the delivery's new state and the end of the endpoint's failing streak, in
+# one statement; nothing at all when the ticket no longer matches (a replay owns the delivery).
+_SUCCEEDED = """
+WITH delivery AS (
+    UPDATE webhook_deliveries
+    SET status = 'succeeded', attempts = attempts + 1, last_status_code = $3,
+        last_error = NULL, delivered_at = $4, next_attempt_at = NULL, updated_at = $4
+    WHERE id = $1 AND ticket = $2
+    RETURNING workspace_id, endpoint_id
+), attempt AS (
+    INSERT INTO webhook_attempts
+        (id, workspace_id, delivery_id, attempted_at, status_code, latency_ms, response_body)
+    SELECT $5, workspace_id, $1, $4, $3, $6, $7 FROM delivery
+), streak AS (
+    UPDATE webhook_endpoints SET failing_since = NULL
+    WHERE id = (SELECT endpoint_id FROM delivery) AND failing_since IS NOT NULL
+)
+SELECT count(*) FROM delivery
+"""
+
+
+async def delivery_to_send(statements: StatementPool, delivery_id: uuid.UUID) -> Any:
+    """The delivery and its endpoint as one row (no lock), or None."""
+    return await statements.fetchrow(_TO_SEND, delivery_id)
+
+
+async def record_success(
+    statements: StatementPool,
+    delivery_id: uuid.UUID,
+    ticket: str,
+    attempt_id: uuid.UUID,
+    status_code: int,
+    latency_ms: int | None,
+    response_body: str | None,
+    now: datetime,
+) -> bool:
+    """Record a successful attempt; False (and nothing written) when the ticket moved on."""
+    row = await statements.fetchrow(
+        _SUCCEEDED,
+        delivery_id,
+        ticket,
+        status_code,
+        now,
+        attempt_id,
+        latency_ms,
+        response_body,
+        retry=False,
+    )
+    return row is not None and row[0] == 1

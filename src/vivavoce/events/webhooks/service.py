@@ -15,7 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,9 +32,10 @@ from vivavoce.events.webhooks.schemas import (
 from vivavoce.events.webhooks.sender import Outcome, Request
 from vivavoce.kit import crypto, signing, ssrf
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import new_event_id, uuid7
-from vivavoce.kit.jobs import enqueue
+from vivavoce.kit.jobs import enqueue, enqueue_many
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -197,14 +198,28 @@ async def _add_delivery(
 
 
 async def fan_out(db: AsyncSession, event: Event) -> int:
-    """One delivery (and its job) per enabled endpoint subscribed to `event`."""
-    endpoints = await repository.subscribed_endpoints(db, event.workspace_id, event.type)
+    """One delivery (and its job) per enabled endpoint subscribed to `event`: three
+    statements whatever the number of endpoints (they run for every event written)."""
+    endpoint_ids = await repository.subscribed_endpoint_ids(db, event.workspace_id, event.type)
+    if not endpoint_ids:
+        return 0
     payload = envelope(event.id, event.type, event.occurred_at, event.data)
-    created = 0
-    for endpoint in endpoints:
-        if await _add_delivery(db, endpoint, event.id, event.type, payload, event.occurred_at):
-            created += 1
-    return created
+    inserted = await repository.insert_deliveries(
+        db,
+        event.workspace_id,
+        event.id,
+        event.type,
+        json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+        event.occurred_at,
+        [(uuid7(), endpoint_id, secrets.token_hex(8)) for endpoint_id in endpoint_ids],
+    )
+    if inserted:
+        await enqueue_many(
+            db,
+            DELIVER_JOB,
+            [{"delivery_id": str(did), "ticket": ticket} for did, ticket in inserted],
+        )
+    return len(inserted)
 
 
 async def send_test(
@@ -305,7 +320,13 @@ async def plan_attempt(
         await db.flush()
         return None
     try:
-        secrets_in_use = [crypto.unseal(settings.secret_key, endpoint.secret_sealed)]
+        secrets_in_use = _secrets_in_use(
+            settings,
+            endpoint.secret_sealed,
+            endpoint.previous_secret_sealed,
+            endpoint.previous_secret_expires_at,
+            now,
+        )
     except (ValueError, InvalidTag):
         delivery.status = "failed"
         delivery.next_attempt_at = None
@@ -315,17 +336,80 @@ async def plan_attempt(
         )
         await db.flush()
         return None
-    if (
-        endpoint.previous_secret_sealed
-        and endpoint.previous_secret_expires_at
-        and endpoint.previous_secret_expires_at > now
-    ):
-        with contextlib.suppress(ValueError, InvalidTag):  # sealed under an older key
-            secrets_in_use.append(
-                crypto.unseal(settings.secret_key, endpoint.previous_secret_sealed)
-            )
-    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    body = _body(delivery.payload)
     return Plan(delivery.id, ticket, Request(endpoint.url, delivery.event_id, body, secrets_in_use))
+
+
+def _secrets_in_use(
+    settings: Settings,
+    sealed: str,
+    previous_sealed: str | None,
+    previous_expires_at: datetime | None,
+    now: datetime,
+) -> list[str]:
+    """The endpoint's signing secrets: the current one (ValueError/InvalidTag when it cannot
+    be unsealed), and the previous one while its overlap lasts."""
+    in_use = [crypto.unseal(settings.secret_key, sealed)]
+    if previous_sealed and previous_expires_at and previous_expires_at > now:
+        with contextlib.suppress(ValueError, InvalidTag):  # sealed under an older key
+            in_use.append(crypto.unseal(settings.secret_key, previous_sealed))
+    return in_use
+
+
+def _body(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def quick_plan(
+    statements: StatementPool,
+    delivery_id: uuid.UUID,
+    ticket: str,
+    settings: Settings,
+    now: datetime,
+) -> Plan | Literal["transaction"] | None:
+    """`plan_attempt` for the usual case, in one statement outside any transaction: what to
+    send, or None for a stale job. "transaction" when the delivery must be changed instead
+    (a disabled endpoint, an unreadable secret): then `plan_attempt` decides, under locks.
+
+    No row lock is needed to send: a job whose ticket was replaced meanwhile sends what was
+    current when it read it, and `record_attempt` leaves the delivery to the newer job."""
+    row = await repository.delivery_to_send(statements, delivery_id)
+    if row is None or row["ticket"] != ticket or row["status"] != "pending":
+        return None
+    if not row["enabled"]:
+        return "transaction"
+    try:
+        in_use = _secrets_in_use(
+            settings,
+            row["secret_sealed"],
+            row["previous_secret_sealed"],
+            row["previous_secret_expires_at"],
+            now,
+        )
+    except (ValueError, InvalidTag):
+        return "transaction"
+    payload = json.loads(row["payload"])  # text from the statement pool
+    request = Request(row["url"], row["event_id"], _body(payload), in_use)
+    return Plan(delivery_id, ticket, request)
+
+
+async def record_success(
+    statements: StatementPool, plan: Plan, outcome: Outcome, now: datetime
+) -> bool:
+    """`record_attempt` for a success, in one statement; False (nothing written) when the
+    delivery was replayed meanwhile, for `record_attempt` to record under its locks."""
+    if not outcome.succeeded or outcome.status_code is None:
+        return False
+    return await repository.record_success(
+        statements,
+        plan.delivery_id,
+        plan.ticket,
+        uuid7(),
+        outcome.status_code,
+        outcome.latency_ms,
+        outcome.response_body,
+        now,
+    )
 
 
 def next_delay(

@@ -9,7 +9,7 @@ import httpx
 
 from vivavoce.events.webhooks import sender, service
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.db import StatementPool, unit_of_work
 from vivavoce.kit.jobs import JobContext, JobRegistry
 
 
@@ -24,12 +24,36 @@ def _client(context: JobContext) -> httpx.AsyncClient:
     return client
 
 
-async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
-    settings = context.settings
-    async with unit_of_work(context.sessionmaker) as db:
-        plan = await service.plan_attempt(
-            db, uuid.UUID(payload["delivery_id"]), str(payload["ticket"]), settings, utcnow()
+def _statements(context: JobContext) -> StatementPool:
+    """Connections for the job's own statements, apart from the ORM sessions' pool (closed by
+    the worker when it stops)."""
+    pool = context.resources.get("webhooks.statements")
+    if not isinstance(pool, StatementPool):
+        pool = StatementPool(
+            context.database_url,
+            context.settings.database_pool_size,
+            "vivavoce-webhooks",
+            # Recording a success does not wait for its WAL flush. Safe: the job is
+            # acknowledged later, in a transaction that does wait, and WAL is flushed in
+            # order; if the server crashes before that, the job runs again (at least once).
+            {"synchronous_commit": "off"},
         )
+        context.resources["webhooks.statements"] = pool
+    return pool
+
+
+async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
+    """Two statements when all goes well (read, then record); the ORM and its locks for the
+    rest (disabled endpoints, failures and their retries, replays meanwhile)."""
+    settings = context.settings
+    delivery_id, ticket = uuid.UUID(payload["delivery_id"]), str(payload["ticket"])
+    statements = _statements(context)
+    quick = await service.quick_plan(statements, delivery_id, ticket, settings, utcnow())
+    if quick == "transaction":
+        async with unit_of_work(context.sessionmaker) as db:
+            plan = await service.plan_attempt(db, delivery_id, ticket, settings, utcnow())
+    else:
+        plan = quick
     if plan is None:
         return
     outcome = await sender.send(
@@ -39,6 +63,8 @@ async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
         timeout_seconds=settings.webhook_timeout_seconds,
         response_cap=settings.webhook_response_cap_bytes,
     )
+    if await service.record_success(statements, plan, outcome, utcnow()):
+        return
     async with unit_of_work(context.sessionmaker) as db:
         await service.record_attempt(db, plan, outcome, settings, utcnow())
 
