@@ -322,3 +322,27 @@ async def test_a_test_send_answers_a_complete_delivery(
     assert data["attempts"] == 0
     assert data["created_at"] is not None
     assert data["status"] == "pending"
+
+
+async def test_concurrent_deliveries_are_each_recorded_once(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
+) -> None:
+    # The worker reads and records concurrent jobs in shared statements: each delivery must
+    # still get exactly its own attempt and its own success.
+    endpoints = [await register(client, tenant, receiver, f"/e{n}") for n in range(2)]
+    sends = [
+        client.post(f"/api/v1/webhook-endpoints/{endpoint['id']}/test", headers=tenant.headers)
+        for endpoint in endpoints
+        for _ in range(20)
+    ]
+    assert {response.status_code for response in await asyncio.gather(*sends)} == {202}
+    await receiver.wait_for(lambda r: len(r.received) >= 40)
+    for n, endpoint in enumerate(endpoints):
+        log = await settled(client, tenant, endpoint["id"], 20)
+        assert len(log) == 20
+        assert {d["status"] for d in log} == {"succeeded"}
+        assert all(len(d["attempt_log"]) == 1 for d in log)
+        assert all(d["attempt_log"][0]["status_code"] == 200 for d in log)
+        ids = {r.webhook_id for r in receiver.for_path(f"/e{n}")}
+        assert len(ids) == 20
+    assert receiver.unverified == []

@@ -208,6 +208,19 @@ class StatementPool:
                     raise
         raise AssertionError("unreachable")
 
+    async def fetch(self, sql: str, *args: Any, retry: bool = True) -> list[asyncpg.Record]:
+        """Every row of one statement; `retry` as for `fetchrow`."""
+        pool = self._pool or await self._get()
+        for attempt in (1, 2):
+            try:
+                async with pool.acquire() as connection:
+                    rows: list[asyncpg.Record] = await connection.fetch(sql, *args)
+                    return rows
+            except _LOST:
+                if attempt == 2 or not retry:
+                    raise
+        raise AssertionError("unreachable")
+
     async def execute(self, sql: str, *args: Any) -> None:
         """One statement in its own (implicit) transaction; not retried."""
         pool = self._pool or await self._get()

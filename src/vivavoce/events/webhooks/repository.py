@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -221,59 +222,74 @@ async def clear_failing(db: AsyncSession, endpoint_id: uuid.UUID) -> None:
 
 # --- the delivery job's statements, outside the ORM (see service.quick_plan) ---------------
 
-_TO_SEND = """
-SELECT d.status, d.ticket, d.event_id, d.payload, e.url, e.enabled,
+# Many jobs' reads (or successes) in one statement: the worker coalesces concurrent calls.
+
+_MANY_TO_SEND = """
+SELECT d.id, d.status, d.ticket, d.event_id, d.payload, e.url, e.enabled,
        e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.id = $1
+WHERE d.id = ANY($1::uuid[])
 """
 
-# The attempt row, the delivery's new state and the end of the endpoint's failing streak, in
-# one statement; nothing at all when the ticket no longer matches (a replay owns the delivery).
-_SUCCEEDED = """
-WITH delivery AS (
-    UPDATE webhook_deliveries
-    SET status = 'succeeded', attempts = attempts + 1, last_status_code = $3,
-        last_error = NULL, delivered_at = $4, next_attempt_at = NULL, updated_at = $4
-    WHERE id = $1 AND ticket = $2
-    RETURNING workspace_id, endpoint_id
+_MANY_SUCCEEDED = """
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::uuid[],
+                         $6::int[], $7::text[])
+        AS i(id, ticket, status_code, at, attempt_id, latency_ms, response_body)
+), delivery AS (
+    UPDATE webhook_deliveries d
+    SET status = 'succeeded', attempts = d.attempts + 1, last_status_code = i.status_code,
+        last_error = NULL, delivered_at = i.at, next_attempt_at = NULL, updated_at = i.at
+    FROM (SELECT DISTINCT ON (id) * FROM input) i
+    WHERE d.id = i.id AND d.ticket = i.ticket
+    RETURNING d.id, d.workspace_id, d.endpoint_id
 ), attempt AS (
     INSERT INTO webhook_attempts
         (id, workspace_id, delivery_id, attempted_at, status_code, latency_ms, response_body)
-    SELECT $5, workspace_id, $1, $4, $3, $6, $7 FROM delivery
+    SELECT i.attempt_id, d.workspace_id, d.id, i.at, i.status_code, i.latency_ms,
+           i.response_body
+    FROM delivery d JOIN input i ON i.id = d.id
 ), streak AS (
     UPDATE webhook_endpoints SET failing_since = NULL
-    WHERE id = (SELECT endpoint_id FROM delivery) AND failing_since IS NOT NULL
+    WHERE id IN (SELECT endpoint_id FROM delivery) AND failing_since IS NOT NULL
 )
-SELECT count(*) FROM delivery
+SELECT id FROM delivery
 """
 
 
-async def delivery_to_send(statements: StatementPool, delivery_id: uuid.UUID) -> Any:
-    """The delivery and its endpoint as one row (no lock), or None."""
-    return await statements.fetchrow(_TO_SEND, delivery_id)
+@dataclass(frozen=True)
+class Success:
+    delivery_id: uuid.UUID
+    ticket: str
+    attempt_id: uuid.UUID
+    status_code: int
+    latency_ms: int | None
+    response_body: str | None
+    at: datetime
 
 
-async def record_success(
-    statements: StatementPool,
-    delivery_id: uuid.UUID,
-    ticket: str,
-    attempt_id: uuid.UUID,
-    status_code: int,
-    latency_ms: int | None,
-    response_body: str | None,
-    now: datetime,
-) -> bool:
-    """Record a successful attempt; False (and nothing written) when the ticket moved on."""
-    row = await statements.fetchrow(
-        _SUCCEEDED,
-        delivery_id,
-        ticket,
-        status_code,
-        now,
-        attempt_id,
-        latency_ms,
-        response_body,
+async def deliveries_to_send(
+    statements: StatementPool, delivery_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """`delivery_to_send` of several deliveries in one statement, by id (missing: deleted)."""
+    rows = await statements.fetch(_MANY_TO_SEND, list(delivery_ids))
+    return {row["id"]: row for row in rows}
+
+
+async def record_successes(
+    statements: StatementPool, successes: Sequence[Success]
+) -> set[uuid.UUID]:
+    """`record_success` of several attempts in one statement: the ids of the deliveries
+    recorded (the others' tickets moved on, and nothing of theirs was written)."""
+    rows = await statements.fetch(
+        _MANY_SUCCEEDED,
+        [s.delivery_id for s in successes],
+        [s.ticket for s in successes],
+        [s.status_code for s in successes],
+        [s.at for s in successes],
+        [s.attempt_id for s in successes],
+        [s.latency_ms for s in successes],
+        [s.response_body for s in successes],
         retry=False,
     )
-    return row is not None and row[0] == 1
+    return {row["id"] for row in rows}

@@ -32,6 +32,7 @@ from vivavoce.events.webhooks.schemas import (
 from vivavoce.events.webhooks.sender import Outcome, Request
 from vivavoce.kit import crypto, signing, ssrf
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.coalesce import Coalescer
 from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import new_event_id, uuid7
@@ -360,56 +361,67 @@ def _body(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-async def quick_plan(
-    statements: StatementPool,
-    delivery_id: uuid.UUID,
-    ticket: str,
-    settings: Settings,
-    now: datetime,
-) -> Plan | Literal["transaction"] | None:
-    """`plan_attempt` for the usual case, in one statement outside any transaction: what to
-    send, or None for a stale job. "transaction" when the delivery must be changed instead
-    (a disabled endpoint, an unreadable secret): then `plan_attempt` decides, under locks.
+class FastPath:
+    """The delivery job's happy path in two statements outside any transaction, each shared
+    with the other jobs of this process that are at the same step (see `kit.coalesce`):
+    one read of what to send, one write of the success.
 
-    No row lock is needed to send: a job whose ticket was replaced meanwhile sends what was
-    current when it read it, and `record_attempt` leaves the delivery to the newer job."""
-    row = await repository.delivery_to_send(statements, delivery_id)
-    if row is None or row["ticket"] != ticket or row["status"] != "pending":
-        return None
-    if not row["enabled"]:
-        return "transaction"
-    try:
-        in_use = _secrets_in_use(
-            settings,
-            row["secret_sealed"],
-            row["previous_secret_sealed"],
-            row["previous_secret_expires_at"],
+    `plan` gives what to send, None for a stale job, or "transaction" when the delivery must
+    be changed instead (a disabled endpoint, an unreadable secret): then `plan_attempt`
+    decides, under locks. No row lock is needed to send: a job whose ticket was replaced
+    meanwhile sends what was current when it read it, and `record_attempt` leaves the
+    delivery to the newer job. `record_success` is False (nothing written) for a failure or
+    when the delivery was replayed meanwhile, for `record_attempt` to record under its locks.
+    """
+
+    def __init__(self, statements: StatementPool) -> None:
+        self.statements = statements
+        self._reads: Coalescer[uuid.UUID, Any] = Coalescer(self._read_many)
+        self._writes: Coalescer[repository.Success, bool] = Coalescer(self._write_many)
+
+    async def _read_many(self, delivery_ids: list[uuid.UUID]) -> list[Any]:
+        rows = await repository.deliveries_to_send(self.statements, delivery_ids)
+        return [rows.get(delivery_id) for delivery_id in delivery_ids]
+
+    async def _write_many(self, successes: list[repository.Success]) -> list[bool]:
+        recorded = await repository.record_successes(self.statements, successes)
+        return [success.delivery_id in recorded for success in successes]
+
+    async def plan(
+        self, delivery_id: uuid.UUID, ticket: str, settings: Settings, now: datetime
+    ) -> Plan | Literal["transaction"] | None:
+        row = await self._reads.submit(delivery_id)
+        if row is None or row["ticket"] != ticket or row["status"] != "pending":
+            return None
+        if not row["enabled"]:
+            return "transaction"
+        try:
+            in_use = _secrets_in_use(
+                settings,
+                row["secret_sealed"],
+                row["previous_secret_sealed"],
+                row["previous_secret_expires_at"],
+                now,
+            )
+        except (ValueError, InvalidTag):
+            return "transaction"
+        payload = json.loads(row["payload"])  # text from the statement pool
+        request = Request(row["url"], row["event_id"], _body(payload), in_use)
+        return Plan(delivery_id, ticket, request)
+
+    async def record_success(self, plan: Plan, outcome: Outcome, now: datetime) -> bool:
+        if not outcome.succeeded or outcome.status_code is None:
+            return False
+        success = repository.Success(
+            plan.delivery_id,
+            plan.ticket,
+            uuid7(),
+            outcome.status_code,
+            outcome.latency_ms,
+            outcome.response_body,
             now,
         )
-    except (ValueError, InvalidTag):
-        return "transaction"
-    payload = json.loads(row["payload"])  # text from the statement pool
-    request = Request(row["url"], row["event_id"], _body(payload), in_use)
-    return Plan(delivery_id, ticket, request)
-
-
-async def record_success(
-    statements: StatementPool, plan: Plan, outcome: Outcome, now: datetime
-) -> bool:
-    """`record_attempt` for a success, in one statement; False (nothing written) when the
-    delivery was replayed meanwhile, for `record_attempt` to record under its locks."""
-    if not outcome.succeeded or outcome.status_code is None:
-        return False
-    return await repository.record_success(
-        statements,
-        plan.delivery_id,
-        plan.ticket,
-        uuid7(),
-        outcome.status_code,
-        outcome.latency_ms,
-        outcome.response_body,
-        now,
-    )
+        return await self._writes.submit(success)
 
 
 def next_delay(

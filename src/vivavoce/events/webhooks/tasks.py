@@ -24,11 +24,11 @@ def _client(context: JobContext) -> httpx.AsyncClient:
     return client
 
 
-def _statements(context: JobContext) -> StatementPool:
-    """Connections for the job's own statements, apart from the ORM sessions' pool (closed by
-    the worker when it stops)."""
-    pool = context.resources.get("webhooks.statements")
-    if not isinstance(pool, StatementPool):
+def _fast_path(context: JobContext) -> service.FastPath:
+    """The happy path's statements, on connections apart from the ORM sessions' pool (closed
+    by the worker when it stops)."""
+    fast = context.resources.get("webhooks.fast_path")
+    if not isinstance(fast, service.FastPath):
         pool = StatementPool(
             context.database_url,
             context.settings.database_pool_size,
@@ -39,16 +39,18 @@ def _statements(context: JobContext) -> StatementPool:
             {"synchronous_commit": "off"},
         )
         context.resources["webhooks.statements"] = pool
-    return pool
+        fast = context.resources["webhooks.fast_path"] = service.FastPath(pool)
+    return fast
 
 
 async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
-    """Two statements when all goes well (read, then record); the ORM and its locks for the
-    rest (disabled endpoints, failures and their retries, replays meanwhile)."""
+    """Two statements when all goes well (read, then record), each shared with the jobs
+    of this worker at the same step; the ORM and its locks for the rest (disabled endpoints,
+    failures and their retries, replays meanwhile)."""
     settings = context.settings
     delivery_id, ticket = uuid.UUID(payload["delivery_id"]), str(payload["ticket"])
-    statements = _statements(context)
-    quick = await service.quick_plan(statements, delivery_id, ticket, settings, utcnow())
+    fast = _fast_path(context)
+    quick = await fast.plan(delivery_id, ticket, settings, utcnow())
     if quick == "transaction":
         async with unit_of_work(context.sessionmaker) as db:
             plan = await service.plan_attempt(db, delivery_id, ticket, settings, utcnow())
@@ -63,7 +65,7 @@ async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
         timeout_seconds=settings.webhook_timeout_seconds,
         response_cap=settings.webhook_response_cap_bytes,
     )
-    if await service.record_success(statements, plan, outcome, utcnow()):
+    if await fast.record_success(plan, outcome, utcnow()):
         return
     async with unit_of_work(context.sessionmaker) as db:
         await service.record_attempt(db, plan, outcome, settings, utcnow())
