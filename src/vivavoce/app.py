@@ -16,7 +16,7 @@ from vivavoce.api import errors
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
-from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.db import create_engine, create_sessionmaker, unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 # One address may carry several keys (an ATS's integration, a script); it gets this many times
 # one key's budget.
 ADDRESS_BUDGET_FACTOR = 5
+
+# The live rooms' heartbeats get a pool of their own (1 connection, 1 more on overflow): one
+# short UPDATE per connection every few seconds, never queued behind a starved main pool.
+LIVENESS_POOL_SIZE = 1
 
 API_DESCRIPTION = """
 The vivavoce Sessions API: agent profiles, evaluation templates and stages, participants,
@@ -114,6 +118,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         db = database or await open_database(settings)
+        liveness = create_engine(db.url, pool_size=LIVENESS_POOL_SIZE)
         app.state.vv = AppState(
             settings=settings,
             database_url=db.url,
@@ -125,6 +130,7 @@ def create_app(
                 settings.rate_limit_burst * ADDRESS_BUDGET_FACTOR,
             ),
             transcript_listener=Listener(db.url, transcript.CHANNEL),
+            liveness_sessionmaker=create_sessionmaker(liveness),
         )
         if bootstrap:
             async with unit_of_work(db.sessionmaker) as session:
@@ -143,6 +149,7 @@ def create_app(
             if worker is not None:
                 await asyncio.wait({worker}, timeout=15)
             await app.state.vv.transcript_listener.close()
+            await liveness.dispose()
             if owned:
                 await db.close()
 
