@@ -39,6 +39,9 @@ from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DELIVER_JOB = "webhooks.deliver"
+# An attempt holds its delivery for the send timeout plus this long (time to record the
+# outcome on a busy database); a worker SIGKILLed mid-send delays the retry by at most that.
+LEASE_MARGIN_SECONDS = 20.0
 MAX_RETRY_AFTER_SECONDS = 86_400.0
 _STATUSES = ("pending", "succeeded", "failed")
 
@@ -295,6 +298,11 @@ async def plan_attempt(
     delivery = await repository.get_delivery(db, delivery_id, for_update=True)
     if delivery is None or delivery.ticket != ticket or delivery.status != "pending":
         return None
+    if delivery.lease_until is not None and delivery.lease_until > now:
+        # Another run of this job is sending it right now (re-claimed after its worker's
+        # heartbeat lapsed): look again once that run has recorded its attempt or died.
+        await _queue(db, delivery, delivery.lease_until - now)
+        return None
     endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id)
     if endpoint is None:
         return None
@@ -324,6 +332,10 @@ async def plan_attempt(
             secrets_in_use.append(
                 crypto.unseal(settings.secret_key, endpoint.previous_secret_sealed)
             )
+    delivery.lease_until = now + timedelta(
+        seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+    )
+    await db.flush()
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     return Plan(delivery.id, ticket, Request(endpoint.url, delivery.event_id, body, secrets_in_use))
 
@@ -363,6 +375,7 @@ async def record_attempt(
     )
     if delivery.ticket != plan.ticket:  # replayed meanwhile: the new job owns what comes next
         return
+    delivery.lease_until = None
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
