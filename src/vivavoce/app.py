@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -119,6 +120,9 @@ def create_app(
         owned = database is None
         db = database or await open_database(settings)
         liveness = create_engine(db.url, pool_size=LIVENESS_POOL_SIZE)
+        with contextlib.suppress(Exception):  # opened now, kept: no connect when the server is full
+            async with liveness.connect():
+                pass
         app.state.vv = AppState(
             settings=settings,
             database_url=db.url,
