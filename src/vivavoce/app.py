@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
@@ -18,7 +19,7 @@ from vivavoce.api.fastpath import FastRead, FastReads
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
-from vivavoce.kit.db import StatementPool, unit_of_work
+from vivavoce.kit.db import StatementPool, create_engine, create_sessionmaker, unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 # One address may carry several keys (an ATS's integration, a script); it gets this many times
 # one key's budget.
 ADDRESS_BUDGET_FACTOR = 5
+
+# The live rooms' heartbeats get a pool of their own (1 connection, 1 more on overflow): one
+# short UPDATE per connection every few seconds, never queued behind a starved main pool.
+LIVENESS_POOL_SIZE = 1
 
 API_DESCRIPTION = """
 The vivavoce Sessions API: agent profiles, evaluation templates and stages, participants,
@@ -127,6 +132,10 @@ def create_app(
         owned = database is None
         db = database or await open_database(settings)
         keys_listener = Listener(db.url, workspaces.KEYS_CHANNEL)
+        liveness = create_engine(db.url, pool_size=LIVENESS_POOL_SIZE)
+        with contextlib.suppress(Exception):  # opened now, kept: no connect when the server is full
+            async with liveness.connect():
+                pass
         app.state.vv = AppState(
             settings=settings,
             database_url=db.url,
@@ -141,6 +150,7 @@ def create_app(
             reads=StatementPool(db.url, settings.database_pool_size),
             keys_listener=keys_listener,
             keys=workspaces.KeyCache(settings.api_key_cache_seconds, keys_listener),
+            liveness_sessionmaker=create_sessionmaker(liveness),
         )
         await app.state.vv.reads.warm()
         if bootstrap:
@@ -168,6 +178,7 @@ def create_app(
             await app.state.vv.transcript_listener.close()
             await app.state.vv.keys_listener.close()
             await app.state.vv.reads.close()
+            await liveness.dispose()
             if owned:
                 await db.close()
 

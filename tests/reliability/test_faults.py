@@ -1,7 +1,7 @@
 """SPEC §2 and §9 under faults: processes SIGKILLed mid-interview and mid-delivery, and the
 database itself restarted under load.
 
-Afterwards no committed turn, event or delivery is lost (`tests.fixtures.invariants.CHECKS`),
+Afterwards no committed turn, event, scorecard or delivery is lost (`tests.fixtures.invariants.CHECKS`),
 interrupted interviews resume on the other API process within the grace window or fail
 `disconnected` past it, `/readyz` says 503 while the database is down, and the service
 answers again within 30 s of the database coming back.
@@ -22,11 +22,19 @@ pytestmark = pytest.mark.slow
 async def test_killed_api_and_worker_lose_nothing(
     service_url: str, hook_receiver: Receiver
 ) -> None:
-    cluster = await Cluster(service_url, apis=2, workers=2, grace_seconds=6).start()
+    async with scenarios.silent_llm() as llm:  # scoring jobs stay claimed ~2 s each
+        cluster = Cluster(
+            service_url, apis=2, workers=2, grace_seconds=6, settings=scenarios.slow_scoring(llm)
+        )
+        await _killed_api_and_workers(await cluster.start(), hook_receiver)
+
+
+async def _killed_api_and_workers(cluster: Cluster, hook_receiver: Receiver) -> None:
     try:
         faults = [
             scenarios.Fault("api", at=4.0, restart_after=4.0, index=0, until="live_interviews"),
             scenarios.Fault("worker", at=1.0, restart_after=3.0, index=0, until="claimed_jobs"),
+            scenarios.Fault("worker", at=8.0, restart_after=3.0, index=1, until="claimed_scoring"),
         ]
         run, figures = await scenarios.interviews_with_faults(
             cluster, hook_receiver, interviews=10, abandoners=2, faults=faults
@@ -36,6 +44,7 @@ async def test_killed_api_and_worker_lose_nothing(
 
         assert faults[0].in_flight["live_interviews"] > 0, figures.notes  # mid-interview
         assert faults[1].in_flight["claimed_jobs"] > 0, figures.notes  # mid-delivery
+        assert faults[2].in_flight["claimed_scoring"] > 0, figures.notes  # mid-scoring
         resumed = [i for i in run.interviews if i.expect == "completed" and i.reconnects]
         assert resumed, "no interview was interrupted by the kill"
         for interview in resumed:  # continued on another process

@@ -26,6 +26,9 @@ class AppState:
     reads: StatementPool
     keys_listener: Listener
     keys: KeyCache
+    # A tiny pool of its own for the live rooms' heartbeats (sessions.live_seen_at), so a
+    # starved main pool cannot make a connected candidate look gone to the grace check.
+    liveness_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
 
 def app_state(connection: HTTPConnection) -> AppState:

@@ -91,6 +91,8 @@ class RoomDeps:
     retry_backoff_seconds: float = 0.5
     # Writes the model answers scripted_answer_similarity compares with (an LLM), or None.
     answerer: ModelAnswerer | None = None
+    # Where heartbeats write (a small pool of their own), or None: the main sessionmaker.
+    liveness_sessionmaker: Any = None
 
     def retry_delay(self, attempt: int) -> float:
         """Exponential backoff with up to 25 % jitter, at most 8 s."""
@@ -342,7 +344,7 @@ class Room:
         if self.ended:
             return
         with contextlib.suppress(Exception):  # last seen now: the grace window starts here
-            async with unit_of_work(self.deps.sessionmaker) as db:
+            async with unit_of_work(self._liveness) as db:
                 await sessions.touch_connection(db, self.session_id, self.connection_id, utcnow())
 
     def _stop_tasks(self) -> None:
@@ -376,6 +378,10 @@ class Room:
         reference = task.result()
         return round(similarity(text, reference), 3) if reference else None
 
+    @property
+    def _liveness(self) -> Any:
+        return self.deps.liveness_sessionmaker or self.deps.sessionmaker
+
     async def _beat(self) -> None:
         assert self.session_id is not None
         # The first beat comes at a random point of the interval, so the heartbeats of many
@@ -385,12 +391,13 @@ class Room:
             await asyncio.sleep(delay)
             delay = self.deps.heartbeat_seconds
             try:
-                async with unit_of_work(self.deps.sessionmaker) as db:
+                async with unit_of_work(self._liveness) as db:
                     mine = await sessions.touch_connection(
                         db, self.session_id, self.connection_id, utcnow()
                     )
             except Exception:
                 log.warning("live room heartbeat failed", exc_info=True)
+                delay = min(1.0, delay / 4)  # tried again soon, well within the grace window
                 continue
             if not mine and not self.ended:
                 await self.taken_over()

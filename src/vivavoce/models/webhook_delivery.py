@@ -35,3 +35,6 @@ class WebhookDelivery(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     # The job allowed to make the next attempt; a replay issues a new ticket, so a retry
     # that was already scheduled becomes a no-op instead of a second request.
     ticket: Mapped[str] = mapped_column(String(32))
+    # Set while an attempt is in flight: a job re-claimed meanwhile (its worker's heartbeat
+    # lapsed) waits for the lease instead of sending the same event a second time.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -162,6 +162,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         judge=judge,
         stream_retries=settings.llm_max_retries,
         answerer=providers.model_answerer(settings),
+        liveness_sessionmaker=state.liveness_sessionmaker,
     )
     await websocket.accept()
     sending = asyncio.Lock()  # the room and the voice channel send from different tasks

@@ -225,9 +225,21 @@ async def clear_failing(db: AsyncSession, endpoint_id: uuid.UUID) -> None:
 # Many jobs' reads (or successes) in one statement: the worker coalesces concurrent calls.
 
 _MANY_TO_SEND = """
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[]) AS i(id, ticket)
+), leased AS (
+    UPDATE webhook_deliveries d SET lease_until = $3
+    FROM input i, webhook_endpoints e
+    WHERE d.id = i.id AND d.ticket = i.ticket AND d.status = 'pending'
+      AND e.id = d.endpoint_id AND e.enabled
+      AND (d.lease_until IS NULL OR d.lease_until <= $4)
+    RETURNING d.id
+)
 SELECT d.id, d.status, d.ticket, d.event_id, d.payload, e.url, e.enabled,
-       e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at
+       e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at,
+       (l.id IS NOT NULL) AS leased
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+LEFT JOIN leased l ON l.id = d.id
 WHERE d.id = ANY($1::uuid[])
 """
 
@@ -239,7 +251,8 @@ WITH input AS (
 ), delivery AS (
     UPDATE webhook_deliveries d
     SET status = 'succeeded', attempts = d.attempts + 1, last_status_code = i.status_code,
-        last_error = NULL, delivered_at = i.at, next_attempt_at = NULL, updated_at = i.at
+        last_error = NULL, delivered_at = i.at, next_attempt_at = NULL, updated_at = i.at,
+        lease_until = NULL
     FROM (SELECT DISTINCT ON (id) * FROM input) i
     WHERE d.id = i.id AND d.ticket = i.ticket
     RETURNING d.id, d.workspace_id, d.endpoint_id
@@ -269,10 +282,18 @@ class Success:
 
 
 async def deliveries_to_send(
-    statements: StatementPool, delivery_ids: Sequence[uuid.UUID]
+    statements: StatementPool,
+    jobs: Sequence[tuple[uuid.UUID, str]],
+    lease_until: datetime,
+    now: datetime,
 ) -> dict[uuid.UUID, Any]:
-    """`delivery_to_send` of several deliveries in one statement, by id (missing: deleted)."""
-    rows = await statements.fetch(_MANY_TO_SEND, list(delivery_ids))
+    """What several delivery jobs `(delivery id, ticket)` send, in one statement, by id
+    (missing: deleted). A pending delivery of an enabled endpoint whose ticket matches and
+    whose lease is free is leased until `lease_until` (`leased` is true in its row), so a
+    re-claimed run of the same job does not send it again meanwhile."""
+    rows = await statements.fetch(
+        _MANY_TO_SEND, [j[0] for j in jobs], [j[1] for j in jobs], lease_until, now
+    )
     return {row["id"]: row for row in rows}
 
 

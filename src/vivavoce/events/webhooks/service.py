@@ -31,7 +31,7 @@ from vivavoce.events.webhooks.schemas import (
 )
 from vivavoce.events.webhooks.sender import Outcome, Request
 from vivavoce.kit import crypto, signing, ssrf
-from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.clock import isoformat_z, utcnow
 from vivavoce.kit.coalesce import Coalescer
 from vivavoce.kit.db import StatementPool
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
@@ -41,6 +41,9 @@ from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DELIVER_JOB = "webhooks.deliver"
+# An attempt holds its delivery for the send timeout plus this long (time to record the
+# outcome on a busy database); a worker SIGKILLed mid-send delays the retry by at most that.
+LEASE_MARGIN_SECONDS = 20.0
 MAX_RETRY_AFTER_SECONDS = 86_400.0
 _STATUSES = ("pending", "succeeded", "failed")
 
@@ -305,11 +308,23 @@ class Plan:
 
 
 async def plan_attempt(
-    db: AsyncSession, delivery_id: uuid.UUID, ticket: str, settings: Settings, now: datetime
+    db: AsyncSession,
+    delivery_id: uuid.UUID,
+    ticket: str,
+    settings: Settings,
+    now: datetime,
+    *,
+    lease_is_ours: bool = False,
 ) -> Plan | None:
-    """What to send for this job, or None when the job is stale (replayed, done, deleted)."""
+    """What to send for this job, or None when the job is stale (replayed, done, deleted).
+    `lease_is_ours`: this run already leased the delivery (on the fast path)."""
     delivery = await repository.get_delivery(db, delivery_id, for_update=True)
     if delivery is None or delivery.ticket != ticket or delivery.status != "pending":
+        return None
+    if not lease_is_ours and delivery.lease_until is not None and delivery.lease_until > now:
+        # Another run of this job is sending it right now (re-claimed after its worker's
+        # heartbeat lapsed): look again once that run has recorded its attempt or died.
+        await _queue(db, delivery, delivery.lease_until - now)
         return None
     endpoint = await repository.endpoint_by_id(db, delivery.endpoint_id)
     if endpoint is None:
@@ -337,6 +352,10 @@ async def plan_attempt(
         )
         await db.flush()
         return None
+    delivery.lease_until = now + timedelta(
+        seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+    )
+    await db.flush()
     body = _body(delivery.payload)
     return Plan(delivery.id, ticket, Request(endpoint.url, delivery.event_id, body, secrets_in_use))
 
@@ -374,14 +393,25 @@ class FastPath:
     when the delivery was replayed meanwhile, for `record_attempt` to record under its locks.
     """
 
-    def __init__(self, statements: StatementPool) -> None:
+    def __init__(self, statements: StatementPool, lease_seconds: float) -> None:
         self.statements = statements
-        self._reads: Coalescer[uuid.UUID, Any] = Coalescer(self._read_many)
+        self.lease_seconds = lease_seconds
+        self._reads: Coalescer[tuple[uuid.UUID, str], Any] = Coalescer(self._read_many)
         self._writes: Coalescer[repository.Success, bool] = Coalescer(self._write_many)
 
-    async def _read_many(self, delivery_ids: list[uuid.UUID]) -> list[Any]:
-        rows = await repository.deliveries_to_send(self.statements, delivery_ids)
-        return [rows.get(delivery_id) for delivery_id in delivery_ids]
+    async def _read_many(self, jobs: list[tuple[uuid.UUID, str]]) -> list[Any]:
+        now = utcnow()
+        lease_until = now + timedelta(seconds=self.lease_seconds)
+        rows = await repository.deliveries_to_send(self.statements, jobs, lease_until, now)
+        results: list[Any] = []
+        seen: set[uuid.UUID] = set()
+        for delivery_id, _ in jobs:
+            row = rows.get(delivery_id)
+            if row is not None and delivery_id in seen:
+                row = {**dict(row), "leased": False}  # one lease, for the first of the batch
+            seen.add(delivery_id)
+            results.append(row)
+        return results
 
     async def _write_many(self, successes: list[repository.Success]) -> list[bool]:
         recorded = await repository.record_successes(self.statements, successes)
@@ -389,11 +419,12 @@ class FastPath:
 
     async def plan(
         self, delivery_id: uuid.UUID, ticket: str, settings: Settings, now: datetime
-    ) -> Plan | Literal["transaction"] | None:
-        row = await self._reads.submit(delivery_id)
+    ) -> Plan | Literal["transaction", "transaction_leased"] | None:
+        row = await self._reads.submit((delivery_id, ticket))
         if row is None or row["ticket"] != ticket or row["status"] != "pending":
             return None
-        if not row["enabled"]:
+        if not row["enabled"] or not row["leased"]:
+            # disabled, or another run of this job is sending it: `plan_attempt` decides
             return "transaction"
         try:
             in_use = _secrets_in_use(
@@ -404,7 +435,7 @@ class FastPath:
                 now,
             )
         except (ValueError, InvalidTag):
-            return "transaction"
+            return "transaction_leased"
         payload = json.loads(row["payload"])  # text from the statement pool
         request = Request(row["url"], row["event_id"], _body(payload), in_use)
         return Plan(delivery_id, ticket, request)
@@ -459,6 +490,7 @@ async def record_attempt(
     )
     if delivery.ticket != plan.ticket:  # replayed meanwhile: the new job owns what comes next
         return
+    delivery.lease_until = None
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error

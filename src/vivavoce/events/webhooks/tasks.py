@@ -39,7 +39,8 @@ def _fast_path(context: JobContext) -> service.FastPath:
             {"synchronous_commit": "off"},
         )
         context.resources["webhooks.statements"] = pool
-        fast = context.resources["webhooks.fast_path"] = service.FastPath(pool)
+        lease = context.settings.webhook_timeout_seconds + service.LEASE_MARGIN_SECONDS
+        fast = context.resources["webhooks.fast_path"] = service.FastPath(pool, lease)
     return fast
 
 
@@ -51,9 +52,16 @@ async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
     delivery_id, ticket = uuid.UUID(payload["delivery_id"]), str(payload["ticket"])
     fast = _fast_path(context)
     quick = await fast.plan(delivery_id, ticket, settings, utcnow())
-    if quick == "transaction":
+    if quick == "transaction" or quick == "transaction_leased":
         async with unit_of_work(context.sessionmaker) as db:
-            plan = await service.plan_attempt(db, delivery_id, ticket, settings, utcnow())
+            plan = await service.plan_attempt(
+                db,
+                delivery_id,
+                ticket,
+                settings,
+                utcnow(),
+                lease_is_ours=quick == "transaction_leased",
+            )
     else:
         plan = quick
     if plan is None:
