@@ -18,7 +18,7 @@ from vivavoce.config import Settings
 from vivavoce.events.webhooks import service
 from vivavoce.events.webhooks.sender import Outcome
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.db import StatementPool, unit_of_work
 from vivavoce.models.webhook_delivery import WebhookDelivery
 from vivavoce.runtime import Database
 
@@ -113,3 +113,37 @@ async def test_a_dead_holder_only_delays_the_delivery_until_its_lease_ends(
             db, delivery_id, ticket, settings, now + timedelta(seconds=lease + 1)
         )
     assert again is not None and again.delivery_id == delivery_id
+
+
+async def test_on_the_fast_path_a_reclaimed_job_does_not_send_again(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    receiver: Receiver,
+    database: Database,
+    settings: Settings,
+) -> None:
+    delivery_id, ticket = await _pending_delivery(client, tenant, receiver, database)
+    statements = StatementPool(database.url, 2)
+    try:
+        fast = service.FastPath(statements, lease_seconds=60)
+        first = await fast.plan(delivery_id, ticket, settings, utcnow())
+        assert isinstance(first, service.Plan)  # the first run leased it and sends...
+        second = await fast.plan(delivery_id, ticket, settings, utcnow())
+        assert second == "transaction"  # ...the re-claimed run defers to the locked path
+        queued = await _queued_jobs(database, delivery_id)
+        async with unit_of_work(database.sessionmaker) as db:
+            deferred = await service.plan_attempt(db, delivery_id, ticket, settings, utcnow())
+        assert deferred is None  # which sees the lease: nothing sent a second time
+        assert await _queued_jobs(database, delivery_id) == queued + 1
+
+        assert await fast.record_success(first, Outcome(200, 9, "ok", None), utcnow())
+        async with unit_of_work(database.sessionmaker) as db:
+            delivery = await db.get(WebhookDelivery, delivery_id)
+            assert delivery is not None
+            assert (delivery.status, delivery.attempts, delivery.lease_until) == (
+                "succeeded",
+                1,
+                None,
+            )
+    finally:
+        await statements.close()
