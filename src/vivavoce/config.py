@@ -169,6 +169,13 @@ class Settings(BaseSettings):
         le=10_000,
         description="Silence after speech that ends the candidate's turn",
     )
+    voice_quick_silence_ms: int = Field(
+        default=600,
+        ge=0,
+        le=10_000,
+        description="A pause this long is transcribed at once; a finished sentence then ends "
+        "the turn without waiting for voice_silence_ms (0: always wait)",
+    )
     voice_thinking_pause_ms: int = Field(
         default=4000,
         ge=0,
