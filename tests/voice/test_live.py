@@ -241,7 +241,22 @@ async def test_a_long_first_clause_is_spoken_before_its_sentence_ends(tmp_path: 
     )
     await asyncio.sleep(0.05)
     assert voice.said == ["Thanks for that,", "it is useful.", "Next, tell me more."]
-    assert first_clause("Yes, I see") is None  # too short to say alone
+    assert first_clause("Yes, I see") == "Yes,"
+    assert first_clause("No clause here") is None
+
+
+async def test_a_first_clause_is_spoken_alone_even_when_its_sentence_came_whole(
+    tmp_path: Path,
+) -> None:
+    voice = ScriptedVoice()
+    harness = Harness(tmp_path, ScriptedEars(), voice)
+    channel = harness.channel
+    await channel.observe({"type": "status", "state": "live"})
+    text = "Thanks for that answer, it helps. Ok. Next, tell me more."
+    await channel.observe({"type": "ai_delta", "text": text})
+    await channel.observe({"type": "turn", "index": 3, "speaker": "ai", "text": text})
+    await asyncio.sleep(0.05)
+    assert voice.said == ["Thanks for that answer,", "it helps.", "Ok.", "Next, tell me more."]
 
 
 def test_split_sentences() -> None:

@@ -67,7 +67,7 @@ TTS_FAILED = "The interviewer's voice is unavailable, so your browser will read 
 
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*(?=\s)")
 _CLAUSE_END = re.compile(r"[,;:][\"')\]]*(?=\s)")
-FIRST_CLAUSE_MIN_WORDS = 3  # a reply's first clause is spoken alone when at least this long
+FIRST_CLAUSE_MIN_WORDS = 1  # "Thanks," "Well," "Hello Bench,": a first clause is said alone
 
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
@@ -249,10 +249,13 @@ class VoiceChannel:
             )
         elif kind == "ai_delta" and self.live:
             self._said += str(message.get("text", ""))
-            sentences, rest = split_sentences(self._said[self._spoken :])
-            if not self._spoken and not sentences:
-                clause = first_clause(rest)
-                sentences = [clause] if clause else []
+            if not self._spoken:  # the reply's first clause goes ahead of its first sentence
+                clause = first_clause(self._said)
+                firsts, _rest = split_sentences(self._said)
+                if clause and (not firsts or len(clause) < len(firsts[0])):
+                    self._spoken = self._said.index(clause) + len(clause)
+                    self._say(clause)
+            sentences, _rest = split_sentences(self._said[self._spoken :])
             for sentence in sentences:
                 self._spoken = self._said.index(sentence, self._spoken) + len(sentence)
                 self._say(sentence)
