@@ -488,6 +488,7 @@ class VoiceChannel:
             log.exception("recording audio failed for session %s", session_id)
 
     def close(self) -> None:
-        for task in (self._speaker, self._listener, *self._guessing):
+        guess = self._guess[1] if self._guess is not None else None
+        for task in (self._speaker, self._listener, *self._guessing, guess):
             if task is not None:
                 task.cancel()
