@@ -169,6 +169,13 @@ class Settings(BaseSettings):
         le=10_000,
         description="Silence after speech that ends the candidate's turn",
     )
+    voice_quick_silence_ms: int = Field(
+        default=600,
+        ge=0,
+        le=10_000,
+        description="A pause this long is transcribed at once; a finished sentence then ends "
+        "the turn without waiting for voice_silence_ms (0: always wait)",
+    )
     voice_thinking_pause_ms: int = Field(
         default=4000,
         ge=0,
@@ -177,6 +184,21 @@ class Settings(BaseSettings):
     )
     recordings_dir: Path | None = Field(
         default=None, description="Where interview audio is kept; unset: data_dir/recordings"
+    )
+    recordings_s3_bucket: str | None = Field(
+        default=None,
+        description="Keep recordings in this bucket of S3-compatible object storage instead "
+        "of recordings_dir",
+    )
+    recordings_s3_endpoint: str = Field(
+        default="https://s3.amazonaws.com",
+        description="The object storage's URL (path-style requests: <endpoint>/<bucket>/<key>)",
+    )
+    recordings_s3_region: str = Field(default="us-east-1", description="Region for signing")
+    recordings_s3_access_key_id: str | None = Field(default=None)
+    recordings_s3_secret_access_key: SecretStr | None = Field(default=None)
+    recordings_s3_prefix: str = Field(
+        default="recordings/", description="Prepended to every object name in the bucket"
     )
 
     @model_validator(mode="after")
@@ -188,6 +210,21 @@ class Settings(BaseSettings):
                 "VIVAVOCE_SECRET_KEY must be set to a random value of at least 32 characters "
                 "when VIVAVOCE_ENV=production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_recordings_need_credentials(self) -> Settings:
+        if self.recordings_s3_bucket and not (
+            self.recordings_s3_access_key_id and self.recordings_s3_secret_access_key
+        ):
+            raise ValueError(
+                "VIVAVOCE_RECORDINGS_S3_BUCKET needs VIVAVOCE_RECORDINGS_S3_ACCESS_KEY_ID and "
+                "VIVAVOCE_RECORDINGS_S3_SECRET_ACCESS_KEY"
+            )
+        if self.recordings_s3_bucket and not self.recordings_s3_endpoint.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("VIVAVOCE_RECORDINGS_S3_ENDPOINT must be an http(s) URL")
         return self
 
     @property

@@ -12,8 +12,10 @@ from vivavoce.voice.audio import SAMPLE_RATE
 from vivavoce.voice.endpointing import (
     EndOfTurnDetector,
     EndpointConfig,
+    Paused,
     SpeechStarted,
     TurnEnded,
+    classify,
     looks_unfinished,
 )
 
@@ -53,7 +55,7 @@ def run(detector: EndOfTurnDetector, *parts: bytes) -> list[object]:
 
 
 def test_a_turn_ends_after_the_silence_threshold() -> None:
-    detector = EndOfTurnDetector(EndpointConfig(silence_ms=1000))
+    detector = EndOfTurnDetector(EndpointConfig(silence_ms=1000, quick_silence_ms=0))
     events = run(detector, hush(500), tone(1200), hush(900))
     assert [type(e) for e in events] == [SpeechStarted]
     events = run(detector, hush(200))
@@ -138,3 +140,92 @@ def test_words_that_trail_off_look_unfinished(text: str) -> None:
 )
 def test_complete_sentences_do_not(text: str) -> None:
     assert not looks_unfinished(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("I used Python.", "finished"),
+        ("I think so.", "finished"),
+        ("Really?", "finished"),
+        ("We used Postgres and.", "unfinished"),  # whisper's full stop after a trailing "and"
+        ("I think so", "unfinished"),
+        ("Um.", "unfinished"),
+        ("It took three weeks", "unsure"),
+    ],
+)
+def test_words_are_judged_finished_unfinished_or_unsure(text: str, verdict: str) -> None:
+    assert classify(text) == verdict
+
+
+QUICK = EndpointConfig(silence_ms=1500, quick_silence_ms=600, thinking_ms=4000)
+
+
+def paused(events: list[object]) -> Paused:
+    found = [e for e in events if isinstance(e, Paused)]
+    assert len(found) == 1, events
+    return found[0]
+
+
+def test_a_short_pause_is_offered_for_a_guess_and_a_finished_answer_ends_the_turn() -> None:
+    detector = EndOfTurnDetector(QUICK)
+    events = run(detector, tone(1000), hush(500))
+    assert [type(e) for e in events] == [SpeechStarted]
+    guess = paused(run(detector, hush(100)))
+    assert guess.turn == 1 and 900 <= guess.speech_ms <= 1100
+    assert 1.5 <= len(guess.pcm) / (2 * SAMPLE_RATE) <= 2.0  # the speech so far, and the pause
+    ended = detector.heard(guess.turn, guess.speech_ms, "I used Python.")
+    assert isinstance(ended, TurnEnded) and ended.speech_ms == guess.speech_ms
+    assert not detector.in_turn
+    assert ended.silence_ms == 600  # 0.6 s after the speech, not 1.5 s
+
+
+def test_words_that_are_neither_wait_for_the_usual_silence() -> None:
+    detector = EndOfTurnDetector(QUICK)
+    guess = paused(run(detector, tone(1000), hush(600)))
+    assert detector.heard(guess.turn, guess.speech_ms, "It took three weeks") is None
+    assert not [e for e in run(detector, hush(800)) if isinstance(e, TurnEnded)]
+    ended = [e for e in run(detector, hush(200)) if isinstance(e, TurnEnded)]
+    assert len(ended) == 1 and ended[0].silence_ms == 1500
+
+
+def test_unfinished_words_wait_the_thinking_allowance_then_end() -> None:
+    detector = EndOfTurnDetector(QUICK)
+    guess = paused(run(detector, tone(1000), hush(600)))
+    assert detector.heard(guess.turn, guess.speech_ms, "We used Postgres and") is None
+    assert not [e for e in run(detector, hush(4800)) if isinstance(e, TurnEnded)]
+    ended = [e for e in run(detector, hush(200)) if isinstance(e, TurnEnded)]
+    assert len(ended) == 1 and ended[0].silence_ms == 5500
+
+
+def test_speaking_again_after_a_thinking_pause_continues_the_same_answer() -> None:
+    detector = EndOfTurnDetector(QUICK)
+    first = paused(run(detector, tone(1000), hush(600)))
+    assert detector.heard(first.turn, first.speech_ms, "I would start with the") is None
+    # three seconds of thinking: far past the usual 1.5 s, and not cut off
+    events = run(detector, hush(3000), tone(1200))
+    assert events == [] and detector.in_turn
+    # the guess about the first part arrives late: stale, it must not end the turn
+    assert detector.heard(first.turn, first.speech_ms, "I would start with the.") is None
+    assert detector.in_turn
+    second = paused(run(detector, hush(600)))
+    assert second.turn == first.turn and second.speech_ms > first.speech_ms
+    assert len(second.pcm) > len(first.pcm) + 2 * SAMPLE_RATE * 2  # both parts, one turn
+    ended = detector.heard(second.turn, second.speech_ms, "I would start with the schema.")
+    assert isinstance(ended, TurnEnded) and ended.speech_ms == second.speech_ms
+
+
+def test_a_guess_arriving_after_speech_resumed_is_ignored() -> None:
+    detector = EndOfTurnDetector(QUICK)
+    guess = paused(run(detector, tone(1000), hush(600)))
+    run(detector, tone(400))  # the candidate goes on while the guess is being transcribed
+    assert detector.heard(guess.turn, guess.speech_ms, "I used Python.") is None
+    assert detector.in_turn
+    # ... and a guess for a turn that is over changes nothing either
+    assert detector.heard(guess.turn + 1, guess.speech_ms, "Yes.") is None
+
+
+def test_speculation_can_be_turned_off() -> None:
+    detector = EndOfTurnDetector(EndpointConfig(silence_ms=1500, quick_silence_ms=0))
+    events = run(detector, tone(1000), hush(1500))
+    assert [type(e) for e in events] == [SpeechStarted, TurnEnded]

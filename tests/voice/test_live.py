@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.voice.test_endpointing import hush, tone
 from vivavoce.voice.endpointing import EndpointConfig
-from vivavoce.voice.live import VoiceChannel, VoiceDeps, split_sentences
+from vivavoce.voice.live import VoiceChannel, VoiceDeps, first_clause, split_sentences
 from vivavoce.voice.recordings import LocalRecordingStore
 from vivavoce.voice.stt import SpeechUnavailable
 from vivavoce.voice.tts import Speech
@@ -60,7 +60,7 @@ class Harness:
             tts=voice,
             store=LocalRecordingStore(tmp),
             sessionmaker=None,
-            endpoint=EndpointConfig(silence_ms=1000),
+            endpoint=EndpointConfig(silence_ms=1000, quick_silence_ms=600, thinking_ms=3000),
             thinking_ms=3000,
             max_retries=1,
         )
@@ -91,7 +91,10 @@ class Harness:
 
 
 async def test_a_thinking_pause_after_trailing_words_joins_one_answer(tmp_path: Path) -> None:
-    ears = ScriptedEars("I designed the billing service and", "it sent a million invoices.")
+    ears = ScriptedEars(
+        "I designed the billing service and",  # the guess at the first pause
+        "I designed the billing service and it sent a million invoices.",  # at the second
+    )
     harness = Harness(tmp_path, ears, None)
     await harness.channel.observe({"type": "status", "state": "live"})
     await harness.speak(tone(900), hush(1100))
@@ -101,8 +104,9 @@ async def test_a_thinking_pause_after_trailing_words_joins_one_answer(tmp_path: 
         "text": "I designed the billing service and",
         "final": False,
     } in harness.sent
-    await harness.speak(hush(1500), tone(900), hush(1100))
+    await harness.speak(hush(1500), tone(900), hush(700))  # 2.6 s of thinking, then more
     assert harness.answers() == ["I designed the billing service and it sent a million invoices."]
+    assert ears_left(harness) == []  # the finished guess was reused: no second transcription
 
 
 async def test_a_held_answer_is_sent_when_the_thinking_pause_runs_out(tmp_path: Path) -> None:
@@ -110,16 +114,53 @@ async def test_a_held_answer_is_sent_when_the_thinking_pause_runs_out(tmp_path: 
     await harness.channel.observe({"type": "status", "state": "live"})
     await harness.speak(tone(900), hush(1100))
     assert harness.answers() == []
-    await harness.speak(hush(3100))
+    await harness.speak(hush(2700))  # 3.8 s of silence: within 1 s + 3 s of thinking
+    assert harness.answers() == []
+    await harness.speak(hush(300))
     assert harness.answers() == ["So, um"]
+    assert ears_left(harness) == []
 
 
-async def test_a_finished_sentence_is_answered_after_the_silence(tmp_path: Path) -> None:
+async def test_a_finished_sentence_is_answered_after_a_short_pause(tmp_path: Path) -> None:
     harness = Harness(tmp_path, ScriptedEars("Yes, I'm ready."), None)
     await harness.channel.observe({"type": "status", "state": "live"})
-    await harness.speak(tone(900), hush(1100))
+    await harness.speak(tone(900), hush(700))  # not the whole second of silence
     assert harness.answers() == ["Yes, I'm ready."]
     assert harness.room[0] == {"type": "typing"}  # the room's silence timer was held
+
+
+async def test_words_that_may_go_on_wait_for_the_silence(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, ScriptedEars("It took three weeks"), None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(700))
+    assert harness.answers() == []
+    await harness.speak(hush(400))
+    assert harness.answers() == ["It took three weeks"]  # the guess reused
+
+
+async def test_speaking_on_discards_the_guess_and_the_answer_is_the_whole_turn(
+    tmp_path: Path,
+) -> None:
+    ears = ScriptedEars(
+        "It took three weeks",  # the guess at the first pause: stale once speech resumes
+        "It took three weeks and two people",  # the guess at the second pause: the whole turn
+        "unused",
+    )
+    harness = Harness(tmp_path, ears, None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(700), tone(600), hush(1100))
+    assert harness.answers() == ["It took three weeks and two people"]  # one answer, not two
+    assert ears_left(harness) == ["unused"]
+
+
+async def test_without_speculation_the_turn_is_transcribed_when_it_ends(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, ScriptedEars("Yes, I'm ready."), None)
+    harness.channel.detector.config = EndpointConfig(silence_ms=1000, quick_silence_ms=0)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(900))
+    assert harness.answers() == []
+    await harness.speak(hush(200))
+    assert harness.answers() == ["Yes, I'm ready."]
 
 
 async def test_speech_to_text_failure_turns_voice_off_with_a_notice(tmp_path: Path) -> None:
@@ -181,6 +222,41 @@ async def test_without_a_server_voice_the_browser_is_asked_to_speak(tmp_path: Pa
     await asyncio.sleep(0.05)
     spoken = [m["text"] for m in harness.sent if m["type"] == "speak"]
     assert spoken == ["Hello.", "Ready?"]  # turns replayed before "live" are not spoken again
+
+
+async def test_a_long_first_clause_is_spoken_before_its_sentence_ends(tmp_path: Path) -> None:
+    voice = ScriptedVoice()
+    harness = Harness(tmp_path, ScriptedEars(), voice)
+    channel = harness.channel
+    await channel.observe({"type": "status", "state": "live"})
+    for delta in ("Thanks for that, ", "it is useful. Next, ", "tell me more."):
+        await channel.observe({"type": "ai_delta", "text": delta})
+    await channel.observe(
+        {
+            "type": "turn",
+            "index": 3,
+            "speaker": "ai",
+            "text": "Thanks for that, it is useful. Next, tell me more.",
+        }
+    )
+    await asyncio.sleep(0.05)
+    assert voice.said == ["Thanks for that,", "it is useful.", "Next, tell me more."]
+    assert first_clause("Yes, I see") == "Yes,"
+    assert first_clause("No clause here") is None
+
+
+async def test_a_first_clause_is_spoken_alone_even_when_its_sentence_came_whole(
+    tmp_path: Path,
+) -> None:
+    voice = ScriptedVoice()
+    harness = Harness(tmp_path, ScriptedEars(), voice)
+    channel = harness.channel
+    await channel.observe({"type": "status", "state": "live"})
+    text = "Thanks for that answer, it helps. Ok. Next, tell me more."
+    await channel.observe({"type": "ai_delta", "text": text})
+    await channel.observe({"type": "turn", "index": 3, "speaker": "ai", "text": text})
+    await asyncio.sleep(0.05)
+    assert voice.said == ["Thanks for that answer,", "it helps.", "Ok.", "Next, tell me more."]
 
 
 def test_split_sentences() -> None:

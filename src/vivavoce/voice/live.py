@@ -38,8 +38,10 @@ from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
 from vivavoce.voice.endpointing import (
     EndOfTurnDetector,
     EndpointConfig,
+    Paused,
     SpeechStarted,
     TurnEnded,
+    classify,
     looks_unfinished,
 )
 from vivavoce.voice.recordings import RecordingStore, recording_key
@@ -64,6 +66,8 @@ STT_FAILED = (
 TTS_FAILED = "The interviewer's voice is unavailable, so your browser will read the questions."
 
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*(?=\s)")
+_CLAUSE_END = re.compile(r"[,;:][\"')\]]*(?=\s)")
+FIRST_CLAUSE_MIN_WORDS = 1  # "Thanks," "Well," "Hello Bench,": a first clause is said alone
 
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
@@ -112,7 +116,11 @@ def deps_for(settings: Settings, sessionmaker: Any) -> VoiceDeps:
         tts=text_to_speech,
         store=service.store_for(settings),
         sessionmaker=sessionmaker,
-        endpoint=EndpointConfig(silence_ms=settings.voice_silence_ms),
+        endpoint=EndpointConfig(
+            silence_ms=settings.voice_silence_ms,
+            quick_silence_ms=settings.voice_quick_silence_ms,
+            thinking_ms=settings.voice_thinking_pause_ms,
+        ),
         thinking_ms=settings.voice_thinking_pause_ms,
         max_retries=settings.voice_max_retries,
     )
@@ -148,6 +156,16 @@ def split_sentences(text: str) -> tuple[list[str], str]:
             sentences.append(sentence)
         start = end.end()
     return sentences, text[start:].lstrip()
+
+
+def first_clause(text: str) -> str | None:
+    """The first clause of a reply ("Thanks for that,") when it is long enough to be said
+    alone: speaking it while the rest streams in brings the first sound forward."""
+    for end in _CLAUSE_END.finditer(text):
+        clause = text[: end.end()].strip()
+        if len(clause.split()) >= FIRST_CLAUSE_MIN_WORDS:
+            return clause
+    return None
 
 
 def _transcription(provider: SpeechToText, pcm: bytes) -> Callable[[], Awaitable[str]]:
@@ -192,7 +210,10 @@ class VoiceChannel:
         self._dropped_before = 0
         self._speech: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
         self._speaker: asyncio.Task[None] | None = None
-        self._heard: asyncio.Queue[bytes] = asyncio.Queue()
+        self._heard: asyncio.Queue[TurnEnded] = asyncio.Queue()
+        # the speculative transcription of the latest pause: (turn, speech_ms) → its words
+        self._guess: tuple[tuple[int, int], asyncio.Future[str]] | None = None
+        self._guessing: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
         self._pending = ""  # words heard that sounded unfinished
         self._pending_until_ms: int | None = None
@@ -228,6 +249,12 @@ class VoiceChannel:
             )
         elif kind == "ai_delta" and self.live:
             self._said += str(message.get("text", ""))
+            if not self._spoken:  # the reply's first clause goes ahead of its first sentence
+                clause = first_clause(self._said)
+                firsts, _rest = split_sentences(self._said)
+                if clause and (not firsts or len(clause) < len(firsts[0])):
+                    self._spoken = self._said.index(clause) + len(clause)
+                    self._say(clause)
             sentences, _rest = split_sentences(self._said[self._spoken :])
             for sentence in sentences:
                 self._spoken = self._said.index(sentence, self._spoken) + len(sentence)
@@ -318,10 +345,10 @@ class VoiceChannel:
                 self._pending_until_ms = None
                 await self._send_json({"type": "hearing"})
                 await self._hold_timer()
+            elif isinstance(event, Paused):
+                self._speculate(event)
             elif isinstance(event, TurnEnded):
-                self._heard.put_nowait(event.pcm)
-                if self._listener is None or self._listener.done():
-                    self._listener = asyncio.create_task(self._transcribe_all())
+                self._turn_ended(event)
         if (
             self._pending_until_ms is not None
             and not self.detector.in_turn
@@ -348,26 +375,74 @@ class VoiceChannel:
             self._last_hold = now
             await self._room_receive('{"type":"typing"}')
 
+    def _turn_ended(self, ended: TurnEnded) -> None:
+        self._heard.put_nowait(ended)
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.create_task(self._transcribe_all())
+
+    def _speculate(self, paused: Paused) -> None:
+        """Transcribe a pause's audio now; the detector judges the words (a finished answer
+        ends the turn at once), and the turn reuses them if nothing more is said."""
+        if self.stt is None:
+            return
+        words = asyncio.ensure_future(
+            _retrying(_transcription(self.stt, paused.pcm), self.deps.max_retries)
+        )
+        self._guess = ((paused.turn, paused.speech_ms), words)
+        task = asyncio.create_task(self._judge(paused, words))
+        self._guessing.add(task)
+        task.add_done_callback(self._guessing.discard)
+
+    async def _judge(self, paused: Paused, guess: asyncio.Future[str]) -> None:
+        try:
+            words = (await guess).strip()
+        except SpeechUnavailable:
+            return  # the turn is transcribed again when it ends, and fails there if it must
+        if not (self.live and self.listening):
+            return
+        text = f"{self._pending} {words}".strip() if self._pending else words
+        ended = self.detector.heard(paused.turn, paused.speech_ms, text)
+        if ended is not None:
+            self._turn_ended(ended)
+        elif (
+            self.detector.in_turn
+            and self.detector.speech_ms == paused.speech_ms
+            and classify(text) == "unfinished"
+            and words
+        ):
+            await self._send_json({"type": "heard", "text": text, "final": False})
+
+    async def _words_of(self, ended: TurnEnded, stt_provider: SpeechToText) -> str:
+        """The turn's words: the speculative guess when nothing was said after it, else a
+        transcription of the whole turn."""
+        if self._guess is not None and self._guess[0] == (ended.turn, ended.speech_ms):
+            guess = self._guess[1]
+            self._guess = None
+            return await guess
+        return await _retrying(_transcription(stt_provider, ended.pcm), self.deps.max_retries)
+
     async def _transcribe_all(self) -> None:
         while not self._heard.empty() and self.listening:
-            pcm = self._heard.get_nowait()
-            await self._record(pcm)
+            ended = self._heard.get_nowait()
+            await self._record(ended.pcm)
             if self.stt is None:
                 return
             try:
-                words = await _retrying(_transcription(self.stt, pcm), self.deps.max_retries)
+                words = await self._words_of(ended, self.stt)
             except SpeechUnavailable as error:
                 log.warning("speech-to-text down, continuing in text: %s", error)
                 await self._voice_off("stt_failed", STT_FAILED)
                 return
-            await self._heard_words(words)
+            await self._heard_words(words, ended)
 
-    async def _heard_words(self, words: str) -> None:
+    async def _heard_words(self, words: str, ended: TurnEnded) -> None:
         words = words.strip()
         if not words:
             return
         text = f"{self._pending} {words}".strip() if self._pending else words
-        unfinished = looks_unfinished(text) and self.deps.thinking_ms > 0
+        # trailing off: wait for the rest, unless the turn already waited the thinking pause
+        waited = ended.silence_ms > self.deps.endpoint.silence_ms
+        unfinished = looks_unfinished(text) and self.deps.thinking_ms > 0 and not waited
         if self.detector.in_turn or unfinished:
             # still talking, or trailing off mid-thought: wait for the rest of the answer
             self._pending = text
@@ -413,6 +488,7 @@ class VoiceChannel:
             log.exception("recording audio failed for session %s", session_id)
 
     def close(self) -> None:
-        for task in (self._speaker, self._listener):
+        guess = self._guess[1] if self._guess is not None else None
+        for task in (self._speaker, self._listener, *self._guessing, guess):
             if task is not None:
                 task.cancel()

@@ -3,8 +3,8 @@
 A recording is 16 kHz 16-bit mono PCM, appended as the conversation happens (each candidate
 utterance, then each sentence the interviewer speaks, in conversation order) and served as a
 WAV file. `LocalRecordingStore` keeps one file per session under a directory (by default
-`<data_dir>/recordings`); another backend (S3-compatible object storage) implements the same
-three operations.
+`<data_dir>/recordings`); `vivavoce.voice.s3.S3RecordingStore` implements the same three
+operations on S3-compatible object storage.
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ _KEY = re.compile(
 
 def recording_key(workspace_id: object, session_id: object) -> str:
     return f"{workspace_id}/{session_id}.pcm"
+
+
+def check_key(key: str) -> str:
+    """A storage key as `recording_key` makes it (never a path of the caller's choosing)."""
+    if not _KEY.match(key):
+        raise ValueError("invalid recording key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,7 @@ class LocalRecordingStore:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise ValueError("invalid recording key")
-        return self.root / key
+        return self.root / check_key(key)
 
     def _append(self, key: str, pcm: bytes) -> None:
         path = self._path(key)

@@ -19,12 +19,27 @@ from vivavoce.kit.jobs import enqueue
 from vivavoce.sessions import service as sessions
 from vivavoce.voice import links
 from vivavoce.voice.recordings import LocalRecordingStore, RecordingStore, StoredAudio
+from vivavoce.voice.s3 import S3RecordingStore, SigV4
 
 DELETE_RECORDINGS_JOB = "voice.delete_recordings"
 
 
 def store_for(settings: Settings) -> RecordingStore:
-    """The configured recordings store (a local directory; see docs/voice.md)."""
+    """The configured recordings store: a bucket of S3-compatible object storage when
+    `recordings_s3_bucket` is set, else a local directory (see docs/voice.md)."""
+    if settings.recordings_s3_bucket:
+        secret = settings.recordings_s3_secret_access_key
+        return S3RecordingStore(
+            endpoint=settings.recordings_s3_endpoint,
+            bucket=settings.recordings_s3_bucket,
+            signer=SigV4(
+                access_key_id=settings.recordings_s3_access_key_id or "",
+                secret_access_key=secret.get_secret_value() if secret else "",
+                region=settings.recordings_s3_region,
+            ),
+            prefix=settings.recordings_s3_prefix,
+            timeout=settings.voice_timeout_seconds,
+        )
     return LocalRecordingStore(settings.recordings_path)
 
 
