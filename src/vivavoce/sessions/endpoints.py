@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -16,6 +14,7 @@ from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one, one_li
 from vivavoce.api.state import AppState, app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
+from vivavoce.kit.sse import event_stream
 from vivavoce.sessions import service, signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut, SessionUpdate
 from vivavoce.sessions.state import Status
@@ -192,19 +191,4 @@ async def stream_transcript(
         -1 if last_event_id is None else last_event_id,
     )
 
-    async def body() -> AsyncIterator[bytes]:
-        yield b"retry: 2000\n\n"
-        async for event, data, event_id in items:
-            if await request.is_disconnected():
-                return
-            if event == "keepalive":
-                yield b": keep-alive\n\n"
-                continue
-            head = f"id: {event_id}\n" if event_id is not None else ""
-            yield f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
-
-    return StreamingResponse(
-        body(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(request, items)

@@ -4,22 +4,21 @@ transcript stream over the dashboard's cookie."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
+from vivavoce.kit.sse import event_stream
 from vivavoce.participants import service as participants
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
@@ -253,19 +252,4 @@ async def stream(request: Request, viewer: SignedIn, session_id: str) -> Respons
         state.sessionmaker, state.transcript_listener, viewer.workspace_id, wanted, after
     )
 
-    async def body() -> AsyncIterator[bytes]:
-        yield b"retry: 2000\n\n"
-        async for event, data, event_id in items:
-            if await request.is_disconnected():
-                return
-            if event == "keepalive":
-                yield b": keep-alive\n\n"
-                continue
-            head = f"id: {event_id}\n" if event_id is not None else ""
-            yield f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
-
-    return StreamingResponse(
-        body(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(request, items)
