@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
 from vivavoce import __version__, health
-from vivavoce.api import errors
+from vivavoce.api import errors, openapi
 from vivavoce.api.fastpath import FastRead, FastReads
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
@@ -192,6 +192,7 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(web_router())

@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from vivavoce.config import Settings, get_settings
+from vivavoce.kit import embedded_postgres
 from vivavoce.kit.db import unit_of_work
 from vivavoce.runtime import Database, open_database
 
@@ -33,6 +34,8 @@ def _settings() -> Settings:
 
 
 def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    embedded_postgres.exit_on_terminate()
+
     async def run() -> T:
         database = await open_database(_settings())
         try:
@@ -80,12 +83,17 @@ def serve(
     finally:
         probe.close()
     typer.echo(f"vivavoce serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    embedded_postgres.exit_on_terminate()
     uvicorn.run(
         create_app(settings, with_worker=not no_worker),
         host=host,
         port=port,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # Forwarded headers are believed from configured proxies only: uvicorn's own default
+        # trusts 127.0.0.1, which let anyone on the host rotate X-Forwarded-For past the
+        # login and join-token throttles.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or "",
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-change-me"
 
@@ -58,6 +59,12 @@ class Settings(BaseSettings):
         "a revoked key is refused at once all the same (LISTEN/NOTIFY)",
     )
     log_level: str = "info"
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Addresses or networks (e.g. 10.0.0.5, 10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For / X-Forwarded-Proto are believed; empty: the headers are ignored and "
+        "the client is the connecting address",
+    )
     webhooks_allow_private: bool = Field(
         default=False,
         description="Allow webhook targets on private and loopback addresses (tests, local "
@@ -200,6 +207,20 @@ class Settings(BaseSettings):
     recordings_s3_prefix: str = Field(
         default="recordings/", description="Prepended to every object name in the bucket"
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        """`10.0.0.5,10.1.0.0/16` (comma-separated) or a list; each an address or network."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

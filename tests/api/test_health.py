@@ -48,3 +48,33 @@ async def test_the_openapi_document_is_published(client: httpx.AsyncClient) -> N
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert "/api/v1/openapi.json" in docs.text
+
+
+async def test_every_reference_in_the_openapi_document_resolves(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/v1/openapi.json")).json()
+    components = document["components"]["schemas"]
+    references: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                references.append(ref)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    prefix = "#/components/schemas/"
+    assert references
+    missing = sorted(
+        {
+            ref
+            for ref in references
+            if not ref.startswith(prefix) or ref[len(prefix) :] not in components
+        }
+    )
+    assert missing == []
+    assert {"AgentProfileCreate", "ForkRequest"} <= components.keys()

@@ -39,6 +39,15 @@ ALWAYS_FORBIDDEN = [
     "http://[fe80::1]/hook",
     "http://[::ffff:169.254.169.254]/hook",
     "http://0.0.0.0/hook",
+    # reserved, broadcast, benchmarking, documentation and IETF protocol ranges: Python calls
+    # them "private", but no receiver lives there
+    "http://240.0.0.1/hook",
+    "http://255.255.255.255/hook",
+    "http://198.18.0.1/hook",
+    "http://192.0.2.1/hook",
+    "http://203.0.113.5/hook",
+    "http://192.0.0.8/hook",
+    "http://[2001:db8::1]/hook",
 ]
 
 
@@ -73,6 +82,16 @@ async def test_link_local_and_unspecified_stay_refused_when_private_targets_are_
     )
     assert response.status_code == 422
     assert response.json()["code"] == "unsafe_url"
+
+
+@pytest.mark.parametrize(
+    "address", ["10.0.0.1", "172.31.255.1", "192.168.0.1", "100.64.0.1", "127.0.0.1", "fd00::1"]
+)
+def test_only_loopback_and_private_ranges_open_with_the_setting(address: str) -> None:
+    ip = ipaddress.ip_address(address)
+    assert ssrf.refusal(ip, allow_private=True) is None
+    refused = ssrf.refusal(ip, allow_private=False)
+    assert refused is not None and "VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE" in refused
 
 
 def test_ipv6_wrappers_of_ipv4_are_judged_by_the_ipv4_inside() -> None:

@@ -15,6 +15,7 @@ from vivavoce.agent_profiles.schemas import (
     UseCase,
     profile_public,
 )
+from vivavoce.api import openapi
 from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.fastpath import FastRead
 from vivavoce.api.params import Paging
@@ -36,8 +37,8 @@ _CREATE_BODY = {
         "application/json": {
             "schema": {
                 "oneOf": [
-                    {"$ref": "#/components/schemas/AgentProfileCreate"},
-                    {"$ref": "#/components/schemas/ForkRequest"},
+                    openapi.component(AgentProfileCreate),
+                    openapi.component(ForkRequest),
                 ]
             }
         }

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import StatementPool
+from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
@@ -76,6 +77,12 @@ async def _body_account_slug(request: Request) -> str | None:
         return None
     try:
         body = await request.json()  # already parsed (and cached) by FastAPI for body models
+    except RecursionError:
+        # json.loads gives up on deep nesting (~1,000 levels); that is malformed input too
+        raise Unprocessable(
+            "Invalid request: the body is nested too deeply",
+            [Issue(["body"], "the body is nested too deeply")],
+        ) from None
     except ValueError:
         return None
     if isinstance(body, dict):

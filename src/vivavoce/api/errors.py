@@ -45,9 +45,29 @@ CONNECT_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+# SQLSTATE classes that say the server went away or will not serve, not that a query was bad:
+# 08 connection exception, 57 operator intervention (57P01 admin shutdown — "the database system
+# is shutting down" —, 57P02 crash shutdown, 57P03 cannot connect now), 53300 too many clients.
+_UNAVAILABLE_SQLSTATES = ("08", "57", "53300")
+
+
+def _sqlstate(exc: BaseException | None) -> str:
+    """The SQLSTATE of a driver error, looking through SQLAlchemy's and the adapter's wrapping."""
+    orig = getattr(exc, "orig", None)
+    for candidate in (exc, orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+    return ""
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be reached (answer 503), not that a query failed."""
     if isinstance(exc, (*CONNECT_ERRORS, OperationalError)):
+        return True
+    if isinstance(exc, (DBAPIError, asyncpg.PostgresError)) and _sqlstate(exc).startswith(
+        _UNAVAILABLE_SQLSTATES
+    ):
         return True
     return isinstance(exc, DBAPIError) and (
         exc.connection_invalidated or isinstance(exc.orig, OSError)

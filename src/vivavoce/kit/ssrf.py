@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class UnsafeTarget(ValueError):
@@ -60,7 +61,12 @@ def _unwrap(address: IPAddress) -> IPAddress:
 
 
 def refusal(address: IPAddress, allow_private: bool) -> str | None:
-    """Why `address` may not be contacted, or None when it may."""
+    """Why `address` may not be contacted, or None when it may.
+
+    `allow_private` opens loopback and the private ranges (RFC 1918, shared address space,
+    IPv6 unique-local) only: Python's `is_private` also covers documentation, benchmarking,
+    reserved and broadcast ranges, which no webhook receiver lives on, so it is not used.
+    """
     plain = _unwrap(address)
     if plain.is_link_local or plain in ipaddress.IPv4Network("169.254.0.0/16"):
         return f"{address} is a link-local address (cloud metadata lives there)"
@@ -69,15 +75,44 @@ def refusal(address: IPAddress, allow_private: bool) -> str | None:
     if plain.is_multicast:
         return f"{address} is a multicast address"
     if plain.is_loopback:
-        return None if allow_private else f"{address} is a loopback address"
-    if plain.is_private or (isinstance(plain, ipaddress.IPv4Address) and plain in _SHARED):
-        return None if allow_private else f"{address} is a private address"
-    if plain.is_reserved or not plain.is_global:
+        return None if allow_private else f"{address} is a loopback address{_HOW_TO_ALLOW}"
+    if _within(plain, _PRIVATE):
+        return None if allow_private else f"{address} is a private address{_HOW_TO_ALLOW}"
+    if plain.is_reserved or not plain.is_global or _within(plain, _SPECIAL_PURPOSE):
         return f"{address} is a reserved address"
     return None
 
 
-_SHARED = ipaddress.IPv4Network("100.64.0.0/10")
+def _within(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
+    return any(address in network for network in networks if network.version == address.version)
+
+
+_HOW_TO_ALLOW = (
+    " (set VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE=true to allow loopback and private receivers)"
+)
+_PRIVATE: tuple[IPNetwork, ...] = (
+    ipaddress.IPv4Network("10.0.0.0/8"),
+    ipaddress.IPv4Network("172.16.0.0/12"),
+    ipaddress.IPv4Network("192.168.0.0/16"),
+    ipaddress.IPv4Network("100.64.0.0/10"),  # shared address space (carrier-grade NAT)
+    ipaddress.IPv6Network("fc00::/7"),  # unique-local
+)
+# Special-purpose ranges (RFC 6890) that Python's flags do not all catch on every version.
+_SPECIAL_PURPOSE: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "240.0.0.0/4",  # reserved, and 255.255.255.255 broadcast
+        "2001:db8::/32",  # documentation
+        "2001::/23",  # IETF protocol assignments
+        "100::/64",  # discard-only
+    )
+)
 
 
 async def resolve(url: str, allow_private: bool) -> Target:
@@ -102,7 +137,11 @@ async def resolve(url: str, allow_private: bool) -> Target:
     for address in addresses:
         reason = refusal(address, allow_private)
         if reason is not None:
-            raise UnsafeTarget(f"refused: {host} resolves to {reason}")
+            raise UnsafeTarget(
+                f"refused: {host} resolves to {reason}"
+                if host != str(address)
+                else f"refused: {reason}"
+            )
     chosen = addresses[0]
     parts = urlsplit(url)
     ip_host = f"[{chosen}]" if chosen.version == 6 else str(chosen)

@@ -35,6 +35,7 @@ from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound
 from vivavoce.web import csrf
+from vivavoce.web.forms import refuse_unstorable
 from vivavoce.web.rendering import Theme, page
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ async def _form(request: Request) -> dict[str, str]:
         )
     except ValueError:
         return {}
+    refuse_unstorable(pairs)
     values: dict[str, str] = {}
     for key, value in pairs:
         values.setdefault(key, value)

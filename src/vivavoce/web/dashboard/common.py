@@ -32,6 +32,7 @@ from vivavoce.api.state import app_state
 from vivavoce.kit import crypto
 from vivavoce.kit.errors import AppError
 from vivavoce.web import csrf
+from vivavoce.web.forms import refuse_unstorable
 from vivavoce.web.rendering import page
 from vivavoce.workspaces import service as workspaces
 
@@ -236,7 +237,7 @@ async def read_form(request: Request) -> Form:
     kind = content_type.split(";")[0].strip().lower()
     body = await request.body()
     if kind == _MULTIPART:
-        return _multipart(content_type, body)
+        return _storable(_multipart(content_type, body))
     if kind != _FORM_TYPE:
         return Form()
     try:
@@ -250,6 +251,11 @@ async def read_form(request: Request) -> Form:
     form = Form()
     for key, value in pairs:
         form.values.setdefault(key, []).append(value)
+    return _storable(form)
+
+
+def _storable(form: Form) -> Form:
+    refuse_unstorable((name, value) for name, values in form.values.items() for value in values)
     return form
 
 
