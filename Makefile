@@ -72,9 +72,11 @@ bench: setup
 	$(BIN)/python bench/interview.py
 	$(BIN)/python bench/voice.py
 
-# How well each scorer agrees with the labelled answers of eval/cases.json (docs/scoring.md).
+# How well each scorer agrees with the labelled development set's holdout (docs/scoring.md);
+# EVAL_ARGS="--split tune --cases" for tuning.
+EVAL_ARGS ?=
 eval: setup
-	$(BIN)/python eval/run.py
+	$(BIN)/python -m eval.run $(EVAL_ARGS)
 
 # Process-level runs (tests/reliability): 2 `serve --no-worker` + 2 `worker` subprocesses on
 # the PostgreSQL service — scale-out, SIGKILLs, a private PostgreSQL restarted under load, a

@@ -1,21 +1,30 @@
-"""`make eval`: how well each scorer agrees with the labelled answers in eval/cases.json.
+"""`make eval`: how well each scorer agrees with the labelled development set.
 
-Prints, per scorer, the Spearman rank correlation between scores and labels and the pairwise
-ranking accuracy (of all pairs of answers to the same question with different labels, the
-share the scorer puts in the same order; a tie counts half), overall and per role, and the
-score each kind of answer got. The offline scorer always runs; the LLM judge runs when
-VIVAVOCE_LLM_BASE_URL is set.
+The headline is the holdout of `eval/scoring/roles/*.json` (docs/scoring.md, "Evaluation"):
+overall and per role, Spearman rho between scores and labels, mean absolute error, pass/fail
+agreement (label ≥ the rubric's bar vs the scorecard's `passed`), gaming cases scored at or
+above a genuine case labelled ≥ 6 of the same role, and mean score against mean label per
+kind — each with the question→dimension mapping on the interviewer's turns and without it.
+Transcripts are scored through the preview path (schema, rubric, `scoring.service.evaluate`),
+as a calibration request would be. `--split tune` reports on the tuning part instead; only
+there may `--cases` print case by case. The single answers of eval/cases.json follow.
+
+The offline scorer always runs; the LLM judge runs when VIVAVOCE_LLM_BASE_URL is set.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
 import time
-from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from eval import dataset
+from eval.metrics import Row, by_kind, by_role, gaming_at_or_above, pairwise, spearman, summarise
 
 from vivavoce.config import Settings
 from vivavoce.scoring import service
@@ -23,44 +32,80 @@ from vivavoce.scoring.schemas import RubricIn
 from vivavoce.scoring.transcript import ScoringTurn, build
 
 CASES = Path(__file__).with_name("cases.json")
+LLM_CONCURRENCY = 4
 
 
-def ranks(values: list[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    result = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            result[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return result
+async def score_case(case: dataset.Case, settings: Settings, scorer: str) -> Row:
+    request = case.request
+    rubric = case.rubric
+    card = await service.evaluate(
+        rubric,
+        request.transcript.to_transcript(),
+        settings,
+        language=request.language,
+        scorer=scorer,
+    )
+    return Row(
+        role=case.role,
+        case_id=case.id,
+        kind=case.kind,
+        genuine=case.genuine,
+        label=case.label,
+        score=float(card.score),
+        bar=rubric.pass_threshold,
+        passed=card.passed,
+    )
 
 
-def spearman(xs: list[float], ys: list[float]) -> float:
-    rx, ry = ranks(xs), ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    vx = sum((a - mx) ** 2 for a in rx) ** 0.5
-    vy = sum((b - my) ** 2 for b in ry) ** 0.5
-    return cov / (vx * vy) if vx and vy else 0.0
+async def score_set(cases: Sequence[dataset.Case], settings: Settings, scorer: str) -> list[Row]:
+    """Every case scored by `scorer`; the LLM judge takes a few at a time."""
+    if scorer != "llm":
+        return [await score_case(case, settings, scorer) for case in cases]
+    gate = asyncio.Semaphore(LLM_CONCURRENCY)
+
+    async def one(case: dataset.Case) -> Row:
+        async with gate:
+            return await score_case(case, settings, scorer)
+
+    return list(await asyncio.gather(*(one(c) for c in cases)))
 
 
-def pairwise(labels: list[float], scores: list[float]) -> float:
-    right = total = 0.0
-    for i in range(len(labels)):
-        for j in range(i + 1, len(labels)):
-            if labels[i] == labels[j]:
-                continue
-            total += 1
-            agree = (labels[i] - labels[j]) * (scores[i] - scores[j])
-            right += 1.0 if agree > 0 else 0.5 if agree == 0 else 0.0
-    return right / total if total else 1.0
+def print_summary(title: str, rows: Sequence[Row]) -> None:
+    print(f"\n{title}")
+    print(
+        f"{'set':<22} {'n':>4} {'spearman':>9} {'MAE':>6} {'verdicts':>9} {'gaming≥':>8} "
+        f"{'range':>11} {'strong✗':>8} {'weak✓':>6}"
+    )
+    groups = [*sorted(by_role(rows).items()), ("all", list(rows))]
+    for name, items in groups:
+        s = summarise(items)
+        low, high = s.score_range
+        print(
+            f"{name:<22} {s.n:>4} {s.spearman:>9.3f} {s.mae:>6.2f} {s.agreement:>8.1%} "
+            f"{s.gaming_at_or_above:>4}/{s.gaming:<3} {low:>5.1f}-{high:<5.1f} "
+            f"{s.strong_rejected:>8} {s.weak_passed:>6}"
+        )
+    print(f"\n{'kind':<18} {'n':>3} {'label':>6} {'score':>6}")
+    for kind, (count, label, score) in by_kind(rows).items():
+        print(f"{kind:<18} {count:>3} {label:>6.2f} {score:>6.2f}")
 
 
-async def score_all(settings: Settings, scorer: str) -> list[dict[str, Any]]:
+def print_cases(rows: Sequence[Row]) -> None:
+    flagged = {r.case_id for r in gaming_at_or_above(rows)}
+    print(f"\n{'case':<30} {'kind':<17} {'label':>5} {'score':>5} {'err':>5}  verdict")
+    for r in sorted(rows, key=lambda r: (r.role, r.label)):
+        verdict = "ok"
+        if r.passed != r.label_passes:
+            verdict = "REJECTED" if r.label_passes else "PASSED"
+        gaming = "  GAMING≥GENUINE" if r.case_id in flagged else ""
+        print(
+            f"{r.case_id:<30} {r.kind:<17} {r.label:>5.1f} {r.score:>5.1f} "
+            f"{r.score - r.label:>+5.1f}  {verdict}{gaming}"
+        )
+
+
+async def score_answers(settings: Settings, scorer: str) -> list[dict[str, Any]]:
+    """The single labelled answers of eval/cases.json (one question per role)."""
     data = json.loads(CASES.read_text())
     rows = []
     for role, spec in data["roles"].items():
@@ -75,51 +120,62 @@ async def score_all(settings: Settings, scorer: str) -> list[dict[str, Any]]:
             )
             card = await service.evaluate(rubric, transcript, settings, scorer=scorer)
             rows.append(
-                {
-                    "role": role,
-                    "kind": answer["kind"],
-                    "label": float(answer["label"]),
-                    "score": card.breakdown[0].score,
-                }
+                {"role": role, "label": float(answer["label"]), "score": card.breakdown[0].score}
             )
     return rows
 
 
-def report(scorer: str, rows: list[dict[str, Any]], seconds: float) -> None:
-    labels = [r["label"] for r in rows]
-    scores = [r["score"] for r in rows]
-    print(f"\n## scorer: {scorer}  ({len(rows)} answers, {seconds:.1f} s)")
+def print_answers(rows: list[dict[str, Any]]) -> None:
+    roles = sorted({r["role"] for r in rows})
+    print("\nsingle answers (eval/cases.json), first dimension:")
     print(f"{'set':<10} {'spearman':>9} {'pairwise':>9}")
-    by_role: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_role[row["role"]].append(row)
-    for role, items in by_role.items():
+    for role in [*roles, "all"]:
+        items = [r for r in rows if role in ("all", r["role"])]
         ls, ss = [r["label"] for r in items], [r["score"] for r in items]
         print(f"{role:<10} {spearman(ls, ss):>9.3f} {pairwise(ls, ss):>9.3f}")
-    pair_right = [
-        pairwise([r["label"] for r in v], [r["score"] for r in v]) for v in by_role.values()
-    ]
-    print(f"{'all':<10} {spearman(labels, scores):>9.3f} {sum(pair_right) / len(pair_right):>9.3f}")
-    print("\nscore by kind of answer (mean over roles):")
-    kinds: dict[str, list[float]] = defaultdict(list)
-    for row in rows:
-        kinds[row["kind"]].append(row["score"])
-    for kind, values in kinds.items():
-        label = next(r["label"] for r in rows if r["kind"] == kind)
-        print(f"  {kind:<15} label {label:>4.1f}  score {sum(values) / len(values):>4.1f}")
 
 
-async def main() -> int:
+def arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make eval", description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=dataset.SPLITS, default="holdout")
+    parser.add_argument("--scorer", choices=("offline", "llm"), action="append")
+    parser.add_argument("--cases", action="store_true", help="print every case (tune only)")
+    parser.add_argument("--no-answers", action="store_true", help="skip eval/cases.json")
+    args = parser.parse_args(argv)
+    if args.cases and args.split != "tune":
+        parser.error("--cases prints case by case, which only the tune split may do")
+    return args
+
+
+async def main(argv: Sequence[str]) -> int:
+    args = arguments(argv)
     settings = Settings()
-    scorers = ["offline"] + (["llm"] if settings.llm_base_url else [])
+    scorers = args.scorer or ["offline"] + (["llm"] if settings.llm_base_url else [])
+    if "llm" in scorers and not settings.llm_base_url:
+        print("the LLM judge needs VIVAVOCE_LLM_BASE_URL", file=sys.stderr)
+        return 2
     for scorer in scorers:
-        started = time.perf_counter()
-        rows = await score_all(settings, scorer)
-        report(scorer, rows, time.perf_counter() - started)
+        for mapped in (True, False):
+            cases = dataset.load(args.split, mapped=mapped)
+            if not cases:
+                print(f"no {args.split} transcripts in {dataset.ROLES}", file=sys.stderr)
+                break
+            started = time.perf_counter()
+            rows = await score_set(cases, settings, scorer)
+            mapping = "with" if mapped else "without"
+            print_summary(
+                f"## {scorer} scorer, {args.split} split, {mapping} the question→dimension "
+                f"mapping ({len(rows)} transcripts, {time.perf_counter() - started:.1f} s)",
+                rows,
+            )
+            if args.cases:
+                print_cases(rows)
+        if not args.no_answers:
+            print_answers(await score_answers(settings, scorer))
     if not settings.llm_base_url:
         print("\n(set VIVAVOCE_LLM_BASE_URL to evaluate the LLM judge too)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(asyncio.run(main(sys.argv[1:])))

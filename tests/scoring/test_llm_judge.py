@@ -14,7 +14,8 @@ from vivavoce.config import Settings
 from vivavoce.interviewer.providers import ProviderUnavailable
 from vivavoce.interviewer.providers.openai_compatible import DATA_CLOSE, DATA_OPEN, make_client
 from vivavoce.scoring import service
-from vivavoce.scoring.llm import JudgeFailed, LLMScorer
+from vivavoce.scoring.llm import JudgeFailed, LLMScorer, system_prompt, user_prompt
+from vivavoce.scoring.rubric import GENERIC_ANCHORS
 from vivavoce.scoring.scorecard import assemble
 
 TRANSCRIPT = one_answer(EXPERT, ("system_design", "communication"))
@@ -172,3 +173,15 @@ async def test_llm_scorer_without_an_endpoint_scores_offline_and_says_so(
     card = await service.evaluate(RUBRIC, TRANSCRIPT, configured)
     assert card.scorer == "offline"
     assert any("not configured" in r for r in card.review_reasons)
+
+
+def test_the_judge_places_scores_on_the_anchors_or_the_generic_scale() -> None:
+    system = system_prompt(RUBRIC)
+    design_anchor = RUBRIC.dimensions[0].anchors[-1][1]
+    assert f"score 9: {design_anchor}" in system
+    assert "Place each dimension on its anchors" in system
+    assert "(no anchors of its own: use the generic scale)" in system  # communication
+    assert all(text in system for _, text in GENERIC_ANCHORS)
+    assert "textbook answer that does not answer the specific question" in system
+    user = user_prompt(TRANSCRIPT)
+    assert "INTERVIEWER (informs: system_design, communication)" in user

@@ -35,7 +35,7 @@ from vivavoce.interviewer.providers.openai_compatible import (
     data_block,
     unavailable,
 )
-from vivavoce.scoring.rubric import Rubric
+from vivavoce.scoring.rubric import GENERIC_ANCHORS, Rubric
 from vivavoce.scoring.scorecard import Citation, DimensionJudgement, ScorerOutput
 from vivavoce.scoring.transcript import Transcript
 
@@ -85,6 +85,26 @@ class JudgeFailed(RuntimeError):
     """No sample gave a usable scorecard, even after a repair request."""
 
 
+CALIBRATION_RULES = (
+    "- Place each dimension on its anchors: an answer that fully meets the description of "
+    "anchor N earns about N; between two anchors, interpolate; use the whole 0-10 range "
+    "(a strong, concrete, correct interview earns 8-9; do not hold back from the top anchors "
+    "or hedge toward the middle).",
+    "- Score a dimension on all the answers that inform it (where an interviewer turn names "
+    "the dimensions its question informs, only those answers): one strong answer does not "
+    "outweigh vague, partial or 'I don't know' answers on the same dimension. A dimension "
+    "informed by a single short answer earns at most 7; one no answer informed earns 1.",
+    "- Judge substance: specifics, the mechanism or reasons behind them, outcomes and numbers, "
+    "what the candidate did themselves. Length, confidence, fluency, buzzwords and lists of "
+    "the rubric's keywords earn nothing by themselves: a long answer that says nothing "
+    "specific, a list of terms, or a polished textbook answer that does not answer the "
+    "specific question asked earns what its substance shows (usually 1-3). An answer that says "
+    "'I don't know' earns nothing for that point.",
+    "- Spoken interviews are transcribed by a recogniser: judge what the candidate evidently "
+    "meant, not mis-heard words or repeated fragments.",
+)
+
+
 def system_prompt(rubric: Rubric) -> str:
     lines = [
         "You are the evaluator of a recorded interview. Score the candidate on each rubric "
@@ -92,16 +112,20 @@ def system_prompt(rubric: Rubric) -> str:
     ]
     if rubric.context:
         lines.append(f"The interview is for: {rubric.context}")
-    lines.append("Rubric dimensions:")
+    lines.append("Rubric dimensions, each with the anchors its score is placed on:")
     for dim in rubric.dimensions:
         lines.append(f"- id `{dim.id}` ({dim.name}): {dim.description}")
+        if not dim.anchors:
+            lines.append("    (no anchors of its own: use the generic scale)")
+            continue
         for score, text in dim.anchors:
             lines.append(f"    score {score:g}: {text}")
+    lines.append("The generic scale, for dimensions without anchors:")
+    lines += [f"    score {score:g}: {text}" for score, text in GENERIC_ANCHORS]
     lines += [
         "Rules:",
-        "- Score every dimension listed, with its id. Judge substance: specifics, correct "
-        "reasoning and trade-offs. Length, confidence, buzzwords and lists of keywords earn "
-        "nothing by themselves. An answer that says 'I don't know' earns nothing for that point.",
+        "- Score every dimension listed, with its id.",
+        *CALIBRATION_RULES,
         "- citations: the turn number and an exact quote (copied character for character) from a "
         "CANDIDATE turn that supports the score; never paraphrase, never quote the interviewer.",
         "- feedback: two or three sentences per dimension on what the candidate showed and "
@@ -128,7 +152,8 @@ def user_prompt(transcript: Transcript) -> str:
                 text = answer.text + (" " if answer.text else "") + REMOVED
             items.append((f"TURN {turn.index} CANDIDATE", text))
         else:
-            items.append((f"TURN {turn.index} INTERVIEWER", turn.text))
+            informs = f" (informs: {', '.join(turn.dimension_ids)})" if turn.dimension_ids else ""
+            items.append((f"TURN {turn.index} INTERVIEWER{informs}", turn.text))
     return (
         "The interview transcript:\n"
         + data_block(items)

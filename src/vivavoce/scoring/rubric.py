@@ -17,6 +17,16 @@ from typing import Any
 
 DEFAULT_OVERALL_PASS_THRESHOLD = 7.0
 
+# The scale a dimension is placed on when its profile gives no anchors (docs/scoring.md,
+# "Calibration"); both scorers use it, the offline one also embeds these texts as anchors.
+GENERIC_ANCHORS: tuple[tuple[float, str], ...] = (
+    (1.0, "No evidence: did not answer, said they do not know, or talked about something else"),
+    (3.0, "Vague and generic: general statements, no specifics, no example of their own"),
+    (5.0, "Relevant but partial: some specifics or an example, little reasoning or outcome"),
+    (8.0, "Concrete and sound: own actions, specifics, the reasons behind them and outcomes"),
+    (10.0, "Exceptional: concrete, precise and complete, with trade-offs and measured results"),
+)
+
 # success_outcome → (positive, negative) recommendation words (SPEC §1)
 VOCABULARIES: dict[str, tuple[str, str]] = {
     "hire_no_hire": ("hire", "no_hire"),
@@ -42,6 +52,11 @@ class RubricDimension:
     weight: float  # as configured (the weights of a rubric sum to 100)
     pass_threshold: float | None = None  # 0-10
     anchors: tuple[tuple[float, str], ...] = ()  # (score 0-10, what that score looks like)
+
+    @property
+    def scale(self) -> tuple[tuple[float, str], ...]:
+        """The anchors a score is placed on: the profile's, else the generic scale."""
+        return self.anchors or GENERIC_ANCHORS
 
 
 @dataclass(frozen=True, slots=True)
