@@ -91,3 +91,27 @@ def one_answer(answer: str, dims: tuple[str, ...] = ("system_design",)) -> Trans
             ScoringTurn(4, "ai", "Thank you, that's all.", None),
         ]
     )
+
+
+FOLLOW_ON_QUESTIONS = (
+    QUESTION,
+    "What happens in that design when a consumer crashes halfway through a batch?",
+    "How would you explain the design and its trade-offs to the product team?",
+)
+
+
+def interview_of(
+    answers: tuple[str, ...], dims: tuple[str, ...] = ("system_design", "communication")
+) -> Transcript:
+    """Greeting, then one question (q1, q2, …, each informing `dims`) per answer, then the
+    close: the questions are turns 2, 4, 6 and the answers turns 3, 5, 7."""
+    turns = [
+        ScoringTurn(0, "ai", "Hello, I'm Ava. Ready?", None),
+        ScoringTurn(1, "participant", "Yes."),
+    ]
+    for number, answer in enumerate(answers, start=1):
+        question = FOLLOW_ON_QUESTIONS[(number - 1) % len(FOLLOW_ON_QUESTIONS)]
+        turns.append(ScoringTurn(2 * number, "ai", question, f"q{number}", dims))
+        turns.append(ScoringTurn(2 * number + 1, "participant", answer))
+    turns.append(ScoringTurn(2 * len(answers) + 2, "ai", "Thank you, that's all.", None))
+    return build(turns)

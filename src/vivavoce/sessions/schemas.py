@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
@@ -79,6 +79,18 @@ class DimensionScore(BaseModel):
     passed: bool | None
     feedback: str | None
     citations: list[Citation]
+    confidence: Literal["high", "medium", "low"] | None = Field(
+        default=None,
+        description="How much evidence stands behind the score: from how many substantive "
+        "answers informed it, how relevant and how consistent they were (null on scorecards "
+        "written before confidence existed)",
+    )
+    scorer_score: float | None = Field(
+        default=None, description="The scorer's score before thin evidence held it down"
+    )
+    evidence_turns: list[int] = Field(
+        default_factory=list, description="The candidate turns that counted as evidence"
+    )
 
 
 class ScoringInfo(BaseModel):
