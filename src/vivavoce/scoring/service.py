@@ -198,6 +198,7 @@ async def record(
             scorer_model=card.model,
             rubric_version=card.rubric_version,
             manipulation_attempts=card.manipulation_attempts,
+            ai_scorecard={**card.public(), "vocabulary": list(job.rubric.vocabulary)},
         ),
         links,
         now,

@@ -100,6 +100,14 @@ class ScoringInfo(BaseModel):
     review_reasons: list[str]
 
 
+class ReviewInfo(BaseModel):
+    status: Literal["not_needed", "pending", "confirmed", "adjusted"] = Field(
+        description="`pending`: the scorecard needs a human review; `confirmed`/`adjusted`: "
+        "the latest reviewer's action"
+    )
+    version: int = Field(description="Send it back with a review; it moves on with each one")
+
+
 class SessionOut(BaseModel):
     id: str
     status: Status
@@ -121,6 +129,7 @@ class SessionOut(BaseModel):
     evaluation_breakdown: list[DimensionScore] | None
     needs_human_review: bool
     scoring: ScoringInfo | None
+    review: ReviewInfo | None = None
     authenticity_signals: dict[str, Any] | None
     transcript_url: str
     recording_url: str | None
@@ -164,6 +173,7 @@ def session_public(
             "rubric_version": session.rubric_version,
             "review_reasons": list(session.review_reasons or []),
         },
+        "review": None if session.scored_at is None else review_info(session),
         "authenticity_signals": session.authenticity_signals,
         "transcript_url": f"{base_url}/api/v1/sessions/{session.id}/transcript",
         "recording_url": recording_url,
@@ -175,6 +185,11 @@ def session_public(
         "created_at": isoformat_z(session.created_at),
         "updated_at": isoformat_z(session.updated_at),
     }
+
+
+def review_info(session: InterviewSession) -> dict[str, Any]:
+    status = session.review_status or ("pending" if session.needs_human_review else "not_needed")
+    return {"status": status, "version": session.scorecard_version or 0}
 
 
 def elapsed_seconds(start: datetime | None, end: datetime) -> int | None:
