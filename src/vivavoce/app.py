@@ -53,6 +53,7 @@ def api_router() -> APIRouter:
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
     from vivavoce.scoring.endpoints import router as evaluations
+    from vivavoce.scoring.review_endpoints import router as scorecard_reviews
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
     from vivavoce.voice.endpoints import router as recordings
@@ -68,6 +69,7 @@ def api_router() -> APIRouter:
         webhooks,
         emails,
         evaluations,
+        scorecard_reviews,
         recordings,
     ):
         router.include_router(domain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -104,18 +105,33 @@ async def say(
         )
 
 
+QUESTIONS = (
+    QUESTION,
+    "What happens in that design when a consumer crashes halfway through a batch?",
+    "How would you explain the design and its trade-offs to the product team?",
+)
+
+
 async def interview(
-    database: Database, settings: Settings, tenant: Tenant, session: dict[str, Any], answer: str
+    database: Database,
+    settings: Settings,
+    tenant: Tenant,
+    session: dict[str, Any],
+    answer: str | Sequence[str],
 ) -> uuid.UUID:
-    """Join, answer one question, and let the AI close the interview."""
+    """Join, answer one question per answer given (QUESTIONS in order), and let the AI close
+    the interview."""
+    answers = [answer] if isinstance(answer, str) else list(answer)
     links = SessionLinks(settings.base_url, settings.secret_key)
     session_id = uuid.UUID(session["id"])
     async with unit_of_work(database.sessionmaker) as db:
         await service.join(db, session["join_url"].rsplit("/", 1)[1], links, utcnow())
     await say(database, session_id, "ai", "Hello, I'm Ada. Ready?", {"move": "greet"})
     await say(database, session_id, "participant", "Yes.")
-    await say(database, session_id, "ai", QUESTION, {"move": "ask", "question_id": "q1"})
-    await say(database, session_id, "participant", answer)
+    for number, text in enumerate(answers, start=1):
+        question = {"move": "ask", "question_id": f"q{number}"}
+        await say(database, session_id, "ai", QUESTIONS[number - 1], question)
+        await say(database, session_id, "participant", text)
     await say(database, session_id, "ai", "Thank you, goodbye.", {"move": "close"})
     async with unit_of_work(database.sessionmaker) as db:
         await service.complete(db, tenant.id, session_id, links, utcnow())

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.interviewer.test_llm_provider import FakeLLM, closed_port, running_llm
-from tests.scoring.samples import EXPERT, INJECTION, RUBRIC, one_answer
+from tests.scoring.samples import EXPERT, INJECTION, RUBRIC, STRONG_INTERVIEW, interview_of
 from vivavoce.config import Settings
 from vivavoce.interviewer.providers import ProviderUnavailable
 from vivavoce.interviewer.providers.openai_compatible import DATA_CLOSE, DATA_OPEN, make_client
@@ -18,7 +18,7 @@ from vivavoce.scoring.llm import JudgeFailed, LLMScorer, system_prompt, user_pro
 from vivavoce.scoring.rubric import GENERIC_ANCHORS
 from vivavoce.scoring.scorecard import assemble
 
-TRANSCRIPT = one_answer(EXPERT, ("system_design", "communication"))
+TRANSCRIPT = interview_of(STRONG_INTERVIEW)  # three answers: high confidence, scores kept
 
 
 def reply(
@@ -131,7 +131,7 @@ async def test_samples_that_agree_need_no_review(llm: FakeLLM) -> None:
 async def test_text_addressed_to_the_scorer_is_withheld_counted_and_never_raises(
     llm: FakeLLM,
 ) -> None:
-    transcript = one_answer(EXPERT + " " + INJECTION, ("system_design", "communication"))
+    transcript = interview_of((EXPERT + " " + INJECTION, *STRONG_INTERVIEW[1:]))
     llm.default_reply = reply(flagged=[3, 1, 42])  # 1 and 42 are not candidate answers to count
     card = assemble(RUBRIC, transcript, await judge(llm).score(RUBRIC, transcript))
     user = llm.requests[0]["messages"][1]["content"]

@@ -10,7 +10,7 @@ import httpx
 
 from tests.conftest import Tenant
 from tests.scoring.pipeline import interview, pipeline, schedule, scored, sessions_of
-from tests.scoring.samples import DONT_KNOW, EXPERT
+from tests.scoring.samples import DONT_KNOW, STRONG_INTERVIEW
 from vivavoce.config import Settings
 from vivavoce.runtime import Database
 
@@ -51,12 +51,15 @@ async def test_three_stages_auto_advance_reviewer_approval_and_pass(
         client, tenant, ("auto_advance", "require_reviewer_approval", "auto_advance")
     )
     first = await schedule(client, tenant, world, "s0")
-    card = await scored(client, tenant, await interview(database, settings, tenant, first, EXPERT))
+    card = await scored(
+        client, tenant, await interview(database, settings, tenant, first, STRONG_INTERVIEW)
+    )
     assert card["passed"] is True and card["recommendation"] == "hire"
     assert float(card["score"]) >= 4.0
     breakdown = card["evaluation_breakdown"]
     assert {d["dimension_id"] for d in breakdown} == {"system_design", "communication"}
-    assert any(c["turn"] == 3 for d in breakdown for c in d["citations"])
+    assert any(c["turn"] in (3, 5, 7) for d in breakdown for c in d["citations"])
+    assert {d["confidence"] for d in breakdown} == {"high"}  # three answers informed each
     assert card["scoring"]["scorer"] == "offline"
     assert card["scoring"]["rubric_version"].startswith("agent_profile:")
     events = await client.get(f"/api/v1/sessions/{first['id']}/events", headers=tenant.headers)
@@ -72,7 +75,9 @@ async def test_three_stages_auto_advance_reviewer_approval_and_pass(
     assert invites.json()["data"], "the next stage's invite was not sent"
 
     # require_reviewer_approval: waits for a reviewer
-    card = await scored(client, tenant, await interview(database, settings, tenant, second, EXPERT))
+    card = await scored(
+        client, tenant, await interview(database, settings, tenant, second, STRONG_INTERVIEW)
+    )
     assert card["passed"] is True
     application = await application_of(client, tenant, world)
     assert application["outcome"] == "awaiting_review"
@@ -91,7 +96,9 @@ async def test_three_stages_auto_advance_reviewer_approval_and_pass(
     assert again.status_code == 409 and again.json()["code"] == "not_awaiting_review"
 
     third = await appears(client, tenant, world, "s2")
-    card = await scored(client, tenant, await interview(database, settings, tenant, third, EXPERT))
+    card = await scored(
+        client, tenant, await interview(database, settings, tenant, third, STRONG_INTERVIEW)
+    )
     application = await application_of(client, tenant, world)
     assert application["outcome"] == "passed"
     everything = await sessions_of(client, tenant, world)
@@ -122,7 +129,9 @@ async def test_a_failed_stage_stops_the_pipeline_and_a_retry_surfaces_in_the_rol
     application = await application_of(client, tenant, world)
     assert application["outcome"] == "in_progress"
     assert application["stages"][0]["latest_session_id"] == retry["id"]
-    card = await scored(client, tenant, await interview(database, settings, tenant, retry, EXPERT))
+    card = await scored(
+        client, tenant, await interview(database, settings, tenant, retry, STRONG_INTERVIEW)
+    )
     assert card["passed"] is True
     await appears(client, tenant, world, "s1")
     application = await application_of(client, tenant, world)
@@ -140,7 +149,9 @@ async def test_rule_none_stops_after_a_pass(
 ) -> None:
     world = await pipeline(client, tenant, ("none", "auto_advance"))
     first = await schedule(client, tenant, world, "s0")
-    card = await scored(client, tenant, await interview(database, settings, tenant, first, EXPERT))
+    card = await scored(
+        client, tenant, await interview(database, settings, tenant, first, STRONG_INTERVIEW)
+    )
     assert card["passed"] is True
     await asyncio.sleep(0.3)
     assert await sessions_of(client, tenant, world, "s1") == []

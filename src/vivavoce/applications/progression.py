@@ -3,8 +3,10 @@
 A scored, passed session hands the candidate on according to its stage's `automation_rule`:
 `auto_advance` schedules (and invites to) the next active stage's session in the same
 transaction as the scorecard; `require_reviewer_approval` sets the application to
-`awaiting_review` until a reviewer calls `advance`; `none` stops there. The last stage passed
-makes the application `passed`, a failed stage `not_passed` (see `rollup_outcome`).
+`awaiting_review` until a reviewer calls `advance`; `none` stops there. A scorecard that
+`needs_human_review` never auto-advances: it waits at `awaiting_review` like the reviewer
+rule. The last stage passed makes the application `passed`, a failed stage `not_passed` (see
+`rollup_outcome`).
 """
 
 from __future__ import annotations
@@ -86,9 +88,11 @@ async def after_scored(
     if session.passed and current is not None and following is not None and is_latest:
         if following.id in latest:
             pass  # the next stage already has a session (scheduled by hand)
-        elif current.automation_rule == AUTO_ADVANCE:
+        elif current.automation_rule == AUTO_ADVANCE and not session.needs_human_review:
             await _schedule(db, application, following, f"advance:{session.id}", links, now)
-        elif current.automation_rule == REVIEWER_APPROVAL:
+        elif current.automation_rule in (AUTO_ADVANCE, REVIEWER_APPROVAL):
+            # a scorecard that needs a human review never advances on its own: it waits for
+            # a reviewer exactly like `require_reviewer_approval`
             await applications.mark_awaiting_review(db, application, now)
     await applications.refresh_outcome(db, application, now)
 

@@ -66,11 +66,14 @@ def rollup_outcome(
     """The application's outcome from the latest session of every active stage, in order:
     a failed stage → `not_passed`; every stage passed → `passed`; a stage passed whose
     next stage waits for a reviewer (the stored `awaiting_review`) → `awaiting_review`;
-    otherwise `in_progress`. The latest session per stage wins, so a retry counts at once."""
+    otherwise `in_progress`. A passed scorecard that needs a human review holds the
+    application at `awaiting_review` until a reviewer acts (reviews it, or advances it so the
+    next stage has a session): no consequence follows an untrusted score. The latest session
+    per stage wins, so a retry counts at once."""
     active = sorted((s for s in stages if s.status == "active"), key=lambda s: s.stage_order)
     if not active:
         return stored
-    for stage in active:
+    for position, stage in enumerate(active):
         session = latest_by_stage.get(stage.id)
         if session is None:
             return "awaiting_review" if stored == "awaiting_review" else "in_progress"
@@ -78,6 +81,9 @@ def rollup_outcome(
             return "in_progress"
         if not session.passed:
             return "not_passed"
+        later_started = any(s.id in latest_by_stage for s in active[position + 1 :])
+        if session.needs_human_review and not later_started:
+            return "awaiting_review"
     return "passed"
 
 

@@ -17,6 +17,7 @@ EVENT_TYPES = (
     "participant.created",
     "application.approved",
     "application.rejected",
+    "session.score_reviewed",
 )
 
 

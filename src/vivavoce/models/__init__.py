@@ -11,9 +11,11 @@ from vivavoce.models.evaluation_template import EvaluationTemplate
 from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
+from vivavoce.models.scorecard_review import ScorecardReview
 from vivavoce.models.session import InterviewSession
 from vivavoce.models.session_signal import SessionSignal
 from vivavoce.models.session_turn import SessionTurn
+from vivavoce.models.shortlist_entry import ShortlistEntry
 from vivavoce.models.user import User
 from vivavoce.models.webhook_attempt import WebhookAttempt
 from vivavoce.models.webhook_delivery import WebhookDelivery
@@ -33,8 +35,10 @@ __all__ = [
     "IdempotencyKey",
     "InterviewSession",
     "Participant",
+    "ScorecardReview",
     "SessionSignal",
     "SessionTurn",
+    "ShortlistEntry",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -67,6 +67,11 @@ class InterviewSession(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     scorer_model: Mapped[str | None] = mapped_column(String(200))
     rubric_version: Mapped[str | None] = mapped_column(String(200))
     review_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    # the scorecard as the AI wrote it (kept when a reviewer changes it), the number of
+    # reviews since, and the latest one: "confirmed" | "adjusted" (null: none)
+    ai_scorecard: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scorecard_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    review_status: Mapped[str | None] = mapped_column(String(16))
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # the live room: which connection holds the interview and when it was last heard from
     live_connection_id: Mapped[str | None] = mapped_column(String(32))

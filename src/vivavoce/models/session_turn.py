@@ -26,3 +26,5 @@ class SessionTurn(IdMixin, WorkspaceMixin, Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # voice turns: the recogniser's words with their probabilities, [{"word", "p"}, …]
+    words: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

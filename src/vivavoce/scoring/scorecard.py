@@ -7,6 +7,13 @@ dimension passes at its `passThreshold`, the session passes when the overall sco
 rubric's bar (the stage's `pass_threshold`/10 when set, else the profile's
 `overallPassThreshold`) and every dimension with a threshold passes, and the recommendation is
 the template's `success_outcome` word for that verdict.
+
+Each dimension also carries its evidence confidence (`confidence.py`): thin evidence holds the
+score toward the middle, and a low-confidence dimension flags the scorecard for review. Every
+text a person reads quotes only the candidate: a quoted span that is not in a candidate turn
+(or holds words the speech recogniser was unsure of) is withheld, and "probe next" names the
+question by its turn, never by the interviewer's words. Pasted answers and a poorly recognised
+voice interview are review reasons, not silent evidence.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from vivavoce.scoring.rubric import Rubric
-from vivavoce.scoring.transcript import Transcript
+from vivavoce.scoring import confidence as evidence
+from vivavoce.scoring.confidence import AnswerEvidence, Level
+from vivavoce.scoring.rubric import Rubric, RubricDimension
+from vivavoce.scoring.transcript import Answer, Transcript, quotes_unsure
 
 MAX_CITATIONS = 3
 MAX_QUOTE_CHARACTERS = 400
@@ -37,6 +46,9 @@ class DimensionJudgement:
     score: float  # 0-10
     feedback: str
     citations: tuple[Citation, ...] = ()
+    # what the scorer measured per answer (relevance, quality); None: it did not say, and
+    # confidence is judged from the transcript alone
+    evidence: tuple[AnswerEvidence, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,9 @@ class DimensionResult:
     passed: bool | None
     feedback: str
     citations: tuple[Citation, ...]
+    confidence: Level = "high"
+    scorer_score: float | None = None  # the scorer's score before the confidence rule
+    evidence_turns: tuple[int, ...] = ()  # the answers that counted as evidence
 
     def public(self) -> dict[str, Any]:
         return {
@@ -73,6 +88,9 @@ class DimensionResult:
             "passed": self.passed,
             "feedback": self.feedback,
             "citations": [{"turn": c.turn, "quote": c.quote} for c in self.citations],
+            "confidence": self.confidence,
+            "scorer_score": self.scorer_score,
+            "evidence_turns": list(self.evidence_turns),
         }
 
 
@@ -132,20 +150,46 @@ def recommendation(rubric: Rubric, passed: bool) -> str:
     return positive if passed else negative
 
 
+def verdict(
+    dimensions: Sequence[tuple[float, float, float | None]], bar: float
+) -> tuple[Decimal, bool, list[bool | None]]:
+    """From (weight, score, pass threshold) per dimension: the overall score (weighted mean),
+    whether the session passed (overall ≥ bar and no dimension below its threshold) and each
+    dimension's pass (None without a threshold)."""
+    passes = [None if t is None else score >= t for _, score, t in dimensions]
+    overall = weighted_mean([(w, score) for w, score, _ in dimensions])
+    passed = overall >= one_decimal(bar) and all(p is not False for p in passes)
+    return overall, passed, passes
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _find(citation: Citation, transcript: Transcript) -> tuple[Answer | None, str]:
+    answer = next((a for a in transcript.answers if a.turn == citation.turn), None)
+    return answer, _normalise(citation.quote).strip(_QUOTES)
+
+
 def verify(citation: Citation, transcript: Transcript) -> Citation | None:
     """The citation as it stands in the transcript, or None when that candidate turn does not
-    contain the quote word for word (whitespace aside)."""
-    turn = next((t for t in transcript.turns if t.index == citation.turn), None)
-    quote = _normalise(citation.quote).strip(_QUOTES)
-    if turn is None or turn.speaker != "participant" or len(quote) < 3:
+    contain the quote word for word (whitespace aside) or the quote holds a word the speech
+    recogniser was unsure of."""
+    answer, quote = _find(citation, transcript)
+    if answer is None or len(quote) < 3 or quote not in _normalise(answer.raw):
         return None
-    if quote not in _normalise(turn.text):
+    if quotes_unsure(quote, answer.unsure_words):
         return None
-    return Citation(turn.index, quote[:MAX_QUOTE_CHARACTERS])
+    return Citation(answer.turn, quote[:MAX_QUOTE_CHARACTERS])
+
+
+def quotes_unsure_words(citation: Citation, transcript: Transcript) -> bool:
+    """Whether a citation failed only because it holds words the recogniser was unsure of
+    (it then quotes the scored text, where those words are masked, or the turn itself)."""
+    answer, quote = _find(citation, transcript)
+    if answer is None or not answer.unsure_words:
+        return False
+    return quote in _normalise(answer.text) or quotes_unsure(quote, answer.unsure_words)
 
 
 def _clamp(score: float) -> float:
@@ -154,50 +198,83 @@ def _clamp(score: float) -> float:
     return float(one_decimal(min(10.0, max(0.0, score))))
 
 
+@dataclass
+class _Checks:
+    """What assembling a scorecard found along the way."""
+
+    transcript: Transcript
+    reasons: list[str]
+    dropped: list[Citation] = field(default_factory=list)
+    unsure: int = 0
+
+    def citations(self, judgement: DimensionJudgement) -> tuple[Citation, ...]:
+        kept: list[Citation] = []
+        for citation in judgement.citations:
+            checked = verify(citation, self.transcript)
+            if checked is None and quotes_unsure_words(citation, self.transcript):
+                self.unsure += 1  # expected with speech: dropped, not a sign of invention
+            elif checked is None:
+                self.dropped.append(citation)
+            elif checked not in kept and len(kept) < MAX_CITATIONS:
+                kept.append(checked)
+        return tuple(kept)
+
+
+def _dimension(
+    dim: RubricDimension, judgement: DimensionJudgement | None, checks: _Checks, weight: float
+) -> DimensionResult:
+    if judgement is None:
+        checks.reasons.append(f"the scorer gave no score for {dim.name}")
+        judgement = DimensionJudgement(dim.id, 0.0, "Not scored.")
+    informing = [a for a in checks.transcript.answers_for(dim.id) if a.text.strip()]
+    rated = evidence.assess(informing, judgement.evidence)
+    if rated.level == "low":
+        checks.reasons.append(evidence.low_confidence_reason(dim.name, rated))
+    scorer_score = _clamp(judgement.score)
+    score = evidence.held(scorer_score, rated.level)
+    feedback = candidate_quotes_only(judgement.feedback, checks.transcript)
+    pasted = [a for a in informing if a.pasted_characters]
+    if pasted:
+        turns = ", ".join(str(a.turn) for a in pasted)
+        feedback += f" Pasted text (turn {turns}) was not counted as the candidate's evidence."
+    return DimensionResult(
+        dimension_id=dim.id,
+        name=dim.name,
+        weight=weight,
+        score=score,
+        pass_threshold=dim.pass_threshold,
+        passed=None if dim.pass_threshold is None else score >= dim.pass_threshold,
+        feedback=feedback,
+        citations=checks.citations(judgement),
+        confidence=rated.level,
+        scorer_score=scorer_score,
+        evidence_turns=rated.turns,
+    )
+
+
 def assemble(rubric: Rubric, transcript: Transcript, output: ScorerOutput) -> Scorecard:
     by_id = {j.dimension_id: j for j in output.judgements}
-    reasons = list(output.review_reasons)
-    dropped: list[Citation] = []
+    checks = _Checks(transcript, list(output.review_reasons))
     total_weight = sum(d.weight for d in rubric.dimensions) or 1.0
-    results = []
-    for dim in rubric.dimensions:
-        judgement = by_id.get(dim.id)
-        if judgement is None:
-            reasons.append(f"the scorer gave no score for {dim.name}")
-            judgement = DimensionJudgement(dim.id, 0.0, "Not scored.")
-        citations: list[Citation] = []
-        for citation in judgement.citations:
-            checked = verify(citation, transcript)
-            if checked is None:
-                dropped.append(citation)
-            elif checked not in citations and len(citations) < MAX_CITATIONS:
-                citations.append(checked)
-        score = _clamp(judgement.score)
-        passed = None if dim.pass_threshold is None else score >= dim.pass_threshold
-        results.append(
-            DimensionResult(
-                dimension_id=dim.id,
-                name=dim.name,
-                weight=round(dim.weight / total_weight, 4),
-                score=score,
-                pass_threshold=dim.pass_threshold,
-                passed=passed,
-                feedback=judgement.feedback,
-                citations=tuple(citations),
-            )
-        )
-    if dropped:
+    results = [
+        _dimension(dim, by_id.get(dim.id), checks, round(dim.weight / total_weight, 4))
+        for dim in rubric.dimensions
+    ]
+    reasons = checks.reasons
+    if checks.dropped:
         reasons.append(
-            f"{len(dropped)} citation(s) could not be found in the transcript and were dropped"
+            f"{len(checks.dropped)} citation(s) could not be found in the transcript and were "
+            "dropped"
         )
     if output.manipulation_attempts:
         reasons.append(
             f"{output.manipulation_attempts} answer(s) addressed the scorer; that text was "
             "not scored"
         )
-    overall = weighted_mean([(r.weight, r.score) for r in results])
+    reasons.extend(signal_reasons(transcript))
     threshold = rubric.pass_threshold
-    passed = overall >= one_decimal(threshold) and all(r.passed is not False for r in results)
+    scores = [(r.weight, r.score, r.pass_threshold) for r in results]
+    overall, passed, _ = verdict(scores, threshold)
     return Scorecard(
         score=overall,
         passed=passed,
@@ -211,8 +288,59 @@ def assemble(rubric: Rubric, transcript: Transcript, output: ScorerOutput) -> Sc
         model=output.model,
         rubric_version=rubric.version,
         manipulation_attempts=output.manipulation_attempts,
-        dropped_citations=tuple(dropped),
+        dropped_citations=tuple(checks.dropped),
     )
+
+
+# --- what signals say about the evidence ---------------------------------------------------------
+
+POOR_RECOGNITION_SHARE = 0.15  # of a voice interview's words below the recogniser's threshold
+
+
+def signal_reasons(transcript: Transcript) -> list[str]:
+    """Review reasons from how the answers came about: pasted text, poor speech recognition."""
+    reasons = []
+    answers = [a for a in transcript.answers if a.informs]
+    for answer in answers:
+        if answer.pasted_characters:
+            reasons.append(
+                f"turn {answer.turn}: {answer.pasted_characters} characters were pasted into "
+                "the answer; it was not counted as the candidate's own evidence"
+            )
+    recognised = sum(a.recognised_words for a in answers)
+    unsure = sum(len(a.unsure_words) for a in answers)
+    if recognised and unsure / recognised > POOR_RECOGNITION_SHARE:
+        reasons.append(
+            f"the interview was poorly recognised: the speech recogniser was unsure of "
+            f"{unsure} of {recognised} words ({round(100 * unsure / recognised)} %); those "
+            "words were not scored or cited"
+        )
+    return reasons
+
+
+# --- text a person reads -------------------------------------------------------------------------
+
+_QUOTED = re.compile(r'"([^"\n]{3,}?)"|\u201c([^\u201d\n]{3,}?)\u201d')
+WITHHELD = "(quote withheld: not the candidate's own words)"
+WITHHELD_UNSURE = "(quote withheld: the speech recogniser was unsure of some of its words)"
+
+
+def candidate_quotes_only(text: str, transcript: Transcript) -> str:
+    """`text` with every quoted span that is not the candidate's own words — found in a
+    candidate turn, with no word the recogniser was unsure of — replaced by a note."""
+    answers = [(a, _normalise(a.raw)) for a in transcript.answers]
+
+    def check(match: re.Match[str]) -> str:
+        quote = _normalise(match.group(1) or match.group(2) or "").strip(_QUOTES + " .,")
+        owners = [a for a, raw in answers if quote and quote in raw]
+        if not owners:
+            masked = any(quote in _normalise(a.text) for a, _ in answers if a.unsure_words)
+            return WITHHELD_UNSURE if masked else WITHHELD
+        if all(quotes_unsure(quote, a.unsure_words) for a in owners):
+            return WITHHELD_UNSURE
+        return match.group(0)
+
+    return _QUOTED.sub(check, text)
 
 
 def _quoted(result: DimensionResult) -> str:
@@ -223,35 +351,37 @@ def _quoted(result: DimensionResult) -> str:
     return f' (turn {citation.turn}: "{quote}")'
 
 
+def _probe(result: DimensionResult, transcript: Transcript) -> str:
+    """The dimension to probe and where it came from — the question's turn, never its
+    words (those are the interviewer's)."""
+    answers = transcript.answers_for(result.dimension_id)
+    asked = sorted({a.question_turn for a in answers if a.question_turn is not None})
+    note = "" if result.confidence == "high" else f", {result.confidence} confidence"
+    where = ""
+    if asked:
+        turns = ", ".join(str(t) for t in asked[:3])
+        plural = "s at turns" if len(asked) > 1 else " at turn"
+        where = f" — from the question{plural} {turns}"
+    return f"{result.name} ({result.score:.1f}/10{note}){where}"
+
+
 def summary(
     results: Sequence[DimensionResult], transcript: Transcript, output: ScorerOutput
 ) -> str:
-    """Two paragraphs: what the candidate did well, and what the next interviewer should
-    probe — from the scores and the candidate's own words."""
+    """Two paragraphs: what the candidate did well (in their own words), and what the next
+    interviewer should probe — the weakest dimensions and the questions they came from."""
     ranked = sorted(results, key=lambda r: (-r.score, -r.weight))
     strong = [r for r in ranked if r.score >= 6.0][:2] or ranked[:1]
     weak = [r for r in reversed(ranked) if r.score < 7.0 or r.passed is False][:2]
     if output.strengths:
-        first = output.strengths.strip()
+        first = candidate_quotes_only(output.strengths.strip(), transcript)
     else:
         parts = [f"{r.name} {r.score:.1f}/10{_quoted(r)}" for r in strong]
         first = "Strongest: " + "; ".join(parts) + "."
-    if output.probes:
-        second = output.probes.strip()
-    elif weak:
-        probes = []
-        for r in weak:
-            asked = next(
-                (a.question for a in transcript.answers_for(r.dimension_id) if a.question), ""
-            )
-            where = f' — revisit "{_short(asked)}"' if asked else ""
-            probes.append(f"{r.name} ({r.score:.1f}/10){where}")
-        second = "Probe next: " + "; ".join(probes) + "."
+    if weak:
+        second = "Probe next: " + "; ".join(_probe(r, transcript) for r in weak) + "."
     else:
         second = "Probe next: every dimension scored 7 or more; go deeper on the heaviest one."
+    if output.probes:  # the judge's own advice follows, held to the candidate's words
+        second += " " + candidate_quotes_only(output.probes.strip(), transcript)
     return first + "\n\n" + second
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = _normalise(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

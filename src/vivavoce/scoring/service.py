@@ -34,6 +34,7 @@ from vivavoce.scoring.schemas import PreviewRequest
 from vivavoce.scoring.scorecard import Scorecard, ScorerOutput, assemble
 from vivavoce.scoring.transcript import Transcript, from_stored
 from vivavoce.sessions import service as sessions
+from vivavoce.sessions import signals
 from vivavoce.sessions import transcript as turns
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
@@ -63,7 +64,9 @@ async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
     stored = [
         {"index": r.index, "speaker": r.speaker, "text": r.text, "meta": r.meta} for r in rows
     ]
-    return ScoringJob(session.id, rubric, from_stored(stored), session.language, session.ended_at)
+    pasted = await signals.pasted_by_turn(db, session.id)
+    transcript = from_stored(stored, pasted)
+    return ScoringJob(session.id, rubric, transcript, session.language, session.ended_at)
 
 
 _llm_scorers: dict[tuple[object, ...], LLMScorer] = {}
@@ -195,6 +198,7 @@ async def record(
             scorer_model=card.model,
             rubric_version=card.rubric_version,
             manipulation_attempts=card.manipulation_attempts,
+            ai_scorecard={**card.public(), "vocabulary": list(job.rubric.vocabulary)},
         ),
         links,
         now,

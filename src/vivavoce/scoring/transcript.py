@@ -28,6 +28,9 @@ class ScoringTurn:
     question_id: str | None = None
     dimension_ids: tuple[str, ...] = ()  # for AI turns: what the question informs
     addressed_to_scorer: bool = False  # the live judge's verdict, when it gave one
+    pasted_characters: int = 0  # pasted into this answer, as the candidate's page reported
+    # the speech recogniser's (word, probability) for a voice answer; empty for typed text
+    words: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,10 @@ class Answer:
     dimension_ids: tuple[str, ...]  # empty: unknown, informs every dimension
     manipulation: tuple[str, ...] = ()  # sentences addressed to the scorer
     informs: bool = True  # False for small talk around the greeting and the closing
+    pasted_characters: int = 0
+    unsure_words: tuple[str, ...] = ()  # recognised with low confidence: masked in `text`
+    recognised_words: int = 0  # words with a recogniser confidence (0: typed, or unknown)
+    question_turn: int | None = None  # the turn that asked `question`
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,36 @@ def split_manipulation(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(kept), tuple(cut)
 
 
+# --- words the speech recogniser was unsure of -------------------------------------------------
+
+UNSURE_WORD_PROBABILITY = 0.5  # below this, a recognised word is not trusted as evidence
+MASK = "\u2014"  # what stands in for an unsure word in the scored text (not a word, not an end)
+_TOKEN = re.compile(r"[\w][\w'\u2019+#./-]*", re.UNICODE)
+
+
+def _bare(word: str) -> str:
+    return word.strip().strip(".,;:!?\"'()\u201c\u201d\u2018\u2019").lower()
+
+
+def unsure_words(words: Sequence[tuple[str, float]]) -> tuple[str, ...]:
+    """The recogniser's words below `UNSURE_WORD_PROBABILITY`, in order, bare and lowercase."""
+    return tuple(bare for word, p in words if p < UNSURE_WORD_PROBABILITY and (bare := _bare(word)))
+
+
+def mask_unsure(text: str, unsure: Sequence[str]) -> str:
+    """The text with every occurrence of an unsure word replaced by `MASK`, so no scorer can
+    count it as a detail or quote it."""
+    if not unsure:
+        return text
+    wanted = set(unsure)
+    return _TOKEN.sub(lambda m: MASK if _bare(m.group(0)) in wanted else m.group(0), text)
+
+
+def quotes_unsure(quote: str, unsure: Sequence[str]) -> bool:
+    wanted = set(unsure)
+    return MASK in quote or any(_bare(t) in wanted for t in _TOKEN.findall(quote))
+
+
 # --- building ----------------------------------------------------------------------------------
 
 
@@ -124,30 +161,69 @@ def build(turns: Sequence[ScoringTurn]) -> Transcript:
     question, informs = "", not with_ids
     dims: tuple[str, ...] = ()
     current: str | None = None
+    asked_at: int | None = None
     for turn in ordered:
         if turn.speaker == "ai":
             if turn.question_id is not None:
                 if turn.question_id != current:  # a new question; a follow-up keeps its own
                     question, dims, current = turn.text, turn.dimension_ids, turn.question_id
+                    asked_at = turn.index
                 informs = True
             elif turn.dimension_ids or not with_ids:
                 question, dims, informs, current = turn.text, turn.dimension_ids, True, None
+                asked_at = turn.index
             else:
                 question, dims, informs, current = turn.text, (), False, None
+                asked_at = turn.index
             continue
-        text = turn.text[:MAX_TURN_CHARACTERS]
-        kept, cut = split_manipulation(text)
-        if turn.addressed_to_scorer and not cut:
-            # the live judge heard words to the scorer that no rule here pins to a sentence:
-            # the whole turn stays out of scoring, so it cannot raise a score
-            kept, cut = "", (text,)
-        answers.append(Answer(turn.index, kept, text, question, dims, cut, informs))
+        answers.append(_answer(turn, question, dims, informs, asked_at))
     return Transcript(tuple(ordered), tuple(answers))
 
 
-def from_stored(rows: Sequence[Mapping[str, Any]]) -> Transcript:
-    """Turns as the live room stored them: `{index, speaker, text, meta}`; the plan in the
-    greeting's meta maps question ids to dimension ids."""
+def _answer(
+    turn: ScoringTurn, question: str, dims: tuple[str, ...], informs: bool, asked_at: int | None
+) -> Answer:
+    text = turn.text[:MAX_TURN_CHARACTERS]
+    kept, cut = split_manipulation(text)
+    if turn.addressed_to_scorer and not cut:
+        # the live judge heard words to the scorer that no rule here pins to a sentence:
+        # the whole turn stays out of scoring, so it cannot raise a score
+        kept, cut = "", (text,)
+    unsure = unsure_words(turn.words)
+    return Answer(
+        turn.index,
+        mask_unsure(kept, unsure),
+        text,
+        question,
+        dims,
+        cut,
+        informs,
+        pasted_characters=turn.pasted_characters,
+        unsure_words=unsure,
+        recognised_words=len(turn.words),
+        question_turn=asked_at,
+    )
+
+
+def _words(value: Any) -> tuple[tuple[str, float], ...]:
+    """Stored recogniser words (`[{"word", "p"}, …]`), ignoring anything malformed."""
+    if not isinstance(value, list):
+        return ()
+    words = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("word"), str):
+            p = item.get("p")
+            if isinstance(p, int | float) and not isinstance(p, bool):
+                words.append((item["word"], float(p)))
+    return tuple(words)
+
+
+def from_stored(
+    rows: Sequence[Mapping[str, Any]], pasted: Mapping[int, int] | None = None
+) -> Transcript:
+    """Turns as the live room stored them: `{index, speaker, text, meta, words?}`; the plan
+    in the greeting's meta maps question ids to dimension ids; `pasted` maps a candidate
+    turn to the characters pasted into it."""
     plan: Mapping[str, Any] = {}
     for row in rows:
         meta = row.get("meta") or {}
@@ -174,6 +250,8 @@ def from_stored(rows: Sequence[Mapping[str, Any]]) -> Transcript:
                 question_id=question_id,
                 dimension_ids=question_dims.get(question_id or "", ()) if speaker == "ai" else (),
                 addressed_to_scorer=flagged,
+                pasted_characters=(pasted or {}).get(int(row["index"]), 0),
+                words=_words(row.get("words")) if speaker == "participant" else (),
             )
         )
     return build(turns)

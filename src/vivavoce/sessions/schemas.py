@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
@@ -79,6 +79,18 @@ class DimensionScore(BaseModel):
     passed: bool | None
     feedback: str | None
     citations: list[Citation]
+    confidence: Literal["high", "medium", "low"] | None = Field(
+        default=None,
+        description="How much evidence stands behind the score: from how many substantive "
+        "answers informed it, how relevant and how consistent they were (null on scorecards "
+        "written before confidence existed)",
+    )
+    scorer_score: float | None = Field(
+        default=None, description="The scorer's score before thin evidence held it down"
+    )
+    evidence_turns: list[int] = Field(
+        default_factory=list, description="The candidate turns that counted as evidence"
+    )
 
 
 class ScoringInfo(BaseModel):
@@ -86,6 +98,14 @@ class ScoringInfo(BaseModel):
     model: str | None
     rubric_version: str | None
     review_reasons: list[str]
+
+
+class ReviewInfo(BaseModel):
+    status: Literal["not_needed", "pending", "confirmed", "adjusted"] = Field(
+        description="`pending`: the scorecard needs a human review; `confirmed`/`adjusted`: "
+        "the latest reviewer's action"
+    )
+    version: int = Field(description="Send it back with a review; it moves on with each one")
 
 
 class SessionOut(BaseModel):
@@ -109,6 +129,7 @@ class SessionOut(BaseModel):
     evaluation_breakdown: list[DimensionScore] | None
     needs_human_review: bool
     scoring: ScoringInfo | None
+    review: ReviewInfo | None = None
     authenticity_signals: dict[str, Any] | None
     transcript_url: str
     recording_url: str | None
@@ -152,6 +173,7 @@ def session_public(
             "rubric_version": session.rubric_version,
             "review_reasons": list(session.review_reasons or []),
         },
+        "review": None if session.scored_at is None else review_info(session),
         "authenticity_signals": session.authenticity_signals,
         "transcript_url": f"{base_url}/api/v1/sessions/{session.id}/transcript",
         "recording_url": recording_url,
@@ -163,6 +185,11 @@ def session_public(
         "created_at": isoformat_z(session.created_at),
         "updated_at": isoformat_z(session.updated_at),
     }
+
+
+def review_info(session: InterviewSession) -> dict[str, Any]:
+    status = session.review_status or ("pending" if session.needs_human_review else "not_needed")
+    return {"status": status, "version": session.scorecard_version or 0}
 
 
 def elapsed_seconds(start: datetime | None, end: datetime) -> int | None:

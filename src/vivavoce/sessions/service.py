@@ -362,6 +362,7 @@ class ScorecardFields:
     scorer_model: str
     rubric_version: str
     manipulation_attempts: int
+    ai_scorecard: dict[str, Any] | None = None  # the whole scorecard, kept as the AI wrote it
 
 
 async def record_scorecard(
@@ -387,6 +388,7 @@ async def record_scorecard(
     session.scorer = card.scorer
     session.scorer_model = card.scorer_model
     session.rubric_version = card.rubric_version
+    session.ai_scorecard = card.ai_scorecard
     session.scored_at = now
     summary = dict(session.authenticity_signals or {})
     summary["evaluator_manipulation_attempts"] = max(
@@ -395,6 +397,48 @@ async def record_scorecard(
     session.authenticity_signals = summary
     await _save(db, session, events_to_write, links, now)
     return session
+
+
+async def lock_scored(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> InterviewSession:
+    """The session locked for a change of its scorecard (404 for another workspace's, 409
+    `not_scored` while it has none)."""
+    session = await _locked(db, workspace_id, session_id)
+    if session.scored_at is None:
+        raise Conflict(
+            "the session has no scorecard yet", code="not_scored", session_status=session.status
+        )
+    return session
+
+
+@dataclass(frozen=True)
+class ReviewedScorecard:
+    """A reviewer's verdict on a scorecard, as code recomputed it."""
+
+    score: Decimal
+    passed: bool
+    recommendation: str
+    evaluation_breakdown: list[dict[str, Any]]
+    review_status: str  # "confirmed" | "adjusted"
+    ai_scorecard: dict[str, Any]
+
+
+async def write_review(
+    db: AsyncSession, session: InterviewSession, card: ReviewedScorecard, now: datetime
+) -> None:
+    """Write a reviewed scorecard on a session locked by `lock_scored`: it needs no further
+    review and its version moves on."""
+    session.score = card.score
+    session.passed = card.passed
+    session.recommendation = card.recommendation
+    session.evaluation_breakdown = card.evaluation_breakdown
+    session.needs_human_review = False
+    session.review_status = card.review_status
+    session.ai_scorecard = card.ai_scorecard
+    session.scorecard_version = (session.scorecard_version or 0) + 1
+    session.updated_at = now
+    await db.flush()
 
 
 async def fail(

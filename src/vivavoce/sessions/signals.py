@@ -222,6 +222,20 @@ async def summarize(db: AsyncSession, session_id: uuid.UUID) -> dict[str, Any]:
     return build_summary(rows, turns)
 
 
+async def pasted_by_turn(db: AsyncSession, session_id: uuid.UUID) -> dict[int, int]:
+    """For scoring: the characters the candidate's page reported pasted, per answer turn."""
+    rows = await signals_repository.for_session(db, session_id)
+    turns = await repository.turns_after(db, session_id, -1, 100_000)
+    answers = [t for t in turns if t.speaker == "participant"]
+    pasted: dict[int, int] = {}
+    for signal in rows:
+        if signal.kind == Kind.PASTE.value and (turn := _answer_of(signal, answers)):
+            # a paste event without a size still counts: something was pasted
+            size = max(1, _number(signal.data, "characters"))
+            pasted[turn.index] = pasted.get(turn.index, 0) + size
+    return pasted
+
+
 async def report(
     db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
 ) -> dict[str, Any]:

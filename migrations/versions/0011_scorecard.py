@@ -1,0 +1,86 @@
+"""scorecard review: the AI's original scorecard, a version, the review audit trail, recogniser
+word confidences on turns, and the template shortlist
+
+Revision ID: 0011_scorecard
+Revises: 0010
+Create Date: 2026-12-02 10:45:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0011_scorecard"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _json() -> postgresql.JSONB:
+    return postgresql.JSONB(none_as_null=True, astext_type=sa.Text())
+
+
+def upgrade() -> None:
+    op.add_column("sessions", sa.Column("ai_scorecard", _json(), nullable=True))
+    op.add_column(
+        "sessions",
+        sa.Column("scorecard_version", sa.Integer(), server_default="0", nullable=False),
+    )
+    op.add_column("sessions", sa.Column("review_status", sa.String(length=16), nullable=True))
+    op.add_column("session_turns", sa.Column("words", _json(), nullable=True))
+    op.create_table(
+        "scorecard_reviews",
+        sa.Column("session_id", sa.UUID(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("reviewer_kind", sa.String(length=16), nullable=False),
+        sa.Column("reviewer_id", sa.UUID(), nullable=True),
+        sa.Column("reviewer_label", sa.String(length=320), nullable=False),
+        sa.Column("before", _json(), nullable=False),
+        sa.Column("after", _json(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("workspace_id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(["session_id"], ["sessions.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("session_id", "version", name="uq_scorecard_review_version"),
+    )
+    op.create_index(
+        op.f("ix_scorecard_reviews_workspace_id"), "scorecard_reviews", ["workspace_id"]
+    )
+    op.create_table(
+        "shortlist_entries",
+        sa.Column("evaluation_template_id", sa.UUID(), nullable=False),
+        sa.Column("candidate_id", sa.UUID(), nullable=False),
+        sa.Column("added_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("workspace_id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["evaluation_template_id"], ["evaluation_templates.id"], ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["candidate_id"], ["participants.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "evaluation_template_id", "candidate_id", name="uq_shortlist_template_candidate"
+        ),
+    )
+    op.create_index(
+        op.f("ix_shortlist_entries_workspace_id"), "shortlist_entries", ["workspace_id"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_shortlist_entries_workspace_id"), table_name="shortlist_entries")
+    op.drop_table("shortlist_entries")
+    op.drop_index(op.f("ix_scorecard_reviews_workspace_id"), table_name="scorecard_reviews")
+    op.drop_table("scorecard_reviews")
+    op.drop_column("session_turns", "words")
+    op.drop_column("sessions", "review_status")
+    op.drop_column("sessions", "scorecard_version")
+    op.drop_column("sessions", "ai_scorecard")

@@ -1,0 +1,94 @@
+"""How much evidence stands behind a dimension's score (pure).
+
+A dimension's confidence comes from the answers that count as evidence for it: answers that
+inform it (see `Transcript.answers_for`), have at least `SHORT_ANSWER_WORDS` words the
+candidate demonstrably said (words the speech recogniser was unsure of do not count), were not
+pasted, and — when the scorer measured it — were relevant to the dimension. Three or more such
+answers whose quality agrees give `high`, two (or three that disagree) `medium`, one or none
+`low`.
+
+Thin evidence cannot earn a high score: above the middle of the scale (5) a `medium` score
+keeps 85 % of its distance from the middle and a `low` one 60 %, so an 8.2 on one answer
+becomes 6.9. Scores at or below the middle are left as they are (a weak answer is evidence of
+weakness, and a low-confidence dimension is flagged for review anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from vivavoce.scoring.transcript import Answer
+
+Level = Literal["high", "medium", "low"]
+
+SHORT_ANSWER_WORDS = 12
+RELEVANT = 0.35  # the scorer's relevance (0-1) from which an answer counts for a dimension
+INCONSISTENT_SPREAD = 0.5  # answers' quality (0-1) further apart than this disagree
+MIDDLE = 5.0
+KEPT_ABOVE_MIDDLE: dict[Level, float] = {"high": 1.0, "medium": 0.85, "low": 0.6}
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerEvidence:
+    """What a scorer measured about one answer for one dimension (both 0-1)."""
+
+    turn: int
+    relevance: float
+    quality: float
+
+
+@dataclass(frozen=True, slots=True)
+class Confidence:
+    level: Level
+    turns: tuple[int, ...]  # the answers that counted as evidence
+    inconsistent: bool = False
+
+
+def said_words(answer: Answer) -> int:
+    """Words of the scored text; unsure words are masked there, so they do not count."""
+    return len(_WORD.findall(answer.text))
+
+
+def assess(answers: Sequence[Answer], measured: Sequence[AnswerEvidence] | None) -> Confidence:
+    """The confidence of a dimension informed by `answers`; `measured` is the scorer's view
+    of those answers for this dimension (None when the scorer did not say)."""
+    by_turn = {e.turn: e for e in measured or ()}
+    counted: list[int] = []
+    for answer in answers:
+        if answer.pasted_characters or said_words(answer) < SHORT_ANSWER_WORDS:
+            continue
+        seen = by_turn.get(answer.turn)
+        if measured is not None and (seen is None or seen.relevance < RELEVANT):
+            continue
+        counted.append(answer.turn)
+    qualities = [by_turn[t].quality for t in counted if t in by_turn]
+    inconsistent = len(qualities) >= 2 and max(qualities) - min(qualities) > INCONSISTENT_SPREAD
+    level: Level
+    if len(counted) >= 3 and not inconsistent:
+        level = "high"
+    elif len(counted) >= 2:
+        level = "medium"
+    else:
+        level = "low"
+    return Confidence(level, tuple(counted), inconsistent)
+
+
+def held(score: float, level: Level) -> float:
+    """The score once thin evidence is taken into account (see the module docstring)."""
+    if score <= MIDDLE:
+        return score
+    return round(MIDDLE + (score - MIDDLE) * KEPT_ABOVE_MIDDLE[level], 1)
+
+
+def low_confidence_reason(name: str, confidence: Confidence) -> str:
+    count = len(confidence.turns)
+    if count == 0:
+        evidence = "no substantive answer informed it"
+    else:
+        evidence = f"only one substantive answer (turn {confidence.turns[0]}) informed it"
+    return f"{name} has low-confidence evidence: {evidence}; its score was held toward the middle"
