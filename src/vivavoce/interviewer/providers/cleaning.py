@@ -68,9 +68,9 @@ def _held_back(text: str, opening: bool) -> str:
     if opening and len(text) < PREFIX_HOLD:
         return ""
     cut = len(text)
-    opening = max(text.rfind("<"), text.rfind("["))
-    if opening >= 0 and len(text) - opening <= HOLD_BACK and not _closed(text[opening:]):
-        cut = opening
+    bracket = max(text.rfind("<"), text.rfind("["))
+    if bracket >= 0 and len(text) - bracket <= HOLD_BACK and not _closed(text[bracket:]):
+        cut = bracket
     newline = text.rfind("\n")
     if newline >= 0 and len(text) - newline <= PREFIX_HOLD:
         cut = min(cut, newline)
