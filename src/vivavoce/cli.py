@@ -397,9 +397,14 @@ def score(
     settings = _settings()
     if scorer == "llm" and not settings.llm_base_url:
         raise _fail("the LLM scorer needs VIVAVOCE_LLM_BASE_URL")
-    card = asyncio.run(
-        scoring.evaluate(
-            parsed_rubric, parsed_transcript, settings, language=language, scorer=scorer
+    from vivavoce.interviewer.providers import ProviderError
+
+    try:
+        card = asyncio.run(
+            scoring.evaluate(
+                parsed_rubric, parsed_transcript, settings, language=language, scorer=scorer
+            )
         )
-    )
+    except ProviderError as exc:
+        raise _fail(f"LLM scorer: {exc}") from exc
     typer.echo(json.dumps(card.public(), indent=2, ensure_ascii=False))

@@ -118,6 +118,49 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the endpoint")
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_server: Literal[
+        "auto",
+        "openai",
+        "anthropic",
+        "vllm",
+        "ollama",
+        "llamacpp",
+        "lmstudio",
+        "litellm",
+        "generic",
+    ] = Field(
+        default="auto",
+        description="Which kind of server llm_base_url is, when detection (GET /models, the "
+        "address) cannot tell; sets the structured-output modes tried, the concurrency and "
+        "the assumed context window (docs/llm.md)",
+    )
+    llm_structured_output: Literal[
+        "auto", "json_schema", "json_object_schema", "json_object", "tools", "prompt"
+    ] = Field(
+        default="auto",
+        description="How JSON is requested from the model; auto probes the endpoint once per "
+        "process and keeps the best mode it takes",
+    )
+    llm_context_tokens: int | None = Field(
+        default=None,
+        ge=512,
+        description="The model's context window in tokens; unset: what the endpoint reports "
+        "(vLLM), else the server profile's default",
+    )
+    llm_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="Requests sent to the endpoint at once (live turns first, background "
+        "requests wait); unset: the server profile's (1 for llama.cpp, Ollama, LM Studio)",
+    )
+    llm_judge_deadline_seconds: float = Field(
+        default=8.0,
+        gt=0,
+        le=120,
+        description="How long the interviewer waits for the LLM answer judge before the "
+        "offline judge decides the turn",
+    )
     scoring_scorer: Literal["offline", "llm"] = Field(
         default="offline",
         description="Who scores completed interviews: the built-in offline scorer (bundled "

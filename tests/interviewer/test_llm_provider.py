@@ -63,6 +63,7 @@ class FakeLLM:
 
     base_url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
+    probes: list[dict[str, Any]] = field(default_factory=list)  # capability probes, apart
     streams: list[Script] = field(default_factory=list)  # streamed replies, in order
     replies: list[str | int] = field(default_factory=list)  # non-streamed contents or statuses
     default_stream: Script = field(default_factory=lambda: ["Hello ", "there."])
@@ -91,6 +92,8 @@ class FakeLLM:
 
     async def completions(self, request: Request) -> Response:
         body: dict[str, Any] = await request.json()
+        if self.status is None and '{"ok": true}' in body["messages"][0]["content"]:
+            return self._probe(body)
         self.requests.append(body)
         if self.status is not None:
             return JSONResponse({"error": {"message": "down"}}, status_code=self.status)
@@ -128,6 +131,23 @@ class FakeLLM:
             }
         )
 
+    def _probe(self, body: dict[str, Any]) -> Response:
+        self.probes.append(body)
+        response_format = body.get("response_format") or {}
+        if self.refuse_json_schema and response_format.get("type") == "json_schema":
+            return JSONResponse({"error": {"message": "json_schema unsupported"}}, 400)
+        message = {"role": "assistant", "content": '{"ok": true}'}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        return JSONResponse(
+            {
+                "id": "p",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "t",
+                "choices": [choice],
+            }
+        )
+
     async def _sse(self, chunks: list[str], broken: bool = False) -> AsyncIterator[bytes]:
         for position, text in enumerate(chunks):
             if position and self.chunk_delay:
@@ -143,6 +163,14 @@ class FakeLLM:
         if broken:
             await asyncio.sleep(0.05)  # let the chunks reach the client before the drop
             raise ConnectionAbortedError("the test server drops the stream")
+        done = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "test",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+        yield f"data: {json.dumps(done)}\n\n".encode()
         yield b"data: [DONE]\n\n"
 
     async def models(self, request: Request) -> Response:
@@ -226,9 +254,11 @@ async def test_voice_streams_chunks_in_order_as_they_arrive(llm: FakeLLM) -> Non
     arrivals: list[tuple[float, str]] = []
     async for chunk in voice.word(Greet(), VoiceContext(PLAN, (), seed="s")):
         arrivals.append((time.monotonic() - started, chunk))
-    assert [c for _, c in arrivals] == ["Hello Maria, ", "I'm Ava, ", "an AI ", "interviewer."]
+    # the opening words are held until they cannot be a role prefix ("Interviewer:"), then
+    # each chunk goes on as it arrives
+    assert [c for _, c in arrivals] == ["Hello Maria, I'm Ava, ", "an AI ", "interviewer."]
     first, last = arrivals[0][0], arrivals[-1][0]
-    assert last - first >= 0.8  # the first words arrived well before the reply was complete
+    assert last - first >= 0.5  # the first words arrived well before the reply was complete
     request = llm.requests[0]
     assert request["stream"] is True
     assert request["model"] == "test-model"
@@ -289,7 +319,7 @@ async def test_closed_port_is_provider_unavailable() -> None:
 
 
 async def test_a_stream_broken_midway_is_stream_interrupted(llm: FakeLLM) -> None:
-    llm.streams = [Broken(("Hello ", "Maria, "))]
+    llm.streams = [Broken(("Hello Maria, I'm Ava. ", "Shall we "))]
     voice = LLMVoice(client_for(llm.api_url, retries=3), "m")
     seen: list[str] = []
 
@@ -299,7 +329,7 @@ async def test_a_stream_broken_midway_is_stream_interrupted(llm: FakeLLM) -> Non
 
     with pytest.raises(StreamInterrupted, match="broke off"):
         await listen()
-    assert seen == ["Hello ", "Maria, "]
+    assert seen == ["Hello Maria, I'm Ava. ", "Shall we "]
     assert len(llm.requests) == 1  # the SDK does not retry a stream that had begun
 
 
@@ -369,7 +399,12 @@ async def test_judge_uses_json_mode_when_schema_output_is_refused(llm: FakeLLM) 
     judge = LLMJudge(client_for(llm.api_url), "m")
     verdict = await judge.judge(judge_request(PLAN, transcript_with("An answer.")))
     assert verdict.kind is AnswerKind.ANSWER
-    assert [r["response_format"]["type"] for r in llm.requests] == ["json_schema", "json_object"]
+    # the probe found json_schema refused; the judge's one request asks for a JSON object
+    # with the schema (what llama.cpp's servers take)
+    assert [p["response_format"]["type"] for p in llm.probes] == ["json_schema", "json_object"]
+    [sent] = llm.requests
+    assert sent["response_format"]["type"] == "json_object"
+    assert sent["response_format"]["schema"]["required"]
 
 
 async def test_judge_outage_falls_back_to_offline(llm: FakeLLM) -> None:
@@ -377,7 +412,7 @@ async def test_judge_outage_falls_back_to_offline(llm: FakeLLM) -> None:
     judge = LLMJudge(client_for(llm.api_url, retries=1), "m")
     request = judge_request(PLAN, transcript_with("I don't know."))
     assert await judge.judge(request) == await OfflineJudge().judge(request)
-    assert len(llm.requests) == 2
+    assert len(llm.requests) == 1  # the capability probe (no retries) found it down
 
 
 # --- choosing the provider ---------------------------------------------------------------------
@@ -509,7 +544,7 @@ async def test_a_stream_broken_once_is_retracted_and_asked_again(
     before = "".join(f["text"] for f in frames[:retract] if f["type"] == "ai_delta")
     assert before.startswith("Great, ") and "Great, let's beg".startswith(before)
     after = [f["text"] for f in frames[retract:] if f["type"] == "ai_delta"]
-    assert after[0] == retried[0] and "".join(after) == "".join(retried)
+    assert "".join(after) == "".join(retried)
     assert frames[-1]["type"] == "turn" and frames[-1]["text"] == "".join(retried)
     assert session["status"] == "in_progress"
     assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(retried)]
@@ -519,7 +554,7 @@ async def test_a_stream_broken_once_is_retracted_and_asked_again(
 async def test_a_stream_that_keeps_breaking_fails_the_session(
     settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
 ) -> None:
-    broken = Broken(("Great, ",))
+    broken = Broken(("Great, let's begin. ",))
     frames, session, turns = await _room_with_broken_streams(
         settings, database, tenant, llm, [broken, broken, broken]
     )

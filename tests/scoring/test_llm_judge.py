@@ -14,7 +14,13 @@ from vivavoce.config import Settings
 from vivavoce.interviewer.providers import ProviderUnavailable
 from vivavoce.interviewer.providers.openai_compatible import DATA_CLOSE, DATA_OPEN, make_client
 from vivavoce.scoring import service
-from vivavoce.scoring.llm import JudgeFailed, LLMScorer, system_prompt, user_prompt
+from vivavoce.scoring.llm import (
+    SCORECARD_JSON_SCHEMA,
+    JudgeFailed,
+    LLMScorer,
+    system_prompt,
+    user_prompt,
+)
 from vivavoce.scoring.rubric import GENERIC_ANCHORS
 from vivavoce.scoring.scorecard import assemble
 
@@ -92,7 +98,11 @@ async def test_json_mode_when_the_endpoint_refuses_a_schema(llm: FakeLLM) -> Non
     llm.refuse_json_schema = True
     output = await judge(llm).score(RUBRIC, TRANSCRIPT)
     assert output.judgements[0].score == 8.0
-    assert [r["response_format"]["type"] for r in llm.requests] == ["json_schema", "json_object"]
+    # the probe learnt json_schema is refused; the scorecard is asked for as a JSON object
+    # with the schema, in one request
+    assert [p["response_format"]["type"] for p in llm.probes] == ["json_schema", "json_object"]
+    [sent] = llm.requests
+    assert sent["response_format"] == {"type": "json_object", "schema": SCORECARD_JSON_SCHEMA}
 
 
 async def test_a_reply_missing_a_dimension_is_repaired(llm: FakeLLM) -> None:
@@ -145,7 +155,7 @@ async def test_provider_down_raises_provider_unavailable(llm: FakeLLM) -> None:
     llm.status = 503
     with pytest.raises(ProviderUnavailable):
         await judge(llm, retries=1).score(RUBRIC, TRANSCRIPT)
-    assert len(llm.requests) == 2  # the SDK retried once
+    assert len(llm.requests) == 1  # the capability probe, never retried, found it down
     closed = make_client(f"http://127.0.0.1:{closed_port()}/v1", "k", timeout=2, max_retries=0)
     with pytest.raises(ProviderUnavailable):
         await LLMScorer(closed, "m").score(RUBRIC, TRANSCRIPT)

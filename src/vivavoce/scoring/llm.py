@@ -2,10 +2,14 @@
 
 The model judges, code decides. The judge returns, per dimension, a 0-10 score, feedback and
 citations (turn number + exact quote); scorecard assembly then verifies every citation, computes
-the weighted overall score and the verdict. The reply is requested as structured output (JSON
-schema); an endpoint that refuses it gets JSON mode; every reply is validated and an invalid one
-gets one repair request. `samples` replies are gathered and each dimension takes the median;
-a spread wider than `max_spread` points flags the scorecard for human review.
+the weighted overall score and the verdict. The reply is requested in the best structured
+output the endpoint takes (probed once per process: JSON schema, JSON object with schema, tool
+calls, JSON mode or the prompt alone — see `interviewer.providers.endpoint`); every reply is
+validated and an invalid one gets one repair request. Each request is a background request
+on its endpoint's gate: on a server that serves one request at a time, scoring waits for the
+live interviews (and is preempted by them) instead of slowing them down. `samples` replies
+are gathered and each dimension takes the median; a spread wider than `max_spread` points
+flags the scorecard for human review.
 
 Prompt safety: the system prompt carries only the rubric and the rules; the transcript goes in
 the user message inside one delimited DATA block. Sentences addressed to the scorer are cut
@@ -13,8 +17,11 @@ out before the model sees them (see `transcript.split_manipulation`) and counted
 any turn the judge itself reports as addressing it, in `evaluator_manipulation_attempts`: they
 can never raise a score.
 
-A provider that is down raises `ProviderUnavailable` (the scoring job retries with backoff);
-replies that stay unusable raise `JudgeFailed`.
+Three failures, told apart: a provider that is unreachable (or rate-limited, overloaded)
+raises `ProviderUnavailable` (the scoring job retries with backoff); one that is up and
+refuses the request (the transcript does not fit its context, a wrong model name or key, an
+exhausted quota) raises `ProviderRefused` — waiting will not help; replies that stay unusable
+raise `JudgeFailed`.
 """
 
 from __future__ import annotations
@@ -26,15 +33,11 @@ import statistics
 from collections.abc import Mapping
 from typing import Any
 
-import openai
 from openai import AsyncOpenAI
 
-from vivavoce.interviewer.providers.openai_compatible import (
-    DATA_RULE,
-    ProviderUnavailable,
-    data_block,
-    unavailable,
-)
+from vivavoce.interviewer.providers.endpoint import EndpointConfig, complete_json, endpoint_for
+from vivavoce.interviewer.providers.failures import ProviderRefused, ProviderUnavailable
+from vivavoce.interviewer.providers.openai_compatible import DATA_RULE, data_block
 from vivavoce.scoring.rubric import GENERIC_ANCHORS, Rubric
 from vivavoce.scoring.scorecard import Citation, DimensionJudgement, ScorerOutput
 from vivavoce.scoring.transcript import Transcript
@@ -42,6 +45,9 @@ from vivavoce.scoring.transcript import Transcript
 log = logging.getLogger(__name__)
 
 SCORER = "llm"
+# the reply's budget: the fields around the dimensions, then feedback and citations for each
+BASE_REPLY_TOKENS = 500
+REPLY_TOKENS_PER_DIMENSION = 350
 REMOVED = "[text addressed to the scorer removed]"
 
 SCORECARD_JSON_SCHEMA: dict[str, Any] = {
@@ -224,65 +230,49 @@ class LLMScorer:
         samples: int = 3,
         max_spread: float = 2.0,
         temperature: float = 0.3,
+        config: EndpointConfig | None = None,
     ) -> None:
         self.client = client
         self.model = model
         self.samples = max(1, samples)
         self.max_spread = max_spread
         self.temperature = temperature
-        self.structured = True  # off once the endpoint refuses json_schema
+        self.config = config
 
     async def score(self, rubric: Rubric, transcript: Transcript) -> ScorerOutput:
         messages = [
             {"role": "system", "content": system_prompt(rubric)},
             {"role": "user", "content": user_prompt(transcript)},
         ]
-        try:
-            # the first sample alone learns whether the endpoint takes a JSON schema
-            first = await self._sample(messages, rubric)
-            rest = await asyncio.gather(
-                *(self._sample(messages, rubric) for _ in range(self.samples - 1))
-            )
-        except openai.OpenAIError as error:
-            raise unavailable(error) from error
+        # the first sample alone learns what the endpoint takes (the probe runs once)
+        first = await self._sample(messages, rubric)
+        rest = await asyncio.gather(
+            *(self._sample(messages, rubric) for _ in range(self.samples - 1))
+        )
         replies = [r for r in [first, *rest] if r is not None]
         if not replies:
             raise JudgeFailed("the LLM judge gave no usable scorecard")
         return self._combine(rubric, transcript, replies)
 
-    async def _complete(self, messages: list[dict[str, str]]) -> str | None:
-        chat: Any = messages
-        if self.structured:
-            try:
-                reply = await self.client.chat.completions.create(
-                    model=self.model,
-                    messages=chat,
-                    temperature=self.temperature,
-                    response_format={
-                        "type": "json_schema",
-                        "json_schema": {
-                            "name": "scorecard",
-                            "schema": SCORECARD_JSON_SCHEMA,
-                            "strict": False,
-                        },
-                    },
-                )
-                return reply.choices[0].message.content if reply.choices else None
-            except (openai.BadRequestError, openai.UnprocessableEntityError):
-                log.info("endpoint refused json_schema output; using JSON mode")
-                self.structured = False
-        reply = await self.client.chat.completions.create(
-            model=self.model,
-            messages=chat,
+    async def _complete(self, messages: list[dict[str, str]], rubric: Rubric) -> str | None:
+        """One reply, as a background request. Raises `ProviderUnavailable` or
+        `ProviderRefused`."""
+        endpoint = endpoint_for(self.client, self.model, self.config)
+        return await complete_json(
+            endpoint,
+            self.client,
+            messages,
+            schema=SCORECARD_JSON_SCHEMA,
+            name="scorecard",
+            max_tokens=BASE_REPLY_TOKENS + REPLY_TOKENS_PER_DIMENSION * len(rubric.dimensions),
             temperature=self.temperature,
-            response_format={"type": "json_object"},
+            background=True,
         )
-        return reply.choices[0].message.content if reply.choices else None
 
     async def _sample(
         self, messages: list[dict[str, str]], rubric: Rubric
     ) -> dict[str, Any] | None:
-        content = await self._complete(messages)
+        content = await self._complete(messages, rubric)
         data, problem = parse(content, rubric)
         if data is not None:
             return data
@@ -295,7 +285,7 @@ class LLMScorer:
                 "JSON object that matches the schema.",
             },
         ]
-        data, problem = parse(await self._complete(repair), rubric)
+        data, problem = parse(await self._complete(repair, rubric), rubric)
         if data is None:
             log.warning("an LLM judge sample stayed unusable after a repair: %s", problem)
         return data
@@ -346,4 +336,4 @@ def _item(reply: Mapping[str, Any], dimension_id: str) -> dict[str, Any]:
     raise KeyError(dimension_id)  # validated replies name every dimension
 
 
-__all__ = ["SCORER", "JudgeFailed", "LLMScorer", "ProviderUnavailable"]
+__all__ = ["SCORER", "JudgeFailed", "LLMScorer", "ProviderRefused", "ProviderUnavailable"]

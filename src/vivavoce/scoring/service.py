@@ -24,11 +24,12 @@ from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import profile_public
 from vivavoce.applications import progression
 from vivavoce.config import Settings
+from vivavoce.interviewer.providers.endpoint import EndpointConfig
 from vivavoce.interviewer.providers.openai_compatible import make_client
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.kit.jobs import enqueue
 from vivavoce.scoring import offline
-from vivavoce.scoring.llm import JudgeFailed, LLMScorer
+from vivavoce.scoring.llm import JudgeFailed, LLMScorer, ProviderRefused
 from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.schemas import PreviewRequest
 from vivavoce.scoring.scorecard import Scorecard, ScorerOutput, assemble
@@ -85,6 +86,7 @@ def llm_scorer(settings: Settings) -> LLMScorer:
         settings.llm_max_retries,
         settings.scoring_llm_samples,
         settings.scoring_max_spread,
+        EndpointConfig.from_settings(settings),
     )
     if config not in _llm_scorers:
         client = make_client(
@@ -98,6 +100,7 @@ def llm_scorer(settings: Settings) -> LLMScorer:
             settings.llm_model,
             samples=settings.scoring_llm_samples,
             max_spread=settings.scoring_max_spread,
+            config=EndpointConfig.from_settings(settings),
         )
     return _llm_scorers[config]
 
@@ -111,8 +114,9 @@ async def evaluate(
     scorer: str | None = None,
 ) -> Scorecard:
     """Score a transcript with `scorer` (default: the configured one). The LLM judge raises
-    `ProviderUnavailable` while its provider is down (the job retries); replies that stay
-    unusable fall back to the offline scorer and flag the scorecard for review."""
+    `ProviderUnavailable` while its provider is unreachable (the job retries); a provider that
+    refuses the request, or replies that stay unusable, fall back to the offline scorer at
+    once and flag the scorecard for review, saying which it was."""
     chosen = scorer or settings.scoring_scorer
     if chosen == "llm" and not settings.llm_base_url:
         log.error("VIVAVOCE_SCORING_SCORER=llm without VIVAVOCE_LLM_BASE_URL; scoring offline")
@@ -123,11 +127,17 @@ async def evaluate(
         try:
             output = await llm_scorer(settings).score(rubric, transcript)
             return assemble(rubric, transcript, output)
+        except ProviderRefused as error:
+            log.warning("LLM judge refused the request (%s); scoring offline instead", error)
+            detail = str(error).removeprefix("the LLM provider refused the request, ")
+            reason = f"the LLM judge was reachable but refused the request ({detail}); the "
+            reason += "offline scorer scored it"
         except JudgeFailed as error:
             log.warning("LLM judge failed (%s); scoring offline instead", error)
-            fallback = await _offline(rubric, transcript, language)
-            reason = "the LLM judge gave no usable scorecard; the offline scorer scored it"
-            return assemble(rubric, transcript, _with_reason(fallback, reason))
+            reason = "the LLM judge gave no usable scorecard (unusable output); the offline "
+            reason += "scorer scored it"
+        fallback = await _offline(rubric, transcript, language)
+        return assemble(rubric, transcript, _with_reason(fallback, reason))
     return assemble(rubric, transcript, await _offline(rubric, transcript, language))
 
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-import openai
-
 from vivavoce.config import Settings
 from vivavoce.interviewer.judge import Judge
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
+from vivavoce.interviewer.providers.endpoint import EndpointConfig, endpoint_for
+from vivavoce.interviewer.providers.failures import (
+    ProviderError,
+    ProviderRefused,
+    ProviderUnavailable,
+    StreamInterrupted,
+    UnusableReply,
+)
 from vivavoce.interviewer.providers.openai_compatible import (
     LLMJudge,
     LLMModelAnswerer,
     LLMVoice,
-    ProviderUnavailable,
-    StreamInterrupted,
     make_client,
-    unavailable,
 )
 from vivavoce.interviewer.similarity import ModelAnswerer
 from vivavoce.interviewer.voice import Voice
@@ -31,9 +34,12 @@ __all__ = [
     "LLMJudge",
     "LLMModelAnswerer",
     "LLMVoice",
+    "ProviderError",
     "ProviderNotInstalled",
+    "ProviderRefused",
     "ProviderUnavailable",
     "StreamInterrupted",
+    "UnusableReply",
     "build",
     "check",
     "describe",
@@ -132,7 +138,14 @@ def _build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
     )
-    return LLMVoice(client, model), LLMJudge(client, model), LLMModelAnswerer(client, model)
+    config = EndpointConfig.from_settings(settings)
+    return (
+        LLMVoice(client, model, config=config),
+        LLMJudge(
+            client, model, config=config, deadline_seconds=settings.llm_judge_deadline_seconds
+        ),
+        LLMModelAnswerer(client, model, config=config),
+    )
 
 
 def build(settings: Settings) -> tuple[Voice, Judge]:
@@ -148,6 +161,8 @@ def _key(settings: Settings) -> tuple[object, ...]:
         settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
         settings.llm_timeout_seconds,
         settings.llm_max_retries,
+        EndpointConfig.from_settings(settings),
+        settings.llm_judge_deadline_seconds,
     )
 
 
@@ -171,37 +186,53 @@ def model_answerer(settings: Settings) -> ModelAnswerer | None:
     return _shared_build(settings)[2]
 
 
-async def check(settings: Settings, seconds: float = 5.0) -> tuple[bool, str]:
-    """For `vivavoce doctor`: is the configured provider reachable? One cheap call
-    (`GET /models`), no retries, a short timeout. The offline interviewer is always ok."""
+async def check(
+    settings: Settings, seconds: float = 5.0, *, probe: bool = True
+) -> tuple[bool, str]:
+    """For `vivavoce doctor`, `serve`'s start-up log and `/readyz`: is the configured provider
+    reachable, which server is it, and (with `probe`) which structured output does it take?
+    No retries, a short timeout; what is found is kept for this process (the live rooms use
+    it). The offline interviewer is always ok."""
     chosen = kind(settings)
     if chosen == "offline":
         return True, describe(settings)
     if chosen == "anthropic":
-        try:
-            module = _anthropic()
-        except ProviderNotInstalled as error:
-            return False, str(error)
-        import anthropic
-
-        client = module.make_client(
-            settings.llm_base_url, _api_key(settings), timeout=seconds, max_retries=0
-        )
-        try:
-            listed = await module.check(client, model_name(settings))
-        except anthropic.AnthropicError as error:
-            return False, f"{describe(settings)}: {module.unavailable(error)}"
-        finally:
-            await client.close()
-        return True, f"{describe(settings)}: reachable, {listed}"
+        return await _check_anthropic(settings, seconds)
     if not settings.llm_base_url:
         return False, describe(settings)
     client = make_client(settings.llm_base_url, _api_key(settings), timeout=seconds, max_retries=0)
+    endpoint = endpoint_for(client, settings.llm_model, EndpointConfig.from_settings(settings))
     try:
-        models = [model.id async for model in client.models.list()]
-    except openai.OpenAIError as error:
-        return False, f"{describe(settings)}: {unavailable(error)}"
+        found = await endpoint.discover(client)
+        if probe:
+            await endpoint.structured_mode(client)
+    except ProviderError as error:
+        return False, f"{describe(settings)}: {error}"
     finally:
         await client.close()
-    listed = "listed" if settings.llm_model in models else "not listed by the endpoint"
-    return True, f"{describe(settings)}: reachable, model {listed}"
+    if found.models is None:
+        listed = "models not listed by the endpoint"
+    elif settings.llm_model in found.models:
+        listed = "model listed"
+    else:
+        listed = "model not listed by the endpoint"
+    return True, f"{describe(settings)}: reachable, {listed}; {endpoint.describe()}"
+
+
+async def _check_anthropic(settings: Settings, seconds: float) -> tuple[bool, str]:
+    try:
+        module = _anthropic()
+    except ProviderNotInstalled as error:
+        return False, str(error)
+    import anthropic
+
+    client = module.make_client(
+        settings.llm_base_url, _api_key(settings), timeout=seconds, max_retries=0
+    )
+    try:
+        listed = await module.check(client, model_name(settings))
+    except anthropic.AnthropicError as error:
+        return False, f"{describe(settings)}: {module.unavailable(error)}"
+    finally:
+        await client.close()
+    return True, f"{describe(settings)}: reachable, {listed}"

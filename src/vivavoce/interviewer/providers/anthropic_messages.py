@@ -31,8 +31,9 @@ from vivavoce.interviewer.judge import (
 )
 from vivavoce.interviewer.offline_judge import OfflineJudge
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
+from vivavoce.interviewer.providers.failures import ProviderError, from_parts
 from vivavoce.interviewer.providers.openai_compatible import (
-    ProviderUnavailable,
+    VOICE_MAX_TOKENS,
     StreamInterrupted,
     _schema_problem,
     judge_messages,
@@ -44,7 +45,6 @@ from vivavoce.interviewer.voice import VoiceContext
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
-VOICE_MAX_TOKENS = 600
 JUDGE_MAX_TOKENS = 600
 ANSWER_MAX_TOKENS = 400
 JUDGEMENT_TOOL = "record_judgement"
@@ -62,16 +62,18 @@ def make_client(
     )
 
 
-def unavailable(error: anthropic.AnthropicError) -> ProviderUnavailable:
+def unavailable(error: anthropic.AnthropicError) -> ProviderError:
+    """The typed error (`failures`) for an `anthropic` SDK error, read by its content."""
     if isinstance(error, anthropic.APIStatusError):
-        detail = f"HTTP {error.status_code}"
-    elif isinstance(error, anthropic.APITimeoutError):
-        detail = "timed out"
-    elif isinstance(error, anthropic.APIConnectionError):
-        detail = "connection failed"
-    else:
-        detail = type(error).__name__
-    return ProviderUnavailable(f"the LLM provider is unavailable ({detail})")
+        body = error.body
+        inner = body.get("error", body) if isinstance(body, dict) else None
+        said = inner.get("message") if isinstance(inner, dict) else None
+        return from_parts(error.status_code, str(said or error.message))
+    if isinstance(error, anthropic.APITimeoutError):
+        return from_parts(None, "", transport="timed out")
+    if isinstance(error, anthropic.APIConnectionError):
+        return from_parts(None, "", transport="connection failed")
+    return from_parts(None, "", transport=type(error).__name__)
 
 
 def _split(messages: list[dict[str, str]]) -> tuple[str, list[dict[str, Any]]]:
@@ -96,7 +98,7 @@ class AnthropicVoice:
         try:  # the SDK retries a request that fails to start
             stream = await self.client.messages.create(
                 model=self.model,
-                max_tokens=VOICE_MAX_TOKENS,
+                max_tokens=VOICE_MAX_TOKENS[move.kind],
                 system=system,
                 messages=chat,
                 stream=True,
@@ -113,11 +115,11 @@ class AnthropicVoice:
                     yield event.delta.text
         except (anthropic.AnthropicError, httpx.HTTPError) as error:
             detail = (
-                unavailable(error).args[0].removeprefix("the LLM provider is unavailable ")
+                str(unavailable(error))
                 if isinstance(error, anthropic.AnthropicError)
-                else f"({type(error).__name__})"
+                else type(error).__name__
             )
-            raise StreamInterrupted(f"the LLM provider's stream broke off {detail}") from error
+            raise StreamInterrupted(f"the LLM provider's stream broke off ({detail})") from error
 
 
 class AnthropicJudge:

@@ -2,7 +2,10 @@
 
 `LLMVoice` words a move the engine decided; `LLMJudge` classifies a candidate turn. Both go
 through the official `openai` SDK (`AsyncOpenAI`), whose client retries connection errors,
-timeouts, 429 and 5xx with exponential backoff (`max_retries`).
+timeouts, 429 (honouring Retry-After) and 5xx with exponential backoff (`max_retries`). Every
+request passes its endpoint's gate (`endpoint.Endpoint`: live turns first), carries a reply
+budget (`max_tokens` from the move) and a prompt trimmed to the context window (`budget`);
+errors are typed by what the server said (`failures.classify`).
 
 Prompt safety: the system prompt carries only what the recruiter configured (persona, role,
 tone, language, the question) and the rules; everything the candidate said — including words
@@ -10,13 +13,17 @@ a move carries (a clarifying question, a quote to refer back to) — goes into t
 inside one delimited DATA block that the model is told to treat as data, never instructions.
 The model never decides flow: it is told exactly which move to word and nothing else.
 
-A provider that stays down raises `ProviderUnavailable` from `LLMVoice.word`; the live room
-then fails the session as `technical_failure`. The judge never raises: an unavailable
-provider or an unusable reply (after one repair attempt) falls back to the offline judge.
+A provider that stays down raises `ProviderUnavailable` from `LLMVoice.word` (`ProviderRefused`
+when it is up but refused the request); a reply cut short, empty, over length or carrying
+prompt text raises `UnusableReply` — the words are cleaned of template tags as they stream
+(`cleaning.ReplyCleaner`) and never stored when unusable. The judge never raises: an
+unavailable provider, an unusable reply (after one repair attempt) or a reply later than
+`deadline_seconds` falls back to the offline judge.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -25,6 +32,7 @@ from typing import Any
 import httpx
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionChunk
 
 from vivavoce.interviewer.engine import (
     Ask,
@@ -50,6 +58,28 @@ from vivavoce.interviewer.judge import (
 )
 from vivavoce.interviewer.offline_judge import OfflineJudge
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
+from vivavoce.interviewer.providers.budget import (
+    ensure_fits,
+    estimate_tokens,
+    fit_oldest_first,
+    prompt_budget,
+)
+from vivavoce.interviewer.providers.cleaning import ReplyCleaner, echo_markers
+from vivavoce.interviewer.providers.endpoint import (
+    Endpoint,
+    EndpointConfig,
+    complete_json,
+    create_chat,
+    endpoint_for,
+)
+from vivavoce.interviewer.providers.failures import (
+    ProviderError,
+    ProviderRefused,
+    ProviderUnavailable,
+    StreamInterrupted,
+    UnusableReply,
+    classify,
+)
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
 
@@ -60,15 +90,30 @@ DATA_CLOSE = "CANDIDATE_DATA>>>"
 RECENT_TURNS = 6
 MAX_DATA_CHARACTERS = 4_000  # per item in the data block
 
+# A reply's token budget by move: a question is a sentence or three, a greeting a paragraph.
+VOICE_MAX_TOKENS: dict[MoveKind, int] = {
+    MoveKind.GREET: 220,
+    MoveKind.ASK: 200,
+    MoveKind.FOLLOW_UP: 150,
+    MoveKind.CLARIFY: 200,
+    MoveKind.REPEAT: 220,
+    MoveKind.ENCOURAGE: 80,
+    MoveKind.REDIRECT: 200,
+    MoveKind.WRAP_UP: 150,
+    MoveKind.CLOSE: 200,
+}
+# more characters than this per token of budget: the server ignored max_tokens
+CHARACTERS_PER_TOKEN = 6
+JUDGE_MAX_TOKENS = 300
+ANSWER_MAX_TOKENS = 400
 
-class ProviderUnavailable(RuntimeError):
-    """The LLM provider could not be reached or kept failing after its retries."""
-
-
-class StreamInterrupted(ProviderUnavailable):
-    """A streamed reply broke after it had begun (the connection dropped, the endpoint sent
-    an error event): the words already streamed are incomplete. The live room discards them
-    and asks again, with backoff, before it gives up on the provider."""
+__all__ = [
+    "ProviderError",
+    "ProviderRefused",
+    "ProviderUnavailable",
+    "StreamInterrupted",
+    "UnusableReply",
+]
 
 
 def make_client(
@@ -83,24 +128,14 @@ def make_client(
     )
 
 
-def unavailable(error: openai.OpenAIError) -> ProviderUnavailable:
-    if isinstance(error, openai.APIStatusError):
-        detail = f"HTTP {error.status_code}"
-    elif isinstance(error, openai.APITimeoutError):
-        detail = "timed out"
-    elif isinstance(error, openai.APIConnectionError):
-        detail = "connection failed"
-    else:
-        detail = type(error).__name__
-    return ProviderUnavailable(f"the LLM provider is unavailable ({detail})")
+def unavailable(error: openai.OpenAIError) -> ProviderError:
+    """The typed error for an SDK error (see `failures.classify`)."""
+    return classify(error)
 
 
 def interrupted(error: Exception) -> StreamInterrupted:
-    if isinstance(error, openai.OpenAIError):
-        detail = unavailable(error).args[0].removeprefix("the LLM provider is unavailable ")
-    else:
-        detail = f"({type(error).__name__})"
-    return StreamInterrupted(f"the LLM provider's stream broke off {detail}")
+    detail = str(classify(error)) if isinstance(error, openai.OpenAIError) else type(error).__name__
+    return StreamInterrupted(f"the LLM provider's stream broke off ({detail})")
 
 
 # --- the data block --------------------------------------------------------------------------
@@ -339,17 +374,25 @@ def move_task(move: Move, context: VoiceContext) -> tuple[str, list[tuple[str, s
     return task, data
 
 
-def voice_messages(move: Move, context: VoiceContext) -> list[dict[str, str]]:
+def voice_messages(
+    move: Move, context: VoiceContext, *, budget_tokens: int | None = None
+) -> list[dict[str, str]]:
     """The chat messages that word `move`: rules and task in the system message, the recent
-    conversation and the candidate's words in the user message's data block."""
+    conversation and the candidate's words in the user message's data block. With
+    `budget_tokens`, the conversation is trimmed oldest-first to fit it; the plan (system
+    message), the last exchange and the words the task refers to always stay."""
     task, extra = move_task(move, context)
     system = "\n".join(
         [*_persona(context.plan), "", *RULES, "", f"Your task for this turn: {task}"]
     )
-    items: list[tuple[str, str]] = []
-    for turn in context.transcript[-RECENT_TURNS:]:
-        items.append(("INTERVIEWER" if turn.is_ai else "CANDIDATE", turn.text))
-    items += extra
+    recent = [
+        ("INTERVIEWER" if turn.is_ai else "CANDIDATE", turn.text)
+        for turn in context.transcript[-RECENT_TURNS:]
+    ]
+    if budget_tokens is not None:
+        fixed = estimate_tokens(system) + sum(estimate_tokens(text) for _, text in extra) + 80
+        recent = fit_oldest_first(recent, keep_last=2, budget_tokens=budget_tokens - fixed)
+    items = recent + extra
     user = (
         "The interview so far (most recent last) and the words your task refers to:\n"
         + data_block(items or [("NOTHING_YET", "(the interview has not started)")])
@@ -359,33 +402,86 @@ def voice_messages(move: Move, context: VoiceContext) -> list[dict[str, str]]:
 
 
 class LLMVoice:
-    """The `Voice` on an OpenAI-compatible chat endpoint, streamed as the tokens arrive."""
+    """The `Voice` on an OpenAI-compatible chat endpoint, streamed as the tokens arrive,
+    cleaned of template tags, bounded by the move's token budget."""
 
-    def __init__(self, client: AsyncOpenAI, model: str, *, temperature: float = 0.6) -> None:
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        *,
+        temperature: float = 0.6,
+        config: EndpointConfig | None = None,
+    ) -> None:
         self.client = client
         self.model = model
         self.temperature = temperature
+        self.config = config
 
     async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
-        messages: Any = voice_messages(move, context)
+        endpoint = endpoint_for(self.client, self.model, self.config)
+        await endpoint.discover(self.client)
+        max_tokens = VOICE_MAX_TOKENS[move.kind]
+        budget = prompt_budget(endpoint.context_tokens, max_tokens)
+        messages = voice_messages(move, context, budget_tokens=budget)
+        ensure_fits(messages, endpoint.context_tokens, max_tokens)
+        cleaner = ReplyCleaner(
+            echo_markers(messages[0]["content"]), max_tokens * CHARACTERS_PER_TOKEN
+        )
+        async with endpoint.gate.live():
+            async for text in self._stream(endpoint, messages, max_tokens, cleaner):
+                yield text
+
+    async def _stream(
+        self,
+        endpoint: Endpoint,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        cleaner: ReplyCleaner,
+    ) -> AsyncIterator[str]:
+        chat: Any = messages
         try:  # the SDK retries a request that fails to start (connection, 429, 5xx)
-            stream = await self.client.chat.completions.create(
+            stream = await create_chat(
+                self.client,
                 model=self.model,
-                messages=messages,
+                messages=chat,
                 stream=True,
                 temperature=self.temperature,
+                **endpoint.reply_limit(max_tokens),
             )
         except openai.OpenAIError as error:
-            raise unavailable(error) from error
+            raise classify(error) from error
+        finish: str | None = None
         try:  # ... but not a stream that breaks once it has begun: the room retries the turn
             async for chunk in stream:
-                if not chunk.choices:
-                    continue
-                content = chunk.choices[0].delta.content
-                if content:
-                    yield content
+                shown, finish = _read_chunk(chunk, cleaner, finish)
+                if shown:
+                    yield shown
+                if cleaner.ended:  # the model began someone else's turn: ours is complete
+                    finish = "stop"
+                    break
         except (openai.OpenAIError, httpx.HTTPError) as error:
             raise interrupted(error) from error
+        finally:
+            await stream.close()
+        if finish is None:
+            raise UnusableReply("cut_short", "the stream ended without a finish reason")
+        if finish == "length":
+            raise UnusableReply("cut_short", f"it ran past its {max_tokens}-token budget")
+        rest = cleaner.finish()
+        if rest:
+            yield rest
+
+
+def _read_chunk(
+    chunk: ChatCompletionChunk, cleaner: ReplyCleaner, finish: str | None
+) -> tuple[str, str | None]:
+    """The cleaned text a chunk adds, and the finish reason once one has come."""
+    if not chunk.choices:
+        return "", finish
+    choice = chunk.choices[0]
+    shown = cleaner.feed(choice.delta.content) if choice.delta.content else ""
+    return shown, choice.finish_reason or finish
 
 
 # --- model answers (scripted_answer_similarity) ----------------------------------------------
@@ -404,20 +500,37 @@ def model_answer_messages(plan: InterviewPlan, question: PlannedQuestion) -> lis
 
 
 class LLMModelAnswerer:
-    """`ModelAnswerer` on an OpenAI-compatible endpoint: one plain completion per question."""
+    """`ModelAnswerer` on an OpenAI-compatible endpoint: one plain completion per question,
+    a background request (it waits behind every live turn on the endpoint)."""
 
-    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+    def __init__(
+        self, client: AsyncOpenAI, model: str, *, config: EndpointConfig | None = None
+    ) -> None:
         self.client = client
         self.model = model
+        self.config = config
 
     async def model_answer(self, plan: InterviewPlan, question: PlannedQuestion) -> str | None:
         chat: Any = model_answer_messages(plan, question)
-        try:
-            reply = await self.client.chat.completions.create(
-                model=self.model, messages=chat, temperature=0.2, max_tokens=400
+        endpoint = endpoint_for(self.client, self.model, self.config)
+
+        async def ask() -> Any:
+            await endpoint.discover(self.client)
+            return await create_chat(
+                self.client,
+                model=self.model,
+                messages=chat,
+                temperature=0.2,
+                **endpoint.reply_limit(ANSWER_MAX_TOKENS),
             )
+
+        try:
+            reply = await endpoint.gate.run_background(ask)
         except openai.OpenAIError as error:
-            log.info("no model answer for %s: %s", question.id, unavailable(error))
+            log.info("no model answer for %s: %s", question.id, classify(error))
+            return None
+        except ProviderError as error:
+            log.info("no model answer for %s: %s", question.id, error)
             return None
         content = reply.choices[0].message.content if reply.choices else None
         return content.strip() or None if content else None
@@ -449,7 +562,11 @@ JUDGE_SYSTEM = "\n".join(
 )
 
 
-def judge_messages(request: JudgeRequest) -> list[dict[str, str]]:
+def judge_messages(
+    request: JudgeRequest, *, budget_tokens: int | None = None
+) -> list[dict[str, str]]:
+    """The judge's chat messages; with `budget_tokens`, the candidate's earlier answers
+    (kept for contradictions) are dropped oldest-first to fit it."""
     plan = request.plan
     context = [
         f"Interview for: {plan.role}. Language code: {plan.language}.",
@@ -458,8 +575,12 @@ def judge_messages(request: JudgeRequest) -> list[dict[str, str]]:
         if request.question
         else "No question on the table.",
     ]
-    items = [("INTERVIEWER_LAST_SAID", request.prompt)]
-    items += [("CANDIDATE_EARLIER_ANSWER", turn.text) for turn in request.earlier_answers[-5:]]
+    earlier = [("CANDIDATE_EARLIER_ANSWER", turn.text) for turn in request.earlier_answers[-5:]]
+    if budget_tokens is not None:
+        fixed = sum(estimate_tokens(t) for t in (JUDGE_SYSTEM, request.prompt, *context))
+        fixed += estimate_tokens(_clean(request.answer.text)) + 120
+        earlier = fit_oldest_first(earlier, keep_last=0, budget_tokens=budget_tokens - fixed)
+    items = [("INTERVIEWER_LAST_SAID", request.prompt), *earlier]
     items.append(("CANDIDATE_TURN_TO_CLASSIFY", request.answer.text))
     user = (
         "\n".join(context)
@@ -512,59 +633,61 @@ def _parse(content: str | None) -> tuple[dict[str, Any] | None, str | None]:
 
 
 class LLMJudge:
-    """The `Judge` on an OpenAI-compatible chat endpoint: structured output (JSON schema),
-    else JSON mode, validated, with one repair attempt; anything unusable — or a provider that
-    is down — falls back to the offline judge, so a candidate's turn is always judged."""
+    """The `Judge` on an OpenAI-compatible chat endpoint: the best structured output the
+    endpoint takes (probed once), validated, with one repair attempt; anything unusable, a
+    provider that is down, or no verdict within `deadline_seconds` falls back to the offline
+    judge, so a candidate's turn is always judged and a slow model delays the interviewer by
+    at most the deadline."""
 
-    def __init__(self, client: AsyncOpenAI, model: str, *, fallback: Judge | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        *,
+        fallback: Judge | None = None,
+        config: EndpointConfig | None = None,
+        deadline_seconds: float = 8.0,
+    ) -> None:
         self.client = client
         self.model = model
         self.fallback = fallback or OfflineJudge()
-        self.structured = True  # turned off once the endpoint refuses json_schema
+        self.config = config
+        self.deadline_seconds = deadline_seconds
 
     async def judge(self, request: JudgeRequest) -> AnswerJudgement:
         try:
-            data = await self._ask(request)
-        except openai.OpenAIError as error:
-            log.warning("LLM judge unavailable, using the offline judge: %s", unavailable(error))
+            async with asyncio.timeout(self.deadline_seconds):
+                data = await self._ask(request)
+        except TimeoutError:
+            log.warning(
+                "LLM judge gave no verdict within %.1f s; the offline judge decides",
+                self.deadline_seconds,
+            )
+            data = None
+        except ProviderError as error:
+            log.warning("LLM judge unavailable, using the offline judge: %s", error)
             data = None
         if data is None:
             return await self.fallback.judge(request)
         return AnswerJudgement.from_dict(data, turn_index=request.answer.index)
 
-    async def _complete(self, messages: list[dict[str, str]]) -> str | None:
-        chat: Any = messages  # plain dicts; the SDK's TypedDicts are a static nicety
-        schema_format: Any = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "answer_judgement",
-                "schema": JUDGEMENT_JSON_SCHEMA,
-                "strict": False,
-            },
-        }
-        if self.structured:
-            try:
-                reply = await self.client.chat.completions.create(
-                    model=self.model,
-                    messages=chat,
-                    temperature=0,
-                    response_format=schema_format,
-                )
-                return reply.choices[0].message.content if reply.choices else None
-            except (openai.BadRequestError, openai.UnprocessableEntityError):
-                log.info("endpoint refused json_schema output; using JSON mode")
-                self.structured = False
-        reply = await self.client.chat.completions.create(
-            model=self.model,
-            messages=chat,
+    async def _complete(self, endpoint: Endpoint, messages: list[dict[str, str]]) -> str | None:
+        return await complete_json(
+            endpoint,
+            self.client,
+            messages,
+            schema=JUDGEMENT_JSON_SCHEMA,
+            name="answer_judgement",
+            max_tokens=JUDGE_MAX_TOKENS,
             temperature=0,
-            response_format={"type": "json_object"},
         )
-        return reply.choices[0].message.content if reply.choices else None
 
     async def _ask(self, request: JudgeRequest) -> dict[str, Any] | None:
-        messages = judge_messages(request)
-        content = await self._complete(messages)
+        endpoint = endpoint_for(self.client, self.model, self.config)
+        await endpoint.discover(self.client)
+        budget = prompt_budget(endpoint.context_tokens, JUDGE_MAX_TOKENS)
+        messages = judge_messages(request, budget_tokens=budget)
+        content = await self._complete(endpoint, messages)
         data, problem = _parse(content)
         if data is not None:
             return data
@@ -577,7 +700,7 @@ class LLMJudge:
                 "JSON object that matches the schema.",
             },
         ]
-        data, problem = _parse(await self._complete(repair))
+        data, problem = _parse(await self._complete(endpoint, repair))
         if data is None:
             log.warning("LLM judge gave no usable judgement (%s); using the offline judge", problem)
         return data
