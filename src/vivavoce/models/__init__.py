@@ -12,6 +12,7 @@ from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
 from vivavoce.models.session import InterviewSession
+from vivavoce.models.session_liveness import SessionLiveness
 from vivavoce.models.session_signal import SessionSignal
 from vivavoce.models.session_turn import SessionTurn
 from vivavoce.models.user import User
@@ -33,6 +34,7 @@ __all__ = [
     "IdempotencyKey",
     "InterviewSession",
     "Participant",
+    "SessionLiveness",
     "SessionSignal",
     "SessionTurn",
     "User",
