@@ -161,6 +161,21 @@ class Settings(BaseSettings):
         description="How long the interviewer waits for the LLM answer judge before the "
         "offline judge decides the turn",
     )
+    interviewer_outage_budget_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        le=600,
+        description="How long the live room keeps retrying a failing interviewer (backoff "
+        "0.5 s to 8 s; the candidate sees a calm 'one moment' notice) before the session fails "
+        "as technical_failure; counted from the first failure",
+    )
+    interviewer_reveal_cps: float = Field(
+        default=30.0,
+        ge=0,
+        le=1000,
+        description="Characters per second at which the join page reveals the interviewer's "
+        "reply (a reading pace; the first word at once); 0 shows it as it arrives",
+    )
     scoring_scorer: Literal["offline", "llm"] = Field(
         default="offline",
         description="Who scores completed interviews: the built-in offline scorer (bundled "

@@ -8,6 +8,7 @@ resumes in the same place."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -47,9 +48,9 @@ class ServerProcess:
         await asyncio.wait_for(self.process.wait(), timeout=10)
 
 
-@pytest.fixture
-async def candidate_process(
-    database: Database, settings: Settings, tmp_path: Path
+@contextlib.asynccontextmanager
+async def server_process(
+    database: Database, settings: Settings, workdir: Path, grace_seconds: int = GRACE_SECONDS
 ) -> AsyncIterator[ServerProcess]:
     """`vivavoce serve` (with its worker) in a subprocess, on the test database."""
     port = free_port()
@@ -60,7 +61,7 @@ async def candidate_process(
         "VIVAVOCE_DATABASE_URL": database.url,
         "VIVAVOCE_SECRET_KEY": settings.secret_key,
         "VIVAVOCE_PUBLIC_URL": url,
-        "VIVAVOCE_JOIN_GRACE_SECONDS": str(GRACE_SECONDS),
+        "VIVAVOCE_JOIN_GRACE_SECONDS": str(grace_seconds),
         "VIVAVOCE_DATABASE_POOL_SIZE": "4",
         "VIVAVOCE_LOG_LEVEL": "warning",
     }
@@ -70,7 +71,7 @@ async def candidate_process(
         "--port",
         str(port),
         env=env,
-        cwd=tmp_path,
+        cwd=workdir,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -89,6 +90,14 @@ async def candidate_process(
         if process.returncode is None:
             process.terminate()
             await asyncio.wait_for(process.wait(), timeout=20)
+
+
+@pytest.fixture
+async def candidate_process(
+    database: Database, settings: Settings, tmp_path: Path
+) -> AsyncIterator[ServerProcess]:
+    async with server_process(database, settings, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -7,13 +7,21 @@ another server process resumes exactly where the interview was. No database tran
 held while waiting for the candidate: each read, turn and status change is its own short
 transaction, through the session services.
 
+One connection owns a live session at a time, across processes: every write the room makes
+(a turn, the completion, a failure) names its connection and is refused once another holds
+the interview, and every turn names the index it was decided for, so two writers can never
+store the same turn twice (`room_owners` tells a displaced connection at once). Frames are
+read by `room_frames`.
+
 Protocol (JSON text frames, at most `MAX_MESSAGE_BYTES`):
 
     client → {"type": "consent"} | {"type": "resume"}       start or resume (once)
-             {"type": "answer", "text": "…"}                 a candidate turn
+             {"type": "answer", "text": "…", "signals": […]} a candidate turn, with the
+                                                              page's signals for it
              {"type": "typing"}                               the candidate is typing
              {"type": "end"}                                  end the interview early
     server → {"type": "status", "state": "live" | "ended" | "taken_over", …}
+             {"type": "ai_status", "state": "thinking" | "waiting", "message"?}
              {"type": "turn", "index", "speaker", "text"}     a stored turn
              {"type": "ai_delta", "text"}                     the AI turn being worded
              {"type": "ai_retract", "reason"}                 drop the words streamed so far
@@ -24,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import time
@@ -34,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from vivavoce.interviewer import room_owners
 from vivavoce.interviewer.engine import (
     Close,
     InterviewClosed,
@@ -45,7 +53,22 @@ from vivavoce.interviewer.engine import (
 )
 from vivavoce.interviewer.judge import AnswerJudgement, AnswerKind, Judge
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
-from vivavoce.interviewer.providers import ProviderUnavailable, StreamInterrupted
+from vivavoce.interviewer.providers import ProviderUnavailable
+from vivavoce.interviewer.room_frames import (
+    CLOSE_ENDED,
+    CLOSE_POLICY,
+    CLOSE_TAKEN_OVER,
+    CLOSE_TOO_BIG,
+    MAX_MESSAGE_BYTES,
+    ONE_MOMENT,
+    Frame,
+    RateBucket,
+    Refusal,
+    ai_status,
+    error,
+    read_frame,
+    turn_message,
+)
 from vivavoce.interviewer.similarity import ModelAnswerer, similarity
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
@@ -54,27 +77,18 @@ from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, NotFound
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
+from vivavoce.sessions.errors import ConnectionReplaced, TurnIndexTaken
 from vivavoce.sessions.state import EndReason, Status
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 20_000
-MAX_ANSWER_CHARACTERS = 10_000
-RATE_PER_SECOND = 10.0
-RATE_BURST = 30.0
 TYPING_HOLD_SECONDS = 10.0  # a timer falling due while the candidate types waits this long
 MIN_COMPARED_CHARACTERS = 30  # shorter answers are not compared with the model answer
 DELTA_WINDOW_SECONDS = 0.03  # words streamed closer together than this share an ai_delta
+MAX_RETRY_DELAY_SECONDS = 8.0
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 CloseSocket = Callable[[int], Awaitable[None]]
-
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_TAKEN_OVER = 4000
-CLOSE_ENDED = 1000
-
-_live: dict[uuid.UUID, Room] = {}  # this process's current connection per session
 
 
 @dataclass
@@ -85,18 +99,22 @@ class RoomDeps:
     # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
     voice: Voice
     judge: Judge
-    # A streamed turn that breaks off midway is asked again this many times (with backoff)
-    # before the session fails as technical_failure: VIVAVOCE_LLM_MAX_RETRIES.
-    stream_retries: int = 3
+    # An interviewer that fails (down, or a stream broken off midway) is asked again with
+    # backoff for this long after the first failure before the session fails as
+    # technical_failure: VIVAVOCE_INTERVIEWER_OUTAGE_BUDGET_SECONDS.
+    outage_budget_seconds: float = 20.0
     retry_backoff_seconds: float = 0.5
     # Writes the model answers scripted_answer_similarity compares with (an LLM), or None.
     answerer: ModelAnswerer | None = None
     # Where heartbeats write (a small pool of their own), or None: the main sessionmaker.
     liveness_sessionmaker: Any = None
+    # This process's listener on the transcript channel (a kit.pubsub.Listener), through
+    # which a takeover on another process reaches the displaced room at once; or None.
+    listener: Any = None
 
     def retry_delay(self, attempt: int) -> float:
-        """Exponential backoff with up to 25 % jitter, at most 8 s."""
-        base = min(8.0, self.retry_backoff_seconds * 2.0**attempt)
+        """Exponential backoff with up to 25 % jitter, at most 8 s (+ jitter)."""
+        base = min(MAX_RETRY_DELAY_SECONDS, self.retry_backoff_seconds * 2.0**attempt)
         return base * (1 + secrets.randbelow(250) / 1000)
 
     @property
@@ -116,7 +134,7 @@ class Snapshot:
     def extended(self, turn: Turn | None, judgement: AnswerJudgement | None = None) -> Snapshot:
         """This snapshot with a turn the room has just stored (or none: just the time now),
         as a re-read would give it, without the round trip (the append itself checks that
-        the interview is on)."""
+        the interview is on and that the turn went where it was decided for)."""
         judgements = dict(self.judgements)
         if judgement is not None and turn is not None:
             judgements[turn.index] = judgement
@@ -128,14 +146,6 @@ class Snapshot:
             elapsed=(utcnow() - self.origin).total_seconds(),
             origin=self.origin,
         )
-
-
-def _turn_message(index: int, speaker: str, text: str) -> dict[str, Any]:
-    return {"type": "turn", "index": index, "speaker": speaker, "text": text}
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message}
 
 
 def _move_kind(value: object) -> MoveKind | None:
@@ -173,10 +183,10 @@ class Room:
         self.ended = False
         self.closed = False
         self._lock = asyncio.Lock()
-        self._timer: asyncio.Task[None] | None = None
+        self._timer: asyncio.Task[None] | None = None  # a silence timer, not yet due
+        self._due: set[asyncio.Task[None]] = set()  # timers that fell due and are moving
         self._heartbeat: asyncio.Task[None] | None = None
-        self._tokens = RATE_BURST
-        self._refilled = time.monotonic()
+        self._rate = RateBucket()
         self._typing_until = 0.0
         self._typing_started: datetime | None = None  # first `typing` frame of this answer
         self._model_answers: dict[str, asyncio.Task[str | None]] = {}
@@ -202,67 +212,47 @@ class Room:
         with contextlib.suppress(Exception):
             await self._close_raw(code)
 
-    def _allow(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(RATE_BURST, self._tokens + (now - self._refilled) * RATE_PER_SECOND)
-        self._refilled = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
     async def receive(self, raw: str | bytes | None) -> bool:
         """Handle one frame; False when the connection should end."""
         if raw is None:
             return not self.closed
         if len(raw) > MAX_MESSAGE_BYTES:
-            await self.send(_error("message_too_large", "messages are at most 20 kB"))
+            await self.send(error("message_too_large", "messages are at most 20 kB"))
             await self.close(CLOSE_TOO_BIG)
             return False
-        if not self._allow():
-            await self.send(_error("rate_limited", "too many messages"))
+        if not self._rate.allow():
+            await self.send(error("rate_limited", "too many messages"))
             await self.close(CLOSE_POLICY)
             return False
-        try:
-            message = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            await self.send(_error("invalid_json", "messages are JSON objects"))
-            return True
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.send(_error("invalid_message", 'messages are objects with a "type"'))
-            return True
-        kind = message["type"]
-        if kind not in ("consent", "resume", "answer", "typing", "end"):
-            await self.send(_error("unknown_type", "unknown message type"))
+        frame = read_frame(raw)
+        if isinstance(frame, Refusal):
+            await self.send(frame.message)
             return True
         if self.ended:
-            await self.send(_error("interview_over", "this interview has ended"))
+            await self.send(error("interview_over", "this interview has ended"))
             return True
-        if kind in ("consent", "resume"):
+        await self._act(frame)
+        return not self.closed
+
+    async def _act(self, frame: Frame) -> None:
+        if frame.kind in ("consent", "resume"):
             await self.start()
         elif self.session_id is None:
-            await self.send(_error("not_started", "consent first"))
-        elif kind == "answer":
-            text = message.get("text")
-            if not isinstance(text, str) or not text.strip():
-                await self.send(_error("empty_answer", "an answer needs some text"))
-            elif len(text) > MAX_ANSWER_CHARACTERS:
-                await self.send(_error("answer_too_long", "an answer is at most 10,000 characters"))
-            else:
-                await self.answer(text.strip())
-        elif kind == "typing":
+            await self.send(error("not_started", "consent first"))
+        elif frame.kind == "answer":
+            await self.answer(frame.text, frame.signals)
+        elif frame.kind == "typing":
             self._typing_until = time.monotonic() + TYPING_HOLD_SECONDS
             if self._typing_started is None:
                 self._typing_started = utcnow()
-        elif kind == "end":
+        elif frame.kind == "end":
             await self.end()
-        return not self.closed
 
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
         if self.session_id is not None:
-            await self.send(_error("already_started", "the interview is already open here"))
+            await self.send(error("already_started", "the interview is already open here"))
             return
         now = utcnow()
         try:
@@ -283,16 +273,16 @@ class Room:
                 self.session_id, self.workspace_id = session.id, session.workspace_id
                 self.started_at = session.started_at
         except NotFound:
-            await self.send(_error("not_found", "this interview link is not valid"))
+            await self.send(error("not_found", "this interview link is not valid"))
             await self.close(CLOSE_POLICY)
             return
         except Conflict:
             await self._ended_elsewhere()
             return
         assert self.session_id is not None
-        previous = _live.get(self.session_id)
-        _live[self.session_id] = self
-        if previous is not None and previous is not self:
+        room_owners.watch(self.deps.listener)
+        previous = room_owners.register(self.session_id, self)
+        if isinstance(previous, Room):
             await previous.taken_over()
         self._heartbeat = asyncio.create_task(self._beat())
         snapshot = await self._snapshot()
@@ -300,7 +290,7 @@ class Room:
             await self._ended_elsewhere()
             return
         for turn in snapshot.turns:
-            await self.send(_turn_message(turn.index, turn.speaker, turn.text))
+            await self.send(turn_message(turn.index, turn.speaker, turn.text))
         asked = [t.question_id for t in snapshot.turns if t.is_ai and t.question_id]
         if asked:
             self._prepare_model_answer(snapshot.plan, asked[-1])
@@ -315,6 +305,9 @@ class Room:
         await self.advance(snapshot)
 
     async def taken_over(self) -> None:
+        """Another connection holds the interview now: say so and close. Once."""
+        if self.ended:
+            return
         self.ended = True
         self._stop_tasks()
         if self.session_id is not None:  # the server's own record of a concurrent connection
@@ -334,13 +327,26 @@ class Room:
         )
         await self.close(CLOSE_TAKEN_OVER)
 
+    async def check_holder(self) -> None:
+        """Re-read who holds the interview (a takeover was announced) and close when it is
+        no longer this connection."""
+        if self.ended or self.session_id is None:
+            return
+        try:
+            async with self._liveness() as db:
+                holder = await sessions.live_holder(db, self.session_id)
+        except Exception:
+            log.warning("could not check the live room's holder", exc_info=True)
+            return
+        if holder != self.connection_id:
+            await self.taken_over()
+
     async def disconnected(self) -> None:
         self.closed = True
         self._stop_tasks()
         if self.session_id is None:
             return
-        if _live.get(self.session_id) is self:
-            del _live[self.session_id]
+        room_owners.unregister(self.session_id, self)
         if self.ended:
             return
         with contextlib.suppress(Exception):  # last seen now: the grace window starts here
@@ -348,11 +354,14 @@ class Room:
                 await sessions.touch_connection(db, self.session_id, self.connection_id, utcnow())
 
     def _stop_tasks(self) -> None:
+        """Cancel everything this connection still had going: its timers (also one that fell
+        due and is making its move), its heartbeat and its model answers."""
         current = asyncio.current_task()
-        for task in (self._timer, self._heartbeat, *self._model_answers.values()):
+        for task in (self._timer, self._heartbeat, *self._due, *self._model_answers.values()):
             if task is not None and task is not current:
                 task.cancel()
         self._timer = None
+        self._due.clear()
         self._model_answers.clear()
 
     def _prepare_model_answer(self, plan: InterviewPlan, question_id: str | None) -> None:
@@ -399,7 +408,7 @@ class Room:
                 log.warning("live room heartbeat failed", exc_info=True)
                 delay = min(1.0, delay / 4)  # tried again soon, well within the grace window
                 continue
-            if not mine and not self.ended:
+            if not mine:
                 await self.taken_over()
                 return
 
@@ -416,9 +425,10 @@ class Room:
                         EndReason.CANDIDATE_ENDED,
                         self.deps.links,
                         utcnow(),
+                        holder=self.connection_id,
                     )
-            except Conflict:
-                await self._ended_elsewhere()
+            except Conflict as refused:
+                await self._refused(refused)
                 return
             await self._finished(Status.FAILED.value, EndReason.CANDIDATE_ENDED.value)
 
@@ -427,6 +437,13 @@ class Room:
         self._stop_tasks()
         await self.send({"type": "status", "state": "ended", "status": status, "reason": reason})
         await self.close(CLOSE_ENDED)
+
+    async def _refused(self, refused: Conflict) -> None:
+        """A write was refused: this connection was displaced, or the interview is over."""
+        if isinstance(refused, ConnectionReplaced):
+            await self.taken_over()
+        else:
+            await self._ended_elsewhere()
 
     async def _ended_elsewhere(self) -> None:
         status: str = "ended"
@@ -488,14 +505,20 @@ class Room:
             origin=origin,
         )
 
+    @property
+    def _gone(self) -> bool:
+        return self.ended or self.closed
+
     async def advance(self, current: Snapshot | None = None) -> None:
         """Let the interviewer make its moves until it waits for the candidate. `current`:
         a snapshot the caller has just brought up to date (else it is read)."""
-        if self.ended or self.closed:
+        if self._gone:
             return
         async with self._lock:
             self._known = None
             for _ in range(4):
+                if self._gone:  # disconnected or displaced while waiting for the lock
+                    return
                 snapshot = current or await self._snapshot()
                 if snapshot is None:
                     await self._ended_elsewhere()
@@ -511,78 +534,53 @@ class Room:
                     self._known = snapshot
                     self._schedule(move.until_s - snapshot.elapsed)
                     return
-                spoken = await self._speak(move, snapshot)
+                try:
+                    spoken = await self._speak(move, snapshot)
+                except TurnIndexTaken:  # decided on a transcript that has grown: read again
+                    await self.send({"type": "ai_retract", "reason": "superseded"})
+                    current = None
+                    continue
                 if spoken is None:
                     return
                 if isinstance(move, Close):
                     await self._complete()
                     return
-                # nobody else wrote meanwhile: the next decision needs no read back
-                current = snapshot.extended(spoken) if spoken.index == len(snapshot.turns) else None
+                current = snapshot.extended(spoken)
 
     async def _speak(self, move: Move, snapshot: Snapshot) -> Turn | None:
-        """Word, stream and store one move; the stored turn, or None when the room is done."""
+        """Word, stream and store one move; the stored turn, or None when the room is done.
+        Raises `TurnIndexTaken` when the turn's place was filled meanwhile (nothing stored)."""
         assert self.session_id is not None
+        await self.send(ai_status("thinking"))
+        started = utcnow()
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
-        attempt = 0
-        while True:
-            started = utcnow()
-            chunks: list[str] = []
-            unsent: list[str] = []
-            flushed = time.monotonic()
-            try:
-                async for chunk in self.deps.voice.word(move, context):
-                    chunks.append(chunk)
-                    unsent.append(chunk)
-                    now = time.monotonic()
-                    # the first words at once; then what arrives within DELTA_WINDOW_SECONDS
-                    # goes in one frame (a model's tokens seldom share one; the offline voice's
-                    # words, all ready at once, go in a few frames instead of one per word)
-                    if len(chunks) == 1 or now - flushed >= DELTA_WINDOW_SECONDS:
-                        await self.send({"type": "ai_delta", "text": "".join(unsent)})
-                        unsent.clear()
-                        flushed = now
-                if unsent:
-                    await self.send({"type": "ai_delta", "text": "".join(unsent)})
-                break
-            except StreamInterrupted as error:
-                if chunks:  # the candidate saw words that will never be stored: take them back
-                    await self.send({"type": "ai_retract", "reason": "retrying"})
-                if attempt >= self.deps.stream_retries:
-                    log.warning(
-                        "interviewer stream kept breaking, session %s fails: %s",
-                        self.session_id,
-                        error,
-                    )
-                    await self._technical_failure()
-                    return None
-                delay = self.deps.retry_delay(attempt)
-                log.info("interviewer stream broke (%s); retrying in %.1f s", error, delay)
-                attempt += 1
-                await asyncio.sleep(delay)
-                if self.closed or self.ended:
-                    return None
-            except ProviderUnavailable as error:
-                log.warning(
-                    "interviewer provider down, session %s fails: %s", self.session_id, error
-                )
-                await self._technical_failure()
-                return None
-        text = "".join(chunks).strip()
+        text = await self._word(move, context)
+        if text is None:
+            return None
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:
             meta["plan"] = snapshot.plan.to_dict()
         row_ended = utcnow()
+        index = len(snapshot.turns)
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
-                row = await transcript.append_turn(
-                    db, self.session_id, "ai", text, started, row_ended, meta
+                await transcript.append_turn(
+                    db,
+                    self.session_id,
+                    "ai",
+                    text,
+                    started,
+                    row_ended,
+                    meta,
+                    holder=self.connection_id,
+                    expected_index=index,
                 )
-                index = row.index
-        except Conflict:
-            await self._ended_elsewhere()
+        except TurnIndexTaken:
+            raise
+        except Conflict as refused:
+            await self._refused(refused)
             return None
-        await self.send(_turn_message(index, "ai", text))
+        await self.send(turn_message(index, "ai", text))
         self._prepare_model_answer(snapshot.plan, move.question_id)
         return ai_turn(
             move,
@@ -591,6 +589,58 @@ class Room:
             started_at_s=(started - snapshot.origin).total_seconds(),
             ended_at_s=(row_ended - snapshot.origin).total_seconds(),
         )
+
+    async def _word(self, move: Move, context: VoiceContext) -> str | None:
+        """The move's words, streamed to the candidate as they come. An interviewer that
+        fails is asked again with backoff (the candidate sees a calm "one moment" notice,
+        and any words of a broken reply are taken back) until `outage_budget_seconds` after
+        the first failure; then the session fails (technical_failure) and this is None."""
+        first_failure: float | None = None
+        attempt = 0
+        while True:
+            chunks: list[str] = []
+            try:
+                await self._stream(move, context, chunks)
+                return "".join(chunks).strip()
+            except ProviderUnavailable as failure:  # also a stream broken off midway
+                if chunks:  # the candidate saw words that will never be stored
+                    await self.send({"type": "ai_retract", "reason": "retrying"})
+                now = time.monotonic()
+                first_failure = now if first_failure is None else first_failure
+                delay = self.deps.retry_delay(attempt)
+                if now - first_failure + delay > self.deps.outage_budget_seconds:
+                    log.warning(
+                        "interviewer unavailable for %.1f s, session %s fails: %s",
+                        now - first_failure,
+                        self.session_id,
+                        failure,
+                    )
+                    await self._technical_failure()
+                    return None
+                log.info("interviewer failed (%s); retrying in %.1f s", failure, delay)
+                await self.send(ai_status("waiting", ONE_MOMENT))
+                attempt += 1
+                await asyncio.sleep(delay)
+                if self._gone:
+                    return None
+
+    async def _stream(self, move: Move, context: VoiceContext, chunks: list[str]) -> None:
+        """Stream one try of the move's words as `ai_delta`s, collecting them in `chunks`:
+        the first words at once, then what arrives within DELTA_WINDOW_SECONDS per frame (a
+        model's tokens seldom share one; the offline voice's words, all ready at once, go in
+        a few frames instead of one per word)."""
+        unsent: list[str] = []
+        flushed = time.monotonic()
+        async for chunk in self.deps.voice.word(move, context):
+            chunks.append(chunk)
+            unsent.append(chunk)
+            now = time.monotonic()
+            if len(chunks) == 1 or now - flushed >= DELTA_WINDOW_SECONDS:
+                await self.send({"type": "ai_delta", "text": "".join(unsent)})
+                unsent.clear()
+                flushed = now
+        if unsent:
+            await self.send({"type": "ai_delta", "text": "".join(unsent)})
 
     async def _technical_failure(self) -> None:
         """The interviewer cannot speak: fail the session (the stored turns stay) and tell
@@ -606,12 +656,13 @@ class Room:
                     EndReason.TECHNICAL_FAILURE,
                     self.deps.links,
                     utcnow(),
+                    holder=self.connection_id,
                 )
-        except Conflict:
-            await self._ended_elsewhere()
+        except Conflict as refused:
+            await self._refused(refused)
             return
         await self.send(
-            _error(
+            error(
                 "technical_failure",
                 "We're sorry: the interviewer ran into a technical problem, so the interview "
                 "has ended. Your answers so far are saved, and the team will be in touch.",
@@ -625,35 +676,55 @@ class Room:
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
                 await sessions.complete(
-                    db, self.workspace_id, self.session_id, self.deps.links, utcnow()
+                    db,
+                    self.workspace_id,
+                    self.session_id,
+                    self.deps.links,
+                    utcnow(),
+                    holder=self.connection_id,
                 )
-        except Conflict:
-            await self._ended_elsewhere()
+        except Conflict as refused:
+            await self._refused(refused)
             return
         await self._finished(Status.COMPLETED.value, EndReason.COMPLETED.value)
 
-    async def answer(self, text: str) -> None:
+    async def answer(self, text: str, page_signals: signals.SignalBatch | None = None) -> None:
+        """Judge and store a candidate turn (with the page's signals for it, in the same
+        transaction, so they are kept even when this answer ends the interview), then let
+        the interviewer move."""
         assert self.session_id is not None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._typing_until = 0.0
         async with self._lock:
+            if self._gone:
+                return
             known, self._known = self._known, None
             snapshot = known.extended(None) if known is not None else await self._snapshot()
             if snapshot is None:
                 await self._ended_elsewhere()
                 return
-            now = utcnow()
-            began = self._began_answering(snapshot, now)
-            self._typing_started = None
-            typed_for = (now - began).total_seconds()
+            stored = await self._store_answer(snapshot, text, page_signals)
+        if stored is not None:
+            await self.advance(stored)
+
+    async def _store_answer(
+        self, snapshot: Snapshot, text: str, page_signals: signals.SignalBatch | None
+    ) -> Snapshot | None:
+        """The answer judged and stored at the next place of `snapshot` (read again when that
+        place was filled meanwhile); the snapshot with it, or None when the room is done."""
+        assert self.session_id is not None
+        now = utcnow()
+        began = self._began_answering(snapshot, now)
+        self._typing_started = None
+        for _ in range(2):
             candidate = Turn(
                 index=len(snapshot.turns),
                 speaker="participant",
                 text=text,
-                started_at_s=snapshot.elapsed - typed_for,
-                ended_at_s=snapshot.elapsed,
+                started_at_s=(began - snapshot.origin).total_seconds(),
+                ended_at_s=(now - snapshot.origin).total_seconds(),
             )
             transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
             judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
@@ -664,25 +735,34 @@ class Room:
                     meta["scripted_similarity"] = scripted
             try:
                 async with unit_of_work(self.deps.sessionmaker) as db:
-                    row = await transcript.append_turn(
-                        db, self.session_id, "participant", text, began, now, meta
+                    await transcript.append_turn(
+                        db,
+                        self.session_id,
+                        "participant",
+                        text,
+                        began,
+                        now,
+                        meta,
+                        holder=self.connection_id,
+                        expected_index=candidate.index,
                     )
-                    index = row.index
-            except Conflict:
-                await self._ended_elsewhere()
-                return
-            await self.send(_turn_message(index, "participant", text))
-            current = None
-            if index == candidate.index:  # nobody else wrote meanwhile: no need to read back
-                stored = Turn(
-                    index=index,
-                    speaker="participant",
-                    text=text,
-                    started_at_s=(began - snapshot.origin).total_seconds(),
-                    ended_at_s=(now - snapshot.origin).total_seconds(),
-                )
-                current = snapshot.extended(stored, judgement)
-        await self.advance(current)
+                    if page_signals is not None:
+                        await signals.record_for_answer(
+                            db, self.session_id, page_signals, candidate.index, now
+                        )
+            except TurnIndexTaken:
+                reread = await self._snapshot()
+                if reread is None:
+                    break
+                snapshot = reread
+                continue
+            except Conflict as refused:
+                await self._refused(refused)
+                return None
+            await self.send(turn_message(candidate.index, "participant", text))
+            return snapshot.extended(candidate, judgement)
+        await self._ended_elsewhere()
+        return None
 
     def _began_answering(self, snapshot: Snapshot, now: datetime) -> datetime:
         """When the candidate started this answer: their first keystroke as the server saw it
@@ -709,8 +789,15 @@ class Room:
         if hold > 0:  # the candidate is typing: the engine would read it as silence
             self._timer = asyncio.create_task(self._wake(hold))
             return
+        # Due now: no longer a timer an answer cancels, but still this connection's work,
+        # which a disconnect or a takeover cancels (`_stop_tasks`).
+        this = asyncio.current_task()
+        assert this is not None
         self._timer = None
+        self._due.add(this)
         try:
             await self.advance()
         except Exception:
             log.exception("live room timer failed")
+        finally:
+            self._due.discard(this)

@@ -13,6 +13,7 @@ from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
 from vivavoce.models.scorecard_review import ScorecardReview
 from vivavoce.models.session import InterviewSession
+from vivavoce.models.session_liveness import SessionLiveness
 from vivavoce.models.session_signal import SessionSignal
 from vivavoce.models.session_turn import SessionTurn
 from vivavoce.models.shortlist_entry import ShortlistEntry
@@ -36,6 +37,7 @@ __all__ = [
     "InterviewSession",
     "Participant",
     "ScorecardReview",
+    "SessionLiveness",
     "SessionSignal",
     "SessionTurn",
     "ShortlistEntry",

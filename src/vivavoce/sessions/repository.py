@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit.db import RowMapper, StatementPool
-from vivavoce.models import InterviewSession, Participant, SessionTurn
+from vivavoce.models import InterviewSession, Participant, SessionLiveness, SessionTurn
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
 
@@ -161,6 +163,40 @@ async def get_by_id(
         query = query.with_for_update()
     result: InterviewSession | None = await db.scalar(query)
     return result
+
+
+async def live_holder(db: AsyncSession, session_id: uuid.UUID) -> str | None:
+    """The connection holding the live room, read without a row lock (never waits)."""
+    holder: str | None = await db.scalar(
+        select(InterviewSession.live_connection_id).where(InterviewSession.id == session_id)
+    )
+    return holder
+
+
+async def touch_liveness(
+    db: AsyncSession, session_id: uuid.UUID, connection_id: str, seen_at: datetime
+) -> None:
+    statement = insert(SessionLiveness).values(
+        session_id=session_id, connection_id=connection_id, seen_at=seen_at
+    )
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SessionLiveness.session_id, SessionLiveness.connection_id],
+            set_={"seen_at": statement.excluded.seen_at},
+        )
+    )
+
+
+async def liveness_seen(
+    db: AsyncSession, session_id: uuid.UUID, connection_id: str
+) -> datetime | None:
+    seen: datetime | None = await db.scalar(
+        select(SessionLiveness.seen_at).where(
+            SessionLiveness.session_id == session_id,
+            SessionLiveness.connection_id == connection_id,
+        )
+    )
+    return seen
 
 
 async def next_turn_index(db: AsyncSession, session_id: uuid.UUID) -> int:

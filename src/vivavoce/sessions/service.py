@@ -32,6 +32,7 @@ from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
 from vivavoce.sessions import repository, signals, transcript
+from vivavoce.sessions.errors import ensure_holder
 from vivavoce.sessions.schemas import (
     SessionCreate,
     SessionFilters,
@@ -319,9 +320,13 @@ async def complete(
     session_id: uuid.UUID,
     links: SessionLinks,
     now: datetime,
+    *,
+    holder: str | None = None,
 ) -> InterviewSession:
-    """The AI said its closing line."""
+    """The AI said its closing line (`holder`: the live connection it was said on, which must
+    still hold the interview)."""
     session = await _locked(db, workspace_id, session_id)
+    ensure_holder(session, holder)
     events_to_write = _transition(session, Trigger.COMPLETE)
     session.ended_at = now
     session.end_reason = EndReason.COMPLETED.value
@@ -448,11 +453,15 @@ async def fail(
     reason: EndReason,
     links: SessionLinks,
     now: datetime,
+    *,
+    holder: str | None = None,
 ) -> InterviewSession:
-    """Hang-up, disconnect past the grace window or technical failure; transcript kept."""
+    """Hang-up, disconnect past the grace window or technical failure; transcript kept.
+    `holder`: the live connection asking, which must still hold the interview."""
     if reason in (EndReason.COMPLETED, EndReason.CANCELLED):
         raise ValueError(f"{reason} is not a failure reason")
     session = await _locked(db, workspace_id, session_id)
+    ensure_holder(session, holder)
     events_to_write = _transition(session, Trigger.FAIL)
     session.ended_at = now
     session.end_reason = reason.value
@@ -589,7 +598,8 @@ async def interview_setup(db: AsyncSession, session: InterviewSession) -> Interv
 async def claim_connection(
     db: AsyncSession, session_id: uuid.UUID, connection_id: str, now: datetime
 ) -> str | None:
-    """A candidate connection takes the interview over; returns the one it replaced."""
+    """A candidate connection takes the interview over; returns the one it replaced, which
+    every process hears of at commit (`TAKEOVER_TOPIC`) and which may no longer write."""
     session = await repository.get_by_id(db, session_id, for_update=True)
     if session is None:
         raise NotFound("interview")
@@ -597,18 +607,34 @@ async def claim_connection(
     session.live_connection_id = connection_id
     session.live_seen_at = now
     await db.flush()
-    return previous if previous != connection_id else None
+    await repository.touch_liveness(db, session_id, connection_id, now)
+    if previous is None or previous == connection_id:
+        return None
+    await pubsub.notify(db, transcript.CHANNEL, takeover_topic(session_id))
+    return previous
+
+
+TAKEOVER_TOPIC = "takeover:"
+
+
+def takeover_topic(session_id: uuid.UUID) -> str:
+    """The notification (on the transcript channel) that a live room changed hands."""
+    return f"{TAKEOVER_TOPIC}{session_id}"
+
+
+async def live_holder(db: AsyncSession, session_id: uuid.UUID) -> str | None:
+    """The connection holding the live room now (read without waiting on any lock)."""
+    return await repository.live_holder(db, session_id)
 
 
 async def touch_connection(
     db: AsyncSession, session_id: uuid.UUID, connection_id: str, now: datetime
 ) -> bool:
-    """The connection is alive; False when another connection has taken the interview over."""
-    session = await repository.get_by_id(db, session_id, for_update=True)
-    if session is None or session.live_connection_id != connection_id:
+    """The connection is alive; False when another connection has taken the interview over.
+    Takes no lock on the session row, so a heartbeat never waits behind the room's writes."""
+    if await repository.live_holder(db, session_id) != connection_id:
         return False
-    session.live_seen_at = now
-    await db.flush()
+    await repository.touch_liveness(db, session_id, connection_id, now)
     return True
 
 
@@ -630,7 +656,8 @@ async def expire_if_gone(
         or session.live_connection_id != connection_id
     ):
         return None
-    seen = session.live_seen_at or now
+    beats = await repository.liveness_seen(db, session_id, connection_id)
+    seen = max((t for t in (session.live_seen_at, beats) if t is not None), default=now)
     left = grace_seconds - (now - seen).total_seconds()
     if left > 0:
         return left

@@ -29,7 +29,7 @@ from vivavoce.kit import crypto
 from vivavoce.kit.clock import isoformat_z
 from vivavoce.kit.errors import Conflict, NotFound
 from vivavoce.kit.schemas import StrictModel
-from vivavoce.models import SessionSignal, SessionTurn
+from vivavoce.models import InterviewSession, SessionSignal, SessionTurn
 from vivavoce.sessions import repository, signals_repository
 from vivavoce.sessions.state import Status
 
@@ -138,10 +138,34 @@ async def record(db: AsyncSession, token: str, batch: SignalBatch, now: datetime
             f"the interview is {session.status}; signals are only taken while it is in progress",
             code="session_not_in_progress",
         )
+    return await _store(db, session, batch.events, now)
+
+
+async def record_for_answer(
+    db: AsyncSession, session_id: uuid.UUID, batch: SignalBatch, answer_index: int, now: datetime
+) -> Recorded:
+    """Store the page's events sent with an answer, in the transaction that stores the answer
+    (so they are kept even when that answer ends the interview). They belong to that answer:
+    a `turn_index` missing or past it becomes the answer's own index."""
+    session = await repository.get_by_id(db, session_id, for_update=True)
+    if session is None:
+        raise NotFound("interview")
+    events = [
+        event
+        if event.turn_index is not None and event.turn_index <= answer_index
+        else event.model_copy(update={"turn_index": answer_index})
+        for event in batch.events
+    ]
+    return await _store(db, session, events, now)
+
+
+async def _store(
+    db: AsyncSession, session: InterviewSession, events: Sequence[SignalIn], now: datetime
+) -> Recorded:
     room = max(
         0, MAX_EVENTS_PER_SESSION - await signals_repository.count_for_session(db, session.id)
     )
-    accepted = batch.events[:room]
+    accepted = events[:room]
     earliest = session.started_at or now
     rows = [
         SessionSignal(
@@ -158,7 +182,7 @@ async def record(db: AsyncSession, token: str, batch: SignalBatch, now: datetime
         await signals_repository.add_all(db, rows)
         session.authenticity_signals = await summarize(db, session.id)
         await db.flush()
-    return Recorded(stored=len(rows), dropped=len(batch.events) - len(rows))
+    return Recorded(stored=len(rows), dropped=len(events) - len(rows))
 
 
 def fingerprint(secret_key: str, purpose: str, value: str) -> str:

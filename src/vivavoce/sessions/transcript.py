@@ -20,6 +20,7 @@ from vivavoce.kit.clock import isoformat_z
 from vivavoce.kit.errors import Conflict, NotFound, Unprocessable
 from vivavoce.models import SessionTurn
 from vivavoce.sessions import repository
+from vivavoce.sessions.errors import TurnIndexTaken, ensure_holder
 from vivavoce.sessions.state import TERMINAL, Status
 
 CHANNEL = "vivavoce_transcript"
@@ -45,8 +46,16 @@ async def append_turn(
     started_at: datetime,
     ended_at: datetime,
     meta: dict[str, Any] | None = None,
+    *,
+    holder: str | None = None,
+    expected_index: int | None = None,
 ) -> SessionTurn:
-    """Store one turn of an interview in progress and wake its live readers."""
+    """Store one turn of an interview in progress and wake its live readers.
+
+    The live room passes its connection as `holder` (the write is refused with
+    `ConnectionReplaced` once another connection holds the interview) and the index it decided
+    the turn for as `expected_index` (`TurnIndexTaken` when that place is already filled): of
+    two writers racing for one turn, across processes, exactly one stores it."""
     if len(text) > MAX_TURN_CHARACTERS:
         raise Unprocessable(f"a turn is at most {MAX_TURN_CHARACTERS} characters")
     session = await repository.get_by_id(db, session_id, for_update=True)
@@ -57,10 +66,14 @@ async def append_turn(
             f"the interview is {session.status}; turns can only be added while in progress",
             code="session_not_in_progress",
         )
+    ensure_holder(session, holder)
+    index = await repository.next_turn_index(db, session.id)
+    if expected_index is not None and index != expected_index:
+        raise TurnIndexTaken(expected_index, index)
     turn = SessionTurn(
         workspace_id=session.workspace_id,
         session_id=session.id,
-        index=await repository.next_turn_index(db, session.id),
+        index=index,
         speaker=speaker,
         text=text,
         started_at=started_at,

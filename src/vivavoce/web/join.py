@@ -126,6 +126,7 @@ async def join_page(request: Request, token: str) -> Response:
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
             "voice_available": voice_live.voice_available(state.settings),
+            "reveal_cps": state.settings.interviewer_reveal_cps,
         },
         theme=theme,
         scripts=True,
@@ -160,9 +161,10 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         grace_seconds=float(settings.join_grace_seconds),
         voice=voice,
         judge=judge,
-        stream_retries=settings.llm_max_retries,
+        outage_budget_seconds=settings.interviewer_outage_budget_seconds,
         answerer=providers.model_answerer(settings),
         liveness_sessionmaker=state.liveness_sessionmaker,
+        listener=state.transcript_listener,
     )
     await websocket.accept()
     sending = asyncio.Lock()  # the room and the voice channel send from different tasks
