@@ -461,7 +461,9 @@ def probe_for(aspect: Aspect, phrase: str | None, earlier_ai: Sequence[str] = ()
         if not any(contains(turn, prompt) for turn in earlier_ai) and not near_copy(
             prompt, earlier_ai
         ):
-            about = f'"{phrase}"' if phrase else "their answer"
+            # Candidate words never enter an LLM's instructions: the purpose points at the
+            # quote, which the voice passes in the data block.
+            about = "what they named (QUOTE_TO_REFER_TO)" if phrase else "their answer"
             return Probe(aspect, prompt, purpose.format(phrase=about))
     return None
 

@@ -37,6 +37,7 @@ from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion, Tone
 from vivavoce.interviewer.questions import mid_sentence
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
+from vivavoce.interviewer.wording import word_chunks
 
 __all__ = ["OfflineJudge", "OfflineVoice", "judge_answer"]
 
@@ -266,10 +267,8 @@ class OfflineVoice:
     streams it word by word (the chunks join back to exactly `render`'s text)."""
 
     async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
-        text = self.render(move, context)
-        pieces = text.split(" ")
-        for position, piece in enumerate(pieces):
-            yield piece if position == len(pieces) - 1 else piece + " "
+        for chunk in word_chunks(self.render(move, context)):
+            yield chunk
 
     def render(self, move: Move, context: VoiceContext) -> str:
         if isinstance(move, Greet):

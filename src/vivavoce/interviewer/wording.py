@@ -200,3 +200,9 @@ def _ends_clause(source: str, quote: str) -> bool:
     """The quote is followed by punctuation in the source (a clause or phrase ends there)."""
     pattern = r"\s+".join(re.escape(t) for t in tokens(quote))
     return bool(re.search(pattern + r"\s*[.!?;:,)\"\u201d\u2013\u2014-]", source, re.IGNORECASE))
+
+
+def word_chunks(text: str) -> list[str]:
+    """`text` word by word, each with its following space: the chunks join back to `text`."""
+    pieces = text.split(" ")
+    return [p if i == len(pieces) - 1 else p + " " for i, p in enumerate(pieces)]

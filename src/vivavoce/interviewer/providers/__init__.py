@@ -13,6 +13,7 @@ from types import ModuleType
 import openai
 
 from vivavoce.config import Settings
+from vivavoce.interviewer.checked_voice import CheckedVoice
 from vivavoce.interviewer.judge import Judge
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.providers.openai_compatible import (
@@ -120,7 +121,7 @@ def _build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
             max_retries=settings.llm_max_retries,
         )
         return (
-            module.AnthropicVoice(client, model),
+            CheckedVoice(module.AnthropicVoice(client, model)),
             module.AnthropicJudge(client, model),
             module.AnthropicModelAnswerer(client, model),
         )
@@ -132,7 +133,8 @@ def _build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
     )
-    return LLMVoice(client, model), LLMJudge(client, model), LLMModelAnswerer(client, model)
+    voice = CheckedVoice(LLMVoice(client, model))  # every reply checked before it is said
+    return voice, LLMJudge(client, model), LLMModelAnswerer(client, model)
 
 
 def build(settings: Settings) -> tuple[Voice, Judge]:
