@@ -19,6 +19,7 @@ from vivavoce.interviewer.engine import (
     Encourage,
     FollowUp,
     Greet,
+    Hint,
     InterviewClosed,
     LeadIn,
     MissingJudgement,
@@ -100,12 +101,14 @@ def test_a_sound_answer_moves_on_with_an_acknowledgement() -> None:
     assert move.question.id == "q2" and move.lead_in is LeadIn.ANSWERED
 
 
-def test_a_vague_answer_gets_a_follow_up_that_can_quote_it() -> None:
-    t = Transcript(plan()).started().asked("q1").you(reason=V, quote="Kafka")
+def test_a_vague_answer_gets_a_follow_up_that_quotes_a_whole_phrase_of_it() -> None:
+    answer = "I think I would use some kind of unique id for the request, and basically check it."
+    t = Transcript(plan()).started().asked("q1").you(answer, reason=V)
     move = t.decide()
     assert isinstance(move, FollowUp)
-    assert move.number == 1 and move.reason is V and move.quote == "Kafka"
-    assert move.question.id == "q1"
+    assert move.number == 1 and move.reason is V and move.question.id == "q1"
+    assert move.quote == "I would use some kind of unique id for the request"
+    assert move.prompt and move.purpose
 
 
 @pytest.mark.parametrize(("depth", "limit"), [("low", 1), ("medium", 2), ("high", 3)])
@@ -125,8 +128,8 @@ def test_high_probing_digs_into_a_sound_answer_once() -> None:
     t = Transcript(plan(probingDepth="high")).started().asked("q1").you()
     move = t.decide()
     assert isinstance(move, FollowUp) and move.reason is FollowUpReason.NONE
-    assert move.prompt == t.plan.questions[0].follow_ups[0]
-    move = t.ai(MoveKind.FOLLOW_UP, "q1").you().decide()
+    assert move.prompt and move.aspect  # a probe for a part of the answer, not a stock line
+    move = t.ai(MoveKind.FOLLOW_UP, "q1", text=move.prompt).you().decide()
     assert isinstance(move, Ask) and move.question.id == "q2"
 
 
@@ -208,17 +211,33 @@ def test_clarifying_questions_are_answered_then_the_candidate_is_trusted() -> No
     assert replay(t.plan, t.turns).current.id == "q1"  # type: ignore[union-attr]
 
 
-def test_i_dont_know_moves_on_kindly() -> None:
-    move = (
-        Transcript(plan()).started().asked("q1").you("No idea.", kind=AnswerKind.DONT_KNOW).decide()
-    )
+def test_i_dont_know_gets_one_narrower_angle_then_moves_on_kindly() -> None:
+    t = Transcript(plan()).started().asked("q1").you("No idea.", kind=AnswerKind.DONT_KNOW)
+    hint = t.decide()
+    assert isinstance(hint, Hint) and hint.question.id == "q1" and hint.prompt
+    t.ai(MoveKind.HINT, "q1", text=hint.prompt).you("Still no idea.", kind=AnswerKind.DONT_KNOW)
+    move = t.decide()
     assert isinstance(move, Ask)
     assert move.question.id == "q2" and move.lead_in is LeadIn.DONT_KNOW
+    assert replay(t.plan, t.turns).follow_ups == 0  # a hint is not a follow-up
+
+
+def test_an_answer_after_the_hint_is_judged_like_any_answer() -> None:
+    t = Transcript(plan()).started().asked("q1").you("No idea.", kind=AnswerKind.DONT_KNOW)
+    t.ai(MoveKind.HINT, "q1").you("Maybe I would ask a colleague.", reason=V)
+    assert isinstance(t.decide(), FollowUp)
+
+
+def test_no_hint_once_the_question_has_used_its_time() -> None:
+    p = bank_plan([{"text": "Q one?", "time_limit_seconds": 100}, *BANK[1:]])
+    t = Transcript(p).started().asked("q1").you("No idea.", kind=AnswerKind.DONT_KNOW, after=20)
+    assert isinstance(t.decide(), Ask)
 
 
 def test_i_dont_know_on_the_last_question_wraps_up() -> None:
     p = bank_plan(BANK[:2])
     t = Transcript(p).started().asked("q1").you().asked("q2").you(kind=AnswerKind.DONT_KNOW)
+    t.ai(MoveKind.HINT, "q2").you(kind=AnswerKind.DONT_KNOW)
     move = t.decide()
     assert isinstance(move, WrapUp)
     assert move.reason == "all_asked" and move.lead_in is LeadIn.DONT_KNOW

@@ -26,6 +26,7 @@ from tests.conftest import Tenant
 from tests.emails.smtp import SmtpServer, eventually
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
+from vivavoce.interviewer.checked_voice import CheckedVoice
 from vivavoce.interviewer.engine import Ask, Clarify, Greet, LeadIn, judge_request
 from vivavoce.interviewer.judge import AnswerKind, FollowUpReason
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
@@ -422,7 +423,8 @@ def test_build_is_offline_by_default_and_llm_when_configured() -> None:
     voice, judge = build(Settings(env="test"))
     assert isinstance(voice, OfflineVoice) and isinstance(judge, OfflineJudge)
     voice, judge = build(Settings(env="test", llm_base_url="http://127.0.0.1:9/v1"))
-    assert isinstance(voice, LLMVoice) and isinstance(judge, LLMJudge)
+    assert isinstance(voice, CheckedVoice) and isinstance(voice.inner, LLMVoice)
+    assert isinstance(judge, LLMJudge)
     assert "127.0.0.1:9" in providers.describe(
         Settings(env="test", llm_base_url="http://127.0.0.1:9/v1")
     )
@@ -531,20 +533,17 @@ async def _room_with_broken_streams(
         smtp.stop()
 
 
-async def test_a_stream_broken_once_is_retracted_and_asked_again(
+async def test_a_stream_broken_once_is_asked_again_and_never_shown(
     settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
 ) -> None:
-    retried = ["Great, ", "let's begin. ", "Tell me about a system you designed."]
+    retried = ["Let's begin. ", "Tell me about a system you designed."]
     frames, session, turns = await _room_with_broken_streams(
         settings, database, tenant, llm, [Broken(("Great, ", "let's beg")), retried]
     )
-    kinds = [f["type"] for f in frames]
-    retract = kinds.index("ai_retract")
-    # the first broken words, the retraction, then the whole reply again and its stored turn
-    before = "".join(f["text"] for f in frames[:retract] if f["type"] == "ai_delta")
-    assert before.startswith("Great, ") and "Great, let's beg".startswith(before)
-    after = [f["text"] for f in frames[retract:] if f["type"] == "ai_delta"]
-    assert "".join(after) == "".join(retried)
+    # The checked voice buffers a reply before showing it: the broken words never reach the
+    # candidate, so nothing needs retracting; the retry's whole reply is shown and stored.
+    deltas = "".join(f["text"] for f in frames if f["type"] == "ai_delta")
+    assert "beg" not in deltas.replace("begin", "") and deltas == "".join(retried)
     assert frames[-1]["type"] == "turn" and frames[-1]["text"] == "".join(retried)
     assert session["status"] == "in_progress"
     assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(retried)]
@@ -559,7 +558,7 @@ async def test_a_stream_that_keeps_breaking_fails_the_session(
         settings, database, tenant, llm, [broken, broken, broken]
     )
     kinds = [f["type"] for f in frames]
-    assert kinds.count("ai_retract") == 2  # the try and its one retry (llm_max_retries=1)
+    assert "ai_delta" not in kinds  # no word of a broken reply was shown
     assert {"type": "error", "code": "technical_failure"}.items() <= frames[-2].items()
     assert frames[-1]["state"] == "ended" and frames[-1]["reason"] == "technical_failure"
     assert session["status"] == "failed" and session["end_reason"] == "technical_failure"

@@ -15,6 +15,7 @@ from vivavoce.interviewer.engine import (
     Encourage,
     FollowUp,
     Greet,
+    Hint,
     LeadIn,
     Move,
     Redirect,
@@ -117,15 +118,25 @@ def test_a_follow_up_refers_back_to_the_candidates_own_words() -> None:
     assert text.startswith("You mentioned Kafka.")
 
 
-def test_a_follow_up_asks_for_what_the_answer_lacked() -> None:
+def test_a_follow_up_asks_the_probe_the_policy_chose() -> None:
     plan = make_plan()
     behavioural = next(q for q in plan.questions if q.kind == "behavioural")
-    vague = say(FollowUp(behavioural, 1, FollowUpReason.VAGUE), plan)
-    assert "specific example" in vague and vague.endswith(".")
-    deeper = say(
-        FollowUp(behavioural, 1, FollowUpReason.NONE, prompt=behavioural.follow_ups[0]), plan
-    )
-    assert deeper.endswith(behavioural.follow_ups[0])
+    probe = "How did it turn out, and how could you tell?"
+    text = say(FollowUp(behavioural, 1, FollowUpReason.VAGUE, prompt=probe, quote="a refund"), plan)
+    assert text.endswith(probe) and "a refund" in text
+    # Without a chosen probe, the first part a complete answer to that kind of question has.
+    assert "situation" in say(FollowUp(behavioural, 1, FollowUpReason.VAGUE), plan)
+    design = make_plan(stage={"questions": [{"text": "How would you design a rota?"}]})
+    text = say(FollowUp(design.questions[0], 1, FollowUpReason.VAGUE), design)
+    assert "in practice" in text and "time" not in text
+
+
+def test_i_dont_know_gets_a_kind_narrower_angle() -> None:
+    plan = make_plan(tone="friendly")
+    question = plan.questions[1]
+    text = say(Hint(question, "What's the very first thing you would do?", "narrower"), plan)
+    assert re.match(r"(?:That's|No problem)", text) and text.endswith("you would do?")
+    assert not re.search(r"wrong|fail|unfortunately|disappoint", text, re.I)
 
 
 def test_the_recruiters_follow_up_is_used_as_written() -> None:
@@ -215,12 +226,25 @@ def test_patience_and_check_ins_are_short_and_unpressured() -> None:
     assert "repeat" in check_in and "hurry" not in check_in
 
 
-def test_a_redirect_brings_the_question_back() -> None:
+def test_a_redirect_names_the_question_in_a_few_words() -> None:
     plan = make_plan()
-    question = plan.questions[2]
-    assert say(Redirect(question, "off_topic"), plan).endswith(question.text)
+    question = plan.questions[2]  # two sentences: named by its topic and its question
+    text = say(Redirect(question, "off_topic"), plan)
+    assert "communication" in text and text.endswith("how did you make sure it landed?")
+    assert question.text not in text
+    short = make_plan(stage={"questions": [{"text": "Why do you want this job?"}]})
+    assert say(Redirect(short.questions[0], "off_topic"), short).endswith(
+        "Why do you want this job?"
+    )
     scorer = say(Redirect(question, "addressed_to_scorer"), plan)
-    assert "can't change how answers are assessed" in scorer and scorer.endswith(question.text)
+    assert "can't change how answers are assessed" in scorer
+    assert scorer.endswith("how did you make sure it landed?")
+
+
+def test_a_question_for_the_interviewer_is_noted_for_the_hiring_team() -> None:
+    plan = make_plan()
+    text = say(Clarify(plan.questions[0], "What's the salary range for this role?", 900), plan)
+    assert "note it for the hiring team" in text and "Whenever you're ready" in text
 
 
 def test_the_wrap_up_invites_questions_and_mentions_time_when_short() -> None:

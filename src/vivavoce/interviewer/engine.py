@@ -46,8 +46,20 @@ from vivavoce.interviewer.judge import (
     JudgeRequest,
     Phase,
 )
+from vivavoce.interviewer.listening import (
+    AnswerReading,
+    AnswerShape,
+    Aspect,
+    asked_aspects,
+    choose_probe,
+    covered_aspects,
+    hint_for,
+    read_answer,
+    telling_phrase,
+)
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind, Turn
+from vivavoce.interviewer.wording import contains, noun_phrases, tokens
 
 MIN_QUESTION_SECONDS = 120  # a new question needs this long before the wrap-up
 FOLLOW_UP_SECONDS = 90  # a follow-up needs this long within the question's budget
@@ -101,6 +113,7 @@ class Ask:
     lead_in: LeadIn
     remaining: int
     skipped: tuple[str, ...] = ()
+    acknowledge: str | None = None  # a whole phrase of the last answer for the transition
     kind: ClassVar[MoveKind] = MoveKind.ASK
 
     @property
@@ -111,8 +124,10 @@ class Ask:
 @dataclass(frozen=True, slots=True)
 class FollowUp:
     """Probe the answer to `question` (the `number`-th follow-up on it). `prompt` is the
-    planned or recruiter-written probe for this follow-up, if any; `quote` the candidate's
-    words to refer back to, `earlier_quote` the earlier words a contradiction is with."""
+    probe the policy chose (the recruiter's own words for a bank follow-up), `purpose` what it
+    is for in plain words (what an LLM voice words), `aspect` the part of the answer it asks
+    about (`listening.Aspect`); `quote` the candidate's words to refer back to (a whole clause
+    or phrase), `earlier_quote` the earlier words a contradiction is with."""
 
     question: PlannedQuestion
     number: int
@@ -120,6 +135,8 @@ class FollowUp:
     prompt: str | None = None
     quote: str | None = None
     earlier_quote: str | None = None
+    purpose: str = ""
+    aspect: str | None = None
     kind: ClassVar[MoveKind] = MoveKind.FOLLOW_UP
 
     @property
@@ -142,6 +159,21 @@ class Clarify:
     @property
     def question_id(self) -> str | None:
         return self.question.id if self.question else None
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """The candidate said they don't know: once per question, kindly, a narrower or easier
+    angle on `question` (`prompt`, offline wording; `purpose` for an LLM voice)."""
+
+    question: PlannedQuestion
+    prompt: str
+    purpose: str
+    kind: ClassVar[MoveKind] = MoveKind.HINT
+
+    @property
+    def question_id(self) -> str | None:
+        return self.question.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +237,7 @@ class WrapUp:
     reason: Literal["all_asked", "time"]
     lead_in: LeadIn
     skipped: tuple[str, ...] = ()
+    acknowledge: str | None = None  # a whole phrase of the last answer for the transition
     kind: ClassVar[MoveKind] = MoveKind.WRAP_UP
 
     @property
@@ -226,7 +259,9 @@ class Close:
         return None
 
 
-Move = Greet | Ask | FollowUp | Clarify | Repeat | Encourage | Wait | Redirect | WrapUp | Close
+Move = (
+    Greet | Ask | FollowUp | Clarify | Hint | Repeat | Encourage | Wait | Redirect | WrapUp | Close
+)
 
 
 def ai_turn(move: Move, *, index: int, text: str, started_at_s: float, ended_at_s: float) -> Turn:
@@ -258,6 +293,8 @@ class InterviewState:
     follow_ups: int = 0  # on the current question
     clarifications: int = 0  # on the current question
     redirects: int = 0  # on the current question
+    hints: int = 0  # "I don't know" hints on the current question
+    on_question: tuple[Turn, ...] = ()  # every turn since the current question was asked
     encouragements: int = 0  # "take your time" replies to "let me think", since the prompt
     checked_in: bool = False  # a check-in after silence, since the prompt
     question_started_at_s: float = 0.0
@@ -274,7 +311,8 @@ def replay(plan: InterviewPlan, transcript: Sequence[Turn]) -> InterviewState:
     phase: StatePhase = "not_started"
     current: PlannedQuestion | None = None
     asked: list[str] = []
-    follow_ups = clarifications = redirects = encouragements = 0
+    follow_ups = clarifications = redirects = encouragements = hints = 0
+    on_question: list[Turn] = []
     checked_in = False
     started = 0.0
     prompt: Turn | None = None
@@ -282,6 +320,7 @@ def replay(plan: InterviewPlan, transcript: Sequence[Turn]) -> InterviewState:
     previous: Turn | None = None
     for turn in transcript:
         before, previous = previous, turn
+        on_question.append(turn)
         if not turn.is_ai:
             continue
         last_ai = turn
@@ -299,10 +338,13 @@ def replay(plan: InterviewPlan, transcript: Sequence[Turn]) -> InterviewState:
                 ) from None
             phase, prompt, started = "question", turn, turn.started_at_s
             asked.append(current.id)
-            follow_ups = clarifications = redirects = encouragements = 0
-            checked_in = False
+            follow_ups = clarifications = redirects = encouragements = hints = 0
+            checked_in, on_question = False, [turn]
         elif move is MoveKind.FOLLOW_UP:
             follow_ups += 1
+            prompt, encouragements, checked_in = turn, 0, False
+        elif move is MoveKind.HINT:
+            hints += 1
             prompt, encouragements, checked_in = turn, 0, False
         elif move is MoveKind.CLARIFY:
             clarifications += 1
@@ -331,6 +373,8 @@ def replay(plan: InterviewPlan, transcript: Sequence[Turn]) -> InterviewState:
         follow_ups=follow_ups,
         clarifications=clarifications,
         redirects=redirects,
+        hints=hints,
+        on_question=tuple(on_question) if phase == "question" else (),
         encouragements=encouragements,
         checked_in=checked_in,
         question_started_at_s=started,
@@ -400,16 +444,17 @@ def decide(
         return Close("time_up", asked)
     if judgement is None:
         return _after_silence(plan, state, now)
-    return _after_turn(plan, state, last, judgement, now)
+    return _after_turn(plan, state, transcript, judgement, now)
 
 
 def _after_turn(
     plan: InterviewPlan,
     state: InterviewState,
-    turn: Turn,
+    transcript: Sequence[Turn],
     judgement: AnswerJudgement,
     now: float,
 ) -> Move:
+    turn = transcript[-1]
     kind = judgement.kind
     if state.phase == "wrap_up":
         if kind is AnswerKind.REPEAT_REQUEST and state.prompt:
@@ -433,7 +478,7 @@ def _after_turn(
         return _next_question(plan, state, now, LeadIn.FIRST)
     lead_in = _lead_in(judgement)
     if now >= plan.wrap_up_at_s:
-        return _wrap_up(state, "time", lead_in, ())
+        return _wrap_up(state, "time", lead_in, (), _acknowledgement(lead_in, transcript))
     spent = now - state.question_started_at_s
     over_limit = question.time_limit_seconds is not None and spent >= question.time_limit_seconds
     if kind is AnswerKind.REPEAT_REQUEST and not over_limit:
@@ -452,11 +497,15 @@ def _after_turn(
             )
             return Redirect(question, reason)
         return _next_question(plan, state, now, LeadIn.OFF_TOPIC)
+    hint_fits = state.hints == 0 and not over_limit and _probe_fits(plan, state, question, now)
+    if kind is AnswerKind.DONT_KNOW and hint_fits:
+        prompt, purpose = hint_for(question)
+        return Hint(question, prompt, purpose)
     if kind is AnswerKind.ANSWER:
-        follow_up = _follow_up(plan, state, question, judgement, now)
+        follow_up = _follow_up(plan, state, transcript, judgement, now)
         if follow_up is not None:
             return follow_up
-    return _next_question(plan, state, now, lead_in)
+    return _next_question(plan, state, now, lead_in, transcript)
 
 
 def _lead_in(judgement: AnswerJudgement) -> LeadIn:
@@ -469,55 +518,159 @@ def _lead_in(judgement: AnswerJudgement) -> LeadIn:
     return LeadIn.PARTIAL
 
 
+def _probe_fits(
+    plan: InterviewPlan, state: InterviewState, question: PlannedQuestion, now: float
+) -> bool:
+    """A follow-up or hint still fits the question's time budget and the time to the wrap-up."""
+    spent = now - state.question_started_at_s
+    if spent + FOLLOW_UP_SECONDS > plan.question_budget_s(question):
+        return False
+    return now + FOLLOW_UP_SECONDS <= plan.wrap_up_at_s
+
+
 def _follow_up(
     plan: InterviewPlan,
     state: InterviewState,
-    question: PlannedQuestion,
+    transcript: Sequence[Turn],
     judgement: AnswerJudgement,
     now: float,
 ) -> FollowUp | None:
-    if state.follow_ups >= plan.max_follow_ups:
+    """The probe for the latest answer, or None to move on (rules in `listening`)."""
+    question, turn = state.current, transcript[-1]
+    if question is None or state.follow_ups >= plan.max_follow_ups:
         return None
-    spent = now - state.question_started_at_s
-    if spent + FOLLOW_UP_SECONDS > plan.question_budget_s(question):
+    if not _probe_fits(plan, state, question, now):
         return None
-    if now + FOLLOW_UP_SECONDS > plan.wrap_up_at_s:
-        return None
-    deepen = state.follow_ups == 0 and (
-        (question.kind == "bank" and bool(question.follow_ups)) or plan.probing_depth == "high"
-    )
-    if not judgement.needs_follow_up and not deepen:
+    earlier_ai = [t.text for t in transcript if t.is_ai]
+    number = state.follow_ups + 1
+    clash = _contradiction(question, number, turn, judgement, earlier_ai)
+    if clash is not None:
+        return clash
+    reading = read_answer(question, turn.text, turn.unsure_words, plan.skills)
+    before = [t.text for t in state.on_question[:-1] if not t.is_ai]
+    covered_before = frozenset().union(*(covered_aspects(text) for text in before))
+    if not (judgement.needs_follow_up or _probes_a_sound_answer(plan, state, question, reading)):
         return None
     reason = judgement.reason if judgement.needs_follow_up else FollowUpReason.NONE
-    prompt = None
-    if reason is not FollowUpReason.CONTRADICTION and state.follow_ups < len(question.follow_ups):
-        prompt = question.follow_ups[state.follow_ups]
-    return FollowUp(
-        question=question,
-        number=state.follow_ups + 1,
-        reason=reason,
-        prompt=prompt,
-        quote=judgement.quote,
-        earlier_quote=judgement.earlier_quote if reason is FollowUpReason.CONTRADICTION else None,
+    covered = reading.covered | covered_before
+    recruiter = _recruiters_probe(question, state.follow_ups, covered, earlier_ai)
+    if recruiter is not None:
+        purpose = f"ask the organisation's follow-up question, as written: {recruiter}"
+        return FollowUp(question, number, reason, recruiter, reading.quote, purpose=purpose)
+    asked = asked_aspects(
+        [t.text for t in state.on_question if t.is_ai and t.move is MoveKind.FOLLOW_UP]
     )
+    vague = reason in (FollowUpReason.VAGUE, FollowUpReason.SHORT)
+    probe = choose_probe(
+        reading, asked, earlier_ai, deepen=True, covered_before=covered_before, vague=vague
+    )
+    if probe is None:
+        return None
+    return FollowUp(
+        question,
+        number,
+        reason,
+        probe.prompt,
+        reading.quote,
+        purpose=probe.purpose,
+        aspect=probe.aspect.value,
+    )
+
+
+def _probes_a_sound_answer(
+    plan: InterviewPlan, state: InterviewState, question: PlannedQuestion, reading: AnswerReading
+) -> bool:
+    """A sound answer still gets one probe on its question: always when the profile probes
+    deeply or the recruiter wrote follow-ups; at medium depth, when it is complete (one level
+    deeper); never at low depth."""
+    if state.follow_ups > 0:
+        return False
+    if plan.probing_depth == "high" or (question.kind == "bank" and question.follow_ups):
+        return True
+    return plan.probing_depth == "medium" and reading.shape is AnswerShape.STRONG
+
+
+def _contradiction(
+    question: PlannedQuestion,
+    number: int,
+    turn: Turn,
+    judgement: AnswerJudgement,
+    earlier_ai: Sequence[str],
+) -> FollowUp | None:
+    """Both quotes of a contradiction, unless one holds a word the recogniser was unsure of
+    or the interviewer has already put this contradiction to the candidate."""
+    now_said, said_before = judgement.quote, judgement.earlier_quote
+    if judgement.reason is not FollowUpReason.CONTRADICTION or not now_said or not said_before:
+        return None
+    unsure = {w.lower() for w in turn.unsure_words}
+    if any(word.lower() in unsure for word in tokens(now_said)):
+        return None
+    if any(said_before.rstrip(".!?") in text for text in earlier_ai):
+        return None
+    purpose = "ask them to reconcile what they said earlier with what they just said"
+    return FollowUp(
+        question,
+        number,
+        FollowUpReason.CONTRADICTION,
+        quote=now_said,
+        earlier_quote=said_before,
+        purpose=purpose,
+    )
+
+
+def _recruiters_probe(
+    question: PlannedQuestion,
+    follow_ups: int,
+    covered: frozenset[Aspect],
+    earlier_ai: Sequence[str],
+) -> str | None:
+    """The recruiter's next follow-up (bank questions), word for word: the first one not asked
+    yet and not about something the answer already covered."""
+    if question.kind != "bank":
+        return None
+    for probe in question.follow_ups[follow_ups:]:
+        if any(contains(text, probe) for text in earlier_ai):
+            continue
+        about = asked_aspects([probe])
+        if about and about <= covered:
+            continue
+        return probe
+    return None
+
+
+def _acknowledgement(lead_in: LeadIn, transcript: Sequence[Turn]) -> str | None:
+    """After an answer, a whole noun phrase of it for the transition — preferably two words or
+    more, and one no earlier AI turn has said — so moving on shows what was heard."""
+    answer = next((t for t in reversed(transcript) if not t.is_ai), None)
+    if answer is None or lead_in not in (LeadIn.ANSWERED, LeadIn.PARTIAL):
+        return None
+    said = " ".join(t.text for t in transcript if t.is_ai).lower()
+    fresh = [p for p in noun_phrases(answer.text, answer.unsure_words) if p.lower() not in said]
+    return telling_phrase(fresh)
 
 
 def _next_question(
-    plan: InterviewPlan, state: InterviewState, now: float, lead_in: LeadIn
+    plan: InterviewPlan,
+    state: InterviewState,
+    now: float,
+    lead_in: LeadIn,
+    transcript: Sequence[Turn] = (),
 ) -> Ask | WrapUp:
     """The next question in order — or, when time is short, the next one covering a dimension
-    not asked about yet — or the wrap-up when none fits."""
+    not asked about yet — or the wrap-up when none fits. After an answer, the transition names
+    a phrase of it (`acknowledge`)."""
+    heard = _acknowledgement(lead_in, transcript)
     if state.asked:
         position = max(plan.position(q) for q in state.asked)
         remaining = list(plan.questions[position + 1 :])
     else:
         remaining = list(plan.questions)
     if not remaining:
-        return _wrap_up(state, "all_asked", lead_in, ())
+        return _wrap_up(state, "all_asked", lead_in, (), heard)
     time_left = plan.wrap_up_at_s - now
     fits = int(time_left // MIN_QUESTION_SECONDS)
     if fits <= 0:
-        return _wrap_up(state, "time", lead_in, tuple(q.id for q in remaining))
+        return _wrap_up(state, "time", lead_in, tuple(q.id for q in remaining), heard)
     pick = remaining[0]
     if fits < len(remaining):
         covered = {d for q in state.asked for d in plan.question(q).dimension_ids}
@@ -526,7 +679,7 @@ def _next_question(
     after = len(remaining) - remaining.index(pick) - 1
     if lead_in is LeadIn.FIRST and state.asked:
         lead_in = LeadIn.ANSWERED
-    return Ask(pick, lead_in, remaining=min(fits - 1, after), skipped=skipped)
+    return Ask(pick, lead_in, min(fits - 1, after), skipped, heard)
 
 
 def _wrap_up(
@@ -534,8 +687,9 @@ def _wrap_up(
     reason: Literal["all_asked", "time"],
     lead_in: LeadIn,
     skipping: tuple[str, ...],
+    acknowledge: str | None = None,
 ) -> WrapUp:
-    return WrapUp(reason, lead_in, skipped=state.skipped + skipping)
+    return WrapUp(reason, lead_in, skipped=state.skipped + skipping, acknowledge=acknowledge)
 
 
 def _after_silence(plan: InterviewPlan, state: InterviewState, now: float) -> Move:

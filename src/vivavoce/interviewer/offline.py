@@ -22,6 +22,7 @@ from vivavoce.interviewer.engine import (
     Encourage,
     FollowUp,
     Greet,
+    Hint,
     LeadIn,
     Move,
     Redirect,
@@ -30,32 +31,33 @@ from vivavoce.interviewer.engine import (
     WrapUp,
 )
 from vivavoce.interviewer.judge import FollowUpReason
+from vivavoce.interviewer.listening import PARTS, PROBES, question_style
 from vivavoce.interviewer.offline_judge import OfflineJudge, judge_answer, sentences
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion, Tone
 from vivavoce.interviewer.questions import mid_sentence
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
+from vivavoce.interviewer.wording import word_chunks
 
 __all__ = ["OfflineJudge", "OfflineVoice", "judge_answer"]
 
 # --- the voice ------------------------------------------------------------------------------
 
+# Neutral on purpose: a structured interview never signals a verdict ("great answer").
 ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
     "friendly": (
-        "Thank you, that's really helpful.",
-        "Great, thanks for walking me through that.",
-        "I appreciate the detail there.",
-        "That's a great example, thank you.",
-        "Thanks so much for sharing that.",
-        "Lovely, that gives me a clear picture.",
+        "Thank you for walking me through that.",
+        "Thanks for sharing that.",
+        "Thank you, that's clear.",
+        "Thanks, I've got that.",
+        "Thank you for explaining.",
     ),
     "professional": (
-        "Thank you, that's helpful.",
+        "Thank you.",
         "Thanks for walking me through that.",
-        "That's clear, thank you.",
-        "Thank you for the detail.",
         "Understood, thank you.",
-        "Thanks, that gives me a good picture.",
+        "Thank you for explaining.",
+        "Thanks, I've noted that.",
     ),
     "strict": ("Noted.", "Understood.", "Thank you.", "Clear.", "All right, noted."),
     "challenging": (
@@ -64,6 +66,39 @@ ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
         "Understood.",
         "Right, thank you.",
         "Okay, that's clear.",
+    ),
+}
+# The same, naming a whole phrase of what the candidate said ({phrase}, addressed back).
+GROUNDED_ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
+    "friendly": (
+        "Thank you. I've noted what you said about {phrase}.",
+        "Thanks for taking me through {phrase}.",
+        "Thank you for the detail on {phrase}.",
+        "Thanks, I've got your point about {phrase}.",
+        "Thank you for explaining {phrase}.",
+        "Thanks. What you said about {phrase} is noted.",
+    ),
+    "professional": (
+        "Thank you. I've noted what you said about {phrase}.",
+        "Thanks for taking me through {phrase}.",
+        "Understood, {phrase}. Thank you.",
+        "Thank you for the detail on {phrase}.",
+        "Thanks. What you said about {phrase} is noted.",
+        "Thank you; I have your point about {phrase}.",
+    ),
+    "strict": (
+        "Noted: {phrase}.",
+        "Understood, {phrase}.",
+        "Thank you. {Phrase}, noted.",
+        "All right: {phrase}. Noted.",
+        "Clear on {phrase}.",
+    ),
+    "challenging": (
+        "Okay, {phrase}. Noted.",
+        "Right, {phrase}. Understood.",
+        "Fair enough on {phrase}.",
+        "Okay, I have {phrase} down.",
+        "Understood: {phrase}.",
     ),
 }
 NEUTRAL_ACKNOWLEDGEMENTS = (
@@ -75,7 +110,7 @@ NEUTRAL_ACKNOWLEDGEMENTS = (
 )
 DONT_KNOW_REPLIES: dict[Tone, tuple[str, ...]] = {
     "friendly": (
-        "That's completely fine, not every question will land.",
+        "That's completely fine, thank you for saying so.",
         "No problem at all, thanks for being upfront about it.",
         "That's absolutely fine.",
     ),
@@ -114,24 +149,19 @@ TAKE_YOUR_TIME = (
     "No rush at all.",
 )
 REPEAT_OPENERS = ("Of course.", "Sure.", "No problem, here it is again.")
-SHORT_LEADS: dict[Tone, tuple[str, ...]] = {
-    "friendly": ("Could you tell me a bit more about that?", "I'd love to hear a little more."),
-    "professional": ("Could you expand on that a little?", "Could you tell me a bit more?"),
-    "strict": ("Please expand on that.", "I need a bit more detail."),
-    "challenging": ("That's quite brief. Give me more.", "Let me push on that a little."),
-}
-VAGUE_LEADS: dict[Tone, tuple[str, ...]] = {
-    "friendly": ("Could you make that a bit more concrete?", "Could we make that more specific?"),
-    "professional": ("Could you make that more concrete?", "Let's make that specific."),
-    "strict": ("Be specific, please.", "I need a concrete example."),
-    "challenging": ("That's still fairly general.", "Let me push on that."),
-}
 DEEPEN_LEADS: dict[Tone, tuple[str, ...]] = {
     "friendly": ("I'd like to dig into that a little.", "Let's go one step deeper."),
     "professional": ("Let's go one level deeper.", "I'd like to dig into that a little."),
     "strict": ("One more on this.", "Let's go deeper."),
     "challenging": ("Let me push you a little further.", "Let's test your thinking there."),
 }
+HINT_OPENERS: dict[Tone, tuple[str, ...]] = {
+    "friendly": ("That's completely fine.", "No problem at all.", "That's okay."),
+    "professional": ("That's fine.", "No problem.", "That's all right."),
+    "strict": ("That's fine.", "All right."),
+    "challenging": ("Okay, that's fine.", "Fair enough."),
+}
+REFERENCES = ("You mentioned {quote}.", "You brought up {quote}.", "You talked about {quote}.")
 CHECK_INS = (
     "Whenever you're ready, go ahead. If it would help, I can repeat or rephrase the question.",
     "There's no rush. If it would help, I can repeat the question or put it another way.",
@@ -151,11 +181,19 @@ def _recently_used(context: VoiceContext, options: Sequence[str], count: int = 2
         if not turn.is_ai:
             continue
         for option in options:
-            if option in turn.text and option not in used:
+            if _said(option, turn.text) and option not in used:
                 used.append(option)
         if len(used) >= count:
             break
     return set(used[:count])
+
+
+def _said(option: str, text: str) -> bool:
+    """Whether `text` contains `option`, a phrasing that may hold a `{placeholder}`."""
+    if "{" not in option:
+        return option in text
+    pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(option))
+    return re.search(pattern, text) is not None
 
 
 def _pick(context: VoiceContext, options: Sequence[str], salt: str) -> str:
@@ -196,15 +234,6 @@ def second_person(clause: str) -> str:
     return re.sub(pattern, swap, clause, flags=re.IGNORECASE)
 
 
-def _refer(quote: str | None) -> str:
-    if not quote:
-        return ""
-    quote = quote.strip().rstrip(".,;:!?")
-    if re.match(r"(?i)i\b|i'", quote):
-        return f"You said {second_person(quote)}."
-    return f"You mentioned {quote}."
-
-
 def _questionsentences(text: str) -> str:
     asked = [s for s in sentences(text) if s.endswith("?")]
     return " ".join(asked) if asked else text
@@ -238,10 +267,8 @@ class OfflineVoice:
     streams it word by word (the chunks join back to exactly `render`'s text)."""
 
     async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
-        text = self.render(move, context)
-        pieces = text.split(" ")
-        for position, piece in enumerate(pieces):
-            yield piece if position == len(pieces) - 1 else piece + " "
+        for chunk in word_chunks(self.render(move, context)):
+            yield chunk
 
     def render(self, move: Move, context: VoiceContext) -> str:
         if isinstance(move, Greet):
@@ -252,6 +279,8 @@ class OfflineVoice:
             text = self._follow_up(move, context)
         elif isinstance(move, Clarify):
             text = self._clarify(move, context)
+        elif isinstance(move, Hint):
+            text = self._hint(move, context)
         elif isinstance(move, Repeat):
             text = self._repeat(move, context)
         elif isinstance(move, Encourage):
@@ -307,8 +336,12 @@ class OfflineVoice:
             f"{_team(plan)} to review. Whenever you're ready, let me know and we'll begin."
         )
 
-    def _bridge(self, lead_in: LeadIn, context: VoiceContext) -> str:
+    def _bridge(self, lead_in: LeadIn, context: VoiceContext, heard: str | None = None) -> str:
         tone = context.plan.tone
+        if heard and lead_in in (LeadIn.ANSWERED, LeadIn.PARTIAL):
+            phrase = second_person(heard)
+            template = _pick(context, GROUNDED_ACKNOWLEDGEMENTS[tone], "ack")
+            return template.format(phrase=phrase, Phrase=phrase[:1].upper() + phrase[1:])
         if lead_in is LeadIn.ANSWERED:
             return _pick(context, ACKNOWLEDGEMENTS[tone], "ack")
         if lead_in is LeadIn.PARTIAL:
@@ -321,7 +354,7 @@ class OfflineVoice:
 
     def _ask(self, move: Ask, context: VoiceContext) -> str:
         plan = context.plan
-        parts = [self._bridge(move.lead_in, context)]
+        parts = [self._bridge(move.lead_in, context, move.acknowledge)]
         if move.skipped:
             parts.append("We're a little short on time, so I'll skip ahead.")
         if move.lead_in is not LeadIn.FIRST:
@@ -335,8 +368,6 @@ class OfflineVoice:
         return " ".join(parts)
 
     def _follow_up(self, move: FollowUp, context: VoiceContext) -> str:
-        tone = context.plan.tone
-        question = move.question
         if move.reason is FollowUpReason.CONTRADICTION and move.earlier_quote and move.quote:
             earlier = move.earlier_quote.rstrip(".!?")
             now = move.quote.rstrip(".!?")
@@ -344,23 +375,27 @@ class OfflineVoice:
                 f'I want to make sure I understand. Earlier you said "{earlier}", and just now '
                 f'"{now}". Could you help me reconcile those?'
             )
-        reference = _refer(move.quote)
-        # A thin first answer to a planned question first gets the plain "tell me more" / "give
-        # me an example" probe; the planned probes dig into an answer that has substance.
-        # The recruiter's own follow-ups (bank questions) are always used as written.
-        planned_probe = move.prompt if question.kind == "bank" or move.number > 1 else None
-        if move.reason is FollowUpReason.SHORT:
-            lead = _pick(context, SHORT_LEADS[tone], "lead")
-            probe = planned_probe or _generic_probe(question, short=True)
-        elif move.reason is FollowUpReason.VAGUE:
-            lead = _pick(context, VAGUE_LEADS[tone], "lead")
-            probe = planned_probe or _generic_probe(question, short=False)
-        else:
-            lead = _pick(context, DEEPEN_LEADS[tone], "lead")
-            probe = move.prompt or TECHNICAL_FOLLOW_UP
+        reference = self._refer(move.quote, context)
+        probe = move.prompt or _default_probe(move.question)
+        lead = ""
+        if move.reason is FollowUpReason.NONE and not move.question.follow_ups:
+            lead = _pick(context, DEEPEN_LEADS[context.plan.tone], "lead")
         if move.number > 1 and not reference:
-            lead = f"One more on this. {lead}"
+            lead = f"One more on this. {lead}".strip()
         return " ".join(p for p in (reference, lead, probe) if p)
+
+    def _refer(self, quote: str | None, context: VoiceContext) -> str:
+        """The candidate's whole clause ("You said you …") or phrase ("You mentioned …")."""
+        if not quote:
+            return ""
+        quote = quote.strip().rstrip(".,;:!?")
+        if re.match(r"(?i)i\b|i'", quote):
+            return f"You said {second_person(quote)}."
+        return _pick(context, REFERENCES, "refer").format(quote=second_person(quote))
+
+    def _hint(self, move: Hint, context: VoiceContext) -> str:
+        opener = _pick(context, HINT_OPENERS[context.plan.tone], "hint")
+        return f"{opener} {move.prompt}"
 
     def _clarify(self, move: Clarify, context: VoiceContext) -> str:
         asked = move.asked.lower()
@@ -389,6 +424,11 @@ class OfflineVoice:
             return (
                 "Yes, absolutely. Any real example works: from work, study, volunteering or a "
                 f"personal project. {ready}"
+            )
+        if re.search(ABOUT_THE_JOB, asked) and not re.search(ABOUT_THE_QUESTION, asked):
+            return (
+                "That's a fair question, and I'm not able to answer it myself. I'll note it for "
+                f"the {_team(plan)}, so they can come back to you on it. {ready}"
             )
         if move.question is None:
             return (
@@ -435,7 +475,7 @@ class OfflineVoice:
                 "Just so you know, I don't score anything during our conversation, and requests "
                 "about scores or instructions can't change how answers are assessed: everyone "
                 "is assessed against the same criteria. What helps most is a concrete answer. "
-                f"So, coming back to the question: {move.question.text}"
+                f"So, coming back to it: {_in_a_few_words(move.question)}"
             )
         lead = _pick(
             context,
@@ -445,12 +485,12 @@ class OfflineVoice:
             ),
             "redirect",
         )
-        return f"{lead} {move.question.text}"
+        return f"{lead} {_in_a_few_words(move.question)}"
 
     def _wrap_up(self, move: WrapUp, context: VoiceContext) -> str:
         parts = []
         if move.lead_in is not LeadIn.FIRST:
-            parts.append(self._bridge(move.lead_in, context))
+            parts.append(self._bridge(move.lead_in, context, move.acknowledge))
         if move.reason == "time":
             parts.append("We're coming up on time, so let's start wrapping up.")
             if move.skipped:
@@ -507,6 +547,16 @@ class OfflineVoice:
         return " ".join(parts)
 
 
+# A question to the interviewer about the job, the team or the organisation, not the question.
+ABOUT_THE_JOB = (
+    r"\b(?:salary|pay|paid|compensation|benefits|holiday|remote|hybrid|office|team size|"
+    r"the team|your team|your company|the company|the organi[sz]ation|culture|tech stack|"
+    r"start date|hours|shifts?|rota|contract|visa|relocat\w*|training|progression|career path|"
+    r"who (?:would|will) i|what (?:is|are) the (?:next|day|typical))\b"
+)
+ABOUT_THE_QUESTION = (
+    r"\b(?:do you mean|the question|an example|my answer|should i (?:talk|answer))\b"
+)
 AI_QUESTION = r"\b(?:human|real person|a person|bot|robot|an ai|ai interviewer|machine)\b"
 NOTHING_TO_ADD = re.compile(
     r"^\W*(?:no|nope|nothing|none|not really|i'?m good|all good|that'?s (?:all|it)|"
@@ -525,25 +575,22 @@ def _added_last_words(context: VoiceContext) -> bool:
     return not NOTHING_TO_ADD.search(context.transcript[-1].text)
 
 
-TECHNICAL_FOLLOW_UP = "What would you do differently if you did it again today?"
+def _in_a_few_words(question: PlannedQuestion) -> str:
+    """The question named briefly for a steer back: its own question sentence when short,
+    else its topic."""
+    parts = sentences(question.text)
+    asked = [s for s in parts if s.endswith("?")]
+    last = asked[-1] if asked else question.text
+    topic = mid_sentence(question.topic) if question.topic else ""
+    if len(parts) == 1 and len(last.split()) <= 25:
+        return last
+    if topic and len(last.split()) <= 18:
+        return f"The question was about {topic}: {last[:1].lower()}{last[1:]}"
+    return f"The question was about {topic or 'what I asked'}; how would you answer it?"
 
 
-def _generic_probe(question: PlannedQuestion, *, short: bool) -> str:
-    if question.kind == "situational":
-        return (
-            "What would your first steps be, and why those?"
-            if short
-            else "What exactly would you do first, and what would you do next?"
-        )
-    if question.kind == "technical":
-        return (
-            "How did you approach it, and why that way?"
-            if short
-            else "Walk me through one specific case: what you did, and why."
-        )
-    return (
-        "What was the situation, and what did you do yourself?"
-        if short
-        else "Take me through one specific example: what happened, what you did, and how it "
-        "turned out."
-    )
+def _default_probe(question: PlannedQuestion) -> str:
+    """A move without a chosen probe: the first part a complete answer to this kind of
+    question has (`listening.PARTS`)."""
+    aspect = PARTS[question_style(question)][0]
+    return PROBES[aspect][0][0]

@@ -22,6 +22,7 @@ from vivavoce.interviewer.judge import (
 )
 from vivavoce.interviewer.plan import InterviewPlan, stem, words
 from vivavoce.interviewer.turns import MoveKind
+from vivavoce.interviewer.wording import whole_clauses
 
 SHORT_ANSWER_WORDS = 20
 SHORT_FOLLOW_UP_ANSWER_WORDS = 10
@@ -272,15 +273,11 @@ def named_terms(text: str, plan: InterviewPlan) -> list[str]:
 
 
 def _clause(text: str, terms: Sequence[str]) -> str | None:
-    """The candidate's words worth referring back to, exactly as written (at most 12 words):
-    the first first-person action naming a tool or skill (`I profiled the Python workers`),
-    else the first first-person action, else the first first-person clause."""
-    clauses = []
-    for match in re.finditer(r"\bI(?:'ve|'m|'d| have| had| was)?\s+[^.!?;,]{3,160}", text):
-        clause = re.sub(
-            r"^I (?:think|guess|believe|suppose|feel)(?: that)? (?=I\b)", "", match.group(0)
-        )
-        clauses.append(" ".join(clause.split()[:12]).rstrip(" ,;:-"))
+    """The candidate's words worth referring back to, exactly as written and whole (never cut
+    mid-phrase, `wording.whole_clauses`): the first first-person action naming a tool or
+    skill (`I profiled the Python workers`), else the first first-person action, else the
+    first first-person clause."""
+    clauses = whole_clauses(text)
     actions = [c for c in clauses if ACTION.match(c)]
     named = [c for c in actions if any(t.lower() in c.lower() for t in terms)]
     for group in (named, actions, clauses):

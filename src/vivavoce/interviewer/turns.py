@@ -26,6 +26,7 @@ class MoveKind(StrEnum):
     ENCOURAGE = "encourage"
     WAIT = "wait"
     REDIRECT = "redirect"
+    HINT = "hint"  # "I don't know": once per question, a narrower angle said kindly
     WRAP_UP = "wrap_up"
     CLOSE = "close"
 
@@ -37,6 +38,8 @@ class Turn:
     `index` is the turn's position (0 first), `started_at_s` / `ended_at_s` are seconds since
     the interview started (the greeting's start is 0). For AI turns, `move` and `question_id`
     are required for the engine to follow the flow; participant turns leave them `None`.
+    `unsure_words` (participant turns in voice) are the lower-cased words the speech
+    recogniser was unsure of: the interviewer never quotes a phrase containing one.
     """
 
     index: int
@@ -46,6 +49,7 @@ class Turn:
     ended_at_s: float
     move: MoveKind | None = None
     question_id: str | None = None
+    unsure_words: tuple[str, ...] = ()
 
     @property
     def is_ai(self) -> bool:

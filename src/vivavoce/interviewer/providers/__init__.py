@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from vivavoce.config import Settings
+from vivavoce.interviewer.checked_voice import CheckedVoice
 from vivavoce.interviewer.judge import Judge
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.providers.endpoint import EndpointConfig, endpoint_for
@@ -126,7 +127,7 @@ def _build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
             max_retries=settings.llm_max_retries,
         )
         return (
-            module.AnthropicVoice(client, model),
+            CheckedVoice(module.AnthropicVoice(client, model)),
             module.AnthropicJudge(client, model),
             module.AnthropicModelAnswerer(client, model),
         )
@@ -139,8 +140,9 @@ def _build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | None]:
         max_retries=settings.llm_max_retries,
     )
     config = EndpointConfig.from_settings(settings)
+    voice = CheckedVoice(LLMVoice(client, model, config=config))  # every reply checked first
     return (
-        LLMVoice(client, model, config=config),
+        voice,
         LLMJudge(
             client, model, config=config, deadline_seconds=settings.llm_judge_deadline_seconds
         ),

@@ -41,6 +41,7 @@ from vivavoce.interviewer.engine import (
     Encourage,
     FollowUp,
     Greet,
+    Hint,
     LeadIn,
     Move,
     Redirect,
@@ -267,7 +268,10 @@ def move_task(move: Move, context: VoiceContext) -> tuple[str, list[tuple[str, s
                 FollowUpReason.CONTRADICTION: "Ask them to clarify their answer.",
             }[move.reason]
             parts = [f"Ask one follow-up about their answer to the question: {move.question.text}"]
-            parts.append(how)
+            if move.purpose:  # chosen by the policy from what the answer lacks
+                parts.append(f"The follow-up's purpose: {move.purpose}.")
+            else:
+                parts.append(how)
             if move.prompt:
                 parts.append(f"Base the follow-up on this probe: {move.prompt}")
             if move.quote:
@@ -301,6 +305,12 @@ def move_task(move: Move, context: VoiceContext) -> tuple[str, list[tuple[str, s
                 f"{time_left} If they ask whether you are human, say you are an AI. Then invite "
                 "them to answer. Ask no new question."
             )
+    elif isinstance(move, Hint):
+        task = (
+            f"The candidate said they don't know the answer to: {move.question.text} Kindly "
+            f"say that is fine (no judgement), then {move.purpose}, in the spirit of: "
+            f"{move.prompt} Ask exactly one question."
+        )
     elif isinstance(move, Repeat):
         if move.previous_move is MoveKind.ASK and move.question is not None:
             task = (

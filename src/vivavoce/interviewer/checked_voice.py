@@ -1,0 +1,60 @@
+"""A model's wording, checked before the candidate sees it.
+
+`CheckedVoice(inner)` wraps an LLM voice: it buffers the model's whole reply, checks it
+(`reply_check.reply_problems`), asks once more when it fails, and then falls back to the
+offline interviewer's wording of the same move. The candidate never sees a rejected reply,
+and a rejected reply is never stored (the room stores what this voice yields). A provider
+that is down still raises from the inner voice (`ProviderUnavailable`, `StreamInterrupted`),
+so the live room's retries and its technical-failure path work as before; since nothing is
+yielded before a reply is complete and checked, a broken stream never reaches the candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from vivavoce.interviewer.engine import Move
+from vivavoce.interviewer.offline import OfflineVoice
+from vivavoce.interviewer.reply_check import reply_problems
+from vivavoce.interviewer.voice import Voice, VoiceContext
+from vivavoce.interviewer.wording import word_chunks
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 2  # the model's reply and one regeneration
+
+
+class CheckedVoice:
+    """The `Voice` that only lets checked words through (see the module docstring)."""
+
+    def __init__(self, inner: Voice, fallback: Voice | None = None) -> None:
+        self.inner = inner
+        self.fallback: Voice = fallback or OfflineVoice()
+        self.rejected = 0  # replies refused since this voice was made (for tests and logs)
+        self.fell_back = 0
+
+    async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
+        text = await self._checked(move, context)
+        if text is None:
+            self.fell_back += 1
+            async for chunk in self.fallback.word(move, context):
+                yield chunk
+            return
+        for chunk in word_chunks(text):
+            yield chunk
+
+    async def _checked(self, move: Move, context: VoiceContext) -> str | None:
+        for attempt in range(1, ATTEMPTS + 1):
+            text = "".join([chunk async for chunk in self.inner.word(move, context)]).strip()
+            problems = reply_problems(text, move, context)
+            if not problems:
+                return " ".join(text.split())
+            self.rejected += 1
+            log.info(
+                "model reply for %s refused (attempt %d): %s",
+                move.kind.value,
+                attempt,
+                "; ".join(problems),
+            )
+        return None

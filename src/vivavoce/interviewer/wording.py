@@ -1,0 +1,208 @@
+"""The candidate's words, handled whole: phrases worth quoting back, and how alike two turns are.
+
+A quote is only ever a *whole* unit of what the candidate said — a clause between punctuation
+or conjunctions ("I would use a unique id for each request"), or a noun phrase ("the patient
+handover", "a unique id") — never a run of words cut off mid-phrase ("… a unique id for the").
+A phrase containing a word the speech recogniser was unsure of is never quoted.
+
+`word_overlap` is the measure behind "never the same follow-up (or a near copy) twice": the
+Jaccard index of two texts' content words (stop words dropped, lightly stemmed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from vivavoce.interviewer.plan import words
+
+NEAR_COPY_OVERLAP = 0.8
+MAX_CLAUSE_WORDS = 14
+MAX_PHRASE_WORDS = 5
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# fmt: off
+FUNCTION_WORDS = _word_set(
+    """
+    a an the my our your their his her its this that these those some any each every no of to for
+    in on at by with from into onto about as than like over under after before between and or but
+    so because if then when while which who whom whose where what how why is are was were be been
+    being am have has had do does did will would can could should may might must shall i you he she
+    it we they me him us them not very really just also too quite i'm i've i'd i'll it's that's
+    there's we're we've they're don't didn't doesn't isn't wasn't up down out off away back again
+    now first straight right there here together all both
+    """
+)
+DETERMINERS = _word_set("the a an my our your their his her its this that these those each every")
+# Nouns that say nothing of their own: never the head of a quoted phrase.
+EMPTY_NOUNS = _word_set(
+    """
+    kind sort thing things stuff way ways lot lots bit something anything everything nothing part
+    time times one ones case cases question answer idea point situation year years month months
+    week weeks day days quarter night today yesterday tomorrow best own most more less fine better
+    worse much many few other same next last only whole
+    """
+)
+# Verbs common in answers that a noun phrase must stop before ("the nurse called the doctor").
+VERBS = _word_set(
+    """
+    built wrote led ran made took chose drove set found brought began cut kept spent taught put got
+    did gave sold won met told went rewrote broke caught held paid sent split thought said
+    understood spoke stood became knew saw grew left lost sat fixed done seen use uses make makes
+    get gets go goes call calls check checks ask asks tell tells give gives take takes keep keeps
+    help helps need needs want wants try tries start starts talk talks explain explains handle
+    handles send sends see sees know knows think thinks feel feels say says work works guess
+    suppose believe hope mean means try tried depends depend like likes let lets
+    """
+)
+HEDGE_OPENERS = re.compile(
+    r"^(?:(?:well|so|and|but|basically|honestly|actually|yeah|yes|um+|uh+|erm|hmm+)\s*,?\s+)*"
+    r"(?:i (?:think|guess|believe|suppose|feel)(?: that)?\s+|maybe\s+|probably\s+|perhaps\s+)?",
+    re.IGNORECASE,
+)
+# fmt: on
+# A clause ends at punctuation, before "because", "which", … and before "and", "but", "so",
+# "or", "then" when a new subject follows ("… and I called …"), not inside "clear and simple".
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;:,()\"\u201c\u201d]+|\s[-\u2013\u2014]\s"
+    r"|\s(?=(?:because|which|although|though|whereas|while|since)\s)"
+    r"|\s(?=(?:and|but|so|or|then)\s+(?:i|we|they|he|she|it|you|the|my|our|their|this|that)\b)",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019+#.-]*[\w+#]|[A-Za-z0-9]")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.replace("\u2019", "'") for t in _TOKEN.findall(text)]
+
+
+def word_overlap(a: str, b: str) -> float:
+    """How alike two turns are: the Jaccard index of their content words (0 … 1)."""
+    left, right = set(words(a)), set(words(b))
+    if not left and not right:
+        return 1.0 if a.strip().lower() == b.strip().lower() else 0.0
+    return len(left & right) / len(left | right)
+
+
+def contains(text: str, part: str) -> bool:
+    """Whether nearly all (≥ 80 %) of `part`'s content words are in `text`: `text` repeats it."""
+    wanted = set(words(part))
+    if not wanted:
+        return part.strip().lower() in text.lower()
+    return len(wanted & set(words(text))) / len(wanted) >= NEAR_COPY_OVERLAP
+
+
+def near_copy(text: str, earlier: Iterable[str]) -> bool:
+    return any(word_overlap(text, other) >= NEAR_COPY_OVERLAP for other in earlier)
+
+
+def _heard(phrase: str, unsure: frozenset[str]) -> bool:
+    return not any(t.lower() in unsure for t in tokens(phrase))
+
+
+def _pieces(text: str) -> list[str]:
+    """The text split at punctuation and at conjunctions that start a new clause."""
+    return [p.strip() for p in _CLAUSE_BREAK.split(text) if p and p.strip()]
+
+
+def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
+    """First-person clauses of `text`, each whole (it ends where the candidate's clause ends),
+    hedges in front dropped ("I think I would …" → "I would …"), 3 to 14 words."""
+    heard = frozenset(w.lower() for w in unsure)
+    found: list[str] = []
+    for piece in _pieces(text):
+        clause = HEDGE_OPENERS.sub("", piece, count=1).strip()
+        words_in = tokens(clause)
+        if not re.match(r"(?i)i(?:'m|'ve|'d|'ll)?\b", clause) or not words_in:
+            continue
+        if not 3 <= len(words_in) <= MAX_CLAUSE_WORDS:
+            continue
+        last = words_in[-1].lower()
+        if last in FUNCTION_WORDS or last in EMPTY_NOUNS or not _heard(clause, heard):
+            continue
+        found.append(clause)
+    return found
+
+
+def noun_phrases(text: str, unsure: Sequence[str] = ()) -> list[str]:
+    """Noun phrases of `text` as written, in order: a determiner or possessive and up to five
+    words, stopping before the next verb or function word ("the patient's chart", "a unique
+    id"), or a run of two or more content words ("patient handover"). Phrases headed by an
+    empty noun ("some kind") or containing an unsure word are left out."""
+    heard = frozenset(w.lower() for w in unsure)
+    found: list[str] = []
+    for piece in _pieces(text):
+        words_in = tokens(piece)
+        position = 0
+        while position < len(words_in):
+            phrase, position = _phrase_at(words_in, position)
+            if phrase and _heard(phrase, heard) and phrase.lower() not in map(str.lower, found):
+                found.append(phrase)
+    return found
+
+
+def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
+    """The noun phrase starting at `start` (or None) and where to look next."""
+    first = words_in[start].lower()
+    led = first in DETERMINERS
+    body_start = start + 1 if led else start
+    end = body_start
+    while end < len(words_in) and end - body_start < MAX_PHRASE_WORDS:
+        word = words_in[end].lower()
+        if word in FUNCTION_WORDS or word in VERBS or word.endswith("ly"):
+            break
+        if end > body_start and _verb_like(word, words_in, end):
+            break
+        end += 1
+    body = words_in[body_start:end]
+    if not body or (not led and len(body) < 2):
+        return None, max(end, start + 1)
+    while body and body[-1].lower() in EMPTY_NOUNS | FUNCTION_WORDS:
+        body = body[:-1]
+    if not body or any(w.lower() in EMPTY_NOUNS for w in body):
+        return None, max(end, start + 1)
+    lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
+    lead = lead if led else []
+    return " ".join(lead + list(body)), max(end, start + 1)
+
+
+def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
+    """A past or -ing form followed by a determiner, pronoun or nothing reads as a verb
+    ("the nurse called the doctor"), not as part of the noun phrase ("the failed payment")."""
+    if not word.endswith(("ed", "ing")):
+        return False
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    return not following or following in FUNCTION_WORDS
+
+
+def is_whole_quote(quote: str, source: str) -> bool:
+    """Whether `quote` is a whole phrase of `source`: found there on word boundaries, not
+    ending on a function word, and not stopping in the middle of a run of content words."""
+    quoted = [t.lower() for t in tokens(quote)]
+    said = [t.lower() for t in tokens(source)]
+    if not quoted or quoted[-1] in FUNCTION_WORDS:
+        return False
+    width = len(quoted)
+    for start in range(len(said) - width + 1):
+        if said[start : start + width] != quoted:
+            continue
+        following = said[start + width] if start + width < len(said) else None
+        if following is None or following in FUNCTION_WORDS or _ends_clause(source, quote):
+            return True
+    return False
+
+
+def _ends_clause(source: str, quote: str) -> bool:
+    """The quote is followed by punctuation in the source (a clause or phrase ends there)."""
+    pattern = r"\s+".join(re.escape(t) for t in tokens(quote))
+    return bool(re.search(pattern + r"\s*[.!?;:,)\"\u201d\u2013\u2014-]", source, re.IGNORECASE))
+
+
+def word_chunks(text: str) -> list[str]:
+    """`text` word by word, each with its following space: the chunks join back to `text`."""
+    pieces = text.split(" ")
+    return [p if i == len(pieces) - 1 else p + " " for i, p in enumerate(pieces)]

@@ -1,0 +1,79 @@
+"""Model replies are checked before the candidate sees them: pure checks, and the wrapper on
+the local OpenAI-compatible test server scripted to return bad replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.interviewer.test_llm_provider import PLAN, QUESTION, FakeLLM, llm  # noqa: F401
+from vivavoce.interviewer.checked_voice import CheckedVoice
+from vivavoce.interviewer.engine import Ask, FollowUp, LeadIn, Move
+from vivavoce.interviewer.judge import FollowUpReason
+from vivavoce.interviewer.offline import OfflineVoice
+from vivavoce.interviewer.plan import PlannedQuestion
+from vivavoce.interviewer.providers.openai_compatible import LLMVoice, make_client
+from vivavoce.interviewer.reply_check import reply_problems
+from vivavoce.interviewer.turns import MoveKind, Turn
+from vivavoce.interviewer.voice import VoiceContext
+
+ASK = Ask(QUESTION, LeadIn.FIRST, remaining=0)
+EARLIER = Turn(
+    0, "ai", "Hello Maria. I am Ava, an AI interviewer for this role.", 0, 5, MoveKind.GREET
+)
+CONTEXT = VoiceContext(PLAN, (EARLIER,), seed="s")
+DESIGN = PlannedQuestion(id="q1", text="How would you design a rota?", dimension_ids=())
+
+
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        ("   ", "empty"),
+        ("word " * 61 + "Tell me about a system you designed.", "words"),
+        ("Tell me about a system you designed? And why? And how?", "questions"),
+        (
+            "Gut. Erzählen Sie mir bitte, wie das System war und was Sie gemacht haben.",
+            "written in",
+        ),
+        ("Your rubric score is 8 out of 10. Tell me about a system you designed.", "scoring"),
+        ("You'll definitely get the job. Tell me about a system you designed.", "promises"),
+        ("Hello Maria. I am Ava, an AI interviewer for this role.", "repeats"),
+        ("assistant: Tell me about a system you designed.", "prompt text"),
+        ("<|im_start|>Tell me about a system you designed.", "prompt text"),
+    ],
+)
+def test_a_bad_reply_is_refused_with_the_reason(reply: str, problem: str) -> None:
+    problems = reply_problems(reply, ASK, CONTEXT)
+    assert any(problem in p for p in problems), problems
+
+
+def test_a_good_reply_passes() -> None:
+    assert reply_problems("Let's begin. Tell me about a system you designed.", ASK, CONTEXT) == []
+
+
+def test_a_past_example_probe_on_a_hypothetical_question_is_refused() -> None:
+    move = FollowUp(DESIGN, 1, FollowUpReason.VAGUE, prompt="How exactly would that work?")
+    assert reply_problems("Tell me about a time you did that.", move, CONTEXT)
+    assert not reply_problems("How exactly would that rota work in practice?", move, CONTEXT)
+
+
+async def _say(voice: CheckedVoice, move: Move) -> str:
+    return "".join([chunk async for chunk in voice.word(move, CONTEXT)])
+
+
+async def test_a_bad_reply_is_regenerated_once(llm: FakeLLM) -> None:  # noqa: F811
+    llm.streams = [
+        ["You passed! ", "Tell me about a system you designed."],
+        ["Let's begin. ", "Tell me about a system you designed."],
+    ]
+    voice = CheckedVoice(LLMVoice(make_client(llm.api_url, None, max_retries=0), "test"))
+    assert await _say(voice, ASK) == "Let's begin. Tell me about a system you designed."
+    assert voice.rejected == 1 and voice.fell_back == 0
+    assert len(llm.of_kind(stream=True)) == 2
+
+
+async def test_two_bad_replies_fall_back_to_the_offline_wording(llm: FakeLLM) -> None:  # noqa: F811
+    llm.streams = [["system: ", "ignore that"], ["", "   "]]
+    voice = CheckedVoice(LLMVoice(make_client(llm.api_url, None, max_retries=0), "test"))
+    text = await _say(voice, ASK)
+    assert text == OfflineVoice().render(ASK, CONTEXT)
+    assert "system:" not in text and voice.rejected == 2 and voice.fell_back == 1
