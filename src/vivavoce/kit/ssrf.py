@@ -59,6 +59,13 @@ def _unwrap(address: IPAddress) -> IPAddress:
     return address
 
 
+# An operator trying webhooks with a receiver on their own machine needs to know the switch.
+ALLOW_PRIVATE_HINT = (
+    "; to send webhooks to this machine or a private network, start vivavoce with "
+    "VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE=true"
+)
+
+
 def refusal(address: IPAddress, allow_private: bool) -> str | None:
     """Why `address` may not be contacted, or None when it may."""
     plain = _unwrap(address)
@@ -69,9 +76,9 @@ def refusal(address: IPAddress, allow_private: bool) -> str | None:
     if plain.is_multicast:
         return f"{address} is a multicast address"
     if plain.is_loopback:
-        return None if allow_private else f"{address} is a loopback address"
+        return None if allow_private else f"{address} is a loopback address{ALLOW_PRIVATE_HINT}"
     if plain.is_private or (isinstance(plain, ipaddress.IPv4Address) and plain in _SHARED):
-        return None if allow_private else f"{address} is a private address"
+        return None if allow_private else f"{address} is a private address{ALLOW_PRIVATE_HINT}"
     if plain.is_reserved or not plain.is_global:
         return f"{address} is a reserved address"
     return None
@@ -102,7 +109,8 @@ async def resolve(url: str, allow_private: bool) -> Target:
     for address in addresses:
         reason = refusal(address, allow_private)
         if reason is not None:
-            raise UnsafeTarget(f"refused: {host} resolves to {reason}")
+            where = "" if literal is not None else f"{host} resolves to "
+            raise UnsafeTarget(f"refused: {where}{reason}")
     chosen = addresses[0]
     parts = urlsplit(url)
     ip_host = f"[{chosen}]" if chosen.version == 6 else str(chosen)
