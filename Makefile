@@ -40,6 +40,7 @@ $(CHROMIUM_STAMP):
 	@mkdir -p $(VENV) && touch $@
 
 run: setup
+	@echo "tip: 'source $(BIN)/activate' puts the vivavoce command on your PATH (or type $(BIN)/vivavoce)"
 	$(BIN)/vivavoce serve
 
 doctor: setup

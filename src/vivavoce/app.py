@@ -9,12 +9,13 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
 from vivavoce import __version__, health
-from vivavoce.api import errors, openapi
+from vivavoce.api import errors
 from vivavoce.api.fastpath import FastRead, FastReads
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
     from vivavoce.voice.endpoints import router as recordings
+    from vivavoce.workspaces.endpoints import router as workspace
 
     router = APIRouter(prefix="/api/v1")
     for domain in (
@@ -71,6 +73,7 @@ def api_router() -> APIRouter:
         evaluations,
         scorecard_reviews,
         recordings,
+        workspace,
     ):
         router.include_router(domain)
     return router
@@ -194,7 +197,6 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
-    openapi.install(app)
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(web_router())
@@ -207,4 +209,37 @@ def create_app(
     app.add_middleware(IdempotencyMiddleware, state_getter=state)
     app.add_middleware(FastReads, state_getter=state, reads=fast_reads())
     app.add_middleware(EdgeMiddleware, state_getter=state)
+    _publish_hand_validated_bodies(app)
     return app
+
+
+def _publish_hand_validated_bodies(app: FastAPI) -> None:
+    """Bodies validated by hand (their shape depends on `?action=`) are referenced from the
+    operations' `oneOf`; FastAPI does not see them, so they join the components here."""
+    from pydantic import BaseModel
+
+    from vivavoce.agent_profiles.schemas import AgentProfileCreate, ForkRequest
+    from vivavoce.templates.schemas import TemplateCreate, TemplateFork
+
+    models: tuple[type[BaseModel], ...] = (
+        AgentProfileCreate,
+        ForkRequest,
+        TemplateCreate,
+        TemplateFork,
+    )
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in schema.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas.setdefault(model.__name__, schema)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

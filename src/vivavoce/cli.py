@@ -19,8 +19,12 @@ from vivavoce.runtime import Database, open_database
 app = typer.Typer(help="vivavoce: open, self-hostable AI interviews.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 users_app = typer.Typer(help="Dashboard users.", no_args_is_help=True)
+workspaces_app = typer.Typer(help="Workspaces and their slugs.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Webhook tools.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(workspaces_app, name="workspaces")
+app.add_typer(webhooks_app, name="webhooks")
 
 T = TypeVar("T")
 
@@ -239,6 +243,95 @@ def users_create(
     typer.echo(f"user {email} ({role}) created")
     if password is None:
         typer.echo(f"password: {chosen}")
+
+
+@workspaces_app.command("create")
+def workspaces_create(
+    slug: Annotated[
+        str, typer.Option(help="What `accountSlug` names, e.g. your Intervyo team slug")
+    ],
+    name: Annotated[str | None, typer.Option(help="Display name (default: the slug)")] = None,
+) -> None:
+    """Create a workspace; add keys and users to it with `--workspace SLUG`."""
+    from vivavoce.workspaces import service
+
+    async def run(database: Database) -> str:
+        async with unit_of_work(database.sessionmaker) as db:
+            created = await service.create_workspace(db, slug, name or slug)
+            return str(created.id)
+
+    workspace_id = _run_app_command(run)
+    typer.echo(f"workspace {slug} created ({workspace_id})")
+
+
+@workspaces_app.command("list")
+def workspaces_list() -> None:
+    """List workspaces: id, slug, name."""
+    from vivavoce.workspaces import service
+
+    async def run(database: Database) -> list[str]:
+        async with unit_of_work(database.sessionmaker) as db:
+            return [f"{w.id}  {w.slug}  {w.name}" for w in await service.list_workspaces(db)]
+
+    for line in _with_database(run):
+        typer.echo(line)
+
+
+@workspaces_app.command("rename")
+def workspaces_rename(
+    slug: Annotated[str, typer.Argument(help="The workspace's current slug")],
+    new_slug: Annotated[
+        str | None, typer.Option("--slug", help="The new slug (what `accountSlug` must name)")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="The new display name")] = None,
+) -> None:
+    """Change a workspace's slug and/or name; API keys keep working, `accountSlug` must
+    name the new slug at once."""
+    from vivavoce.workspaces import service
+
+    if new_slug is None and name is None:
+        raise _fail("nothing to change: give --slug and/or --name")
+
+    async def run(database: Database) -> str:
+        async with unit_of_work(database.sessionmaker) as db:
+            target = await service.workspace_for_slug(db, slug)
+            changed = await service.rename_workspace(db, target.id, slug=new_slug, name=name)
+            return f"workspace {changed.slug} ({changed.name})"
+
+    typer.echo(f"{_run_app_command(run)} updated")
+
+
+@webhooks_app.command("listen")
+def webhooks_listen(
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 9000,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    secret: Annotated[
+        str | None,
+        typer.Option(envvar="VIVAVOCE_WEBHOOK_SECRET", help="The endpoint's whsec_ secret"),
+    ] = None,
+) -> None:
+    """A local webhook receiver: prints every delivery and whether its signature verifies
+    against --secret. Register http://127.0.0.1:PORT/… with vivavoce started with
+    VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE=true."""
+    import uvicorn
+
+    from vivavoce.events.webhooks.listener import receiver_app
+
+    if secret is not None and not secret.startswith("whsec_"):
+        raise _fail("--secret must be the endpoint's whsec_… secret")
+    typer.echo(f"listening on http://{host}:{port}/ for webhook deliveries (Ctrl-C stops)")
+    app = receiver_app(secret, lambda text: typer.echo(text))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _run_app_command(work: Callable[[Database], Awaitable[T]]) -> T:
+    """`_with_database`, with business errors printed as one line and exit status 1."""
+    from vivavoce.kit.errors import AppError
+
+    try:
+        return _with_database(work)
+    except AppError as exc:
+        raise _fail(_describe(exc)) from exc
 
 
 @app.command()

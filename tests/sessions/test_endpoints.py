@@ -15,7 +15,7 @@ async def test_schedule_returns_the_full_session_with_a_join_url(
     response = await client.post(
         "/api/v1/sessions",
         json=session_body(
-            world, scheduled_at="2026-12-01T09:30:00+01:00", timezone="Europe/Berlin", notes="ok"
+            world, scheduled_at="2036-12-01T09:30:00+01:00", timezone="Europe/Berlin", notes="ok"
         ),
         headers=tenant.headers,
     )
@@ -24,7 +24,7 @@ async def test_schedule_returns_the_full_session_with_a_join_url(
     assert session["status"] == "scheduled"
     assert session["stage"] == "screen"
     assert session["evaluation_stage_id"] == world.stage_ids["screen"]
-    assert session["scheduled_at"] == "2026-12-01T08:30:00.000Z"
+    assert session["scheduled_at"] == "2036-12-01T08:30:00Z"
     assert session["join_url"].startswith("http://testserver/join/")
     assert len(session["join_url"].rsplit("/", 1)[1]) >= 22  # ≥128 bits
     assert session["score"] is None and session["scored_at"] is None
@@ -99,7 +99,7 @@ async def test_malformed_session_bodies_are_422_with_issues(
         session_body(world, notes="nul \x00 inside"),
         session_body(world, idempotency_key="k" * 256),
         session_body(world, scheduled_at="tomorrow"),
-        session_body(world, scheduled_at="2026-12-01T09:30:00"),  # no offset
+        session_body(world, scheduled_at="2020-01-01T09:30:00Z"),  # in the past
         {**session_body(world), "candidate_id": "not-a-uuid"},
         {**session_body(world), "force": "perhaps"},
         {"stage": "screen"},
@@ -118,11 +118,11 @@ async def test_reschedule_only_while_scheduled(client: httpx.AsyncClient, tenant
     url = f"/api/v1/sessions/{session['id']}"
     moved = await client.patch(
         url,
-        json={"scheduled_at": "2026-12-24T10:00:00Z", "timezone": "Asia/Tokyo"},
+        json={"scheduled_at": "2036-12-24T10:00:00Z", "timezone": "Asia/Tokyo"},
         headers=tenant.headers,
     )
     assert moved.status_code == 200
-    assert moved.json()["data"]["scheduled_at"] == "2026-12-24T10:00:00.000Z"
+    assert moved.json()["data"]["scheduled_at"] == "2036-12-24T10:00:00Z"
     assert moved.json()["data"]["timezone"] == "Asia/Tokyo"
     cancelled = await client.post(f"{url}/cancel", headers=tenant.headers)
     assert cancelled.json()["data"]["status"] == "cancelled"

@@ -266,8 +266,8 @@ async def test_a_malformed_stage_id_is_422(client: httpx.AsyncClient, tenant: Te
     assert issue_paths(response) == [["path", "stage_id"]]
 
 
-@pytest.mark.parametrize("stage_type", ["Screen", "tech round", "-screen", "x" * 65, ""])
-async def test_a_type_that_is_not_a_short_slug_is_422(
+@pytest.mark.parametrize("stage_type", ["x" * 65, "", "   ", "two\nlines"])
+async def test_a_type_that_is_not_a_short_label_is_422(
     client: httpx.AsyncClient, tenant: Tenant, stage_type: str
 ) -> None:
     template_id = await new_template(client, tenant)

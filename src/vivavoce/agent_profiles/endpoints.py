@@ -15,35 +15,24 @@ from vivavoce.agent_profiles.schemas import (
     UseCase,
     profile_public,
 )
-from vivavoce.api import openapi
 from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.fastpath import FastRead
 from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one
 from vivavoce.api.state import AppState
-from vivavoce.api.validation import validate_body
+from vivavoce.api.validation import one_of_body, validate_body
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/agent-profiles", tags=["agent profiles"])
 
-READ_SCOPE = "evaluation_templates.read"
-Reader = Annotated[Principal, Depends(require(READ_SCOPE))]
-Writer = Annotated[Principal, Depends(require("evaluation_templates.write"))]
+# Intervyo's `interviews.*` cover agent profiles too; vivavoce's own `evaluation_templates.*`
+# keep working.
+READ_SCOPES = ("evaluation_templates.read", "interviews.read")
+Reader = Annotated[Principal, Depends(require(*READ_SCOPES))]
+Writer = Annotated[Principal, Depends(require("evaluation_templates.write", "interviews.write"))]
 
 
-_CREATE_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "oneOf": [
-                    openapi.component(AgentProfileCreate),
-                    openapi.component(ForkRequest),
-                ]
-            }
-        }
-    },
-}
+_CREATE_BODY = one_of_body("AgentProfileCreate", "ForkRequest")
 
 
 @router.post(
@@ -96,12 +85,12 @@ async def _fast_read(state: AppState, principal: Principal, profile_id: uuid.UUI
 
 
 # GET /agent-profiles/{profile_id}, also answered before FastAPI's routing (api/fastpath.py).
-FAST_READS = [FastRead("/api/v1/agent-profiles/{profile_id}", READ_SCOPE, _fast_read)]
+FAST_READS = [FastRead("/api/v1/agent-profiles/{profile_id}", READ_SCOPES, _fast_read)]
 
 
-@router.patch("/{profile_id}", response_model=One[AgentProfileOut], responses=ERROR_RESPONSES)
+@router.patch("/{profile_id}", response_model=Done[AgentProfileOut], responses=ERROR_RESPONSES)
 async def update_agent_profile(
     db: Db, principal: Writer, profile_id: uuid.UUID, body: AgentProfileUpdate
 ) -> Response:
     profile = await service.update(db, principal.workspace_id, profile_id, body)
-    return one(profile_public(profile))
+    return done(profile_public(profile))

@@ -92,8 +92,9 @@ async def _body_account_slug(request: Request) -> str | None:
     return None
 
 
-def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A dependency granting access to callers whose key holds `scope`."""
+def require(*scopes: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency granting access to callers whose key holds any of `scopes` (the first
+    is the one named when none is held)."""
 
     async def dependency(
         request: Request,
@@ -101,9 +102,9 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             str | None,
             Query(alias="accountSlug", max_length=63, description="Must name the key's workspace"),
         ] = None,
-        # Defaults, not `Annotated`: string annotations cannot see this closure's `scope`.
-        header_key: str | None = Security(API_KEY_HEADER, scopes=[scope]),
-        bearer: HTTPAuthorizationCredentials | None = Security(BEARER, scopes=[scope]),
+        # Defaults, not `Annotated`: string annotations cannot see this closure's `scopes`.
+        header_key: str | None = Security(API_KEY_HEADER, scopes=list(scopes)),
+        bearer: HTTPAuthorizationCredentials | None = Security(BEARER, scopes=list(scopes)),
     ) -> Principal:
         state = app_state(request)
         secret = header_key.strip() if header_key else None
@@ -116,7 +117,7 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
             utcnow(),
             timedelta(seconds=state.settings.api_key_touch_seconds),
         )
-        principal.require(scope)
+        principal.require(*scopes)
         if account_slug is None:
             account_slug = await _body_account_slug(request)
         workspaces.check_principal_account(principal, account_slug)

@@ -9,12 +9,15 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from vivavoce.kit.errors import AppError
+from vivavoce.kit.schemas import error_message
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +115,78 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _validation_issues(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _json_error(error: dict[str, Any], body: str) -> dict[str, Any]:
+    """A JSON syntax error with the line and column it is at (FastAPI reports the offset)."""
+    location = list(error.get("loc", ()))
+    offset = location[1] if len(location) > 1 and isinstance(location[1], int) else None
+    reason = str((error.get("ctx") or {}).get("error") or "invalid syntax")
+    if offset is None:
+        return {"path": ["body"], "message": f"the body is not valid JSON: {reason}"}
+    line = body.count("\n", 0, offset) + 1
+    column = offset - (body.rfind("\n", 0, offset) + 1) + 1
+    return {
+        "path": ["body"],
+        "message": f"the body is not valid JSON: {reason} at line {line}, column {column}",
+    }
+
+
+def _not_json(request: Request, body: str) -> list[dict[str, Any]] | None:
+    """One clear issue when a body came without a JSON content type (FastAPI then does not
+    parse it and reports a missing or mistyped body instead)."""
+    content_type = request.headers.get("content-type", "")
+    if not body or "json" in content_type.lower():
+        return None
+    sent = f"`{content_type}`" if content_type else "none"
+    message = f"send the body as JSON with `content-type: application/json` (content-type: {sent})"
+    return [{"path": ["body"], "message": message}]
+
+
+def _sent_body(exc: RequestValidationError) -> str:
+    """The body as FastAPI read it (the request stream is consumed by now); JSON offsets
+    count characters of this text."""
+    body = exc.body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        return body
+    return "" if body is None else "?"
+
+
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model the matched route validates its body with, if one."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None) if isinstance(route, APIRoute) else None
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _validation_issues(
+    request: Request, exc: RequestValidationError, body: str
+) -> list[dict[str, Any]]:
+    model = _body_model(request)
     issues = []
     for error in exc.errors():
         location = list(error.get("loc", ()))
-        message = str(error.get("msg", "invalid value"))
         if error.get("type") == "json_invalid":
-            message = "the body is not valid JSON"
+            issues.append(_json_error(error, body))
+            continue
+        in_body = location[:1] == ["body"]
+        message = error_message(
+            {**error, "loc": location[1:]} if in_body else error, model if in_body else None
+        )
         issues.append({"path": location, "message": message})
     return issues
+
+
+def _body_issues(request: Request, exc: RequestValidationError, body: str) -> list[dict[str, Any]]:
+    body_errors = [e for e in exc.errors() if tuple(e.get("loc", ()))[:1] == ("body",)]
+    if body_errors:
+        not_json = _not_json(request, body)
+        if not_json is not None:
+            return not_json
+    return _validation_issues(request, exc, body)
 
 
 def install(app: FastAPI) -> None:
@@ -139,7 +205,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        issues = _validation_issues(exc)
+        issues = _body_issues(request, exc, _sent_body(exc))
         summary = "; ".join(
             f"{'.'.join(str(p) for p in i['path']) or 'body'}: {i['message']}" for i in issues[:3]
         )

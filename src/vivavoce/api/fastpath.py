@@ -36,11 +36,11 @@ _UUID_LENGTH = 36
 
 @dataclass(frozen=True)
 class FastRead:
-    """`GET {path}` (one `{…}` parameter, last, an object id) needing `scope`; `handler` is
-    what the endpoint itself calls once it has the principal and the id."""
+    """`GET {path}` (one `{…}` parameter, last, an object id) needing any of `scopes`;
+    `handler` is what the endpoint itself calls once it has the principal and the id."""
 
     path: str
-    scope: str
+    scopes: tuple[str, ...]
     handler: Callable[[AppState, Principal, uuid.UUID], Awaitable[Response]]
 
 
@@ -93,7 +93,7 @@ class FastReads:
                 utcnow(),
                 timedelta(seconds=state.settings.api_key_touch_seconds),
             )
-            if read.scope not in principal.scopes:
+            if not principal.holds_any(read.scopes):
                 return None
             response = await read.handler(state, principal, object_id)
         except AppError:

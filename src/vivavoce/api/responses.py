@@ -1,8 +1,9 @@
-"""Response bodies: `{"data": …}` for one object, `{"data": […], "has_more", "next_cursor"}`."""
+"""Response bodies: `{"data": …}` for one object, `{"data": […], "has_more", "next_cursor"}`,
+and `{"success": true, "data": …}` for the changes Intervyo answers with a plain success."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
@@ -13,6 +14,14 @@ T = TypeVar("T")
 
 
 class One(BaseModel, Generic[T]):
+    data: T
+
+
+class Done(BaseModel, Generic[T]):
+    """An update, action or deletion: `success` for clients written against Intervyo's
+    `{"success": true}`, `data` (the object after the change) for everyone else."""
+
+    success: Literal[True] = True
     data: T
 
 
@@ -51,6 +60,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def one(data: dict[str, Any], status: int = 200, location: str | None = None) -> Response:
     headers = {"Location": location} if location else None
     return JSONResponse({"data": data}, status_code=status, headers=headers)
+
+
+def done(data: dict[str, Any], status: int = 200) -> Response:
+    """The answer of an update, action or deletion (see `Done`)."""
+    return JSONResponse({"success": True, "data": data}, status_code=status)
 
 
 def many(page: Page[dict[str, Any]]) -> Response:

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one
 from vivavoce.api.state import app_state
 from vivavoce.applications import progression, service
 from vivavoce.applications.schemas import (
@@ -73,17 +73,17 @@ async def get_application(db: Db, principal: Reader, application_id: uuid.UUID) 
 
 
 @router.post(
-    "/{application_id}/approve", response_model=One[ApplicationOut], responses=ERROR_RESPONSES
+    "/{application_id}/approve", response_model=Done[ApplicationOut], responses=ERROR_RESPONSES
 )
 async def approve_application(db: Db, principal: Writer, application_id: uuid.UUID) -> Response:
     """Approve a pending application: `application.approved` fires and the first stage's
     session is scheduled and its invite emailed within seconds."""
     application = await service.approve(db, principal.workspace_id, application_id, utcnow())
-    return one(await service.public_view(db, application))
+    return done(await service.public_view(db, application))
 
 
 @router.post(
-    "/{application_id}/reject", response_model=One[ApplicationOut], responses=ERROR_RESPONSES
+    "/{application_id}/reject", response_model=Done[ApplicationOut], responses=ERROR_RESPONSES
 )
 async def reject_application(
     db: Db, principal: Writer, application_id: uuid.UUID, body: RejectRequest | None = None
@@ -92,11 +92,11 @@ async def reject_application(
     notice when the template's `apply.notify_on_rejection` is on."""
     reason = body.reason if body else None
     application = await service.reject(db, principal.workspace_id, application_id, reason, utcnow())
-    return one(await service.public_view(db, application))
+    return done(await service.public_view(db, application))
 
 
 @router.post(
-    "/{application_id}/advance", response_model=One[ApplicationOut], responses=ERROR_RESPONSES
+    "/{application_id}/advance", response_model=Done[ApplicationOut], responses=ERROR_RESPONSES
 )
 async def advance_application(
     db: Db, principal: Writer, link: Links, application_id: uuid.UUID
@@ -107,4 +107,4 @@ async def advance_application(
     application = await progression.advance(
         db, principal.workspace_id, application_id, link, utcnow()
     )
-    return one(await service.public_view(db, application))
+    return done(await service.public_view(db, application))

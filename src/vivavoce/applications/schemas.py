@@ -43,9 +43,13 @@ class ApplicationOut(BaseModel):
     id: str
     evaluation_template_id: str
     candidate_id: str
+    external_id: str | None
     source: str
     approval_status: str
-    scheduling_status: str
+    scheduling_status: str = Field(
+        description="The latest session's status; `queued` while the first stage of an "
+        "approved application is being scheduled; `unscheduled` before that"
+    )
     current_stage: str | None
     latest_session_id: str | None
     stages: list[StageRollup]
@@ -87,10 +91,26 @@ def rollup_outcome(
     return "passed"
 
 
+def scheduling_status(
+    application: Application,
+    stages: list[EvaluationStage],
+    newest: InterviewSession | None,
+) -> str:
+    """The newest session's status; before there is one, `queued` when an approval has
+    asked for the first stage to be scheduled (a job does it within seconds)."""
+    if newest is not None:
+        return newest.status
+    approved = application.approval_status == "approved" and application.decided_at is not None
+    if approved and any(s.status == "active" for s in stages):
+        return "queued"
+    return "unscheduled"
+
+
 def application_public(
     application: Application,
     stages: list[EvaluationStage],
     latest_by_stage: dict[uuid.UUID, InterviewSession],
+    external_id: str | None = None,
 ) -> dict[str, Any]:
     """The application with its per-stage rollup; the newest session overall sets
     `scheduling_status`, `current_stage` and `latest_session_id`."""
@@ -114,9 +134,10 @@ def application_public(
         "id": str(application.id),
         "evaluation_template_id": str(application.evaluation_template_id),
         "candidate_id": str(application.candidate_id),
+        "external_id": external_id,
         "source": application.source,
         "approval_status": application.approval_status,
-        "scheduling_status": newest.status if newest else "unscheduled",
+        "scheduling_status": scheduling_status(application, stages, newest),
         "current_stage": newest.stage if newest else (stages[0].type if stages else None),
         "latest_session_id": str(newest.id) if newest else None,
         "stages": rollup,

@@ -95,8 +95,21 @@ async def public_views(db: AsyncSession, applications: list[Application]) -> lis
     latest: dict[uuid.UUID, dict[uuid.UUID, Any]] = defaultdict(dict)
     for session in sessions:
         latest[session.application_id][session.evaluation_stage_id] = session
+    external_ids: dict[uuid.UUID, str | None] = {}
+    for workspace_id in {a.workspace_id for a in applications}:
+        people = await participants.get_many(
+            db,
+            workspace_id,
+            {a.candidate_id for a in applications if a.workspace_id == workspace_id},
+        )
+        external_ids.update({pid: person.external_id for pid, person in people.items()})
     return [
-        application_public(a, stages_by_template[a.evaluation_template_id], latest[a.id])
+        application_public(
+            a,
+            stages_by_template[a.evaluation_template_id],
+            latest[a.id],
+            external_ids.get(a.candidate_id),
+        )
         for a in applications
     ]
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from vivavoce.api.deps import Db, require
+from vivavoce.api.params import KnownQuery
 from vivavoce.api.responses import ERROR_RESPONSES, Many, many
 from vivavoce.events import service
 from vivavoce.events.schemas import EventOut
@@ -16,7 +17,12 @@ router = APIRouter(tags=["events"])
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
 
 
-@router.get("/events", response_model=Many[EventOut], responses=ERROR_RESPONSES)
+@router.get(
+    "/events",
+    response_model=Many[EventOut],
+    responses=ERROR_RESPONSES,
+    dependencies=[KnownQuery],
+)
 async def list_events(
     db: Db,
     principal: Annotated[Principal, Depends(require("interviews.read"))],

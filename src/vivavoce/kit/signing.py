@@ -36,3 +36,24 @@ def signature_header(
     secrets_in_use: list[str], message_id: str, timestamp: int, body: bytes
 ) -> str:
     return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets_in_use)
+
+
+def verify(
+    secret: str,
+    headers: dict[str, str],
+    body: bytes,
+    now: float,
+    tolerance_seconds: int = 300,
+) -> bool:
+    """Whether a request carries a valid signature of `secret` (any of several) and a
+    timestamp within `tolerance_seconds` of `now` — the check a receiver makes."""
+    message_id = headers.get("webhook-id", "")
+    try:
+        timestamp = int(headers.get("webhook-timestamp", ""))
+    except ValueError:
+        return False
+    if not message_id or abs(now - timestamp) > tolerance_seconds:
+        return False
+    expected = sign(secret, message_id, timestamp, body)
+    offered = headers.get("webhook-signature", "").split()
+    return any(hmac.compare_digest(expected, candidate) for candidate in offered)

@@ -60,6 +60,13 @@ def _unwrap(address: IPAddress) -> IPAddress:
     return address
 
 
+# An operator trying webhooks with a receiver on their own machine needs to know the switch.
+ALLOW_PRIVATE_HINT = (
+    "; to send webhooks to this machine or a private network, start vivavoce with "
+    "VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE=true"
+)
+
+
 def refusal(address: IPAddress, allow_private: bool) -> str | None:
     """Why `address` may not be contacted, or None when it may.
 
@@ -75,9 +82,9 @@ def refusal(address: IPAddress, allow_private: bool) -> str | None:
     if plain.is_multicast:
         return f"{address} is a multicast address"
     if plain.is_loopback:
-        return None if allow_private else f"{address} is a loopback address{_HOW_TO_ALLOW}"
+        return None if allow_private else f"{address} is a loopback address{ALLOW_PRIVATE_HINT}"
     if _within(plain, _PRIVATE):
-        return None if allow_private else f"{address} is a private address{_HOW_TO_ALLOW}"
+        return None if allow_private else f"{address} is a private address{ALLOW_PRIVATE_HINT}"
     if plain.is_reserved or not plain.is_global or _within(plain, _SPECIAL_PURPOSE):
         return f"{address} is a reserved address"
     return None
@@ -87,9 +94,6 @@ def _within(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
     return any(address in network for network in networks if network.version == address.version)
 
 
-_HOW_TO_ALLOW = (
-    " (set VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE=true to allow loopback and private receivers)"
-)
 _PRIVATE: tuple[IPNetwork, ...] = (
     ipaddress.IPv4Network("10.0.0.0/8"),
     ipaddress.IPv4Network("172.16.0.0/12"),
@@ -137,11 +141,8 @@ async def resolve(url: str, allow_private: bool) -> Target:
     for address in addresses:
         reason = refusal(address, allow_private)
         if reason is not None:
-            raise UnsafeTarget(
-                f"refused: {host} resolves to {reason}"
-                if host != str(address)
-                else f"refused: {reason}"
-            )
+            where = "" if literal is not None else f"{host} resolves to "
+            raise UnsafeTarget(f"refused: {where}{reason}")
     chosen = addresses[0]
     parts = urlsplit(url)
     ip_host = f"[{chosen}]" if chosen.version == 6 else str(chosen)

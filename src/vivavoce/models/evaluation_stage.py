@@ -4,7 +4,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,7 +13,10 @@ from vivavoce.models.base import JSON, Base, IdMixin, TimestampMixin, WorkspaceM
 
 class EvaluationStage(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     __tablename__ = "evaluation_stages"
-    __table_args__ = (UniqueConstraint("evaluation_template_id", "type", name="uq_stage_type"),)
+    # `type` is a label like "Final Round": unique per template ignoring case.
+    __table_args__ = (
+        Index("uq_stage_type", "evaluation_template_id", text("lower(type)"), unique=True),
+    )
 
     evaluation_template_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("evaluation_templates.id", ondelete="CASCADE"), index=True

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vivavoce.models.base import JSON, Base, IdMixin, TimestampMixin, WorkspaceMixin
@@ -26,6 +28,10 @@ class EvaluationTemplate(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     default_duration_minutes: Mapped[int] = mapped_column(Integer)
     default_difficulty: Mapped[str] = mapped_column(String(16))
     session_format: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(32), default="live_ai_interview")
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
     visibility: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(35))
     apply: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one
 from vivavoce.kit.clock import utcnow
 from vivavoce.participants import service
 from vivavoce.participants.schemas import (
@@ -89,15 +89,15 @@ async def get_participant(db: Db, principal: Reader, participant_id: uuid.UUID) 
     return one(participant_public(await service.get(db, principal.workspace_id, participant_id)))
 
 
-@router.patch("/{participant_id}", response_model=One[ParticipantOut], responses=ERROR_RESPONSES)
+@router.patch("/{participant_id}", response_model=Done[ParticipantOut], responses=ERROR_RESPONSES)
 async def update_participant(
     db: Db, principal: Writer, participant_id: uuid.UUID, body: ParticipantUpdate
 ) -> Response:
     participant = await service.update(db, principal.workspace_id, participant_id, body)
-    return one(participant_public(participant))
+    return done(participant_public(participant))
 
 
-@router.delete("/{participant_id}", response_model=One[ParticipantOut], responses=ERROR_RESPONSES)
+@router.delete("/{participant_id}", response_model=Done[ParticipantOut], responses=ERROR_RESPONSES)
 async def delete_participant(
     db: Db,
     principal: Deleter,
@@ -115,4 +115,4 @@ async def delete_participant(
         participant = await service.delete(
             db, principal.workspace_id, participant_id, purge=False, now=utcnow()
         )
-    return one(participant_public(participant))
+    return done(participant_public(participant))

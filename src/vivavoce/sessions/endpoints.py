@@ -9,8 +9,8 @@ from starlette.responses import Response, StreamingResponse
 
 from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.fastpath import FastRead
-from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one, one_list
+from vivavoce.api.params import KnownQuery, Paging
+from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one, one_list
 from vivavoce.api.state import AppState, app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
@@ -90,26 +90,31 @@ async def _fast_read(state: AppState, principal: Principal, session_id: uuid.UUI
 
 
 # GET /sessions/{session_id}, also answered before FastAPI's routing (api/fastpath.py).
-FAST_READS = [FastRead("/api/v1/sessions/{session_id}", READ_SCOPE, _fast_read)]
+FAST_READS = [FastRead("/api/v1/sessions/{session_id}", (READ_SCOPE,), _fast_read)]
 
 
-@router.patch("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
+@router.patch("/{session_id}", response_model=Done[SessionOut], responses=ERROR_RESPONSES)
 async def reschedule_session(
     db: Db, principal: Writer, link: Links, session_id: uuid.UUID, body: SessionUpdate
 ) -> Response:
     """Move a scheduled session (`scheduled_at`, `timezone`, `notes`); 409 once it started."""
     session = await service.reschedule(db, principal.workspace_id, session_id, body, link, utcnow())
-    return one(link.public(session))
+    return done(link.public(session))
 
 
-@router.post("/{session_id}/cancel", response_model=One[SessionOut], responses=ERROR_RESPONSES)
+@router.post("/{session_id}/cancel", response_model=Done[SessionOut], responses=ERROR_RESPONSES)
 async def cancel_session(db: Db, principal: Writer, link: Links, session_id: uuid.UUID) -> Response:
     """Cancel a scheduled session; 409 once the candidate joined or it ended."""
     session = await service.cancel(db, principal.workspace_id, session_id, link, utcnow())
-    return one(link.public(session))
+    return done(link.public(session))
 
 
-@router.get("/{session_id}/events", response_model=Many[EventOut], responses=ERROR_RESPONSES)
+@router.get(
+    "/{session_id}/events",
+    response_model=Many[EventOut],
+    responses=ERROR_RESPONSES,
+    dependencies=[KnownQuery],
+)
 async def session_events(
     db: Db,
     principal: Reader,

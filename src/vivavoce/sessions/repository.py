@@ -104,7 +104,7 @@ async def list_sessions(
     if filters.template_id is not None:
         query = query.where(InterviewSession.evaluation_template_id == filters.template_id)
     if filters.stage is not None:
-        query = query.where(InterviewSession.stage == filters.stage)
+        query = query.where(func.lower(InterviewSession.stage) == filters.stage.lower())
     if filters.created_after is not None:
         query = query.where(InterviewSession.created_at > filters.created_after)
     if filters.created_before is not None:

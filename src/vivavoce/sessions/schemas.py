@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import InterviewSession
 from vivavoce.sessions.state import Status
@@ -45,7 +46,10 @@ class SessionCreate(StrictModel):
     stage: Annotated[str, Field(min_length=1, max_length=64)]
     interview_id: uuid.UUID | None = Field(default=None, description="The evaluation stage id")
     idempotency_key: Annotated[str | None, Field(min_length=1, max_length=255)] = None
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: datetime | None = Field(
+        default=None,
+        description="With an offset, an instant; without one, a wall time in `timezone`",
+    )
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
     language: Annotated[str | None, Field(max_length=35)] = None
     notes: Annotated[str | None, Field(max_length=1000)] = None
@@ -57,12 +61,48 @@ class SessionCreate(StrictModel):
 
 
 class SessionUpdate(StrictModel):
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: datetime | None = Field(
+        default=None,
+        description="With an offset, an instant; without one, a wall time in `timezone` "
+        "(or the session's timezone)",
+    )
     timezone: Annotated[str | None, Field(max_length=64)] = None
     notes: Annotated[str | None, Field(max_length=1000)] = None
     accountSlug: str | None = Field(default=None, max_length=63)
 
     _tz = field_validator("timezone")(_check_timezone)
+
+
+# Clock skew between an ATS and this server: "now" sent a moment ago is not in the past.
+PAST_TOLERANCE = timedelta(minutes=5)
+
+
+def resolve_scheduled_at(value: datetime | None, zone: str, now: datetime) -> datetime | None:
+    """The instant a `scheduled_at` names: an offset wins; a time without one is a wall time
+    in `zone` (Intervyo: "timezone, default UTC"). A time that does not exist there (a DST
+    gap) or lies in the past is a 422."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        tz = ZoneInfo(zone)
+        instant = value.replace(tzinfo=tz)
+        if instant.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+            raise Unprocessable(
+                f"{value.isoformat()} does not exist in {zone} (clocks skip it)",
+                [Issue(["body", "scheduled_at"], f"not a wall time in {zone}")],
+            )
+        value = instant
+    if value < now - PAST_TOLERANCE:
+        raise Unprocessable(
+            "scheduled_at is in the past",
+            [
+                Issue(
+                    ["body", "scheduled_at"],
+                    f"{isoformat_z(value)} is before now ({isoformat_z(now)}); send a future time",
+                )
+            ],
+        )
+    return value.astimezone(UTC)
 
 
 class Citation(BaseModel):

@@ -38,6 +38,7 @@ from vivavoce.sessions.schemas import (
     SessionFilters,
     SessionUpdate,
     elapsed_seconds,
+    resolve_scheduled_at,
     session_public,
 )
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
@@ -95,9 +96,11 @@ async def schedule(
         existing = await repository.get_by_idempotency_key(db, workspace_id, body.idempotency_key)
         if existing is not None:
             return Scheduled(_same_request(existing, body), created=False)
+    scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
     template = await templates.get_template(db, workspace_id, body.evaluation_template_id)
     if template.status == "archived":
         raise Conflict("this evaluation template is archived", code="template_archived")
+    templates.require_runnable_format(template)
     stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
     participant = await participants.get(db, workspace_id, body.candidate_id)
     if participant.status != "active":
@@ -136,7 +139,7 @@ async def schedule(
         external_id=participant.external_id,
         join_token_digest=crypto.digest(links.token(session_id)),
         status=Status.SCHEDULED.value,
-        scheduled_at=body.scheduled_at,
+        scheduled_at=scheduled_at,
         timezone=body.timezone,
         language=body.language or template.language,
         notes=body.notes,
@@ -167,7 +170,7 @@ def _same_request(existing: InterviewSession, body: SessionCreate) -> InterviewS
     if (
         existing.candidate_id != body.candidate_id
         or existing.evaluation_template_id != body.evaluation_template_id
-        or existing.stage != body.stage
+        or not templates.same_label(existing.stage, body.stage)
     ):
         raise Unprocessable(
             "this idempotency_key was already used for another participant, template or stage",
@@ -186,7 +189,9 @@ async def _resolve_stage(
 ) -> EvaluationStage:
     if stage_id is not None:
         chosen = await templates.get_stage(db, workspace_id, stage_id)
-        if chosen.evaluation_template_id != template_id or chosen.type != stage_type:
+        if chosen.evaluation_template_id != template_id or not templates.same_label(
+            chosen.type, stage_type
+        ):
             raise Unprocessable(
                 "interview_id does not match the template and stage",
                 [Issue(["body", "interview_id"], f"is not stage `{stage_type}` of this template")],
@@ -248,12 +253,12 @@ async def reschedule(
     _transition(session, Trigger.RESCHEDULE)
     previous_time = session.scheduled_at
     fields = body.model_fields_set
-    if "scheduled_at" in fields:
-        session.scheduled_at = body.scheduled_at
     if "timezone" in fields:
         if body.timezone is None:
             raise Unprocessable("timezone cannot be null", [Issue(["body", "timezone"], "null")])
         session.timezone = body.timezone
+    if "scheduled_at" in fields:
+        session.scheduled_at = resolve_scheduled_at(body.scheduled_at, session.timezone, now)
     if "notes" in fields:
         session.notes = body.notes
     session.updated_at = now

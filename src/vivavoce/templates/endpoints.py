@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 from starlette.responses import Response
 
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one
+from vivavoce.api.validation import one_of_body, validate_body
 from vivavoce.templates import service
 from vivavoce.templates.schemas import (
     EvaluationStageOut,
@@ -19,10 +20,10 @@ from vivavoce.templates.schemas import (
     StageUpdate,
     Status,
     TemplateCreate,
+    TemplateFork,
     TemplateUpdate,
     UseCase,
     stage_public,
-    template_public,
 )
 from vivavoce.workspaces.service import Principal
 
@@ -35,15 +36,37 @@ StageReader = Annotated[Principal, Depends(require("evaluation_stages.read"))]
 StageWriter = Annotated[Principal, Depends(require("evaluation_stages.write"))]
 
 
+_CREATE_BODY = one_of_body("TemplateCreate", "TemplateFork")
+
+
 @templates_router.post(
-    "", status_code=201, response_model=One[EvaluationTemplateOut], responses=ERROR_RESPONSES
+    "",
+    status_code=201,
+    response_model=One[EvaluationTemplateOut],
+    responses=ERROR_RESPONSES,
+    openapi_extra={"requestBody": _CREATE_BODY},
 )
 async def create_evaluation_template(
-    db: Db, principal: TemplateWriter, body: TemplateCreate
+    db: Db,
+    principal: TemplateWriter,
+    body: Annotated[dict[str, Any], Body(include_in_schema=False)],
+    action: Annotated[
+        Literal["fork"] | None, Query(description="`fork` copies a public template")
+    ] = None,
 ) -> Response:
-    """Create a template; `success_outcome` follows `use_case` when omitted."""
-    template = await service.create_template(db, principal.workspace_id, body)
-    return one(template_public(template, []), 201, f"/api/v1/evaluation-templates/{template.id}")
+    """Create a template (`TemplateCreate`; `success_outcome` follows `use_case` when
+    omitted), or with `?action=fork` and `{"sourceId"}` (`TemplateFork`) copy a
+    `public_template` of any workspace, stages included."""
+    if action == "fork":
+        fork = validate_body(TemplateFork, body)
+        template = await service.fork_template(db, principal.workspace_id, fork)
+    else:
+        created = validate_body(TemplateCreate, body)
+        template = await service.create_template(db, principal.workspace_id, created)
+    location = f"/api/v1/evaluation-templates/{template.id}"
+    return one(
+        await service.template_with_stages(db, principal.workspace_id, template.id), 201, location
+    )
 
 
 @templates_router.get("", response_model=Many[EvaluationTemplateOut], responses=ERROR_RESPONSES)
@@ -53,10 +76,19 @@ async def list_evaluation_templates(
     paging: Paging,
     status: Annotated[Status | None, Query()] = None,
     use_case: Annotated[UseCase | None, Query()] = None,
+    visibility: Annotated[
+        Literal["public_template"] | None,
+        Query(description="`public_template`: the public templates of every workspace, to fork"),
+    ] = None,
 ) -> Response:
     """This workspace's templates, newest first, each with its stages."""
     page = await service.list_templates_page(
-        db, principal.workspace_id, paging, status=status, use_case=use_case
+        db,
+        principal.workspace_id,
+        paging,
+        status=status,
+        use_case=use_case,
+        library=visibility == "public_template",
     )
     return many(page)
 
@@ -72,14 +104,14 @@ async def get_evaluation_template(
 
 
 @templates_router.patch(
-    "/{template_id}", response_model=One[EvaluationTemplateOut], responses=ERROR_RESPONSES
+    "/{template_id}", response_model=Done[EvaluationTemplateOut], responses=ERROR_RESPONSES
 )
 async def update_evaluation_template(
     db: Db, principal: TemplateWriter, template_id: uuid.UUID, body: TemplateUpdate
 ) -> Response:
     """Change the fields sent; `apply` and `branding` merge with their current values."""
     await service.update_template(db, principal.workspace_id, template_id, body)
-    return one(await service.template_with_stages(db, principal.workspace_id, template_id))
+    return done(await service.template_with_stages(db, principal.workspace_id, template_id))
 
 
 @stages_router.post(
@@ -112,13 +144,13 @@ async def get_evaluation_stage(db: Db, principal: StageReader, stage_id: uuid.UU
 
 
 @stages_router.patch(
-    "/{stage_id}", response_model=One[EvaluationStageOut], responses=ERROR_RESPONSES
+    "/{stage_id}", response_model=Done[EvaluationStageOut], responses=ERROR_RESPONSES
 )
 async def update_evaluation_stage(
     db: Db, principal: StageWriter, stage_id: uuid.UUID, body: StageUpdate
 ) -> Response:
     stage = await service.update_stage(db, principal.workspace_id, stage_id, body)
-    return one(stage_public(stage))
+    return done(stage_public(stage))
 
 
 router = APIRouter()

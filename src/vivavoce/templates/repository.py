@@ -3,10 +3,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import EvaluationStage, EvaluationTemplate, InterviewSession
+
+PUBLIC = "public_template"
 
 
 async def get_template(
@@ -19,6 +21,22 @@ async def get_template(
         # FOR NO KEY UPDATE: does not block rows that merely reference the template.
         query = query.with_for_update(key_share=True)
     result: EvaluationTemplate | None = await db.scalar(query)
+    return result
+
+
+async def visible_template(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+) -> EvaluationTemplate | None:
+    """A template of this workspace, or a `public_template` of any workspace."""
+    result: EvaluationTemplate | None = await db.scalar(
+        select(EvaluationTemplate).where(
+            EvaluationTemplate.id == template_id,
+            or_(
+                EvaluationTemplate.workspace_id == workspace_id,
+                EvaluationTemplate.visibility == PUBLIC,
+            ),
+        )
+    )
     return result
 
 
@@ -44,8 +62,14 @@ async def list_templates(
     before: uuid.UUID | None,
     status: str | None,
     use_case: str | None,
+    library: bool = False,
 ) -> list[EvaluationTemplate]:
-    query = select(EvaluationTemplate).where(EvaluationTemplate.workspace_id == workspace_id)
+    """This workspace's templates, or (`library`) the public templates of every workspace."""
+    query = select(EvaluationTemplate).where(
+        EvaluationTemplate.visibility == PUBLIC
+        if library
+        else EvaluationTemplate.workspace_id == workspace_id
+    )
     if status:
         query = query.where(EvaluationTemplate.status == status)
     if use_case:
@@ -75,7 +99,7 @@ async def stage_by_type(
         select(EvaluationStage).where(
             EvaluationStage.workspace_id == workspace_id,
             EvaluationStage.evaluation_template_id == template_id,
-            EvaluationStage.type == stage_type,
+            func.lower(EvaluationStage.type) == stage_type.lower(),
         )
     )
     return result

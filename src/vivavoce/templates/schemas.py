@@ -25,7 +25,20 @@ SuccessOutcome = Literal[
 Status = Literal["draft", "active", "archived"]
 Difficulty = Literal["beginner", "intermediate", "advanced", "expert", "adaptive"]
 SessionFormat = Literal["voice", "text", "voice_or_text"]
-Visibility = Literal["private", "public"]
+# Who sees the template: `private` its creator (and admins) in the dashboard, `team` and
+# `organization` everyone in the workspace (one vivavoce workspace is one Intervyo team of one
+# organization), `public_template` also every other workspace, which may fork it.
+Visibility = Literal["private", "team", "organization", "public_template"]
+# How candidates take the template's interviews. Only `live_ai_interview` runs today; the
+# others are stored and returned, and scheduling a session for them is refused (409).
+InterviewFormat = Literal[
+    "live_ai_interview",
+    "async_interview",
+    "roleplay_simulation",
+    "practice_session",
+    "manual_review",
+]
+RUNNABLE_FORMATS: frozenset[str] = frozenset({"live_ai_interview"})
 StageType = Literal[
     "ai_interview",
     "roleplay_simulation",
@@ -45,7 +58,6 @@ OUTCOME_FOR_USE_CASE: dict[str, str] = {
 
 # BCP-47, loosely: a 2-3 letter language, then subtags (script, region, variant) of 1-8.
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-_STAGE_TYPE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -129,7 +141,8 @@ class TemplateCreate(StrictModel):
     default_duration_minutes: Duration = 30
     default_difficulty: Difficulty = "intermediate"
     session_format: SessionFormat = "voice_or_text"
-    visibility: Visibility = "private"
+    format: InterviewFormat = "live_ai_interview"
+    visibility: Visibility = "team"
     language: Language = "en"
     apply: ApplySettings = Field(default_factory=ApplySettings)
     branding: Branding = Field(default_factory=Branding)
@@ -139,6 +152,15 @@ class TemplateCreate(StrictModel):
     def _not_null(self) -> TemplateCreate:
         _no_nulls(self, ("apply", "branding"))
         return self
+
+
+class TemplateFork(StrictModel):
+    """`POST /evaluation-templates?action=fork`: copy a `public_template` (of any workspace)
+    or one of this workspace's templates, with its stages."""
+
+    sourceId: uuid.UUID
+    template_name: ShortText | None = None
+    accountSlug: AccountSlug = None
 
 
 class ApplyPatch(StrictModel):
@@ -172,6 +194,7 @@ class TemplateUpdate(StrictModel):
     default_duration_minutes: Duration | None = None
     default_difficulty: Difficulty | None = None
     session_format: SessionFormat | None = None
+    format: InterviewFormat | None = None
     visibility: Visibility | None = None
     language: Language | None = None
     apply: ApplyPatch | None = None
@@ -192,6 +215,7 @@ class TemplateUpdate(StrictModel):
                 "default_duration_minutes",
                 "default_difficulty",
                 "session_format",
+                "format",
                 "visibility",
                 "language",
                 "apply",
@@ -217,14 +241,15 @@ StageTypeLabel = Annotated[
     Field(
         min_length=1,
         max_length=64,
-        description="Short label, unique in the template (`screen`, `technical`, `final`)",
+        description="Short label (`screen`, `Final Round`), unique in the template ignoring "
+        "case; `stage` on POST /sessions matches it ignoring case",
     ),
 ]
 
 
 def _check_type(value: str | None) -> str | None:
-    if value is not None and not _STAGE_TYPE.match(value):
-        raise ValueError("use lowercase letters, digits, `-` and `_` (e.g. `screen`, `tech-1`)")
+    if value is not None and any(not char.isprintable() for char in value):
+        raise ValueError("a stage type is a short label on one line, without control characters")
     return value
 
 
@@ -240,7 +265,9 @@ class StageCreate(StrictModel):
     duration_minutes: Annotated[
         Duration | None, Field(description="Default: the template's default_duration_minutes")
     ] = None
-    difficulty: Difficulty | None = None
+    difficulty: Annotated[
+        Difficulty | None, Field(description="Default: the template's default_difficulty")
+    ] = None
     pass_threshold: PassThreshold | None = None
     allow_retake: bool = False
     automation_rule: AutomationRule = "auto_advance"
@@ -327,6 +354,7 @@ class EvaluationTemplateOut(BaseModel):
     default_duration_minutes: int
     default_difficulty: str
     session_format: str
+    format: str
     visibility: str
     language: str
     apply: ApplySettings
@@ -380,6 +408,7 @@ def template_public(
         "default_duration_minutes": template.default_duration_minutes,
         "default_difficulty": template.default_difficulty,
         "session_format": template.session_format,
+        "format": template.format,
         "visibility": template.visibility,
         "language": template.language,
         "apply": {**ApplySettings().model_dump(), **template.apply},  # defaults of newer fields

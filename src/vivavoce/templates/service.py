@@ -19,9 +19,11 @@ from vivavoce.models import EvaluationStage, EvaluationTemplate
 from vivavoce.templates import repository
 from vivavoce.templates.schemas import (
     OUTCOME_FOR_USE_CASE,
+    RUNNABLE_FORMATS,
     StageCreate,
     StageUpdate,
     TemplateCreate,
+    TemplateFork,
     TemplateUpdate,
     stage_public,
     template_public,
@@ -31,6 +33,23 @@ from vivavoce.templates.schemas import (
 def default_outcome(use_case: str) -> str:
     """The `success_outcome` a template gets when none is given."""
     return OUTCOME_FOR_USE_CASE.get(use_case, "pass_fail")
+
+
+def same_label(one: str, other: str) -> bool:
+    """Whether two stage types name the same stage (`Final Round` = `final round`)."""
+    return one.lower() == other.lower()
+
+
+def require_runnable_format(template: EvaluationTemplate) -> None:
+    """Sessions run only in a format vivavoce can hold; any other is refused, never held as
+    a live interview in disguise."""
+    if template.format not in RUNNABLE_FORMATS:
+        raise Conflict(
+            f"this template's format `{template.format}` cannot be run yet; only "
+            f"{', '.join(f'`{f}`' for f in sorted(RUNNABLE_FORMATS))} sessions can be scheduled",
+            code="unsupported_format",
+            format=template.format,
+        )
 
 
 def _duplicate_type(stage_type: str, existing_id: uuid.UUID | None) -> Conflict:
@@ -60,7 +79,10 @@ async def _unique_stage_type(
 
 
 async def create_template(
-    db: AsyncSession, workspace_id: uuid.UUID, body: TemplateCreate
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    body: TemplateCreate,
+    created_by: uuid.UUID | None = None,
 ) -> EvaluationTemplate:
     template = EvaluationTemplate(
         workspace_id=workspace_id,
@@ -79,13 +101,82 @@ async def create_template(
         default_duration_minutes=body.default_duration_minutes,
         default_difficulty=body.default_difficulty,
         session_format=body.session_format,
+        format=body.format,
         visibility=body.visibility,
         language=body.language,
         apply=body.apply.model_dump(),
         branding=body.branding.model_dump(),
+        created_by_user_id=created_by,
     )
     await repository.add(db, template)
     return template
+
+
+# What a template says about the interviews (everything but its name, status, visibility,
+# apply page and branding): copied by a fork, changed by PATCH.
+_CONTENT_FIELDS = (
+    "use_case",
+    "description",
+    "objective",
+    "success_outcome",
+    "industry",
+    "level",
+    "requirements",
+    "skills",
+    "soft_skills",
+    "ai_context",
+    "default_duration_minutes",
+    "default_difficulty",
+    "session_format",
+    "format",
+    "language",
+)
+_COPIED_STAGE_FIELDS = (
+    "type",
+    "stage_name",
+    "stage_type",
+    "stage_order",
+    "duration_minutes",
+    "difficulty",
+    "pass_threshold",
+    "allow_retake",
+    "automation_rule",
+    "status",
+    "questions",
+)
+
+
+async def fork_template(
+    db: AsyncSession, workspace_id: uuid.UUID, body: TemplateFork
+) -> EvaluationTemplate:
+    """Copy a `public_template` of any workspace (or one of this workspace's) with its
+    stages. The copy is `team`-visible and active; a stage keeps its agent profile only
+    within one workspace (another workspace's profile is never shared: assign your own)."""
+    source = await repository.visible_template(db, workspace_id, body.sourceId)
+    if source is None:
+        raise NotFound("evaluation template")
+    copy = EvaluationTemplate(
+        workspace_id=workspace_id,
+        template_name=body.template_name or f"{source.template_name} (copy)"[:200],
+        status="active",
+        visibility="team",
+        apply=source.apply,
+        branding=source.branding,
+        **{name: getattr(source, name) for name in _CONTENT_FIELDS},
+    )
+    await repository.add(db, copy)
+    same_workspace = source.workspace_id == workspace_id
+    for stage in await repository.stages_of(db, source.workspace_id, [source.id]):
+        await repository.add(
+            db,
+            EvaluationStage(
+                workspace_id=workspace_id,
+                evaluation_template_id=copy.id,
+                agent_profile_id=stage.agent_profile_id if same_workspace else None,
+                **{name: getattr(stage, name) for name in _COPIED_STAGE_FIELDS},
+            ),
+        )
+    return copy
 
 
 async def get_template(
@@ -121,25 +212,7 @@ async def update_template(
         and template.success_outcome == default_outcome(template.use_case)
     ):
         template.success_outcome = default_outcome(body.use_case)
-    for name in (
-        "template_name",
-        "use_case",
-        "description",
-        "objective",
-        "success_outcome",
-        "status",
-        "industry",
-        "level",
-        "requirements",
-        "skills",
-        "soft_skills",
-        "ai_context",
-        "default_duration_minutes",
-        "default_difficulty",
-        "session_format",
-        "visibility",
-        "language",
-    ):
+    for name in ("template_name", "status", "visibility", *_CONTENT_FIELDS):
         if name in fields:
             setattr(template, name, getattr(body, name))
     if body.apply is not None:
@@ -172,15 +245,25 @@ async def list_templates_page(
     *,
     status: str | None = None,
     use_case: str | None = None,
+    library: bool = False,
 ) -> Page[dict[str, Any]]:
+    """This workspace's templates with their stages, or (`library`) the public templates
+    of every workspace, which `fork_template` copies."""
     rows = await repository.list_templates(
-        db, workspace_id, limit=page.limit + 1, before=page.before, status=status, use_case=use_case
+        db,
+        workspace_id,
+        limit=page.limit + 1,
+        before=page.before,
+        status=status,
+        use_case=use_case,
+        library=library,
     )
     result = page_from_rows(rows, page.limit, lambda t: t.id)
-    stages = await repository.stages_of(db, workspace_id, [t.id for t in result.items])
     by_template: dict[uuid.UUID, list[EvaluationStage]] = {t.id: [] for t in result.items}
-    for stage in stages:
-        by_template[stage.evaluation_template_id].append(stage)
+    for owner in {t.workspace_id for t in result.items}:
+        owned = [t.id for t in result.items if t.workspace_id == owner]
+        for stage in await repository.stages_of(db, owner, owned):
+            by_template[stage.evaluation_template_id].append(stage)
     return Page(
         [template_public(t, by_template[t.id]) for t in result.items],
         result.has_more,
@@ -222,7 +305,7 @@ async def create_stage(
         agent_profile_id=body.agent_profile_id,
         stage_order=stage_order,
         duration_minutes=body.duration_minutes or template.default_duration_minutes,
-        difficulty=body.difficulty,
+        difficulty=body.difficulty or template.default_difficulty,
         pass_threshold=_threshold(body.pass_threshold),
         allow_retake=body.allow_retake,
         automation_rule=body.automation_rule,
@@ -262,7 +345,7 @@ async def update_stage(
         existing = await repository.stage_by_type(
             db, workspace_id, stage.evaluation_template_id, body.type
         )
-        if existing is not None:
+        if existing is not None and existing.id != stage.id:
             raise _duplicate_type(body.type, existing.id)
         stage.type = body.type
     if "agent_profile_id" in fields:

@@ -22,6 +22,20 @@ async def workspace_by_slug(db: AsyncSession, slug: str) -> Workspace | None:
     return result
 
 
+async def all_workspaces(db: AsyncSession) -> list[Workspace]:
+    return list(await db.scalars(select(Workspace).order_by(Workspace.id)))
+
+
+async def workspace_for_update(db: AsyncSession, workspace_id: uuid.UUID) -> Workspace | None:
+    result: Workspace | None = await db.scalar(
+        select(Workspace)
+        .where(Workspace.id == workspace_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
 async def workspace_by_id(db: AsyncSession, workspace_id: uuid.UUID) -> Workspace | None:
     return await db.get(Workspace, workspace_id)
 

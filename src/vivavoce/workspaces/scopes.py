@@ -16,6 +16,11 @@ ALL_SCOPES: tuple[str, ...] = (
     "webhooks.write",
     "applications.read",
     "applications.write",
+    # GET/PATCH /workspace: the workspace's slug (`accountSlug`) and name.
+    "workspace.admin",
+    # Documented by Intervyo and accepted on keys; no programs endpoint exists yet.
+    "programs.read",
+    "programs.write",
 )
 
 ROLES: tuple[str, ...] = ("admin", "member")

@@ -19,7 +19,9 @@ from vivavoce.workspaces import repository
 from vivavoce.workspaces.scopes import ALL_SCOPES, ROLES
 
 API_KEY_PREFIX = "vv_live_"
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# Wide enough for the team slugs of an account moving from Intervyo (`acme-hr`, `Acme_HR`).
+_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
+_SLUG_RULE = "letters, digits, `-`, `_` and `.`, 1-63 characters, starting and ending alphanumeric"
 _passwords = PasswordHash.recommended()
 
 
@@ -34,9 +36,14 @@ class Principal:
     # Known when the principal came from `authenticate`: `accountSlug` is checked against it.
     workspace_slug: str | None = None
 
-    def require(self, scope: str) -> None:
-        if scope not in self.scopes:
-            raise Forbidden(f"this API key lacks the `{scope}` scope", code="missing_scope")
+    def require(self, *scopes: str) -> None:
+        """Passes when the key holds any of `scopes`."""
+        if self.scopes.isdisjoint(scopes):
+            wanted = " or ".join(f"`{scope}`" for scope in scopes)
+            raise Forbidden(f"this API key lacks the {wanted} scope", code="missing_scope")
+
+    def holds_any(self, scopes: tuple[str, ...]) -> bool:
+        return not self.scopes.isdisjoint(scopes)
 
 
 @dataclass(frozen=True)
@@ -45,17 +52,57 @@ class NewApiKey:
     secret: str
 
 
-async def create_workspace(db: AsyncSession, slug: str, name: str) -> Workspace:
+def _check_slug(slug: str) -> None:
     if not _SLUG.match(slug):
-        raise Unprocessable(
-            "workspace slug is not valid",
-            [Issue(["slug"], "lowercase letters, digits and dashes, 1-63 characters")],
-        )
+        raise Unprocessable("workspace slug is not valid", [Issue(["slug"], _SLUG_RULE)])
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise Unprocessable("workspace name is not valid", [Issue(["name"], "1-200 characters")])
+
+
+async def create_workspace(db: AsyncSession, slug: str, name: str) -> Workspace:
+    _check_slug(slug)
+    _check_name(name)
     if await repository.workspace_by_slug(db, slug) is not None:
         raise Conflict(f"workspace `{slug}` already exists", code="workspace_exists")
-    workspace = Workspace(slug=slug, name=name)
+    workspace = Workspace(slug=slug, name=name.strip())
     db.add(workspace)
     await db.flush()
+    return workspace
+
+
+async def list_workspaces(db: AsyncSession) -> list[Workspace]:
+    return await repository.all_workspaces(db)
+
+
+async def get_workspace(db: AsyncSession, workspace_id: uuid.UUID) -> Workspace:
+    workspace = await repository.workspace_by_id(db, workspace_id)
+    if workspace is None:
+        raise NotFound("workspace")
+    return workspace
+
+
+async def rename_workspace(
+    db: AsyncSession, workspace_id: uuid.UUID, *, slug: str | None = None, name: str | None = None
+) -> Workspace:
+    """Sets the slug (what `accountSlug` must name: a customer moving from Intervyo sets
+    their team slug) and/or the display name. Every API process forgets the workspace's
+    cached keys when this commits, so the new slug holds at once."""
+    workspace = await repository.workspace_for_update(db, workspace_id)
+    if workspace is None:
+        raise NotFound("workspace")
+    if slug is not None and slug != workspace.slug:
+        _check_slug(slug)
+        if await repository.workspace_by_slug(db, slug) is not None:
+            raise Conflict(f"workspace `{slug}` already exists", code="workspace_exists")
+        workspace.slug = slug
+    if name is not None:
+        _check_name(name)
+        workspace.name = name.strip()
+    await db.flush()
+    await pubsub.notify(db, KEYS_CHANNEL, f"{WORKSPACE_TOPIC}{workspace.id}")
     return workspace
 
 
@@ -281,6 +328,9 @@ async def authenticate_api_key(
 
 
 KEYS_CHANNEL = "vivavoce_api_keys"
+# A notification on KEYS_CHANNEL is a key id, or this prefix and a workspace id (its slug
+# changed: every cached key of it carries the old one).
+WORKSPACE_TOPIC = "workspace:"
 
 
 @dataclass
@@ -288,6 +338,12 @@ class _Cached:
     principal: Principal
     last_used_at: datetime | None
     expires: float
+
+
+def _concerns(principal: Principal, topic: str) -> bool:
+    if topic.startswith(WORKSPACE_TOPIC):
+        return str(principal.workspace_id) == topic.removeprefix(WORKSPACE_TOPIC)
+    return str(principal.key_id) == topic
 
 
 class KeyCache:
@@ -322,7 +378,7 @@ class KeyCache:
         if topic is None:
             self._entries.clear()
             return
-        for digest in [d for d, e in self._entries.items() if str(e.principal.key_id) == topic]:
+        for digest in [d for d, e in self._entries.items() if _concerns(e.principal, topic)]:
             del self._entries[digest]
 
     def get(self, digest: str, now: float) -> _Cached | None:

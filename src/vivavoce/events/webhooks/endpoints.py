@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
-from vivavoce.api.responses import ERROR_RESPONSES, Many, One, many, one
+from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one
 from vivavoce.api.state import app_state
 from vivavoce.events.webhooks import service
 from vivavoce.events.webhooks.schemas import (
@@ -56,7 +56,7 @@ async def get_endpoint(db: Db, principal: Reader, endpoint_id: uuid.UUID) -> Res
 
 
 @router.patch(
-    "/webhook-endpoints/{endpoint_id}", response_model=One[EndpointOut], responses=ERROR_RESPONSES
+    "/webhook-endpoints/{endpoint_id}", response_model=Done[EndpointOut], responses=ERROR_RESPONSES
 )
 async def update_endpoint(
     request: Request, db: Db, principal: Writer, endpoint_id: uuid.UUID, body: EndpointUpdate
@@ -66,18 +66,21 @@ async def update_endpoint(
     endpoint = await service.update_endpoint(
         db, principal.workspace_id, endpoint_id, body, settings, utcnow()
     )
-    return one(endpoint_public(endpoint))
+    return done(endpoint_public(endpoint))
 
 
-@router.delete("/webhook-endpoints/{endpoint_id}", status_code=204, responses=ERROR_RESPONSES)
+@router.delete(
+    "/webhook-endpoints/{endpoint_id}", response_model=Done[EndpointOut], responses=ERROR_RESPONSES
+)
 async def delete_endpoint(db: Db, principal: Writer, endpoint_id: uuid.UUID) -> Response:
-    await service.delete_endpoint(db, principal.workspace_id, endpoint_id)
-    return Response(status_code=204)
+    """Delete the endpoint and its delivery log; the answer holds it as it was."""
+    endpoint = await service.delete_endpoint(db, principal.workspace_id, endpoint_id)
+    return done(endpoint)
 
 
 @router.post(
     "/webhook-endpoints/{endpoint_id}/rotate-secret",
-    response_model=One[EndpointWithSecretOut],
+    response_model=Done[EndpointWithSecretOut],
     responses=ERROR_RESPONSES,
 )
 async def rotate_secret(
@@ -88,19 +91,19 @@ async def rotate_secret(
     endpoint, secret = await service.rotate_secret(
         db, principal.workspace_id, endpoint_id, settings, utcnow()
     )
-    return one(endpoint_public(endpoint, secret))
+    return done(endpoint_public(endpoint, secret))
 
 
 @router.post(
     "/webhook-endpoints/{endpoint_id}/test",
     status_code=202,
-    response_model=One[DeliveryOut],
+    response_model=Done[DeliveryOut],
     responses=ERROR_RESPONSES,
 )
 async def send_test(db: Db, principal: Writer, endpoint_id: uuid.UUID) -> Response:
     """Queue a `webhook.test` event to this endpoint."""
     delivery = await service.send_test(db, principal.workspace_id, endpoint_id, utcnow())
-    return one(await service.delivery_view(db, delivery), 202)
+    return done(await service.delivery_view(db, delivery), 202)
 
 
 @router.get(
@@ -124,10 +127,10 @@ async def list_deliveries(
 @router.post(
     "/webhook-deliveries/{delivery_id}/retry",
     status_code=202,
-    response_model=One[DeliveryOut],
+    response_model=Done[DeliveryOut],
     responses=ERROR_RESPONSES,
 )
 async def retry_delivery(db: Db, principal: Writer, delivery_id: uuid.UUID) -> Response:
     """Send this delivery again now (same `webhook-id`, so receivers can dedupe)."""
     delivery = await service.retry_delivery(db, principal.workspace_id, delivery_id, utcnow())
-    return one(await service.delivery_view(db, delivery), 202)
+    return done(await service.delivery_view(db, delivery), 202)

@@ -132,9 +132,12 @@ async def update_endpoint(
 
 async def delete_endpoint(
     db: AsyncSession, workspace_id: uuid.UUID, endpoint_id: uuid.UUID
-) -> None:
+) -> dict[str, Any]:
+    """Deletes the endpoint; returns its public form as it was."""
     endpoint = await get_endpoint(db, workspace_id, endpoint_id, for_update=True)
+    public = endpoint_public(endpoint)
     await repository.delete_endpoint(db, endpoint)
+    return public
 
 
 async def rotate_secret(

@@ -1,8 +1,8 @@
 """scorecard review: the AI's original scorecard, a version, the review audit trail, recogniser
 word confidences on turns, and the template shortlist
 
-Revision ID: 0011_scorecard
-Revises: 0010
+Revision ID: 0012_scorecard
+Revises: 0011_room
 Create Date: 2026-12-02 10:45:00.000000
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0011_scorecard"
-down_revision: str | None = "0010"
+revision: str = "0012_scorecard"
+down_revision: str | None = "0011_room"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
