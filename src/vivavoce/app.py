@@ -20,6 +20,7 @@ from vivavoce.api.fastpath import FastRead, FastReads
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
+from vivavoce.interviewer import providers
 from vivavoce.kit.db import StatementPool, create_engine, create_sessionmaker, unit_of_work
 from vivavoce.kit.jobs import JobContext, run_worker
 from vivavoce.kit.pubsub import Listener
@@ -163,6 +164,7 @@ def create_app(
                 created = await workspaces.bootstrap_if_empty(session)
             if created is not None:
                 print_bootstrap(created)
+        llm_check = asyncio.create_task(providers.log_startup_check(settings))
         stop = asyncio.Event()
         worker = None
         if with_worker:
@@ -177,6 +179,7 @@ def create_app(
         try:
             yield
         finally:
+            llm_check.cancel()
             stop.set()
             if worker is not None:
                 await asyncio.wait({worker}, timeout=15)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from vivavoce.api.state import app_state
+from vivavoce.interviewer import providers
 from vivavoce.kit import migrations
 
 router = APIRouter(include_in_schema=False)
@@ -34,8 +36,16 @@ async def readyz(request: Request) -> Response:
     except (TimeoutError, OSError, Exception) as exc:
         checks.setdefault("database", f"unreachable: {type(exc).__name__}")
     ready = all(value == "ok" for value in checks.values()) and len(checks) == 2
+    # The LLM is reported, never a reason to be unready: a load balancer taking every
+    # instance out because a shared model server is down would take the dashboard, the API
+    # and the offline paths down with it. Operators alert on `llm.state` instead.
+    llm_state, llm_detail = await providers.readiness(state.settings, time.monotonic())
     return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
+        {
+            "status": "ready" if ready else "not_ready",
+            "checks": checks,
+            "optional": {"llm": {"state": llm_state, "detail": llm_detail}},
+        },
         status_code=200 if ready else 503,
     )
 

@@ -18,6 +18,12 @@ async def test_readyz_checks_the_database_and_migrations(client: httpx.AsyncClie
     assert response.json() == {
         "status": "ready",
         "checks": {"database": "ok", "migrations": "ok"},
+        "optional": {
+            "llm": {
+                "state": "offline",
+                "detail": "built-in offline interviewer (no VIVAVOCE_LLM_BASE_URL set)",
+            }
+        },
     }
 
 

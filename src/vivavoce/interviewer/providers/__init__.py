@@ -8,7 +8,10 @@ offline — no network needed). See docs/interviewer.md.
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
+
+import openai
 
 from vivavoce.config import Settings
 from vivavoce.interviewer.checked_voice import CheckedVoice
@@ -21,6 +24,7 @@ from vivavoce.interviewer.providers.failures import (
     ProviderUnavailable,
     StreamInterrupted,
     UnusableReply,
+    classify,
 )
 from vivavoce.interviewer.providers.openai_compatible import (
     LLMJudge,
@@ -45,10 +49,14 @@ __all__ = [
     "check",
     "describe",
     "kind",
+    "log_startup_check",
     "model_answerer",
+    "readiness",
     "shared",
     "speaks",
 ]
+
+log = logging.getLogger(__name__)
 
 ANTHROPIC_DEFAULT_MODEL = "claude-sonnet-4-5"
 
@@ -238,3 +246,54 @@ async def _check_anthropic(settings: Settings, seconds: float) -> tuple[bool, st
     finally:
         await client.close()
     return True, f"{describe(settings)}: reachable, {listed}"
+
+
+READINESS_SECONDS = 30.0  # how long one reachability answer is reused by /readyz
+_readiness: dict[tuple[object, ...], tuple[float, tuple[str, str]]] = {}
+
+
+async def readiness(settings: Settings, now: float, seconds: float = 2.0) -> tuple[str, str]:
+    """For `/readyz` and the dashboard: `offline`, `ok` or `unreachable`, and in words why.
+    One `GET /models` at most every READINESS_SECONDS (`now`: a monotonic clock), no retries."""
+    key = _key(settings)
+    known = _readiness.get(key)
+    if known is not None and now - known[0] < READINESS_SECONDS:
+        return known[1]
+    chosen = kind(settings)
+    if chosen == "offline":
+        state = ("offline", describe(settings))
+    elif chosen == "anthropic":
+        ok, detail = await _check_anthropic(settings, seconds)
+        state = ("ok" if ok else "unreachable", detail)
+    else:
+        state = await _reachable(settings, seconds)
+    _readiness[key] = (now, state)
+    return state
+
+
+async def _reachable(settings: Settings, seconds: float) -> tuple[str, str]:
+    if not settings.llm_base_url:
+        return "unreachable", describe(settings)
+    client = make_client(settings.llm_base_url, _api_key(settings), timeout=seconds, max_retries=0)
+    try:
+        async for _ in client.models.list():
+            break
+    except openai.APIStatusError as error:
+        if error.status_code not in (401, 403):  # some gateways have no GET /models
+            return "ok", f"{describe(settings)}: reachable (GET /models: HTTP {error.status_code})"
+        return "unreachable", f"{describe(settings)}: {classify(error)}"
+    except openai.OpenAIError as error:
+        return "unreachable", f"{describe(settings)}: {classify(error)}"
+    finally:
+        await client.close()
+    return "ok", f"{describe(settings)}: reachable"
+
+
+async def log_startup_check(settings: Settings) -> None:
+    """`serve`'s start-up line about the LLM; its discovery warms this process's cache, so
+    the first candidate does not wait for the probe."""
+    ok, detail = await check(settings, seconds=min(settings.llm_timeout_seconds, 30.0))
+    if ok:
+        log.info("LLM provider: %s", detail)
+    else:
+        log.error("LLM provider check FAILED: %s (interviews will fail until it is fixed)", detail)
