@@ -169,13 +169,6 @@ class Settings(BaseSettings):
         "0.5 s to 8 s; the candidate sees a calm 'one moment' notice) before the session fails "
         "as technical_failure; counted from the first failure",
     )
-    interviewer_reveal_cps: float = Field(
-        default=30.0,
-        ge=0,
-        le=1000,
-        description="Characters per second at which the join page reveals the interviewer's "
-        "reply (a reading pace; the first word at once); 0 shows it as it arrives",
-    )
     scoring_scorer: Literal["offline", "llm"] = Field(
         default="offline",
         description="Who scores completed interviews: the built-in offline scorer (bundled "

@@ -464,6 +464,7 @@ async def test_outage_during_the_interview_fails_the_session_and_keeps_the_trans
             llm_base_url=llm.api_url,
             llm_max_retries=1,
             llm_timeout_seconds=5.0,
+            interviewer_outage_budget_seconds=0,  # no room-level retry: fail at once
         ) as site:
             llm.streams = [["Hello Maria, ", "I'm Ava, an AI interviewer. ", "Ready?"], 503, 503]
             async with httpx.AsyncClient(base_url=site.url, timeout=10) as api:
@@ -495,6 +496,7 @@ async def _room_with_broken_streams(
     tenant: Tenant,
     llm: FakeLLM,
     streams: list[Script],
+    budget: float = 1.2,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
     """Greeting, one answer, then whatever `streams` script for the next AI turn: the frames
     received after the answer, the session and its stored turns."""
@@ -505,7 +507,13 @@ async def _room_with_broken_streams(
     smtp.start()
     try:
         async with running_site(
-            settings, database, smtp, llm_base_url=llm.api_url, llm_max_retries=1
+            settings,
+            database,
+            smtp,
+            llm_base_url=llm.api_url,
+            llm_max_retries=1,
+            # room retries: the first (after 0.5-0.625 s) fits, the second (1-1.25 s more) not
+            interviewer_outage_budget_seconds=budget,
         ) as site:
             llm.streams = [["Hello Maria, ", "I'm Ava. ", "Ready?"], *streams]
             async with httpx.AsyncClient(base_url=site.url, timeout=10) as api:
@@ -548,6 +556,23 @@ async def test_a_stream_broken_once_is_asked_again_and_never_shown(
     assert session["status"] == "in_progress"
     assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(retried)]
     assert len(llm.of_kind(stream=True)) == 3  # greeting, the broken try, the retry
+
+
+async def test_an_outage_that_ends_within_the_budget_shows_one_moment_and_carries_on(
+    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+) -> None:
+    recovered = ["Thanks. ", "Tell me about a system you designed."]
+    # the first try is refused twice (it and the SDK's retry), the room's retry succeeds
+    frames, session, turns = await _room_with_broken_streams(
+        settings, database, tenant, llm, [503, 503, recovered], budget=20.0
+    )
+    waiting = [f for f in frames if f["type"] == "ai_status" and f["state"] == "waiting"]
+    assert waiting and "One moment" in waiting[0]["message"]
+    assert frames.index(waiting[0]) < next(
+        i for i, f in enumerate(frames) if f["type"] == "turn" and f["speaker"] == "ai"
+    )
+    assert session["status"] == "in_progress"
+    assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(recovered)]
 
 
 async def test_a_stream_that_keeps_breaking_fails_the_session(

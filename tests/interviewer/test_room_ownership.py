@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+
 from tests.conftest import Tenant
 from tests.web.test_join import ANSWERS, new_session
-
 from vivavoce.config import Settings
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.room import Room, RoomDeps

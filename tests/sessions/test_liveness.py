@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import text
+
 from tests.conftest import Tenant
 from tests.web.test_join import new_session
-
 from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work

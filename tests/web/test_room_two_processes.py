@@ -24,7 +24,7 @@ from tests.web.test_two_processes import ServerProcess, server_process
 from vivavoce.config import Settings
 from vivavoce.runtime import Database
 
-# Heartbeats come every 20 s with this window, the first 2–20 s after joining: a tab told of
+# Heartbeats come every 20 s with this window, the first 2-20 s after joining: a tab told of
 # a takeover within 2 s was told by the takeover's notification, not by its heartbeat.
 GRACE_SECONDS = 60
 ROUNDS = 6

@@ -126,7 +126,6 @@ async def join_page(request: Request, token: str) -> Response:
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
             "voice_available": voice_live.voice_available(state.settings),
-            "reveal_cps": state.settings.interviewer_reveal_cps,
         },
         theme=theme,
         scripts=True,

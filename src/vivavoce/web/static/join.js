@@ -23,6 +23,7 @@ const voiceAvailable = root.dataset.voice === "yes";
 const MODE_KEY = `vivavoce-mode-${token}`;
 let voice = null;
 let micChecked = false;
+let waitingShown = false;
 
 function show(section) {
   for (const id of ["notice", "room", "ended", "resume-voice"]) $(id).hidden = id !== section;
@@ -125,6 +126,18 @@ function onMessage(event) {
     $("connection").textContent = message.message;
   }
   if (voice && voice.onMessage(message)) return;
+  if (message.type === "ai_status") {
+    // "waiting": the interviewer is being retried after a failure; a calm notice, no error
+    if (message.state === "waiting") {
+      waitingShown = true;
+      $("connection").textContent = message.message || "One moment…";
+    }
+    return;
+  }
+  if (waitingShown && (message.type === "turn" || message.type === "ai_delta")) {
+    waitingShown = false;
+    $("connection").textContent = "";
+  }
   if (message.type === "turn") addTurn(message);
   else if (message.type === "ai_delta") addDelta(message.text);
   else if (message.type === "ai_retract") retractDelta();
@@ -248,9 +261,14 @@ $("answer-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = answer.value.trim();
   if (!text || finished) return;
-  if (send({ type: "answer", text })) {
-    answerSent(text);
+  answerSent(text);
+  // The answer carries the page's pending signals (its paste, its typing report), stored
+  // with it in one transaction: kept even when this answer ends the interview.
+  const { taken, events } = takeEvents();
+  if (send({ type: "answer", text, signals: events })) {
     answer.value = "";
+  } else {
+    signals.unshift(...taken);
   }
 });
 
@@ -304,13 +322,18 @@ function signal(kind, data, turnIndex) {
   else if (!flushTimer) flushTimer = setTimeout(flushSignals, 2000);
 }
 
-function takeBatch() {
+function takeEvents() {
   const taken = signals.splice(0, SIGNAL_BATCH);
   const now = Date.now();
   const events = taken.map(({ at, ...event }) => ({
     ...event,
     age_ms: Math.min(3_600_000, Math.max(0, now - at)),
   }));
+  return { taken, events };
+}
+
+function takeBatch() {
+  const { taken, events } = takeEvents();
   return { taken, body: JSON.stringify({ events }) };
 }
 
