@@ -28,9 +28,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "evaluation_templates",
-        sa.Column(
-            "format", sa.String(32), nullable=False, server_default="live_ai_interview"
-        ),
+        sa.Column("format", sa.String(32), nullable=False, server_default="live_ai_interview"),
     )
     op.add_column(
         "evaluation_templates",
@@ -42,15 +40,13 @@ def upgrade() -> None:
         ),
     )
     op.execute(
-        "UPDATE evaluation_templates SET visibility = 'public_template'"
-        " WHERE visibility = 'public'"
+        "UPDATE evaluation_templates SET visibility = 'public_template' WHERE visibility = 'public'"
     )
 
 
 def downgrade() -> None:
     op.execute(
-        "UPDATE evaluation_templates SET visibility = 'public'"
-        " WHERE visibility = 'public_template'"
+        "UPDATE evaluation_templates SET visibility = 'public' WHERE visibility = 'public_template'"
     )
     op.execute(
         "UPDATE evaluation_templates SET visibility = 'private'"
