@@ -35,6 +35,7 @@ class Case:
     label: float  # labels.overall
     dimension_labels: dict[str, float]
     software: bool
+    mapped: bool  # the interviewer's turns carry the question→dimension mapping
     body: dict[str, Any]  # the preview request, mapped or not
 
     @property
@@ -80,6 +81,7 @@ def _case(spec: dict[str, Any], item: dict[str, Any], *, mapped: bool) -> Case:
         label=float(labels["overall"]),
         dimension_labels={k: float(v) for k, v in labels["dimensions"].items()},
         software=bool(spec.get("software", False)),
+        mapped=mapped,
         body={
             "rubric": spec["rubric"],
             "transcript": {"turns": preview_turns(spec, item["turns"], mapped=mapped)},

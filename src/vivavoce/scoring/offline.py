@@ -30,8 +30,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from vivavoce.scoring import embeddings
+from vivavoce.scoring import calibration, embeddings
+from vivavoce.scoring.features import (
+    AnswerFeatures,
+    TextCounts,
+    Vocabulary,
+    answer_features,
+    mean_features,
+    spoken_as_meant,
+    vocabulary,
+)
 from vivavoce.scoring.rubric import Rubric, RubricDimension
 from vivavoce.scoring.scorecard import Citation, DimensionJudgement, ScorerOutput
 from vivavoce.scoring.transcript import Answer, Transcript, sentences
@@ -251,53 +261,37 @@ class _Scored:
     evidence: Evidence
     relevance: float
     quality: float
-    vector: embeddings.Vector
+    features: AnswerFeatures
+    question_relevance: float
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    """Everything embedded once per transcript."""
+
+    answers: embeddings.Vectors
+    dimensions: embeddings.Vectors
+    dimension_floor: npt.NDArray[np.float32]
+    questions: embeddings.Vectors
+    question_floor: npt.NDArray[np.float32]
+    question_row: dict[str, int]
+
+
+def _above_floor(similarity: float, floor: float) -> float:
+    return (similarity - floor) / RELEVANCE_SPAN
 
 
 class OfflineScorer:
     """Scores a transcript against a rubric on this machine (CPU; one embedding per answer,
-    tens of milliseconds each; rubric, question and anchor embeddings are cached)."""
+    tens of milliseconds each; rubric, question and neutral embeddings are cached)."""
 
     def __init__(self) -> None:
         self.model = embeddings.version()
 
     def score(self, rubric: Rubric, transcript: Transcript, language: str = "en") -> ScorerOutput:
-        english = language.lower().startswith("en")
-        answers = [a for a in transcript.answers if a.informs and a.text.strip()]
-        dims = rubric.dimensions
-        dim_vectors = embeddings.queries([_dimension_text(d) for d in dims])
-        questions = sorted({a.question for a in answers if a.question})
-        question_vectors = embeddings.queries(questions) if questions else dim_vectors[:0]
-        question_row = {q: i for i, q in enumerate(questions)}
-        neutral = embeddings.passages(list(NEUTRAL))
-        dim_floor = np.median(neutral @ dim_vectors.T, axis=0)
-        question_floor = np.median(neutral @ question_vectors.T, axis=0) if questions else None
-        answer_vectors = embeddings.passages([a.text for a in answers])
-        anchor_texts = [(d.id, s, t) for d in dims for s, t in d.anchors]
-        anchor_vectors = embeddings.passages([t for _, _, t in anchor_texts])
-        evidences = [evidence(a.text, english=english) for a in answers]
-
         judgements = []
-        for d_index, dim in enumerate(dims):
-            scored: list[_Scored] = []
-            for a_index, answer in enumerate(answers):
-                if answer.dimension_ids and dim.id not in answer.dimension_ids:
-                    continue
-                vector = answer_vectors[a_index]
-                rel = (float(vector @ dim_vectors[d_index]) - float(dim_floor[d_index])) / (
-                    RELEVANCE_SPAN
-                )
-                if answer.dimension_ids and answer.question and question_floor is not None:
-                    # on topic for its question counts only where the plan says the question
-                    # is about this dimension
-                    q = question_row[answer.question]
-                    to_question = float(vector @ question_vectors[q]) - float(question_floor[q])
-                    rel = max(rel, to_question / RELEVANCE_SPAN)
-                rel = min(1.0, max(0.0, rel))
-                ev = evidences[a_index]
-                quality = ev.substance * (0.25 + 0.75 * rel)
-                scored.append(_Scored(answer, ev, rel, quality, vector))
-            judgements.append(self._judge(dim, scored, anchor_texts, anchor_vectors))
+        for dim, scored in self.evidence_by_dimension(rubric, transcript, language):
+            judgements.append(self._judge(dim, scored))
         return ScorerOutput(
             judgements=tuple(judgements),
             scorer=SCORER,
@@ -305,29 +299,106 @@ class OfflineScorer:
             manipulation_attempts=transcript.manipulation_attempts,
         )
 
-    def _judge(
+    def evidence_by_dimension(
+        self, rubric: Rubric, transcript: Transcript, language: str = "en"
+    ) -> list[tuple[RubricDimension, list[_Scored]]]:
+        """Each dimension with the answers that inform it, read and measured."""
+        english = language.lower().startswith("en")
+        answers = [a for a in transcript.answers if a.informs and a.text.strip()]
+        texts = [spoken_as_meant(a.text) for a in answers]
+        vectors = self._embed(rubric, answers, texts)
+        evidences = [evidence(text, english=english) for text in texts]
+        out = []
+        for d_index, dim in enumerate(rubric.dimensions):
+            words_of = vocabulary(dim, rubric.dimensions, _FUNCTION_WORDS)
+            scored: list[_Scored] = []
+            for a_index, answer in enumerate(answers):
+                if answer.dimension_ids and dim.id not in answer.dimension_ids:
+                    continue
+                scored.append(
+                    self._read(
+                        answer,
+                        texts[a_index],
+                        evidences[a_index],
+                        words_of,
+                        vectors,
+                        a_index,
+                        d_index,
+                    )
+                )
+            out.append((dim, scored))
+        return out
+
+    def _embed(self, rubric: Rubric, answers: Sequence[Answer], texts: list[str]) -> _Vectors:
+        dims = rubric.dimensions
+        dim_vectors = embeddings.queries([_dimension_text(d) for d in dims])
+        questions = sorted({a.question for a in answers if a.question})
+        question_vectors = embeddings.queries(questions) if questions else dim_vectors[:0]
+        neutral = embeddings.passages(list(NEUTRAL))
+        return _Vectors(
+            answers=embeddings.passages(texts),
+            dimensions=dim_vectors,
+            dimension_floor=np.median(neutral @ dim_vectors.T, axis=0),
+            questions=question_vectors,
+            question_floor=np.median(neutral @ question_vectors.T, axis=0),
+            question_row={q: i for i, q in enumerate(questions)},
+        )
+
+    def _read(
         self,
-        dim: RubricDimension,
-        scored: list[_Scored],
-        anchor_texts: Sequence[tuple[str, float, str]],
-        anchor_vectors: embeddings.Vectors,
-    ) -> DimensionJudgement:
+        answer: Answer,
+        text: str,
+        ev: Evidence,
+        words_of: Vocabulary,
+        vectors: _Vectors,
+        a_index: int,
+        d_index: int,
+    ) -> _Scored:
+        vector = vectors.answers[a_index]
+        rel = _above_floor(
+            float(vector @ vectors.dimensions[d_index]), float(vectors.dimension_floor[d_index])
+        )
+        to_question = 0.0
+        if answer.question:
+            q = vectors.question_row[answer.question]
+            to_question = _above_floor(
+                float(vector @ vectors.questions[q]), float(vectors.question_floor[q])
+            )
+            if answer.dimension_ids:
+                # on topic for its question counts only where the plan says the question is
+                # about this dimension
+                rel = max(rel, to_question)
+        counts = TextCounts(
+            words=ev.words,
+            function_ratio=ev.function_ratio,
+            specifics=len(ev.specifics),
+            reasons=ev.reasons,
+            buzzwords=len(ev.buzzwords),
+            dont_know=ev.dont_know,
+        )
+        features = answer_features(text, answer.question, counts, words_of, _FUNCTION_WORDS)
+        rel = min(2.0, max(0.0, rel))
+        quality = ev.substance * (0.25 + 0.75 * min(1.0, rel))
+        return _Scored(answer, ev, rel, quality, features, min(2.0, max(0.0, to_question)))
+
+    def dimension_features(
+        self, rubric: Rubric, transcript: Transcript, language: str = "en"
+    ) -> list[tuple[RubricDimension, dict[str, float] | None]]:
+        """Per dimension, the features its score is placed from (None: no answer informed
+        it). What `eval/fit.py` fits the calibration on."""
+        return [
+            (dim, _dimension_features(scored) if scored else None)
+            for dim, scored in self.evidence_by_dimension(rubric, transcript, language)
+        ]
+
+    def _judge(self, dim: RubricDimension, scored: list[_Scored]) -> DimensionJudgement:
         if not scored:
             return DimensionJudgement(
-                dim.id, 0.0, f"No answer in this interview addressed {dim.name}."
+                dim.id,
+                calibration.NO_EVIDENCE,
+                f"No answer in this interview addressed {dim.name}.",
             )
-        best = max(scored, key=lambda s: s.quality)
-        weights = [1.0 if s.answer.dimension_ids else s.relevance + 0.05 for s in scored]
-        mean = sum(w * s.quality for w, s in zip(weights, scored, strict=True)) / sum(weights)
-        strength = 0.5 * best.quality + 0.5 * mean
-        score = 10 * strength**0.8
-        rows = [i for i, (d_id, _, _) in enumerate(anchor_texts) if d_id == dim.id]
-        if rows and best.answer.text:
-            sims = np.array([float(anchor_vectors[i] @ best.vector) for i in rows])
-            weights_a = np.exp((sims - sims.max()) / 0.02)
-            values = np.array([anchor_texts[i][1] for i in rows])
-            anchor_score = float((weights_a * values).sum() / weights_a.sum())
-            score = 0.8 * score + 0.2 * min(anchor_score, score + 2.0)
+        score = calibration.place(_dimension_features(scored))
         citations = self._citations(dim, scored)
         return DimensionJudgement(
             dim.id, round(score, 1), self._feedback(dim, scored, citations), citations
@@ -386,6 +457,19 @@ class OfflineScorer:
         if notes:
             parts.append("Gaps: " + "; ".join(notes[:4]) + ".")
         return " ".join(parts)
+
+
+def _dimension_features(scored: Sequence[_Scored]) -> dict[str, float]:
+    """The features of a dimension: the mean over the answers that inform it. Mapped answers
+    count alike; unmapped ones (every answer informs every dimension) by how relevant they
+    are to it, and only the clearly relevant ones count as answers."""
+    mapped = all(s.answer.dimension_ids for s in scored)
+    rows = [
+        (1.0 if mapped else s.relevance**2 + 0.02, s.features, s.relevance, s.question_relevance)
+        for s in scored
+    ]
+    answers = len(scored) if mapped else sum(1 for s in scored if s.relevance > 0.6)
+    return mean_features(rows, answers)
 
 
 _shared: OfflineScorer | None = None

@@ -1,0 +1,218 @@
+"""What the words of one answer show about one dimension, as numbers (pure).
+
+The offline scorer places each dimension on the rubric's anchors from these features (see
+`calibration`). Each is a plain reading of the text, documented in docs/scoring.md
+("Calibration"):
+
+- how much the answer says (`length`, `content`: distinct content words), only as far as it
+  is said in sentences (`sentences`: a list of terms with no function words scores none);
+- substance: `specifics` (numbers, named things), `reasons` (because, so that, instead of…),
+  `own_actions` (what the candidate did or would do: "I checked", "we'd split");
+- fit: `anchor_high` / `anchor_low`, the share of the rubric's high (≥ 7) and low (≤ 3)
+  anchors' words the answer takes up, `question_overlap`, the share of the question's own
+  words it engages with (a pasted generic answer does not);
+- weakness: `hedges` (I guess, probably, it depends), `generic` (textbook phrasing: "is the
+  process of", "best practices include", "professionals should"), `buzzwords`,
+  `first_person` (a textbook answer never says I), `dont_know`.
+
+Spoken answers are read as meant: fillers (um, uh) and the recogniser's repeated words
+("the the", "I I") are removed first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+from vivavoce.scoring.rubric import RubricDimension
+
+_FILLERS = re.compile(r"\b(?:um+|uh+|erm|hmm+|uh-huh)\b[,.]?\s*", re.IGNORECASE)
+_REPEATS = re.compile(r"\b(\w+(?:\s+\w+)?)(?:\s+\1\b)+", re.IGNORECASE)
+_HEDGES = re.compile(
+    r"\b(i think|i guess|i suppose|probably|maybe|kind of|sort of|it depends|depends on|"
+    r"i'?m not sure|not really|i try to|stuff like that|things like that|or something|"
+    r"whatever|i'?d say|basically|hopefully)\b",
+    re.IGNORECASE,
+)
+_GENERIC = re.compile(
+    r"\b(is the process of|is an? (critical|key|vital|crucial|important|essential) |"
+    r"it is (important|essential|crucial|vital|key) to|best practices?|key principles?|"
+    r"common (methods|objections|types|approaches|causes|mistakes)|"
+    r"(professionals|organi[sz]ations|businesses|companies|employees|workers|nurses|"
+    r"engineers|agents|one) (should|can|must|need to)|widely used|plays an? (key|crucial|vital) "
+    r"role|in today'?s|there are (several|many|four|three|two|five) (types|ways|steps|"
+    r"categories|key)|effective(ly)? \w+ (is|are|should|can)|helps? (businesses|"
+    r"organi[sz]ations|teams|companies))",
+    re.IGNORECASE,
+)
+_VAGUE = re.compile(
+    r"\b(make sure|the right (way|thing|people)|proper(ly)?|appropriate(ly)?|at the end of the "
+    r"day|(is|are) (absolutely |really )?(key|critical|crucial|essential|important)|absolutely|"
+    r"really|very|everything|everyone|everybody|always|situation|mindset|on the same page|"
+    r"take (it|this|that|things) (very )?seriously|as (much|soon) as (i|we) can|in a (clear|timely|"
+    r"professional) (way|manner)|all the (proper|right|necessary)|things?|stuff|whatever it takes|"
+    r"(is|are) (so|super) important|at all times|(going|go) above and beyond|first and foremost)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FIRST_PERSON = re.compile(r"\b(i|me|my|we|our|us|i'd|i'm|i've|i'll|we'd|we've|we're)\b", re.I)
+_OWN_ACTION = re.compile(
+    r"\b(?:i|we|i'd|we'd|i'll|we'll|i've|we've)\s+(?:(?:would|will|had|then|also|first|always|"
+    r"just|usually|immediately|still|actually|never)\s+)?([a-z]+)",
+    re.IGNORECASE,
+)
+
+
+def spoken_as_meant(text: str) -> str:
+    """The answer without fillers, immediately repeated words (recognition glitches) and
+    sentences said again word for word (repeating an answer adds no evidence)."""
+    cleaned = _FILLERS.sub("", text)
+    for _ in range(2):
+        cleaned = _REPEATS.sub(r"\1", cleaned)
+    said = dict.fromkeys(s.strip() for s in _SENTENCE_END.split(cleaned) if s.strip())
+    return " ".join(said)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFeatures:
+    """One answer read against one dimension; every value is a plain number."""
+
+    length: float  # log(1 + words)
+    content: float  # log(1 + distinct content stems), in sentences only
+    sentences: float  # 0 for a bare list of terms, 1 for ordinary sentences
+    specifics: float  # log(1 + named things and numbers), in sentences only
+    reasons: float  # log(1 + reasoning cues), in sentences only
+    own_actions: float  # log(1 + "I/we <verb>" statements), in sentences only
+    anchor_high: float  # share of the high anchors' stems present, in sentences only
+    anchor_low: float  # share of the low anchors' stems present
+    anchor_share: float  # share of the answer's stems that are the high anchors' (dense answers)
+    specific_share: float  # named things, numbers and reasons per content word
+    domain: float  # log(1 + stems shared with the rubric and the question), in sentences only
+    domain_share: float  # share of the answer's stems that are the rubric's or the question's
+    vague: float  # vague phrases per 10 words ("make sure", "the right way", "really")
+    question_overlap: float  # share of the question's stems present
+    hedges: float  # hedges per 10 words
+    generic: float  # textbook phrases (at most 3)
+    buzzwords: float  # buzzwords per 10 words
+    first_person: float  # share of words that are I/me/my/we…
+    dont_know: float  # 1 when the answer says it does not know (or says almost nothing)
+
+
+def stems(text: str, stop: frozenset[str]) -> set[str]:
+    """Content-word stems (first six letters): "designs" and "design" meet."""
+    found = set()
+    for token in _WORD.findall(text.lower()):
+        word = token.strip(_PUNCT)
+        if len(word) > 2 and word not in stop:
+            found.add(word[:6])
+    return found
+
+
+_WORD = re.compile(r"[\w][\w'\u2019+#./-]*", re.UNICODE)
+_PUNCT = ".,;:!?'\u2019\"()"
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The words an answer about one dimension is read against."""
+
+    high: frozenset[str]  # the high anchors' stems (not in the low ones)
+    low: frozenset[str]  # the low anchors' stems (not in the high ones)
+    rubric: frozenset[str]  # every stem of the rubric: names, descriptions, anchors
+
+
+def vocabulary(
+    dimension: RubricDimension, dimensions: Sequence[RubricDimension], stop: frozenset[str]
+) -> Vocabulary:
+    """The stems of the dimension's high (≥ 7) and low (≤ 3) anchors on its scale, and the
+    rubric's."""
+    high: set[str] = set()
+    low: set[str] = set()
+    for score, text in dimension.scale:
+        if score >= 7:
+            high |= stems(text, stop)
+        elif score <= 3:
+            low |= stems(text, stop)
+    rubric: set[str] = set()
+    for dim in dimensions:
+        rubric |= stems(f"{dim.name} {dim.description}", stop)
+        for _, text in dim.anchors:
+            rubric |= stems(text, stop)
+    return Vocabulary(frozenset(high - low), frozenset(low - high), frozenset(rubric))
+
+
+@dataclass(frozen=True, slots=True)
+class TextCounts:
+    """What `offline.evidence` counted in the answer, as the features need it."""
+
+    words: int
+    function_ratio: float
+    specifics: int
+    reasons: int
+    buzzwords: int
+    dont_know: bool
+
+
+def answer_features(
+    text: str,
+    question: str,
+    counts: TextCounts,
+    words_of: Vocabulary,
+    stop: frozenset[str],
+) -> AnswerFeatures:
+    words = max(1, counts.words)
+    in_sentences = min(1.0, max(0.0, (counts.function_ratio - 0.15) / 0.2))
+    own = [m for m in _OWN_ACTION.finditer(text) if m.group(1).lower() not in stop]
+    answer = stems(text, stop)
+    asked = stems(question, stop)
+    domain = answer & (words_of.rubric | asked)
+    return AnswerFeatures(
+        length=math.log1p(counts.words),
+        content=math.log1p(len(answer)) * in_sentences,
+        sentences=in_sentences,
+        specifics=math.log1p(counts.specifics) * in_sentences,
+        reasons=math.log1p(counts.reasons) * in_sentences,
+        own_actions=math.log1p(len(own)) * in_sentences,
+        anchor_high=_share(words_of.high, answer) * in_sentences,
+        anchor_low=_share(words_of.low, answer),
+        anchor_share=len(answer & words_of.high) / len(answer) * in_sentences if answer else 0.0,
+        specific_share=min(1.0, (counts.specifics + counts.reasons) / max(1, len(answer)))
+        * in_sentences,
+        domain=math.log1p(len(domain)) * in_sentences,
+        domain_share=len(domain) / len(answer) if answer else 0.0,
+        vague=10 * len(_VAGUE.findall(text)) / words,
+        question_overlap=_share(asked, answer),
+        hedges=10 * len(_HEDGES.findall(text)) / words,
+        generic=float(min(3, len(_GENERIC.findall(text)))),
+        buzzwords=10 * counts.buzzwords / words,
+        first_person=len(_FIRST_PERSON.findall(text)) / words,
+        dont_know=1.0 if counts.dont_know or counts.words < 4 else 0.0,
+    )
+
+
+def _share(wanted: frozenset[str] | set[str], present: set[str]) -> float:
+    return len(wanted & present) / len(wanted) if wanted else 0.0
+
+
+ANSWER_FEATURES: tuple[str, ...] = tuple(f.name for f in fields(AnswerFeatures))
+FEATURE_NAMES: tuple[str, ...] = (*ANSWER_FEATURES, "relevance", "question_relevance", "answers")
+
+
+def mean_features(
+    rows: Sequence[tuple[float, AnswerFeatures, float, float]], answers: float
+) -> dict[str, float]:
+    """The weighted mean of each feature over the answers that inform a dimension, plus their
+    relevance to the dimension and their question, and how many answers informed it.
+    `rows` are (weight, features, relevance, question relevance)."""
+    total = sum(w for w, _, _, _ in rows) or 1.0
+    out = {name: 0.0 for name in FEATURE_NAMES}
+    for weight, features, relevance, question_relevance in rows:
+        share = weight / total
+        for name in ANSWER_FEATURES:
+            out[name] += share * float(getattr(features, name))
+        out["relevance"] += share * relevance
+        out["question_relevance"] += share * question_relevance
+    out["answers"] = math.log1p(answers)
+    return out
