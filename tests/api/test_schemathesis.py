@@ -189,6 +189,8 @@ async def seed(client: httpx.AsyncClient, app: Any, tenant: Tenant) -> KnownIds:
         response = await client.get(path, params={"limit": 100}, headers=tenant.headers)
         if response.status_code == 200:
             rows = response.json().get("data", [])
+            if not isinstance(rows, list):  # a single object (GET /workspace), not a list
+                continue
             known.by_collection[path] = [str(row["id"]) for row in rows if "id" in row]
     return known
 

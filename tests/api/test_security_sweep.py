@@ -113,7 +113,12 @@ async def test_another_workspaces_ids_are_404_everywhere(
     for operation in WITH_IDS:
         url = url_with(operation, owned[collection_of(operation)])
         for body in ([{}] if operation.has_body else [None]) + (
-            [{"scheduled_at": "2031-01-01T10:00:00Z", "name": "x"}] if operation.has_body else []
+            [
+                {"scheduled_at": "2031-01-01T10:00:00Z", "name": "x"},
+                {"action": "confirm", "version": 0, "reason": "checked"},  # a scorecard review
+            ]
+            if operation.has_body
+            else []
         ):
             response = await client.request(
                 operation.method.upper(),

@@ -45,9 +45,16 @@ class CheckedVoice:
             yield chunk
 
     async def _checked(self, move: Move, context: VoiceContext) -> str | None:
+        # imported here: the providers package wraps its voices in this class
+        from vivavoce.interviewer.providers.failures import UnusableReply
+
         for attempt in range(1, ATTEMPTS + 1):
-            text = "".join([chunk async for chunk in self.inner.word(move, context)]).strip()
-            problems = reply_problems(text, move, context)
+            try:
+                text = "".join([chunk async for chunk in self.inner.word(move, context)]).strip()
+            except UnusableReply as exc:  # empty, cut short, over length: a refused reply too
+                text, problems = "", [str(exc)]
+            else:
+                problems = reply_problems(text, move, context)
             if not problems:
                 return " ".join(text.split())
             self.rejected += 1

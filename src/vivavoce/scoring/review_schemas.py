@@ -71,7 +71,7 @@ class ReviewOut(BaseModel):
 
 class ScorecardReviewsOut(BaseModel):
     session_id: str
-    review: dict[str, Any]
+    review: dict[str, Any] | None  # null until the session has a scorecard
     ai_scorecard: dict[str, Any] | None
     reviews: list[ReviewOut]
 
