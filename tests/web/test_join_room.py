@@ -47,6 +47,7 @@ async def test_unstorable_answers_get_an_error_frame_and_store_nothing(
         assert len(await transcript_of(api, tenant, session["id"])) == 1  # the greeting only
         await socket.send(json.dumps({"type": "answer", "text": ANSWERS[0]}))  # still open
         assert (await next_of(socket, "turn"))["speaker"] == "participant"
+        assert (await next_of(socket, "turn"))["speaker"] == "ai"  # stored before it is sent
     assert len(await transcript_of(api, tenant, session["id"])) == 3
 
 
