@@ -104,7 +104,8 @@ async def test_latency_and_typing_time_come_from_the_rooms_own_frames(
     typed = turns[1]
     began = datetime.fromisoformat(typed["started_at"].replace("Z", "+00:00"))
     sent = datetime.fromisoformat(typed["ended_at"].replace("Z", "+00:00"))
-    assert 2.3 <= (sent - began).total_seconds() <= 4.0  # first keystroke → send
+    # first keystroke → send; stored times are whole seconds, so ±1 s of rounding
+    assert 1.3 <= (sent - began).total_seconds() <= 5.0
     summary = (await signals_of(api, tenant, session["id"]))["summary"]
     assert 500 <= summary["answer_latency_ms"]["max"] <= 2500  # until the first keystroke
     # the typed answer ran at ~24 characters a second over 2.5 s; the second, with no
