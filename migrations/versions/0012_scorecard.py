@@ -1,5 +1,5 @@
 """scorecard review: the AI's original scorecard, a version, the review audit trail, recogniser
-word confidences on turns, and the template shortlist
+word confidences on turns
 
 Revision ID: 0012_scorecard
 Revises: 0011_room
@@ -52,32 +52,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_scorecard_reviews_workspace_id"), "scorecard_reviews", ["workspace_id"]
     )
-    op.create_table(
-        "shortlist_entries",
-        sa.Column("evaluation_template_id", sa.UUID(), nullable=False),
-        sa.Column("candidate_id", sa.UUID(), nullable=False),
-        sa.Column("added_by", sa.String(length=320), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("id", sa.UUID(), nullable=False),
-        sa.Column("workspace_id", sa.UUID(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["evaluation_template_id"], ["evaluation_templates.id"], ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(["candidate_id"], ["participants.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "evaluation_template_id", "candidate_id", name="uq_shortlist_template_candidate"
-        ),
-    )
-    op.create_index(
-        op.f("ix_shortlist_entries_workspace_id"), "shortlist_entries", ["workspace_id"]
-    )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_shortlist_entries_workspace_id"), table_name="shortlist_entries")
-    op.drop_table("shortlist_entries")
     op.drop_index(op.f("ix_scorecard_reviews_workspace_id"), table_name="scorecard_reviews")
     op.drop_table("scorecard_reviews")
     op.drop_column("session_turns", "words")
