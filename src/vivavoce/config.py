@@ -253,7 +253,11 @@ class Settings(BaseSettings):
         description="The object storage's URL (path-style requests: <endpoint>/<bucket>/<key>)",
     )
     recordings_s3_region: str = Field(default="us-east-1", description="Region for signing")
-    recordings_s3_access_key_id: str | None = Field(default=None)
+    recordings_s3_access_key_id: str | None = Field(
+        default=None,
+        description="Static key for the bucket; unset: the AWS default credential chain "
+        "(environment, web identity, ECS task role, instance profile)",
+    )
     recordings_s3_secret_access_key: SecretStr | None = Field(default=None)
     recordings_s3_prefix: str = Field(
         default="recordings/", description="Prepended to every object name in the bucket"
@@ -285,13 +289,13 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _s3_recordings_need_credentials(self) -> Settings:
-        if self.recordings_s3_bucket and not (
-            self.recordings_s3_access_key_id and self.recordings_s3_secret_access_key
-        ):
+    def _s3_recordings_keys_come_in_pairs(self) -> Settings:
+        """Both static keys or neither (then the AWS default chain: environment, web
+        identity, ECS task role, instance profile)."""
+        if bool(self.recordings_s3_access_key_id) != bool(self.recordings_s3_secret_access_key):
             raise ValueError(
-                "VIVAVOCE_RECORDINGS_S3_BUCKET needs VIVAVOCE_RECORDINGS_S3_ACCESS_KEY_ID and "
-                "VIVAVOCE_RECORDINGS_S3_SECRET_ACCESS_KEY"
+                "VIVAVOCE_RECORDINGS_S3_ACCESS_KEY_ID and VIVAVOCE_RECORDINGS_S3_SECRET_ACCESS_KEY "
+                "are set together, or neither (to use the AWS default credential chain)"
             )
         if self.recordings_s3_bucket and not self.recordings_s3_endpoint.startswith(
             ("http://", "https://")

@@ -1,8 +1,10 @@
-"""Recordings in S3-compatible object storage (AWS S3, MinIO, Ceph, R2, …), on httpx.
+"""Recordings in S3-compatible object storage (AWS S3, MinIO, Ceph, R2, …), on obstore.
 
-A small client rather than boto3: four requests (PUT, GET, DELETE an object; list a prefix
-with ListObjectsV2), path-style URLs (`<endpoint>/<bucket>/<key>`, which every
-S3-compatible server accepts) and AWS Signature Version 4.
+obstore (the Rust `object_store` crate) signs the requests, finds credentials (the settings'
+static keys when given, else the standard AWS chain: environment, web identity / IRSA, ECS
+task role, EC2 instance profile, refreshed before they expire), retries server errors and
+dropped connections with backoff, pools connections in one client per store, and deletes in
+batches of up to 1000 keys (DeleteObjects). See docs/adr/0009-object-storage-client.md.
 
 Objects are immutable, so appending a piece of audio writes one more object:
 `<prefix><recording key>/<time in ns, 20 digits>-<random>.pcm`. Reading lists them (name
@@ -11,202 +13,122 @@ order is conversation order) and streams them one after another; deleting remove
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
-import xml.etree.ElementTree as ElementTree
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import httpx
+import obstore
+from obstore.exceptions import BaseError
+from obstore.store import S3Store
 
 from vivavoce.voice.recordings import StoredAudio, check_key
 
-_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+if TYPE_CHECKING:
+    from obstore.store import S3Config
+
+STREAM_CHUNK_BYTES = 256 * 1024
+# obstore raises its own errors, and Python's for a missing object (FileNotFoundError) or a
+# failed connection (other OSError kinds).
+_FAILED = (BaseError, OSError)
 
 
 class StorageError(RuntimeError):
     """The object store refused or failed a request."""
 
 
-def uri_encode(value: str, safe: str = "") -> str:
-    return quote(value, safe="-_.~" + safe)
-
-
 @dataclass(frozen=True)
-class SigV4:
-    """AWS Signature Version 4 for the `s3` service."""
+class S3Location:
+    """Where recordings live and how to reach the store; hashable, so one client per
+    location can be kept for the life of the process."""
 
-    access_key_id: str
-    secret_access_key: str
-    region: str
+    endpoint: str
+    bucket: str
+    region: str = "us-east-1"
+    prefix: str = ""
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+    max_retries: int = 5
 
-    def headers(
-        self,
-        method: str,
-        host: str,
-        path: str,
-        query: Mapping[str, str],
-        payload_sha256: str,
-        now: datetime,
-    ) -> dict[str, str]:
-        """The headers that authenticate a request (`path` already URI-encoded)."""
-        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-        day = amz_date[:8]
-        signed = {"host": host, "x-amz-content-sha256": payload_sha256, "x-amz-date": amz_date}
-        canonical_query = "&".join(
-            f"{uri_encode(name)}={uri_encode(value)}" for name, value in sorted(query.items())
-        )
-        names = ";".join(sorted(signed))
-        canonical = "\n".join(
-            [
-                method,
-                path,
-                canonical_query,
-                "".join(f"{name}:{signed[name].strip()}\n" for name in sorted(signed)),
-                names,
-                payload_sha256,
-            ]
-        )
-        scope = f"{day}/{self.region}/s3/aws4_request"
-        to_sign = "\n".join(
-            [
-                "AWS4-HMAC-SHA256",
-                amz_date,
-                scope,
-                hashlib.sha256(canonical.encode()).hexdigest(),
-            ]
-        )
-        key = f"AWS4{self.secret_access_key}".encode()
-        for part in (day, self.region, "s3", "aws4_request"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        return {
-            "x-amz-content-sha256": payload_sha256,
-            "x-amz-date": amz_date,
-            "authorization": (
-                f"AWS4-HMAC-SHA256 Credential={self.access_key_id}/{scope}, "
-                f"SignedHeaders={names}, Signature={signature}"
-            ),
+    def config(self) -> S3Config:
+        config: S3Config = {
+            "endpoint": self.endpoint.rstrip("/"),
+            "region": self.region,
+            # path-style URLs (`<endpoint>/<bucket>/<key>`): every S3-compatible server takes them
+            "virtual_hosted_style_request": False,
         }
+        if self.access_key_id and self.secret_access_key:
+            config["access_key_id"] = self.access_key_id
+            config["secret_access_key"] = self.secret_access_key
+        return config
 
 
 class S3RecordingStore:
     """The `RecordingStore` interface on an S3-compatible bucket."""
 
-    def __init__(
-        self,
-        endpoint: str,
-        bucket: str,
-        signer: SigV4,
-        prefix: str = "",
-        timeout: float = 30.0,
-        page_size: int = 1000,
-    ) -> None:
-        parts = urlsplit(endpoint.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+    def __init__(self, location: S3Location) -> None:
+        if not location.endpoint.startswith(("http://", "https://")):
             raise ValueError("the S3 endpoint must be an http(s) URL")
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._host = parts.netloc
-        self._base = parts.path
-        self.bucket = bucket
-        self.prefix = prefix
-        self.signer = signer
-        self.timeout = timeout
-        self.page_size = page_size  # objects per ListObjectsV2 page (S3's maximum: 1000)
+        self.location = location
+        self.prefix = location.prefix
+        self._store = S3Store(
+            location.bucket,
+            config=location.config(),
+            client_options={
+                "allow_http": location.endpoint.startswith("http://"),
+                "timeout": timedelta(seconds=location.timeout),
+                "connect_timeout": timedelta(seconds=min(location.timeout, 10.0)),
+            },
+            retry_config={
+                "max_retries": location.max_retries,
+                "retry_timeout": timedelta(seconds=location.timeout * 4),
+            },
+        )
 
-    def _object(self, name: str) -> str:
-        return f"{self.prefix}{name}"
+    def _directory(self, key: str) -> str:
+        return f"{self.prefix}{check_key(key)}"
 
-    async def _request(
-        self,
-        client: httpx.AsyncClient,
-        method: str,
-        name: str | None,
-        query: Mapping[str, str] | None = None,
-        body: bytes = b"",
-        stream: bool = False,
-    ) -> httpx.Response:
-        query = dict(query or {})
-        path = f"{self._base}/{uri_encode(self.bucket)}"
-        path += "/" + uri_encode(name, safe="/") if name is not None else "/"
-        digest = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
-        headers = self.signer.headers(method, self._host, path, query, digest, datetime.now(UTC))
-        headers["host"] = self._host
-        url = self._origin + path
-        if query:
-            url += "?" + "&".join(
-                f"{uri_encode(key)}={uri_encode(value)}" for key, value in sorted(query.items())
-            )
-        request = client.build_request(method, url, headers=headers, content=body or None)
-        try:
-            response = await client.send(request, stream=stream)
-        except httpx.HTTPError as error:
-            raise StorageError(f"object storage unreachable: {error}") from error
-        return response
-
-    @staticmethod
-    async def _fail(response: httpx.Response, what: str) -> StorageError:
-        await response.aread()
-        return StorageError(f"{what}: HTTP {response.status_code} {response.text[:300]}")
-
-    async def _list(self, client: httpx.AsyncClient, key: str) -> list[tuple[str, int]]:
-        prefix = self._object(key) + "/"
+    async def _pieces(self, key: str) -> list[tuple[str, int]]:
         found: list[tuple[str, int]] = []
-        token: str | None = None
-        while True:
-            query = {"list-type": "2", "prefix": prefix, "max-keys": str(self.page_size)}
-            if token:
-                query["continuation-token"] = token
-            response = await self._request(client, "GET", None, query)
-            if response.status_code != 200:
-                raise await self._fail(response, "listing a recording failed")
-            root = ElementTree.fromstring(response.content)  # noqa: S314 - the operator's own storage; expat (2.4+) limits entity expansion
-            for item in root.iter(f"{_NS}Contents"):
-                found.append(
-                    (item.findtext(f"{_NS}Key", ""), int(item.findtext(f"{_NS}Size", "0")))
-                )
-            token = root.findtext(f"{_NS}NextContinuationToken")
-            if root.findtext(f"{_NS}IsTruncated") != "true" or not token:
-                return sorted(found)
+        try:
+            async for batch in obstore.list(self._store, self._directory(key) + "/"):
+                found.extend((meta["path"], meta["size"]) for meta in batch)
+        except _FAILED as error:
+            raise StorageError(f"listing a recording failed: {error}") from error
+        return sorted(found)
 
     async def append(self, key: str, pcm: bytes) -> None:
-        check_key(key)
-        piece = f"{self._object(key)}/{time.time_ns():020d}-{secrets.token_hex(4)}.pcm"
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            response = await self._request(client, "PUT", piece, body=pcm)
-            if response.status_code != 200:
-                raise await self._fail(response, "storing audio failed")
+        piece = f"{self._directory(key)}/{time.time_ns():020d}-{secrets.token_hex(4)}.pcm"
+        try:
+            await obstore.put_async(self._store, piece, pcm)
+        except _FAILED as error:
+            raise StorageError(f"storing audio failed: {error}") from error
 
     async def open(self, key: str) -> StoredAudio | None:
-        check_key(key)
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            pieces = await self._list(client, key)
+        pieces = await self._pieces(key)
         if not pieces:
             return None
+        return StoredAudio(size=sum(size for _name, size in pieces), chunks=self._read(pieces))
 
-        async def chunks() -> AsyncIterator[bytes]:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                for name, _size in pieces:
-                    response = await self._request(client, "GET", name, stream=True)
-                    try:
-                        if response.status_code != 200:
-                            raise await self._fail(response, "reading a recording failed")
-                        async for chunk in response.aiter_bytes():
-                            yield chunk
-                    finally:
-                        await response.aclose()
-
-        return StoredAudio(size=sum(size for _name, size in pieces), chunks=chunks())
+    async def _read(self, pieces: list[tuple[str, int]]) -> AsyncIterator[bytes]:
+        for name, _size in pieces:
+            try:
+                result = await obstore.get_async(self._store, name)
+                async for chunk in result.stream(min_chunk_size=STREAM_CHUNK_BYTES):
+                    yield bytes(chunk)
+            except FileNotFoundError as error:
+                raise StorageError(f"a piece of the recording vanished: {name}") from error
+            except _FAILED as error:
+                raise StorageError(f"reading a recording failed: {error}") from error
 
     async def delete(self, key: str) -> None:
-        check_key(key)
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            for name, _size in await self._list(client, key):
-                response = await self._request(client, "DELETE", name)
-                if response.status_code not in (200, 204, 404):
-                    raise await self._fail(response, "deleting a recording failed")
+        names = [name for name, _size in await self._pieces(key)]
+        if not names:
+            return
+        try:
+            await obstore.delete_async(self._store, names)
+        except _FAILED as error:
+            raise StorageError(f"deleting a recording failed: {error}") from error

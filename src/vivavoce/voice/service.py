@@ -6,6 +6,7 @@ storage key (`sessions.recording_key`).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -19,28 +20,34 @@ from vivavoce.kit.jobs import enqueue
 from vivavoce.sessions import service as sessions
 from vivavoce.voice import links
 from vivavoce.voice.recordings import LocalRecordingStore, RecordingStore, StoredAudio
-from vivavoce.voice.s3 import S3RecordingStore, SigV4
+from vivavoce.voice.s3 import S3Location, S3RecordingStore
 
 DELETE_RECORDINGS_JOB = "voice.delete_recordings"
 
 
 def store_for(settings: Settings) -> RecordingStore:
     """The configured recordings store: a bucket of S3-compatible object storage when
-    `recordings_s3_bucket` is set, else a local directory (see docs/voice.md)."""
+    `recordings_s3_bucket` is set, else a local directory (see docs/voice.md). The S3 store
+    is one per bucket and credentials for the life of the process, so its connections and
+    refreshed credentials are reused by every request and job."""
     if settings.recordings_s3_bucket:
         secret = settings.recordings_s3_secret_access_key
-        return S3RecordingStore(
-            endpoint=settings.recordings_s3_endpoint,
-            bucket=settings.recordings_s3_bucket,
-            signer=SigV4(
-                access_key_id=settings.recordings_s3_access_key_id or "",
-                secret_access_key=secret.get_secret_value() if secret else "",
+        return _s3_store(
+            S3Location(
+                endpoint=settings.recordings_s3_endpoint,
+                bucket=settings.recordings_s3_bucket,
                 region=settings.recordings_s3_region,
-            ),
-            prefix=settings.recordings_s3_prefix,
-            timeout=settings.voice_timeout_seconds,
+                prefix=settings.recordings_s3_prefix,
+                access_key_id=settings.recordings_s3_access_key_id,
+                secret_access_key=secret.get_secret_value() if secret else None,
+            )
         )
     return LocalRecordingStore(settings.recordings_path)
+
+
+@functools.lru_cache(maxsize=8)
+def _s3_store(location: S3Location) -> S3RecordingStore:
+    return S3RecordingStore(location)
 
 
 async def attach_recording(sessionmaker: Any, session_id: uuid.UUID, key: str) -> None:
