@@ -1,8 +1,8 @@
-"""iCalendar (RFC 5545) invitations, written by hand: one VEVENT per interview session.
+"""iCalendar (RFC 5545) invitations, written with `icalendar`: one VEVENT per interview session.
 
 The UID is stable per session, so a calendar updates the entry it already holds when a
-reschedule (a higher SEQUENCE) or a cancellation (METHOD:CANCEL) arrives. Pure: time is
-passed in.
+reschedule (a higher SEQUENCE) or a cancellation (METHOD:CANCEL) arrives. The library
+escapes text, quotes parameters and folds lines at 75 octets. Pure: time is passed in.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import icalendar
+
 PRODID = "-//vivavoce//interviews//EN"
-CRLF = "\r\n"
-_FOLD_AT = 75  # octets per line, CRLF excluded (RFC 5545 §3.1)
 
 
 @dataclass(frozen=True)
@@ -39,118 +39,81 @@ def uid_for(session_id: str) -> str:
     return f"{session_id}@vivavoce"
 
 
-def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines escaped."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def _param(value: str) -> str:
-    """A parameter value (e.g. CN): quoted; DQUOTE and control characters cannot appear."""
-    cleaned = "".join(ch for ch in value if ch >= " " and ch not in '"\x7f')
-    return f'"{cleaned}"'
-
-
-def utc_stamp(value: datetime) -> str:
+def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(UTC)
 
 
-def fold(line: str) -> str:
-    """Split a content line into chunks of at most 75 octets, continuation lines starting
-    with one space; never inside a multi-byte UTF-8 character."""
-    if len(line.encode()) <= _FOLD_AT:
-        return line
-    parts: list[str] = []
-    current = ""
-    size = 0
-    limit = _FOLD_AT
-    for ch in line:
-        width = len(ch.encode())
-        if size + width > limit:
-            parts.append(current)
-            current, size = "", 0
-            limit = _FOLD_AT - 1  # the leading space of a continuation line is an octet
-        current += ch
-        size += width
-    parts.append(current)
-    return (CRLF + " ").join(parts)
+def _printable(value: str) -> str:
+    """A parameter value (CN): DQUOTE and control characters cannot appear in one."""
+    return "".join(ch for ch in value if ch >= " " and ch not in '"\x7f')
 
 
-def unfold(text: str) -> list[str]:
-    """The content lines of a calendar (the inverse of `fold`), for readers and tests."""
-    lines: list[str] = []
-    for raw in text.split(CRLF):
-        if raw.startswith((" ", "\t")) and lines:
-            lines[-1] += raw[1:]
-        elif raw:
-            lines.append(raw)
-    return lines
+def _address(email: str, name: str | None, **params: str) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = _printable(name)
+    for key, value in params.items():
+        address.params[key] = value
+    return address
 
 
-def _calendar(method: str, body: list[str]) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        f"PRODID:{PRODID}",
-        "VERSION:2.0",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        *body,
-        "END:VCALENDAR",
-    ]
-    return "".join(fold(line) + CRLF for line in lines)
-
-
-def _event(event: Event, status: str, organizer: tuple[str, str] | None) -> list[str]:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{event.uid}",
-        f"SEQUENCE:{event.sequence}",
-        f"DTSTAMP:{utc_stamp(event.stamp)}",
-        f"DTSTART:{utc_stamp(event.starts_at)}",
-        f"DTEND:{utc_stamp(event.starts_at + event.duration)}",
-        f"SUMMARY:{escape_text(event.summary)}",
-        f"DESCRIPTION:{escape_text(event.description)}",
-    ]
+def _vevent(event: Event, status: str) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("sequence", event.sequence)
+    vevent.add("dtstamp", _utc(event.stamp))
+    vevent.add("dtstart", _utc(event.starts_at))
+    vevent.add("dtend", _utc(event.starts_at + event.duration))
+    vevent.add("summary", event.summary)
+    vevent.add("description", event.description.replace("\r\n", "\n").replace("\r", "\n"))
     if event.url:
-        lines.append(f"URL:{event.url}")
-    if organizer is not None:
-        lines.append(organizer_line(*organizer))
+        vevent.add("url", event.url)
     if event.attendee_email:
-        name = f";CN={_param(event.attendee_name)}" if event.attendee_name else ""
-        lines.append(
-            f"ATTENDEE{name};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"
-            f":mailto:{event.attendee_email}"
+        attendee = _address(
+            event.attendee_email,
+            event.attendee_name,
+            ROLE="REQ-PARTICIPANT",
+            PARTSTAT="NEEDS-ACTION",
+            RSVP="FALSE",
         )
-    lines += [f"STATUS:{status}", "TRANSP:OPAQUE", "END:VEVENT"]
-    return lines
+        vevent.add("attendee", attendee, encode=False)
+    vevent.add("status", status)
+    vevent.add("transp", "OPAQUE")
+    return vevent
 
 
-def request(event: Event, organizer: tuple[str, str] | None = None) -> str:
+def _calendar(method: str, vevent: icalendar.Event) -> str:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(vevent)
+    text: str = calendar.to_ical().decode()
+    return text
+
+
+def request(event: Event) -> str:
     """METHOD:REQUEST — a new or updated invitation (raise `sequence` for an update)."""
-    return _calendar("REQUEST", _event(event, "CONFIRMED", organizer))
+    return _calendar("REQUEST", _vevent(event, "CONFIRMED"))
 
 
-def cancel(event: Event, organizer: tuple[str, str] | None = None) -> str:
+def cancel(event: Event) -> str:
     """METHOD:CANCEL — removes the entry with this UID from the attendee's calendar."""
-    return _calendar("CANCEL", _event(event, "CANCELLED", organizer))
-
-
-def organizer_line(name: str, address: str) -> str:
-    cn = f";CN={_param(name)}" if name else ""
-    return f"ORGANIZER{cn}:mailto:{address}"
+    return _calendar("CANCEL", _vevent(event, "CANCELLED"))
 
 
 def with_organizer(calendar: str, name: str, address: str) -> str:
     """Add the ORGANIZER (the From address, known only where mail is sent) to each VEVENT
     that has none; iTIP clients expect one on REQUEST and CANCEL."""
-    lines = unfold(calendar)
-    if any(line.startswith("ORGANIZER") for line in lines):
+    parsed = icalendar.Calendar.from_ical(calendar)
+    events = list(parsed.walk("VEVENT"))
+    if all("ORGANIZER" in vevent for vevent in events):
         return calendar
-    out: list[str] = []
-    for line in lines:
-        out.append(line)
-        if line.startswith("UID:"):
-            out.append(organizer_line(name, address))
-    return "".join(fold(line) + CRLF for line in out)
+    for vevent in events:
+        if "ORGANIZER" not in vevent:
+            vevent.add("organizer", _address(address, name), encode=False)
+    text: str = parsed.to_ical().decode()
+    return text
