@@ -15,7 +15,6 @@ import logging
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
@@ -35,13 +34,12 @@ from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound
 from vivavoce.web import csrf
-from vivavoce.web.forms import refuse_unstorable
+from vivavoce.web.forms import read_form
 from vivavoce.web.rendering import Theme, page
 
 log = logging.getLogger(__name__)
 
 HONEYPOT = "website"
-_FORM_TYPE = "application/x-www-form-urlencoded"
 _MAX_FIELDS = 20
 
 
@@ -99,25 +97,9 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    """The urlencoded body, first value of each field; anything else reads as empty (and so
-    fails the CSRF check)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != _FORM_TYPE:
-        return {}
-    body = await request.body()
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8", errors="replace"),
-            keep_blank_values=True,
-            max_num_fields=_MAX_FIELDS,
-        )
-    except ValueError:
-        return {}
-    refuse_unstorable(pairs)
-    values: dict[str, str] = {}
-    for key, value in pairs:
-        values.setdefault(key, value)
-    return values
+    """The posted form, first value of each field (an upload or a foreign body reads as
+    empty, and so fails the CSRF check)."""
+    return (await read_form(request, max_fields=_MAX_FIELDS)).first_values()
 
 
 def _not_found() -> Response:

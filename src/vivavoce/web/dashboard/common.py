@@ -16,11 +16,9 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -31,8 +29,8 @@ from vivavoce.api.errors import database_unavailable
 from vivavoce.api.state import app_state
 from vivavoce.kit import crypto
 from vivavoce.kit.errors import AppError
-from vivavoce.web import csrf
-from vivavoce.web.forms import refuse_unstorable
+from vivavoce.web import csrf, forms
+from vivavoce.web.forms import Form as Form  # re-exported: the pages import it from here
 from vivavoce.web.rendering import page
 from vivavoce.workspaces import service as workspaces
 
@@ -41,9 +39,8 @@ log = logging.getLogger(__name__)
 PREFIX = "/dashboard"
 COOKIE = "vv_dash"
 SESSION_HOURS = 12
-_FORM_TYPE = "application/x-www-form-urlencoded"
-_MULTIPART = "multipart/form-data"
 _MAX_FIELDS = 400
+_MAX_FILES = 1  # the participants CSV
 
 
 # --- the session cookie -------------------------------------------------------------------
@@ -165,32 +162,6 @@ Admin = Annotated[Viewer, Depends(admin)]
 # --- forms --------------------------------------------------------------------------------
 
 
-@dataclass
-class Form:
-    """A submitted form: every value of every field, and uploaded files by field name."""
-
-    values: dict[str, list[str]] = field(default_factory=dict)
-    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-
-    def get(self, name: str, default: str = "") -> str:
-        found = self.values.get(name)
-        return found[0] if found else default
-
-    def text(self, name: str) -> str | None:
-        """The stripped value, or None when empty or missing."""
-        value = self.get(name).strip()
-        return value or None
-
-    def all(self, name: str) -> list[str]:
-        return list(self.values.get(name, []))
-
-    def checked(self, name: str) -> bool:
-        return self.get(name) in ("on", "true", "1", "yes")
-
-    def first_values(self) -> dict[str, str]:
-        return {key: values[0] for key, values in self.values.items() if values}
-
-
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
@@ -210,53 +181,9 @@ def same_site(request: Request) -> bool:
     return origin.lower().rstrip("/") in allowed
 
 
-def _multipart(content_type: str, body: bytes) -> Form:
-    message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    form = Form()
-    if not message.is_multipart():
-        return form
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or len(form.values) > _MAX_FIELDS:
-            continue
-        filename = part.get_filename()
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        if filename is not None:
-            form.files[name] = (filename, data)
-        else:
-            form.values.setdefault(name, []).append(data.decode("utf-8", errors="replace"))
-    return form
-
-
 async def read_form(request: Request) -> Form:
     """The urlencoded or multipart body; anything else reads as empty (and so fails CSRF)."""
-    content_type = request.headers.get("content-type", "")
-    kind = content_type.split(";")[0].strip().lower()
-    body = await request.body()
-    if kind == _MULTIPART:
-        return _storable(_multipart(content_type, body))
-    if kind != _FORM_TYPE:
-        return Form()
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8", errors="replace"),
-            keep_blank_values=True,
-            max_num_fields=_MAX_FIELDS,
-        )
-    except ValueError:
-        return Form()
-    form = Form()
-    for key, value in pairs:
-        form.values.setdefault(key, []).append(value)
-    return _storable(form)
-
-
-def _storable(form: Form) -> Form:
-    refuse_unstorable((name, value) for name, values in form.values.items() for value in values)
-    return form
+    return await forms.read_form(request, max_fields=_MAX_FIELDS, max_files=_MAX_FILES)
 
 
 async def checked_form(request: Request) -> Form:
