@@ -18,11 +18,15 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from pgqueuer import PgQueuer
-from pgqueuer.db import AsyncpgDriver
-from pgqueuer.executors import DatabaseRetryEntrypointExecutor, EntrypointExecutorParameters
-from pgqueuer.models import Job
-from pgqueuer.queries import Queries
+from pgqueuer import (
+    AsyncpgDriver,
+    DatabaseRetryEntrypointExecutor,
+    InMemoryDriver,
+    Job,
+    PgQueuer,
+    Queries,
+)
+from pgqueuer.executors import EntrypointExecutorParameters  # the documented executor API
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.config import Settings
@@ -188,16 +192,18 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
+def _schema_builder() -> Any:
+    # `Queries.qbe` is pgqueuer's public builder of its DDL; building SQL text needs no
+    # connection, so the driver is the in-memory one and is never called.
+    return Queries(InMemoryDriver()).qbe
+
+
 def install_sql() -> str:
     """The DDL that creates pgqueuer's tables (run by our first migration)."""
-    from pgqueuer.adapters.persistence.qb import QueryBuilderEnvironment
-
-    sql: str = QueryBuilderEnvironment().build_install_query()
+    sql: str = _schema_builder().build_install_query()
     return sql
 
 
 def uninstall_sql() -> str:
-    from pgqueuer.adapters.persistence.qb import QueryBuilderEnvironment
-
-    sql: str = QueryBuilderEnvironment().build_uninstall_query()
+    sql: str = _schema_builder().build_uninstall_query()
     return sql
