@@ -24,7 +24,11 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL URL; unset means the embedded server under data_dir"
     )
     database_pool_size: int = Field(default=10, ge=1, le=200)
-    secret_key: str = DEV_SECRET
+    secret_key: str = Field(
+        default=DEV_SECRET,
+        description="Random secrets, comma-separated, newest first: signing uses the first, "
+        "checking accepts any (docs/operations.md, rotating the secret key)",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL of join links and transcript URLs; unset: the address `serve` "
@@ -279,12 +283,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
-        if self.env == "production" and (
-            self.secret_key == DEV_SECRET or len(self.secret_key) < 32
-        ):
+        keys = [part.strip() for part in self.secret_key.split(",") if part.strip()]
+        if not keys:
+            raise ValueError("VIVAVOCE_SECRET_KEY is empty")
+        if self.env == "production" and any(key == DEV_SECRET or len(key) < 32 for key in keys):
             raise ValueError(
-                "VIVAVOCE_SECRET_KEY must be set to a random value of at least 32 characters "
-                "when VIVAVOCE_ENV=production"
+                "VIVAVOCE_SECRET_KEY must be set to random values of at least 32 characters "
+                "each (comma-separated, newest first) when VIVAVOCE_ENV=production"
             )
         return self
 

@@ -142,5 +142,5 @@ async def create_demo(
         utcnow(),
     )
     return DemoResult(
-        template.id, participant.id, scheduled.session.id, links.join_url(scheduled.session.id)
+        template.id, participant.id, scheduled.session.id, links.join_url(scheduled.session)
     )

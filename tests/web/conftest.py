@@ -169,6 +169,14 @@ async def api(site: Site) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def csrf_token_in(html: str) -> str:
+    """The CSRF token of a page's forms (bound to its visitor and sign-in, so a test must
+    take it from a page, as a browser does)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "the page has no form"
+    return found[1]
+
+
 def unique_email(name: str = "ada") -> str:
     return f"{name}-{uuid.uuid4().hex[:10]}@example.com"
 

@@ -22,7 +22,7 @@ from tests.fixtures.receiver import Receiver
 from tests.fixtures.world import add_participant, build_world
 from tests.scoring.pipeline import interview, pipeline, schedule, scored, sessions_of
 from tests.scoring.samples import EXPERT
-from tests.web.conftest import Site, running_site, unique_email
+from tests.web.conftest import Site, csrf_token_in, running_site, unique_email
 from tests.web.test_join import ANSWERS
 
 from vivavoce.config import Settings
@@ -453,7 +453,7 @@ async def test_sign_in_is_throttled_and_sets_a_safe_cookie(
         assert (await client.get("/dashboard")).status_code == 200
         off_site = await client.post(
             "/dashboard/logout",
-            data={"csrf_token": client.cookies["vv_csrf"]},
+            data={"csrf_token": csrf_token_in((await client.get("/dashboard")).text)},
             headers={"Origin": site.url},
         )
         assert off_site.status_code == 303
@@ -538,7 +538,7 @@ async def test_sessions_list_filters_and_pages(
 
         page = await client.get(f"/dashboard/sessions/{ids[1]}")
         assert "Cancel interview" in page.text
-        form = {"csrf_token": client.cookies["vv_csrf"]}
+        form = {"csrf_token": csrf_token_in(page.text)}
         origin = {"Origin": site.url}
         cancel = await client.post(
             f"/dashboard/sessions/{ids[1]}/cancel", data=form, headers=origin
@@ -558,7 +558,7 @@ async def _form_post(
 ) -> httpx.Response:
     return await client.post(
         path,
-        data={**(data or {}), "csrf_token": client.cookies["vv_csrf"]},
+        data={**(data or {}), "csrf_token": csrf_token_in((await client.get("/dashboard")).text)},
         headers={"Origin": str(client.base_url).rstrip("/")},
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from tests.conftest import Tenant, make_tenant
 from tests.emails.smtp import SmtpServer
 from tests.fixtures.world import build_world, created, session_body
-from tests.web.conftest import Site, running_site, unique_email
+from tests.web.conftest import Site, csrf_token_in, running_site, unique_email
 from tests.web.test_dashboard import PASSWORD, _login, add_user
 
 from vivavoce.app import create_app
@@ -146,7 +146,7 @@ async def test_every_dashboard_post_refuses_a_forged_request(
 
     async with httpx.AsyncClient(base_url=site.url, timeout=15) as client:
         assert (await _login(client, email, PASSWORD)).status_code == 303
-        token = client.cookies["vv_csrf"]
+        token = csrf_token_in((await client.get(PREFIX)).text)
         own = {"Origin": site.url}
         targets = [await concrete(database, tenant, path) for path in posts]
         before = await workspace_digest(database, tenant)

@@ -30,7 +30,7 @@ from vivavoce.applications import service as applications
 from vivavoce.applications.apply_schemas import ApplyForm
 from vivavoce.config import Settings
 from vivavoce.emails import notify
-from vivavoce.kit.crypto import constant_time_equal, derive_token
+from vivavoce.kit.crypto import derive_token, token_matches
 from vivavoce.kit.errors import AppError, Conflict, NotFound
 from vivavoce.kit.ids import uuid7
 from vivavoce.models import ApplyRequest, EvaluationTemplate
@@ -175,10 +175,18 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
 
 
+_OTP_PURPOSE = "apply-otp"
+
+
 def code_digest(config: ApplyConfig, request_id: uuid.UUID, code: str) -> str:
     """Keyed and bound to the request: a leaked table does not give the codes away, even
     though there are only a million of them."""
-    return derive_token(config.secret_key, "apply-otp", f"{request_id}:{code}")
+    return derive_token(config.secret_key, _OTP_PURPOSE, f"{request_id}:{code}")
+
+
+def code_matches(config: ApplyConfig, request_id: uuid.UUID, code: str, stored: str) -> bool:
+    """Whether `code` is the one whose digest is stored, under any listed secret key."""
+    return token_matches(config.secret_key, _OTP_PURPOSE, f"{request_id}:{code}", stored)
 
 
 async def _check_client(
@@ -379,7 +387,7 @@ async def verify(
     typed = _normalised(code)
     if typed is None:
         return Verification("malformed", config.max_attempts - request.otp_attempts)
-    if not constant_time_equal(code_digest(config, request.id, typed), request.otp_digest):
+    if not code_matches(config, request.id, typed, request.otp_digest):
         request.otp_attempts += 1
         request.updated_at = now
         if request.otp_attempts >= config.max_attempts:

@@ -65,7 +65,7 @@ async def remind(context: JobContext, payload: dict[str, Any]) -> None:
             session,
             participant,
             template,
-            links.join_url(session.id),
+            links.join_url(session),
             lead=str(payload["lead"]),
             planned_for=datetime.fromisoformat(str(payload["scheduled_at"])),
             now=utcnow(),

@@ -1,11 +1,34 @@
-"""Secrets: random tokens, digests for storing them, keyed derivations."""
+"""Secrets: random tokens, digests for storing them, keyed derivations under a rotating key.
+
+`VIVAVOCE_SECRET_KEY` is a list, newest first, comma-separated (`new,old`). Every use of it
+has its own purpose ("join", "recording", "csrf", "seal", …), and each purpose gets its own
+key, derived from a secret with HKDF-SHA256 (RFC 5869, info `vivavoce/<purpose>`). Signing and
+sealing use the first secret; checking and unsealing accept any secret of the list, so a new
+key can be put in front and the old one removed once what it signed has expired (see
+docs/operations.md, "Rotating the secret key").
+
+What was made before purpose keys existed (an HMAC keyed by the secret itself, a sealing key
+of SHA-256 over it) is still accepted when checking and unsealing: join links that were
+emailed, sealed webhook secrets and live sign-ins keep working across the upgrade.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_SEAL_PURPOSE = "seal"
+_LEGACY_SEAL = "v1:"  # AES-GCM under SHA-256("vivavoce-seal:" + secret)
+_SEAL = "v2:"  # AES-GCM under the secret's HKDF key for "seal"
 
 
 def random_token(num_bytes: int = 32) -> str:
@@ -18,41 +41,99 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def derive_token(secret_key: str, purpose: str, subject: str, num_bytes: int = 24) -> str:
-    """A URL-safe token bound to `subject` that only holders of `secret_key` can recompute.
-
-    Used where a link must be shown again later (join links) while the database keeps only
-    its digest: a leaked database does not reveal working links.
-    """
-    mac = hmac.new(secret_key.encode(), f"{purpose}:{subject}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac[:num_bytes]).rstrip(b"=").decode()
-
-
 def constant_time_equal(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
 
 
-def _sealing_key(secret_key: str) -> bytes:
-    return hashlib.sha256(f"vivavoce-seal:{secret_key}".encode()).digest()
+def secret_keys(secret_key: str) -> tuple[str, ...]:
+    """The secrets of a `VIVAVOCE_SECRET_KEY` value, newest first."""
+    keys = tuple(part.strip() for part in secret_key.split(",") if part.strip())
+    if not keys:
+        raise ValueError("the secret key is empty")
+    return keys
+
+
+@functools.lru_cache(maxsize=256)
+def purpose_key(secret: str, purpose: str) -> bytes:
+    """The 32-byte key of one purpose under one secret (HKDF-SHA256, no salt)."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"vivavoce/{purpose}".encode()
+    )
+    return hkdf.derive(secret.encode())
+
+
+def keyed_digest(secret_key: str, purpose: str, value: str) -> str:
+    """HMAC-SHA256 hex of `value` under the newest secret's key for `purpose`."""
+    key = purpose_key(secret_keys(secret_key)[0], purpose)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _token(key: bytes, message: str, num_bytes: int) -> str:
+    mac = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:num_bytes]).rstrip(b"=").decode()
+
+
+def derive_token(secret_key: str, purpose: str, subject: str, num_bytes: int = 24) -> str:
+    """A URL-safe token bound to `subject` that only holders of the secret can recompute
+    (made with the newest secret).
+
+    Used where a link must be shown again later (join links) while the database keeps only
+    its digest: a leaked database does not reveal working links.
+    """
+    return _token(purpose_key(secret_keys(secret_key)[0], purpose), subject, num_bytes)
+
+
+def candidate_tokens(
+    secret_key: str, purpose: str, subject: str, num_bytes: int = 24
+) -> Iterator[str]:
+    """Every token `derive_token` makes or once made for `subject`: each secret's purpose
+    key, newest first, then the pre-HKDF derivation under each secret."""
+    keys = secret_keys(secret_key)
+    for secret in keys:
+        yield _token(purpose_key(secret, purpose), subject, num_bytes)
+    for secret in keys:
+        yield _token(secret.encode(), f"{purpose}:{subject}", num_bytes)
+
+
+def token_matches(
+    secret_key: str, purpose: str, subject: str, given: str, num_bytes: int = 24
+) -> bool:
+    """Whether `given` was made by `derive_token` for `subject` under any listed secret."""
+    matches = [
+        constant_time_equal(candidate, given)
+        for candidate in candidate_tokens(secret_key, purpose, subject, num_bytes)
+    ]
+    return any(matches)  # every candidate compared: the time does not tell which matched
 
 
 def seal(secret_key: str, plaintext: str) -> str:
     """Encrypt a secret the service must use again later (webhook signing secrets).
 
-    AES-256-GCM under a key derived from `secret_key`; a leaked database alone does not
+    AES-256-GCM under the newest secret's key for sealing; a leaked database alone does not
     reveal the secrets."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     nonce = secrets.token_bytes(12)
-    ciphertext = AESGCM(_sealing_key(secret_key)).encrypt(nonce, plaintext.encode(), b"vivavoce")
-    return "v1:" + base64.urlsafe_b64encode(nonce + ciphertext).decode()
+    key = purpose_key(secret_keys(secret_key)[0], _SEAL_PURPOSE)
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode(), b"vivavoce")
+    return _SEAL + base64.urlsafe_b64encode(nonce + ciphertext).decode()
+
+
+def _legacy_sealing_key(secret: str) -> bytes:
+    return hashlib.sha256(f"vivavoce-seal:{secret}".encode()).digest()
 
 
 def unseal(secret_key: str, sealed: str) -> str:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    if not sealed.startswith("v1:"):
+    """The plaintext of `seal`, under whichever listed secret sealed it; ValueError when
+    none did (the secret that sealed it was removed from the list) or the format is unknown."""
+    if sealed.startswith(_SEAL):
+        keys = [purpose_key(secret, _SEAL_PURPOSE) for secret in secret_keys(secret_key)]
+    elif sealed.startswith(_LEGACY_SEAL):
+        keys = [_legacy_sealing_key(secret) for secret in secret_keys(secret_key)]
+    else:
         raise ValueError("unknown sealed format")
     raw = base64.urlsafe_b64decode(sealed[3:])
-    plaintext = AESGCM(_sealing_key(secret_key)).decrypt(raw[:12], raw[12:], b"vivavoce")
-    return plaintext.decode()
+    for key in keys:
+        try:
+            return AESGCM(key).decrypt(raw[:12], raw[12:], b"vivavoce").decode()
+        except InvalidTag:
+            continue
+    raise ValueError("sealed under a secret key that is no longer listed")

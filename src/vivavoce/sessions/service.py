@@ -50,16 +50,24 @@ from vivavoce.voice import links as recording_links
 @dataclass(frozen=True)
 class SessionLinks:
     """Builds the public links of a session. Join tokens are derived from the secret key,
-    so the database stores only their digests yet the join_url can be shown again."""
+    so the database stores only their digests yet the join_url can be shown again — under
+    whichever listed secret made it, so rotating the key keeps every link that was sent."""
 
     public_url: str
     secret_key: str
 
     def token(self, session_id: uuid.UUID) -> str:
+        """A new session's join token (the newest secret)."""
         return crypto.derive_token(self.secret_key, "join", str(session_id))
 
-    def join_url(self, session_id: uuid.UUID) -> str:
-        return f"{self.public_url.rstrip('/')}/join/{self.token(session_id)}"
+    def _stored_token(self, session: InterviewSession) -> str:
+        for candidate in crypto.candidate_tokens(self.secret_key, "join", str(session.id)):
+            if crypto.digest(candidate) == session.join_token_digest:
+                return candidate
+        return self.token(session.id)  # made under a secret no longer listed: a dead link
+
+    def join_url(self, session: InterviewSession) -> str:
+        return f"{self.public_url.rstrip('/')}/join/{self._stored_token(session)}"
 
     def recording_url(self, session: InterviewSession) -> str | None:
         """A signed link to the audio, valid for an hour, when the session has a recording."""
@@ -70,7 +78,7 @@ class SessionLinks:
     def public(self, session: InterviewSession) -> dict[str, Any]:
         return session_public(
             session,
-            self.join_url(session.id),
+            self.join_url(session),
             self.public_url.rstrip("/"),
             self.recording_url(session),
         )
@@ -159,9 +167,7 @@ async def schedule(
         raise
     await _record(db, session, "session.created", links, now)
     await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
-    await emails.session_scheduled(
-        db, session, participant, template, links.join_url(session.id), now
-    )
+    await emails.session_scheduled(db, session, participant, template, links.join_url(session), now)
     return Scheduled(session, created=True)
 
 
@@ -269,7 +275,7 @@ async def reschedule(
             session,
             await participants.get(db, workspace_id, session.candidate_id),
             await templates.get_template(db, workspace_id, session.evaluation_template_id),
-            links.join_url(session.id),
+            links.join_url(session),
             now,
             previous_scheduled_at=previous_time,
         )

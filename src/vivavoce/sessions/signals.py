@@ -11,8 +11,6 @@ never its own clock.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import math
 import uuid
@@ -188,8 +186,7 @@ async def _store(
 def fingerprint(secret_key: str, purpose: str, value: str) -> str:
     """A short keyed digest: enough to tell whether two connections came from the same
     address or browser, not enough to recover either (no addresses are stored)."""
-    mac = hmac.new(secret_key.encode(), f"signals:{purpose}:{value}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:FINGERPRINT_CHARACTERS]
+    return crypto.keyed_digest(secret_key, f"signals:{purpose}", value)[:FINGERPRINT_CHARACTERS]
 
 
 async def record_server(

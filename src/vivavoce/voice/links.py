@@ -1,8 +1,9 @@
 """Signed recording links: `recording_url` works without an API key for one hour.
 
-The signature is an HMAC (kit.crypto, keyed by the secret key) over the session id and the
-expiry time, so a link cannot be re-pointed at another session or extended; rotating the
-secret key revokes every link.
+The signature is an HMAC (kit.crypto, under the secret key's "recording" purpose key) over
+the session id and the expiry time, so a link cannot be re-pointed at another session or
+extended. Links are signed with the newest secret and checked against every listed one, so
+putting a new key in front keeps live links working; removing a key revokes its links.
 """
 
 from __future__ import annotations
@@ -33,4 +34,5 @@ def link_valid(
     """True for an untampered link that has not expired."""
     if len(given) > 100 or expires < now.timestamp():
         return False
-    return crypto.constant_time_equal(signature(secret_key, session_id, expires), given)
+    subject = f"{session_id}:{expires}"
+    return crypto.token_matches(secret_key, PURPOSE, subject, given, num_bytes=32)

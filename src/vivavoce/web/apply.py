@@ -128,7 +128,7 @@ def _form_page(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    token, fresh = csrf.token_for(request, _secret(request))
+    issued = csrf.issue(request, _secret(request))
     response = page(
         "apply_form.html",
         {
@@ -137,7 +137,7 @@ def _form_page(
             "errors": dict(errors or {}),
             "notice": notice,
             "csrf_field": csrf.FIELD,
-            "csrf_token": token,
+            "csrf_token": issued.token,
             "honeypot": HONEYPOT,
             "content_lang": apply.language,
             "robots": "index",
@@ -146,8 +146,7 @@ def _form_page(
         theme=Theme.of(apply.branding),
         headers=headers,
     )
-    if fresh:
-        csrf.set_cookie(response, token, secure=_secure(request))
+    issued.set_cookie(response, secure=_secure(request))
     return response
 
 
@@ -270,7 +269,7 @@ async def _render_request(
         return _not_found()
     if apply is None and view.status not in ("completed", "duplicate"):
         return _closed()
-    token, fresh = csrf.token_for(request, _secret(request))
+    issued = csrf.issue(request, _secret(request))
     response = page(
         "request.html",
         {
@@ -282,7 +281,7 @@ async def _render_request(
             "notice": notice,
             "expires_minutes": config.expires_minutes,
             "csrf_field": csrf.FIELD,
-            "csrf_token": token,
+            "csrf_token": issued.token,
             "base": _request_url(template_id, request_id),
             "content_lang": apply.language if apply else "en",
         },
@@ -290,8 +289,7 @@ async def _render_request(
         theme=Theme.of(apply.branding if apply else None),
         headers=headers,
     )
-    if fresh:
-        csrf.set_cookie(response, token, secure=_secure(request))
+    issued.set_cookie(response, secure=_secure(request))
     return response
 
 

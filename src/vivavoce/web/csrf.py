@@ -1,70 +1,85 @@
-"""CSRF protection for the public forms: a signed double-submit token.
+"""CSRF protection for every form (dashboard and apply page): a visitor cookie and a form
+token bound to it and to the dashboard sign-in.
 
-The token is `nonce.signature` (HMAC-SHA256 of the nonce under the secret key). It travels
-twice: in an HttpOnly, SameSite=Lax cookie and in a hidden form field. A POST is accepted only
-when both are present, equal, and the signature checks out. Another site can make a browser
-send the cookie but cannot read it to copy it into the form; a cookie planted from a sibling
-domain fails the signature, since only the server holds the key. No server-side session."""
+The visitor cookie `vv_csrf` is `nonce.signature` (the nonce signed with the secret key's
+"csrf-visitor" purpose key), HttpOnly and SameSite=Lax. The hidden form field holds a token
+derived from that nonce *and* the browser's dashboard sign-in cookie (empty when signed
+out) under the "csrf" purpose key. A POST is accepted only when the visitor cookie's
+signature checks out and the field is the token of that visitor and that sign-in. Another
+site can make a browser send the cookies but cannot read them to compute the field; a cookie
+planted from a sibling domain fails the signature; a token copied from one visitor, or from
+before a sign-in or sign-out, does not work for another. Tokens are signed with the newest
+secret and checked against every listed one. No server-side state."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vivavoce.kit.crypto import constant_time_equal, random_token
+from vivavoce.kit import crypto
 
 COOKIE = "vv_csrf"
+LOGIN_COOKIE = "vv_dash"  # the dashboard's sign-in cookie, to which form tokens are bound
 FIELD = "csrf_token"
 MAX_AGE = 12 * 3600
-_PURPOSE = b"vivavoce-csrf:"
+_VISITOR = "csrf-visitor"
+_FORM = "csrf"
 
 
-def _signature(secret_key: str, nonce: str) -> str:
-    return hmac.new(secret_key.encode(), _PURPOSE + nonce.encode(), hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class Issued:
+    """The token for a page's forms, and the visitor cookie to set when it is new."""
+
+    token: str
+    new_cookie: str | None
+
+    def set_cookie(self, response: Response, *, secure: bool) -> None:
+        if self.new_cookie is not None:
+            response.set_cookie(
+                COOKIE,
+                self.new_cookie,
+                max_age=MAX_AGE,
+                path="/",
+                secure=secure,
+                httponly=True,
+                samesite="lax",
+            )
 
 
-def issue(secret_key: str) -> str:
-    nonce = random_token(18)
-    return f"{nonce}.{_signature(secret_key, nonce)}"
-
-
-def is_signed(secret_key: str, token: str | None) -> bool:
-    if not token or len(token) > 200:
-        return False
-    nonce, dot, signature = token.partition(".")
+def _visitor(secret_key: str, cookie: str | None) -> str | None:
+    """The nonce of a genuine visitor cookie, else None."""
+    if not cookie or len(cookie) > 200:
+        return None
+    nonce, dot, signature = cookie.partition(".")
     if not dot or not nonce:
-        return False
-    return constant_time_equal(signature, _signature(secret_key, nonce))
+        return None
+    return nonce if crypto.token_matches(secret_key, _VISITOR, nonce, signature, 16) else None
 
 
-def token_for(request: Request, secret_key: str) -> tuple[str, bool]:
-    """The token to put in a form: the browser's cookie when it holds a valid one (several
-    tabs keep working), else a new one. The flag says whether the cookie must be set."""
-    current = request.cookies.get(COOKIE)
-    if current is not None and is_signed(secret_key, current):
-        return current, False
-    return issue(secret_key), True
+def _binding(request: Request, nonce: str) -> str:
+    login = request.cookies.get(LOGIN_COOKIE, "")
+    return f"{nonce}:{crypto.digest(login) if login else ''}"
+
+
+def issue(request: Request, secret_key: str) -> Issued:
+    """The form token for this visitor and sign-in: the browser's visitor cookie when it
+    holds a genuine one (several tabs keep working), else a new one to set."""
+    cookie = request.cookies.get(COOKIE)
+    nonce = _visitor(secret_key, cookie)
+    new_cookie = None
+    if nonce is None:
+        nonce = crypto.random_token(18)
+        new_cookie = f"{nonce}.{crypto.derive_token(secret_key, _VISITOR, nonce, 16)}"
+    token = crypto.derive_token(secret_key, _FORM, _binding(request, nonce))
+    return Issued(token=token, new_cookie=new_cookie)
 
 
 def accepts(request: Request, form: Mapping[str, str], secret_key: str) -> bool:
-    cookie = request.cookies.get(COOKIE)
+    nonce = _visitor(secret_key, request.cookies.get(COOKIE))
     field = form.get(FIELD)
-    if not cookie or not field or not is_signed(secret_key, cookie):
+    if nonce is None or not field or len(field) > 200:
         return False
-    return constant_time_equal(cookie, field)
-
-
-def set_cookie(response: Response, token: str, *, secure: bool) -> None:
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=MAX_AGE,
-        path="/",
-        secure=secure,
-        httponly=True,
-        samesite="lax",
-    )
+    return crypto.token_matches(secret_key, _FORM, _binding(request, nonce), field)

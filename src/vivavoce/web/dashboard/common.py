@@ -37,7 +37,7 @@ from vivavoce.workspaces import service as workspaces
 log = logging.getLogger(__name__)
 
 PREFIX = "/dashboard"
-COOKIE = "vv_dash"
+COOKIE = csrf.LOGIN_COOKIE
 SESSION_HOURS = 12
 _MAX_FIELDS = 400
 _MAX_FILES = 1  # the participants CSV
@@ -46,9 +46,12 @@ _MAX_FILES = 1  # the participants CSV
 # --- the session cookie -------------------------------------------------------------------
 
 
+_SESSION_PURPOSE = "dashboard-session"
+
+
 def _signature(secret_key: str, user_id: str, issued: int, fingerprint: str) -> str:
     return crypto.derive_token(
-        secret_key, "dashboard-session", f"{user_id}.{issued}.{fingerprint}", 32
+        secret_key, _SESSION_PURPOSE, f"{user_id}.{issued}.{fingerprint}", 32
     )
 
 
@@ -66,8 +69,8 @@ class CookieClaim:
     def valid_for(self, secret_key: str, fingerprint: str, now: float) -> bool:
         if now - self.issued > SESSION_HOURS * 3600 or self.issued > now + 60:
             return False
-        expected = _signature(secret_key, str(self.user_id), self.issued, fingerprint)
-        return crypto.constant_time_equal(expected, self.signature)
+        subject = f"{self.user_id}.{self.issued}.{fingerprint}"
+        return crypto.token_matches(secret_key, _SESSION_PURPOSE, subject, self.signature, 32)
 
 
 def read_cookie(value: str | None) -> CookieClaim | None:
@@ -269,14 +272,14 @@ def render(
 ) -> Response:
     """A dashboard page, with the CSRF token its forms need (cookie set when new)."""
     secret = app_state(request).settings.secret_key
-    token, fresh = csrf.token_for(request, secret)
+    issued = csrf.issue(request, secret)
     notice = NOTICES.get(request.query_params.get("notice", ""))
     response = page(
         template,
         {
             "viewer": viewer,
             "csrf_field": csrf.FIELD,
-            "csrf_token": token,
+            "csrf_token": issued.token,
             "notice": notice,
             "path": request.url.path,
             "nav": "",
@@ -294,8 +297,7 @@ def render(
     )
     # Same-origin referrers, so that browsers send a real `Origin` on form posts.
     response.headers["Referrer-Policy"] = "same-origin"
-    if fresh:
-        csrf.set_cookie(response, token, secure=secure_site(request))
+    issued.set_cookie(response, secure=secure_site(request))
     return response
 
 
