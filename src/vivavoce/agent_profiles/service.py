@@ -44,7 +44,7 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) 
     """A profile this workspace may read: its own, or any public one."""
     profile = await repository.get_visible(db, workspace_id, profile_id)
     if profile is None:
-        raise NotFound("agent profile")
+        raise NotFound("agent profile", id=profile_id)
     return profile
 
 
@@ -54,14 +54,14 @@ async def read(
     """`get` for read-only requests: one statement, no ORM session."""
     profile = await repository.read_visible(reads, workspace_id, profile_id)
     if profile is None:
-        raise NotFound("agent profile")
+        raise NotFound("agent profile", id=profile_id)
     return profile
 
 
 async def get_own(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) -> AgentProfile:
     profile = await repository.get_in_workspace(db, workspace_id, profile_id)
     if profile is None:
-        raise NotFound("agent profile")
+        raise NotFound("agent profile", id=profile_id)
     return profile
 
 
@@ -70,7 +70,7 @@ async def update(
 ) -> AgentProfile:
     profile = await repository.get_in_workspace(db, workspace_id, profile_id, for_update=True)
     if profile is None:
-        raise NotFound("agent profile")
+        raise NotFound("agent profile", id=profile_id)
     fields = body.model_fields_set
     simple = {
         "name": "name",
@@ -107,7 +107,7 @@ async def fork(db: AsyncSession, workspace_id: uuid.UUID, body: ForkRequest) -> 
         ) from None
     source = await repository.get_visible(db, workspace_id, source_id)
     if source is None:
-        raise NotFound("agent profile")
+        raise NotFound("agent profile", id=source_id)
     copy = AgentProfile(
         workspace_id=workspace_id,
         name=body.name or f"{source.name} (copy)"[:200],

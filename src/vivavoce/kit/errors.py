@@ -1,4 +1,8 @@
-"""Business errors carry their HTTP status and machine code; the app renders them."""
+"""Business errors carry their HTTP status and machine code; the app renders them.
+
+They also carry structured fields for the code that catches them — which resource (a snake
+case name such as `agent_profile`), which input field, which id — so that no caller has to
+read the message text. Those fields are not part of the response body."""
 
 from __future__ import annotations
 
@@ -25,19 +29,57 @@ class AppError(Exception):
     status: int = 400
     issues: list[Issue] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    resource: str | None = None  # what the error is about: "participant", "agent_profile", …
+    field: str | None = None  # the input field at fault, when one is
+    id: str | None = None  # the id that was looked for or is in conflict
 
     def __str__(self) -> str:
         return self.message
 
 
+def _text_id(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 class NotFound(AppError):
-    def __init__(self, what: str, code: str = "not_found") -> None:
-        super().__init__(f"{what} not found", code=code, status=404)
+    """`what` names the resource in words ("agent profile"); `resource` is its snake case
+    name, derived from `what` unless given."""
+
+    def __init__(
+        self,
+        what: str,
+        code: str = "not_found",
+        *,
+        resource: str | None = None,
+        field: str | None = None,
+        id: object = None,
+    ) -> None:
+        super().__init__(
+            f"{what} not found",
+            code=code,
+            status=404,
+            resource=resource or what.strip().replace(" ", "_"),
+            field=field,
+            id=_text_id(id),
+        )
 
 
 class Conflict(AppError):
-    def __init__(self, message: str, code: str = "conflict", **extra: Any) -> None:
-        super().__init__(message, code=code, status=409)
+    """`extra` goes to the response body (`details`); the structured fields do not."""
+
+    def __init__(
+        self,
+        message: str,
+        code: str = "conflict",
+        *,
+        resource: str | None = None,
+        field: str | None = None,
+        id: object = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(
+            message, code=code, status=409, resource=resource, field=field, id=_text_id(id)
+        )
         self.details = extra
 
 

@@ -190,7 +190,7 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UU
     """A participant of this workspace, or NotFound("participant")."""
     participant = await repository.get(db, workspace_id, participant_id)
     if participant is None:
-        raise NotFound("participant")
+        raise NotFound("participant", id=participant_id)
     return participant
 
 
@@ -208,7 +208,7 @@ async def _get_for_update(
 ) -> Participant:
     participant = await repository.get(db, workspace_id, participant_id, for_update=True)
     if participant is None:
-        raise NotFound("participant")
+        raise NotFound("participant", id=participant_id)
     return participant
 
 

@@ -112,7 +112,13 @@ async def schedule(
     stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
     participant = await participants.get(db, workspace_id, body.candidate_id)
     if participant.status != "active":
-        raise Conflict("this participant is archived", code="participant_archived")
+        raise Conflict(
+            "this participant is archived",
+            code="participant_archived",
+            resource="participant",
+            field="candidate_id",
+            id=participant.id,
+        )
     if (
         participant.evaluation_template_id is not None
         and participant.evaluation_template_id != template.id
@@ -130,6 +136,9 @@ async def schedule(
                 f"participant already has an open {open_session.status} session for stage "
                 f"`{stage.type}`; pass force=true to create another",
                 code="duplicate_session",
+                resource="participant",
+                field="candidate_id",
+                id=participant.id,
                 session_id=str(open_session.id),
             )
     application, _ = await applications.ensure_for(

@@ -289,7 +289,7 @@ async def create_stage(
     if template is None:
         raise NotFound("evaluation template")
     if body.agent_profile_id is not None:
-        await agent_profiles.get_own(db, workspace_id, body.agent_profile_id)
+        await _own_profile(db, workspace_id, body.agent_profile_id)
     existing = await repository.stage_by_type(db, workspace_id, template.id, body.type)
     if existing is not None:
         raise _duplicate_type(body.type, existing.id)
@@ -317,13 +317,22 @@ async def create_stage(
     return stage
 
 
+async def _own_profile(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) -> None:
+    """The stage's agent profile exists in this workspace; NotFound naming the field else."""
+    try:
+        await agent_profiles.get_own(db, workspace_id, profile_id)
+    except NotFound as error:
+        error.field = "agent_profile_id"
+        raise
+
+
 async def get_stage(
     db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID
 ) -> EvaluationStage:
     """A stage of this workspace, or NotFound("evaluation stage")."""
     stage = await repository.get_stage(db, workspace_id, stage_id)
     if stage is None:
-        raise NotFound("evaluation stage")
+        raise NotFound("evaluation stage", id=stage_id)
     return stage
 
 
@@ -339,7 +348,7 @@ async def update_stage(
 ) -> EvaluationStage:
     stage = await repository.get_stage(db, workspace_id, stage_id, for_update=True)
     if stage is None:
-        raise NotFound("evaluation stage")
+        raise NotFound("evaluation stage", id=stage_id)
     fields = body.model_fields_set
     if "type" in fields and body.type is not None and body.type != stage.type:
         existing = await repository.stage_by_type(
@@ -350,7 +359,7 @@ async def update_stage(
         stage.type = body.type
     if "agent_profile_id" in fields:
         if body.agent_profile_id is not None:
-            await agent_profiles.get_own(db, workspace_id, body.agent_profile_id)
+            await _own_profile(db, workspace_id, body.agent_profile_id)
         stage.agent_profile_id = body.agent_profile_id
     if "pass_threshold" in fields:
         stage.pass_threshold = _threshold(body.pass_threshold)
@@ -378,7 +387,7 @@ async def delete_stage(db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid
     `stage_in_use` (archive it with `status` instead)."""
     stage = await repository.lock_stage_for_delete(db, workspace_id, stage_id)
     if stage is None:
-        raise NotFound("evaluation stage")
+        raise NotFound("evaluation stage", id=stage_id)
     if await repository.stage_has_sessions(db, stage.id):
         raise Conflict(
             "this stage has interview sessions, so it cannot be deleted; archive it instead",

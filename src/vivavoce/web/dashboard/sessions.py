@@ -171,7 +171,7 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     except AppError as exc:
         if exc.issues:
             errors = issue_errors(exc, names)
-        elif "participant" in exc.message:
+        elif exc.resource == "participant":
             errors = {"participant": exc.message[:1].upper() + exc.message[1:] + "."}
         else:
             errors = {"stage": exc.message[:1].upper() + exc.message[1:] + "."}

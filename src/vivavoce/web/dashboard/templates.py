@@ -314,10 +314,10 @@ async def add_stage(
         async with unit_of_work(app_state(request).sessionmaker) as db:
             await templates.create_stage(db, viewer.workspace_id, stage)
     except AppError as exc:
-        if exc.status == 404 and not exc.issues and "profile" not in exc.message:
+        if exc.status == 404 and not exc.issues and exc.field != "agent_profile_id":
             raise
         errors = issue_errors(exc) if exc.issues else {"type": exc.message}
-        if "profile" in exc.message:
+        if exc.field == "agent_profile_id":
             errors = {"agent_profile_id": exc.message}
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
     return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_added")
@@ -371,7 +371,7 @@ async def decide(
 
 
 def _stage_errors(exc: AppError) -> dict[str, str]:
-    if "profile" in exc.message:
+    if exc.field == "agent_profile_id":
         return {"agent_profile_id": exc.message}
     return issue_errors(exc) if exc.issues else {"type": exc.message}
 
@@ -464,7 +464,7 @@ async def save_stage(
                 raise NotFound("evaluation stage")
             await templates.update_stage(db, viewer.workspace_id, stage, update)
     except AppError as exc:
-        if exc.status == 404 and "profile" not in exc.message:
+        if exc.status == 404 and exc.field != "agent_profile_id":
             raise
         return await _stage_page(request, viewer, wanted, stage, values, _stage_errors(exc), 422)
     return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_saved")
