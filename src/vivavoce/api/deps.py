@@ -36,10 +36,6 @@ async def get_reads(request: Request) -> StatementPool:
 Reads = Annotated[StatementPool, Depends(get_reads)]
 
 
-def presented_key(request: Request) -> str | None:
-    return presented_key_from_headers(request.headers)
-
-
 def presented_key_from_headers(headers: Mapping[str, str]) -> str | None:
     """The API key from `x-api-key`, or from `Authorization: Bearer …`."""
     key = headers.get("x-api-key")

@@ -57,7 +57,7 @@ class Lockout:
     """Counts failures (e.g. unknown join tokens) per key; past `burst` failures faster than
     `per_minute`, the key is locked out until its budget refills. Successes cost nothing, so
     a candidate reloading their own link is never held back, while a client guessing tokens
-    gets a handful of tries a minute: with 128-bit tokens, hopeless."""
+    gets a handful of tries a minute: with 192-bit join tokens, hopeless."""
 
     def __init__(self, per_minute: int, burst: int, max_keys: int = 100_000) -> None:
         self._failures = RateLimiter(per_minute, burst, max_keys)

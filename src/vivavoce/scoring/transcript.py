@@ -59,12 +59,6 @@ class Transcript:
     def manipulation_attempts(self) -> int:
         return sum(1 for a in self.answers if a.manipulation)
 
-    def turn_text(self, index: int) -> str | None:
-        for turn in self.turns:
-            if turn.index == index:
-                return turn.text
-        return None
-
     def answers_for(self, dimension_id: str) -> list[Answer]:
         """The answers that inform a dimension: mapped to it, or mapped to nothing."""
         return [

@@ -6,10 +6,18 @@ The visitor cookie `vv_csrf` is `nonce.signature` (the nonce signed with the sec
 derived from that nonce *and* the browser's dashboard sign-in cookie (empty when signed
 out) under the "csrf" purpose key. A POST is accepted only when the visitor cookie's
 signature checks out and the field is the token of that visitor and that sign-in. Another
-site can make a browser send the cookies but cannot read them to compute the field; a cookie
-planted from a sibling domain fails the signature; a token copied from one visitor, or from
-before a sign-in or sign-out, does not work for another. Tokens are signed with the newest
-secret and checked against every listed one. No server-side state."""
+site can make a browser send the cookies but cannot read them to compute the field; a token
+copied from one visitor, or from before a sign-in or sign-out, does not work for another.
+
+What the signature does not stop: a sibling domain that can set cookies for this site could
+plant a genuine visitor cookie it obtained itself, together with its matching token. On the
+dashboard that still fails, because the token is also bound to the victim's sign-in cookie,
+which the planter can neither read nor choose; on the signed-out apply page it would let the
+planter submit an application from the victim's browser, which it could equally submit
+itself. The dashboard also refuses any post whose Origin or Sec-Fetch-Site names another
+site (`web.dashboard.common.same_site`).
+Tokens are signed with the newest secret and checked against every listed one. No
+server-side state."""
 
 from __future__ import annotations
 
