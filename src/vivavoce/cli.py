@@ -324,6 +324,28 @@ def webhooks_listen(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
+@webhooks_app.command("reseal-secrets")
+def webhooks_reseal_secrets() -> None:
+    """Re-encrypt every endpoint's stored signing secret under the first VIVAVOCE_SECRET_KEY
+    (after putting a new key in front), so the old key can be removed. Signing secrets do
+    not change; safe to run again."""
+    from vivavoce.events.webhooks.resealing import Resealed, reseal_secrets
+
+    settings = _settings()
+
+    async def run(database: Database) -> Resealed:
+        async with unit_of_work(database.sessionmaker) as db:
+            return await reseal_secrets(db, settings.secret_key)
+
+    done = _with_database(run)
+    typer.echo(f"{done.resealed} of {done.total} endpoints re-encrypted under the newest key")
+    if done.unreadable:
+        raise _fail(
+            f"{done.unreadable} endpoints' secrets open under no listed key: keep the old key "
+            "listed, or register those endpoints again"
+        )
+
+
 def _run_app_command(work: Callable[[Database], Awaitable[T]]) -> T:
     """`_with_database`, with business errors printed as one line and exit status 1."""
     from vivavoce.kit.errors import AppError

@@ -137,3 +137,18 @@ def unseal(secret_key: str, sealed: str) -> str:
         except InvalidTag:
             continue
     raise ValueError("sealed under a secret key that is no longer listed")
+
+
+def reseal(secret_key: str, sealed: str) -> str | None:
+    """`sealed` sealed again under the newest secret, or None when it already is; ValueError
+    when no listed secret opens it."""
+    if sealed.startswith(_SEAL):
+        raw = base64.urlsafe_b64decode(sealed[3:])
+        newest = purpose_key(secret_keys(secret_key)[0], _SEAL_PURPOSE)
+        try:
+            AESGCM(newest).decrypt(raw[:12], raw[12:], b"vivavoce")
+        except InvalidTag:
+            pass
+        else:
+            return None
+    return seal(secret_key, unseal(secret_key, sealed))

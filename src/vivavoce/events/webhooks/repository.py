@@ -314,3 +314,9 @@ async def record_successes(
         retry=False,
     )
     return {row["id"] for row in rows}
+
+
+async def all_endpoints_for_update(db: AsyncSession) -> Sequence[WebhookEndpoint]:
+    """Every endpoint of every workspace, locked (re-encrypting secrets after a key change)."""
+    query = select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update()
+    return (await db.scalars(query)).all()
