@@ -7,8 +7,9 @@ password hash (so changing a password ends every session). The cookie is HttpOnl
 SameSite=Lax, Secure when the site is served over https, and lasts `SESSION_HOURS`. Every
 request loads the user again, so a deleted user is signed out at once.
 
-Every POST carries the double-submit CSRF token of `vivavoce.web.csrf`, and a request whose
-`Origin` (or `Sec-Fetch-Site`) names another site is refused before the token is even read."""
+Every POST carries the CSRF token of `vivavoce.web.csrf` (bound to the visitor cookie and to
+this sign-in cookie), and a request whose `Origin` (or `Sec-Fetch-Site`) names another site
+is refused before the token is even read."""
 
 from __future__ import annotations
 
