@@ -86,23 +86,27 @@ async def test_a_run_ending_without_an_outcome_releases_its_lease(
 ) -> None:
     delivery_id, ticket = await _pending_delivery(client, tenant, receiver, database)
     payload = {"delivery_id": str(delivery_id), "ticket": ticket}
-    async with httpx.AsyncClient(transport=Broken()) as broken:
-        async with job_context(database, settings, broken) as context:
-            try:
-                await tasks.deliver(context, payload)
-            except RuntimeError:
-                pass
-            else:
-                raise AssertionError("the broken send did not raise")
+    async with (
+        httpx.AsyncClient(transport=Broken()) as broken,
+        job_context(database, settings, broken) as context,
+    ):
+        try:
+            await tasks.deliver(context, payload)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("the broken send did not raise")
     async with unit_of_work(database.sessionmaker) as db:
         delivery = await db.get(WebhookDelivery, delivery_id)
         assert delivery is not None
         assert (delivery.status, delivery.lease_until) == ("pending", None)
 
     queued = await _queued_jobs(database, delivery_id)
-    async with httpx.AsyncClient(trust_env=False) as working:
-        async with job_context(database, settings, working) as context:
-            await tasks.deliver(context, payload)  # pgqueuer's retry: sends at once
+    async with (
+        httpx.AsyncClient(trust_env=False) as working,
+        job_context(database, settings, working) as context,
+    ):
+        await tasks.deliver(context, payload)  # pgqueuer's retry: sends at once
     assert [r.webhook_id for r in receiver.received if r.path == "/hook"]
     assert await _queued_jobs(database, delivery_id) == queued  # nothing deferred
     async with unit_of_work(database.sessionmaker) as db:
@@ -149,21 +153,20 @@ async def dropping_receiver() -> AsyncIterator[tuple[int, list[str]]]:
 
 
 async def test_a_connection_dropped_on_reuse_is_sent_again_at_once() -> None:
-    async with dropping_receiver() as (port, requests):
-        async with httpx.AsyncClient(trust_env=False) as http:
-            outcomes = []
-            for number in range(2):
-                request = sender.Request(
-                    f"http://127.0.0.1:{port}/hook",
-                    f"evt_{uuid.uuid4().hex}",
-                    b'{"n": %d}' % number,
-                    ["whsec_" + "A" * 32],
+    outcomes = []
+    async with dropping_receiver() as (port, requests), httpx.AsyncClient(trust_env=False) as http:
+        for number in range(2):
+            request = sender.Request(
+                f"http://127.0.0.1:{port}/hook",
+                f"evt_{uuid.uuid4().hex}",
+                b'{"n": %d}' % number,
+                ["whsec_" + "A" * 32],
+            )
+            outcomes.append(
+                await sender.send(
+                    http, request, allow_private=True, timeout_seconds=5, response_cap=256
                 )
-                outcomes.append(
-                    await sender.send(
-                        http, request, allow_private=True, timeout_seconds=5, response_cap=256
-                    )
-                )
+            )
     assert [o.status_code for o in outcomes] == [204, 204], [o.error for o in outcomes]
     # the second event went twice: on the dropped connection, then on a new one
     assert len(requests) == 3 and requests[1] == requests[2]
