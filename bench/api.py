@@ -49,6 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import psutil
+from lifetime import die_with_parent, stop_on_signals
 from machine import machine  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,12 @@ class Server:
         self.port = int(command[command.index("--port") + 1])
         with log.open("wb") as output:
             self.process = subprocess.Popen(
-                command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
+                command,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                preexec_fn=die_with_parent,  # a prctl only (safe beside threads)
             )
         self.ps = psutil.Process(self.process.pid)
 
@@ -515,6 +521,7 @@ def report(rows: list[Row], database: str) -> bool:
 
 
 def main() -> int:
+    stop_on_signals()
     workdir = Path(tempfile.mkdtemp(prefix="vivavoce-bench-"))
     workdir.chmod(0o755)  # the embedded server runs as its own user when we are root
     try:

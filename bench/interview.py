@@ -46,6 +46,7 @@ from typing import Any
 import httpx
 import psutil
 import websockets
+from lifetime import stop_on_signals
 from machine import machine
 
 from api import (  # bench/ is on sys.path when run as a script
@@ -284,6 +285,7 @@ def report(levels: list[Level], database: str, answers: int, think: tuple[float,
 
 
 def main() -> int:
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--candidates", default="50,200", help="levels, comma-separated")
     parser.add_argument("--answers", type=int, default=6, help="answers per candidate")

@@ -76,6 +76,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
+from lifetime import die_with_parent, stop_on_signals
 from machine import machine  # bench/ is on sys.path when run as a script
 
 BIN = Path(sys.executable).parent
@@ -347,6 +348,7 @@ class Worker:
                 cwd=workdir,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # a prctl only (safe beside threads)
             )
         self.ps = psutil.Process(self.process.pid)
 
@@ -1056,6 +1058,7 @@ def report(results: list[Result], database: str, verified: str, load_before: str
 
 
 def main() -> int:
+    stop_on_signals()
     deadline = Deadline(TIMEOUT)
     load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     workdir = Path(tempfile.mkdtemp(prefix="vivavoce-bench-webhooks-"))

@@ -82,9 +82,10 @@ async def open_session_for(
 
 
 async def add(db: AsyncSession, session: InterviewSession) -> InterviewSession:
+    """Insert; the server's defaults come back in the INSERT's RETURNING (the mapper's
+    `eager_defaults`), not in a read after it."""
     db.add(session)
     await db.flush()
-    await db.refresh(session)
     return session
 
 
