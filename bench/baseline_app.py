@@ -1,10 +1,15 @@
-"""The floor vivavoce's reads are measured against: Starlette + asyncpg, nothing else.
+"""The floor vivavoce's API is measured against: Starlette + asyncpg, nothing else.
 
-Per request it does what a vivavoce GET of one object must do at the least: find the API key
+A read (GET of one object) does what a vivavoce GET must do at the least: find the API key
 by the SHA-256 digest of the presented secret (`api_keys.digest`, not revoked), check the
 scope, read the row by id within the key's workspace, and answer `{"data": {…}}` as JSON.
-No ORM, no middleware, no transaction, no validation. Served by uvicorn with the same
-settings `vivavoce serve` uses (uvloop and httptools when installed, warnings-only logging).
+No ORM, no middleware, no transaction, no validation.
+
+A write, `POST /api/v1/sessions` (see `sessions_floor.py`), writes the rows vivavoce's
+`POST /sessions` writes, in one transaction: the session, its application when new, the
+`session.created` event, a delivery and a job per subscribed webhook endpoint, the invitation
+email in the outbox and its job. Served by uvicorn with the same settings `vivavoce serve`
+uses (uvloop and httptools when installed, warnings-only logging).
 
     BASELINE_DATABASE_URL=postgresql://… python bench/baseline_app.py --port 8101
 """
@@ -99,6 +104,27 @@ async def read_one(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
+async def create_session(request: Request) -> Response:
+    from sessions_floor import create  # bench/ is on sys.path when run as a script
+
+    secret = request.headers.get("x-api-key")
+    if not secret:
+        return _error(401, "unauthorized")
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    body = await request.body()
+    async with request.app.state.pool.acquire() as connection:
+        key = await connection.fetchrow(AUTH, digest)
+        if key is None:
+            return _error(401, "unauthorized")
+        if "interviews.write" not in key["scopes"]:
+            return _error(403, "missing_scope")
+        status, document = await create(connection, key["workspace_id"], body)
+    if status != 201:
+        return _error(status, str(document))
+    payload = json.dumps({"data": document}, default=_plain)
+    return Response(payload, status_code=201, media_type="application/json")
+
+
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -106,6 +132,7 @@ async def healthz(request: Request) -> Response:
 app = Starlette(
     routes=[
         Route("/healthz", healthz),
+        Route("/api/v1/sessions", create_session, methods=["POST"]),
         Route("/api/v1/{collection}/{object_id}", read_one),
     ],
     lifespan=lifespan,

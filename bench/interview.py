@@ -46,6 +46,7 @@ from typing import Any
 import httpx
 import psutil
 import websockets
+from lifetime import stop_on_signals
 from machine import machine
 
 from api import (  # bench/ is on sys.path when run as a script
@@ -101,6 +102,12 @@ class Level:
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    @property
+    def cpu_per_answer_ms(self) -> float:
+        """The server's CPU over the level (joins, greetings and ends included) per answer."""
+        answered = len(self.first_token_ms)
+        return 1000 * self.cpu_seconds / answered if answered else float("nan")
 
     @property
     def mib_per_session(self) -> float:
@@ -255,9 +262,10 @@ def report(levels: list[Level], database: str, answers: int, think: tuple[float,
     print()
     print(
         "| candidates | answers measured | first token p50 ms | p99 ms | max ms | errors "
-        "| MiB per live session | peak RSS MiB | server CPU s | wall s |"
+        "| MiB per live session | peak RSS MiB | server CPU s | server CPU ms per answer "
+        "| wall s |"
     )
-    print("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     met = True
     for level in levels:
         errors = ", ".join(sorted(set(level.errors))) or "none"
@@ -265,7 +273,7 @@ def report(levels: list[Level], database: str, answers: int, think: tuple[float,
             f"| {level.candidates} | {len(level.first_token_ms)} | {level.percentile(0.5):.1f} "
             f"| {level.percentile(0.99):.1f} | {max(level.first_token_ms, default=0):.1f} "
             f"| {errors} | {level.mib_per_session:.2f} | {level.peak_rss / 2**20:.0f} "
-            f"| {level.cpu_seconds:.1f} | {level.seconds:.0f} |"
+            f"| {level.cpu_seconds:.1f} | {level.cpu_per_answer_ms:.1f} | {level.seconds:.0f} |"
         )
         met = met and not level.errors
     print()
@@ -284,6 +292,7 @@ def report(levels: list[Level], database: str, answers: int, think: tuple[float,
 
 
 def main() -> int:
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--candidates", default="50,200", help="levels, comma-separated")
     parser.add_argument("--answers", type=int, default=6, help="answers per candidate")

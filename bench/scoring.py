@@ -37,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from lifetime import stop_on_signals
 from machine import machine
 from webhooks import Deadline, Worker, throwaway_database
 
@@ -238,6 +239,7 @@ def scorer_throughput(count: int) -> float:
 
 
 def main() -> int:
+    stop_on_signals()
     from vivavoce.config import Settings
 
     deadline = Deadline(TIMEOUT)

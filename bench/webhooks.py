@@ -76,6 +76,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
+from lifetime import die_with_parent, stop_on_signals
 from machine import machine  # bench/ is on sys.path when run as a script
 
 BIN = Path(sys.executable).parent
@@ -91,7 +92,8 @@ RATE = float(os.environ.get("BENCH_RATE", "250"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
 SCENARIOS = os.environ.get("BENCH_SCENARIOS", "paced,burst,floor").split(",")
-STALL_SECONDS = 20.0
+STALL_SECONDS = float(os.environ.get("BENCH_STALL_SECONDS", "60"))
+LATE_SECONDS = 5.0  # the issue's bound: no delivery later than this behind its event
 WARMUP_EVENTS = 50
 TARGET_P50_MS = 100.0
 TARGET_RATE = 500.0
@@ -346,6 +348,7 @@ class Worker:
                 cwd=workdir,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # a prctl only (safe beside threads)
             )
         self.ps = psutil.Process(self.process.pid)
 
@@ -647,6 +650,7 @@ class Result:
     transactions: int | None = None
     connections: int | None = None
     timed_out: bool = False
+    late: list[tuple[str, str]] = field(default_factory=list)  # later than LATE_SECONDS, or lost
 
     @property
     def delivered(self) -> int:
@@ -688,6 +692,9 @@ def collect(
     """The result of a phase whose watched keys were released at `released` times."""
     receipts, duplicates, samples = receiver.ask("take")
     latencies = [received - released[key] for key, received in receipts.items()]
+    late = sorted(
+        (key for key in released if receipts.get(key, float("inf")) - released[key] > LATE_SECONDS),
+    )
     first = min(released.values(), default=0.0)
     spread = max(released.values(), default=0.0) - first
     result = Result(
@@ -699,6 +706,7 @@ def collect(
         offered=len(released) / spread if spread > 0 else float("inf"),
         duplicates=duplicates,
         timed_out=not complete,
+        late=late,
     )
     return result, samples
 
@@ -736,6 +744,43 @@ class Bench:
     deadline: Deadline
 
 
+async def history_of_late(url: str, late: list[tuple[str, str]]) -> list[str]:
+    """For deliveries that came late or not at all: their attempts and job history, so that
+    the cause can be read off (a retry after a failed attempt, a lease, a stale claim)."""
+    connection = await asyncpg.connect(url)
+    lines = []
+    try:
+        for path, event_id in late[:10]:
+            row = await connection.fetchrow(
+                "SELECT d.id, d.status, d.attempts, d.created_at, d.delivered_at, d.lease_until,"
+                " d.last_error FROM webhook_deliveries d JOIN webhook_endpoints e"
+                " ON e.id = d.endpoint_id WHERE d.event_id = $1 AND e.url LIKE '%' || $2",
+                event_id,
+                path,
+            )
+            if row is None:
+                lines.append(f"{path} {event_id}: no delivery row")
+                continue
+            attempts = await connection.fetch(
+                "SELECT attempted_at, status_code, error FROM webhook_attempts"
+                " WHERE delivery_id = $1 ORDER BY attempted_at",
+                row["id"],
+            )
+            created = row["created_at"]
+            seen = "; ".join(
+                f"+{(a['attempted_at'] - created).total_seconds():.1f}s "
+                f"{a['status_code'] or a['error']}"
+                for a in attempts
+            )
+            lines.append(
+                f"{path} {event_id}: {row['status']}, {row['attempts']} attempt(s) [{seen}], "
+                f"lease_until {row['lease_until']}, last error {row['last_error']}"
+            )
+    finally:
+        await connection.close()
+    return lines
+
+
 def run_vivavoce(
     bench: Bench,
     workers: list[Worker],
@@ -762,6 +807,10 @@ def run_vivavoce(
     result, _ = collect("vivavoce", scenario, bench.receiver, released, complete)
     result.peak_rss = usage.peak_rss
     result.cpu = usage.cpu
+    if result.late:
+        print(f"  ! {len(result.late)} deliveries later than {LATE_SECONDS:g} s or lost:")
+        for line in asyncio.run(history_of_late(bench.url, result.late)):
+            print(f"    {line}", flush=True)
     # The counters include the writers' transactions (one per batch), their connections and
     # our own probe.
     result.transactions = transactions_after - transactions - written.transactions - 1
@@ -1009,6 +1058,7 @@ def report(results: list[Result], database: str, verified: str, load_before: str
 
 
 def main() -> int:
+    stop_on_signals()
     deadline = Deadline(TIMEOUT)
     load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     workdir = Path(tempfile.mkdtemp(prefix="vivavoce-bench-webhooks-"))
@@ -1078,7 +1128,7 @@ def run(
     env = {key: value for key, value in os.environ.items() if not key.startswith("VIVAVOCE_")}
     env.update(
         VIVAVOCE_ENV="development",
-        VIVAVOCE_LOG_LEVEL="warning",
+        VIVAVOCE_LOG_LEVEL=os.environ.get("BENCH_WORKER_LOG_LEVEL", "warning"),
         VIVAVOCE_DATABASE_URL=url,
         VIVAVOCE_SECRET_KEY=secret_key,
         VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE="true",
@@ -1133,6 +1183,9 @@ def run(
     finally:
         for worker in workers:
             worker.stop()
+        if os.environ.get("BENCH_LOG_DIR"):  # worker logs kept for a diagnosis
+            for worker in workers:
+                shutil.copy(worker.log, Path(os.environ["BENCH_LOG_DIR"]) / worker.log.name)
         problems = Counter(problem for worker in workers for problem in worker.problems())
         if problems:
             print(f"worker logs: {sum(problems.values())} warnings/errors:", flush=True)

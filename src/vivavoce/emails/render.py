@@ -110,8 +110,10 @@ def when(at: datetime, timezone: str) -> When:
 @lru_cache(maxsize=1)
 def _environments() -> tuple[Environment, Environment]:
     loader = FileSystemLoader(_TEMPLATES)
+    # The templates ship with the package: no stat() of each file on every render.
     html = Environment(
         loader=loader,
+        auto_reload=False,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -119,6 +121,7 @@ def _environments() -> tuple[Environment, Environment]:
     )
     text = Environment(
         loader=loader,
+        auto_reload=False,
         autoescape=False,  # noqa: S701 — plain-text bodies and subjects, never HTML
         undefined=StrictUndefined,
         trim_blocks=True,

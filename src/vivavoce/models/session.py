@@ -16,6 +16,8 @@ class InterviewSession(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     """One AI conversation with one participant for one stage."""
 
     __tablename__ = "sessions"
+    # Server defaults (timestamps, scorecard_version) come back in the INSERT's RETURNING.
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         Index(
             "uq_sessions_idempotency_key",

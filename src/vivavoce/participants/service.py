@@ -186,9 +186,16 @@ async def bulk_create(db: AsyncSession, workspace_id: uuid.UUID, body: BulkCreat
     return BulkResult(created, skipped)
 
 
-async def get(db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID) -> Participant:
-    """A participant of this workspace, or NotFound("participant")."""
-    participant = await repository.get(db, workspace_id, participant_id)
+async def get(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Participant:
+    """A participant of this workspace, or NotFound("participant"); `for_update` also locks
+    its row (FOR NO KEY UPDATE) until the transaction ends."""
+    participant = await repository.get(db, workspace_id, participant_id, for_update=for_update)
     if participant is None:
         raise NotFound("participant", id=participant_id)
     return participant

@@ -3,8 +3,9 @@ turn position already taken."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from vivavoce.kit.errors import Conflict
-from vivavoce.models import InterviewSession
 
 
 class ConnectionReplaced(Conflict):
@@ -25,7 +26,14 @@ class TurnIndexTaken(Conflict):
         )
 
 
-def ensure_holder(session: InterviewSession, holder: str | None) -> None:
+class Held(Protocol):
+    """A session, or the columns of it a write has locked."""
+
+    @property
+    def live_connection_id(self) -> str | None: ...
+
+
+def ensure_holder(session: Held, holder: str | None) -> None:
     """The fence of every live-room write, checked under the session's row lock: a write on
     behalf of a connection (`holder` not None) happens only while that connection holds the
     interview."""

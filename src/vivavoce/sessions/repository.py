@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -82,9 +83,10 @@ async def open_session_for(
 
 
 async def add(db: AsyncSession, session: InterviewSession) -> InterviewSession:
+    """Insert; the server's defaults come back in the INSERT's RETURNING (the mapper's
+    `eager_defaults`), not in a read after it."""
     db.add(session)
     await db.flush()
-    await db.refresh(session)
     return session
 
 
@@ -163,6 +165,32 @@ async def get_by_id(
         query = query.with_for_update()
     result: InterviewSession | None = await db.scalar(query)
     return result
+
+
+@dataclass(frozen=True)
+class TurnFence:
+    """What a turn's write checks under the session's row lock."""
+
+    workspace_id: uuid.UUID
+    status: str
+    live_connection_id: str | None
+
+
+async def lock_for_turn(db: AsyncSession, session_id: uuid.UUID) -> TurnFence | None:
+    """Lock the session's row and read the three columns a turn's write needs (loading the
+    whole row into an ORM object was the largest part of storing a turn)."""
+    row = (
+        await db.execute(
+            select(
+                InterviewSession.workspace_id,
+                InterviewSession.status,
+                InterviewSession.live_connection_id,
+            )
+            .where(InterviewSession.id == session_id)
+            .with_for_update()
+        )
+    ).first()
+    return None if row is None else TurnFence(row[0], row[1], row[2])
 
 
 async def live_holder(db: AsyncSession, session_id: uuid.UUID) -> str | None:

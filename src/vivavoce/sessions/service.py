@@ -110,7 +110,9 @@ async def schedule(
         raise Conflict("this evaluation template is archived", code="template_archived")
     templates.require_runnable_format(template)
     stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
-    participant = await participants.get(db, workspace_id, body.candidate_id)
+    # Locked as it is read: sessions of one participant are scheduled one at a time (the
+    # duplicate check below then holds).
+    participant = await participants.get(db, workspace_id, body.candidate_id, for_update=True)
     if participant.status != "active":
         raise Conflict(
             "this participant is archived",
@@ -128,7 +130,6 @@ async def schedule(
             [Issue(["body", "candidate_id"], "participant of another template")],
             code="participant_template_mismatch",
         )
-    await repository.lock_participant(db, participant.id)
     if not body.force:
         open_session = await repository.open_session_for(db, participant.id, stage.id)
         if open_session is not None:
@@ -163,17 +164,19 @@ async def schedule(
         idempotency_key=body.idempotency_key,
         needs_human_review=False,
     )
-    try:
-        async with db.begin_nested():
-            await repository.add(db, session)
-    except IntegrityError:
-        if body.idempotency_key:  # a concurrent request with the same key won the race
+    if body.idempotency_key:
+        try:
+            async with db.begin_nested():
+                await repository.add(db, session)
+        except IntegrityError:  # a concurrent request with the same key won the race
             existing = await repository.get_by_idempotency_key(
                 db, workspace_id, body.idempotency_key
             )
             if existing is not None:
                 return Scheduled(_same_request(existing, body), created=False)
-        raise
+            raise
+    else:  # no savepoint (two round trips) when no key can collide
+        await repository.add(db, session)
     await _record(db, session, "session.created", links, now)
     await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
     await emails.session_scheduled(db, session, participant, template, links.join_url(session), now)

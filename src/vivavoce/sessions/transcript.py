@@ -58,7 +58,7 @@ async def append_turn(
     two writers racing for one turn, across processes, exactly one stores it."""
     if len(text) > MAX_TURN_CHARACTERS:
         raise Unprocessable(f"a turn is at most {MAX_TURN_CHARACTERS} characters")
-    session = await repository.get_by_id(db, session_id, for_update=True)
+    session = await repository.lock_for_turn(db, session_id)
     if session is None:
         raise NotFound("session")
     if session.status != Status.IN_PROGRESS.value:
@@ -67,12 +67,14 @@ async def append_turn(
             code="session_not_in_progress",
         )
     ensure_holder(session, holder)
-    index = await repository.next_turn_index(db, session.id)
+    # A statement of its own, after the lock: its snapshot then sees the turn of a writer
+    # this one waited for.
+    index = await repository.next_turn_index(db, session_id)
     if expected_index is not None and index != expected_index:
         raise TurnIndexTaken(expected_index, index)
     turn = SessionTurn(
         workspace_id=session.workspace_id,
-        session_id=session.id,
+        session_id=session_id,
         index=index,
         speaker=speaker,
         text=text,
@@ -81,7 +83,7 @@ async def append_turn(
         meta=meta or {},
     )
     await repository.add_turn(db, turn)
-    await pubsub.notify(db, CHANNEL, str(session.id))
+    await pubsub.notify(db, CHANNEL, str(session_id))
     return turn
 
 

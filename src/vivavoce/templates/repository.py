@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from vivavoce.models import EvaluationStage, EvaluationTemplate, InterviewSession
 
@@ -83,6 +84,12 @@ async def list_templates(
 async def get_stage(
     db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID, *, for_update: bool = False
 ) -> EvaluationStage | None:
+    if not for_update:
+        # A stage this unit of work already loaded (scheduling reads it, then the email
+        # needs it) comes from the session's identity map, without a round trip.
+        known = db.identity_map.get(identity_key(EvaluationStage, stage_id))
+        if isinstance(known, EvaluationStage) and not inspect(known).expired_attributes:
+            return known if known.workspace_id == workspace_id else None
     query = select(EvaluationStage).where(
         EvaluationStage.id == stage_id, EvaluationStage.workspace_id == workspace_id
     )

@@ -232,7 +232,7 @@ WITH input AS (
     FROM input i, webhook_endpoints e
     WHERE d.id = i.id AND d.ticket = i.ticket AND d.status = 'pending'
       AND e.id = d.endpoint_id AND e.enabled
-      AND (d.lease_until IS NULL OR d.lease_until <= $4)
+      AND (d.lease_until IS NULL OR d.lease_until <= $4 OR d.lease_until = $3)
     RETURNING d.id
 )
 SELECT d.id, d.status, d.ticket, d.event_id, d.payload, e.url, e.enabled,
@@ -290,7 +290,10 @@ async def deliveries_to_send(
     """What several delivery jobs `(delivery id, ticket)` send, in one statement, by id
     (missing: deleted). A pending delivery of an enabled endpoint whose ticket matches and
     whose lease is free is leased until `lease_until` (`leased` is true in its row), so a
-    re-claimed run of the same job does not send it again meanwhile."""
+    re-claimed run of the same job does not send it again meanwhile. `lease_until` also
+    names the lease (the caller makes it unique): a lease already holding that value is
+    ours, so the statement may be sent again after a lost connection without finding its
+    own committed lease in the way (which would hold the delivery back for a whole lease)."""
     rows = await statements.fetch(
         _MANY_TO_SEND, [j[0] for j in jobs], [j[1] for j in jobs], lease_until, now
     )
@@ -320,3 +323,17 @@ async def all_endpoints_for_update(db: AsyncSession) -> Sequence[WebhookEndpoint
     """Every endpoint of every workspace, locked (re-encrypting secrets after a key change)."""
     query = select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update()
     return (await db.scalars(query)).all()
+
+
+_RELEASE = """
+UPDATE webhook_deliveries SET lease_until = NULL
+WHERE id = $1 AND ticket = $2 AND lease_until = $3
+"""
+
+
+async def release_lease(
+    statements: StatementPool, delivery_id: uuid.UUID, ticket: str, lease_until: datetime
+) -> None:
+    """Give up the lease `lease_until` of a delivery (only that one: a later run's lease is
+    left alone), so that the job's next run may send it at once."""
+    await statements.execute(_RELEASE, delivery_id, ticket, lease_until)

@@ -47,6 +47,11 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (moment - utcnow()).total_seconds())
 
 
+# The connection went away before any response: nothing was answered, so sending again at
+# once is what a retry would do, seconds earlier (receivers dedupe on `webhook-id`).
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
 async def send(
     client: httpx.AsyncClient,
     request: Request,
@@ -75,16 +80,31 @@ async def send(
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout_seconds):  # one deadline for the whole exchange
-            return await _post(
-                client,
-                target,
-                request.body,
-                headers,
-                extensions,
-                timeout_seconds,
-                response_cap,
-                started,
-            )
+            try:
+                return await _post(
+                    client,
+                    target,
+                    request.body,
+                    headers,
+                    extensions,
+                    timeout_seconds,
+                    response_cap,
+                    started,
+                )
+            except _DROPPED:
+                # A kept-alive connection the receiver closed as we reused it (servers drop
+                # idle ones after a few seconds): once more at once, on a new connection,
+                # instead of a failed attempt and the schedule's first delay (5 s).
+                return await _post(
+                    client,
+                    target,
+                    request.body,
+                    headers,
+                    extensions,
+                    timeout_seconds,
+                    response_cap,
+                    started,
+                )
     except (httpx.TimeoutException, TimeoutError):
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(None, latency, None, f"timed out after {timeout_seconds:g} s")

@@ -308,6 +308,7 @@ class Plan:
     delivery_id: uuid.UUID
     ticket: str
     request: Request
+    lease_until: datetime | None = None  # the lease this run holds while it sends
 
 
 async def plan_attempt(
@@ -355,12 +356,18 @@ async def plan_attempt(
         )
         await db.flush()
         return None
-    delivery.lease_until = now + timedelta(
-        seconds=settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
-    )
+    delivery.lease_until = lease_until(now, settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
     await db.flush()
     body = _body(delivery.payload)
-    return Plan(delivery.id, ticket, Request(endpoint.url, delivery.event_id, body, secrets_in_use))
+    request = Request(endpoint.url, delivery.event_id, body, secrets_in_use)
+    return Plan(delivery.id, ticket, request, delivery.lease_until)
+
+
+def lease_until(now: datetime, seconds: float) -> datetime:
+    """The end of a new lease, a few microseconds off the round figure so that it also names
+    the lease: two runs (processes) do not draw the same value."""
+    jitter = secrets.randbelow(1000)  # microseconds
+    return now + timedelta(seconds=seconds, microseconds=jitter)
 
 
 def _secrets_in_use(
@@ -404,14 +411,16 @@ class FastPath:
 
     async def _read_many(self, jobs: list[tuple[uuid.UUID, str]]) -> list[Any]:
         now = utcnow()
-        lease_until = now + timedelta(seconds=self.lease_seconds)
-        rows = await repository.deliveries_to_send(self.statements, jobs, lease_until, now)
+        lease = lease_until(now, self.lease_seconds)
+        rows = await repository.deliveries_to_send(self.statements, jobs, lease, now)
         results: list[Any] = []
         seen: set[uuid.UUID] = set()
         for delivery_id, _ in jobs:
             row = rows.get(delivery_id)
-            if row is not None and delivery_id in seen:
-                row = {**dict(row), "leased": False}  # one lease, for the first of the batch
+            if row is not None:
+                # one lease, for the first of the batch
+                leased = row["leased"] and delivery_id not in seen
+                row = {**dict(row), "leased": leased, "lease_until": lease}
             seen.add(delivery_id)
             results.append(row)
         return results
@@ -441,7 +450,16 @@ class FastPath:
             return "transaction_leased"
         payload = json.loads(row["payload"])  # text from the statement pool
         request = Request(row["url"], row["event_id"], _body(payload), in_use)
-        return Plan(delivery_id, ticket, request)
+        return Plan(delivery_id, ticket, request, row["lease_until"])
+
+    async def release(self, plan: Plan) -> None:
+        """Give up the lease of a run that ends before it knows the outcome of its attempt
+        (an exception, a worker stopping): pgqueuer runs the job again in seconds, and that
+        run must not find the delivery held for the rest of a lease no one is using."""
+        if plan.lease_until is not None:
+            await repository.release_lease(
+                self.statements, plan.delivery_id, plan.ticket, plan.lease_until
+            )
 
     async def record_success(self, plan: Plan, outcome: Outcome, now: datetime) -> bool:
         if not outcome.succeeded or outcome.status_code is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -66,13 +68,20 @@ async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
         plan = quick
     if plan is None:
         return
-    outcome = await sender.send(
-        _client(context),
-        plan.request,
-        allow_private=settings.webhooks_allow_private,
-        timeout_seconds=settings.webhook_timeout_seconds,
-        response_cap=settings.webhook_response_cap_bytes,
-    )
+    try:
+        outcome = await sender.send(
+            _client(context),
+            plan.request,
+            allow_private=settings.webhooks_allow_private,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            response_cap=settings.webhook_response_cap_bytes,
+        )
+    except BaseException:
+        # No outcome to record (a bug, or the worker stopping): without this the retry
+        # would wait out the lease, a delivery late by the send timeout plus its margin.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(fast.release(plan))
+        raise
     if await fast.record_success(plan, outcome, utcnow()):
         return
     async with unit_of_work(context.sessionmaker) as db:
