@@ -11,6 +11,7 @@ from vivavoce.web.dashboard import (
     developer,
     participants,
     profiles,
+    review,
     sessions,
     templates,
     users,
@@ -25,6 +26,6 @@ def router() -> APIRouter:
     async def root() -> Response:
         return RedirectResponse(PREFIX, status_code=303)
 
-    for part in (auth, profiles, templates, participants, sessions, developer, users):
+    for part in (auth, profiles, templates, participants, sessions, review, developer, users):
         combined.include_router(part.router)
     return combined

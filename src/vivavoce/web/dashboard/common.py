@@ -317,6 +317,9 @@ NOTICES = {
     "rejected": "Application rejected.",
     "advanced": "Advanced to the next stage. Its interview is scheduled and the invite sent.",
     "cancelled": "Session cancelled.",
+    "review_confirmed": "Scorecard confirmed. The stage's automation rule has run on it.",
+    "review_adjusted": "Scores adjusted and the scorecard recomputed. The stage's automation "
+    "rule has run on it.",
     "key_revoked": "API key revoked. Requests with it now fail.",
     "endpoint_saved": "Webhook endpoint saved.",
     "endpoint_deleted": "Webhook endpoint deleted. Events no longer go to it.",

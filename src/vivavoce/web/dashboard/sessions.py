@@ -20,6 +20,7 @@ from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
 from vivavoce.kit.sse import event_stream
 from vivavoce.participants import service as participants
+from vivavoce.scoring import review
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
@@ -36,6 +37,7 @@ from vivavoce.web.dashboard.common import (
     redirect,
     render,
 )
+from vivavoce.web.dashboard.review_views import ai_dimension_scores, audit_rows, review_defaults
 from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
 
 router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
@@ -179,7 +181,7 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     return redirect(f"{PREFIX}/sessions/{result.session.id}?scheduled=1")
 
 
-def _wanted(session_id: str) -> uuid.UUID:
+def wanted_session(session_id: str) -> uuid.UUID:
     wanted = parse_uuid(session_id)
     if wanted is None:
         raise NotFound("session")
@@ -192,7 +194,21 @@ def _citations(breakdown: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 
 @router.get("/{session_id}")
 async def show_session(request: Request, viewer: SignedIn, session_id: str) -> Response:
-    wanted = _wanted(session_id)
+    return await session_page(request, viewer, wanted_session(session_id))
+
+
+async def session_page(
+    request: Request,
+    viewer: Viewer,
+    wanted: uuid.UUID,
+    *,
+    review_values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    keep_reason: str = "",
+) -> Response:
+    """The session page; a refused review form comes back with its values and errors (or,
+    when the scorecard moved on, with its new values and the reason that was typed)."""
     link = links(request)
     async with unit_of_work(app_state(request).sessionmaker) as db:
         session = link.public(await sessions.get(db, viewer.workspace_id, wanted))
@@ -205,7 +221,10 @@ async def show_session(request: Request, viewer: SignedIn, session_id: str) -> R
         stage = await templates.get_stage(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
+        history = await review.history(db, viewer.workspace_id, wanted)
     live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
+    breakdown = _citations(session.get("evaluation_breakdown"))
+    values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
     return render(
         request,
         "dashboard/session.html",
@@ -215,21 +234,28 @@ async def show_session(request: Request, viewer: SignedIn, session_id: str) -> R
             "turns": turns,
             "last_turn": turns[-1]["index"] if turns else -1,
             "live": live,
-            "breakdown": _citations(session.get("evaluation_breakdown")),
+            "breakdown": breakdown,
             "summary": report["summary"],
             "timeline": report["timeline"],
             "person": {"id": str(person.id), "name": person.name, "email": person.email},
             "template": {"id": str(template.id), "name": template.template_name},
             "stage_name": stage.stage_name or stage.type,
             "just_scheduled": request.query_params.get("scheduled") == "1",
+            "review": history["review"],
+            "audit": audit_rows(history["reviews"], breakdown),
+            "ai_scorecard": history["ai_scorecard"],
+            "ai_dims": ai_dimension_scores(history["ai_scorecard"]),
+            "values": values,
+            "errors": errors or {},
         },
         viewer=viewer,
+        status=status,
     )
 
 
 @router.post("/{session_id}/cancel")
 async def cancel(request: Request, viewer: SignedIn, session_id: str, form: PostedForm) -> Response:
-    wanted = _wanted(session_id)
+    wanted = wanted_session(session_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
         await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow())
     return redirect(f"{PREFIX}/sessions/{wanted}", "cancelled")
@@ -239,7 +265,7 @@ async def cancel(request: Request, viewer: SignedIn, session_id: str, form: Post
 async def stream(request: Request, viewer: SignedIn, session_id: str) -> Response:
     """The transcript as Server-Sent Events (as `GET /api/v1/sessions/{id}/transcript/stream`,
     authenticated by the dashboard cookie): turns after `?after=` or `Last-Event-ID`."""
-    wanted = _wanted(session_id)
+    wanted = wanted_session(session_id)
     state = app_state(request)
     async with unit_of_work(state.sessionmaker) as db:
         await transcript.session_exists(db, viewer.workspace_id, wanted)
