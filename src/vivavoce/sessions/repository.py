@@ -103,6 +103,9 @@ async def list_sessions(
         query = query.where(InterviewSession.candidate_id == filters.candidate_id)
     if filters.template_id is not None:
         query = query.where(InterviewSession.evaluation_template_id == filters.template_id)
+    if filters.hidden_template_ids:
+        hidden = list(filters.hidden_template_ids)
+        query = query.where(InterviewSession.evaluation_template_id.not_in(hidden))
     if filters.stage is not None:
         query = query.where(func.lower(InterviewSession.stage) == filters.stage.lower())
     if filters.created_after is not None:

@@ -102,7 +102,9 @@ async def create_key(request: Request, viewer: Admin, form: PostedForm) -> Respo
     scopes = [s for s in form.all("scopes") if s]
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            created = await workspaces.create_api_key(db, viewer.workspace_id, name, scopes)
+            created = await workspaces.create_api_key(
+                db, viewer.workspace_id, name, scopes, created_by=viewer.user_id
+            )
     except AppError as exc:
         errors = issue_errors(exc)
         if "name" in errors:

@@ -14,6 +14,7 @@ from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, Unprocessable
 from vivavoce.scoring import review
 from vivavoce.scoring.review_schemas import ReviewRequest
+from vivavoce.sessions import service as sessions
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -24,6 +25,7 @@ from vivavoce.web.dashboard.common import (
 )
 from vivavoce.web.dashboard.review_views import form_errors, review_body
 from vivavoce.web.dashboard.sessions import session_page, wanted_session
+from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import links
 
 router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
@@ -59,6 +61,7 @@ async def review_scorecard(
     reviewer = review.dashboard_reviewer(viewer.user_id, viewer.email)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
+            await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
             await review.review(
                 db, viewer.workspace_id, wanted, body, reviewer, links(request), utcnow()
             )

@@ -38,6 +38,7 @@ from vivavoce.web.dashboard.common import (
     render,
 )
 from vivavoce.web.dashboard.review_views import ai_dimension_scores, audit_rows, review_defaults
+from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
 
 router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
@@ -51,17 +52,24 @@ async def list_sessions(request: Request, viewer: SignedIn) -> Response:
     status = query.get("status") or None
     template_id = parse_uuid(query.get("template"))
     stage = (query.get("stage") or "").strip()[:64] or None
-    filters = SessionFilters(
-        status=status if status in STATUSES else None, template_id=template_id, stage=stage
-    )
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        if template_id is not None:
+            await templates.get_template(db, viewer.workspace_id, template_id, reader(viewer))
+        filters = SessionFilters(
+            status=status if status in STATUSES else None,
+            template_id=template_id,
+            stage=stage,
+            hidden_template_ids=await templates.hidden_from(
+                db, viewer.workspace_id, reader(viewer)
+            ),
+        )
         page = await sessions.list_page(
             db, viewer.workspace_id, filters, paging(request), links(request)
         )
         names = Names()
         await names.load(db, viewer.workspace_id, page.items)
         choices = await templates.list_templates_page(
-            db, viewer.workspace_id, PageRequest(limit=100)
+            db, viewer.workspace_id, PageRequest(limit=100), reader=reader(viewer)
         )
     stage_types = sorted({s["type"] for t in choices.items for s in t.get("stages") or []})
     kept = {
@@ -101,7 +109,7 @@ async def _new_page(
             db, viewer.workspace_id, PageRequest(limit=100), status="active"
         )
         choices = await templates.list_templates_page(
-            db, viewer.workspace_id, PageRequest(limit=100), status="active"
+            db, viewer.workspace_id, PageRequest(limit=100), status="active", reader=reader(viewer)
         )
     return render(
         request,
@@ -168,7 +176,13 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
             result = await sessions.schedule(
-                db, viewer.workspace_id, created, links(request), utcnow(), source="dashboard"
+                db,
+                viewer.workspace_id,
+                created,
+                links(request),
+                utcnow(),
+                source="dashboard",
+                reader=reader(viewer),
             )
     except AppError as exc:
         if exc.issues:
@@ -211,6 +225,7 @@ async def session_page(
     when the scorecard moved on, with its new values and the reason that was typed)."""
     link = links(request)
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
         session = link.public(await sessions.get(db, viewer.workspace_id, wanted))
         turns = await transcript.transcript(db, viewer.workspace_id, wanted)
         report = await signals.report(db, viewer.workspace_id, wanted)
@@ -257,6 +272,7 @@ async def session_page(
 async def cancel(request: Request, viewer: SignedIn, session_id: str, form: PostedForm) -> Response:
     wanted = wanted_session(session_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
         await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow())
     return redirect(f"{PREFIX}/sessions/{wanted}", "cancelled")
 
@@ -268,7 +284,7 @@ async def stream(request: Request, viewer: SignedIn, session_id: str) -> Respons
     wanted = wanted_session(session_id)
     state = app_state(request)
     async with unit_of_work(state.sessionmaker) as db:
-        await transcript.session_exists(db, viewer.workspace_id, wanted)
+        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or "-1"
     try:
         after = max(-1, min(int(raw), 1_000_000))
