@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit import crypto, pubsub
@@ -101,7 +102,11 @@ async def rename_workspace(
     if name is not None:
         _check_name(name)
         workspace.name = name.strip()
-    await db.flush()
+    try:
+        async with db.begin_nested():  # two renames to one free slug at once: one wins
+            await db.flush()
+    except IntegrityError:
+        raise Conflict(f"workspace `{slug}` already exists", code="workspace_exists") from None
     await pubsub.notify(db, KEYS_CHANNEL, f"{WORKSPACE_TOPIC}{workspace.id}")
     return workspace
 

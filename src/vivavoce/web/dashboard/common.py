@@ -317,6 +317,9 @@ NOTICES = {
     "rejected": "Application rejected.",
     "advanced": "Advanced to the next stage. Its interview is scheduled and the invite sent.",
     "cancelled": "Session cancelled.",
+    "shortlisted": "Added to the shortlist.",
+    "settings_saved": "Workspace settings saved. API requests must now name the new slug.",
+    "unshortlisted": "Taken off the shortlist.",
     "review_confirmed": "Scorecard confirmed. The stage's automation rule has run on it.",
     "review_adjusted": "Scores adjusted and the scorecard recomputed. The stage's automation "
     "rule has run on it.",
