@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import InterviewSession, ShortlistEntry
@@ -23,7 +23,7 @@ async def latest_scorecards(
             InterviewSession.evaluation_stage_id == stage_id,
             InterviewSession.scored_at.is_not(None),
         )
-        .distinct(InterviewSession.candidate_id)
+        .ext(distinct_on(InterviewSession.candidate_id))
         .order_by(InterviewSession.candidate_id, InterviewSession.scored_at.desc())
     )
     rows = await db.scalars(

@@ -102,8 +102,11 @@ def _sort_value(row: dict[str, Any], column: str) -> Any:
 
 
 def sorted_rows(rows: list[dict[str, Any]], sort: Sort) -> list[dict[str, Any]]:
-    present = [r for r in rows if _sort_value(r, sort.column) is not None]
-    missing = [r for r in rows if _sort_value(r, sort.column) is None]
+    """Sorted by the column; ties, and the rows without a value (always last), by name."""
+    by_name = sorted(rows, key=lambda r: _sort_value(r, "name"))
+    present = [r for r in by_name if _sort_value(r, sort.column) is not None]
+    missing = [r for r in by_name if _sort_value(r, sort.column) is None]
+    # Python's sort is stable, so equal values keep the name order under either direction.
     present.sort(key=lambda r: _sort_value(r, sort.column), reverse=sort.order == "desc")
     return present + missing
 
