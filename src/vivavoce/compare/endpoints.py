@@ -19,11 +19,7 @@ from vivavoce.scoring import review
 from vivavoce.templates.visibility import Reader
 from vivavoce.workspaces.service import Principal
 
-router = APIRouter(
-    prefix="/evaluation-templates/{template_id}",
-    tags=["evaluation templates"],
-    dependencies=[KnownQuery],
-)
+router = APIRouter(prefix="/evaluation-templates/{template_id}", tags=["evaluation templates"])
 
 Viewer = Annotated[Principal, Depends(require("interviews.read"))]
 Writer = Annotated[Principal, Depends(require("interviews.write"))]
@@ -61,7 +57,12 @@ class RemovedOut(BaseModel):
     removed: bool
 
 
-@router.get("/comparison", response_model=One[ComparisonOut], responses=ERROR_RESPONSES)
+@router.get(
+    "/comparison",
+    response_model=One[ComparisonOut],
+    responses=ERROR_RESPONSES,
+    dependencies=[KnownQuery],
+)
 async def compare_candidates(
     db: Db,
     principal: Viewer,
@@ -94,7 +95,9 @@ async def compare_candidates(
     return one(table)
 
 
-@router.get("/shortlist", response_model=ShortlistOut, responses=ERROR_RESPONSES)
+@router.get(
+    "/shortlist", response_model=ShortlistOut, responses=ERROR_RESPONSES, dependencies=[KnownQuery]
+)
 async def get_shortlist(db: Db, principal: Viewer, template_id: uuid.UUID) -> Response:
     """The shortlisted candidates, oldest first, with who added each and when."""
     entries = await service.shortlist(
