@@ -121,6 +121,10 @@ async def test_private_templates_are_seen_only_by_their_creator(
         assert review.status_code == 404
         assert (await theirs.get(f"/dashboard/sessions?template={private}")).status_code == 404
         assert session["id"] not in (await theirs.get("/dashboard/sessions")).text
+        assert session["id"] not in (await theirs.get("/dashboard")).text
+        assert "Secret search" not in (await theirs.get("/dashboard/participants")).text
+        assert session["id"] in (await mine.get("/dashboard")).text
+        assert "Secret search" in (await mine.get("/dashboard/participants")).text
         assert "Open role" in (await theirs.get("/dashboard/templates")).text
 
         # the workspace's userless key: not the creator either
