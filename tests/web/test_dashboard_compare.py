@@ -4,6 +4,7 @@ HTTP the shortlist API (idempotent, isolated, scoped), the CSRF check and bad so
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -243,3 +244,27 @@ async def test_shortlist_forms_need_their_token_and_stay_in_their_workspace(
         assert bad_sort.status_code == 422 and "cannot sort by" in bad_sort.text
         empty = await client.get(f"/dashboard/templates/{mine['template_id']}/compare")
         assert empty.status_code == 200 and "No scorecards for this stage yet" in empty.text
+
+
+async def test_two_reviewers_shortlisting_at_once_leave_one_entry(
+    site: Site, database: Database
+) -> None:
+    tenant = await make_tenant(database)
+    async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
+        world = await pipeline(client, tenant, ("none",), email="both@example.com")
+        url = (
+            f"/api/v1/evaluation-templates/{world['template_id']}"
+            f"/shortlist/{world['participant_id']}"
+        )
+        other_key = await tenant.key_with("interviews.write")
+        answers = await asyncio.gather(
+            *(client.put(url, headers=h) for h in (tenant.headers, other_key) * 4)
+        )
+        assert [a.status_code for a in answers] == [200] * 8
+        entries = [a.json()["data"] for a in answers]
+        assert all(e == entries[0] for e in entries)  # one entry stands, its first author's
+        listed = await client.get(
+            f"/api/v1/evaluation-templates/{world['template_id']}/shortlist",
+            headers=tenant.headers,
+        )
+        assert listed.json() == {"data": [entries[0]]}
