@@ -154,6 +154,13 @@ async def test_private_templates_are_seen_only_by_their_creator(
         )
         assert scheduled.status_code == 404
         assert (await mine.get(f"{base}/comparison", headers=api)).status_code == 404
+        fork = await mine.post(
+            "/api/v1/evaluation-templates",
+            params={"action": "fork"},
+            json={"sourceId": private},
+            headers=api,
+        )
+        assert fork.status_code == 404
 
         # a private template the userless key creates is its own, and no dashboard user's
         made = await created(
