@@ -225,8 +225,9 @@ async def session_page(
     when the scorecard moved on, with its new values and the reason that was typed)."""
     link = links(request)
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
-        session = link.public(await sessions.get(db, viewer.workspace_id, wanted))
+        session = link.public(
+            await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
+        )
         turns = await transcript.transcript(db, viewer.workspace_id, wanted)
         report = await signals.report(db, viewer.workspace_id, wanted)
         person = await participants.get(db, viewer.workspace_id, uuid.UUID(session["candidate_id"]))
