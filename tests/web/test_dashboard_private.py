@@ -94,6 +94,8 @@ async def test_private_templates_are_seen_only_by_their_creator(
         private = await dashboard_template(mine, "Secret search", "private")
         team = await dashboard_template(theirs, "Open role", "team")
         my_key = await dashboard_key(mine)
+        keys_page = (await mine.get("/dashboard/developer/keys")).text
+        assert f"by {owner}" in keys_page and "without a user" in keys_page
         session = await session_on(mine, my_key, private)
 
         # the creator, in the dashboard and through a key they made
