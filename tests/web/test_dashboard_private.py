@@ -145,6 +145,15 @@ async def test_private_templates_are_seen_only_by_their_creator(
         )
         assert by_template.status_code == 404
         assert session["id"] not in ids(await mine.get("/api/v1/sessions", headers=api))
+        one_session = f"/api/v1/sessions/{session['id']}"
+        assert (await mine.get(one_session, headers=api)).status_code == 404
+        assert (await mine.get(one_session, headers=my_key)).status_code == 200
+        reviews = await mine.get(f"{one_session}/scorecard/reviews", headers=api)
+        assert reviews.status_code == 404
+        api_review = await mine.post(
+            f"{one_session}/scorecard/review", json={"action": "confirm", "version": 0}, headers=api
+        )
+        assert api_review.status_code == 404
         scheduled = await mine.post(
             "/api/v1/sessions",
             json={

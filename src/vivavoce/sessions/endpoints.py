@@ -88,7 +88,8 @@ async def list_sessions(
 async def get_session(
     reads: Reads, principal: Reader, link: Links, session_id: uuid.UUID
 ) -> Response:
-    return one(link.public(await service.read(reads, principal.workspace_id, session_id)))
+    reader = TemplateReader(principal.user_id)
+    return one(link.public(await service.read(reads, principal.workspace_id, session_id, reader)))
 
 
 async def _fast_read(state: AppState, principal: Principal, session_id: uuid.UUID) -> Response:

@@ -219,10 +219,10 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) 
 
 
 async def read(
-    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID, reader: Reader
 ) -> InterviewSession:
-    """`get` for read-only requests: one statement, no ORM session."""
-    session = await repository.read(reads, workspace_id, session_id)
+    """`get_visible` for read-only requests: one statement, no ORM session."""
+    session = await repository.read(reads, workspace_id, session_id, reader.user_id)
     if session is None:
         raise NotFound("session")
     return session
