@@ -50,6 +50,7 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
+    from vivavoce.compare.endpoints import router as compare
     from vivavoce.emails.endpoints import router as emails
     from vivavoce.events.endpoints import router as events
     from vivavoce.events.webhooks.endpoints import router as webhooks
@@ -73,6 +74,7 @@ def api_router() -> APIRouter:
         emails,
         evaluations,
         scorecard_reviews,
+        compare,
         recordings,
         workspace,
     ):

@@ -71,8 +71,13 @@ def collection_of(operation: Operation) -> str:
     return operation.path[: operation.path.index("/{")]
 
 
-def url_with(operation: Operation, object_id: str) -> str:
-    return re.sub(r"\{[^}]+\}", object_id, operation.path, count=1)
+def url_with(operation: Operation, object_id: str, inner: dict[str, str] | None = None) -> str:
+    """The path with `object_id` in its first placeholder and `inner` (placeholder name ->
+    id) in the others (`/evaluation-templates/{template_id}/shortlist/{candidate_id}`)."""
+    url = re.sub(r"\{[^}]+\}", object_id, operation.path, count=1)
+    for name, value in (inner or {}).items():
+        url = url.replace(f"{{{name}}}", value)
+    return url
 
 
 async def snapshot(client: httpx.AsyncClient, tenant: Tenant, owned: dict[str, str]) -> list[Any]:
@@ -111,7 +116,8 @@ async def test_another_workspaces_ids_are_404_everywhere(
     before = await snapshot(client, tenant, owned)
     wrong = []
     for operation in WITH_IDS:
-        url = url_with(operation, owned[collection_of(operation)])
+        inner = {"candidate_id": owned["/api/v1/participants"]}
+        url = url_with(operation, owned[collection_of(operation)], inner)
         for body in ([{}] if operation.has_body else [None]) + (
             [
                 {"scheduled_at": "2031-01-01T10:00:00Z", "name": "x"},

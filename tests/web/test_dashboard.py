@@ -523,7 +523,8 @@ async def test_sessions_list_filters_and_pages(
                 lookups.clear()
                 listed = await client.get("/dashboard/sessions", params={"limit": limit})
                 assert len(_rows(listed.text)) == limit
-                assert len(lookups) == 3, lookups  # participants, templates, filter choices
+                # participants, templates, filter choices, others' private templates
+                assert len(lookups) == 4, lookups
         finally:
             event.remove(engine, "before_cursor_execute", seen)
 

@@ -16,6 +16,7 @@ from vivavoce.models.session import InterviewSession
 from vivavoce.models.session_liveness import SessionLiveness
 from vivavoce.models.session_signal import SessionSignal
 from vivavoce.models.session_turn import SessionTurn
+from vivavoce.models.shortlist_entry import ShortlistEntry
 from vivavoce.models.user import User
 from vivavoce.models.webhook_attempt import WebhookAttempt
 from vivavoce.models.webhook_delivery import WebhookDelivery
@@ -39,6 +40,7 @@ __all__ = [
     "SessionLiveness",
     "SessionSignal",
     "SessionTurn",
+    "ShortlistEntry",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -15,8 +15,10 @@ from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
 from vivavoce.scoring import review
 from vivavoce.scoring.review_schemas import ReviewOut, ReviewRequest, ScorecardReviewsOut
+from vivavoce.sessions import service as sessions
 from vivavoce.sessions.schemas import SessionOut
 from vivavoce.sessions.service import SessionLinks
+from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -47,6 +49,9 @@ async def review_scorecard(
     settings = app_state(request).settings
     links = SessionLinks(settings.base_url, settings.secret_key)
     reviewer = await review.api_reviewer(db, principal)
+    await sessions.get_visible(
+        db, principal.workspace_id, session_id, TemplateReader(principal.user_id)
+    )
     session, entry = await review.review(
         db, principal.workspace_id, session_id, body, reviewer, links, utcnow()
     )
@@ -60,4 +65,7 @@ async def review_scorecard(
 )
 async def scorecard_reviews(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
     """The review state, the AI's original scorecard and the audit trail, oldest first."""
+    await sessions.get_visible(
+        db, principal.workspace_id, session_id, TemplateReader(principal.user_id)
+    )
     return one(await review.history(db, principal.workspace_id, session_id))

@@ -18,6 +18,8 @@ from vivavoce.kit.sse import event_stream
 from vivavoce.sessions import service, signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut, SessionUpdate
 from vivavoce.sessions.state import Status
+from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -46,7 +48,8 @@ Links = Annotated[service.SessionLinks, Depends(links)]
 )
 async def create_session(db: Db, principal: Writer, link: Links, body: SessionCreate) -> Response:
     """Schedule an interview session; its `join_url` is the candidate's link."""
-    result = await service.schedule(db, principal.workspace_id, body, link, utcnow())
+    reader = TemplateReader(principal.user_id)
+    result = await service.schedule(db, principal.workspace_id, body, link, utcnow(), reader=reader)
     location = f"/api/v1/sessions/{result.session.id}"
     return one(link.public(result.session), 201 if result.created else 200, location)
 
@@ -65,7 +68,11 @@ async def list_sessions(
     created_before: Annotated[AwareDatetime | None, Query()] = None,
     external_id: Annotated[str | None, Query(max_length=255)] = None,
 ) -> Response:
+    reader = TemplateReader(principal.user_id)
+    if evaluation_template_id is not None:
+        await templates.get_template(db, principal.workspace_id, evaluation_template_id, reader)
     filters = SessionFilters(
+        hidden_template_ids=await templates.hidden_from(db, principal.workspace_id, reader),
         status=status.value if status else None,
         candidate_id=candidate_id,
         template_id=evaluation_template_id,
@@ -81,7 +88,8 @@ async def list_sessions(
 async def get_session(
     reads: Reads, principal: Reader, link: Links, session_id: uuid.UUID
 ) -> Response:
-    return one(link.public(await service.read(reads, principal.workspace_id, session_id)))
+    reader = TemplateReader(principal.user_id)
+    return one(link.public(await service.read(reads, principal.workspace_id, session_id, reader)))
 
 
 async def _fast_read(state: AppState, principal: Principal, session_id: uuid.UUID) -> Response:

@@ -27,14 +27,24 @@ async def get(
 
 
 _ROWS = RowMapper(InterviewSession)
-_IN_WORKSPACE = _ROWS.select("id = $1 AND workspace_id = $2")
+# In the workspace, and not of a template private to another user than $3 (NULL: a key made
+# without a user), as `templates.visibility.Reader.sees` decides (PRIVATE there).
+_VISIBLE_IN_WORKSPACE = _ROWS.select(
+    "id = $1 AND workspace_id = $2 AND NOT EXISTS (SELECT 1 FROM evaluation_templates t"
+    " WHERE t.id = evaluation_template_id AND t.visibility = 'private'"
+    " AND t.created_by_user_id IS DISTINCT FROM $3)"
+)
 
 
 async def read(
-    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+    reads: StatementPool,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    reader_user_id: uuid.UUID | None,
 ) -> InterviewSession | None:
-    """`get` in one statement outside any session (a detached object)."""
-    row = await reads.fetchrow(_IN_WORKSPACE, session_id, workspace_id)
+    """`get` in one statement outside any session (a detached object), unless the session's
+    template is private to another user than `reader_user_id`."""
+    row = await reads.fetchrow(_VISIBLE_IN_WORKSPACE, session_id, workspace_id, reader_user_id)
     return None if row is None else _ROWS.load(row)
 
 
@@ -105,6 +115,9 @@ async def list_sessions(
         query = query.where(InterviewSession.candidate_id == filters.candidate_id)
     if filters.template_id is not None:
         query = query.where(InterviewSession.evaluation_template_id == filters.template_id)
+    if filters.hidden_template_ids:
+        hidden = list(filters.hidden_template_ids)
+        query = query.where(InterviewSession.evaluation_template_id.not_in(hidden))
     if filters.stage is not None:
         query = query.where(func.lower(InterviewSession.stage) == filters.stage.lower())
     if filters.created_after is not None:

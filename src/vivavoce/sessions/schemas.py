@@ -245,3 +245,6 @@ class SessionFilters:
     created_after: datetime | None = None
     created_before: datetime | None = None
     external_id: str | None = None
+    # Other users' private templates (`templates.service.hidden_from`): their sessions are
+    # left out.
+    hidden_template_ids: frozenset[uuid.UUID] = frozenset()

@@ -44,6 +44,7 @@ from vivavoce.sessions.schemas import (
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import stage_public, template_public
+from vivavoce.templates.visibility import Reader
 from vivavoce.voice import links as recording_links
 
 
@@ -97,15 +98,17 @@ async def schedule(
     links: SessionLinks,
     now: datetime,
     source: str = "api",
+    reader: Reader | None = None,
 ) -> Scheduled:
     """Create a scheduled session (SPEC §3 POST /sessions); `created` is False when an
-    `idempotency_key` matched an existing session, which is returned as it is."""
+    `idempotency_key` matched an existing session, which is returned as it is. A template
+    `reader` may not see (another user's private one) is 404."""
     if body.idempotency_key:
         existing = await repository.get_by_idempotency_key(db, workspace_id, body.idempotency_key)
         if existing is not None:
             return Scheduled(_same_request(existing, body), created=False)
     scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
-    template = await templates.get_template(db, workspace_id, body.evaluation_template_id)
+    template = await templates.get_template(db, workspace_id, body.evaluation_template_id, reader)
     if template.status == "archived":
         raise Conflict("this evaluation template is archived", code="template_archived")
     templates.require_runnable_format(template)
@@ -234,10 +237,10 @@ async def get(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) 
 
 
 async def read(
-    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID
+    reads: StatementPool, workspace_id: uuid.UUID, session_id: uuid.UUID, reader: Reader
 ) -> InterviewSession:
-    """`get` for read-only requests: one statement, no ORM session."""
-    session = await repository.read(reads, workspace_id, session_id)
+    """`get_visible` for read-only requests: one statement, no ORM session."""
+    session = await repository.read(reads, workspace_id, session_id, reader.user_id)
     if session is None:
         raise NotFound("session")
     return session
@@ -424,6 +427,19 @@ async def record_scorecard(
     )
     session.authenticity_signals = summary
     await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def get_visible(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID, reader: Reader
+) -> InterviewSession:
+    """A session `reader` may see: 404 for another workspace's, and the same 404 for one of
+    a template private to someone else."""
+    session = await get(db, workspace_id, session_id)
+    try:
+        await templates.get_template(db, workspace_id, session.evaluation_template_id, reader)
+    except NotFound:
+        raise NotFound("session") from None
     return session
 
 

@@ -25,6 +25,7 @@ from vivavoce.templates.schemas import (
     UseCase,
     stage_public,
 )
+from vivavoce.templates.visibility import Reader
 from vivavoce.workspaces.service import Principal
 
 templates_router = APIRouter(prefix="/evaluation-templates", tags=["evaluation templates"])
@@ -34,6 +35,11 @@ TemplateReader = Annotated[Principal, Depends(require("evaluation_templates.read
 TemplateWriter = Annotated[Principal, Depends(require("evaluation_templates.write"))]
 StageReader = Annotated[Principal, Depends(require("evaluation_stages.read"))]
 StageWriter = Annotated[Principal, Depends(require("evaluation_stages.write"))]
+
+
+def reader(principal: Principal) -> Reader:
+    """The key reads as the user who created it (see `templates.visibility`)."""
+    return Reader(principal.user_id)
 
 
 _CREATE_BODY = one_of_body("TemplateCreate", "TemplateFork")
@@ -59,10 +65,14 @@ async def create_evaluation_template(
     `public_template` of any workspace, stages included."""
     if action == "fork":
         fork = validate_body(TemplateFork, body)
-        template = await service.fork_template(db, principal.workspace_id, fork)
+        template = await service.fork_template(
+            db, principal.workspace_id, fork, reader(principal), principal.user_id
+        )
     else:
         created = validate_body(TemplateCreate, body)
-        template = await service.create_template(db, principal.workspace_id, created)
+        template = await service.create_template(
+            db, principal.workspace_id, created, principal.user_id
+        )
     location = f"/api/v1/evaluation-templates/{template.id}"
     return one(
         await service.template_with_stages(db, principal.workspace_id, template.id), 201, location
@@ -89,6 +99,7 @@ async def list_evaluation_templates(
         status=status,
         use_case=use_case,
         library=visibility == "public_template",
+        reader=reader(principal),
     )
     return many(page)
 
@@ -100,7 +111,11 @@ async def get_evaluation_template(
     db: Db, principal: TemplateReader, template_id: uuid.UUID
 ) -> Response:
     """The template with its `stages`, in pipeline order."""
-    return one(await service.template_with_stages(db, principal.workspace_id, template_id))
+    return one(
+        await service.template_with_stages(
+            db, principal.workspace_id, template_id, reader(principal)
+        )
+    )
 
 
 @templates_router.patch(
@@ -110,7 +125,7 @@ async def update_evaluation_template(
     db: Db, principal: TemplateWriter, template_id: uuid.UUID, body: TemplateUpdate
 ) -> Response:
     """Change the fields sent; `apply` and `branding` merge with their current values."""
-    await service.update_template(db, principal.workspace_id, template_id, body)
+    await service.update_template(db, principal.workspace_id, template_id, body, reader(principal))
     return done(await service.template_with_stages(db, principal.workspace_id, template_id))
 
 
@@ -119,7 +134,7 @@ async def update_evaluation_template(
 )
 async def create_evaluation_stage(db: Db, principal: StageWriter, body: StageCreate) -> Response:
     """Add a stage to a template; `type` is unique within the template (else 409)."""
-    stage = await service.create_stage(db, principal.workspace_id, body)
+    stage = await service.create_stage(db, principal.workspace_id, body, reader(principal))
     return one(stage_public(stage), 201, f"/api/v1/evaluation-stages/{stage.id}")
 
 
@@ -133,13 +148,19 @@ async def list_evaluation_stages(
 ) -> Response:
     """This workspace's stages, newest first."""
     page = await service.list_stages_page(
-        db, principal.workspace_id, paging, template_id=evaluation_template_id, status=status
+        db,
+        principal.workspace_id,
+        paging,
+        template_id=evaluation_template_id,
+        status=status,
+        reader=reader(principal),
     )
     return many(page)
 
 
 @stages_router.get("/{stage_id}", response_model=One[EvaluationStageOut], responses=ERROR_RESPONSES)
 async def get_evaluation_stage(db: Db, principal: StageReader, stage_id: uuid.UUID) -> Response:
+    await service.require_visible_stage(db, principal.workspace_id, stage_id, reader(principal))
     return one(stage_public(await service.get_stage(db, principal.workspace_id, stage_id)))
 
 
@@ -149,6 +170,7 @@ async def get_evaluation_stage(db: Db, principal: StageReader, stage_id: uuid.UU
 async def update_evaluation_stage(
     db: Db, principal: StageWriter, stage_id: uuid.UUID, body: StageUpdate
 ) -> Response:
+    await service.require_visible_stage(db, principal.workspace_id, stage_id, reader(principal))
     stage = await service.update_stage(db, principal.workspace_id, stage_id, body)
     return done(stage_public(stage))
 

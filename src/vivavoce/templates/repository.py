@@ -3,13 +3,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import ColumnElement, and_, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from vivavoce.models import EvaluationStage, EvaluationTemplate, InterviewSession
+from vivavoce.templates.visibility import PRIVATE, Reader
 
 PUBLIC = "public_template"
+
+
+def seen_by(reader: Reader) -> ColumnElement[bool]:
+    """The templates `reader` may see: every non-private one, and its own private ones."""
+    creator = EvaluationTemplate.created_by_user_id
+    own = creator.is_(None) if reader.user_id is None else creator == reader.user_id
+    return or_(EvaluationTemplate.visibility != PRIVATE, own)
 
 
 async def get_template(
@@ -26,19 +34,34 @@ async def get_template(
 
 
 async def visible_template(
-    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, reader: Reader | None
 ) -> EvaluationTemplate | None:
-    """A template of this workspace, or a `public_template` of any workspace."""
+    """A template of this workspace (that `reader` may see), or a `public_template` of any
+    workspace."""
+    own = EvaluationTemplate.workspace_id == workspace_id
     result: EvaluationTemplate | None = await db.scalar(
         select(EvaluationTemplate).where(
             EvaluationTemplate.id == template_id,
             or_(
-                EvaluationTemplate.workspace_id == workspace_id,
+                own if reader is None else and_(own, seen_by(reader)),
                 EvaluationTemplate.visibility == PUBLIC,
             ),
         )
     )
     return result
+
+
+async def hidden_template_ids(
+    db: AsyncSession, workspace_id: uuid.UUID, reader: Reader
+) -> list[uuid.UUID]:
+    rows = await db.scalars(
+        select(EvaluationTemplate.id).where(
+            EvaluationTemplate.workspace_id == workspace_id,
+            EvaluationTemplate.visibility == PRIVATE,
+            ~seen_by(reader),
+        )
+    )
+    return list(rows)
 
 
 async def templates_by_ids(
@@ -64,13 +87,17 @@ async def list_templates(
     status: str | None,
     use_case: str | None,
     library: bool = False,
+    reader: Reader | None = None,
 ) -> list[EvaluationTemplate]:
-    """This workspace's templates, or (`library`) the public templates of every workspace."""
+    """This workspace's templates (those `reader` may see), or (`library`) the public
+    templates of every workspace."""
     query = select(EvaluationTemplate).where(
         EvaluationTemplate.visibility == PUBLIC
         if library
         else EvaluationTemplate.workspace_id == workspace_id
     )
+    if reader is not None and not library:
+        query = query.where(seen_by(reader))
     if status:
         query = query.where(EvaluationTemplate.status == status)
     if use_case:
@@ -153,8 +180,13 @@ async def list_stages(
     before: uuid.UUID | None,
     template_id: uuid.UUID | None,
     status: str | None,
+    reader: Reader | None = None,
 ) -> list[EvaluationStage]:
     query = select(EvaluationStage).where(EvaluationStage.workspace_id == workspace_id)
+    if reader is not None:
+        query = query.join(
+            EvaluationTemplate, EvaluationTemplate.id == EvaluationStage.evaluation_template_id
+        ).where(seen_by(reader))
     if template_id is not None:
         query = query.where(EvaluationStage.evaluation_template_id == template_id)
     if status:

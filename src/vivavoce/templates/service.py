@@ -28,6 +28,7 @@ from vivavoce.templates.schemas import (
     stage_public,
     template_public,
 )
+from vivavoce.templates.visibility import Reader
 
 
 def default_outcome(use_case: str) -> str:
@@ -147,12 +148,16 @@ _COPIED_STAGE_FIELDS = (
 
 
 async def fork_template(
-    db: AsyncSession, workspace_id: uuid.UUID, body: TemplateFork
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    body: TemplateFork,
+    reader: Reader | None = None,
+    created_by: uuid.UUID | None = None,
 ) -> EvaluationTemplate:
     """Copy a `public_template` of any workspace (or one of this workspace's) with its
     stages. The copy is `team`-visible and active; a stage keeps its agent profile only
     within one workspace (another workspace's profile is never shared: assign your own)."""
-    source = await repository.visible_template(db, workspace_id, body.sourceId)
+    source = await repository.visible_template(db, workspace_id, body.sourceId, reader)
     if source is None:
         raise NotFound("evaluation template")
     copy = EvaluationTemplate(
@@ -160,6 +165,7 @@ async def fork_template(
         template_name=body.template_name or f"{source.template_name} (copy)"[:200],
         status="active",
         visibility="team",
+        created_by_user_id=created_by,
         apply=source.apply,
         branding=source.branding,
         **{name: getattr(source, name) for name in _CONTENT_FIELDS},
@@ -180,13 +186,40 @@ async def fork_template(
 
 
 async def get_template(
-    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    reader: Reader | None = None,
 ) -> EvaluationTemplate:
-    """A template of this workspace, or NotFound("evaluation template")."""
+    """A template of this workspace (that `reader`, when given, may see), or
+    NotFound("evaluation template")."""
     template = await repository.get_template(db, workspace_id, template_id)
-    if template is None:
+    return _seen(template, reader)
+
+
+def _seen(template: EvaluationTemplate | None, reader: Reader | None) -> EvaluationTemplate:
+    """The template, unless it is missing or private to someone else: then NotFound, the
+    same answer as for another workspace's template."""
+    if template is None or (reader is not None and not reader.sees(template)):
         raise NotFound("evaluation template")
     return template
+
+
+async def hidden_from(
+    db: AsyncSession, workspace_id: uuid.UUID, reader: Reader
+) -> frozenset[uuid.UUID]:
+    """The workspace's templates `reader` may not see: others' private ones."""
+    return frozenset(await repository.hidden_template_ids(db, workspace_id, reader))
+
+
+async def require_visible_stage(
+    db: AsyncSession, workspace_id: uuid.UUID, stage_id: uuid.UUID, reader: Reader
+) -> None:
+    """NotFound("evaluation stage") for a stage of a template `reader` may not see."""
+    stage = await get_stage(db, workspace_id, stage_id)
+    template = await repository.get_template(db, workspace_id, stage.evaluation_template_id)
+    if template is None or not reader.sees(template):
+        raise NotFound("evaluation stage")
 
 
 async def get_templates(
@@ -198,11 +231,15 @@ async def get_templates(
 
 
 async def update_template(
-    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, body: TemplateUpdate
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    body: TemplateUpdate,
+    reader: Reader | None = None,
 ) -> EvaluationTemplate:
-    template = await repository.get_template(db, workspace_id, template_id, for_update=True)
-    if template is None:
-        raise NotFound("evaluation template")
+    template = _seen(
+        await repository.get_template(db, workspace_id, template_id, for_update=True), reader
+    )
     fields = body.model_fields_set
     # A derived outcome follows the use case; one chosen explicitly stays.
     if (
@@ -231,10 +268,10 @@ async def list_stages(
 
 
 async def template_with_stages(
-    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, reader: Reader | None = None
 ) -> dict[str, Any]:
     """The public form of a template with its `stages` array."""
-    template = await get_template(db, workspace_id, template_id)
+    template = await get_template(db, workspace_id, template_id, reader)
     return template_public(template, await list_stages(db, workspace_id, template.id))
 
 
@@ -246,9 +283,10 @@ async def list_templates_page(
     status: str | None = None,
     use_case: str | None = None,
     library: bool = False,
+    reader: Reader | None = None,
 ) -> Page[dict[str, Any]]:
-    """This workspace's templates with their stages, or (`library`) the public templates
-    of every workspace, which `fork_template` copies."""
+    """This workspace's templates with their stages (those `reader` may see), or
+    (`library`) the public templates of every workspace, which `fork_template` copies."""
     rows = await repository.list_templates(
         db,
         workspace_id,
@@ -257,6 +295,7 @@ async def list_templates_page(
         status=status,
         use_case=use_case,
         library=library,
+        reader=reader,
     )
     result = page_from_rows(rows, page.limit, lambda t: t.id)
     by_template: dict[uuid.UUID, list[EvaluationStage]] = {t.id: [] for t in result.items}
@@ -279,15 +318,16 @@ def _threshold(value: float | None) -> Decimal | None:
 
 
 async def create_stage(
-    db: AsyncSession, workspace_id: uuid.UUID, body: StageCreate
+    db: AsyncSession, workspace_id: uuid.UUID, body: StageCreate, reader: Reader | None = None
 ) -> EvaluationStage:
     # Locking the template row serialises stage creation per template, so the default
     # stage_order and the type check see every earlier stage.
-    template = await repository.get_template(
-        db, workspace_id, body.evaluation_template_id, for_update=True
+    template = _seen(
+        await repository.get_template(
+            db, workspace_id, body.evaluation_template_id, for_update=True
+        ),
+        reader,
     )
-    if template is None:
-        raise NotFound("evaluation template")
     if body.agent_profile_id is not None:
         await _own_profile(db, workspace_id, body.agent_profile_id)
     existing = await repository.stage_by_type(db, workspace_id, template.id, body.type)
@@ -403,7 +443,9 @@ async def list_stages_page(
     *,
     template_id: uuid.UUID | None = None,
     status: str | None = None,
+    reader: Reader | None = None,
 ) -> Page[dict[str, Any]]:
+    """The stages, newest first; only those of templates `reader` may see."""
     rows = await repository.list_stages(
         db,
         workspace_id,
@@ -411,6 +453,7 @@ async def list_stages_page(
         before=page.before,
         template_id=template_id,
         status=status,
+        reader=reader,
     )
     result = page_from_rows(rows, page.limit, lambda s: s.id)
     return Page([stage_public(s) for s in result.items], result.has_more, result.next_cursor)

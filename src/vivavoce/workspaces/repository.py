@@ -98,13 +98,18 @@ class ActiveKey:
     workspace_id: uuid.UUID
     scopes: frozenset[str]
     last_used_at: datetime | None
+    created_by_user_id: uuid.UUID | None
 
 
 _keys = ApiKey.__table__
 # Built once, and selected as plain columns: this runs on every API request, where building
 # the statement and loading an ORM object cost more than the query itself.
 _ACTIVE_KEY_BY_DIGEST = select(
-    _keys.c.id, _keys.c.workspace_id, _keys.c.scopes, _keys.c.last_used_at
+    _keys.c.id,
+    _keys.c.workspace_id,
+    _keys.c.scopes,
+    _keys.c.last_used_at,
+    _keys.c.created_by_user_id,
 ).where(_keys.c.digest == bindparam("digest"), _keys.c.revoked_at.is_(None))
 
 
@@ -112,11 +117,13 @@ async def active_key_for_auth(db: AsyncSession, digest: str) -> ActiveKey | None
     row = (await db.execute(_ACTIVE_KEY_BY_DIGEST, {"digest": digest})).first()
     if row is None:
         return None
-    return ActiveKey(row.id, row.workspace_id, frozenset(row.scopes), row.last_used_at)
+    return ActiveKey(
+        row.id, row.workspace_id, frozenset(row.scopes), row.last_used_at, row.created_by_user_id
+    )
 
 
 _ACTIVE_KEY_SQL = (
-    "SELECT k.id, k.workspace_id, k.scopes, k.last_used_at, w.slug"
+    "SELECT k.id, k.workspace_id, k.scopes, k.last_used_at, k.created_by_user_id, w.slug"
     " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
     " WHERE k.digest = $1 AND k.revoked_at IS NULL"
 )
@@ -131,6 +138,7 @@ class KeyForAuth:
     workspace_slug: str
     scopes: frozenset[str]
     last_used_at: datetime | None
+    created_by_user_id: uuid.UUID | None
 
 
 async def active_key_read(reads: StatementPool, digest: str) -> KeyForAuth | None:
@@ -139,7 +147,12 @@ async def active_key_read(reads: StatementPool, digest: str) -> KeyForAuth | Non
     if row is None:
         return None
     return KeyForAuth(
-        row["id"], row["workspace_id"], row["slug"], frozenset(row["scopes"]), row["last_used_at"]
+        row["id"],
+        row["workspace_id"],
+        row["slug"],
+        frozenset(row["scopes"]),
+        row["last_used_at"],
+        row["created_by_user_id"],
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit import crypto, pubsub
@@ -101,7 +102,11 @@ async def rename_workspace(
     if name is not None:
         _check_name(name)
         workspace.name = name.strip()
-    await db.flush()
+    try:
+        async with db.begin_nested():  # two renames to one free slug at once: one wins
+            await db.flush()
+    except IntegrityError:
+        raise Conflict(f"workspace `{slug}` already exists", code="workspace_exists") from None
     await pubsub.notify(db, KEYS_CHANNEL, f"{WORKSPACE_TOPIC}{workspace.id}")
     return workspace
 
@@ -265,9 +270,15 @@ async def reactivate_user(db: AsyncSession, workspace_id: uuid.UUID, user_id: uu
 
 
 async def create_api_key(
-    db: AsyncSession, workspace_id: uuid.UUID, name: str, scopes: list[str] | None = None
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    name: str,
+    scopes: list[str] | None = None,
+    created_by: uuid.UUID | None = None,
 ) -> NewApiKey:
-    """A new key; its secret exists only in the return value (the table keeps a digest)."""
+    """A new key; its secret exists only in the return value (the table keeps a digest).
+    `created_by` is the dashboard user making it: the key then acts as them (their private
+    templates, and review audit entries in their name)."""
     chosen = list(ALL_SCOPES) if not scopes else list(dict.fromkeys(scopes))
     unknown = [s for s in chosen if s not in ALL_SCOPES]
     if unknown:
@@ -289,6 +300,7 @@ async def create_api_key(
         prefix=secret[: len(API_KEY_PREFIX) + 6],
         digest=crypto.digest(secret),
         scopes=chosen,
+        created_by_user_id=created_by,
     )
     db.add(key)
     await db.flush()
@@ -324,7 +336,12 @@ async def authenticate_api_key(
         raise Unauthorized("this API key is not valid or has been revoked")
     if key.last_used_at is None or now - key.last_used_at >= touch_after:
         await repository.touch_key(db, key.id, now)
-    return Principal(workspace_id=key.workspace_id, scopes=key.scopes, key_id=key.id)
+    return Principal(
+        workspace_id=key.workspace_id,
+        scopes=key.scopes,
+        key_id=key.id,
+        user_id=key.created_by_user_id,
+    )
 
 
 KEYS_CHANNEL = "vivavoce_api_keys"
@@ -418,6 +435,7 @@ async def authenticate(
             workspace_id=key.workspace_id,
             scopes=key.scopes,
             key_id=key.id,
+            user_id=key.created_by_user_id,
             workspace_slug=key.workspace_slug,
         )
         entry = _Cached(principal, key.last_used_at, clock + cache.ttl)

@@ -8,10 +8,13 @@ from starlette.responses import RedirectResponse, Response
 
 from vivavoce.web.dashboard import (
     auth,
+    compare,
     developer,
     participants,
     profiles,
+    review,
     sessions,
+    settings,
     templates,
     users,
 )
@@ -25,6 +28,17 @@ def router() -> APIRouter:
     async def root() -> Response:
         return RedirectResponse(PREFIX, status_code=303)
 
-    for part in (auth, profiles, templates, participants, sessions, developer, users):
+    for part in (
+        auth,
+        profiles,
+        templates,
+        compare,
+        participants,
+        sessions,
+        review,
+        developer,
+        users,
+        settings,
+    ):
         combined.include_router(part.router)
     return combined

@@ -22,6 +22,7 @@ from vivavoce.participants import service as participants
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 from vivavoce.web import csrf
 from vivavoce.web.dashboard.common import (
     COOKIE,
@@ -154,11 +155,19 @@ async def overview(request: Request, viewer: SignedIn) -> Response:
     first = PageRequest(limit=1)
     async with unit_of_work(app_state(request).sessionmaker) as db:
         has_profile = bool((await agent_profiles.list_page(db, viewer.workspace_id, first)).items)
-        template_page = await templates.list_templates_page(db, viewer.workspace_id, first)
+        seen_as = Reader(viewer.user_id)
+        template_page = await templates.list_templates_page(
+            db, viewer.workspace_id, first, reader=seen_as
+        )
         has_stage = any(t.get("stages") for t in template_page.items)
         has_participant = bool((await participants.list_page(db, viewer.workspace_id, first)).items)
+        hidden = await templates.hidden_from(db, viewer.workspace_id, seen_as)
         recent = await sessions.list_page(
-            db, viewer.workspace_id, SessionFilters(), PageRequest(limit=8), links(request)
+            db,
+            viewer.workspace_id,
+            SessionFilters(hidden_template_ids=hidden),
+            PageRequest(limit=8),
+            links(request),
         )
         names = Names()
         await names.load(db, viewer.workspace_id, recent.items)

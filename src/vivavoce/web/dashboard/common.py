@@ -248,6 +248,12 @@ NOTICES = {
     "rejected": "Application rejected.",
     "advanced": "Advanced to the next stage. Its interview is scheduled and the invite sent.",
     "cancelled": "Session cancelled.",
+    "shortlisted": "Added to the shortlist.",
+    "settings_saved": "Workspace settings saved. API requests must now name the new slug.",
+    "unshortlisted": "Taken off the shortlist.",
+    "review_confirmed": "Scorecard confirmed. The stage's automation rule has run on it.",
+    "review_adjusted": "Scores adjusted and the scorecard recomputed. The stage's automation "
+    "rule has run on it.",
     "key_revoked": "API key revoked. Requests with it now fail.",
     "endpoint_saved": "Webhook endpoint saved.",
     "endpoint_deleted": "Webhook endpoint deleted. Events no longer go to it.",

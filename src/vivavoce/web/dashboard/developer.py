@@ -55,6 +55,7 @@ async def _keys_page(
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
         keys = await workspaces.list_api_keys(db, viewer.workspace_id)
+        emails = {u.id: u.email for u in await workspaces.list_users(db, viewer.workspace_id)}
     rows = [
         {
             "id": str(key.id),
@@ -63,6 +64,8 @@ async def _keys_page(
             "scopes": list(key.scopes),
             "all_scopes": set(key.scopes) >= set(ALL_SCOPES),
             "created_at": isoformat_z(key.created_at),
+            # the user the key acts as for private templates (none: the integration)
+            "created_by": emails.get(key.created_by_user_id) if key.created_by_user_id else None,
             "last_used_at": isoformat_z(key.last_used_at),
             "revoked_at": isoformat_z(key.revoked_at),
         }
@@ -102,7 +105,9 @@ async def create_key(request: Request, viewer: Admin, form: PostedForm) -> Respo
     scopes = [s for s in form.all("scopes") if s]
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            created = await workspaces.create_api_key(db, viewer.workspace_id, name, scopes)
+            created = await workspaces.create_api_key(
+                db, viewer.workspace_id, name, scopes, created_by=viewer.user_id
+            )
     except AppError as exc:
         errors = issue_errors(exc)
         if "name" in errors:

@@ -18,6 +18,7 @@ from vivavoce.kit.pagination import PageRequest
 from vivavoce.participants import service as participants
 from vivavoce.participants.schemas import MAX_BULK, BulkCreate, ParticipantCreate
 from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -52,8 +53,9 @@ async def _page(
         page = await participants.list_page(
             db, viewer.workspace_id, paging(request), template_id=template_filter
         )
+        seen_as = Reader(viewer.user_id)
         choices = await templates.list_templates_page(
-            db, viewer.workspace_id, PageRequest(limit=100)
+            db, viewer.workspace_id, PageRequest(limit=100), reader=seen_as
         )
         # the page's own templates, in one query, even beyond the first 100 choices
         used = {parse_uuid(p.get("evaluation_template_id")) for p in page.items}
@@ -61,7 +63,7 @@ async def _page(
             db, viewer.workspace_id, {t for t in used if t is not None}
         )
     template_names = {t["id"]: t["template_name"] for t in choices.items}
-    template_names.update({str(t.id): t.template_name for t in shown.values()})
+    template_names.update({str(t.id): t.template_name for t in shown.values() if seen_as.sees(t)})
     return render(
         request,
         "dashboard/participants.html",

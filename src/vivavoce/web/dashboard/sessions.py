@@ -20,6 +20,7 @@ from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
 from vivavoce.kit.sse import event_stream
 from vivavoce.participants import service as participants
+from vivavoce.scoring import review
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
@@ -36,6 +37,8 @@ from vivavoce.web.dashboard.common import (
     redirect,
     render,
 )
+from vivavoce.web.dashboard.review_views import ai_dimension_scores, audit_rows, review_defaults
+from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
 
 router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
@@ -49,17 +52,24 @@ async def list_sessions(request: Request, viewer: SignedIn) -> Response:
     status = query.get("status") or None
     template_id = parse_uuid(query.get("template"))
     stage = (query.get("stage") or "").strip()[:64] or None
-    filters = SessionFilters(
-        status=status if status in STATUSES else None, template_id=template_id, stage=stage
-    )
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        if template_id is not None:
+            await templates.get_template(db, viewer.workspace_id, template_id, reader(viewer))
+        filters = SessionFilters(
+            status=status if status in STATUSES else None,
+            template_id=template_id,
+            stage=stage,
+            hidden_template_ids=await templates.hidden_from(
+                db, viewer.workspace_id, reader(viewer)
+            ),
+        )
         page = await sessions.list_page(
             db, viewer.workspace_id, filters, paging(request), links(request)
         )
         names = Names()
         await names.load(db, viewer.workspace_id, page.items)
         choices = await templates.list_templates_page(
-            db, viewer.workspace_id, PageRequest(limit=100)
+            db, viewer.workspace_id, PageRequest(limit=100), reader=reader(viewer)
         )
     stage_types = sorted({s["type"] for t in choices.items for s in t.get("stages") or []})
     kept = {
@@ -99,7 +109,7 @@ async def _new_page(
             db, viewer.workspace_id, PageRequest(limit=100), status="active"
         )
         choices = await templates.list_templates_page(
-            db, viewer.workspace_id, PageRequest(limit=100), status="active"
+            db, viewer.workspace_id, PageRequest(limit=100), status="active", reader=reader(viewer)
         )
     return render(
         request,
@@ -166,7 +176,13 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
             result = await sessions.schedule(
-                db, viewer.workspace_id, created, links(request), utcnow(), source="dashboard"
+                db,
+                viewer.workspace_id,
+                created,
+                links(request),
+                utcnow(),
+                source="dashboard",
+                reader=reader(viewer),
             )
     except AppError as exc:
         if exc.issues:
@@ -179,7 +195,7 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     return redirect(f"{PREFIX}/sessions/{result.session.id}?scheduled=1")
 
 
-def _wanted(session_id: str) -> uuid.UUID:
+def wanted_session(session_id: str) -> uuid.UUID:
     wanted = parse_uuid(session_id)
     if wanted is None:
         raise NotFound("session")
@@ -192,10 +208,26 @@ def _citations(breakdown: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 
 @router.get("/{session_id}")
 async def show_session(request: Request, viewer: SignedIn, session_id: str) -> Response:
-    wanted = _wanted(session_id)
+    return await session_page(request, viewer, wanted_session(session_id))
+
+
+async def session_page(
+    request: Request,
+    viewer: Viewer,
+    wanted: uuid.UUID,
+    *,
+    review_values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    keep_reason: str = "",
+) -> Response:
+    """The session page; a refused review form comes back with its values and errors (or,
+    when the scorecard moved on, with its new values and the reason that was typed)."""
     link = links(request)
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        session = link.public(await sessions.get(db, viewer.workspace_id, wanted))
+        session = link.public(
+            await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
+        )
         turns = await transcript.transcript(db, viewer.workspace_id, wanted)
         report = await signals.report(db, viewer.workspace_id, wanted)
         person = await participants.get(db, viewer.workspace_id, uuid.UUID(session["candidate_id"]))
@@ -205,7 +237,10 @@ async def show_session(request: Request, viewer: SignedIn, session_id: str) -> R
         stage = await templates.get_stage(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
+        history = await review.history(db, viewer.workspace_id, wanted)
     live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
+    breakdown = _citations(session.get("evaluation_breakdown"))
+    values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
     return render(
         request,
         "dashboard/session.html",
@@ -215,22 +250,30 @@ async def show_session(request: Request, viewer: SignedIn, session_id: str) -> R
             "turns": turns,
             "last_turn": turns[-1]["index"] if turns else -1,
             "live": live,
-            "breakdown": _citations(session.get("evaluation_breakdown")),
+            "breakdown": breakdown,
             "summary": report["summary"],
             "timeline": report["timeline"],
             "person": {"id": str(person.id), "name": person.name, "email": person.email},
             "template": {"id": str(template.id), "name": template.template_name},
             "stage_name": stage.stage_name or stage.type,
             "just_scheduled": request.query_params.get("scheduled") == "1",
+            "review": history["review"],
+            "audit": audit_rows(history["reviews"], breakdown),
+            "ai_scorecard": history["ai_scorecard"],
+            "ai_dims": ai_dimension_scores(history["ai_scorecard"]),
+            "values": values,
+            "errors": errors or {},
         },
         viewer=viewer,
+        status=status,
     )
 
 
 @router.post("/{session_id}/cancel")
 async def cancel(request: Request, viewer: SignedIn, session_id: str, form: PostedForm) -> Response:
-    wanted = _wanted(session_id)
+    wanted = wanted_session(session_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
         await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow())
     return redirect(f"{PREFIX}/sessions/{wanted}", "cancelled")
 
@@ -239,10 +282,10 @@ async def cancel(request: Request, viewer: SignedIn, session_id: str, form: Post
 async def stream(request: Request, viewer: SignedIn, session_id: str) -> Response:
     """The transcript as Server-Sent Events (as `GET /api/v1/sessions/{id}/transcript/stream`,
     authenticated by the dashboard cookie): turns after `?after=` or `Last-Event-ID`."""
-    wanted = _wanted(session_id)
+    wanted = wanted_session(session_id)
     state = app_state(request)
     async with unit_of_work(state.sessionmaker) as db:
-        await transcript.session_exists(db, viewer.workspace_id, wanted)
+        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or "-1"
     try:
         after = max(-1, min(int(raw), 1_000_000))

@@ -21,6 +21,7 @@ from vivavoce.kit.pagination import PageRequest
 from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import StageCreate, StageUpdate, TemplateCreate, TemplateUpdate
+from vivavoce.templates.visibility import Reader
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -49,6 +50,17 @@ STAGE_TYPES = (
     "final_review",
 )
 AUTOMATION = ("auto_advance", "require_reviewer_approval", "none")
+VISIBILITIES = (
+    ("team", "Team: everyone in the workspace"),
+    ("private", "Private: only you"),
+    ("organization", "Organization: everyone in the workspace"),
+    ("public_template", "Public: any workspace can copy it"),
+)
+
+
+def reader(viewer: Viewer) -> Reader:
+    """Private templates are seen only by the user who created them."""
+    return Reader(viewer.user_id)
 
 
 def _labels(text: str) -> list[str]:
@@ -77,6 +89,7 @@ def _template_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
         "skills": _labels(form.get("skills")),
         "default_difficulty": form.get("default_difficulty") or "intermediate",
         "language": form.get("language").strip() or "en",
+        "visibility": form.get("visibility") or "team",
     }
     duration = _int(form, "default_duration_minutes", errors)
     if duration is not None:
@@ -94,7 +107,9 @@ async def _detail(
     status: int = 200,
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        template = await templates.template_with_stages(db, viewer.workspace_id, template_id)
+        template = await templates.template_with_stages(
+            db, viewer.workspace_id, template_id, reader(viewer)
+        )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
         apps = await applications.list_page(
             db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
@@ -160,6 +175,7 @@ def _form_page(
             "errors": errors,
             "use_cases": USE_CASES,
             "difficulties": DIFFICULTIES,
+            "visibilities": VISIBILITIES,
         },
         viewer=viewer,
         status=status,
@@ -169,7 +185,9 @@ def _form_page(
 @router.get("")
 async def list_templates(request: Request, viewer: SignedIn) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        page = await templates.list_templates_page(db, viewer.workspace_id, paging(request))
+        page = await templates.list_templates_page(
+            db, viewer.workspace_id, paging(request), reader=reader(viewer)
+        )
     return render(
         request, "dashboard/templates.html", {"nav": "templates", "page": page}, viewer=viewer
     )
@@ -182,6 +200,7 @@ async def new_template(request: Request, viewer: SignedIn) -> Response:
         "default_duration_minutes": "30",
         "default_difficulty": "intermediate",
         "language": "en",
+        "visibility": "team",
     }
     return _form_page(request, viewer, values, {}, 200)
 
@@ -198,7 +217,7 @@ async def create_template(request: Request, viewer: SignedIn, form: PostedForm) 
     if errors:
         return _form_page(request, viewer, values, errors, 422)
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        template = await templates.create_template(db, viewer.workspace_id, created)
+        template = await templates.create_template(db, viewer.workspace_id, created, viewer.user_id)
     return redirect(f"{PREFIX}/templates/{template.id}", "template_created")
 
 
@@ -228,6 +247,7 @@ def _template_values(template: dict[str, Any]) -> dict[str, str]:
             "default_difficulty",
             "language",
             "status",
+            "visibility",
         )
     }
     values["skills"] = ", ".join(template.get("skills") or [])
@@ -238,7 +258,9 @@ def _template_values(template: dict[str, Any]) -> dict[str, str]:
 async def edit_template(request: Request, viewer: SignedIn, template_id: str) -> Response:
     wanted = _wanted(template_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        template = await templates.template_with_stages(db, viewer.workspace_id, wanted)
+        template = await templates.template_with_stages(
+            db, viewer.workspace_id, wanted, reader(viewer)
+        )
     return _form_page(request, viewer, _template_values(template), {}, 200, editing=wanted)
 
 
@@ -260,7 +282,7 @@ async def save_template(
         return _form_page(request, viewer, values, errors, 422, editing=wanted)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            await templates.update_template(db, viewer.workspace_id, wanted, update)
+            await templates.update_template(db, viewer.workspace_id, wanted, update, reader(viewer))
     except AppError as exc:
         if exc.status == 404:
             raise
@@ -312,7 +334,7 @@ async def add_stage(
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            await templates.create_stage(db, viewer.workspace_id, stage)
+            await templates.create_stage(db, viewer.workspace_id, stage, reader(viewer))
     except AppError as exc:
         if exc.status == 404 and not exc.issues and exc.field != "agent_profile_id":
             raise
@@ -338,7 +360,7 @@ async def apply_settings(
         }
     )
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        await templates.update_template(db, viewer.workspace_id, wanted, update)
+        await templates.update_template(db, viewer.workspace_id, wanted, update, reader(viewer))
     return redirect(f"{PREFIX}/templates/{wanted}#apply", "template_saved")
 
 
@@ -356,6 +378,7 @@ async def decide(
     if application is None or decision not in ("approve", "reject", "advance"):
         raise NotFound("application")
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        await templates.get_template(db, viewer.workspace_id, wanted, reader(viewer))
         if decision == "advance":  # what POST /api/v1/applications/{id}/advance calls
             await progression.advance(
                 db, viewer.workspace_id, application, links(request), utcnow()
@@ -386,7 +409,9 @@ async def _stage_page(
     status: int = 200,
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        template = await templates.template_with_stages(db, viewer.workspace_id, template_id)
+        template = await templates.template_with_stages(
+            db, viewer.workspace_id, template_id, reader(viewer)
+        )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
     stage = next((s for s in template["stages"] if s["id"] == str(stage_id)), None)
     if stage is None:
@@ -459,6 +484,7 @@ async def save_stage(
         return await _stage_page(request, viewer, wanted, stage, values, errors, 422)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
+            await templates.get_template(db, viewer.workspace_id, wanted, reader(viewer))
             found = await templates.get_stage(db, viewer.workspace_id, stage)
             if str(found.evaluation_template_id) != str(wanted):
                 raise NotFound("evaluation stage")
@@ -476,6 +502,7 @@ async def delete_stage(
 ) -> Response:
     wanted, stage = _stage_ids(template_id, stage_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        await templates.get_template(db, viewer.workspace_id, wanted, reader(viewer))
         found = await templates.get_stage(db, viewer.workspace_id, stage)
         if str(found.evaluation_template_id) != str(wanted):
             raise NotFound("evaluation stage")

@@ -1,0 +1,1 @@
+"""Comparing a template's candidates on their latest scorecards, and its shortlist."""

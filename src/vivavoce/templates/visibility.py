@@ -1,0 +1,33 @@
+"""Who sees a `private` template: only its creator, within the workspace.
+
+The creator is a user. A dashboard user reads as themselves; an API key reads as the user
+who created it in the dashboard (`api_keys.created_by_user_id`), so a person's private
+templates follow them from the dashboard to their keys. A key made without a user (the CLI,
+the first-run bootstrap) reads as `user_id=None`: the workspace's integration, which sees the
+private templates created by such keys and no one's else. `team`, `organization` and
+`public_template` are seen by the whole workspace (and public ones by every workspace's
+fork). Internal readers (the scoring job, the apply page, the interview room) pass no reader
+and see every template of the workspace."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+PRIVATE = "private"
+
+
+class _Owned(Protocol):
+    visibility: str
+    created_by_user_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading templates at an edge (API key or dashboard user)."""
+
+    user_id: uuid.UUID | None
+
+    def sees(self, template: _Owned) -> bool:
+        return template.visibility != PRIVATE or template.created_by_user_id == self.user_id
