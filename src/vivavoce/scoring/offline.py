@@ -33,12 +33,15 @@ import numpy as np
 import numpy.typing as npt
 
 from vivavoce.scoring import calibration, embeddings
+from vivavoce.scoring.confidence import AnswerEvidence
 from vivavoce.scoring.features import (
     AnswerFeatures,
     TextCounts,
     Vocabulary,
     answer_features,
+    gated,
     mean_features,
+    phrased_share,
     spoken_as_meant,
     vocabulary,
 )
@@ -216,10 +219,11 @@ def evidence(text: str, *, english: bool = True) -> Evidence:
     dilution = min(1.0, math.sqrt(70 / max(70, words)))
     s_spec = 1 - math.exp(-(len(distinct_specifics) + examples) * dilution / 2.5)
     s_reason = 1 - math.exp(-reasons * dilution / 1.5)
-    keyword_list = english and words >= 6 and function_ratio < 0.2
+    phrased = phrased_share(text, _FUNCTION_WORDS)
+    keyword_list = english and words >= 6 and phrased < 0.25
     list_factor = 1.0
     if english and words >= 6:
-        list_factor = min(1.0, max(0.05, (function_ratio - 0.1) / 0.2))
+        list_factor = max(0.05, phrased)
     buzz_factor = max(0.15, 1 - 3.5 * len(buzz) / max(8, len(content)))
     brevity = min(1.0, words / 10)
     repetition = min(1.0, max(0.4, diversity / 0.55))
@@ -383,11 +387,12 @@ class OfflineScorer:
 
     def dimension_features(
         self, rubric: Rubric, transcript: Transcript, language: str = "en"
-    ) -> list[tuple[RubricDimension, dict[str, float] | None]]:
+    ) -> list[tuple[RubricDimension, dict[str, float] | None, tuple[AnswerEvidence, ...]]]:
         """Per dimension, the features its score is placed from (None: no answer informed
-        it). What `eval/fit.py` fits the calibration on."""
+        it) and the per-answer evidence its confidence is judged from. What `eval/fit.py`
+        fits the calibration on."""
         return [
-            (dim, _dimension_features(scored) if scored else None)
+            (dim, _dimension_features(scored) if scored else None, _answer_evidence(scored))
             for dim, scored in self.evidence_by_dimension(rubric, transcript, language)
         ]
 
@@ -397,11 +402,19 @@ class OfflineScorer:
                 dim.id,
                 calibration.NO_EVIDENCE,
                 f"No answer in this interview addressed {dim.name}.",
+                evidence=(),
             )
-        score = calibration.place(_dimension_features(scored))
+        features = _dimension_features(scored)
+        score = gated(
+            calibration.PLACEMENT.place(features), features["relevance"], calibration.NO_EVIDENCE
+        )
         citations = self._citations(dim, scored)
         return DimensionJudgement(
-            dim.id, round(score, 1), self._feedback(dim, scored, citations), citations
+            dim.id,
+            round(score, 1),
+            self._feedback(dim, scored, citations),
+            citations,
+            evidence=_answer_evidence(scored),
         )
 
     def _citations(self, dim: RubricDimension, scored: list[_Scored]) -> tuple[Citation, ...]:
@@ -470,6 +483,16 @@ def _dimension_features(scored: Sequence[_Scored]) -> dict[str, float]:
     ]
     answers = len(scored) if mapped else sum(1 for s in scored if s.relevance > 0.6)
     return mean_features(rows, answers)
+
+
+def _answer_evidence(scored: Sequence[_Scored]) -> tuple[AnswerEvidence, ...]:
+    """What each informing answer shows about the dimension, for its confidence: relevance
+    (how far above the neutral floor, 1 = fully on topic) and quality (substance gated by
+    relevance), both 0-1."""
+    return tuple(
+        AnswerEvidence(s.answer.turn, round(min(1.0, s.relevance), 3), round(s.quality, 3))
+        for s in scored
+    )
 
 
 _shared: OfflineScorer | None = None
