@@ -14,6 +14,7 @@ scored by a calibration fitted on the other roles) — the honest check before t
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from eval.metrics import Row, summarise
 from vivavoce.scoring import calibration, confidence
 from vivavoce.scoring.features import FEATURE_NAMES, Placement, gated
 from vivavoce.scoring.offline import shared
+from vivavoce.scoring.rubric import Rubric
+from vivavoce.scoring.schemas import RubricIn
 
 TARGET = Path(__file__).parents[1] / "src" / "vivavoce" / "scoring" / "calibration.py"
 KNOT_COUNT = 7
@@ -34,7 +37,7 @@ TARGET_DEFAULT = "held"
 # The direction each feature may push a score (0: either). A weight that comes out the other
 # way is dropped and the rest refitted, so the fit stays readable and cannot learn, say, that
 # hedging helps.
-SIGNS: dict[str, int] = {
+SIGNS: dict[str, int | None] = {
     "length": 0,
     "content": 1,
     "sentences": 1,
@@ -72,24 +75,37 @@ class Sample:
     features: dict[str, float] | None  # None: no answer informed the dimension
     label: float
     level: confidence.Level  # the evidence confidence production gives this dimension
+    stripped: bool = False  # read against the rubric without its anchors
 
 
-def samples(split: str = "tune") -> list[Sample]:
+def samples(split: str = "tune", *, terse: bool = True) -> list[Sample]:
+    """Every labelled dimension of the split, read with and without the mapping; with
+    `terse`, also read against the rubric without its anchors (the generic scale stands in),
+    with the same labels: many real rubrics have no anchors, and the fit must not learn to
+    need them."""
     assert split == "tune", "the calibration is fitted on the tune split only"
     scorer = shared()
     out = []
     for mapped in (True, False):
         for case in dataset.load(split, mapped=mapped):
             transcript = case.transcript
-            read = scorer.dimension_features(case.rubric, transcript)
-            for dim, features, measured in read:
-                label = case.dimension_labels.get(dim.id)
-                if label is None:
-                    continue
-                informing = [a for a in transcript.answers_for(dim.id) if a.text.strip()]
-                level = confidence.assess(informing, measured).level
-                out.append(Sample(case, dim.id, dim.weight, features, label, level))
+            rubrics = [(False, case.rubric)] + ([(True, without_anchors(case))] if terse else [])
+            for stripped, rubric in rubrics:
+                for dim, features, measured in scorer.dimension_features(rubric, transcript):
+                    label = case.dimension_labels.get(dim.id)
+                    if label is None:
+                        continue
+                    informing = [a for a in transcript.answers_for(dim.id) if a.text.strip()]
+                    level = confidence.assess(informing, measured).level
+                    out.append(Sample(case, dim.id, dim.weight, features, label, level, stripped))
     return out
+
+
+def without_anchors(case: dataset.Case) -> Rubric:
+    body = copy.deepcopy(case.body["rubric"])
+    for dimension in body["evaluationDimensions"]:
+        dimension.pop("anchors", None)
+    return RubricIn.model_validate(body).to_rubric()
 
 
 def unheld(label: float, level: confidence.Level) -> float:
@@ -120,11 +136,13 @@ def isotonic(x: Array, y: Array) -> tuple[Array, Array]:
 
 def signed_ridge(z: Array, y: Array, lam: float) -> Array:
     """Ridge regression whose weights keep the signs SIGNS allows (others are dropped)."""
-    active = list(range(z.shape[1]))
+    active = [i for i in range(z.shape[1]) if SIGNS[FEATURE_NAMES[i]] is not None]
     while True:
         sub = z[:, active]
         solved = np.linalg.solve(sub.T @ sub + lam * np.eye(len(active)), sub.T @ y)
-        wrong = [i for i, w in zip(active, solved, strict=True) if SIGNS[FEATURE_NAMES[i]] * w < 0]
+        wrong = [
+            i for i, w in zip(active, solved, strict=True) if (SIGNS[FEATURE_NAMES[i]] or 0) * w < 0
+        ]
         if not wrong:
             weights = np.zeros(z.shape[1])
             weights[active] = solved
@@ -142,8 +160,8 @@ def fit(train: Sequence[Sample], lam: float, *, target: str = TARGET_DEFAULT) ->
         y = np.array([unheld(s.label, s.level) for s in rows])
     else:
         y = np.array([s.label for s in rows])
-    means, scales = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - means) / scales
+    means, scales = np.nanmean(x, axis=0), np.nanstd(x, axis=0) + 1e-6
+    z = np.nan_to_num((x - means) / scales)  # an unknown feature sits at its mean
     weights = signed_ridge(z, y - y.mean(), lam)
     raw = y.mean() + z @ weights
     iso_x, iso_y = isotonic(raw, y)
@@ -162,10 +180,10 @@ def fit(train: Sequence[Sample], lam: float, *, target: str = TARGET_DEFAULT) ->
 def rows_for(tests: Sequence[Sample], model: Placement) -> list[Row]:
     """Overall scores as the scorecard computes them: each dimension placed, held by its
     evidence confidence, then the weighted mean."""
-    by_case: dict[tuple[str, bool], list[tuple[float, float]]] = {}
-    cases: dict[tuple[str, bool], dataset.Case] = {}
+    by_case: dict[tuple[str, bool, bool], list[tuple[float, float]]] = {}
+    cases: dict[tuple[str, bool, bool], dataset.Case] = {}
     for s in tests:
-        key = (s.case.id, s.case.mapped)
+        key = (s.case.id, s.case.mapped, s.stripped)
         placed = calibration.NO_EVIDENCE
         if s.features is not None:
             placed = gated(model.place(s.features), s.features["relevance"], placed)
@@ -183,12 +201,17 @@ def rows_for(tests: Sequence[Sample], model: Placement) -> list[Row]:
     return out
 
 
-def cross_validate(data: Sequence[Sample], lam: float, target: str) -> list[Row]:
+def cross_validate(
+    data: Sequence[Sample], lam: float, target: str, *, stripped: bool = False
+) -> list[Row]:
+    """Each role scored by a placement fitted on the other roles (both readings of their
+    rubrics), on its rubric as written (or, `stripped`, without its anchors)."""
     roles = sorted({s.case.role for s in data})
     out: list[Row] = []
     for held_out in roles:
         model = fit([s for s in data if s.case.role != held_out], lam, target=target)
-        out += rows_for([s for s in data if s.case.role == held_out], model)
+        tests = [s for s in data if s.case.role == held_out and s.stripped == stripped]
+        out += rows_for(tests, model)
     return out
 
 

@@ -7,10 +7,10 @@ labels fails here. About 40 s, most of it embedding the answers."""
 from __future__ import annotations
 
 import pytest
-
 from eval import dataset
 from eval.metrics import Summary, summarise
 from eval.run import score_set
+
 from vivavoce.config import Settings
 
 # mapped, unmapped: (spearman at least, MAE at most, pass/fail agreement at least,

@@ -124,6 +124,7 @@ class Vocabulary:
     high: frozenset[str]  # the high anchors' stems (not in the low ones)
     low: frozenset[str]  # the low anchors' stems (not in the high ones)
     rubric: frozenset[str]  # every stem of the rubric: names, descriptions, anchors
+    anchored: bool = True  # False: the profile gave no anchors (the generic scale stands in)
 
 
 def vocabulary(
@@ -143,7 +144,9 @@ def vocabulary(
         rubric |= stems(f"{dim.name} {dim.description}", stop)
         for _, text in dim.anchors:
             rubric |= stems(text, stop)
-    return Vocabulary(frozenset(high - low), frozenset(low - high), frozenset(rubric))
+    return Vocabulary(
+        frozenset(high - low), frozenset(low - high), frozenset(rubric), bool(dimension.anchors)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,9 @@ def answer_features(
     answer = stems(text, stop)
     asked = stems(question, stop)
     domain = answer & (words_of.rubric | asked)
+    # the generic scale's words say nothing about a role: without the profile's own anchors
+    # the anchor features are unknown (NaN), and the placement treats them as average
+    unknown = 1.0 if words_of.anchored else math.nan
     return AnswerFeatures(
         length=math.log1p(counts.words),
         content=math.log1p(len(answer)) * in_sentences,
@@ -178,9 +184,9 @@ def answer_features(
         specifics=math.log1p(counts.specifics) * in_sentences,
         reasons=math.log1p(counts.reasons) * in_sentences,
         own_actions=math.log1p(len(own)) * in_sentences,
-        anchor_high=_share(words_of.high, answer) * in_sentences,
-        anchor_low=_share(words_of.low, answer),
-        anchor_share=len(answer & words_of.high) / len(answer) * in_sentences if answer else 0.0,
+        anchor_high=_share(words_of.high, answer) * in_sentences * unknown,
+        anchor_low=_share(words_of.low, answer) * unknown,
+        anchor_share=_share(answer, words_of.high) * in_sentences * unknown,
         specific_share=min(1.0, (counts.specifics + counts.reasons) / max(1, len(answer)))
         * in_sentences,
         domain=math.log1p(len(domain)) * in_sentences,
@@ -234,7 +240,7 @@ def filler_share(text: str, domain: frozenset[str] | set[str], stop: frozenset[s
 _NAMED = re.compile(r"\b(?:[A-Z]{2,6}s?|[a-z]+[A-Z]\w*|\w+_\w+)\b")  # SQL, iOS, created_at
 
 
-def _share(wanted: frozenset[str] | set[str], present: set[str]) -> float:
+def _share(wanted: frozenset[str] | set[str], present: frozenset[str] | set[str]) -> float:
     return len(wanted & present) / len(wanted) if wanted else 0.0
 
 
@@ -275,11 +281,13 @@ class Placement:
     knots: tuple[tuple[float, float], ...]
 
     def raw(self, features: Mapping[str, float]) -> float:
+        """The weighted sum; an unknown (NaN) feature sits at its mean and adds nothing."""
         return self.intercept + sum(
             w * (features[name] - m) / s
             for name, m, s, w in zip(
                 self.features, self.means, self.scales, self.weights, strict=True
             )
+            if not math.isnan(features[name])
         )
 
     def place(self, features: Mapping[str, float]) -> float:

@@ -294,8 +294,8 @@ class OfflineScorer:
 
     def score(self, rubric: Rubric, transcript: Transcript, language: str = "en") -> ScorerOutput:
         judgements = []
-        for dim, scored in self.evidence_by_dimension(rubric, transcript, language):
-            judgements.append(self._judge(dim, scored))
+        for dim, scored, exchanges in self.evidence_by_dimension(rubric, transcript, language):
+            judgements.append(self._judge(dim, scored, exchanges))
         return ScorerOutput(
             judgements=tuple(judgements),
             scorer=SCORER,
@@ -305,8 +305,9 @@ class OfflineScorer:
 
     def evidence_by_dimension(
         self, rubric: Rubric, transcript: Transcript, language: str = "en"
-    ) -> list[tuple[RubricDimension, list[_Scored]]]:
-        """Each dimension with the answers that inform it, read and measured."""
+    ) -> list[tuple[RubricDimension, list[_Scored], list[_Scored]]]:
+        """Each dimension with the answers that inform it, read and measured one by one, and
+        read as exchanges (an answer with its follow-ups), which is what places the score."""
         english = language.lower().startswith("en")
         answers = [a for a in transcript.answers if a.informs and a.text.strip()]
         texts = [spoken_as_meant(a.text) for a in answers]
@@ -330,7 +331,7 @@ class OfflineScorer:
                         d_index,
                     )
                 )
-            out.append((dim, scored))
+            out.append((dim, scored, _exchanges(scored, words_of, english)))
         return out
 
     def _embed(self, rubric: Rubric, answers: Sequence[Answer], texts: list[str]) -> _Vectors:
@@ -372,15 +373,7 @@ class OfflineScorer:
                 # on topic for its question counts only where the plan says the question is
                 # about this dimension
                 rel = max(rel, to_question)
-        counts = TextCounts(
-            words=ev.words,
-            function_ratio=ev.function_ratio,
-            specifics=len(ev.specifics),
-            reasons=ev.reasons,
-            buzzwords=len(ev.buzzwords),
-            dont_know=ev.dont_know,
-        )
-        features = answer_features(text, answer.question, counts, words_of, _FUNCTION_WORDS)
+        features = answer_features(text, answer.question, _counts(ev), words_of, _FUNCTION_WORDS)
         rel = min(2.0, max(0.0, rel))
         quality = ev.substance * (0.25 + 0.75 * min(1.0, rel))
         return _Scored(answer, ev, rel, quality, features, min(2.0, max(0.0, to_question)))
@@ -392,11 +385,13 @@ class OfflineScorer:
         it) and the per-answer evidence its confidence is judged from. What `eval/fit.py`
         fits the calibration on."""
         return [
-            (dim, _dimension_features(scored) if scored else None, _answer_evidence(scored))
-            for dim, scored in self.evidence_by_dimension(rubric, transcript, language)
+            (dim, _dimension_features(exchanges) if scored else None, _answer_evidence(scored))
+            for dim, scored, exchanges in self.evidence_by_dimension(rubric, transcript, language)
         ]
 
-    def _judge(self, dim: RubricDimension, scored: list[_Scored]) -> DimensionJudgement:
+    def _judge(
+        self, dim: RubricDimension, scored: list[_Scored], exchanges: list[_Scored]
+    ) -> DimensionJudgement:
         if not scored:
             return DimensionJudgement(
                 dim.id,
@@ -404,7 +399,7 @@ class OfflineScorer:
                 f"No answer in this interview addressed {dim.name}.",
                 evidence=(),
             )
-        features = _dimension_features(scored)
+        features = _dimension_features(exchanges)
         score = gated(
             calibration.PLACEMENT.place(features), features["relevance"], calibration.NO_EVIDENCE
         )
@@ -483,6 +478,44 @@ def _dimension_features(scored: Sequence[_Scored]) -> dict[str, float]:
     ]
     answers = len(scored) if mapped else sum(1 for s in scored if s.relevance > 0.6)
     return mean_features(rows, answers)
+
+
+def _exchanges(scored: list[_Scored], words_of: Vocabulary, english: bool) -> list[_Scored]:
+    """The answers as exchanges: an answer and the replies to its follow-ups (the same
+    question, asked again) are read as one text, as an interviewer hears them, so a one-line
+    reply to "can you say more?" neither outweighs the answer it adds to nor counts as a
+    weak answer of its own. On topic as its most relevant part."""
+    groups: dict[int | str, list[_Scored]] = {}
+    for item in scored:
+        key = item.answer.question_turn
+        groups.setdefault(key if key is not None else f"turn {item.answer.turn}", []).append(item)
+    out = []
+    for items in groups.values():
+        if len(items) == 1:
+            out.append(items[0])
+            continue
+        first = items[0]
+        text = " ".join(spoken_as_meant(i.answer.text) for i in items)
+        ev = evidence(text, english=english)
+        relevance = max(i.relevance for i in items)
+        features = answer_features(
+            text, first.answer.question, _counts(ev), words_of, _FUNCTION_WORDS
+        )
+        quality = ev.substance * (0.25 + 0.75 * min(1.0, relevance))
+        to_question = max(i.question_relevance for i in items)
+        out.append(_Scored(first.answer, ev, relevance, quality, features, to_question))
+    return out
+
+
+def _counts(ev: Evidence) -> TextCounts:
+    return TextCounts(
+        words=ev.words,
+        function_ratio=ev.function_ratio,
+        specifics=len(ev.specifics),
+        reasons=ev.reasons,
+        buzzwords=len(ev.buzzwords),
+        dont_know=ev.dont_know,
+    )
 
 
 def _answer_evidence(scored: Sequence[_Scored]) -> tuple[AnswerEvidence, ...]:
