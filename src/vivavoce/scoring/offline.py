@@ -12,11 +12,12 @@ Two kinds of evidence, combined per answer:
   counted as a density so padding does not help; keyword lists without sentences, generic
   buzzwords and repetition pull it down.
 
-An answer's quality is substance gated by relevance; a dimension's score blends its best answer
-with the mean of the answers that inform it, then leans a little toward the anchor the best
-answer is closest to (never more than 2 points above what the evidence supports). Feedback and
-citations quote the transcript. Text addressed to the scorer never reaches this module (see
-`transcript.split_manipulation`).
+An answer's quality is substance gated by relevance (it is what evidence confidence compares,
+reported per answer in `DimensionJudgement.evidence`); a dimension's score is placed from the
+mean features of its exchanges (an answer with its follow-ups) by the fitted
+`calibration.PLACEMENT`, then held to what on-topic evidence supports (`features.gated`).
+Feedback and citations quote the transcript. Text addressed to the scorer never reaches this
+module (see `transcript.split_manipulation`).
 
 Limits: the substance cues are English (other languages are scored on relevance, numbers and
 named things only); it cannot tell a correct technical claim from a confident wrong one.
