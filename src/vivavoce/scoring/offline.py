@@ -522,9 +522,15 @@ def _counts(ev: Evidence) -> TextCounts:
 def _answer_evidence(scored: Sequence[_Scored]) -> tuple[AnswerEvidence, ...]:
     """What each informing answer shows about the dimension, for its confidence: relevance
     (how far above the neutral floor, 1 = fully on topic) and quality (substance gated by
-    relevance), both 0-1."""
+    relevance), both 0-1. Relevance is to the dimension or to the question the answer was
+    given to, whichever is higher: a substantive answer to its question is evidence of how the
+    candidate communicates whatever it is about; a reply that is about neither is not."""
     return tuple(
-        AnswerEvidence(s.answer.turn, round(min(1.0, s.relevance), 3), round(s.quality, 3))
+        AnswerEvidence(
+            s.answer.turn,
+            round(min(1.0, max(s.relevance, s.question_relevance)), 3),
+            round(s.quality, 3),
+        )
         for s in scored
     )
 
