@@ -14,6 +14,7 @@ scored by a calibration fitted on the other roles) — the honest check before t
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,16 +25,19 @@ import numpy.typing as npt
 from eval import dataset
 from eval.metrics import Row, summarise
 
-from vivavoce.scoring import calibration
-from vivavoce.scoring.features import FEATURE_NAMES
+from vivavoce.scoring import calibration, confidence
+from vivavoce.scoring.features import FEATURE_NAMES, Placement, gated
 from vivavoce.scoring.offline import shared
+from vivavoce.scoring.rubric import Rubric
+from vivavoce.scoring.schemas import RubricIn
 
 TARGET = Path(__file__).parents[1] / "src" / "vivavoce" / "scoring" / "calibration.py"
 KNOT_COUNT = 7
+TARGET_DEFAULT = "held"
 # The direction each feature may push a score (0: either). A weight that comes out the other
 # way is dropped and the rest refitted, so the fit stays readable and cannot learn, say, that
 # hedging helps.
-SIGNS: dict[str, int] = {
+SIGNS: dict[str, int | None] = {
     "length": 0,
     "content": 1,
     "sentences": 1,
@@ -53,6 +57,8 @@ SIGNS: dict[str, int] = {
     "buzzwords": -1,
     "first_person": 0,
     "dont_know": -1,
+    "density": 1,
+    "filler": -1,
     "relevance": 1,
     "question_relevance": 1,
     "answers": 1,
@@ -68,33 +74,46 @@ class Sample:
     weight: float
     features: dict[str, float] | None  # None: no answer informed the dimension
     label: float
+    level: confidence.Level  # the evidence confidence production gives this dimension
+    stripped: bool = False  # read against the rubric without its anchors
 
 
-@dataclass(frozen=True)
-class Fit:
-    means: Array
-    scales: Array
-    weights: Array
-    intercept: float
-    knots: list[tuple[float, float]]
-
-    def place(self, features: dict[str, float]) -> float:
-        x = np.array([features[n] for n in FEATURE_NAMES])
-        raw = self.intercept + float(((x - self.means) / self.scales) @ self.weights)
-        return float(np.interp(raw, [k[0] for k in self.knots], [k[1] for k in self.knots]))
-
-
-def samples(split: str = "tune") -> list[Sample]:
+def samples(split: str = "tune", *, terse: bool = True) -> list[Sample]:
+    """Every labelled dimension of the split, read with and without the mapping; with
+    `terse`, also read against the rubric without its anchors (the generic scale stands in),
+    with the same labels: many real rubrics have no anchors, and the fit must not learn to
+    need them."""
     assert split == "tune", "the calibration is fitted on the tune split only"
     scorer = shared()
     out = []
     for mapped in (True, False):
         for case in dataset.load(split, mapped=mapped):
-            for dim, features in scorer.dimension_features(case.rubric, case.transcript):
-                label = case.dimension_labels.get(dim.id)
-                if label is not None:
-                    out.append(Sample(case, dim.id, dim.weight, features, label))
+            transcript = case.transcript
+            rubrics = [(False, case.rubric)] + ([(True, without_anchors(case))] if terse else [])
+            for stripped, rubric in rubrics:
+                for dim, features, measured in scorer.dimension_features(rubric, transcript):
+                    label = case.dimension_labels.get(dim.id)
+                    if label is None:
+                        continue
+                    informing = [a for a in transcript.answers_for(dim.id) if a.text.strip()]
+                    level = confidence.assess(informing, measured).level
+                    out.append(Sample(case, dim.id, dim.weight, features, label, level, stripped))
     return out
+
+
+def without_anchors(case: dataset.Case) -> Rubric:
+    body = copy.deepcopy(case.body["rubric"])
+    for dimension in body["evaluationDimensions"]:
+        dimension.pop("anchors", None)
+    return RubricIn.model_validate(body).to_rubric()
+
+
+def unheld(label: float, level: confidence.Level) -> float:
+    """The placement that the confidence hold turns into `label` (capped at 10)."""
+    if label <= confidence.MIDDLE:
+        return label
+    kept = confidence.KEPT_ABOVE_MIDDLE[level]
+    return min(10.0, confidence.MIDDLE + (label - confidence.MIDDLE) / kept)
 
 
 def isotonic(x: Array, y: Array) -> tuple[Array, Array]:
@@ -117,11 +136,13 @@ def isotonic(x: Array, y: Array) -> tuple[Array, Array]:
 
 def signed_ridge(z: Array, y: Array, lam: float) -> Array:
     """Ridge regression whose weights keep the signs SIGNS allows (others are dropped)."""
-    active = list(range(z.shape[1]))
+    active = [i for i in range(z.shape[1]) if SIGNS[FEATURE_NAMES[i]] is not None]
     while True:
         sub = z[:, active]
         solved = np.linalg.solve(sub.T @ sub + lam * np.eye(len(active)), sub.T @ y)
-        wrong = [i for i, w in zip(active, solved, strict=True) if SIGNS[FEATURE_NAMES[i]] * w < 0]
+        wrong = [
+            i for i, w in zip(active, solved, strict=True) if (SIGNS[FEATURE_NAMES[i]] or 0) * w < 0
+        ]
         if not wrong:
             weights = np.zeros(z.shape[1])
             weights[active] = solved
@@ -129,28 +150,45 @@ def signed_ridge(z: Array, y: Array, lam: float) -> Array:
         active = [i for i in active if i not in wrong]
 
 
-def fit(train: Sequence[Sample], lam: float) -> Fit:
+def fit(train: Sequence[Sample], lam: float, *, target: str = TARGET_DEFAULT) -> Placement:
+    """The placement fitted on `train`. target "held": the labels as the held score should
+    give them (the fit knows the confidence hold comes after it); "labels": the labels as
+    they are."""
     rows = [s for s in train if s.features is not None]
     x = np.array([[s.features[n] for n in FEATURE_NAMES] for s in rows if s.features])
-    y = np.array([s.label for s in rows])
-    means, scales = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - means) / scales
+    if target == "held":
+        y = np.array([unheld(s.label, s.level) for s in rows])
+    else:
+        y = np.array([s.label for s in rows])
+    means, scales = np.nanmean(x, axis=0), np.nanstd(x, axis=0) + 1e-6
+    z = np.nan_to_num((x - means) / scales)  # an unknown feature sits at its mean
     weights = signed_ridge(z, y - y.mean(), lam)
     raw = y.mean() + z @ weights
     iso_x, iso_y = isotonic(raw, y)
     picks = np.unique(np.linspace(0, len(iso_x) - 1, KNOT_COUNT).round().astype(int))
-    knots = [(float(iso_x[i]), float(iso_y[i])) for i in picks]
-    return Fit(means, scales, weights, float(y.mean()), knots)
+    knots = tuple((float(iso_x[i]), float(iso_y[i])) for i in picks)
+    return Placement(
+        features=FEATURE_NAMES,
+        means=tuple(float(v) for v in means),
+        scales=tuple(float(v) for v in scales),
+        weights=tuple(float(v) for v in weights),
+        intercept=float(y.mean()),
+        knots=knots,
+    )
 
 
-def rows_for(tests: Sequence[Sample], model: Fit) -> list[Row]:
-    """Overall scores as the scorecard computes them (weighted mean of the dimensions)."""
-    by_case: dict[tuple[str, bool], list[tuple[float, float]]] = {}
-    cases: dict[tuple[str, bool], dataset.Case] = {}
+def rows_for(tests: Sequence[Sample], model: Placement) -> list[Row]:
+    """Overall scores as the scorecard computes them: each dimension placed, held by its
+    evidence confidence, then the weighted mean."""
+    by_case: dict[tuple[str, bool, bool], list[tuple[float, float]]] = {}
+    cases: dict[tuple[str, bool, bool], dataset.Case] = {}
     for s in tests:
-        key = (s.case.id, s.case.mapped)
-        placed = calibration.NO_EVIDENCE if s.features is None else model.place(s.features)
-        by_case.setdefault(key, []).append((s.weight, min(10.0, max(0.0, round(placed, 1)))))
+        key = (s.case.id, s.case.mapped, s.stripped)
+        placed = calibration.NO_EVIDENCE
+        if s.features is not None:
+            placed = gated(model.place(s.features), s.features["relevance"], placed)
+        score = confidence.held(min(10.0, max(0.0, round(placed, 1))), s.level)
+        by_case.setdefault(key, []).append((s.weight, score))
         cases[key] = s.case
     out = []
     for key, items in by_case.items():
@@ -163,59 +201,51 @@ def rows_for(tests: Sequence[Sample], model: Fit) -> list[Row]:
     return out
 
 
-def cross_validate(data: Sequence[Sample], lam: float) -> list[Row]:
+def cross_validate(
+    data: Sequence[Sample], lam: float, target: str, *, stripped: bool = False
+) -> list[Row]:
+    """Each role scored by a placement fitted on the other roles (both readings of their
+    rubrics), on its rubric as written (or, `stripped`, without its anchors)."""
     roles = sorted({s.case.role for s in data})
     out: list[Row] = []
-    for held in roles:
-        model = fit([s for s in data if s.case.role != held], lam)
-        out += rows_for([s for s in data if s.case.role == held], model)
+    for held_out in roles:
+        model = fit([s for s in data if s.case.role != held_out], lam, target=target)
+        tests = [s for s in data if s.case.role == held_out and s.stripped == stripped]
+        out += rows_for(tests, model)
     return out
 
 
-def source(model: Fit) -> str:
-    def floats(values: Sequence[float]) -> str:
-        return "(" + ", ".join(f"{v:.4f}" for v in values) + ",)"
+def source(model: Placement) -> str:
+    """calibration.py for `model`, laid out as `ruff format` leaves it."""
 
-    knots = "(" + ", ".join(f"({a:.4f}, {b:.4f})" for a, b in model.knots) + ",)"
-    return f'''"""Where a dimension's features place it on the 0-10 scale (pure).
+    def rows(values: Sequence[str]) -> str:
+        return "(\n" + "".join(f"    {v},\n" for v in values) + ")"
+
+    def floats(values: Sequence[float]) -> str:
+        return rows([f"{v:.4f}" for v in values])
+
+    names = rows([repr(n).replace("'", '"') for n in model.features])
+    knots = rows([f"({a:.4f}, {b:.4f})" for a, b in model.knots])
+    return f'''"""The fitted constants that place a dimension's features on the 0-10 scale.
 
 GENERATED by `python -m eval.fit --write` from the development set's tune split (never its
-holdout); docs/scoring.md ("Calibration") says what the features are and how this was fitted.
-A dimension's raw placement is a weighted sum of its standardised features; a monotone
-piecewise-linear map through KNOTS turns it into the score the labels give such evidence.
+holdout); docs/scoring.md ("Calibration") says what the features are and how this was fitted,
+and `features.Placement` how the constants are applied.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Mapping
+from vivavoce.scoring.features import Placement
 
 NO_EVIDENCE = {calibration.NO_EVIDENCE!r}  # a dimension no answer informed
-FEATURES: tuple[str, ...] = {tuple(FEATURE_NAMES)!r}
+FEATURES: tuple[str, ...] = {names}
 MEANS: tuple[float, ...] = {floats(model.means)}
 SCALES: tuple[float, ...] = {floats(model.scales)}
 WEIGHTS: tuple[float, ...] = {floats(model.weights)}
 INTERCEPT = {model.intercept:.4f}
 KNOTS: tuple[tuple[float, float], ...] = {knots}
 
-
-def place(features: Mapping[str, float]) -> float:
-    """The 0-10 score of a dimension with these features."""
-    raw = INTERCEPT + sum(
-        w * (features[name] - m) / s
-        for name, m, s, w in zip(FEATURES, MEANS, SCALES, WEIGHTS, strict=True)
-    )
-    return min(10.0, max(0.0, piecewise(raw)))
-
-
-def piecewise(x: float) -> float:
-    """The monotone map through KNOTS, flat beyond its ends."""
-    if x <= KNOTS[0][0]:
-        return KNOTS[0][1]
-    for (x0, y0), (x1, y1) in itertools.pairwise(KNOTS):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
-    return KNOTS[-1][1]
+PLACEMENT = Placement(FEATURES, MEANS, SCALES, WEIGHTS, INTERCEPT, KNOTS)
 '''
 
 
@@ -229,14 +259,19 @@ def report(title: str, rows: Sequence[Row]) -> None:
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.fit")
-    parser.add_argument("--lam", type=float, default=10.0)
+    parser.add_argument("--lam", type=float, default=3.0)
+    parser.add_argument("--target", choices=("held", "labels"), default=TARGET_DEFAULT)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
     data = samples()
     for lam in sorted({args.lam, 1.0, 3.0, 10.0, 30.0, 100.0}):
-        report(f"leave-one-role-out, lam={lam:g}", cross_validate(data, lam))
-    model = fit(data, args.lam)
+        for target in ("held", "labels"):
+            rows = cross_validate(data, lam, target)
+            report(f"leave-one-role-out, lam={lam:g}, {target}", rows)
+    model = fit(data, args.lam, target=args.target)
     report(f"in-sample, lam={args.lam:g}", rows_for(data, model))
+    levels = {lv: sum(1 for s in data if s.level == lv) for lv in ("high", "medium", "low")}
+    print("  confidence of the tune dimensions:", levels)
     for name, w in sorted(zip(FEATURE_NAMES, model.weights, strict=True), key=lambda t: -abs(t[1])):
         print(f"  {name:<20} {w:+.3f}")
     print("  knots:", [(round(a, 2), round(b, 2)) for a, b in model.knots])

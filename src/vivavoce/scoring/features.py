@@ -21,9 +21,10 @@ Spoken answers are read as meant: fillers (um, uh) and the recogniser's repeated
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from vivavoce.scoring.rubric import RubricDimension
@@ -98,6 +99,8 @@ class AnswerFeatures:
     buzzwords: float  # buzzwords per 10 words
     first_person: float  # share of words that are I/me/my/we…
     dont_know: float  # 1 when the answer says it does not know (or says almost nothing)
+    density: float  # distinct content stems per word, in sentences only (concise answers: high)
+    filler: float  # share of sentences with no rubric or question word, name or number
 
 
 def stems(text: str, stop: frozenset[str]) -> set[str]:
@@ -121,6 +124,7 @@ class Vocabulary:
     high: frozenset[str]  # the high anchors' stems (not in the low ones)
     low: frozenset[str]  # the low anchors' stems (not in the high ones)
     rubric: frozenset[str]  # every stem of the rubric: names, descriptions, anchors
+    anchored: bool = True  # False: the profile gave no anchors (the generic scale stands in)
 
 
 def vocabulary(
@@ -140,7 +144,9 @@ def vocabulary(
         rubric |= stems(f"{dim.name} {dim.description}", stop)
         for _, text in dim.anchors:
             rubric |= stems(text, stop)
-    return Vocabulary(frozenset(high - low), frozenset(low - high), frozenset(rubric))
+    return Vocabulary(
+        frozenset(high - low), frozenset(low - high), frozenset(rubric), bool(dimension.anchors)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +169,14 @@ def answer_features(
     stop: frozenset[str],
 ) -> AnswerFeatures:
     words = max(1, counts.words)
-    in_sentences = min(1.0, max(0.0, (counts.function_ratio - 0.15) / 0.2))
+    in_sentences = phrased_share(text, stop)
     own = [m for m in _OWN_ACTION.finditer(text) if m.group(1).lower() not in stop]
     answer = stems(text, stop)
     asked = stems(question, stop)
     domain = answer & (words_of.rubric | asked)
+    # the generic scale's words say nothing about a role: without the profile's own anchors
+    # the anchor features are unknown (NaN), and the placement treats them as average
+    unknown = 1.0 if words_of.anchored else math.nan
     return AnswerFeatures(
         length=math.log1p(counts.words),
         content=math.log1p(len(answer)) * in_sentences,
@@ -175,9 +184,9 @@ def answer_features(
         specifics=math.log1p(counts.specifics) * in_sentences,
         reasons=math.log1p(counts.reasons) * in_sentences,
         own_actions=math.log1p(len(own)) * in_sentences,
-        anchor_high=_share(words_of.high, answer) * in_sentences,
-        anchor_low=_share(words_of.low, answer),
-        anchor_share=len(answer & words_of.high) / len(answer) * in_sentences if answer else 0.0,
+        anchor_high=_share(words_of.high, answer) * in_sentences * unknown,
+        anchor_low=_share(words_of.low, answer) * unknown,
+        anchor_share=_share(answer, words_of.high) * in_sentences * unknown,
         specific_share=min(1.0, (counts.specifics + counts.reasons) / max(1, len(answer)))
         * in_sentences,
         domain=math.log1p(len(domain)) * in_sentences,
@@ -189,10 +198,49 @@ def answer_features(
         buzzwords=10 * counts.buzzwords / words,
         first_person=len(_FIRST_PERSON.findall(text)) / words,
         dont_know=1.0 if counts.dont_know or counts.words < 4 else 0.0,
+        density=min(1.0, len(answer) / words) * in_sentences,
+        filler=filler_share(text, words_of.rubric | asked, stop),
     )
 
 
-def _share(wanted: frozenset[str] | set[str], present: set[str]) -> float:
+_SEGMENT = re.compile(r"[,;:.!?()\u2014\u2013]+|\s-\s")
+
+
+def phrased_share(text: str, stop: frozenset[str]) -> float:
+    """How far the answer is said in phrases rather than listed as bare terms (0-1): the share
+    of its words in comma- or full-stop-separated segments with a function word in every six
+    words. "Tenant from the token, never the URL" is phrased; "REST, GraphQL, gRPC,
+    idempotency keys" is not. Terse expert fragments keep their function words, so they count
+    as phrased where a function-word ratio would not."""
+    total = phrased = 0
+    for segment in _SEGMENT.split(text):
+        tokens = [t.strip(_PUNCT).lower() for t in _WORD.findall(segment)]
+        tokens = [t for t in tokens if t]
+        total += len(tokens)
+        if 6 * sum(1 for t in tokens if t in stop) >= len(tokens):
+            phrased += len(tokens)
+    share = phrased / total if total else 0.0
+    return min(1.0, max(0.0, (share - 0.25) / 0.5))
+
+
+def filler_share(text: str, domain: frozenset[str] | set[str], stop: frozenset[str]) -> float:
+    """The share of the answer's sentences that would fit any question: no word of the rubric
+    or the question, no number, no name (padding is mostly such sentences)."""
+    said = [s for s in _SENTENCE_END.split(text) if len(_WORD.findall(s)) >= 4]
+    if not said:
+        return 0.0
+    empty = 0
+    for sentence in said:
+        named = any(c.isdigit() for c in sentence) or bool(_NAMED.search(sentence))
+        if not named and not stems(sentence, stop) & domain:
+            empty += 1
+    return empty / len(said)
+
+
+_NAMED = re.compile(r"\b(?:[A-Z]{2,6}s?|[a-z]+[A-Z]\w*|\w+_\w+)\b")  # SQL, iOS, created_at
+
+
+def _share(wanted: frozenset[str] | set[str], present: frozenset[str] | set[str]) -> float:
     return len(wanted & present) / len(wanted) if wanted else 0.0
 
 
@@ -216,3 +264,54 @@ def mean_features(
         out["question_relevance"] += share * question_relevance
     out["answers"] = math.log1p(answers)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a dimension's features place it on the 0-10 scale: a weighted sum of the
+    standardised features (the raw placement), then a monotone piecewise-linear map through
+    `knots` that turns it into the score the labels give such evidence. The numbers are fitted
+    by `eval/fit.py` and generated into `scoring/calibration.py`."""
+
+    features: tuple[str, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    knots: tuple[tuple[float, float], ...]
+
+    def raw(self, features: Mapping[str, float]) -> float:
+        """The weighted sum; an unknown (NaN) feature sits at its mean and adds nothing."""
+        return self.intercept + sum(
+            w * (features[name] - m) / s
+            for name, m, s, w in zip(
+                self.features, self.means, self.scales, self.weights, strict=True
+            )
+            if not math.isnan(features[name])
+        )
+
+    def place(self, features: Mapping[str, float]) -> float:
+        """The 0-10 score of a dimension with these features."""
+        return min(10.0, max(0.0, piecewise(self.raw(features), self.knots)))
+
+
+ON_TOPIC = 0.35  # relevance (0-1 of "fully on topic") from which an answer is on topic
+
+
+def gated(score: float, relevance: float, floor: float) -> float:
+    """A placed score held to what on-topic evidence supports: a dimension whose answers'
+    mean relevance is below ON_TOPIC keeps only that share of its distance from `floor` (the
+    no-evidence score); words that are not about the question are not evidence of the
+    dimension, however well formed."""
+    share = min(1.0, max(0.0, relevance) / ON_TOPIC)
+    return floor + (score - floor) * share if score > floor else score
+
+
+def piecewise(x: float, knots: Sequence[tuple[float, float]]) -> float:
+    """The monotone map through `knots` (sorted by x), flat beyond its ends."""
+    if x <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return knots[-1][1]

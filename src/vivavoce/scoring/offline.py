@@ -12,11 +12,12 @@ Two kinds of evidence, combined per answer:
   counted as a density so padding does not help; keyword lists without sentences, generic
   buzzwords and repetition pull it down.
 
-An answer's quality is substance gated by relevance; a dimension's score blends its best answer
-with the mean of the answers that inform it, then leans a little toward the anchor the best
-answer is closest to (never more than 2 points above what the evidence supports). Feedback and
-citations quote the transcript. Text addressed to the scorer never reaches this module (see
-`transcript.split_manipulation`).
+An answer's quality is substance gated by relevance (it is what evidence confidence compares,
+reported per answer in `DimensionJudgement.evidence`); a dimension's score is placed from the
+mean features of its exchanges (an answer with its follow-ups) by the fitted
+`calibration.PLACEMENT`, then held to what on-topic evidence supports (`features.gated`).
+Feedback and citations quote the transcript. Text addressed to the scorer never reaches this
+module (see `transcript.split_manipulation`).
 
 Limits: the substance cues are English (other languages are scored on relevance, numbers and
 named things only); it cannot tell a correct technical claim from a confident wrong one.
@@ -33,12 +34,15 @@ import numpy as np
 import numpy.typing as npt
 
 from vivavoce.scoring import calibration, embeddings
+from vivavoce.scoring.confidence import AnswerEvidence
 from vivavoce.scoring.features import (
     AnswerFeatures,
     TextCounts,
     Vocabulary,
     answer_features,
+    gated,
     mean_features,
+    phrased_share,
     spoken_as_meant,
     vocabulary,
 )
@@ -216,10 +220,11 @@ def evidence(text: str, *, english: bool = True) -> Evidence:
     dilution = min(1.0, math.sqrt(70 / max(70, words)))
     s_spec = 1 - math.exp(-(len(distinct_specifics) + examples) * dilution / 2.5)
     s_reason = 1 - math.exp(-reasons * dilution / 1.5)
-    keyword_list = english and words >= 6 and function_ratio < 0.2
+    phrased = phrased_share(text, _FUNCTION_WORDS)
+    keyword_list = english and words >= 6 and phrased < 0.25
     list_factor = 1.0
     if english and words >= 6:
-        list_factor = min(1.0, max(0.05, (function_ratio - 0.1) / 0.2))
+        list_factor = max(0.05, phrased)
     buzz_factor = max(0.15, 1 - 3.5 * len(buzz) / max(8, len(content)))
     brevity = min(1.0, words / 10)
     repetition = min(1.0, max(0.4, diversity / 0.55))
@@ -290,8 +295,8 @@ class OfflineScorer:
 
     def score(self, rubric: Rubric, transcript: Transcript, language: str = "en") -> ScorerOutput:
         judgements = []
-        for dim, scored in self.evidence_by_dimension(rubric, transcript, language):
-            judgements.append(self._judge(dim, scored))
+        for dim, scored, exchanges in self.evidence_by_dimension(rubric, transcript, language):
+            judgements.append(self._judge(dim, scored, exchanges))
         return ScorerOutput(
             judgements=tuple(judgements),
             scorer=SCORER,
@@ -301,8 +306,9 @@ class OfflineScorer:
 
     def evidence_by_dimension(
         self, rubric: Rubric, transcript: Transcript, language: str = "en"
-    ) -> list[tuple[RubricDimension, list[_Scored]]]:
-        """Each dimension with the answers that inform it, read and measured."""
+    ) -> list[tuple[RubricDimension, list[_Scored], list[_Scored]]]:
+        """Each dimension with the answers that inform it, read and measured one by one, and
+        read as exchanges (an answer with its follow-ups), which is what places the score."""
         english = language.lower().startswith("en")
         answers = [a for a in transcript.answers if a.informs and a.text.strip()]
         texts = [spoken_as_meant(a.text) for a in answers]
@@ -326,7 +332,7 @@ class OfflineScorer:
                         d_index,
                     )
                 )
-            out.append((dim, scored))
+            out.append((dim, scored, _exchanges(scored, words_of, english)))
         return out
 
     def _embed(self, rubric: Rubric, answers: Sequence[Answer], texts: list[str]) -> _Vectors:
@@ -368,40 +374,43 @@ class OfflineScorer:
                 # on topic for its question counts only where the plan says the question is
                 # about this dimension
                 rel = max(rel, to_question)
-        counts = TextCounts(
-            words=ev.words,
-            function_ratio=ev.function_ratio,
-            specifics=len(ev.specifics),
-            reasons=ev.reasons,
-            buzzwords=len(ev.buzzwords),
-            dont_know=ev.dont_know,
-        )
-        features = answer_features(text, answer.question, counts, words_of, _FUNCTION_WORDS)
+        features = answer_features(text, answer.question, _counts(ev), words_of, _FUNCTION_WORDS)
         rel = min(2.0, max(0.0, rel))
         quality = ev.substance * (0.25 + 0.75 * min(1.0, rel))
         return _Scored(answer, ev, rel, quality, features, min(2.0, max(0.0, to_question)))
 
     def dimension_features(
         self, rubric: Rubric, transcript: Transcript, language: str = "en"
-    ) -> list[tuple[RubricDimension, dict[str, float] | None]]:
+    ) -> list[tuple[RubricDimension, dict[str, float] | None, tuple[AnswerEvidence, ...]]]:
         """Per dimension, the features its score is placed from (None: no answer informed
-        it). What `eval/fit.py` fits the calibration on."""
+        it) and the per-answer evidence its confidence is judged from. What `eval/fit.py`
+        fits the calibration on."""
         return [
-            (dim, _dimension_features(scored) if scored else None)
-            for dim, scored in self.evidence_by_dimension(rubric, transcript, language)
+            (dim, _dimension_features(exchanges) if scored else None, _answer_evidence(scored))
+            for dim, scored, exchanges in self.evidence_by_dimension(rubric, transcript, language)
         ]
 
-    def _judge(self, dim: RubricDimension, scored: list[_Scored]) -> DimensionJudgement:
+    def _judge(
+        self, dim: RubricDimension, scored: list[_Scored], exchanges: list[_Scored]
+    ) -> DimensionJudgement:
         if not scored:
             return DimensionJudgement(
                 dim.id,
                 calibration.NO_EVIDENCE,
                 f"No answer in this interview addressed {dim.name}.",
+                evidence=(),
             )
-        score = calibration.place(_dimension_features(scored))
+        features = _dimension_features(exchanges)
+        score = gated(
+            calibration.PLACEMENT.place(features), features["relevance"], calibration.NO_EVIDENCE
+        )
         citations = self._citations(dim, scored)
         return DimensionJudgement(
-            dim.id, round(score, 1), self._feedback(dim, scored, citations), citations
+            dim.id,
+            round(score, 1),
+            self._feedback(dim, scored, citations),
+            citations,
+            evidence=_answer_evidence(scored),
         )
 
     def _citations(self, dim: RubricDimension, scored: list[_Scored]) -> tuple[Citation, ...]:
@@ -470,6 +479,60 @@ def _dimension_features(scored: Sequence[_Scored]) -> dict[str, float]:
     ]
     answers = len(scored) if mapped else sum(1 for s in scored if s.relevance > 0.6)
     return mean_features(rows, answers)
+
+
+def _exchanges(scored: list[_Scored], words_of: Vocabulary, english: bool) -> list[_Scored]:
+    """The answers as exchanges: an answer and the replies to its follow-ups (the same
+    question, asked again) are read as one text, as an interviewer hears them, so a one-line
+    reply to "can you say more?" neither outweighs the answer it adds to nor counts as a
+    weak answer of its own. On topic as its most relevant part."""
+    groups: dict[int | str, list[_Scored]] = {}
+    for item in scored:
+        key = item.answer.question_turn
+        groups.setdefault(key if key is not None else f"turn {item.answer.turn}", []).append(item)
+    out = []
+    for items in groups.values():
+        if len(items) == 1:
+            out.append(items[0])
+            continue
+        first = items[0]
+        text = " ".join(spoken_as_meant(i.answer.text) for i in items)
+        ev = evidence(text, english=english)
+        relevance = max(i.relevance for i in items)
+        features = answer_features(
+            text, first.answer.question, _counts(ev), words_of, _FUNCTION_WORDS
+        )
+        quality = ev.substance * (0.25 + 0.75 * min(1.0, relevance))
+        to_question = max(i.question_relevance for i in items)
+        out.append(_Scored(first.answer, ev, relevance, quality, features, to_question))
+    return out
+
+
+def _counts(ev: Evidence) -> TextCounts:
+    return TextCounts(
+        words=ev.words,
+        function_ratio=ev.function_ratio,
+        specifics=len(ev.specifics),
+        reasons=ev.reasons,
+        buzzwords=len(ev.buzzwords),
+        dont_know=ev.dont_know,
+    )
+
+
+def _answer_evidence(scored: Sequence[_Scored]) -> tuple[AnswerEvidence, ...]:
+    """What each informing answer shows about the dimension, for its confidence: relevance
+    (how far above the neutral floor, 1 = fully on topic) and quality (substance gated by
+    relevance), both 0-1. Relevance is to the dimension or to the question the answer was
+    given to, whichever is higher: a substantive answer to its question is evidence of how the
+    candidate communicates whatever it is about; a reply that is about neither is not."""
+    return tuple(
+        AnswerEvidence(
+            s.answer.turn,
+            round(min(1.0, max(s.relevance, s.question_relevance)), 3),
+            round(s.quality, 3),
+        )
+        for s in scored
+    )
 
 
 _shared: OfflineScorer | None = None
