@@ -161,6 +161,14 @@ class Settings(BaseSettings):
         description="How long the interviewer waits for the LLM answer judge before the "
         "offline judge decides the turn",
     )
+    interviewer_reveal_words_per_second: float = Field(
+        default=5.0,
+        ge=0,
+        le=100,
+        description="The pace the live room shows a typed interview's replies at, word by "
+        "word (5: about 300 words a minute, a brisk reader's pace); 0 sends the words as fast "
+        "as they are worded. Voice interviews are paced by the audio",
+    )
     interviewer_outage_budget_seconds: float = Field(
         default=20.0,
         ge=0,

@@ -154,6 +154,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
     if not await _known(state.sessionmaker, token):
         _guessing.failed(address, time.monotonic())  # the room still answers not_found
     voice, judge = providers.shared(settings)
+    spoken = websocket.query_params.get("mode") == "voice"
     deps = RoomDeps(
         sessionmaker=state.sessionmaker,
         links=sessions.SessionLinks(settings.base_url, settings.secret_key),
@@ -164,6 +165,8 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         answerer=providers.model_answerer(settings),
         liveness_sessionmaker=state.liveness_sessionmaker,
         listener=state.transcript_listener,
+        # a spoken reply is paced by its audio: its text goes to the speech engine at once
+        reveal_words_per_second=0.0 if spoken else settings.interviewer_reveal_words_per_second,
     )
     await websocket.accept()
     sending = asyncio.Lock()  # the room and the voice channel send from different tasks
@@ -183,7 +186,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
     client_address = websocket.client.host if websocket.client else None
     user_agent = websocket.headers.get("user-agent")
     channel: voice_live.VoiceChannel | None = None
-    if websocket.query_params.get("mode") == "voice":
+    if spoken:
         room_ref: list[Room] = []
 
         async def room_receive(raw: str) -> bool:
