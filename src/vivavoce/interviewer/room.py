@@ -83,6 +83,8 @@ from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.recognition import Word, to_stored, unsure_words
+from vivavoce.kit.recognition import from_stored as stored_words
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.errors import ConnectionReplaced, TurnIndexTaken
@@ -224,8 +226,10 @@ class Room:
         with contextlib.suppress(Exception):
             await self._close_raw(code)
 
-    async def receive(self, raw: str | bytes | None) -> bool:
-        """Handle one frame; False when the connection should end."""
+    async def receive(self, raw: str | bytes | None, heard: tuple[Word, ...] = ()) -> bool:
+        """Handle one frame; False when the connection should end. `heard`: for an answer
+        the voice channel transcribed, the recogniser's words and their confidences (never
+        from the client's frame)."""
         if raw is None:
             return not self.closed
         if len(raw) > MAX_MESSAGE_BYTES:
@@ -243,16 +247,16 @@ class Room:
         if self.ended:
             await self.send(error("interview_over", "this interview has ended"))
             return True
-        await self._act(frame)
+        await self._act(frame, heard)
         return not self.closed
 
-    async def _act(self, frame: Frame) -> None:
+    async def _act(self, frame: Frame, heard: tuple[Word, ...] = ()) -> None:
         if frame.kind in ("consent", "resume"):
             await self.start()
         elif self.session_id is None:
             await self.send(error("not_started", "consent first"))
         elif frame.kind == "answer":
-            await self.answer(frame.text, frame.signals)
+            await self.answer(frame.text, frame.signals, heard)
         elif frame.kind == "typing":
             self._typing_until = time.monotonic() + TYPING_HOLD_SECONDS
             if self._typing_started is None:
@@ -510,6 +514,7 @@ class Room:
                     ended_at_s=(row.ended_at - origin).total_seconds(),
                     move=_move_kind(move),
                     question_id=question if isinstance(question, str) else None,
+                    unsure_words=unsure_words(stored_words(row.words)),
                 )
             )
             verdict = row.meta.get("judgement")
@@ -718,10 +723,15 @@ class Room:
             return
         await self._finished(Status.COMPLETED.value, EndReason.COMPLETED.value)
 
-    async def answer(self, text: str, page_signals: signals.SignalBatch | None = None) -> None:
+    async def answer(
+        self,
+        text: str,
+        page_signals: signals.SignalBatch | None = None,
+        heard: tuple[Word, ...] = (),
+    ) -> None:
         """Judge and store a candidate turn (with the page's signals for it, in the same
-        transaction, so they are kept even when this answer ends the interview), then let
-        the interviewer move."""
+        transaction, so they are kept even when this answer ends the interview, and for a
+        spoken answer the recogniser's words), then let the interviewer move."""
         assert self.session_id is not None
         if self._timer is not None:
             self._timer.cancel()
@@ -740,14 +750,18 @@ class Room:
                 if snapshot is None:
                     await self._ended_elsewhere()
                     return
-                stored = await self._store_answer(snapshot, text, page_signals)
+                stored = await self._store_answer(snapshot, text, page_signals, heard)
         finally:
             self._answering -= 1
         if stored is not None:
             await self.advance(stored)
 
     async def _store_answer(
-        self, snapshot: Snapshot, text: str, page_signals: signals.SignalBatch | None
+        self,
+        snapshot: Snapshot,
+        text: str,
+        page_signals: signals.SignalBatch | None,
+        heard: tuple[Word, ...] = (),
     ) -> Snapshot | None:
         """The answer judged and stored at the next place of `snapshot` (read again when that
         place was filled meanwhile); the snapshot with it, or None when the room is done."""
@@ -762,6 +776,7 @@ class Room:
                 text=text,
                 started_at_s=(began - snapshot.origin).total_seconds(),
                 ended_at_s=(now - snapshot.origin).total_seconds(),
+                unsure_words=unsure_words(heard),
             )
             transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
             judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
@@ -782,6 +797,7 @@ class Room:
                         meta,
                         holder=self.connection_id,
                         expected_index=candidate.index,
+                        words=to_stored(heard),
                     )
                     if page_signals is not None:
                         await signals.record_for_answer(

@@ -30,6 +30,7 @@ from vivavoce.interviewer import providers
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
+from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
@@ -192,12 +193,17 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         async def room_receive(raw: str) -> bool:
             return await room_ref[0].receive(raw)
 
+        async def room_heard(text: str, heard: tuple[Word, ...]) -> bool:
+            answer = json.dumps({"type": "answer", "text": text})
+            return await room_ref[0].receive(answer, heard)
+
         channel = voice_live.VoiceChannel(
             voice_live.deps_for(settings, state.sessionmaker),
             send_json,
             send_audio,
             room_receive,
             lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
+            room_heard,
         )
         room = Room(
             deps,
