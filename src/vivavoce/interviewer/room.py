@@ -614,6 +614,9 @@ class Room:
             await reveal.stop()
             await self._refused(refused)
             return None
+        except BaseException:  # not stored: none of its words may follow
+            await reveal.stop()
+            raise
         reveal.finish(turn_message(index, "ai", text))
         self._reveal = reveal
         self._prepare_model_answer(snapshot.plan, move.question_id)
@@ -627,11 +630,14 @@ class Room:
 
     async def _settle_reveal(self) -> None:
         """Wait until the last reply has been shown whole (at once when an answer waits)."""
-        reveal, self._reveal = self._reveal, None
-        if reveal is not None:
-            if self._answering > 0:
-                reveal.hurry()
-            await reveal.settled()
+        reveal = self._reveal
+        if reveal is None:
+            return
+        if self._answering > 0:
+            reveal.hurry()
+        await reveal.settled()  # still `_reveal` meanwhile, so an answer can hurry it
+        if self._reveal is reveal:
+            self._reveal = None
 
     async def _word(self, move: Move, context: VoiceContext) -> tuple[str, Reveal] | None:
         """The move's words, revealed to the candidate as they come, and their reveal. An
