@@ -215,6 +215,12 @@ class Settings(BaseSettings):
     stt_base_url: str | None = Field(default=None, description="OpenAI-compatible STT endpoint")
     stt_api_key: SecretStr | None = None
     stt_model: str = Field(default="whisper-1", description="Model name sent to the STT endpoint")
+    stt_word_confidences: bool = Field(
+        default=True,
+        description="The local recogniser gives each word its probability (an alignment pass, "
+        "about a second more per answer on 2 cores), so words it was unsure of are never "
+        "quoted or scored; false: text only, every word taken as heard",
+    )
     tts_provider: Literal["auto", "local", "openai", "browser"] = Field(
         default="auto",
         description="Text-to-speech: local piper (the `voice` extra), an OpenAI-compatible "

@@ -121,3 +121,14 @@ async def test_the_local_voice_and_ears_agree() -> None:
     assert all(0.0 <= p <= 1.0 for _, p in heard.words)
     assert min(p for word, p in heard.words if bare(word) == "python") >= 0.5, heard.words
     assert from_wav(to_wav(speech.pcm, speech.sample_rate))[1] == speech.sample_rate
+
+
+async def test_word_confidences_can_be_turned_off_for_speed() -> None:
+    """VIVAVOCE_STT_WORD_CONFIDENCES=false: the same words, no alignment pass, no confidences."""
+    ears = stt.build(Settings(stt_provider="local", stt_word_confidences=False))
+    assert isinstance(ears, stt.LocalWhisper) and ears.word_confidences is False
+    speech = await tts.LocalPiper().synthesize("My favourite language is Python.")
+    from vivavoce.voice.audio import resample
+
+    heard = await ears.transcribe(resample(speech.pcm, speech.sample_rate))
+    assert "python" in heard.text.lower() and heard.words == (), heard

@@ -64,7 +64,7 @@ def _whisper_model() -> Any:
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
-def _transcribe_locally(pcm: bytes, sample_rate: int) -> Heard:
+def _transcribe_locally(pcm: bytes, sample_rate: int, with_words: bool) -> Heard:
     import numpy
 
     if sample_rate != SAMPLE_RATE:
@@ -77,7 +77,7 @@ def _transcribe_locally(pcm: bytes, sample_rate: int) -> Heard:
         vad_filter=False,
         condition_on_previous_text=False,
         without_timestamps=True,  # no segment timestamps to decode ...
-        word_timestamps=True,  # ... but each word, for its probability
+        word_timestamps=with_words,  # ... but each word, for its probability
     )
     texts: list[str] = []
     words: list[Word] = []
@@ -92,10 +92,16 @@ def _transcribe_locally(pcm: bytes, sample_rate: int) -> Heard:
 class LocalWhisper:
     name = "local"
 
+    def __init__(self, *, word_confidences: bool = True) -> None:
+        self.word_confidences = word_confidences
+
     async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard:
         loop = asyncio.get_running_loop()
+        with_words = self.word_confidences
         try:
-            return await loop.run_in_executor(_executor, _transcribe_locally, pcm, sample_rate)
+            return await loop.run_in_executor(
+                _executor, _transcribe_locally, pcm, sample_rate, with_words
+            )
         except SpeechUnavailable:
             raise
         except Exception as error:
@@ -151,5 +157,5 @@ def build(settings: Settings) -> SpeechToText | None:
             settings.stt_base_url, key, settings.stt_model, settings.voice_timeout_seconds
         )
     if choice == "local" and local_available():
-        return LocalWhisper()
+        return LocalWhisper(word_confidences=settings.stt_word_confidences)
     return None
