@@ -37,6 +37,8 @@ def settings() -> Settings:
         # typing only and no process loads a speech model
         stt_provider="off",
         tts_provider="browser",
+        # replies at once: the pace has its own tests (tests/web/test_join_pacing.py)
+        interviewer_reveal_words_per_second=0.0,
     )
 
 

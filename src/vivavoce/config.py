@@ -165,6 +165,14 @@ class Settings(BaseSettings):
         description="How long the interviewer waits for the LLM answer judge before the "
         "offline judge decides the turn",
     )
+    interviewer_reveal_words_per_second: float = Field(
+        default=5.0,
+        ge=0,
+        le=100,
+        description="The pace the live room shows a typed interview's replies at, word by "
+        "word (5: about 300 words a minute, a brisk reader's pace); 0 sends the words as fast "
+        "as they are worded. Voice interviews are paced by the audio",
+    )
     interviewer_outage_budget_seconds: float = Field(
         default=20.0,
         ge=0,
@@ -211,6 +219,12 @@ class Settings(BaseSettings):
     stt_base_url: str | None = Field(default=None, description="OpenAI-compatible STT endpoint")
     stt_api_key: SecretStr | None = None
     stt_model: str = Field(default="whisper-1", description="Model name sent to the STT endpoint")
+    stt_word_confidences: bool = Field(
+        default=True,
+        description="The local recogniser gives each word its probability (an alignment pass, "
+        "about a second more per answer on 2 cores), so words it was unsure of are never "
+        "quoted or scored; false: text only, every word taken as heard",
+    )
     tts_provider: Literal["auto", "local", "openai", "browser"] = Field(
         default="auto",
         description="Text-to-speech: local piper (the `voice` extra), an OpenAI-compatible "

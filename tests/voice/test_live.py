@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.voice.test_endpointing import hush, tone
+from vivavoce.kit.recognition import Heard, Word
 from vivavoce.voice.endpointing import EndpointConfig
 from vivavoce.voice.live import VoiceChannel, VoiceDeps, first_clause, split_sentences
 from vivavoce.voice.recordings import LocalRecordingStore
@@ -20,14 +21,14 @@ from vivavoce.voice.tts import Speech
 class ScriptedEars:
     name = "scripted"
 
-    def __init__(self, *heard: str) -> None:
+    def __init__(self, *heard: str | Heard) -> None:
         self.heard = list(heard)
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = 16_000) -> str:
+    async def transcribe(self, pcm: bytes, sample_rate: int = 16_000) -> Heard:
         words = self.heard.pop(0)
         if words == "!":
             raise SpeechUnavailable("down")
-        return words
+        return words if isinstance(words, Heard) else Heard(words)
 
     def warm_up(self) -> None:
         return None
@@ -55,6 +56,7 @@ class Harness:
         self.sent: list[dict[str, Any]] = []
         self.audio: list[tuple[dict[str, Any], bytes]] = []
         self.room: list[dict[str, Any]] = []
+        self.heard: list[tuple[str, tuple[Word, ...]]] = []
         deps = VoiceDeps(
             stt=ears,
             tts=voice,
@@ -65,7 +67,7 @@ class Harness:
             max_retries=1,
         )
         self.channel = VoiceChannel(
-            deps, self.send, self.send_audio, self.receive, lambda: (None, None)
+            deps, self.send, self.send_audio, self.receive, lambda: (None, None), self.answer
         )
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -76,6 +78,11 @@ class Harness:
 
     async def receive(self, raw: str) -> bool:
         self.room.append(json.loads(raw))
+        return True
+
+    async def answer(self, text: str, words: tuple[Word, ...]) -> bool:
+        self.room.append({"type": "answer", "text": text})
+        self.heard.append((text, words))
         return True
 
     async def speak(self, *parts: bytes) -> None:
@@ -107,6 +114,28 @@ async def test_a_thinking_pause_after_trailing_words_joins_one_answer(tmp_path: 
     await harness.speak(hush(1500), tone(900), hush(700))  # 2.6 s of thinking, then more
     assert harness.answers() == ["I designed the billing service and it sent a million invoices."]
     assert ears_left(harness) == []  # the finished guess was reused: no second transcription
+
+
+async def test_a_spoken_answer_reaches_the_room_with_each_word_and_its_confidence(
+    tmp_path: Path,
+) -> None:
+    said = Heard(
+        "I worked at Wambrick.",
+        (("I", 0.99), ("worked", 0.9), ("at", 0.98), ("Wambrick.", 0.31)),
+    )
+    harness = Harness(tmp_path, ScriptedEars(said), None)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(700))
+    assert harness.heard == [("I worked at Wambrick.", said.words)]
+    # the socket's own frames never carry words: the room gets them from this channel only
+    assert all("words" not in m for m in harness.room)
+
+
+def test_words_heard_across_a_thinking_pause_are_joined_in_order() -> None:
+    before = Heard("I led it and", (("I", 0.9), ("led", 0.8), ("it", 0.9), ("and", 0.7)))
+    after = Heard("shipped it.", (("shipped", 0.4), ("it.", 0.9)))
+    joined = Heard("").then(before).then(after)
+    assert joined == Heard("I led it and shipped it.", before.words + after.words)
 
 
 async def test_a_held_answer_is_sent_when_the_thinking_pause_runs_out(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from vivavoce.config import Settings
+from vivavoce.kit.recognition import Heard, bare
 from vivavoce.voice import stt, tts
 from vivavoce.voice.audio import from_wav, to_wav
 from vivavoce.voice.stt import OpenAITranscriber, SpeechUnavailable
@@ -66,7 +67,8 @@ async def test_openai_compatible_transcription_sends_wav_and_returns_the_text(
     audio_server: str,
 ) -> None:
     transcriber = OpenAITranscriber(audio_server, "sk-test", "whisper-1", timeout=5)
-    assert await transcriber.transcribe(SPOKEN_PCM) == "I used Python."
+    # an OpenAI-shaped endpoint gives text only: no word is taken as unsure
+    assert await transcriber.transcribe(SPOKEN_PCM) == Heard("I used Python.")
     path, body, authorization = _Audio.requests[0]
     assert path == "/v1/audio/transcriptions"
     assert authorization == "Bearer sk-test"
@@ -113,5 +115,20 @@ async def test_the_local_voice_and_ears_agree() -> None:
     from vivavoce.voice.audio import resample
 
     heard = await stt.LocalWhisper().transcribe(resample(speech.pcm, speech.sample_rate))
-    assert "python" in heard.lower() and "readable" in heard.lower(), heard
+    assert "python" in heard.text.lower() and "readable" in heard.text.lower(), heard
+    # every word with the recogniser's probability, in the order said
+    assert " ".join(word for word, _ in heard.words) == heard.text
+    assert all(0.0 <= p <= 1.0 for _, p in heard.words)
+    assert min(p for word, p in heard.words if bare(word) == "python") >= 0.5, heard.words
     assert from_wav(to_wav(speech.pcm, speech.sample_rate))[1] == speech.sample_rate
+
+
+async def test_word_confidences_can_be_turned_off_for_speed() -> None:
+    """VIVAVOCE_STT_WORD_CONFIDENCES=false: the same words, no alignment pass, no confidences."""
+    ears = stt.build(Settings(stt_provider="local", stt_word_confidences=False))
+    assert isinstance(ears, stt.LocalWhisper) and ears.word_confidences is False
+    speech = await tts.LocalPiper().synthesize("My favourite language is Python.")
+    from vivavoce.voice.audio import resample
+
+    heard = await ears.transcribe(resample(speech.pcm, speech.sample_rate))
+    assert "python" in heard.text.lower() and heard.words == (), heard

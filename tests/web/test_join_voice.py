@@ -8,6 +8,7 @@ import asyncio
 import io
 import math
 import threading
+import uuid
 import wave
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy import select
 from tests.conftest import Tenant
 from tests.emails.smtp import SmtpServer
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Site, running_site
@@ -25,6 +27,7 @@ from tests.web.test_join import new_session, session_of, transcript_of
 
 from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
+from vivavoce.models import SessionTurn
 from vivavoce.runtime import Database
 from vivavoce.voice import links
 from vivavoce.voice.audio import from_wav, resample, rms, to_wav
@@ -102,7 +105,12 @@ def words(text: str) -> set[str]:
 
 
 async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
-    site: Site, api: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, mic_page: Page
+    site: Site,
+    api: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    mic_page: Page,
+    database: Database,
 ) -> None:
     session = await new_session(api, tenant)
     page = mic_page
@@ -143,6 +151,12 @@ async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
     spoken = [t for t in turns if t["speaker"] == "participant"]
     assert spoken and "python" in spoken[0]["text"].lower()
     assert any(t["speaker"] == "ai" and t["index"] > spoken[0]["index"] for t in turns)
+    # stored with it: every word the recogniser heard, with its confidence
+    heard_words = await stored_words(database, session["id"], spoken[0]["index"])
+    assert heard_words, "a spoken turn keeps the recogniser's words"
+    said_words = spoken[0]["text"].split()
+    assert [w["word"] for w in heard_words] == said_words, (heard_words, said_words)
+    assert all(0.0 <= w["p"] <= 1.0 for w in heard_words)
 
     # the recording: both sides' audio behind a signed link that needs no API key
     current = await session_of(api, tenant, session["id"])
@@ -171,14 +185,21 @@ async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
         assert (await plain.get(elsewhere, params=query)).status_code == 403
         # expired: correctly signed an hour and a second ago
         past = int(utcnow().timestamp()) - 1
-        import uuid
-
         stale = links.signature(site.settings.secret_key, uuid.UUID(session["id"]), past)
         expired = await plain.get(base, params={"expires": past, "signature": stale})
         assert expired.status_code == 403
         # another workspace cannot see the session, so never gets a link
         foreign = await api.get(f"/api/v1/sessions/{session['id']}", headers=other_tenant.headers)
         assert foreign.status_code == 404
+
+
+async def stored_words(database: Database, session_id: str, index: int) -> Any:
+    async with database.sessionmaker() as db:
+        return await db.scalar(
+            select(SessionTurn.words).where(
+                SessionTurn.session_id == uuid.UUID(session_id), SessionTurn.index == index
+            )
+        )
 
 
 class _FailingTranscriber(BaseHTTPRequestHandler):

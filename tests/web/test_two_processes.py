@@ -64,6 +64,8 @@ async def server_process(
         "VIVAVOCE_JOIN_GRACE_SECONDS": str(grace_seconds),
         "VIVAVOCE_DATABASE_POOL_SIZE": "4",
         "VIVAVOCE_LOG_LEVEL": "warning",
+        # replies at once, as in every in-process test (tests/conftest.py)
+        "VIVAVOCE_INTERVIEWER_REVEAL_WORDS_PER_SECOND": "0",
     }
     process = await asyncio.create_subprocess_exec(
         VIVAVOCE,

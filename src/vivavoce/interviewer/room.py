@@ -13,6 +13,12 @@ the interview, and every turn names the index it was decided for, so two writers
 store the same turn twice (`room_owners` tells a displaced connection at once). Frames are
 read by `room_frames`.
 
+Pacing (`reveal`): a reply's words go out at `reveal_words_per_second`, one word per
+`ai_delta`, but the turn is stored the moment its words are complete; the rest of the reveal
+and the turn's `turn` frame then follow by themselves, while the room already waits for the
+candidate. An answer (or an end) that arrives during a reveal shows the rest at once, and is
+stored after the AI turn it answers.
+
 Protocol (JSON text frames, at most `MAX_MESSAGE_BYTES`):
 
     client → {"type": "consent"} | {"type": "resume"}       start or resume (once)
@@ -23,7 +29,8 @@ Protocol (JSON text frames, at most `MAX_MESSAGE_BYTES`):
     server → {"type": "status", "state": "live" | "ended" | "taken_over", …}
              {"type": "ai_status", "state": "thinking" | "waiting", "message"?}
              {"type": "turn", "index", "speaker", "text"}     a stored turn
-             {"type": "ai_delta", "text"}                     the AI turn being worded
+             {"type": "ai_delta", "text"}                     the AI turn being worded,
+                                                              revealed at a reading pace
              {"type": "ai_retract", "reason"}                 drop the words streamed so far
              {"type": "error", "code", "message"}
 """
@@ -54,6 +61,7 @@ from vivavoce.interviewer.engine import (
 from vivavoce.interviewer.judge import AnswerJudgement, AnswerKind, Judge
 from vivavoce.interviewer.plan import InterviewPlan, build_plan
 from vivavoce.interviewer.providers import ProviderUnavailable
+from vivavoce.interviewer.reveal import Reveal
 from vivavoce.interviewer.room_frames import (
     CLOSE_ENDED,
     CLOSE_POLICY,
@@ -75,6 +83,8 @@ from vivavoce.interviewer.voice import Voice, VoiceContext
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.recognition import Word, to_stored, unsure_words
+from vivavoce.kit.recognition import from_stored as stored_words
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.errors import ConnectionReplaced, TurnIndexTaken
@@ -84,7 +94,6 @@ log = logging.getLogger(__name__)
 
 TYPING_HOLD_SECONDS = 10.0  # a timer falling due while the candidate types waits this long
 MIN_COMPARED_CHARACTERS = 30  # shorter answers are not compared with the model answer
-DELTA_WINDOW_SECONDS = 0.03  # words streamed closer together than this share an ai_delta
 MAX_RETRY_DELAY_SECONDS = 8.0
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -111,6 +120,9 @@ class RoomDeps:
     # This process's listener on the transcript channel (a kit.pubsub.Listener), through
     # which a takeover on another process reaches the displaced room at once; or None.
     listener: Any = None
+    # The pace a reply is shown at (VIVAVOCE_INTERVIEWER_REVEAL_WORDS_PER_SECOND); 0: as
+    # fast as it is worded (voice, where the audio paces the words).
+    reveal_words_per_second: float = 0.0
 
     def retry_delay(self, attempt: int) -> float:
         """Exponential backoff with up to 25 % jitter, at most 8 s (+ jitter)."""
@@ -194,6 +206,8 @@ class Room:
         # (what a read would give unless another connection wrote meanwhile, which the next
         # append detects by its index)
         self._known: Snapshot | None = None
+        self._reveal: Reveal | None = None  # the last reply's words, maybe still being shown
+        self._answering = 0  # answers waiting to be stored: replies are shown at once
 
     # --- transport ------------------------------------------------------------------------
 
@@ -212,8 +226,10 @@ class Room:
         with contextlib.suppress(Exception):
             await self._close_raw(code)
 
-    async def receive(self, raw: str | bytes | None) -> bool:
-        """Handle one frame; False when the connection should end."""
+    async def receive(self, raw: str | bytes | None, heard: tuple[Word, ...] = ()) -> bool:
+        """Handle one frame; False when the connection should end. `heard`: for an answer
+        the voice channel transcribed, the recogniser's words and their confidences (never
+        from the client's frame)."""
         if raw is None:
             return not self.closed
         if len(raw) > MAX_MESSAGE_BYTES:
@@ -231,16 +247,16 @@ class Room:
         if self.ended:
             await self.send(error("interview_over", "this interview has ended"))
             return True
-        await self._act(frame)
+        await self._act(frame, heard)
         return not self.closed
 
-    async def _act(self, frame: Frame) -> None:
+    async def _act(self, frame: Frame, heard: tuple[Word, ...] = ()) -> None:
         if frame.kind in ("consent", "resume"):
             await self.start()
         elif self.session_id is None:
             await self.send(error("not_started", "consent first"))
         elif frame.kind == "answer":
-            await self.answer(frame.text, frame.signals)
+            await self.answer(frame.text, frame.signals, heard)
         elif frame.kind == "typing":
             self._typing_until = time.monotonic() + TYPING_HOLD_SECONDS
             if self._typing_started is None:
@@ -360,6 +376,8 @@ class Room:
         for task in (self._timer, self._heartbeat, *self._due, *self._model_answers.values()):
             if task is not None and task is not current:
                 task.cancel()
+        if self._reveal is not None:
+            self._reveal.cancel()
         self._timer = None
         self._due.clear()
         self._model_answers.clear()
@@ -415,7 +433,12 @@ class Room:
     async def end(self) -> None:
         assert self.session_id is not None
         assert self.workspace_id is not None
+        self._answering += 1  # whatever is still being shown goes at once
+        if self._reveal is not None:
+            self._reveal.hurry()
         async with self._lock:
+            await self._settle_reveal()
+            self._answering -= 1
             try:
                 async with unit_of_work(self.deps.sessionmaker) as db:
                     await sessions.fail(
@@ -491,6 +514,7 @@ class Room:
                     ended_at_s=(row.ended_at - origin).total_seconds(),
                     move=_move_kind(move),
                     question_id=question if isinstance(question, str) else None,
+                    unsure_words=unsure_words(stored_words(row.words)),
                 )
             )
             verdict = row.meta.get("judgement")
@@ -528,6 +552,7 @@ class Room:
                         snapshot.plan, snapshot.turns, snapshot.elapsed, snapshot.judgements
                     )
                 except InterviewClosed:  # the closing line was said; finish the job
+                    await self._settle_reveal()
                     await self._complete()
                     return
                 if isinstance(move, Wait):
@@ -542,25 +567,32 @@ class Room:
                     continue
                 if spoken is None:
                     return
-                if isinstance(move, Close):
+                if isinstance(move, Close):  # the closing line is shown whole, then the end
+                    await self._settle_reveal()
                     await self._complete()
                     return
                 current = snapshot.extended(spoken)
 
     async def _speak(self, move: Move, snapshot: Snapshot) -> Turn | None:
-        """Word, stream and store one move; the stored turn, or None when the room is done.
-        Raises `TurnIndexTaken` when the turn's place was filled meanwhile (nothing stored)."""
+        """Word, store and reveal one move; the stored turn, or None when the room is done.
+        The turn is stored as soon as its words are complete; its reveal (the words not yet
+        shown, then its `turn` frame) goes on by itself. Raises `TurnIndexTaken` when the
+        turn's place was filled meanwhile (nothing stored, nothing more shown)."""
         assert self.session_id is not None
+        await self._settle_reveal()  # the previous reply is shown whole before this one
         await self.send(ai_status("thinking"))
         started = utcnow()
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
-        text = await self._word(move, context)
-        if text is None:
+        worded = await self._word(move, context)
+        if worded is None:
             return None
+        text, reveal = worded
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:
             meta["plan"] = snapshot.plan.to_dict()
-        row_ended = utcnow()
+        # the turn ends when its last word will have been shown, which the silence timers
+        # and the candidate's answer latency count from
+        row_ended = utcnow() + timedelta(seconds=reveal.seconds_left())
         index = len(snapshot.turns)
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
@@ -576,11 +608,17 @@ class Room:
                     expected_index=index,
                 )
         except TurnIndexTaken:
+            await reveal.stop()
             raise
         except Conflict as refused:
+            await reveal.stop()
             await self._refused(refused)
             return None
-        await self.send(turn_message(index, "ai", text))
+        except BaseException:  # not stored: none of its words may follow
+            await reveal.stop()
+            raise
+        reveal.finish(turn_message(index, "ai", text))
+        self._reveal = reveal
         self._prepare_model_answer(snapshot.plan, move.question_id)
         return ai_turn(
             move,
@@ -590,20 +628,38 @@ class Room:
             ended_at_s=(row_ended - snapshot.origin).total_seconds(),
         )
 
-    async def _word(self, move: Move, context: VoiceContext) -> str | None:
-        """The move's words, streamed to the candidate as they come. An interviewer that
-        fails is asked again with backoff (the candidate sees a calm "one moment" notice,
-        and any words of a broken reply are taken back) until `outage_budget_seconds` after
-        the first failure; then the session fails (technical_failure) and this is None."""
+    async def _settle_reveal(self) -> None:
+        """Wait until the last reply has been shown whole (at once when an answer waits)."""
+        reveal = self._reveal
+        if reveal is None:
+            return
+        if self._answering > 0:
+            reveal.hurry()
+        await reveal.settled()  # still `_reveal` meanwhile, so an answer can hurry it
+        if self._reveal is reveal:
+            self._reveal = None
+
+    async def _word(self, move: Move, context: VoiceContext) -> tuple[str, Reveal] | None:
+        """The move's words, revealed to the candidate as they come, and their reveal. An
+        interviewer that fails is asked again with backoff (the candidate sees a calm "one
+        moment" notice, and any words of a broken reply are taken back) until
+        `outage_budget_seconds` after the first failure; then the session fails
+        (technical_failure) and this is None."""
         first_failure: float | None = None
         attempt = 0
         while True:
+            reveal = Reveal(
+                self.send, self.deps.reveal_words_per_second, hurried=self._answering > 0
+            )
             chunks: list[str] = []
             try:
-                await self._stream(move, context, chunks)
-                return "".join(chunks).strip()
+                async for chunk in self.deps.voice.word(move, context):
+                    chunks.append(chunk)
+                    reveal.add(chunk)
+                return "".join(chunks).strip(), reveal
             except ProviderUnavailable as failure:  # also a stream broken off midway
-                if chunks:  # the candidate saw words that will never be stored
+                await reveal.stop()
+                if reveal.shown_any:  # the candidate saw words that will never be stored
                     await self.send({"type": "ai_retract", "reason": "retrying"})
                 now = time.monotonic()
                 first_failure = now if first_failure is None else first_failure
@@ -623,24 +679,9 @@ class Room:
                 await asyncio.sleep(delay)
                 if self._gone:
                     return None
-
-    async def _stream(self, move: Move, context: VoiceContext, chunks: list[str]) -> None:
-        """Stream one try of the move's words as `ai_delta`s, collecting them in `chunks`:
-        the first words at once, then what arrives within DELTA_WINDOW_SECONDS per frame (a
-        model's tokens seldom share one; the offline voice's words, all ready at once, go in
-        a few frames instead of one per word)."""
-        unsent: list[str] = []
-        flushed = time.monotonic()
-        async for chunk in self.deps.voice.word(move, context):
-            chunks.append(chunk)
-            unsent.append(chunk)
-            now = time.monotonic()
-            if len(chunks) == 1 or now - flushed >= DELTA_WINDOW_SECONDS:
-                await self.send({"type": "ai_delta", "text": "".join(unsent)})
-                unsent.clear()
-                flushed = now
-        if unsent:
-            await self.send({"type": "ai_delta", "text": "".join(unsent)})
+            except BaseException:
+                await reveal.stop()
+                raise
 
     async def _technical_failure(self) -> None:
         """The interviewer cannot speak: fail the session (the stored turns stay) and tell
@@ -688,29 +729,45 @@ class Room:
             return
         await self._finished(Status.COMPLETED.value, EndReason.COMPLETED.value)
 
-    async def answer(self, text: str, page_signals: signals.SignalBatch | None = None) -> None:
+    async def answer(
+        self,
+        text: str,
+        page_signals: signals.SignalBatch | None = None,
+        heard: tuple[Word, ...] = (),
+    ) -> None:
         """Judge and store a candidate turn (with the page's signals for it, in the same
-        transaction, so they are kept even when this answer ends the interview), then let
-        the interviewer move."""
+        transaction, so they are kept even when this answer ends the interview, and for a
+        spoken answer the recogniser's words), then let the interviewer move."""
         assert self.session_id is not None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._typing_until = 0.0
-        async with self._lock:
-            if self._gone:
-                return
-            known, self._known = self._known, None
-            snapshot = known.extended(None) if known is not None else await self._snapshot()
-            if snapshot is None:
-                await self._ended_elsewhere()
-                return
-            stored = await self._store_answer(snapshot, text, page_signals)
+        self._answering += 1
+        if self._reveal is not None:  # answered while the reply was still being shown
+            self._reveal.hurry()
+        try:
+            async with self._lock:
+                if self._gone:
+                    return
+                await self._settle_reveal()  # the reply's `turn` frame goes before the answer's
+                known, self._known = self._known, None
+                snapshot = known.extended(None) if known is not None else await self._snapshot()
+                if snapshot is None:
+                    await self._ended_elsewhere()
+                    return
+                stored = await self._store_answer(snapshot, text, page_signals, heard)
+        finally:
+            self._answering -= 1
         if stored is not None:
             await self.advance(stored)
 
     async def _store_answer(
-        self, snapshot: Snapshot, text: str, page_signals: signals.SignalBatch | None
+        self,
+        snapshot: Snapshot,
+        text: str,
+        page_signals: signals.SignalBatch | None,
+        heard: tuple[Word, ...] = (),
     ) -> Snapshot | None:
         """The answer judged and stored at the next place of `snapshot` (read again when that
         place was filled meanwhile); the snapshot with it, or None when the room is done."""
@@ -725,6 +782,7 @@ class Room:
                 text=text,
                 started_at_s=(began - snapshot.origin).total_seconds(),
                 ended_at_s=(now - snapshot.origin).total_seconds(),
+                unsure_words=unsure_words(heard),
             )
             transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
             judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
@@ -745,6 +803,7 @@ class Room:
                         meta,
                         holder=self.connection_id,
                         expected_index=candidate.index,
+                        words=to_stored(heard),
                     )
                     if page_signals is not None:
                         await signals.record_for_answer(

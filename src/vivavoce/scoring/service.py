@@ -63,7 +63,8 @@ async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
     rubric = rubric_from(setup.profile or None, setup.template, setup.stage)
     rows = await turns.stored_turns(db, session.id)
     stored = [
-        {"index": r.index, "speaker": r.speaker, "text": r.text, "meta": r.meta} for r in rows
+        {"index": r.index, "speaker": r.speaker, "text": r.text, "meta": r.meta, "words": r.words}
+        for r in rows
     ]
     pasted = await signals.pasted_by_turn(db, session.id)
     transcript = from_stored(stored, pasted)

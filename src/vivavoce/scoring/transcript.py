@@ -17,6 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from vivavoce.kit.recognition import UNSURE_WORD_PROBABILITY, bare, unsure_words
+from vivavoce.kit.recognition import from_stored as stored_words
+
+__all__ = ["UNSURE_WORD_PROBABILITY", "unsure_words"]
+
 MAX_TURN_CHARACTERS = 20_000
 
 
@@ -114,18 +119,8 @@ def split_manipulation(text: str) -> tuple[str, tuple[str, ...]]:
 
 # --- words the speech recogniser was unsure of -------------------------------------------------
 
-UNSURE_WORD_PROBABILITY = 0.5  # below this, a recognised word is not trusted as evidence
 MASK = "\u2014"  # what stands in for an unsure word in the scored text (not a word, not an end)
 _TOKEN = re.compile(r"[\w][\w'\u2019+#./-]*", re.UNICODE)
-
-
-def _bare(word: str) -> str:
-    return word.strip().strip(".,;:!?\"'()\u201c\u201d\u2018\u2019").lower()
-
-
-def unsure_words(words: Sequence[tuple[str, float]]) -> tuple[str, ...]:
-    """The recogniser's words below `UNSURE_WORD_PROBABILITY`, in order, bare and lowercase."""
-    return tuple(bare for word, p in words if p < UNSURE_WORD_PROBABILITY and (bare := _bare(word)))
 
 
 def mask_unsure(text: str, unsure: Sequence[str]) -> str:
@@ -134,12 +129,12 @@ def mask_unsure(text: str, unsure: Sequence[str]) -> str:
     if not unsure:
         return text
     wanted = set(unsure)
-    return _TOKEN.sub(lambda m: MASK if _bare(m.group(0)) in wanted else m.group(0), text)
+    return _TOKEN.sub(lambda m: MASK if bare(m.group(0)) in wanted else m.group(0), text)
 
 
 def quotes_unsure(quote: str, unsure: Sequence[str]) -> bool:
     wanted = set(unsure)
-    return MASK in quote or any(_bare(t) in wanted for t in _TOKEN.findall(quote))
+    return MASK in quote or any(bare(t) in wanted for t in _TOKEN.findall(quote))
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -199,19 +194,6 @@ def _answer(
     )
 
 
-def _words(value: Any) -> tuple[tuple[str, float], ...]:
-    """Stored recogniser words (`[{"word", "p"}, …]`), ignoring anything malformed."""
-    if not isinstance(value, list):
-        return ()
-    words = []
-    for item in value:
-        if isinstance(item, dict) and isinstance(item.get("word"), str):
-            p = item.get("p")
-            if isinstance(p, int | float) and not isinstance(p, bool):
-                words.append((item["word"], float(p)))
-    return tuple(words)
-
-
 def from_stored(
     rows: Sequence[Mapping[str, Any]], pasted: Mapping[int, int] | None = None
 ) -> Transcript:
@@ -245,7 +227,7 @@ def from_stored(
                 dimension_ids=question_dims.get(question_id or "", ()) if speaker == "ai" else (),
                 addressed_to_scorer=flagged,
                 pasted_characters=(pasted or {}).get(int(row["index"]), 0),
-                words=_words(row.get("words")) if speaker == "participant" else (),
+                words=stored_words(row.get("words")) if speaker == "participant" else (),
             )
         )
     return build(turns)

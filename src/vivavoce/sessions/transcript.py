@@ -49,13 +49,15 @@ async def append_turn(
     *,
     holder: str | None = None,
     expected_index: int | None = None,
+    words: list[dict[str, Any]] | None = None,
 ) -> SessionTurn:
     """Store one turn of an interview in progress and wake its live readers.
 
     The live room passes its connection as `holder` (the write is refused with
     `ConnectionReplaced` once another connection holds the interview) and the index it decided
     the turn for as `expected_index` (`TurnIndexTaken` when that place is already filled): of
-    two writers racing for one turn, across processes, exactly one stores it."""
+    two writers racing for one turn, across processes, exactly one stores it. `words`: a
+    spoken turn's recogniser words with their probabilities (`[{"word", "p"}, …]`)."""
     if len(text) > MAX_TURN_CHARACTERS:
         raise Unprocessable(f"a turn is at most {MAX_TURN_CHARACTERS} characters")
     session = await repository.lock_for_turn(db, session_id)
@@ -81,6 +83,7 @@ async def append_turn(
         started_at=started_at,
         ended_at=ended_at,
         meta=meta or {},
+        words=words,
     )
     await repository.add_turn(db, turn)
     await pubsub.notify(db, CHANNEL, str(session_id))
@@ -145,11 +148,14 @@ class StoredTurn:
     started_at: datetime
     ended_at: datetime
     meta: dict[str, Any]
+    words: list[dict[str, Any]] | None = None  # a spoken turn's recogniser words
 
 
 async def stored_turns(db: AsyncSession, session_id: uuid.UUID) -> list[StoredTurn]:
     rows = await repository.turns_after(db, session_id, -1, 100_000)
     return [
-        StoredTurn(r.index, r.speaker, r.text, r.started_at, r.ended_at, dict(r.meta or {}))
+        StoredTurn(
+            r.index, r.speaker, r.text, r.started_at, r.ended_at, dict(r.meta or {}), r.words
+        )
         for r in rows
     ]

