@@ -7,7 +7,9 @@ a clarification. It answers a question according to its kind, and a follow-up by
 of a complete answer the interviewer asked for (`checks.asked_for`), from the role's
 replies. Every turn it says carries what it meant (`label`) and the parts it covered.
 
-Kinds: `strong`, `mediocre`, `weak` (answers of that quality, replies in kind); `dont_know`
+Kinds: `strong`, `mediocre`, `weak` (answers of that quality, replies in kind: a weak
+candidate's replies say nothing of substance and are labelled `vague`, as is a reply with
+nothing left to add); `dont_know`
 ("I don't know"; after the hint, on every other question "I really don't know" again, else a
 mediocre answer); `rambler` (off topic first, a mediocre answer once steered back);
 `clarifier` (asks what the question means first, then answers well, and asks about next
@@ -49,7 +51,7 @@ TO_THE_SCORER = (
 @dataclass(frozen=True)
 class Said:
     text: str
-    label: str  # ready, answer, dont_know, off_topic, clarify, to_scorer, closing
+    label: str  # ready, answer, vague, dont_know, off_topic, clarify, to_scorer, closing
     question: int | None
     covers: frozenset[str] = frozenset()
 
@@ -124,7 +126,7 @@ class Candidate:
             return self._answer(question, quality)
         if self.kind == "weak" or self.kind == "dont_know":
             text = WEAK_REPLIES[len(self.said_on_question) % 2]
-            return Said(text, "answer", self.current)
+            return Said(text, "vague", self.current)
         return self._reply(question, ai_text)
 
     def _reply(self, question: Question, ai_text: str) -> Said:
@@ -137,7 +139,7 @@ class Candidate:
             return Said(question.replies[part], "answer", self.current, frozenset({part}))
         unused = [p for p in question.replies if f"{self.current}:{p}" not in self.replies_used]
         if not unused:
-            return Said(WEAK_REPLIES[0], "answer", self.current)
+            return Said(WEAK_REPLIES[0], "vague", self.current)
         self.replies_used.add(f"{self.current}:{unused[0]}")
         reply = question.replies[unused[0]]
         return Said(reply, "answer", self.current, frozenset({unused[0]}))

@@ -48,7 +48,7 @@ DANGLING = _word_set(
     a an the my our your their his her its this that these those some any each every of to for
     in on at by with from into onto about as than and or but so because if when while which who
     is are was were be been am have has had do does did will would can could should not very
-    kind sort
+    kind sort never always often usually also still even ever just only really
     """
 )
 # Words that begin a new phrase after a complete one: prepositions and common verbs.
@@ -60,6 +60,7 @@ BOUNDARY = _word_set(
     began brought built bought caught chose drove fell held led lost met paid rang sold spoke
     stood taught won wrote say go come make take give get keep tell find think feel know see
     need want use help work call ask try start stop pay send bring
+    cost mean matter happen seem look stay
     """
 )
 PROBE_WORDS = _word_set(
@@ -252,7 +253,8 @@ def cut_quotes(conversation: Conversation) -> list[tuple[int, str]]:
 
 
 def transitions(conversation: Conversation) -> list[tuple[int, bool]]:
-    """Each move on (a new question or the wrap-up) right after a real answer: (AI turn,
+    """Each move on (a new question or the wrap-up) right after an answer of substance (not
+    one the script labelled `vague`, "it depends, really", which has nothing to name): (AI turn,
     whether it names a content word of that answer, beyond the next question's own words
     and the stock words of transitions)."""
     found: list[tuple[int, bool]] = []
@@ -295,7 +297,7 @@ ASKS_FOR: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("approach", re.compile(r"\b(?:in practice|how exactly|step by step)\b")),
     ),
     "situational": (
-        ("reasoning", re.compile(r"\b(?:that order|why)\b")),
+        ("reasoning", re.compile(r"\b(?:that order|why|right first move|rather than)\b")),
         ("check", re.compile(r"\b(?:how would you know|had worked|how will you know)\b")),
         ("first_step", re.compile(r"\b(?:do first|first step|very first)\b")),
     ),
