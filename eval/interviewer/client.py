@@ -28,6 +28,9 @@ from eval.interviewer.roles import Role
 from eval.interviewer.server import Served
 
 MAX_AI_TURNS = 40
+# A candidate reads the reply before typing: it also keeps the candidate under the room's
+# per-connection frame rate (10 a second, bursts of 30), as a person always is.
+THINK_SECONDS = 0.3
 READ_TIMEOUT = 120.0
 CLOSING_LINE = re.compile(r"close this window|your interview is now complete", re.IGNORECASE)
 
@@ -159,6 +162,7 @@ async def converse(served: Served, booked: Booked) -> tuple[list[Said], list[flo
                 continue  # the closing line: the room ends the interview next
             answer = candidate.hear(text, first=number == 0)
             said.append(answer)
+            await asyncio.sleep(THINK_SECONDS)
             await socket.send(json.dumps({"type": "typing"}))
             await socket.send(json.dumps({"type": "answer", "text": answer.text, "signals": []}))
             sent = time.perf_counter()

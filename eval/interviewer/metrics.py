@@ -144,11 +144,11 @@ def failures(conversation: Conversation) -> list[str]:
     return lines
 
 
-def _cell(value: object) -> str:
+def _cell(name: str, value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.2f}" if value <= 1.0 else f"{value:.0f}"
+        return f"{value:.0f}" if name.endswith("_ms") else f"{value:.2f}"
     return str(value)
 
 
@@ -179,6 +179,7 @@ def table(rows: Sequence[Figures]) -> str:
     header = "| " + " | ".join(title for _, title in COLUMNS) + " |"
     rule = "|" + "|".join("---" if name == "group" else "---:" for name, _ in COLUMNS) + "|"
     body = [
-        "| " + " | ".join(_cell(getattr(row, name)) for name, _ in COLUMNS) + " |" for row in rows
+        "| " + " | ".join(_cell(name, getattr(row, name)) for name, _ in COLUMNS) + " |"
+        for row in rows
     ]
     return "\n".join([header, rule, *body])
