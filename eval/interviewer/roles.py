@@ -1,4 +1,4 @@
-"""The roles of the conversation evaluation (`roles/*.json`): an agent profile, a template
+"""The roles of the conversation evaluation (`role_scripts/*.json`): an agent profile, a template
 and a four-question bank per role (one design, behavioural, knowledge and situational
 question each), with a strong, a mediocre and a weak answer per question and short replies
 per part of a complete answer (what a candidate says when asked for that part).
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-ROLES_DIR = Path(__file__).with_name("roles")
+ROLES_DIR = Path(__file__).with_name("role_scripts")
 QuestionKind = Literal["design", "behavioural", "knowledge", "situational"]
 Quality = Literal["strong", "mediocre", "weak"]
 HYPOTHETICAL: frozenset[str] = frozenset({"design", "situational"})

