@@ -8,7 +8,7 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval check lock clean doctor \
+.PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval eval-interviewer check lock clean doctor \
 	reliability soak faults test-llm-real
 
 setup: $(STAMP)
@@ -123,3 +123,10 @@ test-llm-real: setup
 	  for i in $$(seq 120); do curl -sf http://127.0.0.1:$(LLM_REAL_PORT)/v1/models >/dev/null && break; sleep 1; done; \
 	  VIVAVOCE_REAL_LLM_URL=http://127.0.0.1:$(LLM_REAL_PORT)/v1 VIVAVOCE_REAL_LLM_MODEL=gemma \
 	    $(BIN)/pytest -q -p no:cacheprovider -rs tests/interviewer/providers/test_whole_interview.py
+
+# The conversation evaluation of the interviewer (docs/interviewer.md, "Conversation
+# evaluation"): scripted candidates through a real `vivavoce serve` and the join WebSocket;
+# also against the model when VIVAVOCE_LLM_BASE_URL is set. EVALINT_ARGS="--split tune --details".
+EVALINT_ARGS ?=
+eval-interviewer: setup
+	$(BIN)/python -m eval.interviewer.run $(EVALINT_ARGS)

@@ -29,6 +29,7 @@ from vivavoce.interviewer.offline import ACKNOWLEDGEMENTS, OfflineVoice, second_
 from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
+from vivavoce.interviewer.wording import word_overlap
 
 VOICE: Voice = OfflineVoice()
 OFFLINE = OfflineVoice()
@@ -295,3 +296,39 @@ def test_second_person() -> None:
         "you led your team and your manager thanked you"
     )
     assert second_person("I'm proud of what we built") == "you're proud of what you built"
+
+
+def test_a_second_steer_back_is_no_near_copy_of_the_first() -> None:
+    plan = make_plan(stage={"questions": [{"text": "Why do you want this job?"}]})
+    question = plan.questions[0]
+    first = say(Redirect(question, "off_topic"), plan)
+    turns = (
+        Turn(0, "ai", "Let's begin. Why do you want this job?", 0, 1, MoveKind.ASK, "q1"),
+        Turn(1, "participant", "My cat is ill.", 2, 3),
+        Turn(2, "ai", first, 3, 4, MoveKind.REDIRECT, "q1"),
+        Turn(3, "participant", "And it rained all week.", 5, 6),
+    )
+    second = say(Redirect(question, "off_topic"), plan, turns)
+    assert second.endswith("Why do you want this job?")
+    assert word_overlap(first, second) < 0.8
+
+
+def test_a_clarification_rephrases_a_recruiters_question_by_its_kind() -> None:
+    plan = make_plan(
+        stage={
+            "questions": [
+                {"text": "How would you organise a handover between shifts?"},
+                {"text": "Tell me about a time you calmed an angry customer."},
+            ]
+        }
+    )
+    design, behavioural = plan.questions
+    rephrased = say(Clarify(design, "What do you mean exactly?", 900), plan)
+    assert "how you would go about it" in rephrased
+    assert "own experience" not in rephrased
+    assert "one real example" in say(Clarify(behavioural, "What do you mean?", 900), plan)
+    from_job = say(Clarify(design, "Should I answer from my last job?", 900), plan)
+    assert "how you would go about it" in from_job
+    asked_before = (Turn(0, "ai", rephrased, 0, 1, MoveKind.CLARIFY, "q1"),)
+    again = say(Clarify(design, "What do you mean exactly?", 900), plan, asked_before)
+    assert word_overlap(again, rephrased) < 0.8 or design.text in again

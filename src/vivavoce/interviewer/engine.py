@@ -59,7 +59,7 @@ from vivavoce.interviewer.listening import (
 )
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind, Turn
-from vivavoce.interviewer.wording import contains, noun_phrases, tokens
+from vivavoce.interviewer.wording import contains, noun_phrases, quotable, tokens
 
 MIN_QUESTION_SECONDS = 120  # a new question needs this long before the wrap-up
 FOLLOW_UP_SECONDS = 90  # a follow-up needs this long within the question's budget
@@ -645,7 +645,8 @@ def _acknowledgement(lead_in: LeadIn, transcript: Sequence[Turn]) -> str | None:
     if answer is None or lead_in not in (LeadIn.ANSWERED, LeadIn.PARTIAL):
         return None
     said = " ".join(t.text for t in transcript if t.is_ai).lower()
-    fresh = [p for p in noun_phrases(answer.text, answer.unsure_words) if p.lower() not in said]
+    phrases = noun_phrases(quotable(answer.text), answer.unsure_words)
+    fresh = [p for p in phrases if p.lower() not in said]
     return telling_phrase(fresh)
 
 

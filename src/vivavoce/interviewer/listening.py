@@ -29,7 +29,13 @@ from enum import StrEnum
 from typing import Literal
 
 from vivavoce.interviewer.plan import PlannedQuestion, words
-from vivavoce.interviewer.wording import contains, near_copy, noun_phrases, whole_clauses
+from vivavoce.interviewer.wording import (
+    contains,
+    near_copy,
+    noun_phrases,
+    quotable,
+    whole_clauses,
+)
 
 QuestionStyle = Literal["design", "situational", "behavioural", "knowledge", "motivation"]
 HYPOTHETICAL: frozenset[QuestionStyle] = frozenset({"design", "situational"})
@@ -145,17 +151,20 @@ COVERED: dict[Aspect, str] = {
     Aspect.CONSTRAINT: r"\b(?:budget|deadline|constraints?|limited|less time|with only|"
     r"if (?:we|i) had)\b",
     Aspect.FIRST_STEP: r"\b(?:first|start (?:by|with)|begin (?:by|with)|straight away|right away|"
-    r"immediately|step one)\b",
+    r"immediately|step one|i(?:'d| would) (?:\w+ly )?(?!try\b|do my best\b|just\b)\w+)\b",
     Aspect.REASONING: r"\b(?:because|so that|since|the reason|that way|in order to|which (?:means|"
     r"lets|helps))\b",
     Aspect.RISK: r"\b(?:risks?|could go wrong|worr\w+|watch out|careful|go(?:es)? wrong|"
     r"fail\w*|backup plan|escalat\w+)\b",
     Aspect.CHECK: r"\b(?:check\w*|measur\w+|track\w*|monitor\w*|follow(?:ing)?[- ]up|confirm\w*|"
     r"verif\w+|feedback|metrics?|know (?:it|that|if|whether)|make sure|test\w*)\b",
-    Aspect.MECHANISM: r"\b(?:works by|under the hood|it (?:stores|sends|keeps|checks|compares|"
+    Aspect.MECHANISM: r"\b(?:works by|under the hood|maps?|by (?:matching|weighting|comparing|"
+    r"counting|checking|reading)|(?:is|are) (?:the|a|an) (?:share|separate|sorted|measure|count|"
+    r"number|list|record)|it (?:stores|sends|keeps|checks|compares|reads|counts|"
     r"uses|means|looks)|which (?:means|lets|stores|sends)|so that|each (?:time|request|patient|"
     r"order|customer|call)|every (?:time|request)|when .{3,60}, (?:it|the|we|i|you))\b",
-    Aspect.WHY: r"\b(?:because|so that|since|the reason|in order to|which (?:means|lets|helps))\b",
+    Aspect.WHY: r"\b(?:because|so that|since|the reason|in order to|to make sure|it'?s to|"
+    r"(?:it|that) matters|which (?:means|lets|helps))\b",
     Aspect.EDGE: r"\b(?:edge cases?|except|unless|doesn'?t work when|breaks when|limitations?|"
     r"when not to)\b",
     Aspect.DRAW: r"\b(?:because|i (?:really )?(?:enjoy|love|like|care)|draws me|excit\w+|"
@@ -230,9 +239,9 @@ def read_answer(
         shape = AnswerShape.VAGUE
     else:
         shape = AnswerShape.PARTIAL
-    phrases = noun_phrases(text, unsure)
+    phrases = noun_phrases(quotable(text), unsure)
     phrase = telling_phrase(phrases, skills)
-    clauses = whole_clauses(text, unsure)
+    clauses = whole_clauses(quotable(text), unsure)
     quote = clauses[0] if clauses and len(clauses[0].split()) <= 12 else phrase
     return AnswerReading(style, shape, covered, tuple(missing), quote, phrase)
 
@@ -325,10 +334,10 @@ PROBES: dict[Aspect, tuple[tuple[str, str], str]] = {
     ),
     Aspect.REASONING: (
         (
-            "Why that order, rather than another?",
-            "What makes you go about it in that order rather than another?",
+            "What makes that the right first move, rather than something else?",
+            "Why would you go about it that way, rather than another?",
         ),
-        "ask why they would go about {phrase} in that order rather than another",
+        "ask why {phrase} is the right first move, rather than something else",
     ),
     Aspect.RISK: (
         (
@@ -400,7 +409,8 @@ ASKED: dict[Aspect, str] = {
     Aspect.SCALE: r"ten times|twice as (?:much|many)|at scale|busy day",
     Aspect.CONSTRAINT: r"half the (?:time|budget)|fewer people|tighter",
     Aspect.FIRST_STEP: r"do first|first step",
-    Aspect.REASONING: r"that order(?:,)? rather than another",
+    Aspect.REASONING: r"that order(?:,)? rather than another|right first move|"
+    r"about it that way",
     Aspect.RISK: r"get in the way|notice early",
     Aspect.CHECK: r"how would you know|how did you know|had worked",
     Aspect.MECHANISM: r"actually works?\b|underneath|mechanism",
@@ -439,11 +449,13 @@ def choose_probe(
     follow-up asked about; for a complete answer (or none left), one level deeper when
     `deepen`; never one that is a near copy of an earlier AI turn; else None (move on).
     `covered_before` are parts the candidate's earlier answers to this question covered; a
-    `vague` answer is first asked for the specifics of what it named (the kind's first part)."""
+    `vague` answer is first asked for the specifics of what it named (the kind's first part),
+    unless an answer to the question already covered that part."""
     have = reading.covered | covered_before
     lacking = [a for a in reading.missing if a not in have or a is Aspect.OWN_ROLE]
-    if vague and PARTS[reading.style][0] not in lacking:  # the specific of what they named
-        lacking.insert(0, PARTS[reading.style][0])
+    first = PARTS[reading.style][0]
+    if vague and first not in lacking and first not in have:  # the specific of what they named
+        lacking.insert(0, first)
     candidates = [a for a in lacking if a not in asked]
     if deepen and not candidates:
         candidates = [a for a in DEEPER[reading.style] if a not in asked and a not in have]

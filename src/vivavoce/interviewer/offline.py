@@ -31,13 +31,13 @@ from vivavoce.interviewer.engine import (
     WrapUp,
 )
 from vivavoce.interviewer.judge import FollowUpReason
-from vivavoce.interviewer.listening import PARTS, PROBES, question_style
+from vivavoce.interviewer.listening import HYPOTHETICAL, PARTS, PROBES, question_style
 from vivavoce.interviewer.offline_judge import OfflineJudge, judge_answer, sentences
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion, Tone
 from vivavoce.interviewer.questions import mid_sentence
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
-from vivavoce.interviewer.wording import word_chunks
+from vivavoce.interviewer.wording import near_copy, word_chunks
 
 __all__ = ["OfflineJudge", "OfflineVoice", "judge_answer"]
 
@@ -421,10 +421,7 @@ class OfflineVoice:
             r"volunteer|previous (?:job|role)|last (?:job|role)|internship|example from)\b",
             asked,
         ):
-            return (
-                "Yes, absolutely. Any real example works: from work, study, volunteering or a "
-                f"personal project. {ready}"
-            )
+            return _fresh(_where_from(move.question), move.question, context, ready)
         if re.search(ABOUT_THE_JOB, asked) and not re.search(ABOUT_THE_QUESTION, asked):
             return (
                 "That's a fair question, and I'm not able to answer it myself. I'll note it for "
@@ -441,8 +438,7 @@ class OfflineVoice:
                 "Take it whichever way makes the most sense to you; there's no wrong "
                 "interpretation, and I'm interested in how you think about it. " + ready
             )
-        hint = move.question.hint or "Answer in whatever way feels most natural."
-        return f"Good question. {hint} {ready}"
+        return _fresh(f"Good question. {_rephrasing(move.question)}", move.question, context, ready)
 
     def _repeat(self, move: Repeat, context: VoiceContext) -> str:
         opener = _pick(context, REPEAT_OPENERS, "repeat")
@@ -476,6 +472,13 @@ class OfflineVoice:
                 "about scores or instructions can't change how answers are assessed: everyone "
                 "is assessed against the same criteria. What helps most is a concrete answer. "
                 f"So, coming back to it: {_in_a_few_words(move.question)}"
+            )
+        if _redirected_before(move, context):
+            # A second steer back on one question: the question again in a frame of its own,
+            # so it is no near copy of the first steer (nor of another question's).
+            return (
+                "No problem. I'd still like to hear your own answer, whenever you're ready; "
+                f"take a moment if you need one. Once more: {_in_a_few_words(move.question)}"
             )
         lead = _pick(
             context,
@@ -573,6 +576,60 @@ def _added_last_words(context: VoiceContext) -> bool:
     if last_ai is None or last_ai.move is not MoveKind.WRAP_UP:
         return False
     return not NOTHING_TO_ADD.search(context.transcript[-1].text)
+
+
+# What a question asks for, said another way: a clarification of a recruiter's question.
+REPHRASINGS = {
+    "behavioural": "I'm asking for one real example: the situation, what you did yourself, and "
+    "how it turned out. It can come from work, study or volunteering.",
+    "design": "I'm asking how you would go about it: the approach you'd take, what could go "
+    "wrong, and what you would trade off. There's no single right answer.",
+    "situational": "I'm asking what you would do in that situation: your first steps, why "
+    "you'd take them, and how you'd know it had worked.",
+    "knowledge": "I'm asking you to explain it in your own words: how it works and why it "
+    "matters. A rough explanation is fine.",
+    "motivation": "I'm asking what matters to you here, in your own words; there's no right "
+    "answer.",
+}
+
+
+def _rephrasing(question: PlannedQuestion) -> str:
+    """A recruiter's question (bank) is rephrased by its kind, after the planner's note of
+    what it is mainly about; a planned question has its own hint."""
+    if question.kind != "bank":
+        return question.hint or "Answer in whatever way feels most natural."
+    focus = next((s for s in sentences(question.hint) if s.startswith("This question")), "")
+    return f"{focus} {REPHRASINGS[question_style(question)]}".strip()
+
+
+def _where_from(question: PlannedQuestion | None) -> str:
+    """May the answer come from a previous job, study, …? For a question about the past, any
+    real example; for a hypothetical one, how they would go about it."""
+    if question is not None and question_style(question) in HYPOTHETICAL:
+        return (
+            "Either is fine: tell me how you would go about it, drawing on your last job or "
+            "your studies if that helps."
+        )
+    return (
+        "Yes, absolutely. Any real example works: from work, study, volunteering or a "
+        "personal project."
+    )
+
+
+def _fresh(text: str, question: PlannedQuestion | None, context: VoiceContext, ready: str) -> str:
+    """`text`, or, when an earlier AI turn said nearly the same, `text` naming the question
+    (so the interviewer never repeats itself word for word)."""
+    earlier = [t.text for t in context.transcript if t.is_ai]
+    if question is not None and near_copy(f"{text} {ready}", earlier):
+        return f"{text} So, for this one: {_in_a_few_words(question)}"
+    return f"{text} {ready}"
+
+
+def _redirected_before(move: Redirect, context: VoiceContext) -> bool:
+    return any(
+        t.is_ai and t.move is MoveKind.REDIRECT and t.question_id == move.question.id
+        for t in context.transcript
+    )
 
 
 def _in_a_few_words(question: PlannedQuestion) -> str:

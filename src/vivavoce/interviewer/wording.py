@@ -34,7 +34,8 @@ FUNCTION_WORDS = _word_set(
     being am have has had do does did will would can could should may might must shall i you he she
     it we they me him us them not very really just also too quite i'm i've i'd i'll it's that's
     there's we're we've they're don't didn't doesn't isn't wasn't up down out off away back again
-    now first straight right there here together all both
+    now first straight right there here together all both never always often usually still even
+    ever only already sometimes
     """
 )
 DETERMINERS = _word_set("the a an my our your their his her its this that these those each every")
@@ -56,9 +57,11 @@ VERBS = _word_set(
     get gets go goes call calls check checks ask asks tell tells give gives take takes keep keeps
     help helps need needs want wants try tries start starts talk talks explain explains handle
     handles send sends see sees know knows think thinks feel feels say says work works guess
-    suppose believe hope mean means try tried depends depend like likes let lets
+    suppose believe hope mean means try tried depends depend like likes let lets cost costs
     """
 )
+# Words of `VERBS` that are nouns too, when they end a noun phrase ("a query count check").
+NOUN_OR_VERB = _word_set("check checks call calls work help need start use cost test review")
 HEDGE_OPENERS = re.compile(
     r"^(?:(?:well|so|and|but|basically|honestly|actually|yeah|yes|um+|uh+|erm|hmm+)\s*,?\s+)*"
     r"(?:i (?:think|guess|believe|suppose|feel)(?: that)?\s+|maybe\s+|probably\s+|perhaps\s+)?",
@@ -74,6 +77,21 @@ _CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019+#.-]*[\w+#]|[A-Za-z0-9]")
+
+
+# A sentence about scores, the evaluator or instructions is never quoted back: it is not an
+# answer, and echoing it would look like the interviewer taking it up.
+_SCORER_TALK = re.compile(
+    r"\b(?:scor\w*|evaluat\w*|instructions?|prompt|rat(?:e|ing) (?:me|this|every)|grad\w+|"
+    r"marks?|10 out of 10)\b",
+    re.IGNORECASE,
+)
+
+
+def quotable(text: str) -> str:
+    """`text` without its sentences about scores, the evaluator or instructions."""
+    kept = [s for s in re.split(r"(?<=[.!?])\s+", text) if not _SCORER_TALK.search(s)]
+    return " ".join(kept)
 
 
 def tokens(text: str) -> list[str]:
@@ -153,6 +171,9 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     end = body_start
     while end < len(words_in) and end - body_start < MAX_PHRASE_WORDS:
         word = words_in[end].lower()
+        if word in NOUN_OR_VERB and end > body_start and _noun_after_noun(words_in, end):
+            end += 1  # "a query count check to CI": a noun there, not a verb
+            continue
         if word in FUNCTION_WORDS or word in VERBS or word.endswith("ly"):
             break
         if end > body_start and _verb_like(word, words_in, end):
@@ -168,6 +189,13 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
     lead = lead if led else []
     return " ".join(lead + list(body)), max(end, start + 1)
+
+
+def _noun_after_noun(words_in: Sequence[str], position: int) -> bool:
+    """A verb-looking word straight after a noun and before a preposition or the end of the
+    clause ("… count check to …", "… the patient record.") is the head of the noun phrase."""
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    return following in ("", "to", "for", "in", "on", "at", "with")
 
 
 def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:

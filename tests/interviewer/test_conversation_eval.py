@@ -1,0 +1,135 @@
+"""The conversation evaluation (`make eval-interviewer`, eval/interviewer/): its checks flag
+known-bad transcripts, and the offline interviewer meets the issue's floors when two roles'
+scripted candidates of every kind are interviewed by a real `vivavoce serve` over the join
+WebSocket. Times are printed, never asserted."""
+
+from __future__ import annotations
+
+import asyncio
+
+from eval.interviewer import checks
+from eval.interviewer.candidates import KINDS
+from eval.interviewer.checks import Conversation, Turn
+from eval.interviewer.metrics import figures, table
+from eval.interviewer.roles import select
+from eval.interviewer.run import evaluate, grouped
+from eval.interviewer.server import serve, server_env, throwaway_database
+
+from tests.fixtures.database import server_url
+
+DESIGN = "How would you make a payment API idempotent, so that a retry never charges twice?"
+INCIDENT = "Tell me about a time you handled a production incident."
+VAGUE = "I think I would use some kind of unique id for the request and check it."
+
+
+def conversation(*turns: Turn, completed: bool = True) -> Conversation:
+    return Conversation(
+        role="backend_engineer",
+        candidate="scripted",
+        question_texts=(DESIGN, INCIDENT),
+        question_kinds=("design", "behavioural"),
+        max_follow_ups=1,
+        turns=list(turns),
+        completed=completed,
+    )
+
+
+def ai(text: str, move: str, question: int | None = None) -> Turn:
+    return Turn("ai", text, move, question)
+
+
+def said(text: str, label: str = "answer", question: int | None = 0, *covers: str) -> Turn:
+    return Turn("participant", text, None, question, label, frozenset(covers))
+
+
+def test_the_checks_flag_the_transcript_the_issue_quotes() -> None:
+    bad = conversation(
+        ai("Hello, I'm an AI interviewer. Ready?", "greet"),
+        said("Yes, ready.", "ready", None),
+        ai(f"Let's begin. {DESIGN}", "ask", 0),
+        said(VAGUE, "answer", 0, "approach"),
+        ai(
+            "You said you think you would use some kind of unique id for the. Let's make that "
+            "specific. Take me through one specific example: what happened, what you did, and "
+            "how it turned out.",
+            "follow_up",
+            0,
+        ),
+        said("I don't know.", "dont_know", 0),
+        ai(f"Understood, thank you. Next question. {INCIDENT}", "ask", 1),
+        said("Last year I rolled back a release that broke checkout.", "answer", 1, "situation"),
+        ai("What was the situation, and what was at stake?", "follow_up", 1),
+        said("Checkout was down at the evening peak.", "answer", 1, "situation"),
+        ai("Thanks, that gives me a good picture. Next question.", "wrap_up"),
+        said("No questions.", "closing", None),
+        ai("Thanks, that gives me a good picture. Next question.", "close"),
+    )
+    assert checks.cut_quotes(bad), "the quote cut mid-phrase is flagged"
+    reasons = [why for _, why in checks.probe_misfits(bad)]
+    assert "past example on a hypothetical question" in reasons
+    assert "asks for situation, already covered" in reasons
+    assert checks.dont_know_replies(bad) == [(5, False)]
+    assert [ok for _, ok in checks.transitions(bad)] == [False]
+    assert checks.repeats(bad) == [(10, 12)]
+    assert not checks.closed_properly(bad)
+    row = figures("bad", [bad])
+    assert {"repeats", "cut_quotes", "probe_misfits", "grounded", "hinted", "closing"} <= set(
+        row.misses()
+    )
+
+
+def test_the_checks_pass_a_transcript_that_listens() -> None:
+    good = conversation(
+        ai("Hello, I'm an AI interviewer. Ready?", "greet"),
+        said("Yes, ready.", "ready", None),
+        ai(f"Let's begin. {DESIGN}", "ask", 0),
+        said(VAGUE, "answer", 0, "approach"),
+        ai(
+            "You said you would use some kind of unique id for the request. What could go "
+            "wrong with that, and what would you do then?",
+            "follow_up",
+            0,
+        ),
+        said("If the provider times out, the key stays pending and a job reconciles it."),
+        ai(f"Thank you for the detail on the provider. {INCIDENT}", "ask", 1),
+        said("I don't know.", "dont_know", 1),
+        ai("That's fine. It doesn't have to be from a job: any small example counts.", "hint", 1),
+        said("Once at university our shared server went down and I restarted it.", "answer", 1),
+        ai("Thanks. I've noted the shared server. Any questions for me?", "wrap_up"),
+        said("No questions.", "closing", None),
+        ai("Thank you for your time today. Goodbye, and all the best.", "close"),
+    )
+    assert checks.cut_quotes(good) == []
+    assert [q for _, q, _ in checks.quotes(good)], "the whole quotes are found"
+    assert checks.probe_misfits(good) == []
+    assert checks.repeats(good) == []
+    assert [ok for _, ok in checks.transitions(good)] == [True, True]
+    assert checks.dont_know_replies(good) == [(7, True)]
+    assert checks.closed_properly(good)
+    assert figures("good", [good]).misses() == []
+
+
+def test_the_offline_interviewer_meets_the_floors_through_a_real_server() -> None:
+    roles = select("backend_engineer,registered_nurse")
+    assert len(roles) == 2
+    with (
+        throwaway_database(server_url()) as (url, database_env),
+        serve(server_env(database_env, with_llm=False), url) as served,
+    ):
+        conversations = asyncio.run(evaluate(served, roles, KINDS, concurrency=2))
+    rows = grouped(conversations, roles)
+    print("\n" + table(rows))
+    overall = rows[-1]
+    assert overall.interviews == overall.completed == 2 * len(KINDS)
+    assert overall.transitions > 0
+    assert overall.dont_knows > 0
+    assert overall.follow_ups > 0
+    assert overall.repeats == 0
+    assert overall.cut_quotes == 0
+    assert overall.probe_misfits == 0
+    assert overall.over_depth == 0
+    assert overall.grounded is not None
+    assert overall.grounded >= 0.8
+    assert overall.hinted is not None
+    assert overall.hinted >= 0.9
+    assert overall.closing == 1.0
