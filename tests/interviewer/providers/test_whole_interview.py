@@ -11,6 +11,7 @@ import pytest
 from tests.fixtures.model_servers import running_model_server
 from tests.interviewer.providers.test_model_servers import PLAN
 from tests.scoring.samples import RUBRIC, one_answer
+from vivavoce.config import Settings
 from vivavoce.interviewer.engine import Close, InterviewClosed, Wait, ai_turn, decide, judge_request
 from vivavoce.interviewer.judge import AnswerJudgement
 from vivavoce.interviewer.providers import LLMJudge, LLMVoice, UnusableReply
@@ -18,6 +19,7 @@ from vivavoce.interviewer.providers.openai_compatible import make_client
 from vivavoce.interviewer.turns import Turn
 from vivavoce.interviewer.voice import VoiceContext
 from vivavoce.scoring.llm import LLMScorer
+from vivavoce.scoring.service import evaluate
 
 ANSWER = "I designed an order pipeline: PostgreSQL, an outbox table and Kafka workers."
 REAL_URL = os.environ.get("VIVAVOCE_REAL_LLM_URL")
@@ -86,6 +88,20 @@ async def test_a_whole_interview_and_its_scoring_on_a_real_server() -> None:
     assert REAL_URL is not None
     turns = await run_interview(REAL_URL, REAL_MODEL)
     assert_clean(turns)
-    client = make_client(REAL_URL, "k", timeout=300, max_retries=1)
-    output = await LLMScorer(client, REAL_MODEL, samples=1).score(RUBRIC, one_answer(ANSWER))
-    assert output.judgements
+    # the scoring job's own path: the LLM's scorecard, or — a small model's reply that stays
+    # unusable, a refusal — the offline scorer's, saying which; never an exception or a wait
+    settings = Settings(
+        env="test",
+        scoring_scorer="llm",
+        scoring_llm_samples=1,
+        llm_base_url=REAL_URL,
+        llm_model=REAL_MODEL,
+        llm_timeout_seconds=900,
+        llm_max_retries=1,
+    )
+    card = await evaluate(RUBRIC, one_answer(ANSWER), settings)
+    assert {d.dimension_id for d in card.breakdown} == {d.id for d in RUBRIC.dimensions}
+    fell_back = [r for r in card.review_reasons if "offline scorer scored it" in r]
+    assert card.scorer == "llm" or fell_back
+    assert not any("unreachable" in r for r in card.review_reasons)  # the server was up
+    print(f"real server scorecard: scorer={card.scorer}, reasons={card.review_reasons}")
