@@ -19,6 +19,7 @@ from vivavoce.scoring.llm import (
     SCORECARD_JSON_SCHEMA,
     JudgeFailed,
     LLMScorer,
+    scorecard_schema,
     system_prompt,
     user_prompt,
 )
@@ -106,7 +107,12 @@ async def test_json_mode_when_the_endpoint_refuses_a_schema(llm: ModelServer) ->
         "json_object",
     ]
     [sent] = llm.chats
-    assert sent["response_format"] == {"type": "json_object", "schema": SCORECARD_JSON_SCHEMA}
+    assert sent["response_format"] == {"type": "json_object", "schema": scorecard_schema(RUBRIC)}
+    ids = sent["response_format"]["schema"]["properties"]["dimensions"]["items"]["properties"]
+    assert ids["dimension_id"]["enum"] == [d.id for d in RUBRIC.dimensions]
+    assert SCORECARD_JSON_SCHEMA["properties"]["dimensions"]["items"]["properties"][
+        "dimension_id"
+    ] == {"type": "string"}  # the shared schema is left as it was
 
 
 async def test_a_reply_missing_a_dimension_is_repaired(llm: ModelServer) -> None:
