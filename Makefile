@@ -122,4 +122,4 @@ test-llm-real: setup
 	  trap "kill $$server" EXIT; \
 	  for i in $$(seq 120); do curl -sf http://127.0.0.1:$(LLM_REAL_PORT)/v1/models >/dev/null && break; sleep 1; done; \
 	  VIVAVOCE_REAL_LLM_URL=http://127.0.0.1:$(LLM_REAL_PORT)/v1 VIVAVOCE_REAL_LLM_MODEL=gemma \
-	    $(BIN)/pytest -q -p no:cacheprovider -rs tests/interviewer/providers/test_whole_interview.py
+	    $(BIN)/pytest -q -p no:cacheprovider -rs -s tests/interviewer/providers/test_whole_interview.py

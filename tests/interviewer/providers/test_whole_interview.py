@@ -96,7 +96,7 @@ async def test_a_whole_interview_and_its_scoring_on_a_real_server() -> None:
         scoring_llm_samples=1,
         llm_base_url=REAL_URL,
         llm_model=REAL_MODEL,
-        llm_timeout_seconds=900,
+        llm_timeout_seconds=600,
         llm_max_retries=1,
     )
     card = await evaluate(RUBRIC, one_answer(ANSWER), settings)
