@@ -40,6 +40,7 @@ DESIGN = PlannedQuestion(id="q1", text="How would you design a rota?", dimension
         ("Hello Maria. I am Ava, an AI interviewer for this role.", "repeats"),
         ("assistant: Tell me about a system you designed.", "prompt text"),
         ("<|im_start|>Tell me about a system you designed.", "prompt text"),
+        ("I'm looking forward to hearing from you!", "does not ask the question"),
     ],
 )
 def test_a_bad_reply_is_refused_with_the_reason(reply: str, problem: str) -> None:
@@ -49,6 +50,18 @@ def test_a_bad_reply_is_refused_with_the_reason(reply: str, problem: str) -> Non
 
 def test_a_good_reply_passes() -> None:
     assert reply_problems("Let's begin. Tell me about a system you designed.", ASK, CONTEXT) == []
+
+
+def test_a_question_is_asked_word_for_word_when_verbatim_and_mostly_when_reworded() -> None:
+    verbatim = Ask(
+        PlannedQuestion("q1", "Tell me about a system you designed.", (), verbatim=True),
+        LeadIn.FIRST,
+        remaining=0,
+    )
+    assert reply_problems("Thanks. Tell me about a system you designed.", verbatim, CONTEXT) == []
+    assert reply_problems("Thanks. Tell me about a system you built.", verbatim, CONTEXT)
+    assert reply_problems("Could you tell me about a system you designed?", ASK, CONTEXT) == []
+    assert reply_problems("Could you tell me about yourself?", ASK, CONTEXT)
 
 
 def test_a_past_example_probe_on_a_hypothetical_question_is_refused() -> None:
