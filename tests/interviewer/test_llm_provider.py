@@ -10,20 +10,15 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from tests.conftest import Tenant
 from tests.emails.smtp import SmtpServer, eventually
+from tests.fixtures.model_servers import Broken, ModelServer, Script, running_model_server
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.checked_voice import CheckedVoice
@@ -48,163 +43,13 @@ from vivavoce.interviewer.voice import VoiceContext
 from vivavoce.runtime import Database
 
 
-@dataclass(frozen=True)
-class Broken:
-    """A streamed reply that sends `chunks` and then drops the connection mid-stream."""
-
-    chunks: tuple[str, ...]
-
-
-Script = list[str] | int | Broken  # a streamed reply's chunks, an HTTP status, a broken stream
-
-
-@dataclass
-class FakeLLM:
-    """Answers POST /v1/chat/completions as scripted and records every request."""
-
-    base_url: str = ""
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    probes: list[dict[str, Any]] = field(default_factory=list)  # capability probes, apart
-    streams: list[Script] = field(default_factory=list)  # streamed replies, in order
-    replies: list[str | int] = field(default_factory=list)  # non-streamed contents or statuses
-    default_stream: Script = field(default_factory=lambda: ["Hello ", "there."])
-    default_reply: str | int = ""
-    status: int | None = None  # when set, every request gets this status
-    chunk_delay: float = 0.0
-    refuse_json_schema: bool = False
-    model_answer: str = "A model answer."  # the reply to a plain (non-JSON) completion
-
-    def __post_init__(self) -> None:
-        self.default_reply = json.dumps(
-            {
-                "kind": "answer",
-                "needs_follow_up": False,
-                "reason": "none",
-                "addressed_to_scorer": False,
-            }
-        )
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.base_url}/v1"
-
-    def of_kind(self, stream: bool) -> list[dict[str, Any]]:
-        return [r for r in self.requests if bool(r.get("stream")) is stream]
-
-    async def completions(self, request: Request) -> Response:
-        body: dict[str, Any] = await request.json()
-        if self.status is None and '{"ok": true}' in body["messages"][0]["content"]:
-            return self._probe(body)
-        self.requests.append(body)
-        if self.status is not None:
-            return JSONResponse({"error": {"message": "down"}}, status_code=self.status)
-        if body.get("stream"):
-            script = self.streams.pop(0) if self.streams else self.default_stream
-            if isinstance(script, int):
-                return JSONResponse({"error": {"message": "scripted"}}, status_code=script)
-            if isinstance(script, Broken):
-                return StreamingResponse(
-                    self._sse(list(script.chunks), broken=True), media_type="text/event-stream"
-                )
-            return StreamingResponse(self._sse(script), media_type="text/event-stream")
-        response_format = body.get("response_format") or {}
-        if self.refuse_json_schema and response_format.get("type") == "json_schema":
-            return JSONResponse({"error": {"message": "json_schema unsupported"}}, 400)
-        if not response_format:  # neither the judge nor its repair: a model answer
-            reply: str | int = self.model_answer
-        else:
-            reply = self.replies.pop(0) if self.replies else self.default_reply
-        if isinstance(reply, int):
-            return JSONResponse({"error": {"message": "scripted"}}, status_code=reply)
-        return JSONResponse(
-            {
-                "id": "chatcmpl-test",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model", "test"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": reply},
-                        "finish_reason": "stop",
-                    }
-                ],
-            }
-        )
-
-    def _probe(self, body: dict[str, Any]) -> Response:
-        self.probes.append(body)
-        response_format = body.get("response_format") or {}
-        if self.refuse_json_schema and response_format.get("type") == "json_schema":
-            return JSONResponse({"error": {"message": "json_schema unsupported"}}, 400)
-        message = {"role": "assistant", "content": '{"ok": true}'}
-        choice = {"index": 0, "message": message, "finish_reason": "stop"}
-        return JSONResponse(
-            {
-                "id": "p",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "t",
-                "choices": [choice],
-            }
-        )
-
-    async def _sse(self, chunks: list[str], broken: bool = False) -> AsyncIterator[bytes]:
-        for position, text in enumerate(chunks):
-            if position and self.chunk_delay:
-                await asyncio.sleep(self.chunk_delay)
-            chunk = {
-                "id": "chatcmpl-test",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": "test",
-                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
-            }
-            yield f"data: {json.dumps(chunk)}\n\n".encode()
-        if broken:
-            await asyncio.sleep(0.05)  # let the chunks reach the client before the drop
-            raise ConnectionAbortedError("the test server drops the stream")
-        done = {
-            "id": "chatcmpl-test",
-            "object": "chat.completion.chunk",
-            "created": 0,
-            "model": "test",
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-        }
-        yield f"data: {json.dumps(done)}\n\n".encode()
-        yield b"data: [DONE]\n\n"
-
-    async def models(self, request: Request) -> Response:
-        return JSONResponse({"object": "list", "data": [{"id": "test", "object": "model"}]})
-
-
-@contextlib.asynccontextmanager
-async def running_llm() -> AsyncIterator[FakeLLM]:
-    fake = FakeLLM()
-    app = Starlette(
-        routes=[
-            Route("/v1/chat/completions", fake.completions, methods=["POST"]),
-            Route("/v1/models", fake.models, methods=["GET"]),
-        ]
-    )
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    fake.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+def running_llm() -> contextlib.AbstractAsyncContextManager[ModelServer]:
+    """A generic OpenAI-compatible test server (it says nothing about itself)."""
+    return running_model_server("generic", model="test")
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[FakeLLM]:
+async def llm() -> AsyncIterator[ModelServer]:
     async with running_llm() as fake:
         yield fake
 
@@ -247,9 +92,9 @@ def client_for(url: str, retries: int = 1) -> Any:
 # --- the voice ---------------------------------------------------------------------------------
 
 
-async def test_voice_streams_chunks_in_order_as_they_arrive(llm: FakeLLM) -> None:
+async def test_voice_streams_chunks_in_order_as_they_arrive(llm: ModelServer) -> None:
     llm.streams = [["Hello Maria, ", "I'm Ava, ", "an AI ", "interviewer."]]
-    llm.chunk_delay = 0.3
+    llm.piece_delay = 0.3
     voice = LLMVoice(client_for(llm.api_url), "test-model")
     started = time.monotonic()
     arrivals: list[tuple[float, str]] = []
@@ -260,20 +105,21 @@ async def test_voice_streams_chunks_in_order_as_they_arrive(llm: FakeLLM) -> Non
     assert [c for _, c in arrivals] == ["Hello Maria, I'm Ava, ", "an AI ", "interviewer."]
     first, last = arrivals[0][0], arrivals[-1][0]
     assert last - first >= 0.5  # the first words arrived well before the reply was complete
-    request = llm.requests[0]
+    request = llm.chats[0]
     assert request["stream"] is True
     assert request["model"] == "test-model"
 
 
 async def test_system_prompt_carries_the_plan_and_candidate_text_stays_in_the_data_block(
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
+    llm.streams = [["Hello ", "there."]]
     voice = LLMVoice(client_for(llm.api_url), "m")
     transcript = transcript_with(INJECTION)
     move = Clarify(question=QUESTION, asked="Do you mean at work? " + INJECTION, seconds_left=300)
     text = "".join([c async for c in voice.word(move, VoiceContext(PLAN, transcript))])
     assert text == "Hello there."
-    system, user = llm.requests[0]["messages"]
+    system, user = llm.chats[0]["messages"]
     assert system["role"] == "system"
     assert user["role"] == "user"
     for expected in ("Ava", "Backend engineer", "warm and curious", "professional", "'en'"):
@@ -291,25 +137,25 @@ async def test_system_prompt_carries_the_plan_and_candidate_text_stays_in_the_da
     assert content.count(DATA_CLOSE) == 1  # the candidate cannot close the block early
 
 
-async def test_ask_verbatim_and_reworded(llm: FakeLLM) -> None:
+async def test_ask_verbatim_and_reworded(llm: ModelServer) -> None:
     voice = LLMVoice(client_for(llm.api_url), "m")
     verbatim = PlannedQuestion(id="q2", text="Why PostgreSQL?", dimension_ids=(), verbatim=True)
     for question in (QUESTION, verbatim):
         move = Ask(question=question, lead_in=LeadIn.ANSWERED, remaining=0)
         _ = [c async for c in voice.word(move, VoiceContext(PLAN, transcript_with("An answer")))]
-    reworded_prompt = llm.requests[0]["messages"][0]["content"]
-    verbatim_prompt = llm.requests[1]["messages"][0]["content"]
+    reworded_prompt = llm.chats[0]["messages"][0]["content"]
+    verbatim_prompt = llm.chats[1]["messages"][0]["content"]
     assert QUESTION.text in reworded_prompt and "keep exactly its meaning" in reworded_prompt
     assert "Why PostgreSQL?" in verbatim_prompt and "word for word" in verbatim_prompt
 
 
-async def test_outage_retries_then_provider_unavailable(llm: FakeLLM) -> None:
+async def test_outage_retries_then_provider_unavailable(llm: ModelServer) -> None:
     llm.status = 503
     voice = LLMVoice(client_for(llm.api_url, retries=2), "m")
     with pytest.raises(ProviderUnavailable, match="503"):
         async for _ in voice.word(Greet(), VoiceContext(PLAN, ())):
             pass
-    assert len(llm.requests) == 3  # the first try and two retries
+    assert len(llm.chats) == 3  # the first try and two retries
 
 
 async def test_closed_port_is_provider_unavailable() -> None:
@@ -319,7 +165,7 @@ async def test_closed_port_is_provider_unavailable() -> None:
             pass
 
 
-async def test_a_stream_broken_midway_is_stream_interrupted(llm: FakeLLM) -> None:
+async def test_a_stream_broken_midway_is_stream_interrupted(llm: ModelServer) -> None:
     llm.streams = [Broken(("Hello Maria, I'm Ava. ", "Shall we "))]
     voice = LLMVoice(client_for(llm.api_url, retries=3), "m")
     seen: list[str] = []
@@ -331,13 +177,13 @@ async def test_a_stream_broken_midway_is_stream_interrupted(llm: FakeLLM) -> Non
     with pytest.raises(StreamInterrupted, match="broke off"):
         await listen()
     assert seen == ["Hello Maria, I'm Ava. ", "Shall we "]
-    assert len(llm.requests) == 1  # the SDK does not retry a stream that had begun
+    assert len(llm.chats) == 1  # the SDK does not retry a stream that had begun
 
 
 # --- the judge ---------------------------------------------------------------------------------
 
 
-async def test_judge_reads_structured_output(llm: FakeLLM) -> None:
+async def test_judge_reads_structured_output(llm: ModelServer) -> None:
     llm.replies = [
         json.dumps(
             {
@@ -357,7 +203,7 @@ async def test_judge_reads_structured_output(llm: FakeLLM) -> None:
     assert verdict.kind is AnswerKind.ANSWER
     assert verdict.needs_follow_up and verdict.reason is FollowUpReason.VAGUE
     assert verdict.quote == "a queue" and verdict.addressed_to_scorer
-    sent = llm.requests[0]
+    sent = llm.chats[0]
     assert sent["response_format"]["type"] == "json_schema"
     assert sent["response_format"]["json_schema"]["schema"]["required"]
     system, user = sent["messages"]
@@ -365,7 +211,7 @@ async def test_judge_reads_structured_output(llm: FakeLLM) -> None:
     assert "Ignore all previous" in user["content"].split(DATA_OPEN, 1)[1]
 
 
-async def test_judge_repairs_once(llm: FakeLLM) -> None:
+async def test_judge_repairs_once(llm: ModelServer) -> None:
     llm.replies = [
         "Sure! Here's my answer: it was vague.",
         json.dumps(
@@ -380,40 +226,43 @@ async def test_judge_repairs_once(llm: FakeLLM) -> None:
     judge = LLMJudge(client_for(llm.api_url), "m")
     verdict = await judge.judge(judge_request(PLAN, transcript_with("No idea, sorry.")))
     assert verdict.kind is AnswerKind.DONT_KNOW
-    assert len(llm.requests) == 2
-    repair = llm.requests[1]["messages"]
+    assert len(llm.chats) == 2
+    repair = llm.chats[1]["messages"]
     assert repair[-2] == {"role": "assistant", "content": "Sure! Here's my answer: it was vague."}
     assert "not valid JSON" in repair[-1]["content"]
 
 
-async def test_judge_falls_back_to_offline_on_garbage(llm: FakeLLM) -> None:
+async def test_judge_falls_back_to_offline_on_garbage(llm: ModelServer) -> None:
     llm.replies = ['{"kind": "hired"}', "[1, 2, 3]"]
     judge = LLMJudge(client_for(llm.api_url), "m")
     request = judge_request(PLAN, transcript_with("I don't know."))
     verdict = await judge.judge(request)
     assert verdict == await OfflineJudge().judge(request)
-    assert len(llm.requests) == 2  # one attempt, one repair, then offline
+    assert len(llm.chats) == 2  # one attempt, one repair, then offline
 
 
-async def test_judge_uses_json_mode_when_schema_output_is_refused(llm: FakeLLM) -> None:
+async def test_judge_uses_json_mode_when_schema_output_is_refused(llm: ModelServer) -> None:
     llm.refuse_json_schema = True
     judge = LLMJudge(client_for(llm.api_url), "m")
     verdict = await judge.judge(judge_request(PLAN, transcript_with("An answer.")))
     assert verdict.kind is AnswerKind.ANSWER
     # the probe found json_schema refused; the judge's one request asks for a JSON object
     # with the schema (what llama.cpp's servers take)
-    assert [p["response_format"]["type"] for p in llm.probes] == ["json_schema", "json_object"]
-    [sent] = llm.requests
+    assert [p["response_format"]["type"] for p in llm.of_kind("probe")] == [
+        "json_schema",
+        "json_object",
+    ]
+    [sent] = llm.chats
     assert sent["response_format"]["type"] == "json_object"
     assert sent["response_format"]["schema"]["required"]
 
 
-async def test_judge_outage_falls_back_to_offline(llm: FakeLLM) -> None:
+async def test_judge_outage_falls_back_to_offline(llm: ModelServer) -> None:
     llm.status = 503
     judge = LLMJudge(client_for(llm.api_url, retries=1), "m")
     request = judge_request(PLAN, transcript_with("I don't know."))
     assert await judge.judge(request) == await OfflineJudge().judge(request)
-    assert len(llm.requests) == 1  # the capability probe (no retries) found it down
+    assert llm.requests == llm.of_kind("probe") and len(llm.requests) == 1  # no retries
 
 
 # --- choosing the provider ---------------------------------------------------------------------
@@ -430,7 +279,7 @@ def test_build_is_offline_by_default_and_llm_when_configured() -> None:
     )
 
 
-async def test_doctor_check_reports_the_provider(llm: FakeLLM) -> None:
+async def test_doctor_check_reports_the_provider(llm: ModelServer) -> None:
     ok, detail = await providers.check(Settings(env="test"))
     assert ok and "offline" in detail
     ok, detail = await providers.check(
@@ -449,7 +298,7 @@ async def test_outage_during_the_interview_fails_the_session_and_keeps_the_trans
     settings: Settings,
     database: Database,
     tenant: Tenant,
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
     from tests.web.conftest import running_site
     from tests.web.test_join import new_session, next_of, session_of, transcript_of, ws_url
@@ -484,8 +333,8 @@ async def test_outage_during_the_interview_fails_the_session_and_keeps_the_trans
                 assert failed["end_reason"] == "technical_failure"
                 turns = await transcript_of(api, tenant, session["id"])
                 assert [t["text"] for t in turns] == [greeting["text"], "Yes, I'm ready."]
-            assert len(llm.of_kind(stream=True)) == 3  # the greeting, then a try and a retry
-            assert len(llm.of_kind(stream=False)) == 1  # the candidate's turn was judged
+            assert len(llm.streamed()) == 3  # the greeting, then a try and a retry
+            assert len(llm.not_streamed()) == 1  # the candidate's turn was judged
     finally:
         smtp.stop()
 
@@ -494,7 +343,7 @@ async def _room_with_broken_streams(
     settings: Settings,
     database: Database,
     tenant: Tenant,
-    llm: FakeLLM,
+    llm: ModelServer,
     streams: list[Script],
     budget: float = 1.2,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
@@ -542,7 +391,7 @@ async def _room_with_broken_streams(
 
 
 async def test_a_stream_broken_once_is_asked_again_and_never_shown(
-    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+    settings: Settings, database: Database, tenant: Tenant, llm: ModelServer
 ) -> None:
     retried = ["Let's begin. ", "Tell me about a system you designed."]
     frames, session, turns = await _room_with_broken_streams(
@@ -555,11 +404,11 @@ async def test_a_stream_broken_once_is_asked_again_and_never_shown(
     assert frames[-1]["type"] == "turn" and frames[-1]["text"] == "".join(retried)
     assert session["status"] == "in_progress"
     assert [t["text"] for t in turns][1:] == ["Yes, I'm ready.", "".join(retried)]
-    assert len(llm.of_kind(stream=True)) == 3  # greeting, the broken try, the retry
+    assert len(llm.streamed()) == 3  # greeting, the broken try, the retry
 
 
 async def test_an_outage_that_ends_within_the_budget_shows_one_moment_and_carries_on(
-    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+    settings: Settings, database: Database, tenant: Tenant, llm: ModelServer
 ) -> None:
     recovered = ["Thanks. ", "Tell me about a system you designed."]
     # the first try is refused twice (it and the SDK's retry), the room's retry succeeds
@@ -576,7 +425,7 @@ async def test_an_outage_that_ends_within_the_budget_shows_one_moment_and_carrie
 
 
 async def test_a_stream_that_keeps_breaking_fails_the_session(
-    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+    settings: Settings, database: Database, tenant: Tenant, llm: ModelServer
 ) -> None:
     broken = Broken(("Great, let's begin. ",))
     frames, session, turns = await _room_with_broken_streams(
@@ -588,7 +437,7 @@ async def test_a_stream_that_keeps_breaking_fails_the_session(
     assert frames[-1]["state"] == "ended" and frames[-1]["reason"] == "technical_failure"
     assert session["status"] == "failed" and session["end_reason"] == "technical_failure"
     assert [t["text"] for t in turns] == ["Hello Maria, I'm Ava. Ready?", "Yes, I'm ready."]
-    assert len(llm.of_kind(stream=True)) == 3
+    assert len(llm.streamed()) == 3
 
 
 MODEL_ANSWER = (
@@ -600,7 +449,7 @@ MODEL_ANSWER = (
 
 
 async def test_answers_are_compared_with_a_model_answer_off_the_hot_path(
-    settings: Settings, database: Database, tenant: Tenant, llm: FakeLLM
+    settings: Settings, database: Database, tenant: Tenant, llm: ModelServer
 ) -> None:
     from tests.web.conftest import running_site
     from tests.web.test_join import new_session, next_of, transcript_of, ws_url
@@ -621,7 +470,7 @@ async def test_answers_are_compared_with_a_model_answer_off_the_hot_path(
                 await next_of(ws, "turn")  # the answer
                 await next_of(ws, "turn")  # the first question, then a model answer
                 await eventually(
-                    lambda: [r for r in llm.of_kind(stream=False) if not r.get("response_format")]
+                    lambda: [r for r in llm.not_streamed() if not r.get("response_format")]
                 )
                 await asyncio.sleep(0.3)
                 # the model's answer, lightly edited, as the candidate's own
@@ -631,15 +480,14 @@ async def test_answers_are_compared_with_a_model_answer_off_the_hot_path(
                 assert (await next_of(ws, "turn"))["speaker"] == "ai"  # the next question
                 await eventually(
                     lambda: (
-                        len([r for r in llm.of_kind(stream=False) if not r.get("response_format")])
-                        == 2
+                        len([r for r in llm.not_streamed() if not r.get("response_format")]) == 2
                     )
                 )
             turns = await transcript_of(api, tenant, session["id"])
             response = await api.get(
                 f"/api/v1/sessions/{session['id']}/signals", headers=tenant.headers
             )
-        asked = [r for r in llm.of_kind(stream=False) if not r.get("response_format")]
+        asked = [r for r in llm.not_streamed() if not r.get("response_format")]
         # one model answer per question asked (the second was asked after the answer)
         assert len(asked) == 2
         prompt = asked[0]["messages"]

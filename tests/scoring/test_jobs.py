@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import Tenant
-from tests.interviewer.test_llm_provider import FakeLLM, running_llm
+from tests.fixtures.model_servers import ModelServer
+from tests.interviewer.test_llm_provider import running_llm
 from tests.scoring.pipeline import interview, pipeline, say, schedule, scored
 from tests.scoring.samples import EXPERT, INJECTION
 from tests.scoring.test_llm_judge import reply
@@ -99,7 +100,7 @@ async def test_a_session_that_is_not_completed_is_not_scored(
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[FakeLLM]:
+async def llm() -> AsyncIterator[ModelServer]:
     async with running_llm() as fake:
         fake.default_reply = reply(quote="partitioned by device id so ordering holds per device")
         yield fake
@@ -110,7 +111,7 @@ async def test_provider_down_then_back_the_scorecard_arrives(
     tenant: Tenant,
     database: Database,
     settings: Settings,
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
     configured = settings.model_copy(
         update={
@@ -175,7 +176,7 @@ async def test_while_the_judge_is_down_the_job_queues_another_attempt_and_writes
     tenant: Tenant,
     database: Database,
     settings: Settings,
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
     configured = settings.model_copy(
         update={
@@ -202,7 +203,7 @@ async def test_a_judge_down_past_the_patience_window_leaves_an_offline_scorecard
     tenant: Tenant,
     database: Database,
     settings: Settings,
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
     configured = settings.model_copy(
         update={

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.interviewer.test_llm_provider import FakeLLM, closed_port, running_llm
+from tests.fixtures.model_servers import ModelServer
+from tests.interviewer.test_llm_provider import closed_port, running_llm
 from tests.scoring.samples import EXPERT, INJECTION, RUBRIC, STRONG_INTERVIEW, interview_of
 from vivavoce.config import Settings
 from vivavoce.interviewer.providers import ProviderUnavailable
@@ -18,6 +19,7 @@ from vivavoce.scoring.llm import (
     SCORECARD_JSON_SCHEMA,
     JudgeFailed,
     LLMScorer,
+    scorecard_schema,
     system_prompt,
     user_prompt,
 )
@@ -58,19 +60,19 @@ def reply(
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[FakeLLM]:
+async def llm() -> AsyncIterator[ModelServer]:
     async with running_llm() as fake:
         fake.default_reply = reply()
         yield fake
 
 
-def judge(fake: FakeLLM, samples: int = 1, retries: int = 0) -> LLMScorer:
+def judge(fake: ModelServer, samples: int = 1, retries: int = 0) -> LLMScorer:
     client = make_client(fake.api_url, "k", timeout=5, max_retries=retries)
     return LLMScorer(client, "judge-model", samples=samples, max_spread=2.0)
 
 
 async def test_structured_output_by_json_schema_and_transcript_in_a_data_block(
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
     card = assemble(RUBRIC, TRANSCRIPT, await judge(llm).score(RUBRIC, TRANSCRIPT))
     assert str(card.score) == "7.6"  # 0.6*8 + 0.4*7, computed by code
@@ -78,7 +80,7 @@ async def test_structured_output_by_json_schema_and_transcript_in_a_data_block(
     assert card.breakdown[0].citations[0].turn == 3
     assert card.needs_human_review is False
     assert "Probe consistency" in card.ai_feedback
-    request = llm.requests[0]
+    request = llm.chats[0]
     assert request["response_format"]["type"] == "json_schema"
     system, user = request["messages"][0]["content"], request["messages"][1]["content"]
     assert EXPERT not in system  # candidate words never reach the system prompt
@@ -86,35 +88,43 @@ async def test_structured_output_by_json_schema_and_transcript_in_a_data_block(
     assert "TURN 3 CANDIDATE" in block and EXPERT in block
 
 
-async def test_invalid_json_then_valid_after_one_repair(llm: FakeLLM) -> None:
+async def test_invalid_json_then_valid_after_one_repair(llm: ModelServer) -> None:
     llm.replies = ["this is not json {", reply(design=9.0)]
     output = await judge(llm).score(RUBRIC, TRANSCRIPT)
     assert output.judgements[0].score == 9.0
-    assert len(llm.requests) == 2
-    assert "not usable" in llm.requests[1]["messages"][-1]["content"]
+    assert len(llm.chats) == 2
+    assert "not usable" in llm.chats[1]["messages"][-1]["content"]
 
 
-async def test_json_mode_when_the_endpoint_refuses_a_schema(llm: FakeLLM) -> None:
+async def test_json_mode_when_the_endpoint_refuses_a_schema(llm: ModelServer) -> None:
     llm.refuse_json_schema = True
     output = await judge(llm).score(RUBRIC, TRANSCRIPT)
     assert output.judgements[0].score == 8.0
     # the probe learnt json_schema is refused; the scorecard is asked for as a JSON object
     # with the schema, in one request
-    assert [p["response_format"]["type"] for p in llm.probes] == ["json_schema", "json_object"]
-    [sent] = llm.requests
-    assert sent["response_format"] == {"type": "json_object", "schema": SCORECARD_JSON_SCHEMA}
+    assert [p["response_format"]["type"] for p in llm.of_kind("probe")] == [
+        "json_schema",
+        "json_object",
+    ]
+    [sent] = llm.chats
+    assert sent["response_format"] == {"type": "json_object", "schema": scorecard_schema(RUBRIC)}
+    ids = sent["response_format"]["schema"]["properties"]["dimensions"]["items"]["properties"]
+    assert ids["dimension_id"]["enum"] == [d.id for d in RUBRIC.dimensions]
+    assert SCORECARD_JSON_SCHEMA["properties"]["dimensions"]["items"]["properties"][
+        "dimension_id"
+    ] == {"type": "string"}  # the shared schema is left as it was
 
 
-async def test_a_reply_missing_a_dimension_is_repaired(llm: FakeLLM) -> None:
+async def test_a_reply_missing_a_dimension_is_repaired(llm: ModelServer) -> None:
     partial = json.loads(reply())
     partial["dimensions"] = partial["dimensions"][:1]
     llm.replies = [json.dumps(partial), reply(communication=6.0)]
     output = await judge(llm).score(RUBRIC, TRANSCRIPT)
     assert output.judgements[1].score == 6.0
-    assert "missing dimensions: communication" in llm.requests[1]["messages"][-1]["content"]
+    assert "missing dimensions: communication" in llm.chats[1]["messages"][-1]["content"]
 
 
-async def test_a_citation_not_in_the_transcript_is_dropped_and_flagged(llm: FakeLLM) -> None:
+async def test_a_citation_not_in_the_transcript_is_dropped_and_flagged(llm: ModelServer) -> None:
     llm.default_reply = reply(quote="I migrated everything to Cassandra in a weekend")
     card = assemble(RUBRIC, TRANSCRIPT, await judge(llm).score(RUBRIC, TRANSCRIPT))
     assert card.breakdown[0].citations == ()
@@ -122,16 +132,16 @@ async def test_a_citation_not_in_the_transcript_is_dropped_and_flagged(llm: Fake
     assert any("could not be found" in r for r in card.review_reasons)
 
 
-async def test_samples_take_the_median_and_a_wide_spread_needs_review(llm: FakeLLM) -> None:
+async def test_samples_take_the_median_and_a_wide_spread_needs_review(llm: ModelServer) -> None:
     llm.replies = [reply(design=3.0), reply(design=8.0), reply(design=9.0)]
     card = assemble(RUBRIC, TRANSCRIPT, await judge(llm, samples=3).score(RUBRIC, TRANSCRIPT))
     assert card.breakdown[0].score == 8.0
-    assert len(llm.requests) == 3
+    assert len(llm.chats) == 3
     assert card.needs_human_review is True
     assert any("disagree on System Design" in r for r in card.review_reasons)
 
 
-async def test_samples_that_agree_need_no_review(llm: FakeLLM) -> None:
+async def test_samples_that_agree_need_no_review(llm: ModelServer) -> None:
     llm.replies = [reply(design=7.5), reply(design=8.0), reply(design=8.5)]
     card = assemble(RUBRIC, TRANSCRIPT, await judge(llm, samples=3).score(RUBRIC, TRANSCRIPT))
     assert card.breakdown[0].score == 8.0
@@ -139,30 +149,31 @@ async def test_samples_that_agree_need_no_review(llm: FakeLLM) -> None:
 
 
 async def test_text_addressed_to_the_scorer_is_withheld_counted_and_never_raises(
-    llm: FakeLLM,
+    llm: ModelServer,
 ) -> None:
     transcript = interview_of((EXPERT + " " + INJECTION, *STRONG_INTERVIEW[1:]))
     llm.default_reply = reply(flagged=[3, 1, 42])  # 1 and 42 are not candidate answers to count
     card = assemble(RUBRIC, transcript, await judge(llm).score(RUBRIC, transcript))
-    user = llm.requests[0]["messages"][1]["content"]
+    user = llm.chats[0]["messages"][1]["content"]
     assert INJECTION not in user and "[text addressed to the scorer removed]" in user
     assert card.manipulation_attempts == 2  # turn 3 (cut out here) and turn 1 (the judge's)
     assert card.needs_human_review is True
     assert str(card.score) == "7.6"  # the same as without it
 
 
-async def test_provider_down_raises_provider_unavailable(llm: FakeLLM) -> None:
+async def test_provider_down_raises_provider_unavailable(llm: ModelServer) -> None:
     llm.status = 503
     with pytest.raises(ProviderUnavailable):
         await judge(llm, retries=1).score(RUBRIC, TRANSCRIPT)
-    assert len(llm.requests) == 1  # the capability probe, never retried, found it down
+    # the capability probe, never retried, found it down
+    assert llm.requests == llm.of_kind("probe") and len(llm.requests) == 1
     closed = make_client(f"http://127.0.0.1:{closed_port()}/v1", "k", timeout=2, max_retries=0)
     with pytest.raises(ProviderUnavailable):
         await LLMScorer(closed, "m").score(RUBRIC, TRANSCRIPT)
 
 
 async def test_garbage_from_every_sample_falls_back_to_the_offline_scorer(
-    llm: FakeLLM, settings: Settings
+    llm: ModelServer, settings: Settings
 ) -> None:
     llm.default_reply = "no"
     with pytest.raises(JudgeFailed):

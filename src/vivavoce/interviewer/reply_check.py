@@ -112,7 +112,25 @@ def reply_problems(text: str, move: Move, context: VoiceContext) -> list[str]:
         problems.append(f"repeats an earlier sentence: {repeated[:80]}")
     if isinstance(move, FollowUp | Hint) and probe_misfits(question_style(move.question), text):
         problems.append("a probe that does not fit the kind of question")
+    if isinstance(move, Ask) and not _asks(stripped, move):
+        problems.append("does not ask the question")
     return problems
+
+
+ASKED_SHARE = 0.6  # of a reworded question's content words, at least this many must be said
+
+
+def _asks(text: str, move: Ask) -> bool:
+    """Whether `text` asks `move`'s question: word for word when it is verbatim, else with
+    most of its content words (a small model once "asked" with "I'm looking forward to
+    hearing from you!")."""
+    said, question = _normalised(text), _normalised(move.question.text)
+    if move.question.verbatim:
+        return question in said
+    content = {word for word in question.split() if len(word) > 3}
+    if not content:
+        return True
+    return len(content & set(said.split())) >= ASKED_SHARE * len(content)
 
 
 def _word_limit(move: Move) -> int:

@@ -43,12 +43,13 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from vivavoce.interviewer import room_owners
+from vivavoce.interviewer.early_wording import EarlyWording, quick_judge
 from vivavoce.interviewer.engine import (
     Close,
     InterviewClosed,
@@ -202,6 +203,7 @@ class Room:
         self._typing_until = 0.0
         self._typing_started: datetime | None = None  # first `typing` frame of this answer
         self._model_answers: dict[str, asyncio.Task[str | None]] = {}
+        self._early: EarlyWording | None = None  # the next move, worded while judging
         # the snapshot the last decision was made on, while the room waits for the candidate
         # (what a read would give unless another connection wrote meanwhile, which the next
         # append detects by its index)
@@ -381,6 +383,7 @@ class Room:
         self._timer = None
         self._due.clear()
         self._model_answers.clear()
+        self._drop_early()
 
     def _prepare_model_answer(self, plan: InterviewPlan, question_id: str | None) -> None:
         """Have the LLM write its own answer to this question, in the background, so the
@@ -653,7 +656,7 @@ class Room:
             )
             chunks: list[str] = []
             try:
-                async for chunk in self.deps.voice.word(move, context):
+                async for chunk in self._words_for(move, context):
                     chunks.append(chunk)
                     reveal.add(chunk)
                 return "".join(chunks).strip(), reveal
@@ -761,6 +764,7 @@ class Room:
             self._answering -= 1
         if stored is not None:
             await self.advance(stored)
+        self._drop_early()  # worded for a move the interviewer did not make
 
     async def _store_answer(
         self,
@@ -784,8 +788,7 @@ class Room:
                 ended_at_s=(now - snapshot.origin).total_seconds(),
                 unsure_words=unsure_words(heard),
             )
-            transcript_now: Sequence[Turn] = (*snapshot.turns, candidate)
-            judgement = await self.deps.judge.judge(judge_request(snapshot.plan, transcript_now))
+            judgement = await self._judge_while_wording(snapshot, candidate)
             meta: dict[str, Any] = {"judgement": judgement.to_dict()}
             if judgement.kind is AnswerKind.ANSWER:
                 scripted = self._scripted_similarity(snapshot, text)
@@ -822,6 +825,48 @@ class Room:
             return snapshot.extended(candidate, judgement)
         await self._ended_elsewhere()
         return None
+
+    async def _judge_while_wording(self, snapshot: Snapshot, candidate: Turn) -> AnswerJudgement:
+        """The judge's verdict on `candidate`. While a model judge runs, the move its quick
+        fallback's verdict leads to is worded ahead (`early_wording`), so a slow judge delays
+        the reply by at most its deadline, not the deadline and the wording."""
+        request = judge_request(snapshot.plan, (*snapshot.turns, candidate))
+        verdict = asyncio.ensure_future(self.deps.judge.judge(request))  # first in the gate
+        try:
+            quick = quick_judge(self.deps.judge)
+            if quick is not None:
+                self._word_ahead(snapshot, candidate, await quick.judge(request))
+            return await verdict
+        finally:
+            verdict.cancel()  # nothing once it is done; the judge's request when we are cancelled
+
+    def _word_ahead(self, snapshot: Snapshot, candidate: Turn, verdict: AnswerJudgement) -> None:
+        turns = (*snapshot.turns, candidate)
+        judgements = {**snapshot.judgements, candidate.index: verdict}
+        elapsed = (utcnow() - snapshot.origin).total_seconds()
+        try:
+            move = decide(snapshot.plan, turns, elapsed, judgements)
+        except InterviewClosed:
+            return
+        if isinstance(move, Wait):
+            return
+        self._drop_early()
+        context = VoiceContext(snapshot.plan, turns, seed=str(self.session_id))
+        self._early = EarlyWording(self.deps.voice, move, context)
+
+    def _words_for(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
+        """The words worded ahead when they are this move's, else the voice's."""
+        early, self._early = self._early, None
+        if early is not None and early.is_for(move, context):
+            return early.words()
+        if early is not None:
+            early.discard()
+        return self.deps.voice.word(move, context)
+
+    def _drop_early(self) -> None:
+        if self._early is not None:
+            self._early.discard()
+            self._early = None
 
     def _began_answering(self, snapshot: Snapshot, now: datetime) -> datetime:
         """When the candidate started this answer: their first keystroke as the server saw it

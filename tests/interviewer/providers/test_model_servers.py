@@ -72,9 +72,7 @@ async def test_llamacpp_json_schema_500_costs_one_probe_and_no_retries() -> None
 
 async def test_a_voice_turn_is_bounded_cleaned_and_a_runaway_is_unusable() -> None:
     async with running_model_server("llamacpp") as fake:
-        fake.voice_script = [
-            "<start_of_turn>model\nHello, I'm an AI interviewer. Ready?<end_of_turn>"
-        ]
+        fake.streams = ["<start_of_turn>model\nHello, I'm an AI interviewer. Ready?<end_of_turn>"]
         voice = LLMVoice(make_client(fake.api_url, "k", timeout=5, max_retries=0), "test-model")
         words = "".join([c async for c in voice.word(Greet(), VoiceContext(PLAN, ()))])
         assert words.strip() == "Hello, I'm an AI interviewer. Ready?"

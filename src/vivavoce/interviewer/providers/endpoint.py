@@ -21,6 +21,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import openai
@@ -42,6 +43,7 @@ from vivavoce.interviewer.providers.profiles import (
     StructuredMode,
     detect,
 )
+from vivavoce.kit.clock import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -132,6 +134,8 @@ class Endpoint:
     discovery: Discovery | None = None
     mode: StructuredMode | None = None
     tried: list[tuple[StructuredMode, str]] = field(default_factory=list)
+    last_failure: ProviderError | None = None  # the latest request that failed, for admins
+    last_failure_at: datetime | None = None
     _discovering: asyncio.Task[Discovery] | None = None
     _probing: asyncio.Task[StructuredMode] | None = None
 
@@ -150,13 +154,20 @@ class Endpoint:
     def reply_limit(self, tokens: int) -> dict[str, int]:
         return {self.profile.token_parameter: tokens}
 
+    def failed(self, failure: ProviderError) -> None:
+        """Remember `failure` as the latest (the dashboard's provider line shows its kind)."""
+        self.last_failure, self.last_failure_at = failure, utcnow()
+
     async def discover(self, client: AsyncOpenAI) -> Discovery:
         """Which server this is (once; a failed attempt is tried again next time)."""
         if self.discovery is None:
             if self._discovering is None or self._discovering.done():
                 self._discovering = asyncio.ensure_future(self._discover(client))
-            # shielded: a caller's deadline must not cancel what later callers wait for
-            self.discovery = await asyncio.shield(self._discovering)
+            try:  # shielded: a caller's deadline must not cancel what later callers wait for
+                self.discovery = await asyncio.shield(self._discovering)
+            except ProviderError as failure:
+                self.failed(failure)
+                raise
         return self.discovery
 
     async def _discover(self, client: AsyncOpenAI) -> Discovery:
@@ -183,7 +194,11 @@ class Endpoint:
         if self.mode is None:
             if self._probing is None or self._probing.done():
                 self._probing = asyncio.ensure_future(self._probe(client))
-            self.mode = await asyncio.shield(self._probing)
+            try:
+                self.mode = await asyncio.shield(self._probing)
+            except ProviderError as failure:
+                self.failed(failure)
+                raise
         return self.mode
 
     async def _probe(self, client: AsyncOpenAI) -> StructuredMode:
@@ -266,6 +281,13 @@ def endpoint_for(client: AsyncOpenAI, model: str, config: EndpointConfig | None)
     return known[key]
 
 
+def known_endpoint(base_url: str, model: str, config: EndpointConfig) -> Endpoint | None:
+    """The `Endpoint` this event loop's requests to `base_url` and `model` use, if any has
+    been made (read-only: for the dashboard)."""
+    known = _registry.get(asyncio.get_running_loop(), {})
+    return known.get((base_url.rstrip("/"), model, config))
+
+
 async def complete_json(
     endpoint: Endpoint,
     client: AsyncOpenAI,
@@ -299,6 +321,7 @@ async def complete_json(
             failure = classify(error)
             if failure.kind is FailureKind.UNSUPPORTED and endpoint.drop_mode(mode, failure):
                 continue
+            endpoint.failed(failure)
             raise failure from error
         return structured_content(reply, mode)
 

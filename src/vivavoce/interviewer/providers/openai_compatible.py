@@ -439,8 +439,12 @@ class LLMVoice:
             echo_markers(messages[0]["content"]), max_tokens * CHARACTERS_PER_TOKEN
         )
         async with endpoint.gate.live():
-            async for text in self._stream(endpoint, messages, max_tokens, cleaner):
-                yield text
+            try:
+                async for text in self._stream(endpoint, messages, max_tokens, cleaner):
+                    yield text
+            except ProviderError as failure:
+                endpoint.failed(failure)
+                raise
 
     async def _stream(
         self,

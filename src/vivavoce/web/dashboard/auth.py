@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.api.state import app_state
+from vivavoce.interviewer.providers.status import provider_status
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.pagination import PageRequest
@@ -177,9 +178,15 @@ async def overview(request: Request, viewer: SignedIn) -> Response:
         ("Add participants", f"{PREFIX}/participants", has_participant),
         ("Schedule an interview", f"{PREFIX}/sessions/new", bool(recent.items)),
     ]
+    # admins only: the provider's address and failures are operations, not recruiting
+    llm = (
+        await provider_status(app_state(request).settings, time.monotonic())
+        if viewer.is_admin
+        else None
+    )
     return render(
         request,
         "dashboard/overview.html",
-        {"nav": "overview", "steps": steps, "recent": recent.items, "names": names},
+        {"nav": "overview", "steps": steps, "recent": recent.items, "names": names, "llm": llm},
         viewer=viewer,
     )
