@@ -66,6 +66,12 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--roles", help="comma-separated role names (default: all)")
     parser.add_argument("--kinds", default=",".join(KINDS), help="candidate kinds")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--reveal-pace",
+        type=float,
+        default=0.0,
+        help="the room's reading pace in words/s (default 0: unpaced; 5 is the product's)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--details", action="store_true", help="offending turns (tune only)")
     return parser.parse_args()
@@ -103,7 +109,12 @@ def main() -> int:
     reports, met = [], True
     with throwaway_database(os.environ.get("VIVAVOCE_DATABASE_URL")) as (url, database_env):
         for label, with_llm in runs:
-            with serve(server_env(database_env, with_llm=with_llm), url) as served:
+            with serve(
+                server_env(
+                    database_env, with_llm=with_llm, reveal_words_per_second=args.reveal_pace
+                ),
+                url,
+            ) as served:
                 conversations = asyncio.run(evaluate(served, roles, kinds, args.concurrency))
             rows = grouped(conversations, roles)
             reports.append(_report(label, rows, conversations, args))

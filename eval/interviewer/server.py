@@ -148,9 +148,12 @@ def throwaway_database(server_url: str | None) -> Iterator[tuple[str, dict[str, 
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def server_env(database_env: Mapping[str, str], *, with_llm: bool) -> dict[str, str]:
+def server_env(
+    database_env: Mapping[str, str], *, with_llm: bool, reveal_words_per_second: float = 0.0
+) -> dict[str, str]:
     """The serve process's environment: ours, on the throwaway database; the LLM settings
-    (`VIVAVOCE_LLM_*`) are inherited only for a model run."""
+    (`VIVAVOCE_LLM_*`) are inherited only for a model run. The room reveals replies at
+    `reveal_words_per_second` (0: as fast as they are worded)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -162,6 +165,7 @@ def server_env(database_env: Mapping[str, str], *, with_llm: bool) -> dict[str, 
         VIVAVOCE_LOG_LEVEL="warning",
         VIVAVOCE_RATE_LIMIT_PER_MINUTE="1000000",
         VIVAVOCE_RATE_LIMIT_BURST="100000",
+        VIVAVOCE_INTERVIEWER_REVEAL_WORDS_PER_SECOND=str(reveal_words_per_second),
     )
     return env
 
