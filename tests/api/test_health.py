@@ -22,6 +22,9 @@ async def test_readyz_checks_the_database_and_migrations(client: httpx.AsyncClie
             "llm": {
                 "state": "offline",
                 "detail": "built-in offline interviewer (no VIVAVOCE_LLM_BASE_URL set)",
+                "capabilities": None,
+                "last_error": None,
+                "last_error_at": None,
             }
         },
     }
