@@ -20,12 +20,18 @@ from vivavoce.applications.schemas import (
 )
 from vivavoce.kit.clock import utcnow
 from vivavoce.sessions.service import SessionLinks
+from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
 Reader = Annotated[Principal, Depends(require("applications.read"))]
 Writer = Annotated[Principal, Depends(require("applications.write"))]
+
+
+def _reader(principal: Principal) -> TemplateReader:
+    """Applications of a template private to another user are 404 and left out of lists."""
+    return TemplateReader(principal.user_id)
 
 
 def _links(request: Request) -> SessionLinks:
@@ -39,7 +45,7 @@ Links = Annotated[SessionLinks, Depends(_links)]
 @router.post("", status_code=201, response_model=One[ApplicationOut], responses=ERROR_RESPONSES)
 async def create_application(db: Db, principal: Writer, body: ApplicationCreate) -> Response:
     """Add a participant to a template by hand (their sessions then roll up here)."""
-    application = await service.create(db, principal.workspace_id, body)
+    application = await service.create(db, principal.workspace_id, body, reader=_reader(principal))
     view = await service.public_view(db, application)
     return one(view, 201, f"/api/v1/applications/{application.id}")
 
@@ -62,13 +68,14 @@ async def list_applications(
         candidate_id=candidate_id,
         approval_status=approval_status,
         outcome=outcome,
+        reader=_reader(principal),
     )
     return many(page)
 
 
 @router.get("/{application_id}", response_model=One[ApplicationOut], responses=ERROR_RESPONSES)
 async def get_application(db: Db, principal: Reader, application_id: uuid.UUID) -> Response:
-    application = await service.get(db, principal.workspace_id, application_id)
+    application = await service.get(db, principal.workspace_id, application_id, _reader(principal))
     return one(await service.public_view(db, application))
 
 
@@ -78,7 +85,9 @@ async def get_application(db: Db, principal: Reader, application_id: uuid.UUID) 
 async def approve_application(db: Db, principal: Writer, application_id: uuid.UUID) -> Response:
     """Approve a pending application: `application.approved` fires and the first stage's
     session is scheduled and its invite emailed within seconds."""
-    application = await service.approve(db, principal.workspace_id, application_id, utcnow())
+    application = await service.approve(
+        db, principal.workspace_id, application_id, utcnow(), _reader(principal)
+    )
     return done(await service.public_view(db, application))
 
 
@@ -91,7 +100,9 @@ async def reject_application(
     """Reject a pending application (`application.rejected`); the candidate gets a polite
     notice when the template's `apply.notify_on_rejection` is on."""
     reason = body.reason if body else None
-    application = await service.reject(db, principal.workspace_id, application_id, reason, utcnow())
+    application = await service.reject(
+        db, principal.workspace_id, application_id, reason, utcnow(), _reader(principal)
+    )
     return done(await service.public_view(db, application))
 
 
@@ -105,6 +116,6 @@ async def advance_application(
     `require_reviewer_approval`) moves on — the next stage's session is scheduled and the
     invite emailed. 409 `not_awaiting_review` otherwise."""
     application = await progression.advance(
-        db, principal.workspace_id, application_id, link, utcnow()
+        db, principal.workspace_id, application_id, link, utcnow(), _reader(principal)
     )
     return done(await service.public_view(db, application))

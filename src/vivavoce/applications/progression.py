@@ -23,6 +23,7 @@ from vivavoce.models import Application, EvaluationStage, InterviewSession
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.schemas import SessionCreate
 from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +104,11 @@ async def advance(
     application_id: uuid.UUID,
     links: sessions.SessionLinks,
     now: datetime,
+    reader: Reader | None = None,
 ) -> Application:
     """A reviewer approves the next stage of an application `awaiting_review`: its session is
     scheduled and the invite sent. 409 when the application is not awaiting review."""
-    unlocked = await applications.get(db, workspace_id, application_id)
+    unlocked = await applications.get(db, workspace_id, application_id, reader)
     await sessions.lock_participant(db, unlocked.candidate_id)
     application = await applications.get_locked(db, workspace_id, application_id)
     stages = await templates.list_stages(db, workspace_id, application.evaluation_template_id)

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import Application, EvaluationStage, InterviewSession
+from vivavoce.templates.visibility import outside
 
 
 async def get(
@@ -64,12 +65,16 @@ async def list_applications(
     *,
     limit: int,
     before: uuid.UUID | None,
+    hidden_template_ids: frozenset[uuid.UUID],
     template_id: uuid.UUID | None,
     candidate_id: uuid.UUID | None,
     approval_status: str | None,
     outcome: str | None,
 ) -> list[Application]:
-    query = select(Application).where(Application.workspace_id == workspace_id)
+    query = select(Application).where(
+        Application.workspace_id == workspace_id,
+        outside(Application.evaluation_template_id, hidden_template_ids),
+    )
     if template_id is not None:
         query = query.where(Application.evaluation_template_id == template_id)
     if candidate_id is not None:

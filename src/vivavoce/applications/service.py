@@ -21,6 +21,7 @@ from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Application
 from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 
 
 async def ensure_for(
@@ -50,10 +51,14 @@ async def ensure_for(
 
 
 async def create(
-    db: AsyncSession, workspace_id: uuid.UUID, body: ApplicationCreate, source: str = "api"
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    body: ApplicationCreate,
+    source: str = "api",
+    reader: Reader | None = None,
 ) -> Application:
-    participant = await participants.get(db, workspace_id, body.candidate_id)
-    template = await templates.get_template(db, workspace_id, body.evaluation_template_id)
+    participant = await participants.get(db, workspace_id, body.candidate_id, reader=reader)
+    template = await templates.get_template(db, workspace_id, body.evaluation_template_id, reader)
     if (
         participant.evaluation_template_id is not None
         and participant.evaluation_template_id != template.id
@@ -76,10 +81,30 @@ async def create(
     return application
 
 
-async def get(db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID) -> Application:
+async def get(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    application_id: uuid.UUID,
+    reader: Reader | None = None,
+) -> Application:
+    """An application of this workspace (and of a template `reader` may see), or
+    NotFound("application")."""
     application = await repository.get(db, workspace_id, application_id)
+    return await _seen(db, application, reader)
+
+
+async def _seen(
+    db: AsyncSession, application: Application | None, reader: Reader | None
+) -> Application:
     if application is None:
         raise NotFound("application")
+    await templates.ensure_visible(
+        db,
+        application.workspace_id,
+        application.evaluation_template_id,
+        reader,
+        NotFound("application"),
+    )
     return application
 
 
@@ -127,10 +152,13 @@ async def list_page(
     candidate_id: uuid.UUID | None = None,
     approval_status: str | None = None,
     outcome: str | None = None,
+    reader: Reader | None = None,
 ) -> Page[dict[str, Any]]:
+    """Newest first, without the applications of templates `reader` may not see."""
     rows = await repository.list_applications(
         db,
         workspace_id,
+        hidden_template_ids=await templates.hidden_from(db, workspace_id, reader),
         limit=page.limit + 1,
         before=page.before,
         template_id=template_id,
@@ -146,12 +174,13 @@ START_FIRST_STAGE_JOB = "applications.start_first_stage"
 
 
 async def _locked(
-    db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    application_id: uuid.UUID,
+    reader: Reader | None = None,
 ) -> Application:
     application = await repository.get(db, workspace_id, application_id, for_update=True)
-    if application is None:
-        raise NotFound("application")
-    return application
+    return await _seen(db, application, reader)
 
 
 async def _record(
@@ -188,10 +217,14 @@ def _require_pending(application: Application) -> None:
 
 
 async def approve(
-    db: AsyncSession, workspace_id: uuid.UUID, application_id: uuid.UUID, now: datetime
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    application_id: uuid.UUID,
+    now: datetime,
+    reader: Reader | None = None,
 ) -> Application:
     """HR approves a pending application; the first stage is then scheduled and invited."""
-    application = await _locked(db, workspace_id, application_id)
+    application = await _locked(db, workspace_id, application_id, reader)
     _require_pending(application)
     await _approve(db, application, now)
     return application
@@ -203,10 +236,11 @@ async def reject(
     application_id: uuid.UUID,
     reason: str | None,
     now: datetime,
+    reader: Reader | None = None,
 ) -> Application:
     """HR rejects a pending application; the candidate gets a polite notice when the
     template's `apply.notify_on_rejection` is on."""
-    application = await _locked(db, workspace_id, application_id)
+    application = await _locked(db, workspace_id, application_id, reader)
     _require_pending(application)
     application.approval_status = "rejected"
     application.decision_reason = reason

@@ -10,6 +10,8 @@ from vivavoce.api.params import KnownQuery
 from vivavoce.api.responses import ERROR_RESPONSES, Many, many
 from vivavoce.events import service
 from vivavoce.events.schemas import EventOut
+from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(tags=["events"])
@@ -30,8 +32,15 @@ async def list_events(
     cursor: Annotated[str | None, Query(max_length=32)] = None,
     event: Annotated[list[str] | None, Query(description="Only these event types")] = None,
 ) -> Response:
-    """The workspace event log, newest first."""
+    """The workspace event log, newest first (without the events of templates private to
+    another user)."""
+    reader = Reader(principal.user_id)
     page = await service.list_events(
-        db, principal.workspace_id, limit=limit, cursor=cursor, types=event
+        db,
+        principal.workspace_id,
+        limit=limit,
+        cursor=cursor,
+        types=event,
+        hidden_template_ids=await templates.hidden_from(db, principal.workspace_id, reader),
     )
     return many(page)

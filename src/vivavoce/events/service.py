@@ -65,7 +65,10 @@ async def list_events(
     cursor: str | None = None,
     session_id: uuid.UUID | None = None,
     types: list[str] | None = None,
+    hidden_template_ids: frozenset[uuid.UUID] = frozenset(),
 ) -> Page[dict[str, Any]]:
+    """The log, newest first, without the events about a session, application or
+    participant of the templates in `hidden_template_ids` (`templates.service.hidden_from`)."""
     unknown = [t for t in types or [] if t not in EVENT_TYPES]
     if unknown:
         raise Unprocessable(
@@ -84,6 +87,7 @@ async def list_events(
         before_seq=_decode_seq(cursor),
         session_id=session_id,
         types=types,
+        hidden_template_ids=hidden_template_ids,
     )
     has_more = len(rows) > limit
     rows = rows[:limit]

@@ -23,6 +23,7 @@ from vivavoce.participants.schemas import (
     participant_public,
 )
 from vivavoce.privacy import service as privacy
+from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -34,11 +35,16 @@ NO_NUL = r"^[^\x00]*$"
 Deleter = Annotated[Principal, Depends(require("candidates.delete"))]
 
 
+def _reader(principal: Principal) -> TemplateReader:
+    """Participants of a template private to another user are 404 and left out of lists."""
+    return TemplateReader(principal.user_id)
+
+
 @router.post("", status_code=201, response_model=One[ParticipantOut], responses=ERROR_RESPONSES)
 async def create_participant(db: Db, principal: Writer, body: ParticipantCreate) -> Response:
     """Add a participant. An email already used for the same template → 409
     `duplicate_participant`, with the holder's id in `existing_id`."""
-    participant = await service.create(db, principal.workspace_id, body)
+    participant = await service.create(db, principal.workspace_id, body, _reader(principal))
     return one(participant_public(participant), 201, f"/api/v1/participants/{participant.id}")
 
 
@@ -46,7 +52,7 @@ async def create_participant(db: Db, principal: Writer, body: ParticipantCreate)
 async def bulk_create_participants(db: Db, principal: Writer, body: BulkCreate) -> Response:
     """Add up to 500 participants. Emails already used for the same template (earlier in the
     batch, or by an existing participant) are skipped and listed in `skipped`."""
-    result = await service.bulk_create(db, principal.workspace_id, body)
+    result = await service.bulk_create(db, principal.workspace_id, body, _reader(principal))
     return one(
         {
             "created": [participant_public(p) for p in result.created],
@@ -80,20 +86,24 @@ async def list_participants(
         external_id=external_id,
         status=status,
         tag=tag,
+        reader=_reader(principal),
     )
     return many(page)
 
 
 @router.get("/{participant_id}", response_model=One[ParticipantOut], responses=ERROR_RESPONSES)
 async def get_participant(db: Db, principal: Reader, participant_id: uuid.UUID) -> Response:
-    return one(participant_public(await service.get(db, principal.workspace_id, participant_id)))
+    seen = await service.get(db, principal.workspace_id, participant_id, reader=_reader(principal))
+    return one(participant_public(seen))
 
 
 @router.patch("/{participant_id}", response_model=Done[ParticipantOut], responses=ERROR_RESPONSES)
 async def update_participant(
     db: Db, principal: Writer, participant_id: uuid.UUID, body: ParticipantUpdate
 ) -> Response:
-    participant = await service.update(db, principal.workspace_id, participant_id, body)
+    participant = await service.update(
+        db, principal.workspace_id, participant_id, body, _reader(principal)
+    )
     return done(participant_public(participant))
 
 
@@ -109,10 +119,15 @@ async def delete_participant(
     """Archive the participant (data kept), or with `?purge=true` erase its personal data."""
     if purge:
         participant = await privacy.erase_participant(
-            db, principal.workspace_id, participant_id, utcnow()
+            db, principal.workspace_id, participant_id, utcnow(), _reader(principal)
         )
     else:
         participant = await service.delete(
-            db, principal.workspace_id, participant_id, purge=False, now=utcnow()
+            db,
+            principal.workspace_id,
+            participant_id,
+            purge=False,
+            now=utcnow(),
+            reader=_reader(principal),
         )
     return done(participant_public(participant))

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import Participant
+from vivavoce.templates.visibility import outside
 
 
 def _same_template(template_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -82,13 +83,17 @@ async def list_participants(
     *,
     limit: int,
     before: uuid.UUID | None,
+    hidden_template_ids: frozenset[uuid.UUID] = frozenset(),
     template_id: uuid.UUID | None = None,
     email: str | None = None,
     external_id: str | None = None,
     status: str | None = None,
     tag: str | None = None,
 ) -> list[Participant]:
-    query = select(Participant).where(Participant.workspace_id == workspace_id)
+    query = select(Participant).where(
+        Participant.workspace_id == workspace_id,
+        outside(Participant.evaluation_template_id, hidden_template_ids),
+    )
     if template_id is not None:
         query = query.where(Participant.evaluation_template_id == template_id)
     if email:

@@ -28,6 +28,7 @@ from vivavoce.participants.schemas import (
     participant_public,
 )
 from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 
 ERASED_NAME = "Erased participant"
 
@@ -102,10 +103,10 @@ async def _record_created(db: AsyncSession, participant: Participant) -> None:
 
 
 async def _check_template(
-    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID | None
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID | None, reader: Reader | None
 ) -> None:
     if template_id is not None:
-        await templates.get_template(db, workspace_id, template_id)
+        await templates.get_template(db, workspace_id, template_id, reader)
 
 
 async def _insert_one(db: AsyncSession, participant: Participant) -> uuid.UUID | None:
@@ -125,9 +126,15 @@ async def _insert_one(db: AsyncSession, participant: Participant) -> uuid.UUID |
     return None
 
 
-async def create(db: AsyncSession, workspace_id: uuid.UUID, body: ParticipantCreate) -> Participant:
-    """Create one participant and its `participant.created` event; 409 on a duplicate email."""
-    await _check_template(db, workspace_id, body.evaluation_template_id)
+async def create(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    body: ParticipantCreate,
+    reader: Reader | None = None,
+) -> Participant:
+    """Create one participant and its `participant.created` event; 409 on a duplicate email.
+    A template `reader` may not see is 404, as another workspace's."""
+    await _check_template(db, workspace_id, body.evaluation_template_id, reader)
     existing = await repository.by_email(db, workspace_id, body.evaluation_template_id, body.email)
     if existing is not None:
         raise _duplicate(existing.id)
@@ -139,14 +146,16 @@ async def create(db: AsyncSession, workspace_id: uuid.UUID, body: ParticipantCre
     return participant
 
 
-async def bulk_create(db: AsyncSession, workspace_id: uuid.UUID, body: BulkCreate) -> BulkResult:
+async def bulk_create(
+    db: AsyncSession, workspace_id: uuid.UUID, body: BulkCreate, reader: Reader | None = None
+) -> BulkResult:
     """Create many participants at once. Emails already taken (in the batch or in the
     workspace, for the same template) are skipped and reported, not errors."""
     template_of = [
         item.evaluation_template_id or body.evaluation_template_id for item in body.participants
     ]
     for template_id in dict.fromkeys(template_of):
-        await _check_template(db, workspace_id, template_id)
+        await _check_template(db, workspace_id, template_id, reader)
     taken = await repository.ids_by_email(db, workspace_id, {i.email for i in body.participants})
     planned: list[tuple[int, Participant]] = []
     planned_ids: set[uuid.UUID] = set()
@@ -192,12 +201,26 @@ async def get(
     participant_id: uuid.UUID,
     *,
     for_update: bool = False,
+    reader: Reader | None = None,
 ) -> Participant:
-    """A participant of this workspace, or NotFound("participant"); `for_update` also locks
-    its row (FOR NO KEY UPDATE) until the transaction ends."""
+    """A participant of this workspace (and not of a template `reader` may not see), or
+    NotFound("participant"); `for_update` also locks its row (FOR NO KEY UPDATE) until the
+    transaction ends."""
     participant = await repository.get(db, workspace_id, participant_id, for_update=for_update)
+    return await _seen(db, participant_id, participant, reader)
+
+
+async def _seen(
+    db: AsyncSession,
+    participant_id: uuid.UUID,
+    participant: Participant | None,
+    reader: Reader | None,
+) -> Participant:
+    missing = NotFound("participant", id=participant_id)
     if participant is None:
-        raise NotFound("participant", id=participant_id)
+        raise missing
+    template_id = participant.evaluation_template_id
+    await templates.ensure_visible(db, participant.workspace_id, template_id, reader, missing)
     return participant
 
 
@@ -211,23 +234,25 @@ async def get_many(
 
 
 async def _get_for_update(
-    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID, reader: Reader | None
 ) -> Participant:
     participant = await repository.get(db, workspace_id, participant_id, for_update=True)
-    if participant is None:
-        raise NotFound("participant", id=participant_id)
-    return participant
+    return await _seen(db, participant_id, participant, reader)
 
 
 async def update(
-    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID, body: ParticipantUpdate
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    body: ParticipantUpdate,
+    reader: Reader | None = None,
 ) -> Participant:
-    participant = await _get_for_update(db, workspace_id, participant_id)
+    participant = await _get_for_update(db, workspace_id, participant_id, reader)
     if participant.purged_at is not None:
         raise Conflict("this participant's data was erased", code="participant_purged")
     fields = body.model_fields_set
     if "evaluation_template_id" in fields:
-        await _check_template(db, workspace_id, body.evaluation_template_id)
+        await _check_template(db, workspace_id, body.evaluation_template_id, reader)
     email = body.email if "email" in fields and body.email is not None else participant.email
     template_id = (
         body.evaluation_template_id
@@ -272,10 +297,11 @@ async def delete(
     *,
     purge: bool,
     now: datetime,
+    reader: Reader | None = None,
 ) -> Participant:
     """Archive (data kept), or with `purge` erase the personal data for a deletion request.
     The row stays, so sessions and applications keep a valid `candidate_id`."""
-    participant = await _get_for_update(db, workspace_id, participant_id)
+    participant = await _get_for_update(db, workspace_id, participant_id, reader)
     participant.status = "archived"
     if purge and participant.purged_at is None:
         participant.name = ERASED_NAME
@@ -302,10 +328,14 @@ async def list_page(
     external_id: str | None = None,
     status: str | None = None,
     tag: str | None = None,
+    reader: Reader | None = None,
 ) -> Page[dict[str, Any]]:
+    """This workspace's participants, newest first, without those of templates `reader`
+    may not see."""
     rows = await repository.list_participants(
         db,
         workspace_id,
+        hidden_template_ids=await templates.hidden_from(db, workspace_id, reader),
         limit=page.limit + 1,
         before=page.before,
         template_id=template_id,

@@ -21,13 +21,20 @@ from vivavoce.events import service as events
 from vivavoce.models import Participant
 from vivavoce.participants import service as participants
 from vivavoce.sessions import service as sessions
+from vivavoce.templates.visibility import Reader
 from vivavoce.voice import service as voice
 
 
 async def erase_participant(
-    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID, now: datetime
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    now: datetime,
+    reader: Reader | None = None,
 ) -> Participant:
-    address = (await participants.get(db, workspace_id, participant_id)).email
+    """Erase a person's data everywhere (their sessions of every template included: the
+    request is about the person). `reader` must see the participant itself."""
+    address = (await participants.get(db, workspace_id, participant_id, reader=reader)).email
     participant = await participants.delete(db, workspace_id, participant_id, purge=True, now=now)
     await emails.erase_for_participant(
         db, participant.id, workspace_id=workspace_id, to_address=address

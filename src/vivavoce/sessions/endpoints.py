@@ -84,6 +84,12 @@ async def list_sessions(
     return many(await service.list_page(db, principal.workspace_id, filters, paging, link))
 
 
+async def _visible(db: Db, principal: Principal, session_id: uuid.UUID) -> None:
+    """404 for a session of another workspace, or of a template private to someone else."""
+    reader = TemplateReader(principal.user_id)
+    await service.get_visible(db, principal.workspace_id, session_id, reader)
+
+
 @router.get("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
 async def get_session(
     reads: Reads, principal: Reader, link: Links, session_id: uuid.UUID
@@ -106,14 +112,18 @@ async def reschedule_session(
     db: Db, principal: Writer, link: Links, session_id: uuid.UUID, body: SessionUpdate
 ) -> Response:
     """Move a scheduled session (`scheduled_at`, `timezone`, `notes`); 409 once it started."""
-    session = await service.reschedule(db, principal.workspace_id, session_id, body, link, utcnow())
+    reader = TemplateReader(principal.user_id)
+    session = await service.reschedule(
+        db, principal.workspace_id, session_id, body, link, utcnow(), reader
+    )
     return done(link.public(session))
 
 
 @router.post("/{session_id}/cancel", response_model=Done[SessionOut], responses=ERROR_RESPONSES)
 async def cancel_session(db: Db, principal: Writer, link: Links, session_id: uuid.UUID) -> Response:
     """Cancel a scheduled session; 409 once the candidate joined or it ended."""
-    session = await service.cancel(db, principal.workspace_id, session_id, link, utcnow())
+    reader = TemplateReader(principal.user_id)
+    session = await service.cancel(db, principal.workspace_id, session_id, link, utcnow(), reader)
     return done(link.public(session))
 
 
@@ -132,7 +142,12 @@ async def session_events(
 ) -> Response:
     """The session's event history, newest first."""
     page = await service.session_events(
-        db, principal.workspace_id, session_id, limit=limit, cursor=cursor
+        db,
+        principal.workspace_id,
+        session_id,
+        limit=limit,
+        cursor=cursor,
+        reader=TemplateReader(principal.user_id),
     )
     return many(page)
 
@@ -154,6 +169,7 @@ async def get_signals(db: Db, principal: Reader, session_id: uuid.UUID) -> Respo
     """Authenticity signals (SPEC §4), reported verbatim and never pass/fail: the `summary`
     (the object also in the session's `authenticity_signals`, computed now) and the
     `timeline` of browser events with their times and the turn the candidate was at."""
+    await _visible(db, principal, session_id)
     return one(await signals.report(db, principal.workspace_id, session_id))
 
 
@@ -170,6 +186,7 @@ class TurnOut(BaseModel):
 )
 async def get_transcript(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
     """Every turn so far, in order (`speaker` is `ai` or `participant`)."""
+    await _visible(db, principal, session_id)
     return one_list(await transcript.transcript(db, principal.workspace_id, session_id))
 
 
@@ -194,7 +211,7 @@ async def stream_transcript(
     """The transcript live, as Server-Sent Events: `turn` events (id = turn index) from the
     start or after `Last-Event-ID`, then as they happen from any server process; `end` when
     the session is over. Reconnecting with `Last-Event-ID` replays exactly what was missed."""
-    await transcript.session_exists(db, principal.workspace_id, session_id)
+    await _visible(db, principal, session_id)
     state = app_state(request)
     items = transcript.stream(
         state.sessionmaker,

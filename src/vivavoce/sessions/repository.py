@@ -12,6 +12,7 @@ from vivavoce.kit.db import RowMapper, StatementPool
 from vivavoce.models import InterviewSession, Participant, SessionLiveness, SessionTurn
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
+from vivavoce.templates.visibility import outside
 
 
 async def get(
@@ -115,9 +116,8 @@ async def list_sessions(
         query = query.where(InterviewSession.candidate_id == filters.candidate_id)
     if filters.template_id is not None:
         query = query.where(InterviewSession.evaluation_template_id == filters.template_id)
-    if filters.hidden_template_ids:
-        hidden = list(filters.hidden_template_ids)
-        query = query.where(InterviewSession.evaluation_template_id.not_in(hidden))
+    hidden = filters.hidden_template_ids
+    query = query.where(outside(InterviewSession.evaluation_template_id, hidden))
     if filters.stage is not None:
         query = query.where(func.lower(InterviewSession.stage) == filters.stage.lower())
     if filters.created_after is not None:

@@ -115,7 +115,9 @@ async def schedule(
     stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
     # Locked as it is read: sessions of one participant are scheduled one at a time (the
     # duplicate check below then holds).
-    participant = await participants.get(db, workspace_id, body.candidate_id, for_update=True)
+    participant = await participants.get(
+        db, workspace_id, body.candidate_id, for_update=True, reader=reader
+    )
     if participant.status != "active":
         raise Conflict(
             "this participant is archived",
@@ -269,8 +271,9 @@ async def reschedule(
     body: SessionUpdate,
     links: SessionLinks,
     now: datetime,
+    reader: Reader | None = None,
 ) -> InterviewSession:
-    session = await _locked(db, workspace_id, session_id)
+    session = await _locked(db, workspace_id, session_id, reader)
     _transition(session, Trigger.RESCHEDULE)
     previous_time = session.scheduled_at
     fields = body.model_fields_set
@@ -303,8 +306,9 @@ async def cancel(
     session_id: uuid.UUID,
     links: SessionLinks,
     now: datetime,
+    reader: Reader | None = None,
 ) -> InterviewSession:
-    session = await _locked(db, workspace_id, session_id)
+    session = await _locked(db, workspace_id, session_id, reader)
     events_to_write = _transition(session, Trigger.CANCEL)
     session.ended_at = now
     session.end_reason = EndReason.CANCELLED.value
@@ -431,15 +435,14 @@ async def record_scorecard(
 
 
 async def get_visible(
-    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID, reader: Reader
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID, reader: Reader | None
 ) -> InterviewSession:
     """A session `reader` may see: 404 for another workspace's, and the same 404 for one of
     a template private to someone else."""
     session = await get(db, workspace_id, session_id)
-    try:
-        await templates.get_template(db, workspace_id, session.evaluation_template_id, reader)
-    except NotFound:
-        raise NotFound("session") from None
+    await templates.ensure_visible(
+        db, workspace_id, session.evaluation_template_id, reader, NotFound("session")
+    )
     return session
 
 
@@ -511,11 +514,17 @@ async def fail(
 
 
 async def _locked(
-    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    reader: Reader | None = None,
 ) -> InterviewSession:
     session = await repository.get(db, workspace_id, session_id, for_update=True)
     if session is None:
         raise NotFound("session")
+    await templates.ensure_visible(
+        db, workspace_id, session.evaluation_template_id, reader, NotFound("session")
+    )
     return session
 
 
@@ -566,10 +575,16 @@ async def session_events(
     *,
     limit: int,
     cursor: str | None,
+    reader: Reader | None = None,
 ) -> Page[dict[str, Any]]:
-    await get(db, workspace_id, session_id)
+    await get_visible(db, workspace_id, session_id, reader)
     return await events.list_events(
-        db, workspace_id, limit=limit, cursor=cursor, session_id=session_id
+        db,
+        workspace_id,
+        limit=limit,
+        cursor=cursor,
+        session_id=session_id,
+        hidden_template_ids=await templates.hidden_from(db, workspace_id, reader),
     )
 
 

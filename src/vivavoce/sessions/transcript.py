@@ -133,11 +133,6 @@ async def stream(
                 yield "keepalive", None, None
 
 
-async def session_exists(db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID) -> None:
-    if await repository.get(db, workspace_id, session_id) is None:
-        raise NotFound("session")
-
-
 @dataclass(frozen=True)
 class StoredTurn:
     """A turn with the interviewer's metadata, for the live room."""

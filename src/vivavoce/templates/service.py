@@ -206,10 +206,32 @@ def _seen(template: EvaluationTemplate | None, reader: Reader | None) -> Evaluat
 
 
 async def hidden_from(
-    db: AsyncSession, workspace_id: uuid.UUID, reader: Reader
+    db: AsyncSession, workspace_id: uuid.UUID, reader: Reader | None
 ) -> frozenset[uuid.UUID]:
-    """The workspace's templates `reader` may not see: others' private ones."""
+    """The workspace's templates `reader` may not see: others' private ones (none for
+    internal code, which passes no reader). Lists leave out what hangs off them with
+    `templates.visibility.outside`."""
+    if reader is None:
+        return frozenset()
     return frozenset(await repository.hidden_template_ids(db, workspace_id, reader))
+
+
+async def ensure_visible(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID | None,
+    reader: Reader | None,
+    missing: NotFound,
+) -> None:
+    """`missing` (a NotFound) when something of template `template_id` (a stage, session,
+    participant, application) is read by a `reader` who may not see that template: for
+    them it does not exist, the same 404 as another workspace's id. No reader (internal
+    code) or no template: nothing to hide."""
+    if reader is None or template_id is None:
+        return
+    template = await repository.get_template(db, workspace_id, template_id)
+    if template is not None and not reader.sees(template):
+        raise missing
 
 
 async def require_visible_stage(
@@ -217,9 +239,8 @@ async def require_visible_stage(
 ) -> None:
     """NotFound("evaluation stage") for a stage of a template `reader` may not see."""
     stage = await get_stage(db, workspace_id, stage_id)
-    template = await repository.get_template(db, workspace_id, stage.evaluation_template_id)
-    if template is None or not reader.sees(template):
-        raise NotFound("evaluation stage")
+    missing = NotFound("evaluation stage")
+    await ensure_visible(db, workspace_id, stage.evaluation_template_id, reader, missing)
 
 
 async def get_templates(

@@ -12,8 +12,12 @@ and see every template of the workspace."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
+
+from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy.orm import QueryableAttribute
 
 PRIVATE = "private"
 
@@ -31,3 +35,16 @@ class Reader:
 
     def sees(self, template: _Owned) -> bool:
         return template.visibility != PRIVATE or template.created_by_user_id == self.user_id
+
+
+def outside(
+    template_column: QueryableAttribute[uuid.UUID] | QueryableAttribute[uuid.UUID | None],
+    hidden: Collection[uuid.UUID],
+) -> ColumnElement[bool]:
+    """Rows whose template (`template_column`, maybe NULL: no template, nothing to hide) is
+    not among `hidden`, the ids `templates.service.hidden_from` answers for one reader. Every
+    list that holds something of a template (sessions, participants, applications, events)
+    leaves out other users' private ones through this one predicate."""
+    if not hidden:
+        return true()
+    return or_(template_column.is_(None), template_column.not_in(list(hidden)))

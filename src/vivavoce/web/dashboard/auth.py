@@ -161,7 +161,9 @@ async def overview(request: Request, viewer: SignedIn) -> Response:
             db, viewer.workspace_id, first, reader=seen_as
         )
         has_stage = any(t.get("stages") for t in template_page.items)
-        has_participant = bool((await participants.list_page(db, viewer.workspace_id, first)).items)
+        has_participant = bool(
+            (await participants.list_page(db, viewer.workspace_id, first, reader=seen_as)).items
+        )
         hidden = await templates.hidden_from(db, viewer.workspace_id, seen_as)
         recent = await sessions.list_page(
             db,

@@ -49,11 +49,11 @@ async def _page(
     status: int = 200,
 ) -> Response:
     template_filter = parse_uuid(request.query_params.get("template"))
+    seen_as = Reader(viewer.user_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
         page = await participants.list_page(
-            db, viewer.workspace_id, paging(request), template_id=template_filter
+            db, viewer.workspace_id, paging(request), template_id=template_filter, reader=seen_as
         )
-        seen_as = Reader(viewer.user_id)
         choices = await templates.list_templates_page(
             db, viewer.workspace_id, PageRequest(limit=100), reader=seen_as
         )
@@ -108,7 +108,7 @@ async def add_participant(request: Request, viewer: SignedIn, form: PostedForm) 
         return await _page(request, viewer, values=values, errors=field_errors(exc), status=422)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            await participants.create(db, viewer.workspace_id, body)
+            await participants.create(db, viewer.workspace_id, body, Reader(viewer.user_id))
     except Conflict:
         errors = {"email": "This email is already a participant of this template."}
         return await _page(request, viewer, values=values, errors=errors, status=409)
@@ -180,7 +180,9 @@ async def upload_csv(request: Request, viewer: SignedIn, form: PostedForm) -> Re
             {"participants": bodies, "evaluation_template_id": template_id}
         )
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            result = await participants.bulk_create(db, viewer.workspace_id, batch)
+            result = await participants.bulk_create(
+                db, viewer.workspace_id, batch, Reader(viewer.user_id)
+            )
     except (ValidationError, AppError):
         errors["upload_template"] = "Choose a template of this workspace."
         return await _page(request, viewer, values=values, errors=errors, status=422)

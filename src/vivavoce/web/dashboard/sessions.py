@@ -273,8 +273,8 @@ async def session_page(
 async def cancel(request: Request, viewer: SignedIn, session_id: str, form: PostedForm) -> Response:
     wanted = wanted_session(session_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
-        await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow())
+        seen_as = reader(viewer)
+        await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow(), seen_as)
     return redirect(f"{PREFIX}/sessions/{wanted}", "cancelled")
 
 

@@ -378,16 +378,18 @@ async def decide(
     if application is None or decision not in ("approve", "reject", "advance"):
         raise NotFound("application")
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        await templates.get_template(db, viewer.workspace_id, wanted, reader(viewer))
+        seen_as = reader(viewer)
+        await templates.get_template(db, viewer.workspace_id, wanted, seen_as)
+        # the application's own template is checked too: the page's id proves nothing about it
         if decision == "advance":  # what POST /api/v1/applications/{id}/advance calls
             await progression.advance(
-                db, viewer.workspace_id, application, links(request), utcnow()
+                db, viewer.workspace_id, application, links(request), utcnow(), seen_as
             )
         elif decision == "approve":
-            await applications.approve(db, viewer.workspace_id, application, utcnow())
+            await applications.approve(db, viewer.workspace_id, application, utcnow(), seen_as)
         else:
             await applications.reject(
-                db, viewer.workspace_id, application, form.text("reason"), utcnow()
+                db, viewer.workspace_id, application, form.text("reason"), utcnow(), seen_as
             )
     notice = {"approve": "approved", "reject": "rejected"}.get(decision, "advanced")
     return redirect(f"{PREFIX}/templates/{wanted}#applications", notice)
