@@ -1,6 +1,6 @@
 """A `private` template reaches as far as what hangs off it: its sessions' sub-resources
 (events, signals, transcript and its stream, reschedule, cancel), its participants, its
-applications and the workspace event log. For anyone but its creator — another user's key,
+applications, the workspace event log and the email log. For anyone but its creator — another user's key,
 an admin's key included, and the workspace's userless key — each of those is the same 404 as
 another workspace's id and is left out of lists (pages end where they should); the creator's
 key sees all of it. Webhooks go to the workspace's endpoints in full (docs/api.md)."""
@@ -141,7 +141,7 @@ async def test_session_sub_resources_are_404_to_all_but_the_creator(
 ) -> None:
     session = world["private"].session
     base = f"/api/v1/sessions/{session['id']}"
-    reads = ("/events", "/signals", "/transcript", "/transcript/stream")
+    reads = ("", "/events", "/signals", "/transcript", "/transcript/stream")
     for headers in world["outsiders"].values():
         for path in reads:
             answer = await client.get(base + path, headers=headers)
@@ -283,6 +283,28 @@ async def test_the_event_log_leaves_out_a_private_templates_events(
     mine = await client.get("/api/v1/events", params={"limit": 100}, headers=world["creator"])
     concerned = set().union(*(about(e) for e in mine.json()["data"]))
     assert hidden | visible <= concerned
+
+
+async def test_the_email_log_leaves_out_a_private_templates_emails(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    private, shared = world["private"], world["shared"]
+    mine = await client.get("/api/v1/emails", params={"limit": 100}, headers=world["creator"])
+    by_session = {m["session_id"]: m["id"] for m in mine.json()["data"] if m["session_id"]}
+    invite = by_session[private.session["id"]]  # the invitation, written as it was scheduled
+    assert shared.session["id"] in by_session
+    for name, headers in world["outsiders"].items():
+        listed = await every_id(client, "/api/v1/emails", headers)
+        assert invite not in listed and by_session[shared.session["id"]] in listed, name
+        about_it = await client.get(
+            "/api/v1/emails", params={"session_id": private.session["id"]}, headers=headers
+        )
+        assert ids(about_it) == set(), name
+        await same_as_foreign(
+            client, await client.get(f"/api/v1/emails/{invite}", headers=headers), world
+        )
+    one = await client.get(f"/api/v1/emails/{invite}", headers=world["creator"])
+    assert one.status_code == 200 and one.json()["data"]["session_id"] == private.session["id"]
 
 
 @pytest.mark.usefixtures("worker")

@@ -20,6 +20,8 @@ from vivavoce.emails.schemas import (
     Status,
     email_public,
 )
+from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/emails", tags=["emails"])
@@ -40,7 +42,11 @@ async def list_emails(
     """Emails of the workspace, newest first. Without an SMTP server every message stays
     here with status `outbox`; bodies are in `GET /emails/{id}`."""
     filters = Filters(
-        participant_id=participant_id, session_id=session_id, kind=kind, status=status
+        participant_id=participant_id,
+        session_id=session_id,
+        kind=kind,
+        status=status,
+        hidden_template_ids=await _hidden(db, principal),
     )
     return many(await service.list_page(db, principal.workspace_id, filters, paging))
 
@@ -48,4 +54,11 @@ async def list_emails(
 @router.get("/{email_id}", response_model=One[EmailDetailOut], responses=ERROR_RESPONSES)
 async def get_email(db: Db, principal: Reader, email_id: uuid.UUID) -> Response:
     """One email with its subject, plain-text and HTML bodies and attachment names."""
-    return one(email_public(await service.get(db, principal.workspace_id, email_id), full=True))
+    message = await service.get(db, principal.workspace_id, email_id, await _hidden(db, principal))
+    return one(email_public(message, full=True))
+
+
+async def _hidden(db: Db, principal: Principal) -> frozenset[uuid.UUID]:
+    """Emails about a template private to another user are 404 and left out of lists."""
+    reader = TemplateReader(principal.user_id)
+    return await templates.hidden_from(db, principal.workspace_id, reader)

@@ -9,6 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.emails.schemas import Filters
 from vivavoce.models import EmailMessage
+from vivavoce.templates.visibility import about_none_hidden
+
+
+def _about_none_hidden(hidden: frozenset[uuid.UUID]) -> list[ColumnElement[bool]]:
+    return about_none_hidden(
+        hidden, session_id=EmailMessage.session_id, participant_id=EmailMessage.participant_id
+    )
 
 
 async def add(db: AsyncSession, message: EmailMessage) -> None:
@@ -22,8 +29,11 @@ async def get(
     *,
     workspace_id: uuid.UUID | None = None,
     for_update: bool = False,
+    hidden_template_ids: frozenset[uuid.UUID] = frozenset(),
 ) -> EmailMessage | None:
-    query = select(EmailMessage).where(EmailMessage.id == message_id)
+    query = select(EmailMessage).where(
+        EmailMessage.id == message_id, *_about_none_hidden(hidden_template_ids)
+    )
     if workspace_id is not None:
         query = query.where(EmailMessage.workspace_id == workspace_id)
     if for_update:
@@ -40,7 +50,10 @@ async def list_messages(
     limit: int,
     before: uuid.UUID | None,
 ) -> list[EmailMessage]:
-    query = select(EmailMessage).where(EmailMessage.workspace_id == workspace_id)
+    query = select(EmailMessage).where(
+        EmailMessage.workspace_id == workspace_id,
+        *_about_none_hidden(filters.hidden_template_ids),
+    )
     if filters.participant_id is not None:
         query = query.where(EmailMessage.participant_id == filters.participant_id)
     if filters.session_id is not None:

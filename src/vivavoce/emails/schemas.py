@@ -30,6 +30,9 @@ class Filters:
     session_id: uuid.UUID | None = None
     kind: str | None = None
     status: str | None = None
+    # The workspace's templates the reader may not see (`templates.service.hidden_from`):
+    # emails about their sessions and participants are left out.
+    hidden_template_ids: frozenset[uuid.UUID] = frozenset()
 
 
 class AttachmentOut(BaseModel):

@@ -122,9 +122,17 @@ async def queue(
     return message
 
 
-async def get(db: AsyncSession, workspace_id: uuid.UUID, message_id: uuid.UUID) -> EmailMessage:
-    """A message of this workspace, or NotFound("email")."""
-    message = await repository.get(db, message_id, workspace_id=workspace_id)
+async def get(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    message_id: uuid.UUID,
+    hidden_template_ids: frozenset[uuid.UUID] = frozenset(),
+) -> EmailMessage:
+    """A message of this workspace (not about a session or participant of the templates in
+    `hidden_template_ids`), or NotFound("email")."""
+    message = await repository.get(
+        db, message_id, workspace_id=workspace_id, hidden_template_ids=hidden_template_ids
+    )
     if message is None:
         raise NotFound("email")
     return message

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.models import Application, Event, InterviewSession, Participant
-from vivavoce.templates.visibility import outside
+from vivavoce.models import Event
+from vivavoce.templates.visibility import about_none_hidden
 
 
 async def add(db: AsyncSession, event: Event) -> Event:
@@ -26,8 +26,14 @@ async def list_events(
     hidden_template_ids: frozenset[uuid.UUID] = frozenset(),
 ) -> list[Event]:
     query = select(Event).where(Event.workspace_id == workspace_id)
-    if hidden_template_ids:
-        query = query.where(*_not_about(hidden_template_ids))
+    query = query.where(
+        *about_none_hidden(
+            hidden_template_ids,
+            session_id=Event.session_id,
+            application_id=Event.application_id,
+            participant_id=Event.participant_id,
+        )
+    )
     if session_id is not None:
         query = query.where(Event.session_id == session_id)
     if types:
@@ -36,20 +42,6 @@ async def list_events(
         query = query.where(Event.seq < before_seq)
     rows = await db.scalars(query.order_by(Event.seq.desc()).limit(limit))
     return list(rows)
-
-
-def _not_about(hidden: frozenset[uuid.UUID]) -> list[ColumnElement[bool]]:
-    """An event is left out when any object it is about (its session, application or
-    participant) belongs to a hidden template, as that object itself is left out."""
-    about = (
-        (InterviewSession.id, InterviewSession.evaluation_template_id, Event.session_id),
-        (Application.id, Application.evaluation_template_id, Event.application_id),
-        (Participant.id, Participant.evaluation_template_id, Event.participant_id),
-    )
-    return [
-        ~exists().where(object_id == event_column, ~outside(template_column, hidden))
-        for object_id, template_column, event_column in about
-    ]
 
 
 async def redact_for_participant(

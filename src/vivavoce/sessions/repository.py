@@ -29,7 +29,8 @@ async def get(
 
 _ROWS = RowMapper(InterviewSession)
 # In the workspace, and not of a template private to another user than $3 (NULL: a key made
-# without a user), as `templates.visibility.Reader.sees` decides (PRIVATE there).
+# without a user): `templates.visibility.Reader.sees` in SQL, for the one-statement fast path
+# (tests/templates/test_private_reach.py checks both answers agree).
 _VISIBLE_IN_WORKSPACE = _ROWS.select(
     "id = $1 AND workspace_id = $2 AND NOT EXISTS (SELECT 1 FROM evaluation_templates t"
     " WHERE t.id = evaluation_template_id AND t.visibility = 'private'"

@@ -16,8 +16,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, exists, or_, true
 from sqlalchemy.orm import QueryableAttribute
+
+from vivavoce.models import Application, InterviewSession, Participant
 
 PRIVATE = "private"
 
@@ -48,3 +50,30 @@ def outside(
     if not hidden:
         return true()
     return or_(template_column.is_(None), template_column.not_in(list(hidden)))
+
+
+Reference = QueryableAttribute[uuid.UUID | None]
+
+
+def about_none_hidden(
+    hidden: Collection[uuid.UUID],
+    *,
+    session_id: Reference | None = None,
+    application_id: Reference | None = None,
+    participant_id: Reference | None = None,
+) -> list[ColumnElement[bool]]:
+    """For a record about a session, application and/or participant by these columns (an
+    event, an email): left out when any of them belongs to a template in `hidden`, as that
+    object itself is (through `outside`)."""
+    if not hidden:
+        return []
+    about = (
+        (InterviewSession.id, InterviewSession.evaluation_template_id, session_id),
+        (Application.id, Application.evaluation_template_id, application_id),
+        (Participant.id, Participant.evaluation_template_id, participant_id),
+    )
+    return [
+        ~exists().where(object_id == reference, ~outside(template_column, hidden))
+        for object_id, template_column, reference in about
+        if reference is not None
+    ]

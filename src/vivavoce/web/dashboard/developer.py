@@ -22,6 +22,8 @@ from vivavoce.kit.clock import isoformat_z, utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
+from vivavoce.templates import service as templates
+from vivavoce.templates.visibility import Reader
 from vivavoce.web.dashboard.common import (
     PREFIX,
     Admin,
@@ -304,8 +306,13 @@ async def replay(request: Request, viewer: Admin, delivery_id: str, form: Posted
 @router.get("/outbox")
 async def outbox(request: Request, viewer: SignedIn) -> Response:
     status = request.query_params.get("status") or None
-    filters = Filters(status=status if status in EMAIL_STATUSES else None)
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        filters = Filters(
+            status=status if status in EMAIL_STATUSES else None,
+            hidden_template_ids=await templates.hidden_from(
+                db, viewer.workspace_id, Reader(viewer.user_id)
+            ),
+        )
         page = await emails.list_page(db, viewer.workspace_id, filters, paging(request))
     return render(
         request,
@@ -327,8 +334,9 @@ async def show_email(request: Request, viewer: SignedIn, email_id: str) -> Respo
     if wanted is None:
         raise NotFound("email")
     async with unit_of_work(app_state(request).sessionmaker) as db:
+        hidden = await templates.hidden_from(db, viewer.workspace_id, Reader(viewer.user_id))
         message: dict[str, Any] = email_public(
-            await emails.get(db, viewer.workspace_id, wanted), full=True
+            await emails.get(db, viewer.workspace_id, wanted, hidden), full=True
         )
     return render(
         request, "dashboard/email.html", {"nav": "outbox", "message": message}, viewer=viewer
