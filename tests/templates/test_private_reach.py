@@ -7,6 +7,7 @@ key sees all of it. Webhooks go to the workspace's endpoints in full (docs/api.m
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from tests.events.conftest import register
 from tests.fixtures.payloads import agent_profile
 from tests.fixtures.receiver import Receiver
 from tests.fixtures.world import add_participant, created
+from tests.web.test_apply_rules import Visitor
 from vivavoce.kit.db import unit_of_work
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.scopes import ALL_SCOPES
@@ -305,6 +307,47 @@ async def test_the_email_log_leaves_out_a_private_templates_emails(
         )
     one = await client.get(f"/api/v1/emails/{invite}", headers=world["creator"])
     assert one.status_code == 200 and one.json()["data"]["session_id"] == private.session["id"]
+
+
+async def test_a_private_templates_apply_page_is_public_and_its_applicants_stay_private(
+    client: httpx.AsyncClient, world: dict[str, Any], app: Any
+) -> None:
+    """`private` is about who in the workspace sees the template; the public page is the
+    separate `apply.enabled`, which only the creator can switch on (docs/apply.md)."""
+    private = world["private"]
+    opened = await client.patch(
+        f"/api/v1/evaluation-templates/{private.template_id}",
+        json={"apply": {"enabled": True, "requires_otp": False, "requires_approval": True}},
+        headers=world["creator"],
+    )
+    assert opened.status_code == 200, opened.text
+    for headers in world["outsiders"].values():
+        refused = await client.patch(
+            f"/api/v1/evaluation-templates/{private.template_id}",
+            json={"apply": {"enabled": False}},
+            headers=headers,
+        )
+        await same_as_foreign(client, refused, world)
+    address = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.7", 40_000)
+    transport = httpx.ASGITransport(app=app, client=address)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        applied = await Visitor(http).apply(private.template_id, "ada@example.org")
+    assert applied.status_code in (200, 303), applied.text
+
+    mine = await client.get(
+        "/api/v1/applications",
+        params={"evaluation_template_id": private.template_id},
+        headers=world["creator"],
+    )
+    pending = [a for a in mine.json()["data"] if a["approval_status"] == "pending"]
+    assert [a["source"] for a in pending] == ["apply_page"], mine.text
+    for name, headers in world["outsiders"].items():
+        listed = await every_id(client, "/api/v1/applications", headers)
+        assert pending[0]["id"] not in listed, name
+        approve = await client.post(
+            f"/api/v1/applications/{pending[0]['id']}/approve", headers=headers
+        )
+        await same_as_foreign(client, approve, world)
 
 
 @pytest.mark.usefixtures("worker")
