@@ -57,6 +57,8 @@ async def test_a_private_templates_people_emails_and_applications_stay_with_its_
         assert emails[secret["id"]] in (await mine.get("/dashboard/participants")).text
         filtered = await theirs.get("/dashboard/participants", params={"template": private})
         assert filtered.status_code == 200 and emails[secret["id"]] not in filtered.text
+        choices = (await theirs.get("/dashboard/sessions/new")).text  # whom to schedule
+        assert secret["candidate_id"] not in choices and visible["candidate_id"] in choices
 
         mine_outbox = outbox_ids((await mine.get("/dashboard/outbox")).text)
         their_outbox = outbox_ids((await theirs.get("/dashboard/outbox")).text)

@@ -106,7 +106,7 @@ async def _new_page(
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
         people = await participants.list_page(
-            db, viewer.workspace_id, PageRequest(limit=100), status="active"
+            db, viewer.workspace_id, PageRequest(limit=100), status="active", reader=reader(viewer)
         )
         choices = await templates.list_templates_page(
             db, viewer.workspace_id, PageRequest(limit=100), status="active", reader=reader(viewer)
