@@ -266,7 +266,20 @@ async def test_every_timestamp_parses_with_the_seed_format(
 
 
 @pytest.mark.parametrize("param", ["page=2", "per_page=50", "offset=20"])
-@pytest.mark.parametrize("path", ["/sessions", "/participants", "/evaluation-templates", "/events"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sessions",
+        "/participants",
+        "/evaluation-templates",
+        "/events",
+        "/applications",
+        "/agent-profiles",
+        "/evaluation-stages",
+        "/emails",
+        "/webhook-endpoints",
+    ],
+)
 async def test_unknown_paging_parameters_are_422_naming_limit_and_cursor(
     client: httpx.AsyncClient, tenant: Tenant, path: str, param: str
 ) -> None:
@@ -280,6 +293,30 @@ async def test_unknown_paging_parameters_are_422_naming_limit_and_cursor(
         f"{API}{path}?limit=5&accountSlug={tenant.slug}", headers=tenant.headers
     )
     assert fine.status_code == 200
+
+
+async def test_unknown_paging_parameters_are_422_on_nested_lists_too(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await pipeline(client, tenant.headers)
+    session = await create(client, tenant.headers, "/sessions", world.session("screen"))
+    endpoint = await create(
+        client,
+        tenant.headers,
+        "/webhook-endpoints",
+        {"url": "http://127.0.0.1:9/hooks", "events": []},
+    )
+    for path in (
+        f"/sessions/{session['id']}/events",
+        f"/webhook-endpoints/{endpoint['id']}/deliveries",
+        f"/evaluation-templates/{world.template}/shortlist",
+        f"/evaluation-templates/{world.template}/comparison",
+    ):
+        response = await client.get(f"{API}{path}?page=2", headers=tenant.headers)
+        assert response.status_code == 422, path
+        assert "`limit`" in response.json()["error"] and "`cursor`" in response.json()["error"]
+        fine = await client.get(f"{API}{path}?accountSlug={tenant.slug}", headers=tenant.headers)
+        assert fine.status_code == 200, (path, fine.text)
 
 
 # Item 11
