@@ -254,6 +254,12 @@ async def test_every_timestamp_parses_with_the_seed_format(
         "/applications",
         "/events",
         f"/agent-profiles/{world.profile}",
+        "/evaluation-stages",
+        f"/sessions/{session['id']}/signals",
+        f"/sessions/{session['id']}/transcript",
+        "/emails",
+        "/webhook-endpoints",
+        "/workspace",
     ):
         documents.append(await ok(await client.get(f"{API}{path}", headers=tenant.headers)))
     found = [stamp for document in documents for stamp in timestamps_in(document)]
