@@ -25,14 +25,14 @@ async def list_events(
     types: list[str] | None = None,
     hidden_template_ids: frozenset[uuid.UUID] = frozenset(),
 ) -> list[Event]:
-    query = select(Event).where(Event.workspace_id == workspace_id)
-    query = query.where(
+    query = select(Event).where(
+        Event.workspace_id == workspace_id,
         *about_none_hidden(
             hidden_template_ids,
             session_id=Event.session_id,
             application_id=Event.application_id,
             participant_id=Event.participant_id,
-        )
+        ),
     )
     if session_id is not None:
         query = query.where(Event.session_id == session_id)

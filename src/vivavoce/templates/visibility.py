@@ -7,7 +7,12 @@ the first-run bootstrap) reads as `user_id=None`: the workspace's integration, w
 private templates created by such keys and no one's else. `team`, `organization` and
 `public_template` are seen by the whole workspace (and public ones by every workspace's
 fork). Internal readers (the scoring job, the apply page, the interview room) pass no reader
-and see every template of the workspace."""
+and see every template of the workspace.
+
+Everything of a private template — stages, sessions, participants, applications, and the
+events and emails about them — is hidden with it, through the predicates below (lists) and
+`templates.service.ensure_visible` (single objects); docs/api.md says where and why not
+webhooks."""
 
 from __future__ import annotations
 
