@@ -84,10 +84,11 @@ async def list_sessions(
     return many(await service.list_page(db, principal.workspace_id, filters, paging, link))
 
 
-async def _visible(db: Db, principal: Principal, session_id: uuid.UUID) -> None:
-    """404 for a session of another workspace, or of a template private to someone else."""
+async def _visible(reads: Reads, principal: Principal, session_id: uuid.UUID) -> None:
+    """404 for a session of another workspace, or of a template private to someone else
+    (one statement, as `GET /sessions/{id}`)."""
     reader = TemplateReader(principal.user_id)
-    await service.get_visible(db, principal.workspace_id, session_id, reader)
+    await service.read(reads, principal.workspace_id, session_id, reader)
 
 
 @router.get("/{session_id}", response_model=One[SessionOut], responses=ERROR_RESPONSES)
@@ -165,11 +166,11 @@ class SignalsOut(BaseModel):
 
 
 @router.get("/{session_id}/signals", response_model=One[SignalsOut], responses=ERROR_RESPONSES)
-async def get_signals(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
+async def get_signals(db: Db, reads: Reads, principal: Reader, session_id: uuid.UUID) -> Response:
     """Authenticity signals (SPEC §4), reported verbatim and never pass/fail: the `summary`
     (the object also in the session's `authenticity_signals`, computed now) and the
     `timeline` of browser events with their times and the turn the candidate was at."""
-    await _visible(db, principal, session_id)
+    await _visible(reads, principal, session_id)
     return one(await signals.report(db, principal.workspace_id, session_id))
 
 
@@ -184,9 +185,11 @@ class TurnOut(BaseModel):
 @router.get(
     "/{session_id}/transcript", response_model=One[list[TurnOut]], responses=ERROR_RESPONSES
 )
-async def get_transcript(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
+async def get_transcript(
+    db: Db, reads: Reads, principal: Reader, session_id: uuid.UUID
+) -> Response:
     """Every turn so far, in order (`speaker` is `ai` or `participant`)."""
-    await _visible(db, principal, session_id)
+    await _visible(reads, principal, session_id)
     return one_list(await transcript.transcript(db, principal.workspace_id, session_id))
 
 
@@ -200,7 +203,7 @@ async def get_transcript(db: Db, principal: Reader, session_id: uuid.UUID) -> Re
 )
 async def stream_transcript(
     request: Request,
-    db: Db,
+    reads: Reads,
     principal: Reader,
     session_id: uuid.UUID,
     last_event_id: Annotated[
@@ -211,7 +214,7 @@ async def stream_transcript(
     """The transcript live, as Server-Sent Events: `turn` events (id = turn index) from the
     start or after `Last-Event-ID`, then as they happen from any server process; `end` when
     the session is over. Reconnecting with `Last-Event-ID` replays exactly what was missed."""
-    await _visible(db, principal, session_id)
+    await _visible(reads, principal, session_id)
     state = app_state(request)
     items = transcript.stream(
         state.sessionmaker,
