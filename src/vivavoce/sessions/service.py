@@ -577,14 +577,17 @@ async def session_events(
     cursor: str | None,
     reader: Reader | None = None,
 ) -> Page[dict[str, Any]]:
-    await get_visible(db, workspace_id, session_id, reader)
+    hidden = await templates.hidden_from(db, workspace_id, reader)
+    session = await get(db, workspace_id, session_id)
+    if session.evaluation_template_id in hidden:  # the list's rule, for the session itself
+        raise NotFound("session")
     return await events.list_events(
         db,
         workspace_id,
         limit=limit,
         cursor=cursor,
         session_id=session_id,
-        hidden_template_ids=await templates.hidden_from(db, workspace_id, reader),
+        hidden_template_ids=hidden,
     )
 
 
