@@ -237,23 +237,38 @@ class RowMapper(Generic[M]):
     """`SELECT <every column> FROM <table>` for a mapped class, and its rows as (transient,
     unattached) instances of that class, so code written for ORM objects reads them alike."""
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, json_as_text: bool = True) -> None:
+        """`json_as_text`: JSON columns arrive as text (a `StatementPool` connection) and are
+        decoded here; False for an ORM session's connection, whose codec decodes them."""
         mapper = inspect(model)
         columns: Sequence[Any] = list(mapper.columns)
         self.model = model
         self.table: str = mapper.local_table.name
         self.columns = ", ".join(column.name for column in columns)
         self._keys = [mapper.get_property_by_column(column).key for column in columns]
-        self._json = [isinstance(column.type, JSON) for column in columns]
+        self._json = [json_as_text and isinstance(column.type, JSON) for column in columns]
         self._make: Callable[..., M] = model
 
     def select(self, where: str) -> str:
         # Names from the mapped table; `where` is a constant of the caller, values are $n.
         return f"SELECT {self.columns} FROM {self.table} WHERE {where}"  # noqa: S608
 
-    def load(self, row: asyncpg.Record) -> M:
+    @property
+    def width(self) -> int:
+        """How many columns a row of this class takes (in `columns_of` order)."""
+        return len(self._keys)
+
+    def columns_of(self, alias: str) -> str:
+        """Every column qualified by `alias`, to select several tables' rows in one statement
+        and `load` each from its slice."""
+        return ", ".join(f"{alias}.{name}" for name in self.columns.split(", "))
+
+    def load(self, row: asyncpg.Record | Sequence[Any], start: int = 0) -> M:
+        """The instance of the row, or of its columns from `start` on (`columns_of`)."""
         values = {
             key: json.loads(value) if is_json and value is not None else value
-            for key, value, is_json in zip(self._keys, row, self._json, strict=True)
+            for key, value, is_json in zip(
+                self._keys, tuple(row)[start : start + self.width], self._json, strict=True
+            )
         }
         return self._make(**values)
