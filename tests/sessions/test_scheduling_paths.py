@@ -193,3 +193,32 @@ async def test_concurrent_requests_for_one_participant_and_stage_schedule_one_se
         f"/api/v1/sessions?candidate_id={world.participant_id}", headers=tenant.headers
     )
     assert len(listing.json()["data"]) == 1
+
+
+async def test_text_the_database_refuses_is_a_422_and_schedules_nothing(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """A NUL in `notes`: the clear 422 of every other path, and nothing written (neither the
+    session nor the application the asyncpg path writes first)."""
+    world = await build_world(client, tenant.headers)
+    response = await client.post(
+        "/api/v1/sessions",
+        json={
+            "candidate_id": world.participant_id,
+            "evaluation_template_id": world.template_id,
+            "stage": "screen",
+            "notes": "a\u0000b",
+        },
+        headers=tenant.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert "NUL" in response.json()["error"]
+    listing = await client.get(
+        f"/api/v1/sessions?candidate_id={world.participant_id}", headers=tenant.headers
+    )
+    assert listing.json()["data"] == []
+    applications = await client.get(
+        f"/api/v1/applications?evaluation_template_id={world.template_id}", headers=tenant.headers
+    )
+    assert applications.status_code == 200, applications.text
+    assert applications.json()["data"] == []

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 
 from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.fastpath import FastRead
+from vivavoce.api.fastwrite import FastWrite, in_transaction
 from vivavoce.api.params import KnownQuery, Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one, one_list
 from vivavoce.api.state import AppState, app_state
@@ -20,6 +22,7 @@ from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut,
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
 from vivavoce.templates.visibility import Reader as TemplateReader
+from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -52,6 +55,31 @@ async def create_session(db: Db, principal: Writer, link: Links, body: SessionCr
     result = await service.schedule(db, principal.workspace_id, body, link, utcnow(), reader=reader)
     location = f"/api/v1/sessions/{result.session.id}"
     return one(link.public(result.session), 201 if result.created else 200, location)
+
+
+async def _fast_create(state: AppState, principal: Principal, body: bytes) -> Response | None:
+    """`create_session` for a plain JSON body (api/fastwrite.py); None: not one (the
+    endpoint then validates it and says what is wrong)."""
+    try:
+        payload = SessionCreate.model_validate(json.loads(body))
+    except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+        return None
+    workspaces.check_principal_account(principal, payload.accountSlug)
+    link = service.SessionLinks(state.settings.base_url, state.settings.secret_key)
+    reader = TemplateReader(principal.user_id)
+
+    async def work(db: Db) -> service.Scheduled:
+        return await service.schedule(
+            db, principal.workspace_id, payload, link, utcnow(), reader=reader
+        )
+
+    result = await in_transaction(state, work)
+    location = f"/api/v1/sessions/{result.session.id}"
+    return one(link.public(result.session), 201 if result.created else 200, location)
+
+
+# POST /sessions, also answered before FastAPI's routing (api/fastwrite.py).
+FAST_WRITES = [FastWrite("/api/v1/sessions", ("interviews.write",), _fast_create)]
 
 
 @router.get("", response_model=Many[SessionOut], responses=ERROR_RESPONSES)
