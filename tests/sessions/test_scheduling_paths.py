@@ -1,5 +1,5 @@
-"""`POST /sessions`' two ways (sessions.scheduling on asyncpg, and the ORM path) write the
-same rows: the session, `session.created` and its deliveries, the application and its
+"""`POST /sessions`' two ways (sessions.scheduling on asyncpg, and service.schedule on the
+ORM) write the same rows: the session, `session.created` and its deliveries, the application and its
 outcome, the invitation with its calendar entry, and every job."""
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import httpx
 from tests.conftest import Tenant
 from tests.fixtures.world import add_participant, build_world
 from vivavoce.kit.clock import isoformat_z
-from vivavoce.kit.db import libpq_url, unit_of_work
-from vivavoce.models import Workspace
+from vivavoce.kit.db import StatementPool, libpq_url, unit_of_work
 from vivavoce.runtime import Database
 from vivavoce.sessions import scheduling, service
 from vivavoce.sessions.schemas import SessionCreate
@@ -29,17 +28,20 @@ async def _schedule(
     database: Database, tenant: Tenant, body: SessionCreate, *, through_orm: bool
 ) -> uuid.UUID:
     links = service.SessionLinks("http://testserver", "test-secret-" + "x" * 32)
+    if not through_orm:
+        pool = StatementPool(database.url, 2)
+        try:
+            scheduled = await scheduling.schedule_plain(
+                pool, tenant.id, body, links, NOW, "api", None
+            )
+        finally:
+            await pool.close()
+        assert scheduled is not None  # the asyncpg way took it
+        return scheduled.id
     async with unit_of_work(database.sessionmaker) as db:
-        # an object held in the session (the identity map is weak): the asyncpg path stands aside
-        held = await db.get(Workspace, tenant.id) if through_orm else None
-        assert scheduling.applies_to(db) is not through_orm
-        if not through_orm:  # and it really is the one that writes
-            scheduled = await scheduling.try_schedule(db, tenant.id, body, links, NOW, "api", None)
-            assert scheduled is not None
-            return scheduled.id
         result = await service.schedule(db, tenant.id, body, links, NOW)
-        assert result.created and held is not None
-        return result.session.id
+    assert result.created
+    return result.session.id
 
 
 async def _rows(sql: asyncpg.Connection, session_id: uuid.UUID) -> dict[str, Any]:

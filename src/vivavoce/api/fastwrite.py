@@ -5,16 +5,17 @@ path against every route, solving the dependencies — cost about as much CPU as
 the session itself (docs/benchmarks.md). `FastWrites` answers the plain form of a registered
 write before all that: a JSON body (read here, at most `MAX_BODY` bytes), no query string,
 no `Idempotency-Key` header (that is `IdempotencyMiddleware`'s, further in), a key holding
-the scope. Its handler validates the body with the endpoint's own model and runs the
-endpoint's own service in a transaction of its own.
+the scope. Its handler validates the body with the endpoint's own model and does what the
+endpoint does in a transaction of its own (`StatementPool.transaction`).
 
 Anything else goes FastAPI's way with the body replayed, unchanged — and so does every
-error: a body that does not validate, a refused key, an `AppError` from the service (its
-transaction rolled back first, so nothing was written and doing it again is safe), or the
-database failing before the commit. Errors are thus raised and rendered by the endpoint
-itself, and both ways answer alike by construction. Only a failing COMMIT is answered here
-(whether it took effect is unknown, so the write is not sent again): 503 when the database
-is unavailable, else 500, with the bodies the app's handlers give.
+error: a body that does not validate, a refused key, an `AppError`, a request the handler
+leaves to the endpoint (its transaction rolled back first, so nothing was written and doing
+it again is safe), or the database failing before the commit. Errors are thus raised and
+rendered by the endpoint itself, and both ways answer alike by construction. Only a failing
+COMMIT is answered here (whether it took effect is unknown, so the write is not sent
+again): 503 when the database is unavailable, else 500, with the bodies the app's handlers
+give.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,6 +34,7 @@ from vivavoce.api.deps import presented_key_from_headers
 from vivavoce.api.errors import database_unavailable, unavailable_body
 from vivavoce.api.state import AppState
 from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import CommitFailed
 from vivavoce.kit.errors import AppError
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
@@ -41,28 +42,6 @@ from vivavoce.workspaces.service import Principal
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
-T = TypeVar("T")
-
-
-class CommitFailed(Exception):
-    """The handler's COMMIT raised (`__cause__`): the write may have happened."""
-
-
-async def in_transaction(state: AppState, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """`work` in a transaction of its own, as `api.deps.get_db` gives an endpoint: rolled
-    back when it raises (and the exception re-raised); a COMMIT that fails is `CommitFailed`."""
-    async with state.sessionmaker() as db:
-        transaction = await db.begin()
-        try:
-            result = await work(db)
-        except BaseException:
-            await transaction.rollback()
-            raise
-        try:
-            await transaction.commit()
-        except Exception as exc:
-            raise CommitFailed("the commit failed") from exc
-    return result
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -127,6 +127,7 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
 # --- statements without the ORM -----------------------------------------------------------------
 
 M = TypeVar("M")
+T = TypeVar("T")
 
 # Connection errors after which a read is retried once on a new connection: the server
 # closed it (restart, idle timeout, failover) between two uses.
@@ -138,6 +139,10 @@ _LOST = (
     ConnectionResetError,
     BrokenPipeError,
 )
+
+
+class CommitFailed(Exception):
+    """A COMMIT raised (the `__cause__`): the transaction may or may not have taken effect."""
 
 
 async def _no_reset(_connection: asyncpg.Connection) -> None:
@@ -220,6 +225,33 @@ class StatementPool:
                 if attempt == 2 or not retry:
                     raise
         raise AssertionError("unreachable")
+
+    async def transaction(
+        self, work: Callable[[asyncpg.Connection], Awaitable[T | None]]
+    ) -> T | None:
+        """`work` in a transaction on one connection: committed when it returns a result,
+        rolled back when it returns None or raises (and the exception re-raised). Never
+        retried; a COMMIT that fails is `CommitFailed` (whether it took effect is unknown)."""
+        pool = self._pool or await self._get()
+        async with pool.acquire() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                result = await work(connection)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()
+                if connection.is_in_transaction():  # never hand a broken one out again
+                    connection.terminate()
+                raise
+            if result is None:
+                await transaction.rollback()
+                return None
+            try:
+                await transaction.commit()
+            except Exception as exc:
+                raise CommitFailed("the commit failed") from exc
+            return result
 
     async def execute(self, sql: str, *args: Any) -> None:
         """One statement in its own (implicit) transaction; not retried."""

@@ -1,14 +1,14 @@
 """POST /sessions' usual case in a few statements on asyncpg (ADR 0006, docs/benchmarks.md).
 
-`service.schedule` tries this first. It writes what the ORM path writes — the application
-when new, the session, `session.created` with its deliveries, the application's outcome,
-the invitation and every job — in the request's transaction, on its connection, by the same
-rules (`templates.same_label`, `Reader.sees`, `rollup_outcome`, the email's rendering).
-Whenever a request is not the plain case (a replayed `idempotency_key`, anything missing,
-archived, mismatched or already open: every case that ends in an error or a replay) it
-answers None before writing anything, and the ORM path decides, so errors are worded in one
-place. Only a session holding no ORM objects takes this path: the rows it writes behind the
-ORM's back can then leave nothing stale behind.
+`api.fastwrite` calls this for a plain `POST /api/v1/sessions`, in a transaction on a
+`StatementPool` connection. It writes what `service.schedule` writes — the application when
+new, the session, `session.created` with its deliveries, the application's outcome, the
+invitation and every job — by the same rules (`templates.same_label`, `Reader.sees`,
+`rollup_outcome`, the email's rendering). Whenever a request is not the plain case (a
+replayed `idempotency_key`, anything missing, archived, mismatched or already open: every
+case that ends in an error or a replay) it answers None, its transaction is rolled back, and
+the endpoint's way (`service.schedule`, on the ORM) decides, so errors are worded in one
+place. Nothing else holds the rows it writes, so no ORM object can go stale.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications.schemas import rollup_outcome
 from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
 from vivavoce.kit import crypto
-from vivavoce.kit.db import raw_connection
+from vivavoce.kit.db import StatementPool
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import JobSpec, enqueue_on
 from vivavoce.models import Application, InterviewSession
@@ -45,14 +44,8 @@ class Links(Protocol):
     def public(self, session: InterviewSession) -> dict[str, Any]: ...
 
 
-def applies_to(db: AsyncSession) -> bool:
-    """Whether `db` may take this path: it holds no ORM object (nothing to go stale) and no
-    savepoint is open (callers inside one expect the ORM's own handling)."""
-    return not db.identity_map and not db.new and not db.in_nested_transaction()
-
-
-async def try_schedule(
-    db: AsyncSession,
+async def schedule_plain(
+    pool: StatementPool,
     workspace_id: uuid.UUID,
     body: SessionCreate,
     links: Links,
@@ -60,9 +53,27 @@ async def try_schedule(
     source: str,
     reader: Reader | None,
 ) -> InterviewSession | None:
-    """The new session, or None (nothing written) for the ORM path to decide."""
+    """`try_schedule` in a transaction of its own on `pool`: committed with the new session,
+    rolled back when None (a COMMIT that fails is `kit.db.CommitFailed`)."""
+
+    async def work(connection: asyncpg.Connection) -> InterviewSession | None:
+        return await try_schedule(connection, workspace_id, body, links, now, source, reader)
+
+    return await pool.transaction(work)
+
+
+async def try_schedule(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    links: Links,
+    now: datetime,
+    source: str,
+    reader: Reader | None,
+) -> InterviewSession | None:
+    """The new session, written on `connection` (in the caller's transaction), or None for
+    the caller to roll back and leave to `service.schedule`."""
     scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
-    connection = await raw_connection(db)
     if body.idempotency_key and await repository.idempotency_key_used(
         connection, workspace_id, body.idempotency_key
     ):

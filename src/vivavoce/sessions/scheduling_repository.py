@@ -1,6 +1,6 @@
-"""The statements of `scheduling` (POST /sessions' usual case) on the asyncpg connection of the
-request's transaction, outside the ORM (ADR 0006, docs/benchmarks.md: an ORM statement costs
-about ten times the CPU of the same statement on asyncpg).
+"""The statements of `scheduling` (POST /sessions' usual case) on an asyncpg connection of a
+`StatementPool`, in the caller's transaction, outside the ORM (ADR 0006, docs/benchmarks.md:
+an ORM statement costs about ten times the CPU of the same statement on asyncpg).
 
 Rows load into transient instances of the mapped classes (`RowMapper`), so the rules and
 renderers written for ORM objects apply to them unchanged. Nothing here decides anything:
@@ -25,11 +25,11 @@ from vivavoce.models import (
 )
 from vivavoce.sessions.state import OPEN
 
-TEMPLATES = RowMapper(EvaluationTemplate, json_as_text=False)
-STAGES = RowMapper(EvaluationStage, json_as_text=False)
-PARTICIPANTS = RowMapper(Participant, json_as_text=False)
-SESSIONS = RowMapper(InterviewSession, json_as_text=False)
-APPLICATIONS = RowMapper(Application, json_as_text=False)
+TEMPLATES = RowMapper(EvaluationTemplate)
+STAGES = RowMapper(EvaluationStage)
+PARTICIPANTS = RowMapper(Participant)
+SESSIONS = RowMapper(InterviewSession)
+APPLICATIONS = RowMapper(Application)
 _OPEN_STATUSES = [status.value for status in OPEN]
 
 # The stage by id ($4) when given, else by type, case-insensitively ($5), as

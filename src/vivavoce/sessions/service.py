@@ -31,7 +31,7 @@ from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
-from vivavoce.sessions import repository, scheduling, signals, transcript
+from vivavoce.sessions import repository, signals, transcript
 from vivavoce.sessions.errors import ensure_holder
 from vivavoce.sessions.schemas import (
     SessionCreate,
@@ -103,10 +103,6 @@ async def schedule(
     """Create a scheduled session (SPEC §3 POST /sessions); `created` is False when an
     `idempotency_key` matched an existing session, which is returned as it is. A template
     `reader` may not see (another user's private one) is 404."""
-    if scheduling.applies_to(db):  # the usual case on asyncpg; None: the ORM way below
-        fast = await scheduling.try_schedule(db, workspace_id, body, links, now, source, reader)
-        if fast is not None:
-            return Scheduled(fast, created=True)
     if body.idempotency_key:
         existing = await repository.get_by_idempotency_key(db, workspace_id, body.idempotency_key)
         if existing is not None:
