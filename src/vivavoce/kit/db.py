@@ -117,6 +117,10 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     connection = await session.connection()
     raw: Any = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
+    adapter = raw.dbapi_connection
+    start = getattr(adapter, "_start_transaction", None)  # what the adapter's first statement does
+    if not driver.is_in_transaction() and start is not None and adapter._transaction is None:
+        await start()  # BEGIN, as the adapter sends it (its isolation level), without a statement
     if not driver.is_in_transaction():
         await connection.execute(text("SELECT 1"))
     if not driver.is_in_transaction():
