@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from vivavoce import __version__, health
 from vivavoce.api import errors
 from vivavoce.api.fastpath import FastRead, FastReads
+from vivavoce.api.fastwrite import FastWrite, FastWrites
 from vivavoce.api.middleware import EdgeMiddleware, IdempotencyMiddleware
 from vivavoce.api.state import AppState
 from vivavoce.config import Settings, get_settings
@@ -88,6 +89,13 @@ def fast_reads() -> list[FastRead]:
     from vivavoce.sessions.endpoints import FAST_READS as sessions
 
     return [*agent_profiles, *sessions]
+
+
+def fast_writes() -> list[FastWrite]:
+    """Writes also answered before FastAPI's routing (see api/fastwrite.py)."""
+    from vivavoce.sessions.endpoints import FAST_WRITES as sessions
+
+    return [*sessions]
 
 
 def web_router() -> APIRouter:
@@ -213,6 +221,7 @@ def create_app(
 
     app.add_middleware(IdempotencyMiddleware, state_getter=state)
     app.add_middleware(FastReads, state_getter=state, reads=fast_reads())
+    app.add_middleware(FastWrites, state_getter=state, writes=fast_writes())
     app.add_middleware(EdgeMiddleware, state_getter=state)
     _publish_hand_validated_bodies(app)
     return app

@@ -104,12 +104,15 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
         gone_within(pid, 20)
 
 
-def test_sigterm_stops_serve_and_its_embedded_postgres(data_dir: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_serve_and_its_embedded_postgres(
+    data_dir: Path, stop: signal.Signals
+) -> None:
     served = Served(data_dir)
     try:
         pid = postmaster_pid(data_dir)
         assert pid is not None and running(pid)
-        served.signal(signal.SIGTERM)
+        served.signal(stop)
     finally:
         served.stop()
     assert gone_within(pid, 20), "the embedded PostgreSQL outlived `vivavoce serve`"

@@ -239,15 +239,18 @@ def install(app: FastAPI) -> None:
     for exception in unavailable:
         app.add_exception_handler(exception, database_down)
 
+    # asyncpg's own errors reach here from the statements sent on the driver itself (the hot
+    # paths of ADR 0006), SQLAlchemy's wrapping of them from everything else: answered alike.
     @app.exception_handler(DBAPIError)
-    async def database_error(request: Request, exc: DBAPIError) -> Response:
+    @app.exception_handler(asyncpg.PostgresError)
+    async def database_error(request: Request, exc: Exception) -> Response:
         if database_unavailable(exc):
             return await database_down(request, exc)
-        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        sqlstate = _sqlstate(exc)
         if sqlstate.startswith("22"):
             # A data exception: a value PostgreSQL refuses to store or compare (a NUL
             # character in text, a number or date out of range) came in with the request.
-            log.warning("input refused by the database: %s", exc.orig)
+            log.warning("input refused by the database: %s", getattr(exc, "orig", exc))
             detail = _DATA_EXCEPTIONS.get(sqlstate, "a value cannot be stored")
             return error_response(
                 request,

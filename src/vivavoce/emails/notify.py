@@ -12,9 +12,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.emails import ics, service
+from vivavoce.emails import ics, repository, service
 from vivavoce.emails.render import (
     APPLICATION_RECEIVED,
     APPLICATION_REJECTED,
@@ -25,8 +26,14 @@ from vivavoce.emails.render import (
     RESCHEDULED,
 )
 from vivavoce.emails.service import Attachment
-from vivavoce.kit.jobs import enqueue
-from vivavoce.models import EmailMessage, EvaluationTemplate, InterviewSession, Participant
+from vivavoce.kit.jobs import JobSpec, enqueue
+from vivavoce.models import (
+    EmailMessage,
+    EvaluationStage,
+    EvaluationTemplate,
+    InterviewSession,
+    Participant,
+)
 from vivavoce.templates import service as templates
 
 REMINDER_JOB = "emails.reminder"
@@ -46,6 +53,15 @@ async def _session_context(
     join_url: str | None,
 ) -> tuple[dict[str, Any], int]:
     stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return _context(session, template, stage, join_url)
+
+
+def _context(
+    session: InterviewSession,
+    template: EvaluationTemplate,
+    stage: EvaluationStage,
+    join_url: str | None,
+) -> tuple[dict[str, Any], int]:
     duration = stage.duration_minutes or template.default_duration_minutes
     context: dict[str, Any] = {
         "role": template.template_name,
@@ -95,25 +111,28 @@ def _invitation(event: ics.Event) -> Attachment:
 async def _schedule_reminders(db: AsyncSession, session: InterviewSession, now: datetime) -> None:
     """One deferred `emails.reminder` job per lead still ahead. A later reschedule does not
     delete them: each carries the time it was planned for and does nothing if that changed."""
+    for job in _reminder_jobs(session, now):
+        await enqueue(db, job.name, job.payload, delay=job.delay, dedupe_key=job.dedupe_key)
+
+
+def _reminder_jobs(session: InterviewSession, now: datetime) -> list[JobSpec]:
     if session.scheduled_at is None:
-        return
+        return []
     planned_for = session.scheduled_at.astimezone(UTC).isoformat()
+    jobs = []
     for lead, before in REMINDER_LEADS.items():
         due = session.scheduled_at - before
         if due <= now:
             continue
-        await enqueue(
-            db,
-            REMINDER_JOB,
-            {
-                "session_id": str(session.id),
-                "workspace_id": str(session.workspace_id),
-                "scheduled_at": planned_for,
-                "lead": lead,
-            },
-            delay=due - now,
-            dedupe_key=f"{REMINDER_JOB}:{session.id}:{planned_for}:{lead}",
-        )
+        payload = {
+            "session_id": str(session.id),
+            "workspace_id": str(session.workspace_id),
+            "scheduled_at": planned_for,
+            "lead": lead,
+        }
+        key = f"{REMINDER_JOB}:{session.id}:{planned_for}:{lead}"
+        jobs.append(JobSpec(REMINDER_JOB, payload, delay=due - now, dedupe_key=key))
+    return jobs
 
 
 async def _session_email(
@@ -174,6 +193,42 @@ async def session_scheduled(
     if message is not None:
         await _schedule_reminders(db, session, now)
     return message
+
+
+async def session_scheduled_on(
+    connection: asyncpg.Connection,
+    session: InterviewSession,
+    participant: Participant,
+    template: EvaluationTemplate,
+    stage: EvaluationStage,
+    join_url: str,
+    now: datetime,
+) -> list[JobSpec]:
+    """`session_scheduled` for a session created in this very transaction, on its
+    connection; the jobs (sending, reminders) are returned for the caller to enqueue."""
+    if not _reachable(participant):
+        return []
+    context, duration = _context(session, template, stage, join_url)
+    attachments: list[Attachment] = []
+    if session.scheduled_at is not None:
+        # a session created in this transaction has no calendar message yet: SEQUENCE 0
+        event = _event(session, session.scheduled_at, participant, context, duration, 0, now)
+        attachments.append(_invitation(event))
+    message = service.compose(
+        workspace_id=session.workspace_id,
+        kind=INVITE,
+        to_address=participant.email,
+        to_name=participant.name,
+        context=context,
+        branding=template.branding,
+        participant_id=participant.id,
+        session_id=session.id,
+        attachments=attachments,
+        now=now,
+    )
+    await repository.insert_on(connection, message)
+    send = JobSpec(service.SEND_JOB, service.send_job_payload(message))
+    return [send, *_reminder_jobs(session, now)]
 
 
 async def session_rescheduled(

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+import asyncpg
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +23,36 @@ def _about_none_hidden(hidden: frozenset[uuid.UUID]) -> list[ColumnElement[bool]
 async def add(db: AsyncSession, message: EmailMessage) -> None:
     db.add(message)
     await db.flush()
+
+
+_INSERT = """
+INSERT INTO email_messages
+    (id, workspace_id, kind, to_address, to_name, subject, text_body, html_body, attachments,
+     status, attempts, participant_id, session_id, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13, $14, $15)
+"""
+
+
+async def insert_on(connection: asyncpg.Connection, message: EmailMessage) -> None:
+    """`add` on a connection inside the caller's transaction."""
+    await connection.execute(
+        _INSERT,
+        message.id,
+        message.workspace_id,
+        message.kind,
+        message.to_address,
+        message.to_name,
+        message.subject,
+        message.text_body,
+        message.html_body,
+        json.dumps(message.attachments),
+        message.status,
+        message.attempts,
+        message.participant_id,
+        message.session_id,
+        message.created_at,
+        message.updated_at,
+    )
 
 
 async def get(

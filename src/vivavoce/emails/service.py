@@ -98,9 +98,43 @@ async def queue(
     `to_name`) and the template's `branding`, store it and enqueue `emails.send` in this
     transaction. The message starts `queued`; the sending worker moves it to `sent`,
     `failed`, or — with no SMTP server configured — `outbox`."""
-    now = now or utcnow()
+    message = compose(
+        workspace_id=workspace_id,
+        kind=kind,
+        to_address=to_address,
+        to_name=to_name,
+        context=context,
+        branding=branding,
+        participant_id=participant_id,
+        session_id=session_id,
+        attachments=attachments,
+        now=now or utcnow(),
+    )
+    await repository.add(db, message)
+    await enqueue(db, SEND_JOB, send_job_payload(message))
+    return message
+
+
+def send_job_payload(message: EmailMessage) -> dict[str, Any]:
+    return {"message_id": str(message.id)}
+
+
+def compose(
+    *,
+    workspace_id: uuid.UUID,
+    kind: str,
+    to_address: str,
+    to_name: str | None,
+    context: Mapping[str, Any],
+    branding: Mapping[str, Any] | None,
+    participant_id: uuid.UUID | None,
+    session_id: uuid.UUID | None,
+    attachments: Sequence[Attachment] | None,
+    now: datetime,
+) -> EmailMessage:
+    """The message `queue` stores, rendered, not yet stored."""
     rendered = render(kind, {"candidate_name": to_name, **context}, branding)
-    message = EmailMessage(
+    return EmailMessage(
         id=uuid7(),
         workspace_id=workspace_id,
         kind=kind,
@@ -117,9 +151,6 @@ async def queue(
         created_at=now,
         updated_at=now,
     )
-    await repository.add(db, message)
-    await enqueue(db, SEND_JOB, {"message_id": str(message.id)})
-    return message
 
 
 async def get(

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.events import repository
@@ -14,6 +15,7 @@ from vivavoce.events.schemas import EVENT_TYPES, event_public
 from vivavoce.events.webhooks import service as webhooks
 from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.kit.ids import new_event_id
+from vivavoce.kit.jobs import JobSpec
 from vivavoce.kit.pagination import Page
 from vivavoce.models import Event
 
@@ -30,9 +32,46 @@ async def record(
     application_id: uuid.UUID | None = None,
 ) -> Event:
     """Append one event (with the full object snapshot in `data`) to the log."""
+    event = _new_event(
+        workspace_id, event_type, data, occurred_at, session_id, participant_id, application_id
+    )
+    await repository.add(db, event)
+    await webhooks.fan_out(db, event)
+    return event
+
+
+async def record_on(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    occurred_at: datetime,
+    *,
+    session_id: uuid.UUID | None = None,
+    participant_id: uuid.UUID | None = None,
+    application_id: uuid.UUID | None = None,
+) -> list[JobSpec]:
+    """`record` on a connection inside the caller's transaction; the webhook deliveries'
+    jobs are returned for the caller to enqueue with its own."""
+    event = _new_event(
+        workspace_id, event_type, data, occurred_at, session_id, participant_id, application_id
+    )
+    await repository.insert_on(connection, event)
+    return await webhooks.fan_out_on(connection, event)
+
+
+def _new_event(
+    workspace_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    occurred_at: datetime,
+    session_id: uuid.UUID | None,
+    participant_id: uuid.UUID | None,
+    application_id: uuid.UUID | None,
+) -> Event:
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")
-    event = Event(
+    return Event(
         id=new_event_id(),
         workspace_id=workspace_id,
         type=event_type,
@@ -42,9 +81,6 @@ async def record(
         application_id=application_id,
         data=data,
     )
-    await repository.add(db, event)
-    await webhooks.fan_out(db, event)
-    return event
 
 
 def _decode_seq(cursor: str | None) -> int | None:

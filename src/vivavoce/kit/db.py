@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -117,6 +117,10 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     connection = await session.connection()
     raw: Any = await connection.get_raw_connection()
     driver: asyncpg.Connection = raw.driver_connection
+    adapter = raw.dbapi_connection
+    start = getattr(adapter, "_start_transaction", None)  # what the adapter's first statement does
+    if not driver.is_in_transaction() and start is not None and adapter._transaction is None:
+        await start()  # BEGIN, as the adapter sends it (its isolation level), without a statement
     if not driver.is_in_transaction():
         await connection.execute(text("SELECT 1"))
     if not driver.is_in_transaction():
@@ -127,6 +131,7 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
 # --- statements without the ORM -----------------------------------------------------------------
 
 M = TypeVar("M")
+T = TypeVar("T")
 
 # Connection errors after which a read is retried once on a new connection: the server
 # closed it (restart, idle timeout, failover) between two uses.
@@ -138,6 +143,10 @@ _LOST = (
     ConnectionResetError,
     BrokenPipeError,
 )
+
+
+class CommitFailed(Exception):
+    """A COMMIT raised (the `__cause__`): the transaction may or may not have taken effect."""
 
 
 async def _no_reset(_connection: asyncpg.Connection) -> None:
@@ -221,6 +230,33 @@ class StatementPool:
                     raise
         raise AssertionError("unreachable")
 
+    async def transaction(
+        self, work: Callable[[asyncpg.Connection], Awaitable[T | None]]
+    ) -> T | None:
+        """`work` in a transaction on one connection: committed when it returns a result,
+        rolled back when it returns None or raises (and the exception re-raised). Never
+        retried; a COMMIT that fails is `CommitFailed` (whether it took effect is unknown)."""
+        pool = self._pool or await self._get()
+        async with pool.acquire() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                result = await work(connection)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()
+                if connection.is_in_transaction():  # never hand a broken one out again
+                    connection.terminate()
+                raise
+            if result is None:
+                await transaction.rollback()
+                return None
+            try:
+                await transaction.commit()
+            except Exception as exc:
+                raise CommitFailed("the commit failed") from exc
+            return result
+
     async def execute(self, sql: str, *args: Any) -> None:
         """One statement in its own (implicit) transaction; not retried."""
         pool = self._pool or await self._get()
@@ -237,23 +273,44 @@ class RowMapper(Generic[M]):
     """`SELECT <every column> FROM <table>` for a mapped class, and its rows as (transient,
     unattached) instances of that class, so code written for ORM objects reads them alike."""
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, json_as_text: bool = True) -> None:
+        """`json_as_text`: JSON columns arrive as text (a `StatementPool` connection) and are
+        decoded here; False for an ORM session's connection, whose codec decodes them."""
         mapper = inspect(model)
         columns: Sequence[Any] = list(mapper.columns)
         self.model = model
         self.table: str = mapper.local_table.name
         self.columns = ", ".join(column.name for column in columns)
         self._keys = [mapper.get_property_by_column(column).key for column in columns]
-        self._json = [isinstance(column.type, JSON) for column in columns]
-        self._make: Callable[..., M] = model
+        self._json = [json_as_text and isinstance(column.type, JSON) for column in columns]
+        self._decode = any(self._json)
+        # An instance with its state but without the attribute events of the constructor
+        # (a tenth of the CPU of `model(**values)`): the column values go straight into its
+        # __dict__, as the ORM's own loading puts them. It reads and writes like any other.
+        self._new: Callable[[], M] = mapper.class_manager.new_instance
 
     def select(self, where: str) -> str:
         # Names from the mapped table; `where` is a constant of the caller, values are $n.
         return f"SELECT {self.columns} FROM {self.table} WHERE {where}"  # noqa: S608
 
-    def load(self, row: asyncpg.Record) -> M:
-        values = {
-            key: json.loads(value) if is_json and value is not None else value
-            for key, value, is_json in zip(self._keys, row, self._json, strict=True)
-        }
-        return self._make(**values)
+    @property
+    def width(self) -> int:
+        """How many columns a row of this class takes (in `columns_of` order)."""
+        return len(self._keys)
+
+    def columns_of(self, alias: str) -> str:
+        """Every column qualified by `alias`, to select several tables' rows in one statement
+        and `load` each from its slice."""
+        return ", ".join(f"{alias}.{name}" for name in self.columns.split(", "))
+
+    def load(self, row: asyncpg.Record | Sequence[Any], start: int = 0) -> M:
+        """The instance of the row, or of its columns from `start` on (`columns_of`)."""
+        values = tuple(row)[start : start + self.width]
+        if self._decode:
+            values = tuple(
+                json.loads(value) if is_json and value is not None else value
+                for value, is_json in zip(values, self._json, strict=True)
+            )
+        instance = self._new()
+        instance.__dict__.update(zip(self._keys, values, strict=True))
+        return instance

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -106,6 +106,31 @@ async def enqueue_many(session: AsyncSession, name: str, payloads: list[dict[str
         json.dumps(payload, separators=(",", ":")).encode() for payload in payloads
     ]
     await queries.enqueue([name] * len(bodies), bodies, [0] * len(bodies), [None] * len(bodies))
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job for `enqueue_on`: `enqueue`'s arguments."""
+
+    name: str
+    payload: dict[str, Any]
+    delay: timedelta | None = None
+    dedupe_key: str | None = None
+
+
+async def enqueue_on(connection: asyncpg.Connection, jobs: Sequence[JobSpec]) -> None:
+    """`enqueue` of several jobs, of any kinds, in one statement on a connection inside the
+    caller's transaction; a job whose `dedupe_key` is already queued is skipped."""
+    if not jobs:
+        return
+    await Queries(AsyncpgDriver(connection)).enqueue(
+        [job.name for job in jobs],
+        [json.dumps(job.payload, separators=(",", ":")).encode() for job in jobs],
+        [0] * len(jobs),
+        [job.delay for job in jobs],
+        [job.dedupe_key for job in jobs],
+        on_conflict="skip",
+    )
 
 
 def _retrying(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -9,17 +10,19 @@ from starlette.responses import Response, StreamingResponse
 
 from vivavoce.api.deps import Db, Reads, require
 from vivavoce.api.fastpath import FastRead
+from vivavoce.api.fastwrite import FastWrite
 from vivavoce.api.params import KnownQuery, Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one, one_list
 from vivavoce.api.state import AppState, app_state
 from vivavoce.events.schemas import EventOut
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.sse import event_stream
-from vivavoce.sessions import service, signals, transcript
+from vivavoce.sessions import scheduling, service, signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters, SessionOut, SessionUpdate
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
 from vivavoce.templates.visibility import Reader as TemplateReader
+from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -52,6 +55,29 @@ async def create_session(db: Db, principal: Writer, link: Links, body: SessionCr
     result = await service.schedule(db, principal.workspace_id, body, link, utcnow(), reader=reader)
     location = f"/api/v1/sessions/{result.session.id}"
     return one(link.public(result.session), 201 if result.created else 200, location)
+
+
+async def _fast_create(state: AppState, principal: Principal, body: bytes) -> Response | None:
+    """`create_session` for a plain JSON body and the usual case (api/fastwrite.py,
+    sessions/scheduling.py), on asyncpg; None: anything else, left to the endpoint."""
+    try:
+        payload = SessionCreate.model_validate(json.loads(body))
+    except (ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+        return None
+    workspaces.check_principal_account(principal, payload.accountSlug)
+    link = service.SessionLinks(state.settings.base_url, state.settings.secret_key)
+    reader = TemplateReader(principal.user_id)
+
+    session = await scheduling.schedule_plain(
+        state.reads, principal.workspace_id, payload, link, utcnow(), "api", reader
+    )
+    if session is None:
+        return None
+    return one(link.public(session), 201, f"/api/v1/sessions/{session.id}")
+
+
+# POST /sessions, also answered before FastAPI's routing (api/fastwrite.py).
+FAST_WRITES = [FastWrite("/api/v1/sessions", ("interviews.write",), _fast_create)]
 
 
 @router.get("", response_model=Many[SessionOut], responses=ERROR_RESPONSES)

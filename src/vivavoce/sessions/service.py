@@ -24,14 +24,14 @@ from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
 from vivavoce.kit import crypto, pubsub
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.db import StatementPool
+from vivavoce.kit.db import StatementPool, raw_connection
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
-from vivavoce.sessions import repository, signals, transcript
+from vivavoce.sessions import live_repository, repository, signals, transcript
 from vivavoce.sessions.errors import ensure_holder
 from vivavoce.sessions.schemas import (
     SessionCreate,
@@ -688,11 +688,10 @@ async def touch_connection(
     db: AsyncSession, session_id: uuid.UUID, connection_id: str, now: datetime
 ) -> bool:
     """The connection is alive; False when another connection has taken the interview over.
-    Takes no lock on the session row, so a heartbeat never waits behind the room's writes."""
-    if await repository.live_holder(db, session_id) != connection_id:
-        return False
-    await repository.touch_liveness(db, session_id, connection_id, now)
-    return True
+    Takes no lock on the session row, so a heartbeat never waits behind the room's writes
+    (one statement on the session's connection: the check and the write)."""
+    connection = await raw_connection(db)
+    return await live_repository.touch_if_holder(connection, session_id, connection_id, now)
 
 
 async def expire_if_gone(

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.kit import pubsub
 from vivavoce.kit.clock import isoformat_z
+from vivavoce.kit.db import raw_connection
 from vivavoce.kit.errors import Conflict, NotFound, Unprocessable
+from vivavoce.kit.ids import uuid7
 from vivavoce.models import SessionTurn
-from vivavoce.sessions import repository
+from vivavoce.sessions import live_repository, repository
 from vivavoce.sessions.errors import TurnIndexTaken, ensure_holder
 from vivavoce.sessions.state import TERMINAL, Status
 
@@ -60,7 +62,8 @@ async def append_turn(
     spoken turn's recogniser words with their probabilities (`[{"word", "p"}, …]`)."""
     if len(text) > MAX_TURN_CHARACTERS:
         raise Unprocessable(f"a turn is at most {MAX_TURN_CHARACTERS} characters")
-    session = await repository.lock_for_turn(db, session_id)
+    connection = await raw_connection(db)  # four ORM statements were most of a turn's CPU
+    session = await live_repository.lock_for_turn(connection, session_id)
     if session is None:
         raise NotFound("session")
     if session.status != Status.IN_PROGRESS.value:
@@ -69,15 +72,10 @@ async def append_turn(
             code="session_not_in_progress",
         )
     ensure_holder(session, holder)
-    # A statement of its own, after the lock: its snapshot then sees the turn of a writer
-    # this one waited for.
-    index = await repository.next_turn_index(db, session_id)
-    if expected_index is not None and index != expected_index:
-        raise TurnIndexTaken(expected_index, index)
     turn = SessionTurn(
+        id=uuid7(),
         workspace_id=session.workspace_id,
         session_id=session_id,
-        index=index,
         speaker=speaker,
         text=text,
         started_at=started_at,
@@ -85,8 +83,14 @@ async def append_turn(
         meta=meta or {},
         words=words,
     )
-    await repository.add_turn(db, turn)
-    await pubsub.notify(db, CHANNEL, str(session_id))
+    # Stored at the next index (read after the lock, so it sees the turn of a writer this
+    # one waited for) unless `expected_index` is another, and the live readers woken.
+    index, stored = await live_repository.insert_turn(
+        connection, turn, expected_index, CHANNEL, str(session_id)
+    )
+    if not stored:
+        assert expected_index is not None  # without one, the turn is stored wherever it falls
+        raise TurnIndexTaken(expected_index, index)
     return turn
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,7 +90,12 @@ async def subscribed_endpoint_ids(
 ) -> list[uuid.UUID]:
     """`subscribed_endpoints`, ids only: a prepared statement on the session's connection
     (this runs for every event written)."""
-    connection = await raw_connection(db)
+    return await subscribed_endpoint_ids_on(await raw_connection(db), workspace_id, event_type)
+
+
+async def subscribed_endpoint_ids_on(
+    connection: asyncpg.Connection, workspace_id: uuid.UUID, event_type: str
+) -> list[uuid.UUID]:
     return [row[0] for row in await connection.fetch(_SUBSCRIBED_IDS, workspace_id, event_type)]
 
 
@@ -104,7 +110,27 @@ async def insert_deliveries(
 ) -> list[tuple[uuid.UUID, str]]:
     """Insert (delivery id, endpoint id, ticket) rows of one event in one statement, skipping
     endpoints that already have a delivery of it; (id, ticket) of those inserted."""
-    connection = await raw_connection(db)
+    return await insert_deliveries_on(
+        await raw_connection(db),
+        workspace_id,
+        event_id,
+        event_type,
+        payload_json,
+        next_attempt_at,
+        rows,
+    )
+
+
+async def insert_deliveries_on(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    event_id: str,
+    event_type: str,
+    payload_json: str,
+    next_attempt_at: datetime,
+    rows: Sequence[tuple[uuid.UUID, uuid.UUID, str]],
+) -> list[tuple[uuid.UUID, str]]:
+    """`insert_deliveries` on a connection inside the caller's transaction."""
     inserted = await connection.fetch(
         _INSERT_DELIVERIES,
         [row[0] for row in rows],

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import asyncpg
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,10 +34,10 @@ from vivavoce.events.webhooks.sender import Outcome, Request
 from vivavoce.kit import crypto, signing, ssrf
 from vivavoce.kit.clock import isoformat_z, utcnow
 from vivavoce.kit.coalesce import Coalescer
-from vivavoce.kit.db import StatementPool
+from vivavoce.kit.db import StatementPool, raw_connection
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import new_event_id, uuid7
-from vivavoce.kit.jobs import enqueue, enqueue_many
+from vivavoce.kit.jobs import JobSpec, enqueue, enqueue_many
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -207,12 +208,23 @@ async def _add_delivery(
 async def fan_out(db: AsyncSession, event: Event) -> int:
     """One delivery (and its job) per enabled endpoint subscribed to `event`: three
     statements whatever the number of endpoints (they run for every event written)."""
-    endpoint_ids = await repository.subscribed_endpoint_ids(db, event.workspace_id, event.type)
+    jobs = await fan_out_on(await raw_connection(db), event)
+    if jobs:
+        await enqueue_many(db, DELIVER_JOB, [job.payload for job in jobs])
+    return len(jobs)
+
+
+async def fan_out_on(connection: asyncpg.Connection, event: Event) -> list[JobSpec]:
+    """`fan_out`'s deliveries on a connection inside the caller's transaction; their jobs
+    are returned for the caller to enqueue with its own (in one statement)."""
+    endpoint_ids = await repository.subscribed_endpoint_ids_on(
+        connection, event.workspace_id, event.type
+    )
     if not endpoint_ids:
-        return 0
+        return []
     payload = envelope(event.id, event.type, event.occurred_at, event.data)
-    inserted = await repository.insert_deliveries(
-        db,
+    inserted = await repository.insert_deliveries_on(
+        connection,
         event.workspace_id,
         event.id,
         event.type,
@@ -220,13 +232,10 @@ async def fan_out(db: AsyncSession, event: Event) -> int:
         event.occurred_at,
         [(uuid7(), endpoint_id, secrets.token_hex(8)) for endpoint_id in endpoint_ids],
     )
-    if inserted:
-        await enqueue_many(
-            db,
-            DELIVER_JOB,
-            [{"delivery_id": str(did), "ticket": ticket} for did, ticket in inserted],
-        )
-    return len(inserted)
+    return [
+        JobSpec(DELIVER_JOB, {"delivery_id": str(did), "ticket": ticket})
+        for did, ticket in inserted
+    ]
 
 
 async def send_test(

@@ -1,0 +1,192 @@
+"""POST /sessions' usual case in a few statements on asyncpg (ADR 0006, docs/benchmarks.md).
+
+`api.fastwrite` calls this for a plain `POST /api/v1/sessions`, in a transaction on a
+`StatementPool` connection. It writes what `service.schedule` writes — the application when
+new, the session, `session.created` with its deliveries, the application's outcome, the
+invitation and every job — by the same rules (`templates.same_label`, `Reader.sees`,
+`rollup_outcome`, the email's rendering). Whenever a request is not the plain case (a
+replayed `idempotency_key`, anything missing, archived, mismatched or already open: every
+case that ends in an error or a replay) it answers None, its transaction is rolled back, and
+the endpoint's way (`service.schedule`, on the ORM) decides, so errors are worded in one
+place. Nothing else holds the rows it writes, so no ORM object can go stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+
+import asyncpg
+
+from vivavoce.applications.schemas import rollup_outcome
+from vivavoce.emails import notify as emails
+from vivavoce.events import service as events
+from vivavoce.kit import crypto
+from vivavoce.kit.db import StatementPool
+from vivavoce.kit.ids import uuid7
+from vivavoce.kit.jobs import JobSpec, enqueue_on
+from vivavoce.models import Application, InterviewSession
+from vivavoce.sessions import scheduling_repository as repository
+from vivavoce.sessions.scheduling_repository import Parts
+from vivavoce.sessions.schemas import SessionCreate, resolve_scheduled_at
+from vivavoce.sessions.state import Status
+from vivavoce.templates import service as templates
+from vivavoce.templates.schemas import RUNNABLE_FORMATS
+from vivavoce.templates.visibility import Reader
+
+
+class Links(Protocol):
+    """What `service.SessionLinks` gives this module (which it imports)."""
+
+    def token(self, session_id: uuid.UUID) -> str: ...
+    def join_url(self, session: InterviewSession) -> str: ...
+    def public(self, session: InterviewSession) -> dict[str, Any]: ...
+
+
+async def schedule_plain(
+    pool: StatementPool,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    links: Links,
+    now: datetime,
+    source: str,
+    reader: Reader | None,
+) -> InterviewSession | None:
+    """`try_schedule` in a transaction of its own on `pool`: committed with the new session,
+    rolled back when None (a COMMIT that fails is `kit.db.CommitFailed`)."""
+
+    async def work(connection: asyncpg.Connection) -> InterviewSession | None:
+        return await try_schedule(connection, workspace_id, body, links, now, source, reader)
+
+    return await pool.transaction(work)
+
+
+async def try_schedule(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    links: Links,
+    now: datetime,
+    source: str,
+    reader: Reader | None,
+) -> InterviewSession | None:
+    """The new session, written on `connection` (in the caller's transaction), or None for
+    the caller to roll back and leave to `service.schedule`."""
+    scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
+    if body.idempotency_key and await repository.idempotency_key_used(
+        connection, workspace_id, body.idempotency_key
+    ):
+        return None
+    parts = await _plain_parts(connection, workspace_id, body, reader)
+    if parts is None:
+        return None
+    after_lock = await repository.read_after_lock(
+        connection, parts.participant.id, parts.template.id, parts.stage.id
+    )
+    if after_lock.has_open_session and not body.force:
+        return None
+    application = after_lock.application or await repository.insert_application(
+        connection, workspace_id, parts.template.id, parts.participant.id, source, uuid7()
+    )
+    if application is None or application.workspace_id != workspace_id:
+        return None  # created meanwhile, or not this workspace's: the ORM path re-reads
+    return await _write(
+        connection, workspace_id, body, scheduled_at, parts, application, links, now
+    )
+
+
+async def _plain_parts(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    reader: Reader | None,
+) -> Parts | None:
+    """Template, stage and participant (locked) when the request is the plain case."""
+    found = await repository.read_parts(
+        connection,
+        workspace_id,
+        body.evaluation_template_id,
+        body.candidate_id,
+        body.interview_id,
+        body.stage,
+    )
+    if len(found) != 1:
+        return None
+    parts = found[0]
+    template, stage, participant = parts.template, parts.stage, parts.participant
+    plain = (
+        (reader is None or reader.sees(template))
+        and template.status != "archived"
+        and template.format in RUNNABLE_FORMATS
+        and stage.evaluation_template_id == template.id
+        and templates.same_label(stage.type, body.stage)
+        and participant.status == "active"
+        and participant.evaluation_template_id in (None, template.id)
+    )
+    return parts if plain else None
+
+
+async def _write(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    scheduled_at: datetime | None,
+    parts: Parts,
+    application: Application,
+    links: Links,
+    now: datetime,
+) -> InterviewSession | None:
+    session_id = uuid7()
+    template, stage, participant = parts.template, parts.stage, parts.participant
+    stored = await repository.insert_session(
+        connection,
+        InterviewSession(
+            id=session_id,
+            workspace_id=workspace_id,
+            evaluation_template_id=template.id,
+            evaluation_stage_id=stage.id,
+            stage=stage.type,
+            candidate_id=participant.id,
+            application_id=application.id,
+            external_id=participant.external_id,
+            join_token_digest=crypto.digest(links.token(session_id)),
+            status=Status.SCHEDULED.value,
+            scheduled_at=scheduled_at,
+            timezone=body.timezone,
+            language=body.language or template.language,
+            notes=body.notes,
+            idempotency_key=body.idempotency_key,
+            needs_human_review=False,
+        ),
+    )
+    if stored is None:
+        return None  # its idempotency_key was taken meanwhile: the ORM path replays that one
+    jobs: list[JobSpec] = await events.record_on(
+        connection,
+        workspace_id,
+        "session.created",
+        {"session": links.public(stored)},
+        now,
+        session_id=stored.id,
+        participant_id=stored.candidate_id,
+        application_id=stored.application_id,
+    )
+    await _refresh_outcome(connection, application, now)  # a retry reopens the stage
+    jobs += await emails.session_scheduled_on(
+        connection, stored, participant, template, stage, links.join_url(stored), now
+    )
+    await enqueue_on(connection, jobs)
+    return stored
+
+
+async def _refresh_outcome(
+    connection: asyncpg.Connection, application: Application, now: datetime
+) -> None:
+    """`applications.refresh_outcome` in one read (and a write when it changed)."""
+    stages, latest = await repository.rollup_inputs(
+        connection, application.evaluation_template_id, application.id
+    )
+    outcome = rollup_outcome(stages, latest, application.outcome)
+    if outcome != application.outcome:
+        await repository.set_outcome(connection, application.id, outcome, now)
