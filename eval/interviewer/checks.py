@@ -71,6 +71,7 @@ PROBE_WORDS = _word_set(
     """
 )
 # fmt: on
+OBJECT_PRONOUNS = _word_set("you me him us them")
 _PRONOUN_BACK = {
     "you": {"i", "me", "we", "us"},
     "your": {"my", "our"},
@@ -201,13 +202,16 @@ def _punctuated_after(source_text: str, words: Sequence[str]) -> bool:
 
 def _cut(words: Sequence[str], source: Sequence[str], at: int, source_text: str) -> bool:
     """A quote is cut when it ends on a word that needs more (a determiner, a preposition,
-    "kind"), or stops inside a run of nouns ("the patient" of "the patient handover")."""
+    "kind"), stops inside a run of nouns ("the patient" of "the patient handover"), or stops
+    before the object of its last word ("the customer contacts" of "… contacts you")."""
     if words[-1] in DANGLING:
         return True
     after = at + len(words)
     if after >= len(source) or _punctuated_after(source_text, words):
         return False
     following = source[after]
+    if following in OBJECT_PRONOUNS:  # "the customer contacts" of "… contacts you": a verb
+        return True
     phrase_ends = following in STOP or following in BOUNDARY
     return not (phrase_ends or following.endswith(("ed", "ing", "ly", "s")))
 

@@ -31,7 +31,7 @@ from vivavoce.interviewer.engine import (
     WrapUp,
 )
 from vivavoce.interviewer.judge import FollowUpReason
-from vivavoce.interviewer.listening import HYPOTHETICAL, PARTS, PROBES, question_style
+from vivavoce.interviewer.listening import HYPOTHETICAL, PROBES, question_parts, question_style
 from vivavoce.interviewer.offline_judge import OfflineJudge, judge_answer, sentences
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion, Tone
 from vivavoce.interviewer.questions import mid_sentence
@@ -586,6 +586,8 @@ REPHRASINGS = {
     "wrong, and what you would trade off. There's no single right answer.",
     "situational": "I'm asking what you would do in that situation: your first steps, why "
     "you'd take them, and how you'd know it had worked.",
+    "procedure": "I'm asking how you go about it in practice: the steps you take, why they "
+    "matter, and how you make sure it's been done right.",
     "knowledge": "I'm asking you to explain it in your own words: how it works and why it "
     "matters. A rough explanation is fine.",
     "motivation": "I'm asking what matters to you here, in your own words; there's no right "
@@ -648,6 +650,6 @@ def _in_a_few_words(question: PlannedQuestion) -> str:
 
 def _default_probe(question: PlannedQuestion) -> str:
     """A move without a chosen probe: the first part a complete answer to this kind of
-    question has (`listening.PARTS`)."""
-    aspect = PARTS[question_style(question)][0]
+    question has (`listening.question_parts`)."""
+    aspect = question_parts(question)[0]
     return PROBES[aspect][0][0]

@@ -58,8 +58,12 @@ VERBS = _word_set(
     help helps need needs want wants try tries start starts talk talks explain explains handle
     handles send sends see sees know knows think thinks feel feels say says work works guess
     suppose believe hope mean means try tried depends depend like likes let lets cost costs
+    look looks
     """
 )
+# A word straight before one of these takes an object, so it is a verb ("the customer
+# contacts you"), never the end of a noun phrase.
+OBJECT_PRONOUNS = _word_set("you me him us them")
 # Words of `VERBS` that are nouns too, when they end a noun phrase ("a query count check").
 NOUN_OR_VERB = _word_set("check checks call calls work help need start use cost test review")
 HEDGE_OPENERS = re.compile(
@@ -166,7 +170,7 @@ def noun_phrases(text: str, unsure: Sequence[str] = ()) -> list[str]:
 def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     """The noun phrase starting at `start` (or None) and where to look next."""
     first = words_in[start].lower()
-    led = first in DETERMINERS
+    led = first in DETERMINERS and not _relative_that(words_in, start)
     body_start = start + 1 if led else start
     end = body_start
     while end < len(words_in) and end - body_start < MAX_PHRASE_WORDS:
@@ -177,6 +181,8 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
         if word in FUNCTION_WORDS or word in VERBS or word.endswith("ly"):
             break
         if end > body_start and _verb_like(word, words_in, end):
+            break
+        if end > body_start and _takes_object(words_in, end):
             break
         end += 1
     body = words_in[body_start:end]
@@ -189,6 +195,19 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
     lead = lead if led else []
     return " ".join(lead + list(body)), max(end, start + 1)
+
+
+def _takes_object(words_in: Sequence[str], position: int) -> bool:
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    return following in OBJECT_PRONOUNS
+
+
+def _relative_that(words_in: Sequence[str], start: int) -> bool:
+    """ "that"/"this" before a plural is no determiner ("the metrics that managers look at")."""
+    if words_in[start].lower() not in ("that", "this") or start + 1 >= len(words_in):
+        return False
+    following = words_in[start + 1].lower()
+    return following.endswith("s") and not following.endswith(("ss", "us", "is"))
 
 
 def _noun_after_noun(words_in: Sequence[str], position: int) -> bool:
@@ -209,7 +228,8 @@ def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
 
 def is_whole_quote(quote: str, source: str) -> bool:
     """Whether `quote` is a whole phrase of `source`: found there on word boundaries, not
-    ending on a function word, and not stopping in the middle of a run of content words."""
+    ending on a function word, and not stopping in the middle of a run of content words (a
+    verb may follow it: "the customer" of "the customer contacts you")."""
     quoted = [t.lower() for t in tokens(quote)]
     said = [t.lower() for t in tokens(source)]
     if not quoted or quoted[-1] in FUNCTION_WORDS:
@@ -220,6 +240,8 @@ def is_whole_quote(quote: str, source: str) -> bool:
             continue
         following = said[start + width] if start + width < len(said) else None
         if following is None or following in FUNCTION_WORDS or _ends_clause(source, quote):
+            return True
+        if following in VERBS or _takes_object(said, start + width):  # "the customer calls"
             return True
     return False
 
