@@ -138,9 +138,11 @@ async def _next_ai_turn(socket: Any) -> tuple[str, Reply] | None:
             raise RuntimeError(f"the room refused a frame: {message}")
 
 
-async def converse(served: Served, booked: Booked) -> tuple[list[Said], list[float], list[float]]:
+async def converse(
+    served: Served, booked: Booked, think_seconds: float = THINK_SECONDS
+) -> tuple[list[Said], list[float], list[float]]:
     """One whole interview: what the candidate said, and the first- and last-word times (ms)
-    of every AI reply."""
+    of every AI reply. The candidate waits `think_seconds` after each reply before answering."""
     candidate = Candidate(booked.role, booked.kind)
     said: list[Said] = []
     first_ms: list[float] = []
@@ -162,7 +164,7 @@ async def converse(served: Served, booked: Booked) -> tuple[list[Said], list[flo
                 continue  # the closing line: the room ends the interview next
             answer = candidate.hear(text, first=number == 0)
             said.append(answer)
-            await asyncio.sleep(THINK_SECONDS)
+            await asyncio.sleep(think_seconds)
             await socket.send(json.dumps({"type": "typing"}))
             await socket.send(json.dumps({"type": "answer", "text": answer.text, "signals": []}))
             sent = time.perf_counter()
@@ -193,8 +195,10 @@ def _position(question_id: object) -> int | None:
     return None
 
 
-async def run_interview(served: Served, booked: Booked) -> Conversation:
-    said, first_ms, last_ms = await converse(served, booked)
+async def run_interview(
+    served: Served, booked: Booked, think_seconds: float = THINK_SECONDS
+) -> Conversation:
+    said, first_ms, last_ms = await converse(served, booked, think_seconds)
     status, rows = await stored(served, booked.session_id)
     role = booked.role
     conversation = Conversation(

@@ -14,7 +14,8 @@ that inherits the `VIVAVOCE_LLM_*` settings (the model words the turns). Exit st
 a floor is missed.
 
     .venv/bin/python -m eval.interviewer.run [--split all|tune|holdout] [--roles a,b]
-        [--kinds strong,weak] [--json] [--details] [--concurrency 4]
+        [--kinds strong,weak] [--json] [--details] [--concurrency 4] [--think-seconds 0.3]
+        [--reveal-pace 0]
 """
 
 from __future__ import annotations
@@ -28,22 +29,27 @@ from collections.abc import Sequence
 
 from eval.interviewer.candidates import KINDS
 from eval.interviewer.checks import Conversation
-from eval.interviewer.client import Booked, book, run_interview
+from eval.interviewer.client import THINK_SECONDS, Booked, book, run_interview
 from eval.interviewer.metrics import Figures, failures, figures, table
 from eval.interviewer.roles import Role, select
 from eval.interviewer.server import Served, serve, server_env, throwaway_database
 
 
 async def evaluate(
-    served: Served, roles: Sequence[Role], kinds: Sequence[str], concurrency: int = 4
+    served: Served,
+    roles: Sequence[Role],
+    kinds: Sequence[str],
+    concurrency: int = 4,
+    think_seconds: float = THINK_SECONDS,
 ) -> list[Conversation]:
-    """Every (role, kind) interview on `served`, `concurrency` at a time, in a stable order."""
+    """Every (role, kind) interview on `served`, `concurrency` at a time, in a stable order;
+    each candidate answers `think_seconds` after a reply has come."""
     booked = [b for role in roles for b in await book(served, role, tuple(kinds))]
     gate = asyncio.Semaphore(concurrency)
 
     async def one(item: Booked) -> Conversation:
         async with gate:
-            return await run_interview(served, item)
+            return await run_interview(served, item, think_seconds)
 
     return list(await asyncio.gather(*(one(b) for b in booked)))
 
@@ -71,6 +77,14 @@ def _parse() -> argparse.Namespace:
         type=float,
         default=0.0,
         help="the room's reading pace in words/s (default 0: unpaced; 5 is the product's)",
+    )
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=THINK_SECONDS,
+        help="how long a candidate waits after a reply before answering (default 0.3: four "
+        "interviews at a time then load the server like hundreds of real ones; 5 or more is "
+        "closer to four real candidates)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--details", action="store_true", help="offending turns (tune only)")
@@ -115,7 +129,9 @@ def main() -> int:
                 ),
                 url,
             ) as served:
-                conversations = asyncio.run(evaluate(served, roles, kinds, args.concurrency))
+                conversations = asyncio.run(
+                    evaluate(served, roles, kinds, args.concurrency, args.think_seconds)
+                )
             rows = grouped(conversations, roles)
             reports.append(_report(label, rows, conversations, args))
             met = met and not rows[-1].misses()

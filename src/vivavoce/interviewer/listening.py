@@ -596,6 +596,49 @@ def probe_misfits(style: QuestionStyle, text: str) -> bool:
     )
 
 
+# --- a question to the interviewer -----------------------------------------------------------
+
+# About the job, the team or the organisation: only the hiring team can answer it.
+ABOUT_THE_JOB = (
+    r"\b(?:salary|pay|paid|compensation|benefits|holiday|remote|hybrid|office|team size|"
+    r"the team|your team|your company|the company|the organi[sz]ation|culture|tech stack|"
+    r"start date|hours|shifts?|rota|contract|visa|relocat\w*|training|progression|career path|"
+    r"who (?:would|will) i|who i'?d|report(?:ing)? to|my manager|typical day|day[- ]to[- ]day|"
+    r"a normal day|in this (?:job|role|position)|the (?:job|role|position) (?:involve|include|"
+    r"look)|what (?:is|are) the (?:next|day|typical))\b"
+)
+# About what happens after the interview: answered honestly, with no promise of an outcome.
+ABOUT_THE_PROCESS = (
+    r"\b(?:next steps?|hear back|hear from (?:you|them|anyone)|when will (?:i|you|we) (?:know|"
+    r"hear|get|find out)|how (?:will|do) i (?:know|find out)|how (?:long|soon) (?:until|before) "
+    r"(?:i|you|a decision)|the (?:results?|outcome|decision)|feedback on (?:this|my|the) "
+    r"interview|who (?:reads|reviews|sees) (?:this|my|the))\b"
+)
+ABOUT_THE_QUESTION = (
+    r"\b(?:do you mean|the question|an example|my answer|should i (?:talk|answer))\b"
+)
+AskedOfUs = Literal["job", "process"]
+
+
+def question_to_interviewer(text: str) -> AskedOfUs | None:
+    """Whether a short turn is a question put to the interviewer rather than an answer: about
+    the job or the organisation (`job`), or about what happens after the interview
+    (`process`). A question about the question itself ("do you mean …") is neither."""
+    said = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+    if not said or not said[-1].endswith("?") or len(text.split()) > 30:
+        return None
+    asked = " ".join(s for s in said if s.endswith("?")).lower()
+    besides = sum(len(s.split()) for s in said if not s.endswith("?"))
+    telling = len(text.split()) > 15 and re.search(_PAST_ACTION, text)  # a story, not a query
+    if besides > 8 or telling or re.search(ABOUT_THE_QUESTION, asked):
+        return None
+    if re.search(ABOUT_THE_PROCESS, asked):
+        return "process"
+    if re.search(ABOUT_THE_JOB, asked):
+        return "job"
+    return None
+
+
 # --- "I don't know": once, a narrower angle ---------------------------------------------------
 
 HINTS: dict[QuestionStyle, tuple[str, str]] = {

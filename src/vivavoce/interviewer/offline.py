@@ -31,7 +31,15 @@ from vivavoce.interviewer.engine import (
     WrapUp,
 )
 from vivavoce.interviewer.judge import FollowUpReason
-from vivavoce.interviewer.listening import HYPOTHETICAL, PROBES, question_parts, question_style
+from vivavoce.interviewer.listening import (
+    ABOUT_THE_JOB,
+    ABOUT_THE_QUESTION,
+    HYPOTHETICAL,
+    PROBES,
+    question_parts,
+    question_style,
+    question_to_interviewer,
+)
 from vivavoce.interviewer.offline_judge import OfflineJudge, judge_answer, sentences
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion, Tone
 from vivavoce.interviewer.questions import mid_sentence
@@ -422,6 +430,12 @@ class OfflineVoice:
             asked,
         ):
             return _fresh(_where_from(move.question), move.question, context, ready)
+        if question_to_interviewer(move.asked) == "process":
+            return (
+                f"The {_team(plan)} reviews the whole interview and will contact you about "
+                "the next steps. I can't speak for their decision or its timing myself, but "
+                f"I'll note that you asked. {ready}"
+            )
         if re.search(ABOUT_THE_JOB, asked) and not re.search(ABOUT_THE_QUESTION, asked):
             return (
                 "That's a fair question, and I'm not able to answer it myself. I'll note it for "
@@ -550,16 +564,6 @@ class OfflineVoice:
         return " ".join(parts)
 
 
-# A question to the interviewer about the job, the team or the organisation, not the question.
-ABOUT_THE_JOB = (
-    r"\b(?:salary|pay|paid|compensation|benefits|holiday|remote|hybrid|office|team size|"
-    r"the team|your team|your company|the company|the organi[sz]ation|culture|tech stack|"
-    r"start date|hours|shifts?|rota|contract|visa|relocat\w*|training|progression|career path|"
-    r"who (?:would|will) i|what (?:is|are) the (?:next|day|typical))\b"
-)
-ABOUT_THE_QUESTION = (
-    r"\b(?:do you mean|the question|an example|my answer|should i (?:talk|answer))\b"
-)
 AI_QUESTION = r"\b(?:human|real person|a person|bot|robot|an ai|ai interviewer|machine)\b"
 NOTHING_TO_ADD = re.compile(
     r"^\W*(?:no|nope|nothing|none|not really|i'?m good|all good|that'?s (?:all|it)|"

@@ -83,11 +83,16 @@ _CLAUSE_BREAK = re.compile(
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019+#.-]*[\w+#]|[A-Za-z0-9]")
 
 
-# A sentence about scores, the evaluator or instructions is never quoted back: it is not an
-# answer, and echoing it would look like the interviewer taking it up.
+# A sentence about the candidate's score, the evaluator or instructions is never quoted
+# back: it is not an answer, and echoing it would look like the interviewer taking it up. A
+# score or an evaluation that is part of the work ("the early warning score", "I evaluated
+# the patient") is an answer like any other.
 _SCORER_TALK = re.compile(
-    r"\b(?:scor\w*|evaluat\w*|instructions?|prompt|rat(?:e|ing) (?:me|this|every)|grad\w+|"
-    r"marks?|10 out of 10)\b",
+    r"\b(?:scoring|scorers?|evaluators?|graders?|assessors?|rubric|(?:system|the|your) prompt|"
+    r"(?:ignore|disregard|previous|prior|your|system) instructions?|10 out of 10|full marks|"
+    r"top marks|(?:my|the highest|the top|a high|a perfect|the best|a top) (?:score|mark|"
+    r"grade|rating)|(?:score|rate|rating|grade|mark) (?:me|this|every)|"
+    r"evaluat\w* (?:me|this answer|this candidate))\b",
     re.IGNORECASE,
 )
 
