@@ -31,6 +31,7 @@ from eval.interviewer.candidates import KINDS
 from eval.interviewer.checks import Conversation
 from eval.interviewer.client import THINK_SECONDS, Booked, book, run_interview
 from eval.interviewer.metrics import Figures, failures, figures, table
+from eval.interviewer.model_log import ModelUse, model_use
 from eval.interviewer.roles import Role, select
 from eval.interviewer.server import Served, serve, server_env, throwaway_database
 
@@ -104,6 +105,17 @@ def _report(
     return {"interviewer": label, "groups": [row.as_dict() for row in rows]}
 
 
+def _model_use(served: Served, conversations: Sequence[Conversation]) -> ModelUse:
+    """How much of a model run the model really worded and judged (from the server's log)."""
+    turns = [t for c in conversations for t in c.turns]
+    log_text = served.log.read_text(errors="replace") if served.log else ""
+    return model_use(
+        log_text,
+        ai_turns=sum(1 for t in turns if t.speaker == "ai"),
+        answers=sum(1 for t in turns if t.speaker == "participant"),
+    )
+
+
 def main() -> int:
     args = _parse()
     if args.details and args.split != "tune":
@@ -132,8 +144,14 @@ def main() -> int:
                 conversations = asyncio.run(
                     evaluate(served, roles, kinds, args.concurrency, args.think_seconds)
                 )
+                use = _model_use(served, conversations) if with_llm else None
             rows = grouped(conversations, roles)
-            reports.append(_report(label, rows, conversations, args))
+            report = _report(label, rows, conversations, args)
+            if use is not None:
+                report["model_use"] = use.as_dict()
+                if not args.json:
+                    print(f"\n{use.line()}")
+            reports.append(report)
             met = met and not rows[-1].misses()
     if args.json:
         print(json.dumps(reports, indent=2))

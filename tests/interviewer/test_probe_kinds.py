@@ -248,3 +248,30 @@ def test_a_word_before_an_object_pronoun_is_a_verb_never_the_end_of_a_quote() ->
     assert "the customer" in phrases
     assert all(is_whole_quote(p, answer) for p in phrases)
     assert noun_phrases("It's one of the metrics that managers look at.") == ["the metrics"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrases"),
+    [
+        (
+            "Compared with one shared queue, it means one agent answers fewer tickets.",
+            ["one shared queue", "one agent", "fewer tickets"],
+        ),
+        (
+            "If the tagging misses an urgent ticket, the fallback is an hourly sweep.",
+            ["the tagging", "an urgent ticket", "the fallback"],
+        ),
+        (
+            "The nurse checks the chart and the doctor signs it.",
+            ["the nurse", "the chart", "the doctor"],
+        ),
+        ("On a very busy day, urgent ones come first.", []),
+    ],
+)
+def test_a_verb_in_s_ends_a_noun_phrase_and_a_lone_adjective_is_none(
+    answer: str, phrases: list[str]
+) -> None:
+    """Found on the tune split: "the tagging misses" and "urgent" (of "urgent ones") were
+    phrases, so a transition had nothing whole to name."""
+    assert noun_phrases(answer) == phrases
+    assert all(is_whole_quote(p, answer) for p in phrases)

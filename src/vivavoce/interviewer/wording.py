@@ -38,7 +38,14 @@ FUNCTION_WORDS = _word_set(
     ever only already sometimes
     """
 )
-DETERMINERS = _word_set("the a an my our your their his her its this that these those each every")
+DETERMINERS = _word_set(
+    "the a an my our your their his her its this that these those each every one"
+)
+# Words that open the object of a verb: a word ending in -s right before one is a verb ("the
+# tagging misses an urgent ticket", "one agent answers fewer tickets"), not a plural noun.
+_OBJECT_OPENERS = DETERMINERS | _word_set(
+    "some any no fewer more less all both many several it them him her me us you"
+)
 # Nouns that say nothing of their own: never the head of a quoted phrase.
 EMPTY_NOUNS = _word_set(
     """
@@ -178,6 +185,7 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     led = first in DETERMINERS and not _relative_that(words_in, start)
     body_start = start + 1 if led else start
     end = body_start
+    after_verb = 0  # a verb that ended the phrase opens no phrase of its own
     while end < len(words_in) and end - body_start < MAX_PHRASE_WORDS:
         word = words_in[end].lower()
         if word in NOUN_OR_VERB and end > body_start and _noun_after_noun(words_in, end):
@@ -185,21 +193,20 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
             continue
         if word in FUNCTION_WORDS or word in VERBS or word.endswith("ly"):
             break
-        if end > body_start and _verb_like(word, words_in, end):
-            break
-        if end > body_start and _takes_object(words_in, end):
+        if end > body_start and (_verb_like(word, words_in, end) or _takes_object(words_in, end)):
+            after_verb = 1
             break
         end += 1
     body = words_in[body_start:end]
     if not body or (not led and len(body) < 2):
-        return None, max(end, start + 1)
+        return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in EMPTY_NOUNS | FUNCTION_WORDS:
         body = body[:-1]
-    if not body or any(w.lower() in EMPTY_NOUNS for w in body):
-        return None, max(end, start + 1)
+    if not body or (not led and len(body) < 2) or any(w.lower() in EMPTY_NOUNS for w in body):
+        return None, max(end + after_verb, start + 1)
     lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
     lead = lead if led else []
-    return " ".join(lead + list(body)), max(end, start + 1)
+    return " ".join(lead + list(body)), max(end + after_verb, start + 1)
 
 
 def _takes_object(words_in: Sequence[str], position: int) -> bool:
@@ -224,10 +231,14 @@ def _noun_after_noun(words_in: Sequence[str], position: int) -> bool:
 
 def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
     """A past or -ing form followed by a determiner, pronoun or nothing reads as a verb
-    ("the nurse called the doctor"), not as part of the noun phrase ("the failed payment")."""
+    ("the nurse called the doctor"), not as part of the noun phrase ("the failed payment");
+    so does an -s form before the opening of an object ("the tagging misses an urgent
+    ticket"), not a plural ("the patient records")."""
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return following in _OBJECT_OPENERS
     if not word.endswith(("ed", "ing")):
         return False
-    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
     return not following or following in FUNCTION_WORDS
 
 
@@ -246,8 +257,9 @@ def is_whole_quote(quote: str, source: str) -> bool:
         following = said[start + width] if start + width < len(said) else None
         if following is None or following in FUNCTION_WORDS or _ends_clause(source, quote):
             return True
-        if following in VERBS or _takes_object(said, start + width):  # "the customer calls"
-            return True
+        after = start + width
+        if following in VERBS or _takes_object(said, after) or _verb_like(following, said, after):
+            return True  # a verb follows: "the customer" of "the customer calls"
     return False
 
 
