@@ -117,12 +117,14 @@ class Reply:
         self.parts.append(text)
 
 
-async def _next_ai_turn(socket: Any) -> tuple[str, Reply] | None:
+async def _next_ai_turn(
+    socket: Any, read_timeout: float = READ_TIMEOUT
+) -> tuple[str, Reply] | None:
     """Read until the interviewer's next stored turn (its text and timing), or None when
     the interview has ended."""
     reply = Reply()
     while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), READ_TIMEOUT))
+        message = json.loads(await asyncio.wait_for(socket.recv(), read_timeout))
         kind = message.get("type")
         if kind == "ai_delta":
             reply.delta(message["text"])
@@ -139,7 +141,10 @@ async def _next_ai_turn(socket: Any) -> tuple[str, Reply] | None:
 
 
 async def converse(
-    served: Served, booked: Booked, think_seconds: float = THINK_SECONDS
+    served: Served,
+    booked: Booked,
+    think_seconds: float = THINK_SECONDS,
+    read_timeout: float = READ_TIMEOUT,
 ) -> tuple[list[Said], list[float], list[float]]:
     """One whole interview: what the candidate said, and the first- and last-word times (ms)
     of every AI reply. The candidate waits `think_seconds` after each reply before answering."""
@@ -152,7 +157,7 @@ async def converse(
         await socket.send(json.dumps({"type": "consent"}))
         sent = time.perf_counter()
         for number in range(MAX_AI_TURNS):
-            heard = await _next_ai_turn(socket)
+            heard = await _next_ai_turn(socket, read_timeout)
             if heard is None:
                 break
             text, reply = heard
@@ -196,9 +201,12 @@ def _position(question_id: object) -> int | None:
 
 
 async def run_interview(
-    served: Served, booked: Booked, think_seconds: float = THINK_SECONDS
+    served: Served,
+    booked: Booked,
+    think_seconds: float = THINK_SECONDS,
+    read_timeout: float = READ_TIMEOUT,
 ) -> Conversation:
-    said, first_ms, last_ms = await converse(served, booked, think_seconds)
+    said, first_ms, last_ms = await converse(served, booked, think_seconds, read_timeout)
     status, rows = await stored(served, booked.session_id)
     role = booked.role
     conversation = Conversation(

@@ -15,7 +15,7 @@ a floor is missed.
 
     .venv/bin/python -m eval.interviewer.run [--split all|tune|holdout] [--roles a,b]
         [--kinds strong,weak] [--json] [--details] [--concurrency 4] [--think-seconds 0.3]
-        [--reveal-pace 0]
+        [--reveal-pace 0] [--llm-only]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from eval.interviewer.candidates import KINDS
 from eval.interviewer.checks import Conversation
-from eval.interviewer.client import THINK_SECONDS, Booked, book, run_interview
+from eval.interviewer.client import READ_TIMEOUT, THINK_SECONDS, Booked, book, run_interview
 from eval.interviewer.metrics import Figures, failures, figures, table
 from eval.interviewer.model_log import ModelUse, model_use
 from eval.interviewer.roles import Role, select
@@ -42,6 +42,7 @@ async def evaluate(
     kinds: Sequence[str],
     concurrency: int = 4,
     think_seconds: float = THINK_SECONDS,
+    read_timeout: float = READ_TIMEOUT,
 ) -> list[Conversation]:
     """Every (role, kind) interview on `served`, `concurrency` at a time, in a stable order;
     each candidate answers `think_seconds` after a reply has come."""
@@ -50,7 +51,7 @@ async def evaluate(
 
     async def one(item: Booked) -> Conversation:
         async with gate:
-            return await run_interview(served, item, think_seconds)
+            return await run_interview(served, item, think_seconds, read_timeout)
 
     return list(await asyncio.gather(*(one(b) for b in booked)))
 
@@ -86,6 +87,17 @@ def _parse() -> argparse.Namespace:
         help="how long a candidate waits after a reply before answering (default 0.3: four "
         "interviews at a time then load the server like hundreds of real ones; 5 or more is "
         "closer to four real candidates)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help="seconds to wait for the interviewer's next frame (raise it for a slow model)",
+    )
+    parser.add_argument(
+        "--llm-only",
+        action="store_true",
+        help="with VIVAVOCE_LLM_BASE_URL set, interview with the model only (no offline run)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--details", action="store_true", help="offending turns (tune only)")
@@ -127,8 +139,12 @@ def main() -> int:
     if not roles or unknown:
         print(f"nothing to run: roles {[r.name for r in roles]}, unknown kinds {unknown}")
         return 2
-    runs = [("offline interviewer", False)]
-    if os.environ.get("VIVAVOCE_LLM_BASE_URL"):
+    with_model = bool(os.environ.get("VIVAVOCE_LLM_BASE_URL"))
+    if args.llm_only and not with_model:
+        print("--llm-only needs VIVAVOCE_LLM_BASE_URL")
+        return 2
+    runs = [] if args.llm_only else [("offline interviewer", False)]
+    if with_model:
         runs.append(
             (f"LLM interviewer ({os.environ.get('VIVAVOCE_LLM_MODEL', 'default model')})", True)
         )
@@ -142,7 +158,14 @@ def main() -> int:
                 url,
             ) as served:
                 conversations = asyncio.run(
-                    evaluate(served, roles, kinds, args.concurrency, args.think_seconds)
+                    evaluate(
+                        served,
+                        roles,
+                        kinds,
+                        args.concurrency,
+                        args.think_seconds,
+                        args.read_timeout,
+                    )
                 )
                 use = _model_use(served, conversations) if with_llm else None
             rows = grouped(conversations, roles)

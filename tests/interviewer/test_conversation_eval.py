@@ -136,7 +136,7 @@ def test_the_offline_interviewer_meets_the_floors_through_a_real_server() -> Non
 
 
 def test_a_quote_that_stops_before_the_object_of_its_verb_is_cut() -> None:
-    """"the customer contacts" of "… the customer contacts you": the check was blind to it."""
+    """ "the customer contacts" of "… the customer contacts you": the check was blind to it."""
     answer = "It's about solving the problem the first time the customer contacts you."
     cut = conversation(
         ai(f"Let's begin. {DESIGN}", "ask", 0),

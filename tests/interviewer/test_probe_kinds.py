@@ -24,7 +24,7 @@ from vivavoce.interviewer.listening import (
 )
 from vivavoce.interviewer.plan import PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind
-from vivavoce.interviewer.wording import is_whole_quote, noun_phrases
+from vivavoce.interviewer.wording import is_whole_quote, noun_phrases, word_overlap
 
 V = FollowUpReason.VAGUE
 
@@ -193,7 +193,28 @@ def test_i_dont_know_on_a_procedure_gets_the_first_step_as_a_narrower_angle() ->
     t = Transcript(plan).started().asked("q1").you("I don't know.", kind=AnswerKind.DONT_KNOW)
     move = t.decide()
     assert isinstance(move, Hint)
-    assert "first thing you do" in move.prompt
+    assert "step comes before all the others" in move.prompt
+
+
+def test_a_hint_is_never_a_near_copy_of_an_earlier_turn() -> None:
+    """Two questions whose kinds have alike hints, both met with "I don't know"."""
+    plan = make_plan(
+        stage={
+            "questions": [
+                {"text": "How do you restock a shelf at the start of a shift?"},
+                {"text": "How do you check a delivery against its order?"},
+            ]
+        }
+    )
+    t = Transcript(plan).started().asked("q1")
+    first = t.you("I don't know.", kind=AnswerKind.DONT_KNOW).decide()
+    assert isinstance(first, Hint)
+    t.ai(MoveKind.HINT, "q1", text=first.prompt).you("Sorry, no idea.", kind=AnswerKind.DONT_KNOW)
+    t.asked("q2")
+    second = t.you("I don't know.", kind=AnswerKind.DONT_KNOW).decide()
+    assert isinstance(second, Hint)
+    assert second.prompt != first.prompt
+    assert word_overlap(second.prompt, first.prompt) < 0.8
 
 
 STYLES: tuple[QuestionStyle, ...] = (

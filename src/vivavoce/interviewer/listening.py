@@ -486,7 +486,7 @@ PROBES: dict[Aspect, tuple[tuple[str, str], str]] = {
     ),
     Aspect.EXCEPTION: (
         (
-            "When would you do it differently from your usual steps, and why?",
+            "When would you do it differently from your usual steps?",
             "Is there a case where you'd change those steps? What would you do then?",
         ),
         "ask when they would do {phrase} differently from their usual steps, and why",
@@ -659,9 +659,9 @@ HINTS: dict[QuestionStyle, tuple[str, str]] = {
         "offer a narrower angle: only the very first thing they would do or check",
     ),
     "procedure": (
-        "Let's take just the first step. When you start on it, what's the very first thing "
-        "you do or check?",
-        "offer a narrower angle: only the very first thing they do or check when they start",
+        "Let's keep it simple. Picture yourself starting on it: which step comes before all "
+        "the others?",
+        "offer a narrower angle: only the step that comes before all the others when they start",
     ),
     "knowledge": (
         "Let's try a narrower angle. What do you know about it, even roughly, or where have "
@@ -676,6 +676,19 @@ HINTS: dict[QuestionStyle, tuple[str, str]] = {
 }
 
 
-def hint_for(question: PlannedQuestion) -> tuple[str, str]:
-    """The narrower angle offered once after "I don't know": (offline words, purpose)."""
-    return HINTS[question_style(question)]
+# Said instead when a question's own hint would be a near copy of an earlier AI turn (two
+# questions of kinds whose hints read alike, both met with "I don't know").
+OTHER_HINT = (
+    "That's all right. Is there any part of it you have seen or done, even once, that you "
+    "could tell me about?",
+    "offer an easier angle: any part of it they have seen or done, even once",
+)
+
+
+def hint_for(question: PlannedQuestion, earlier_ai: Sequence[str] = ()) -> tuple[str, str]:
+    """The narrower angle offered once after "I don't know": (offline words, purpose); never
+    a near copy of an earlier AI turn."""
+    hint = HINTS[question_style(question)]
+    if any(contains(turn, hint[0]) for turn in earlier_ai) or near_copy(hint[0], earlier_ai):
+        return OTHER_HINT
+    return hint

@@ -44,7 +44,12 @@ DETERMINERS = _word_set(
 # Words that open the object of a verb: a word ending in -s right before one is a verb ("the
 # tagging misses an urgent ticket", "one agent answers fewer tickets"), not a plural noun.
 _OBJECT_OPENERS = DETERMINERS | _word_set(
-    "some any no fewer more less all both many several it them him her me us you"
+    "some any no fewer more less all both many several it them him her me us you "
+    "because when if since unless until while although though whenever"
+)
+# After one of these comes a verb ("the customer still sounds unsure"), never a bare noun phrase.
+_ADVERBS = _word_set(
+    "still never always often usually also just only really sometimes already even"
 )
 # Nouns that say nothing of their own: never the head of a quoted phrase.
 EMPTY_NOUNS = _word_set(
@@ -198,7 +203,8 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
             break
         end += 1
     body = words_in[body_start:end]
-    if not body or (not led and len(body) < 2):
+    after_adverb = not led and start > 0 and words_in[start - 1].lower() in _ADVERBS
+    if not body or (not led and len(body) < 2) or after_adverb:
         return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in EMPTY_NOUNS | FUNCTION_WORDS:
         body = body[:-1]
@@ -207,6 +213,10 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
     lead = lead if led else []
     return " ".join(lead + list(body)), max(end + after_verb, start + 1)
+
+
+def _third_person(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
 def _takes_object(words_in: Sequence[str], position: int) -> bool:
@@ -232,10 +242,10 @@ def _noun_after_noun(words_in: Sequence[str], position: int) -> bool:
 def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
     """A past or -ing form followed by a determiner, pronoun or nothing reads as a verb
     ("the nurse called the doctor"), not as part of the noun phrase ("the failed payment");
-    so does an -s form before the opening of an object ("the tagging misses an urgent
-    ticket"), not a plural ("the patient records")."""
+    so does an -s form before the opening of an object or a clause ("the tagging misses an
+    urgent ticket", "the cause tag matters because …"), not a plural ("the patient records")."""
     following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    if _third_person(word):
         return following in _OBJECT_OPENERS
     if not word.endswith(("ed", "ing")):
         return False
