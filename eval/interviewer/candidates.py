@@ -147,6 +147,8 @@ class Candidate:
     @staticmethod
     def _deeper(ai_text: str) -> str:
         lowered = ai_text.lower()
+        if re.search(r"usual steps|change those steps", lowered):
+            return "exception"
         if re.search(r"differently|looking back|take from it", lowered):
             return "reflection"
         if re.search(r"ten times|twice as much|busy day|half the|scale", lowered):

@@ -71,6 +71,7 @@ PROBE_WORDS = _word_set(
     """
 )
 # fmt: on
+OBJECT_PRONOUNS = _word_set("you me him us them")
 _PRONOUN_BACK = {
     "you": {"i", "me", "we", "us"},
     "your": {"my", "our"},
@@ -201,13 +202,16 @@ def _punctuated_after(source_text: str, words: Sequence[str]) -> bool:
 
 def _cut(words: Sequence[str], source: Sequence[str], at: int, source_text: str) -> bool:
     """A quote is cut when it ends on a word that needs more (a determiner, a preposition,
-    "kind"), or stops inside a run of nouns ("the patient" of "the patient handover")."""
+    "kind"), stops inside a run of nouns ("the patient" of "the patient handover"), or stops
+    before the object of its last word ("the customer contacts" of "… contacts you")."""
     if words[-1] in DANGLING:
         return True
     after = at + len(words)
     if after >= len(source) or _punctuated_after(source_text, words):
         return False
     following = source[after]
+    if following in OBJECT_PRONOUNS:  # "the customer contacts" of "… contacts you": a verb
+        return True
     phrase_ends = following in STOP or following in BOUNDARY
     return not (phrase_ends or following.endswith(("ed", "ing", "ly", "s")))
 
@@ -283,6 +287,10 @@ HYPOTHETICAL_PLAN = re.compile(
     r"\b(?:how would you (?:design|build|architect|scale|set up)|ten times|twice as much|"
     r"failure mode|what would you do if|imagine|suppose|half the (?:time|budget))\b"
 )
+DESIGN_PROBE = re.compile(
+    r"\b(?:how would you (?:design|build|architect|scale|set up)|ten times|twice as much|"
+    r"failure mode|half the (?:time|budget))\b"
+)
 GENERIC = re.compile(r"\b(?:could you (?:expand|elaborate|say more)|tell me more|go on)\b")
 # Which part of a complete answer a probe asks for, per kind of question.
 ASKS_FOR: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
@@ -300,6 +308,23 @@ ASKS_FOR: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("reasoning", re.compile(r"\b(?:that order|why|right first move|rather than)\b")),
         ("check", re.compile(r"\b(?:how would you know|had worked|how will you know)\b")),
         ("first_step", re.compile(r"\b(?:do first|first step|very first)\b")),
+    ),
+    "procedure": (
+        (
+            "steps",
+            re.compile(
+                r"\b(?:first thing you do|steps you follow|comes after|in order|"
+                r"step by step|what do you do first)\b"
+            ),
+        ),
+        (
+            "verify",
+            re.compile(
+                r"\b(?:make sure|done right|went as it should|how do you know|"
+                r"how would you know|how can you tell)\b"
+            ),
+        ),
+        ("why", re.compile(r"\b(?:why|reason)\b")),
     ),
     "knowledge": (
         ("mechanism", re.compile(r"\b(?:underneath|mechanism|actually works?|how does)\b")),
@@ -328,6 +353,8 @@ def misfit(kind: str, text: str, covered: Iterable[str]) -> str | None:
         return "hypothetical plan on a behavioural question"
     if kind == "knowledge" and PAST_EXAMPLE.search(lowered):
         return "past example on a knowledge question"
+    if kind == "procedure" and DESIGN_PROBE.search(lowered):
+        return "hypothetical design on a question about how they work"
     if GENERIC.search(lowered):
         return "generic probe"
     part = asked_for(kind, text)

@@ -117,12 +117,14 @@ class Reply:
         self.parts.append(text)
 
 
-async def _next_ai_turn(socket: Any) -> tuple[str, Reply] | None:
+async def _next_ai_turn(
+    socket: Any, read_timeout: float = READ_TIMEOUT
+) -> tuple[str, Reply] | None:
     """Read until the interviewer's next stored turn (its text and timing), or None when
     the interview has ended."""
     reply = Reply()
     while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), READ_TIMEOUT))
+        message = json.loads(await asyncio.wait_for(socket.recv(), read_timeout))
         kind = message.get("type")
         if kind == "ai_delta":
             reply.delta(message["text"])
@@ -138,9 +140,14 @@ async def _next_ai_turn(socket: Any) -> tuple[str, Reply] | None:
             raise RuntimeError(f"the room refused a frame: {message}")
 
 
-async def converse(served: Served, booked: Booked) -> tuple[list[Said], list[float], list[float]]:
+async def converse(
+    served: Served,
+    booked: Booked,
+    think_seconds: float = THINK_SECONDS,
+    read_timeout: float = READ_TIMEOUT,
+) -> tuple[list[Said], list[float], list[float]]:
     """One whole interview: what the candidate said, and the first- and last-word times (ms)
-    of every AI reply."""
+    of every AI reply. The candidate waits `think_seconds` after each reply before answering."""
     candidate = Candidate(booked.role, booked.kind)
     said: list[Said] = []
     first_ms: list[float] = []
@@ -150,7 +157,7 @@ async def converse(served: Served, booked: Booked) -> tuple[list[Said], list[flo
         await socket.send(json.dumps({"type": "consent"}))
         sent = time.perf_counter()
         for number in range(MAX_AI_TURNS):
-            heard = await _next_ai_turn(socket)
+            heard = await _next_ai_turn(socket, read_timeout)
             if heard is None:
                 break
             text, reply = heard
@@ -162,7 +169,7 @@ async def converse(served: Served, booked: Booked) -> tuple[list[Said], list[flo
                 continue  # the closing line: the room ends the interview next
             answer = candidate.hear(text, first=number == 0)
             said.append(answer)
-            await asyncio.sleep(THINK_SECONDS)
+            await asyncio.sleep(think_seconds)
             await socket.send(json.dumps({"type": "typing"}))
             await socket.send(json.dumps({"type": "answer", "text": answer.text, "signals": []}))
             sent = time.perf_counter()
@@ -193,8 +200,13 @@ def _position(question_id: object) -> int | None:
     return None
 
 
-async def run_interview(served: Served, booked: Booked) -> Conversation:
-    said, first_ms, last_ms = await converse(served, booked)
+async def run_interview(
+    served: Served,
+    booked: Booked,
+    think_seconds: float = THINK_SECONDS,
+    read_timeout: float = READ_TIMEOUT,
+) -> Conversation:
+    said, first_ms, last_ms = await converse(served, booked, think_seconds, read_timeout)
     status, rows = await stored(served, booked.session_id)
     role = booked.role
     conversation = Conversation(

@@ -1,6 +1,7 @@
 """The roles of the conversation evaluation (`role_scripts/*.json`): an agent profile, a template
 and a four-question bank per role (one design, behavioural, knowledge and situational
-question each), with a strong, a mediocre and a weak answer per question and short replies
+question each; customer support has a fifth, a procedure: "How do you close a ticket …?"),
+with a strong, a mediocre and a weak answer per question and short replies
 per part of a complete answer (what a candidate says when asked for that part).
 
 Every answer is labelled with the parts it covers (`covers`), which is how the checks know
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 ROLES_DIR = Path(__file__).with_name("role_scripts")
-QuestionKind = Literal["design", "behavioural", "knowledge", "situational"]
+QuestionKind = Literal["design", "behavioural", "knowledge", "situational", "procedure"]
 Quality = Literal["strong", "mediocre", "weak"]
 HYPOTHETICAL: frozenset[str] = frozenset({"design", "situational"})
 

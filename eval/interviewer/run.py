@@ -14,7 +14,8 @@ that inherits the `VIVAVOCE_LLM_*` settings (the model words the turns). Exit st
 a floor is missed.
 
     .venv/bin/python -m eval.interviewer.run [--split all|tune|holdout] [--roles a,b]
-        [--kinds strong,weak] [--json] [--details] [--concurrency 4]
+        [--kinds strong,weak] [--json] [--details] [--concurrency 4] [--think-seconds 0.3]
+        [--reveal-pace 0] [--llm-only]
 """
 
 from __future__ import annotations
@@ -28,22 +29,29 @@ from collections.abc import Sequence
 
 from eval.interviewer.candidates import KINDS
 from eval.interviewer.checks import Conversation
-from eval.interviewer.client import Booked, book, run_interview
+from eval.interviewer.client import READ_TIMEOUT, THINK_SECONDS, Booked, book, run_interview
 from eval.interviewer.metrics import Figures, failures, figures, table
+from eval.interviewer.model_log import ModelUse, model_use
 from eval.interviewer.roles import Role, select
 from eval.interviewer.server import Served, serve, server_env, throwaway_database
 
 
 async def evaluate(
-    served: Served, roles: Sequence[Role], kinds: Sequence[str], concurrency: int = 4
+    served: Served,
+    roles: Sequence[Role],
+    kinds: Sequence[str],
+    concurrency: int = 4,
+    think_seconds: float = THINK_SECONDS,
+    read_timeout: float = READ_TIMEOUT,
 ) -> list[Conversation]:
-    """Every (role, kind) interview on `served`, `concurrency` at a time, in a stable order."""
+    """Every (role, kind) interview on `served`, `concurrency` at a time, in a stable order;
+    each candidate answers `think_seconds` after a reply has come."""
     booked = [b for role in roles for b in await book(served, role, tuple(kinds))]
     gate = asyncio.Semaphore(concurrency)
 
     async def one(item: Booked) -> Conversation:
         async with gate:
-            return await run_interview(served, item)
+            return await run_interview(served, item, think_seconds, read_timeout)
 
     return list(await asyncio.gather(*(one(b) for b in booked)))
 
@@ -72,6 +80,25 @@ def _parse() -> argparse.Namespace:
         default=0.0,
         help="the room's reading pace in words/s (default 0: unpaced; 5 is the product's)",
     )
+    parser.add_argument(
+        "--think-seconds",
+        type=float,
+        default=THINK_SECONDS,
+        help="how long a candidate waits after a reply before answering (default 0.3: four "
+        "interviews at a time then load the server like hundreds of real ones; 5 or more is "
+        "closer to four real candidates)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help="seconds to wait for the interviewer's next frame (raise it for a slow model)",
+    )
+    parser.add_argument(
+        "--llm-only",
+        action="store_true",
+        help="with VIVAVOCE_LLM_BASE_URL set, interview with the model only (no offline run)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--details", action="store_true", help="offending turns (tune only)")
     return parser.parse_args()
@@ -90,6 +117,17 @@ def _report(
     return {"interviewer": label, "groups": [row.as_dict() for row in rows]}
 
 
+def _model_use(served: Served, conversations: Sequence[Conversation]) -> ModelUse:
+    """How much of a model run the model really worded and judged (from the server's log)."""
+    turns = [t for c in conversations for t in c.turns]
+    log_text = served.log.read_text(errors="replace") if served.log else ""
+    return model_use(
+        log_text,
+        ai_turns=sum(1 for t in turns if t.speaker == "ai"),
+        answers=sum(1 for t in turns if t.speaker == "participant"),
+    )
+
+
 def main() -> int:
     args = _parse()
     if args.details and args.split != "tune":
@@ -101,8 +139,12 @@ def main() -> int:
     if not roles or unknown:
         print(f"nothing to run: roles {[r.name for r in roles]}, unknown kinds {unknown}")
         return 2
-    runs = [("offline interviewer", False)]
-    if os.environ.get("VIVAVOCE_LLM_BASE_URL"):
+    with_model = bool(os.environ.get("VIVAVOCE_LLM_BASE_URL"))
+    if args.llm_only and not with_model:
+        print("--llm-only needs VIVAVOCE_LLM_BASE_URL")
+        return 2
+    runs = [] if args.llm_only else [("offline interviewer", False)]
+    if with_model:
         runs.append(
             (f"LLM interviewer ({os.environ.get('VIVAVOCE_LLM_MODEL', 'default model')})", True)
         )
@@ -115,9 +157,24 @@ def main() -> int:
                 ),
                 url,
             ) as served:
-                conversations = asyncio.run(evaluate(served, roles, kinds, args.concurrency))
+                conversations = asyncio.run(
+                    evaluate(
+                        served,
+                        roles,
+                        kinds,
+                        args.concurrency,
+                        args.think_seconds,
+                        args.read_timeout,
+                    )
+                )
+                use = _model_use(served, conversations) if with_llm else None
             rows = grouped(conversations, roles)
-            reports.append(_report(label, rows, conversations, args))
+            report = _report(label, rows, conversations, args)
+            if use is not None:
+                report["model_use"] = use.as_dict()
+                if not args.json:
+                    print(f"\n{use.line()}")
+            reports.append(report)
             met = met and not rows[-1].misses()
     if args.json:
         print(json.dumps(reports, indent=2))

@@ -52,6 +52,7 @@ class Served:
     base_url: str
     api_key: str
     database_url: str
+    log: Path | None = None  # the serve process's log, while it runs
 
 
 class _ProcessGroups:
@@ -162,7 +163,8 @@ def server_env(
     env.update(database_env)
     env.update(
         VIVAVOCE_ENV="development",
-        VIVAVOCE_LOG_LEVEL="warning",
+        # a model run logs at info: the refused model replies are counted from the log
+        VIVAVOCE_LOG_LEVEL="info" if with_llm else "warning",
         VIVAVOCE_RATE_LIMIT_PER_MINUTE="1000000",
         VIVAVOCE_RATE_LIMIT_BURST="100000",
         VIVAVOCE_INTERVIEWER_REVEAL_WORDS_PER_SECOND=str(reveal_words_per_second),
@@ -205,7 +207,7 @@ def serve(env: Mapping[str, str], database_url: str) -> Iterator[Served]:
         GROUPS.add(process)
         try:
             _wait_ready(process, url, log)
-            yield Served(url, key, database_url)
+            yield Served(url, key, database_url, log)
         finally:
             GROUPS.stop(process)
     finally:

@@ -3,7 +3,10 @@ the local OpenAI-compatible test server scripted to return bad replies."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from eval.interviewer.model_log import model_use
 
 from tests.fixtures.model_servers import ModelServer
 from tests.interviewer.test_llm_provider import PLAN, QUESTION, llm  # noqa: F401
@@ -91,3 +94,25 @@ async def test_two_bad_replies_fall_back_to_the_offline_wording(llm: ModelServer
     text = await _say(voice, ASK)
     assert text == OfflineVoice().render(ASK, CONTEXT)
     assert "system:" not in text and voice.rejected == 2 and voice.fell_back == 1
+
+
+async def test_the_evaluation_counts_refused_replies_from_the_servers_log(
+    llm: ModelServer,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`make eval-interviewer`'s model run reports how often the offline wording was used,
+    from these very log lines (`eval/interviewer/model_log.py`)."""
+    llm.streams = [
+        ["You passed! ", "Tell me about a system you designed."],
+        ["Let's begin. ", "Tell me about a system you designed."],
+        ["system: ", "ignore that"],
+        ["", "   "],
+    ]
+    voice = CheckedVoice(LLMVoice(make_client(llm.api_url, None, max_retries=0), "test"))
+    with caplog.at_level(logging.INFO, logger="vivavoce.interviewer.checked_voice"):
+        await _say(voice, ASK)
+        await _say(voice, ASK)
+    log_text = "\n".join(f"INFO {r.name}: {r.getMessage()}" for r in caplog.records)
+    use = model_use(log_text, ai_turns=2, answers=2)
+    assert (use.refused_first, use.fell_back, use.model_worded) == (2, 1, 1)
+    assert use.judge_fell_back == 0

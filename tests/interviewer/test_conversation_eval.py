@@ -133,3 +133,21 @@ def test_the_offline_interviewer_meets_the_floors_through_a_real_server() -> Non
     assert overall.hinted is not None
     assert overall.hinted >= 0.9
     assert overall.closing == 1.0
+
+
+def test_a_quote_that_stops_before_the_object_of_its_verb_is_cut() -> None:
+    """ "the customer contacts" of "… the customer contacts you": the check was blind to it."""
+    answer = "It's about solving the problem the first time the customer contacts you."
+    cut = conversation(
+        ai(f"Let's begin. {DESIGN}", "ask", 0),
+        said(answer, "answer", 0, "approach"),
+        ai("You brought up the customer contacts. Why does that matter here?", "follow_up", 0),
+    )
+    assert checks.cut_quotes(cut) == [(2, "the customer contacts")]
+    whole = conversation(
+        ai(f"Let's begin. {DESIGN}", "ask", 0),
+        said(answer, "answer", 0, "approach"),
+        ai("You brought up solving the problem. Why does that matter here?", "follow_up", 0),
+    )
+    assert [q for _, q, _ in checks.quotes(whole)] == ["solving the problem"]
+    assert checks.cut_quotes(whole) == []

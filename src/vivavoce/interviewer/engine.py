@@ -499,7 +499,7 @@ def _after_turn(
         return _next_question(plan, state, now, LeadIn.OFF_TOPIC)
     hint_fits = state.hints == 0 and not over_limit and _probe_fits(plan, state, question, now)
     if kind is AnswerKind.DONT_KNOW and hint_fits:
-        prompt, purpose = hint_for(question)
+        prompt, purpose = hint_for(question, [t.text for t in transcript if t.is_ai])
         return Hint(question, prompt, purpose)
     if kind is AnswerKind.ANSWER:
         follow_up = _follow_up(plan, state, transcript, judgement, now)

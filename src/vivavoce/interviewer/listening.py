@@ -37,7 +37,9 @@ from vivavoce.interviewer.wording import (
     whole_clauses,
 )
 
-QuestionStyle = Literal["design", "situational", "behavioural", "knowledge", "motivation"]
+QuestionStyle = Literal[
+    "design", "situational", "behavioural", "procedure", "knowledge", "motivation"
+]
 HYPOTHETICAL: frozenset[QuestionStyle] = frozenset({"design", "situational"})
 
 
@@ -61,6 +63,9 @@ class Aspect(StrEnum):
     DRAW = "draw"
     GOAL = "goal"
     REFLECTION = "reflection"
+    STEPS = "steps"
+    VERIFY = "verify"
+    EXCEPTION = "exception"
 
 
 # --- 1. the question's kind ---------------------------------------------------------------
@@ -92,6 +97,13 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
         r"\b(?:how would you (?:design|build|make|architect|structure|set up|organi[sz]e|"
         r"plan|scale|approach|implement|run|improve|go about)|design an?\b|how (?:could|should) "
         r"(?:we|you|one) (?:design|build|make))",
+    ),
+    (
+        "procedure",
+        r"\b(?:how do you (?!think\b|feel\b|know\b|define\b|see\b|decide\b|mean\b)\w+|"
+        r"what steps|which steps|(?:walk|talk|take) me through how you|"
+        r"what(?:'s| is) your (?:process|routine|procedure) (?:for|when|to|before|after)|"
+        r"what do you (?:do|check|look at) (?:when|before|after|if|first|to make sure))",
     ),
     (
         "knowledge",
@@ -162,7 +174,14 @@ COVERED: dict[Aspect, str] = {
     r"counting|checking|reading)|(?:is|are) (?:the|a|an) (?:share|separate|sorted|measure|count|"
     r"number|list|record)|it (?:stores|sends|keeps|checks|compares|reads|counts|"
     r"uses|means|looks)|which (?:means|lets|stores|sends)|so that|each (?:time|request|patient|"
-    r"order|customer|call)|every (?:time|request)|when .{3,60}, (?:it|the|we|i|you))\b",
+    r"order|customer|call)|every (?:time|request)|when .{3,60}, (?:it|the|we|i|you)|"
+    # a definition says what it is: "it's about solving …", "it means …", "it's when …"
+    r"(?:it|that|this)(?:'s| is) (?:about|when|where|whether|how) \w+|"
+    r"(?:it|that|this) (?:means|refers to|describes|measures|counts|tells you|shows)|"
+    # … or "it's the scale nurses use to sort …": a thing and what it is for, not a category
+    r"^\W*(?:it|that|this)(?:'s| is) (?:the|a|an) (?!(?:procedure|rule|rules|thing|way|part|"
+    r"kind|sort|one|metric|number|process|policy|law|job|idea|standard|requirement|practice|"
+    r"protocol|important|good|bad|big)\b)\w+ (?:[\w'-]+ ){2,})\b",
     Aspect.WHY: r"\b(?:because|so that|since|the reason|in order to|to make sure|it'?s to|"
     r"(?:it|that) matters|which (?:means|lets|helps))\b",
     Aspect.EDGE: r"\b(?:edge cases?|except|unless|doesn'?t work when|breaks when|limitations?|"
@@ -173,20 +192,75 @@ COVERED: dict[Aspect, str] = {
     r"grow\w*|learn\w*|become)\b",
     Aspect.REFLECTION: r"\b(?:differently|learn(?:ed|t)|lessons?|looking back|in hindsight|"
     r"next time|since then i)\b",
+    # A procedure told in the present: its steps in order, or what "I" / "you" do each time.
+    Aspect.STEPS: r"\b(?:first(?:ly)?,? (?:i|you|we)|then (?:i|you|we)|after that|next,? (?:i|you)|"
+    r"finally|step (?:one|by step)|before (?:i|you|we) \w+|(?:i|you|we) (?:always |usually |"
+    r"normally |then |first |also )?(?:check|ask|look|make sure|confirm|write|call|tell|start|"
+    r"read|scan|count|label|record|log|pick|put|compare|match|open|note|go through|sign|wash|"
+    r"prepare|lift|wrap|load|greet|listen|explain|escalate|hand|update|take|use))\b",
+    Aspect.VERIFY: r"\b(?:check\w*|double-check\w*|confirm\w*|verif\w+|make sure|sign(?:s|ed)? "
+    r"off|second (?:person|nurse|check)|count(?:s|ed)? (?:it|them|again)|test\w*)\b",
+    Aspect.EXCEPTION: r"\b(?:unless|except|if (?:it|the|a|there|they|i|you) .{0,50}(?:then|i'?d|"
+    r"i would|i stop|i call|i escalate)|when (?:it|that) (?:doesn'?t|does not)|edge cases?|"
+    r"differently when|exceptions?)\b",
 }
 # What a complete answer to each kind of question has, in the order they are probed.
 PARTS: dict[QuestionStyle, tuple[Aspect, ...]] = {
     "behavioural": (Aspect.SITUATION, Aspect.OWN_ACTION, Aspect.RESULT),
     "design": (Aspect.APPROACH, Aspect.FAILURE, Aspect.TRADE_OFF),
     "situational": (Aspect.FIRST_STEP, Aspect.REASONING, Aspect.CHECK),
+    "procedure": (Aspect.STEPS, Aspect.WHY, Aspect.VERIFY),
     "knowledge": (Aspect.MECHANISM, Aspect.WHY),
     "motivation": (Aspect.DRAW, Aspect.GOAL),
 }
+# Parts a question names itself ("…, and why do teams track it?", "…, and when does it stop
+# helping?") belong to a complete answer to it, whatever its kind.
+_NAMED_IN_QUESTION: tuple[tuple[Aspect, str], ...] = (
+    (Aspect.MECHANISM, r"\b(?:what (?:is|are)|what'?s|how does|how do .{1,40} work|explain)\b"),
+    (Aspect.WHY, r"\bwhy\b"),
+    (
+        Aspect.EDGE,
+        r"\bwhen (?:does|do|would|is|should|might) (?:it|that|this|they|one|you) (?:stop|not|"
+        r"fail|break|no longer|be the wrong)|\bwhen not to\b|\blimitations?\b|\bdownsides?\b",
+    ),
+    (Aspect.FAILURE, r"\bwhat (?:could|can|might) go wrong\b"),
+    (Aspect.TRADE_OFF, r"\btrade-?offs?\b"),
+    (Aspect.CHECK, r"\bhow (?:would|will|could) you (?:know|tell|measure)\b"),
+)
+# Which parts a question may name for itself, per kind (a "why" in a behavioural question
+# asks for the situation's reasons, which its own parts already hold).
+_NAMEABLE: dict[QuestionStyle, frozenset[Aspect]] = {
+    "knowledge": frozenset({Aspect.MECHANISM, Aspect.WHY, Aspect.EDGE}),
+    "procedure": frozenset({Aspect.WHY, Aspect.EDGE}),
+    "design": frozenset({Aspect.FAILURE, Aspect.TRADE_OFF, Aspect.CHECK}),
+    "situational": frozenset({Aspect.CHECK, Aspect.RISK}),
+    "behavioural": frozenset(),
+    "motivation": frozenset(),
+}
+
+
+def question_parts(question: PlannedQuestion) -> tuple[Aspect, ...]:
+    """The parts a complete answer to `question` has: its kind's (`PARTS`), in the order the
+    question names them when it names them, then the parts the question names besides."""
+    style = question_style(question)
+    text = question.text.lower()
+    named = [
+        (match.start(), aspect)
+        for aspect, pattern in _NAMED_IN_QUESTION
+        if aspect in _NAMEABLE[style] and (match := re.search(pattern, text))
+    ]
+    in_order = [aspect for _, aspect in sorted(named, key=lambda item: item[0])]
+    if style == "knowledge":  # a knowledge question is about what it names, in its order
+        return tuple(dict.fromkeys([*in_order, *PARTS[style]]))
+    return tuple(dict.fromkeys([*PARTS[style], *in_order]))
+
+
 # One level deeper for a complete answer: what a higher anchor asks for.
 DEEPER: dict[QuestionStyle, tuple[Aspect, ...]] = {
     "behavioural": (Aspect.REFLECTION,),
     "design": (Aspect.SCALE, Aspect.CONSTRAINT),
     "situational": (Aspect.RISK,),
+    "procedure": (Aspect.EXCEPTION,),
     "knowledge": (Aspect.EDGE,),
     "motivation": (),
 }
@@ -207,6 +281,7 @@ class AnswerReading:
     missing: tuple[Aspect, ...]
     quote: str | None  # a whole clause or noun phrase of the answer, never an unsure word
     phrase: str | None  # the answer's most telling noun phrase (for wording probes)
+    parts: tuple[Aspect, ...] = ()  # what a complete answer to the question has, in order
 
 
 def covered_aspects(text: str) -> frozenset[Aspect]:
@@ -226,7 +301,7 @@ def read_answer(
     """What `text`, an answer to `question`, covered and lacks, and what of it to quote."""
     style = question_style(question)
     covered = covered_aspects(text)
-    parts = PARTS[style]
+    parts = question_parts(question)
     missing = [a for a in parts if a not in covered]
     we_only = style == "behavioural" and _we_without_role(text)
     if we_only:
@@ -243,7 +318,7 @@ def read_answer(
     phrase = telling_phrase(phrases, skills)
     clauses = whole_clauses(quotable(text), unsure)
     quote = clauses[0] if clauses and len(clauses[0].split()) <= 12 else phrase
-    return AnswerReading(style, shape, covered, tuple(missing), quote, phrase)
+    return AnswerReading(style, shape, covered, tuple(missing), quote, phrase, parts)
 
 
 def telling_phrase(phrases: Sequence[str], skills: Sequence[str] = ()) -> str | None:
@@ -395,6 +470,27 @@ PROBES: dict[Aspect, tuple[tuple[str, str], str]] = {
         ),
         "ask what, looking back, they would do differently about {phrase}",
     ),
+    Aspect.STEPS: (
+        (
+            "What's the first thing you do, and what comes after it?",
+            "Could you take me through the steps you follow, in order?",
+        ),
+        "ask what the first thing they do is and what comes after it, in order",
+    ),
+    Aspect.VERIFY: (
+        (
+            "How do you make sure it has been done right?",
+            "What tells you, at the end, that each step went as it should?",
+        ),
+        "ask how they make sure {phrase} has been done right",
+    ),
+    Aspect.EXCEPTION: (
+        (
+            "When would you do it differently from your usual steps?",
+            "Is there a case where you'd change those steps? What would you do then?",
+        ),
+        "ask when they would do {phrase} differently from their usual steps, and why",
+    ),
 }
 # How an earlier follow-up shows which part it asked about (in any voice's wording).
 ASKED: dict[Aspect, str] = {
@@ -418,7 +514,10 @@ ASKED: dict[Aspect, str] = {
     Aspect.EDGE: r"stop being the right|when would (?:that|it) not",
     Aspect.DRAW: r"matters? to you|draws you",
     Aspect.GOAL: r"achieved a year|a year from now",
-    Aspect.REFLECTION: r"differently|looking back",
+    Aspect.REFLECTION: r"differently(?:,| next| and)|looking back",
+    Aspect.STEPS: r"first thing you do\b|comes after it|steps you follow",
+    Aspect.VERIFY: r"been done right|went as it should",
+    Aspect.EXCEPTION: r"differently from your usual|change those steps",
 }
 
 
@@ -453,7 +552,7 @@ def choose_probe(
     unless an answer to the question already covered that part."""
     have = reading.covered | covered_before
     lacking = [a for a in reading.missing if a not in have or a is Aspect.OWN_ROLE]
-    first = PARTS[reading.style][0]
+    first = (reading.parts or PARTS[reading.style])[0]
     if vague and first not in lacking and first not in have:  # the specific of what they named
         lacking.insert(0, first)
     candidates = [a for a in lacking if a not in asked]
@@ -482,18 +581,62 @@ def probe_for(aspect: Aspect, phrase: str | None, earlier_ai: Sequence[str] = ()
 
 def probe_misfits(style: QuestionStyle, text: str) -> bool:
     """A follow-up that does not fit the kind of question: asking for a past example after a
-    hypothetical question, or for a hypothetical plan after a question about the past."""
+    hypothetical or a knowledge question, or for a hypothetical plan after a question about
+    the past."""
     lowered = text.lower()
     past = re.search(
         r"tell me about a time|a time when|one specific (?:example|case)|what happened|"
         r"specific example: what|real example from|give me an example from your",
         lowered,
     )
-    if style in HYPOTHETICAL and past:
+    if (style in HYPOTHETICAL or style == "knowledge") and past:
         return True
     return style == "behavioural" and bool(
         re.search(r"ten times as much|how would you design|failure mode", lowered)
     )
+
+
+# --- a question to the interviewer -----------------------------------------------------------
+
+# About the job, the team or the organisation: only the hiring team can answer it.
+ABOUT_THE_JOB = (
+    r"\b(?:salary|pay|paid|compensation|benefits|holiday|remote|hybrid|office|team size|"
+    r"the team|your team|your company|the company|the organi[sz]ation|culture|tech stack|"
+    r"start date|hours|shifts?|rota|contract|visa|relocat\w*|training|progression|career path|"
+    r"who (?:would|will) i|who i'?d|report(?:ing)? to|my manager|typical day|day[- ]to[- ]day|"
+    r"a normal day|in this (?:job|role|position)|the (?:job|role|position) (?:involve|include|"
+    r"look)|what (?:is|are) the (?:next|day|typical))\b"
+)
+# About what happens after the interview: answered honestly, with no promise of an outcome.
+ABOUT_THE_PROCESS = (
+    r"\b(?:next steps?|hear back|hear from (?:you|them|anyone)|when will (?:i|you|we) (?:know|"
+    r"hear|get|find out)|how (?:will|do) i (?:know|find out)|how (?:long|soon) (?:until|before) "
+    r"(?:i|you|a decision)|the (?:results?|outcome|decision)|feedback on (?:this|my|the) "
+    r"interview|who (?:reads|reviews|sees) (?:this|my|the))\b"
+)
+ABOUT_THE_QUESTION = (
+    r"\b(?:do you mean|the question|an example|my answer|should i (?:talk|answer))\b"
+)
+AskedOfUs = Literal["job", "process"]
+
+
+def question_to_interviewer(text: str) -> AskedOfUs | None:
+    """Whether a short turn is a question put to the interviewer rather than an answer: about
+    the job or the organisation (`job`), or about what happens after the interview
+    (`process`). A question about the question itself ("do you mean …") is neither."""
+    said = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+    if not said or not said[-1].endswith("?") or len(text.split()) > 30:
+        return None
+    asked = " ".join(s for s in said if s.endswith("?")).lower()
+    besides = sum(len(s.split()) for s in said if not s.endswith("?"))
+    telling = len(text.split()) > 15 and re.search(_PAST_ACTION, text)  # a story, not a query
+    if besides > 8 or telling or re.search(ABOUT_THE_QUESTION, asked):
+        return None
+    if re.search(ABOUT_THE_PROCESS, asked):
+        return "process"
+    if re.search(ABOUT_THE_JOB, asked):
+        return "job"
+    return None
 
 
 # --- "I don't know": once, a narrower angle ---------------------------------------------------
@@ -515,6 +658,11 @@ HINTS: dict[QuestionStyle, tuple[str, str]] = {
         "Let's take just the first step. What's the very first thing you would do or check?",
         "offer a narrower angle: only the very first thing they would do or check",
     ),
+    "procedure": (
+        "Let's keep it simple. Picture yourself starting on it: which step comes before all "
+        "the others?",
+        "offer a narrower angle: only the step that comes before all the others when they start",
+    ),
     "knowledge": (
         "Let's try a narrower angle. What do you know about it, even roughly, or where have "
         "you come across it?",
@@ -528,6 +676,19 @@ HINTS: dict[QuestionStyle, tuple[str, str]] = {
 }
 
 
-def hint_for(question: PlannedQuestion) -> tuple[str, str]:
-    """The narrower angle offered once after "I don't know": (offline words, purpose)."""
-    return HINTS[question_style(question)]
+# Said instead when a question's own hint would be a near copy of an earlier AI turn (two
+# questions of kinds whose hints read alike, both met with "I don't know").
+OTHER_HINT = (
+    "That's all right. Is there any part of it you have seen or done, even once, that you "
+    "could tell me about?",
+    "offer an easier angle: any part of it they have seen or done, even once",
+)
+
+
+def hint_for(question: PlannedQuestion, earlier_ai: Sequence[str] = ()) -> tuple[str, str]:
+    """The narrower angle offered once after "I don't know": (offline words, purpose); never
+    a near copy of an earlier AI turn."""
+    hint = HINTS[question_style(question)]
+    if any(contains(turn, hint[0]) for turn in earlier_ai) or near_copy(hint[0], earlier_ai):
+        return OTHER_HINT
+    return hint

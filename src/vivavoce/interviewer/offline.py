@@ -31,7 +31,15 @@ from vivavoce.interviewer.engine import (
     WrapUp,
 )
 from vivavoce.interviewer.judge import FollowUpReason
-from vivavoce.interviewer.listening import HYPOTHETICAL, PARTS, PROBES, question_style
+from vivavoce.interviewer.listening import (
+    ABOUT_THE_JOB,
+    ABOUT_THE_QUESTION,
+    HYPOTHETICAL,
+    PROBES,
+    question_parts,
+    question_style,
+    question_to_interviewer,
+)
 from vivavoce.interviewer.offline_judge import OfflineJudge, judge_answer, sentences
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion, Tone
 from vivavoce.interviewer.questions import mid_sentence
@@ -422,6 +430,12 @@ class OfflineVoice:
             asked,
         ):
             return _fresh(_where_from(move.question), move.question, context, ready)
+        if question_to_interviewer(move.asked) == "process":
+            return (
+                f"The {_team(plan)} reviews the whole interview and will contact you about "
+                "the next steps. I can't speak for their decision or its timing myself, but "
+                f"I'll note that you asked. {ready}"
+            )
         if re.search(ABOUT_THE_JOB, asked) and not re.search(ABOUT_THE_QUESTION, asked):
             return (
                 "That's a fair question, and I'm not able to answer it myself. I'll note it for "
@@ -550,16 +564,6 @@ class OfflineVoice:
         return " ".join(parts)
 
 
-# A question to the interviewer about the job, the team or the organisation, not the question.
-ABOUT_THE_JOB = (
-    r"\b(?:salary|pay|paid|compensation|benefits|holiday|remote|hybrid|office|team size|"
-    r"the team|your team|your company|the company|the organi[sz]ation|culture|tech stack|"
-    r"start date|hours|shifts?|rota|contract|visa|relocat\w*|training|progression|career path|"
-    r"who (?:would|will) i|what (?:is|are) the (?:next|day|typical))\b"
-)
-ABOUT_THE_QUESTION = (
-    r"\b(?:do you mean|the question|an example|my answer|should i (?:talk|answer))\b"
-)
 AI_QUESTION = r"\b(?:human|real person|a person|bot|robot|an ai|ai interviewer|machine)\b"
 NOTHING_TO_ADD = re.compile(
     r"^\W*(?:no|nope|nothing|none|not really|i'?m good|all good|that'?s (?:all|it)|"
@@ -586,6 +590,8 @@ REPHRASINGS = {
     "wrong, and what you would trade off. There's no single right answer.",
     "situational": "I'm asking what you would do in that situation: your first steps, why "
     "you'd take them, and how you'd know it had worked.",
+    "procedure": "I'm asking how you go about it in practice: the steps you take, why they "
+    "matter, and how you make sure it's been done right.",
     "knowledge": "I'm asking you to explain it in your own words: how it works and why it "
     "matters. A rough explanation is fine.",
     "motivation": "I'm asking what matters to you here, in your own words; there's no right "
@@ -648,6 +654,6 @@ def _in_a_few_words(question: PlannedQuestion) -> str:
 
 def _default_probe(question: PlannedQuestion) -> str:
     """A move without a chosen probe: the first part a complete answer to this kind of
-    question has (`listening.PARTS`)."""
-    aspect = PARTS[question_style(question)][0]
+    question has (`listening.question_parts`)."""
+    aspect = question_parts(question)[0]
     return PROBES[aspect][0][0]

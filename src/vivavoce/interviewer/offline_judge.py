@@ -20,6 +20,7 @@ from vivavoce.interviewer.judge import (
     FollowUpReason,
     JudgeRequest,
 )
+from vivavoce.interviewer.listening import question_to_interviewer
 from vivavoce.interviewer.plan import InterviewPlan, stem, words
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.wording import whole_clauses
@@ -365,6 +366,11 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
         _any(CLARIFY_PATTERNS, text) or (has_question_mark and _any(CLARIFY_IF_ASKED, text))
     ):
         return verdict(AnswerKind.CLARIFYING_QUESTION, "asks what the question means")
+    asked_of_us = question_to_interviewer(text)
+    if asked_of_us is not None:
+        return verdict(
+            AnswerKind.CLARIFYING_QUESTION, f"asks the interviewer about the {asked_of_us}"
+        )
     specifics = _specificity(text, plan)
     earlier = [t.text for t in request.earlier_answers]
     clash = _contradiction(text, earlier, plan) if request.phase == "question" else None

@@ -38,7 +38,19 @@ FUNCTION_WORDS = _word_set(
     ever only already sometimes
     """
 )
-DETERMINERS = _word_set("the a an my our your their his her its this that these those each every")
+DETERMINERS = _word_set(
+    "the a an my our your their his her its this that these those each every one"
+)
+# Words that open the object of a verb: a word ending in -s right before one is a verb ("the
+# tagging misses an urgent ticket", "one agent answers fewer tickets"), not a plural noun.
+_OBJECT_OPENERS = DETERMINERS | _word_set(
+    "some any no fewer more less all both many several it them him her me us you "
+    "because when if since unless until while although though whenever"
+)
+# After one of these comes a verb ("the customer still sounds unsure"), never a bare noun phrase.
+_ADVERBS = _word_set(
+    "still never always often usually also just only really sometimes already even"
+)
 # Nouns that say nothing of their own: never the head of a quoted phrase.
 EMPTY_NOUNS = _word_set(
     """
@@ -58,8 +70,12 @@ VERBS = _word_set(
     help helps need needs want wants try tries start starts talk talks explain explains handle
     handles send sends see sees know knows think thinks feel feels say says work works guess
     suppose believe hope mean means try tried depends depend like likes let lets cost costs
+    look looks
     """
 )
+# A word straight before one of these takes an object, so it is a verb ("the customer
+# contacts you"), never the end of a noun phrase.
+OBJECT_PRONOUNS = _word_set("you me him us them")
 # Words of `VERBS` that are nouns too, when they end a noun phrase ("a query count check").
 NOUN_OR_VERB = _word_set("check checks call calls work help need start use cost test review")
 HEDGE_OPENERS = re.compile(
@@ -79,11 +95,16 @@ _CLAUSE_BREAK = re.compile(
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019+#.-]*[\w+#]|[A-Za-z0-9]")
 
 
-# A sentence about scores, the evaluator or instructions is never quoted back: it is not an
-# answer, and echoing it would look like the interviewer taking it up.
+# A sentence about the candidate's score, the evaluator or instructions is never quoted
+# back: it is not an answer, and echoing it would look like the interviewer taking it up. A
+# score or an evaluation that is part of the work ("the early warning score", "I evaluated
+# the patient") is an answer like any other.
 _SCORER_TALK = re.compile(
-    r"\b(?:scor\w*|evaluat\w*|instructions?|prompt|rat(?:e|ing) (?:me|this|every)|grad\w+|"
-    r"marks?|10 out of 10)\b",
+    r"\b(?:scoring|scorers?|evaluators?|graders?|assessors?|rubric|(?:system|the|your) prompt|"
+    r"(?:ignore|disregard|previous|prior|your|system) instructions?|10 out of 10|full marks|"
+    r"top marks|(?:my|the highest|the top|a high|a perfect|the best|a top) (?:score|mark|"
+    r"grade|rating)|(?:score|rate|rating|grade|mark) (?:me|this|every)|"
+    r"evaluat\w* (?:me|this answer|this candidate))\b",
     re.IGNORECASE,
 )
 
@@ -166,9 +187,10 @@ def noun_phrases(text: str, unsure: Sequence[str] = ()) -> list[str]:
 def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     """The noun phrase starting at `start` (or None) and where to look next."""
     first = words_in[start].lower()
-    led = first in DETERMINERS
+    led = first in DETERMINERS and not _relative_that(words_in, start)
     body_start = start + 1 if led else start
     end = body_start
+    after_verb = 0  # a verb that ended the phrase opens no phrase of its own
     while end < len(words_in) and end - body_start < MAX_PHRASE_WORDS:
         word = words_in[end].lower()
         if word in NOUN_OR_VERB and end > body_start and _noun_after_noun(words_in, end):
@@ -176,19 +198,38 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
             continue
         if word in FUNCTION_WORDS or word in VERBS or word.endswith("ly"):
             break
-        if end > body_start and _verb_like(word, words_in, end):
+        if end > body_start and (_verb_like(word, words_in, end) or _takes_object(words_in, end)):
+            after_verb = 1
             break
         end += 1
     body = words_in[body_start:end]
-    if not body or (not led and len(body) < 2):
-        return None, max(end, start + 1)
+    after_adverb = not led and start > 0 and words_in[start - 1].lower() in _ADVERBS
+    if not body or (not led and len(body) < 2) or after_adverb:
+        return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in EMPTY_NOUNS | FUNCTION_WORDS:
         body = body[:-1]
-    if not body or any(w.lower() in EMPTY_NOUNS for w in body):
-        return None, max(end, start + 1)
+    if not body or (not led and len(body) < 2) or any(w.lower() in EMPTY_NOUNS for w in body):
+        return None, max(end + after_verb, start + 1)
     lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
     lead = lead if led else []
-    return " ".join(lead + list(body)), max(end, start + 1)
+    return " ".join(lead + list(body)), max(end + after_verb, start + 1)
+
+
+def _third_person(word: str) -> bool:
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _takes_object(words_in: Sequence[str], position: int) -> bool:
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    return following in OBJECT_PRONOUNS
+
+
+def _relative_that(words_in: Sequence[str], start: int) -> bool:
+    """ "that"/"this" before a plural is no determiner ("the metrics that managers look at")."""
+    if words_in[start].lower() not in ("that", "this") or start + 1 >= len(words_in):
+        return False
+    following = words_in[start + 1].lower()
+    return following.endswith("s") and not following.endswith(("ss", "us", "is"))
 
 
 def _noun_after_noun(words_in: Sequence[str], position: int) -> bool:
@@ -200,16 +241,21 @@ def _noun_after_noun(words_in: Sequence[str], position: int) -> bool:
 
 def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
     """A past or -ing form followed by a determiner, pronoun or nothing reads as a verb
-    ("the nurse called the doctor"), not as part of the noun phrase ("the failed payment")."""
+    ("the nurse called the doctor"), not as part of the noun phrase ("the failed payment");
+    so does an -s form before the opening of an object or a clause ("the tagging misses an
+    urgent ticket", "the cause tag matters because …"), not a plural ("the patient records")."""
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    if _third_person(word):
+        return following in _OBJECT_OPENERS
     if not word.endswith(("ed", "ing")):
         return False
-    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
     return not following or following in FUNCTION_WORDS
 
 
 def is_whole_quote(quote: str, source: str) -> bool:
     """Whether `quote` is a whole phrase of `source`: found there on word boundaries, not
-    ending on a function word, and not stopping in the middle of a run of content words."""
+    ending on a function word, and not stopping in the middle of a run of content words (a
+    verb may follow it: "the customer" of "the customer contacts you")."""
     quoted = [t.lower() for t in tokens(quote)]
     said = [t.lower() for t in tokens(source)]
     if not quoted or quoted[-1] in FUNCTION_WORDS:
@@ -221,6 +267,9 @@ def is_whole_quote(quote: str, source: str) -> bool:
         following = said[start + width] if start + width < len(said) else None
         if following is None or following in FUNCTION_WORDS or _ends_clause(source, quote):
             return True
+        after = start + width
+        if following in VERBS or _takes_object(said, after) or _verb_like(following, said, after):
+            return True  # a verb follows: "the customer" of "the customer calls"
     return False
 
 
