@@ -216,3 +216,17 @@ def test_a_poorly_recognised_interview_says_so() -> None:
         for r in card.review_reasons
     )
     assert card.needs_human_review is True
+
+
+def test_a_typed_dash_is_quoted_like_any_other_character() -> None:
+    """The mask of an unsure word is a dash; a typed answer's own dashes are not unsure."""
+    said = "I start from what it changes for them — cost, risk, dates — and keep it to one picture."
+    quote = Citation(3, said)
+    card = assemble(DESIGN_ONLY, one_answer(said), judged_design_with(quote))
+    assert card.breakdown[0].citations == (quote,)
+    assert not any("could not be found" in r for r in card.review_reasons)
+
+
+def judged_design_with(citation: Citation) -> ScorerOutput:
+    judgement = DimensionJudgement("system_design", 6.0, f'"{citation.quote}"', (citation,))
+    return ScorerOutput(judgements=(judgement,), scorer="test", model="none")

@@ -136,6 +136,10 @@ def mask_unsure(text: str, unsure: Sequence[str]) -> str:
 
 
 def quotes_unsure(quote: str, unsure: Sequence[str]) -> bool:
+    """Whether a quote of an answer holds a word the recogniser was unsure of. A typed answer
+    (no unsure words) may hold the mask character as an ordinary dash."""
+    if not unsure:
+        return False
     wanted = set(unsure)
     return MASK in quote or any(bare(t) in wanted for t in _TOKEN.findall(quote))
 
