@@ -5,6 +5,7 @@ are signals, not evidence."""
 from __future__ import annotations
 
 from tests.scoring.samples import (
+    DESIGN_ONLY,
     EXPERT,
     EXPERT_EXPLAINS,
     EXPERT_FAILURES,
@@ -45,26 +46,58 @@ def judged(
     )
 
 
-def test_one_answer_is_not_scored_like_three() -> None:
+SHORT = "Kafka in front of the database, partitioned by device id, and consumers write in batches."
+SHORTER = "Consumers upsert on the event id, so a replay after a crash never counts twice."
+
+
+def test_one_short_answer_is_not_scored_like_three() -> None:
     three = assemble(RUBRIC, interview_of(STRONG_INTERVIEW), judged(8.2, 8.2))
-    one = assemble(RUBRIC, one_answer(EXPERT, ("system_design", "communication")), judged(8.2, 8.2))
+    one = assemble(RUBRIC, one_answer(SHORT, ("system_design", "communication")), judged(8.2, 8.2))
     assert [(d.confidence, d.score) for d in three.breakdown] == [("high", 8.2), ("high", 8.2)]
     assert three.needs_human_review is False and three.passed is True
     assert [(d.confidence, d.score, d.scorer_score) for d in one.breakdown] == [
         ("low", 6.9, 8.2),
         ("low", 6.9, 8.2),
     ]
-    assert one.passed is False  # 6.9 < 7.0: one good answer does not carry the bar alone
+    assert one.passed is False  # 6.9 < 7.0: one short answer does not carry the bar alone
     assert one.needs_human_review is True
     assert (
-        "Communication has low-confidence evidence: only one substantive answer (turn 3) "
+        "Communication has low-confidence evidence: only one short answer (turn 3) "
         "informed it; its score was held toward the middle" in one.review_reasons
     )
     assert one.breakdown[0].public()["confidence"] == "low"
 
 
+def test_one_full_answer_is_medium_and_its_follow_up_makes_it_high() -> None:
+    """A long answer with substance weighs two short ones: medium on its own (held less, no
+    review), high with a second answer to the same question."""
+    full = assemble(
+        RUBRIC, one_answer(EXPERT, ("system_design", "communication")), judged(8.2, 8.2)
+    )
+    assert [(d.confidence, d.score) for d in full.breakdown] == [("medium", 7.7), ("medium", 7.7)]
+    assert full.passed is True and full.needs_human_review is False
+    followed = build(
+        [
+            *one_answer(EXPERT, ("system_design",)).turns[:4],
+            ScoringTurn(4, "ai", "What happens when a consumer crashes?", "q1", ("system_design",)),
+            ScoringTurn(5, "participant", SHORTER),
+        ]
+    )
+    card = assemble(DESIGN_ONLY, followed, judged_design(8.2))
+    assert (card.breakdown[0].confidence, card.breakdown[0].evidence_turns) == ("high", (3, 5))
+    # the scorer's quality decides whether a long answer is full
+    thin = (AnswerEvidence(3, 0.9, 0.1),)
+    card = assemble(DESIGN_ONLY, one_answer(EXPERT), judged_design(8.2, evidence=thin))
+    assert card.breakdown[0].confidence == "low"
+
+
+def judged_design(score: float, evidence: tuple[AnswerEvidence, ...] | None = None) -> ScorerOutput:
+    judgement = DimensionJudgement("system_design", score, "f", (), evidence)
+    return ScorerOutput(judgements=(judgement,), scorer="test", model="none")
+
+
 def test_two_answers_are_medium_and_weak_scores_are_not_raised() -> None:
-    card = assemble(RUBRIC, interview_of(STRONG_INTERVIEW[:2]), judged(9.0, 3.0))
+    card = assemble(RUBRIC, interview_of((SHORT, SHORTER)), judged(9.0, 3.0))
     assert [(d.confidence, d.score) for d in card.breakdown] == [("medium", 8.4), ("medium", 3.0)]
     assert not any("low-confidence" in r for r in card.review_reasons)
     assert held(4.0, "low") == 4.0 and held(10.0, "low") == 8.0
@@ -84,7 +117,7 @@ def test_the_scorers_relevance_and_consistency_count_when_it_measures_them() -> 
         0
     ].confidence == ("high")
     off_topic = (
-        AnswerEvidence(3, 0.9, 0.8),
+        AnswerEvidence(3, 0.9, 0.2),
         AnswerEvidence(5, 0.1, 0.8),
         AnswerEvidence(7, 0.2, 0.8),
     )
@@ -130,7 +163,7 @@ def test_a_pasted_answer_is_a_signal_not_evidence() -> None:
     turns[5] = ScoringTurn(5, "participant", EXPERT_FAILURES, pasted_characters=312)
     card = assemble(RUBRIC, build(turns), judged(8.0, 8.0))
     assert card.breakdown[0].evidence_turns == (3, 7)
-    assert card.breakdown[0].confidence == "medium"
+    assert card.breakdown[0].confidence == "high"  # two full answers; the pasted one is not one
     assert card.needs_human_review is True
     assert any(
         r.startswith("turn 5: 312 characters were pasted into the answer")
@@ -183,3 +216,17 @@ def test_a_poorly_recognised_interview_says_so() -> None:
         for r in card.review_reasons
     )
     assert card.needs_human_review is True
+
+
+def test_a_typed_dash_is_quoted_like_any_other_character() -> None:
+    """The mask of an unsure word is a dash; a typed answer's own dashes are not unsure."""
+    said = "I start from what it changes for them — cost, risk, dates — and keep it to one picture."
+    quote = Citation(3, said)
+    card = assemble(DESIGN_ONLY, one_answer(said), judged_design_with(quote))
+    assert card.breakdown[0].citations == (quote,)
+    assert not any("could not be found" in r for r in card.review_reasons)
+
+
+def judged_design_with(citation: Citation) -> ScorerOutput:
+    judgement = DimensionJudgement("system_design", 6.0, f'"{citation.quote}"', (citation,))
+    return ScorerOutput(judgements=(judgement,), scorer="test", model="none")

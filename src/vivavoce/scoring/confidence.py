@@ -3,9 +3,13 @@
 A dimension's confidence comes from the answers that count as evidence for it: answers that
 inform it (see `Transcript.answers_for`), have at least `SHORT_ANSWER_WORDS` words the
 candidate demonstrably said (words the speech recogniser was unsure of do not count), were not
-pasted, and — when the scorer measured it — were relevant to the dimension. Three or more such
-answers whose quality agrees give `high`, two (or three that disagree) `medium`, one or none
-`low`.
+pasted, and — when the scorer measured it — were relevant to the dimension. Evidence is
+weighed, not only counted: a *full* answer (at least `FULL_ANSWER_WORDS` said words and, when
+the scorer measured it, quality of at least `FULL_ANSWER_QUALITY`) weighs two, any other
+counted answer one. Weight three or more from at least two answers whose quality agrees gives
+`high`, weight two (one full answer, or two answers, or three that disagree) `medium`, less
+`low`. So one short answer is `low`, one long, specific, relevant answer `medium`, and it takes
+a second answer (its follow-up, or another question) for `high`.
 
 Thin evidence cannot earn a high score: above the middle of the scale (5) a `medium` score
 keeps 85 % of its distance from the middle and a `low` one 60 %, so an 8.2 on one answer
@@ -25,6 +29,8 @@ from vivavoce.scoring.transcript import Answer
 Level = Literal["high", "medium", "low"]
 
 SHORT_ANSWER_WORDS = 12
+FULL_ANSWER_WORDS = 40  # a full answer: a situation, what was done and why, in a few sentences
+FULL_ANSWER_QUALITY = 0.3  # the scorer's quality (0-1) from which a long answer is full
 RELEVANT = 0.35  # the scorer's relevance (0-1) from which an answer counts for a dimension
 INCONSISTENT_SPREAD = 0.5  # answers' quality (0-1) further apart than this disagree
 MIDDLE = 5.0
@@ -68,14 +74,24 @@ def assess(answers: Sequence[Answer], measured: Sequence[AnswerEvidence] | None)
         counted.append(answer.turn)
     qualities = [by_turn[t].quality for t in counted if t in by_turn]
     inconsistent = len(qualities) >= 2 and max(qualities) - min(qualities) > INCONSISTENT_SPREAD
+    said = {a.turn: a for a in answers}
+    weight = sum(2 if _full(said[t], by_turn.get(t), measured is not None) else 1 for t in counted)
     level: Level
-    if len(counted) >= 3 and not inconsistent:
+    if weight >= 3 and len(counted) >= 2 and not inconsistent:
         level = "high"
-    elif len(counted) >= 2:
+    elif weight >= 2:
         level = "medium"
     else:
         level = "low"
     return Confidence(level, tuple(counted), inconsistent)
+
+
+def _full(answer: Answer, seen: AnswerEvidence | None, measured: bool) -> bool:
+    """A long answer with substance: it weighs as much as two short ones. Without the
+    scorer's quality (the LLM judge reports none) its length alone decides."""
+    if said_words(answer) < FULL_ANSWER_WORDS:
+        return False
+    return not measured or (seen is not None and seen.quality >= FULL_ANSWER_QUALITY)
 
 
 def held(score: float, level: Level) -> float:
@@ -90,5 +106,5 @@ def low_confidence_reason(name: str, confidence: Confidence) -> str:
     if count == 0:
         evidence = "no substantive answer informed it"
     else:
-        evidence = f"only one substantive answer (turn {confidence.turns[0]}) informed it"
+        evidence = f"only one short answer (turn {confidence.turns[0]}) informed it"
     return f"{name} has low-confidence evidence: {evidence}; its score was held toward the middle"

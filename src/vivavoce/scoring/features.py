@@ -178,7 +178,7 @@ def answer_features(
     # the anchor features are unknown (NaN), and the placement treats them as average
     unknown = 1.0 if words_of.anchored else math.nan
     return AnswerFeatures(
-        length=math.log1p(counts.words),
+        length=math.log1p(min(counts.words, FULL_LENGTH_WORDS)),
         content=math.log1p(len(answer)) * in_sentences,
         sentences=in_sentences,
         specifics=math.log1p(counts.specifics) * in_sentences,
@@ -202,6 +202,8 @@ def answer_features(
         filler=filler_share(text, words_of.rubric | asked, stop),
     )
 
+
+FULL_LENGTH_WORDS = 70  # past this, more words are not more evidence (see offline.evidence)
 
 _SEGMENT = re.compile(r"[,;:.!?()\u2014\u2013]+|\s-\s")
 

@@ -36,6 +36,9 @@ class ScoringTurn:
     pasted_characters: int = 0  # pasted into this answer, as the candidate's page reported
     # the speech recogniser's (word, probability) for a voice answer; empty for typed text
     words: tuple[tuple[str, float], ...] = ()
+    # for AI turns: the planned question's own words, when the plan gives them; the turn's
+    # text also carries the interviewer's acknowledgement of the last answer and a transition
+    asks: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,10 @@ def mask_unsure(text: str, unsure: Sequence[str]) -> str:
 
 
 def quotes_unsure(quote: str, unsure: Sequence[str]) -> bool:
+    """Whether a quote of an answer holds a word the recogniser was unsure of. A typed answer
+    (no unsure words) may hold the mask character as an ordinary dash."""
+    if not unsure:
+        return False
     wanted = set(unsure)
     return MASK in quote or any(bare(t) in wanted for t in _TOKEN.findall(quote))
 
@@ -155,7 +162,11 @@ def build(turns: Sequence[ScoringTurn]) -> Transcript:
         if turn.speaker == "ai":
             if turn.question_id is not None:
                 if turn.question_id != current:  # a new question; a follow-up keeps its own
-                    question, dims, current = turn.text, turn.dimension_ids, turn.question_id
+                    question, dims, current = (
+                        turn.asks or turn.text,
+                        turn.dimension_ids,
+                        turn.question_id,
+                    )
                     asked_at = turn.index
                 informs = True
             elif turn.dimension_ids or not with_ids:
@@ -207,10 +218,12 @@ def from_stored(
             plan = meta["plan"]
             break
     question_dims: dict[str, tuple[str, ...]] = {}
+    question_texts: dict[str, str] = {}
     for question in plan.get("questions") or []:
         if isinstance(question, dict) and isinstance(question.get("id"), str):
             ids = question.get("dimension_ids") or []
             question_dims[question["id"]] = tuple(str(i) for i in ids)
+            question_texts[question["id"]] = str(question.get("text") or "")
     turns = []
     for row in rows:
         meta = row.get("meta") or {}
@@ -228,6 +241,7 @@ def from_stored(
                 addressed_to_scorer=flagged,
                 pasted_characters=(pasted or {}).get(int(row["index"]), 0),
                 words=stored_words(row.get("words")) if speaker == "participant" else (),
+                asks=question_texts.get(question_id or "", "") if speaker == "ai" else "",
             )
         )
     return build(turns)
