@@ -94,6 +94,7 @@ def web_router() -> APIRouter:
     """Server-rendered pages: the public apply page, the join page (with its WebSocket) and
     the recruiter dashboard."""
     from vivavoce.web.apply import router as apply_page
+    from vivavoce.web.assessment import router as assessment_steps
     from vivavoce.web.dashboard import router as dashboard
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
@@ -104,6 +105,7 @@ def web_router() -> APIRouter:
     router.include_router(join_page)
     router.include_router(join_socket)
     router.include_router(join_signals)
+    router.include_router(assessment_steps)
     router.include_router(dashboard())
     return router
 

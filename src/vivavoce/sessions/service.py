@@ -33,6 +33,7 @@ from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
 from vivavoce.sessions import repository, signals, transcript
 from vivavoce.sessions.errors import ensure_holder
+from vivavoce.sessions.modes import Mode, invites_candidate, mode_of
 from vivavoce.sessions.schemas import (
     SessionCreate,
     SessionFilters,
@@ -43,7 +44,8 @@ from vivavoce.sessions.schemas import (
 )
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
-from vivavoce.templates.schemas import stage_public, template_public
+from vivavoce.templates.schemas import AssessmentSettings, stage_public, template_public
+from vivavoce.templates.schemas import assessment_settings as assessment_settings_of
 from vivavoce.templates.visibility import Reader
 from vivavoce.voice import links as recording_links
 
@@ -182,7 +184,10 @@ async def schedule(
         await repository.add(db, session)
     await _record(db, session, "session.created", links, now)
     await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
-    await emails.session_scheduled(db, session, participant, template, links.join_url(session), now)
+    if invites_candidate(stage.stage_type):  # a reviewer's stage has nothing to join
+        await emails.session_scheduled(
+            db, session, participant, template, links.join_url(session), now
+        )
     return Scheduled(session, created=True)
 
 
@@ -284,7 +289,8 @@ async def reschedule(
         session.notes = body.notes
     session.updated_at = now
     await db.flush()
-    if session.scheduled_at != previous_time:  # a new time is news to the candidate
+    moved = session.scheduled_at != previous_time  # a new time is news to the candidate
+    if moved and await _invites(db, session):
         await emails.session_rescheduled(
             db,
             session,
@@ -309,28 +315,63 @@ async def cancel(
     session.ended_at = now
     session.end_reason = EndReason.CANCELLED.value
     await _save(db, session, events_to_write, links, now)
-    await emails.session_cancelled(
-        db,
-        session,
-        await participants.get(db, workspace_id, session.candidate_id),
-        await templates.get_template(db, workspace_id, session.evaluation_template_id),
-        now,
-    )
+    if await _invites(db, session):
+        await emails.session_cancelled(
+            db,
+            session,
+            await participants.get(db, workspace_id, session.candidate_id),
+            await templates.get_template(db, workspace_id, session.evaluation_template_id),
+            now,
+        )
     return session
 
 
+async def stage_mode(db: AsyncSession, session: InterviewSession) -> Mode:
+    """How the session's stage runs (`sessions.modes`)."""
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return mode_of(stage.stage_type)
+
+
+async def _invites(db: AsyncSession, session: InterviewSession) -> bool:
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return invites_candidate(stage.stage_type)
+
+
 async def join(
-    db: AsyncSession, token: str, links: SessionLinks, now: datetime
+    db: AsyncSession, token: str, links: SessionLinks, now: datetime, *, mode: Mode = "live"
 ) -> InterviewSession:
-    """The candidate opens the join link: start the interview, or resume one in progress."""
+    """The candidate opens the join link: start the interview, or resume one in progress.
+    `mode`: what the caller runs (the live room, the one-way assessment page); a session of
+    a stage run another way is 409 `wrong_mode`."""
     session = await repository.get_by_token_digest(db, crypto.digest(token), for_update=True)
     if session is None:
         raise NotFound("interview")
+    actual = await stage_mode(db, session)
+    if actual != mode:
+        raise Conflict(
+            f"this session is not a {mode} interview (its stage runs as {actual})",
+            code="wrong_mode",
+            mode=actual,
+        )
     events_to_write = _transition(session, Trigger.JOIN)
     if session.started_at is None:
         session.started_at = now
     await _save(db, session, events_to_write, links, now)
     return session
+
+
+async def lock_by_token(db: AsyncSession, token: str) -> InterviewSession:
+    """The session of a join token, its row locked (NotFound("interview") for none)."""
+    session = await repository.get_by_token_digest(db, crypto.digest(token), for_update=True)
+    if session is None:
+        raise NotFound("interview")
+    return session
+
+
+async def assessment_settings(db: AsyncSession, session: InterviewSession) -> AssessmentSettings:
+    """The one-way assessment settings of the session's stage, defaults filled in."""
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return assessment_settings_of(stage)
 
 
 async def session_for_token(db: AsyncSession, token: str) -> InterviewSession:

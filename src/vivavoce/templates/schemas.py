@@ -236,6 +236,19 @@ class Question(StrictModel):
 
 
 Questions = Annotated[list[Question], Field(max_length=50)]
+
+
+class AssessmentSettings(StrictModel):
+    """How an `async_assessment` (one-way interview) runs each question: time to read and
+    prepare, then time to answer (a question's own `time_limit_seconds` wins), and how many
+    times an answer may be recorded again before it is submitted."""
+
+    prep_seconds: Annotated[int, Field(ge=0, le=600, description="0: answer at once")] = 30
+    answer_seconds: Annotated[int, Field(ge=10, le=3600)] = 180
+    retakes: Annotated[int, Field(ge=0, le=5, description="Extra attempts per question")] = 1
+
+
+DEFAULT_ASSESSMENT = AssessmentSettings()
 StageTypeLabel = Annotated[
     str,
     Field(
@@ -273,6 +286,10 @@ class StageCreate(StrictModel):
     automation_rule: AutomationRule = "auto_advance"
     status: Status = "active"
     questions: Questions = Field(default_factory=list)
+    assessment: Annotated[
+        AssessmentSettings | None,
+        Field(description="`async_assessment` stages only; defaults apply when omitted"),
+    ] = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -280,6 +297,8 @@ class StageCreate(StrictModel):
     @model_validator(mode="after")
     def _not_null(self) -> StageCreate:
         _no_nulls(self, ("allow_retake", "automation_rule", "status", "questions"))
+        if self.assessment is not None and self.stage_type != "async_assessment":
+            raise ValueError("assessment settings apply to async_assessment stages only")
         return self
 
 
@@ -296,6 +315,7 @@ class StageUpdate(StrictModel):
     automation_rule: AutomationRule | None = None
     status: Status | None = None
     questions: Questions | None = None
+    assessment: AssessmentSettings | None = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -333,6 +353,9 @@ class EvaluationStageOut(BaseModel):
     automation_rule: str
     status: str
     questions: list[Question]
+    assessment: AssessmentSettings | None = Field(
+        default=None, description="The settings an `async_assessment` runs with; null otherwise"
+    )
     created_at: str
     updated_at: str
 
@@ -382,9 +405,20 @@ def stage_public(stage: EvaluationStage) -> dict[str, Any]:
         "automation_rule": stage.automation_rule,
         "status": stage.status,
         "questions": stage.questions,
+        "assessment": (
+            assessment_settings(stage).model_dump()
+            if stage.stage_type == "async_assessment"
+            else None
+        ),
         "created_at": isoformat_z(stage.created_at),
         "updated_at": isoformat_z(stage.updated_at),
     }
+
+
+def assessment_settings(stage: EvaluationStage) -> AssessmentSettings:
+    """The stage's one-way assessment settings, defaults filled in."""
+    stored = (stage.mode_settings or {}).get("assessment") or {}
+    return AssessmentSettings.model_validate({**DEFAULT_ASSESSMENT.model_dump(), **stored})
 
 
 def template_public(

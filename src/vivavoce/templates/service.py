@@ -144,6 +144,7 @@ _COPIED_STAGE_FIELDS = (
     "automation_rule",
     "status",
     "questions",
+    "mode_settings",
 )
 
 
@@ -351,6 +352,9 @@ async def create_stage(
         automation_rule=body.automation_rule,
         status=body.status,
         questions=[q.model_dump() for q in body.questions],
+        mode_settings=(
+            {"assessment": body.assessment.model_dump()} if body.assessment is not None else {}
+        ),
     )
     async with _unique_stage_type(db, workspace_id, template.id, body.type):
         await repository.add(db, stage)
@@ -405,6 +409,12 @@ async def update_stage(
         stage.pass_threshold = _threshold(body.pass_threshold)
     if "questions" in fields and body.questions is not None:
         stage.questions = [q.model_dump() for q in body.questions]
+    if "assessment" in fields:
+        settings = dict(stage.mode_settings or {})
+        settings.pop("assessment", None)
+        if body.assessment is not None:
+            settings["assessment"] = body.assessment.model_dump()
+        stage.mode_settings = settings
     for name in (
         "stage_name",
         "stage_type",

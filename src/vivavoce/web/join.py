@@ -32,8 +32,10 @@ from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
+from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
+from vivavoce.web import assessment
 from vivavoce.web.apply import HtmlRoute
 from vivavoce.web.rendering import Theme, page
 
@@ -105,6 +107,12 @@ async def join_page(request: Request, token: str) -> Response:
         return _message("completed", 200, theme)
     if session.status == Status.FAILED.value:
         return _message("failed", 410, theme)
+    mode = mode_of(str(setup.stage.get("stage_type")))
+    if mode == "async":
+        resume = session.status == Status.IN_PROGRESS.value
+        return assessment.page_for(token, setup, resume, theme)
+    if mode != "live":  # a reviewer's stage: nothing for the candidate here
+        return _message("not_joinable", 404, theme)
     language = session.language or "en"
     in_language = providers.speaks(state.settings, language)
     minutes = (
