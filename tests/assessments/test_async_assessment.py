@@ -26,7 +26,9 @@ from vivavoce.assessments.service import NO_ANSWER
 from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.errors import Conflict
 from vivavoce.runtime import Database
+from vivavoce.sessions import service as sessions
 from vivavoce.sessions.service import SessionLinks
 
 ANSWERS = [
@@ -187,7 +189,7 @@ async def test_bad_steps_change_nothing(client: httpx.AsyncClient, tenant: Tenan
 
 
 async def test_other_modes_keep_to_their_own_pages(
-    client: httpx.AsyncClient, tenant: Tenant
+    client: httpx.AsyncClient, tenant: Tenant, database: Database, settings: Settings
 ) -> None:
     world = await pipeline(
         client,
@@ -196,6 +198,14 @@ async def test_other_modes_keep_to_their_own_pages(
         async_stage(),
         email="di@example.com",
     )
+    one_way = await schedule(client, tenant, world, "one-way")
+    links = SessionLinks(settings.base_url, settings.secret_key)
+    with pytest.raises(Conflict) as refused_live:  # what the live room's join asks
+        async with unit_of_work(database.sessionmaker) as db:
+            await sessions.join(db, token_of(one_way), links, utcnow())
+    assert refused_live.value.code == "wrong_mode"
+    assert (await session_of(client, tenant, one_way["id"]))["status"] == "scheduled"
+
     live = await schedule(client, tenant, world, "screen")
     refused = await client.post(f"/join/{token_of(live)}/assessment/start", json={}, headers=ORIGIN)
     assert refused.status_code == 409 and refused.json()["code"] == "wrong_mode"

@@ -23,6 +23,7 @@ from vivavoce.participants import service as participants
 from vivavoce.scoring import review
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
+from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
@@ -256,6 +257,8 @@ async def session_page(
             "person": {"id": str(person.id), "name": person.name, "email": person.email},
             "template": {"id": str(template.id), "name": template.template_name},
             "stage_name": stage.stage_name or stage.type,
+            "stage_type": stage.stage_type,
+            "mode": mode_of(stage.stage_type),
             "just_scheduled": request.query_params.get("scheduled") == "1",
             "review": history["review"],
             "audit": audit_rows(history["reviews"], breakdown),
