@@ -105,3 +105,57 @@ async def event_types(client: httpx.AsyncClient, tenant: Tenant, session_id: str
     )
     assert response.status_code == 200, response.text
     return sorted(e["event"] for e in response.json()["data"])
+
+
+async def emails_for(client: httpx.AsyncClient, tenant: Tenant, session_id: str) -> list[str]:
+    response = await client.get(f"/api/v1/emails?session_id={session_id}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return [e["kind"] for e in response.json()["data"]]
+
+
+async def application_of(
+    client: httpx.AsyncClient, tenant: Tenant, world: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.get(
+        f"/api/v1/applications?candidate_id={world['participant_id']}", headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    [application] = response.json()["data"]
+    return dict(application)
+
+
+async def answer_all(client: httpx.AsyncClient, token: str, answers: list[str]) -> dict[str, Any]:
+    """Take a one-way assessment to the end, one answer per question, no retakes used."""
+    started = await client.post(f"/join/{token}/assessment/start", json={}, headers=ORIGIN)
+    assert started.status_code == 200, started.text
+    state: dict[str, Any] = started.json()["data"]
+    for answer in answers:
+        for action, extra in (("show", {}), ("answer_now", {}), ("answer", {"text": answer})):
+            if action == "answer_now" and state["phase"] != "preparing":
+                continue
+            body = {"action": action, "position": state["position"], "attempt": state["attempt"]}
+            sent = await client.post(
+                f"/join/{token}/assessment/step", json={**body, **extra}, headers=ORIGIN
+            )
+            assert sent.status_code == 200, sent.text
+            state = sent.json()["data"]
+        if state["phase"] == "review":
+            body = {"action": "submit", "position": state["position"], "attempt": state["attempt"]}
+            sent = await client.post(f"/join/{token}/assessment/step", json=body, headers=ORIGIN)
+            assert sent.status_code == 200, sent.text
+            state = sent.json()["data"]
+    return state
+
+
+async def next_session(
+    client: httpx.AsyncClient, tenant: Tenant, world: dict[str, Any], stage: str, within: float = 60
+) -> dict[str, Any]:
+    """The session of `stage` once progression has scheduled it."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        application = await application_of(client, tenant, world)
+        rollup = {s["stage"]: s for s in application["stages"]}
+        if rollup[stage]["latest_session_id"]:
+            return await session_of(client, tenant, rollup[stage]["latest_session_id"])
+        assert asyncio.get_running_loop().time() < deadline, application
+        await asyncio.sleep(0.1)

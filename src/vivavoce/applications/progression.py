@@ -78,6 +78,8 @@ async def after_scored(
     """Apply the stage's automation rule to a freshly scored session (same transaction)."""
     await sessions.lock_participant(db, session.candidate_id)
     application = await applications.get_locked(db, session.workspace_id, session.application_id)
+    if application.final_decision is not None:  # closed by its final review: nothing follows
+        return
     stages = await templates.list_stages(
         db, session.workspace_id, application.evaluation_template_id
     )

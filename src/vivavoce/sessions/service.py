@@ -150,6 +150,12 @@ async def schedule(
     application, _ = await applications.ensure_for(
         db, workspace_id, template.id, participant.id, source
     )
+    if application.final_decision is not None:
+        raise Conflict(
+            f"the application was closed by its final review ({application.final_decision})",
+            code="application_closed",
+            application_id=str(application.id),
+        )
     session_id = uuid7()
     session = InterviewSession(
         id=session_id,
@@ -468,6 +474,72 @@ async def record_scorecard(
     )
     session.authenticity_signals = summary
     await _save(db, session, events_to_write, links, now)
+    return session
+
+
+@dataclass(frozen=True)
+class ReviewerVerdict:
+    """A person's verdict closing a reviewer stage's session (`manual_review`, `final_review`):
+    written as the session's scorecard, once."""
+
+    score: Decimal | None
+    passed: bool | None
+    recommendation: str
+    feedback: str
+    evaluation_breakdown: list[dict[str, Any]]
+    scorer: str  # "reviewer" | "final_review"
+    reviewer_label: str
+
+
+async def open_for_review(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """A reviewer opens a reviewer stage's session: `scheduled → in_progress`
+    (`session.started`); again while in progress, nothing changes."""
+    session = await _locked(db, workspace_id, session_id)
+    events_to_write = _transition(session, Trigger.JOIN)
+    if session.started_at is None:
+        session.started_at = now
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def close_with_verdict(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    verdict: ReviewerVerdict,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """A reviewer's verdict completes the session and is its scorecard: the transitions it
+    still needs (start, complete, score) and their events, in this one transaction. A
+    session that is no longer open is 409, as for any session."""
+    session = await _locked(db, workspace_id, session_id)
+    written: list[str] = []
+    if session.status == Status.SCHEDULED.value:
+        written += _transition(session, Trigger.JOIN)
+        session.started_at = now
+    written += _transition(session, Trigger.COMPLETE)
+    written += _transition(session, Trigger.SCORE)
+    session.ended_at = now
+    session.end_reason = EndReason.COMPLETED.value
+    session.duration_seconds = elapsed_seconds(session.started_at, now)
+    session.score = verdict.score
+    session.passed = verdict.passed
+    session.recommendation = verdict.recommendation
+    session.ai_feedback = verdict.feedback
+    session.evaluation_breakdown = verdict.evaluation_breakdown
+    session.needs_human_review = False
+    session.review_reasons = []
+    session.scorer = verdict.scorer
+    session.scorer_model = verdict.reviewer_label[:200]
+    session.scored_at = now
+    await _save(db, session, tuple(written), links, now)
     return session
 
 
