@@ -56,6 +56,7 @@ def api_router() -> APIRouter:
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
     from vivavoce.scoring.endpoints import router as evaluations
+    from vivavoce.scoring.manual_endpoints import router as manual_reviews
     from vivavoce.scoring.review_endpoints import router as scorecard_reviews
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
@@ -74,6 +75,7 @@ def api_router() -> APIRouter:
         emails,
         evaluations,
         scorecard_reviews,
+        manual_reviews,
         compare,
         recordings,
         workspace,

@@ -489,6 +489,7 @@ class ReviewerVerdict:
     evaluation_breakdown: list[dict[str, Any]]
     scorer: str  # "reviewer" | "final_review"
     reviewer_label: str
+    rubric_version: str | None = None
 
 
 async def open_for_review(
@@ -538,6 +539,7 @@ async def close_with_verdict(
     session.review_reasons = []
     session.scorer = verdict.scorer
     session.scorer_model = verdict.reviewer_label[:200]
+    session.rubric_version = verdict.rubric_version
     session.scored_at = now
     await _save(db, session, tuple(written), links, now)
     return session
