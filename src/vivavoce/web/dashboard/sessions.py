@@ -38,6 +38,7 @@ from vivavoce.web.dashboard.common import (
     redirect,
     render,
 )
+from vivavoce.web.dashboard.mode_views import mode_context
 from vivavoce.web.dashboard.review_views import ai_dimension_scores, audit_rows, review_defaults
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
@@ -239,6 +240,8 @@ async def session_page(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
         history = await review.history(db, viewer.workspace_id, wanted)
+        mode = mode_of(stage.stage_type)
+        extra = await mode_context(db, viewer.workspace_id, wanted, mode, template.success_outcome)
     live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
@@ -258,7 +261,8 @@ async def session_page(
             "template": {"id": str(template.id), "name": template.template_name},
             "stage_name": stage.stage_name or stage.type,
             "stage_type": stage.stage_type,
-            "mode": mode_of(stage.stage_type),
+            "mode": mode,
+            **extra,
             "just_scheduled": request.query_params.get("scheduled") == "1",
             "review": history["review"],
             "audit": audit_rows(history["reviews"], breakdown),
