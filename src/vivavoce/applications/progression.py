@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import service as applications
+from vivavoce.applications.schemas import is_practice
 from vivavoce.kit.errors import Conflict
 from vivavoce.models import Application, EvaluationStage, InterviewSession
 from vivavoce.sessions import service as sessions
@@ -41,7 +42,9 @@ def _next_stage(
     later = [
         s
         for s in ordered
-        if s.status == "active" and (s.stage_order, s.id) > (current.stage_order, current.id)
+        if s.status == "active"
+        and not is_practice(s)  # a rehearsal is outside the pipeline: never scheduled by it
+        and (s.stage_order, s.id) > (current.stage_order, current.id)
     ]
     return current, (later[0] if later else None)
 

@@ -104,6 +104,11 @@ def _score(session: InterviewSession) -> str | None:
     return None if session.score is None else f"{session.score:.1f}"
 
 
+def is_practice(stage: EvaluationStage) -> bool:
+    """A candidate's rehearsal: outside the pipeline, never passed or failed."""
+    return stage.stage_type == "practice_session"
+
+
 def rollup_outcome(
     stages: list[EvaluationStage],
     latest_by_stage: dict[uuid.UUID, InterviewSession],
@@ -116,7 +121,10 @@ def rollup_outcome(
     application at `awaiting_review` until a reviewer acts (reviews it, or advances it so the
     next stage has a session): no consequence follows an untrusted score. The latest session
     per stage wins, so a retry counts at once."""
-    active = sorted((s for s in stages if s.status == "active"), key=lambda s: s.stage_order)
+    active = sorted(
+        (s for s in stages if s.status == "active" and not is_practice(s)),
+        key=lambda s: s.stage_order,
+    )
     if not active:
         return stored
     for position, stage in enumerate(active):

@@ -169,7 +169,9 @@ class TurnOut(BaseModel):
     "/{session_id}/transcript", response_model=One[list[TurnOut]], responses=ERROR_RESPONSES
 )
 async def get_transcript(db: Db, principal: Reader, session_id: uuid.UUID) -> Response:
-    """Every turn so far, in order (`speaker` is `ai` or `participant`)."""
+    """Every turn so far, in order (`speaker` is `ai` or `participant`). 403
+    `transcript_private` for a practice session whose stage does not share it."""
+    await service.require_transcript_shared(db, principal.workspace_id, session_id)
     return one_list(await transcript.transcript(db, principal.workspace_id, session_id))
 
 
@@ -195,6 +197,7 @@ async def stream_transcript(
     start or after `Last-Event-ID`, then as they happen from any server process; `end` when
     the session is over. Reconnecting with `Last-Event-ID` replays exactly what was missed."""
     await transcript.session_exists(db, principal.workspace_id, session_id)
+    await service.require_transcript_shared(db, principal.workspace_id, session_id)
     state = app_state(request)
     items = transcript.stream(
         state.sessionmaker,

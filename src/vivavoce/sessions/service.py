@@ -25,7 +25,7 @@ from vivavoce.events import service as events
 from vivavoce.kit import crypto, pubsub
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import StatementPool
-from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
+from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
@@ -46,6 +46,7 @@ from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigge
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import AssessmentSettings, stage_public, template_public
 from vivavoce.templates.schemas import assessment_settings as assessment_settings_of
+from vivavoce.templates.schemas import practice_settings as practice_settings_of
 from vivavoce.templates.visibility import Reader
 from vivavoce.voice import links as recording_links
 
@@ -380,6 +381,26 @@ async def assessment_settings(db: AsyncSession, session: InterviewSession) -> As
     return assessment_settings_of(stage)
 
 
+async def transcript_shared(db: AsyncSession, session: InterviewSession) -> bool:
+    """Whether recruiters may read the transcript: always, except a practice session whose
+    stage does not share it (the candidate's own rehearsal)."""
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    if stage.stage_type != "practice_session":
+        return True
+    return practice_settings_of(stage).share_transcript
+
+
+async def require_transcript_shared(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> None:
+    """403 `transcript_private` for a practice session that keeps its transcript private."""
+    if not await transcript_shared(db, await get(db, workspace_id, session_id)):
+        raise Forbidden(
+            "this practice session's transcript is the candidate's; the stage does not share it",
+            code="transcript_private",
+        )
+
+
 async def session_for_token(db: AsyncSession, token: str) -> InterviewSession:
     session = await repository.get_by_token_digest(db, crypto.digest(token))
     if session is None:
@@ -427,11 +448,12 @@ async def get_any(db: AsyncSession, session_id: uuid.UUID) -> InterviewSession |
 
 @dataclass(frozen=True)
 class ScorecardFields:
-    """What the scorer writes on a completed session, once."""
+    """What the scorer writes on a completed session, once (a practice session: no score,
+    pass or recommendation)."""
 
-    score: Decimal
-    passed: bool
-    recommendation: str
+    score: Decimal | None
+    passed: bool | None
+    recommendation: str | None
     ai_feedback: str
     evaluation_breakdown: list[dict[str, Any]]
     needs_human_review: bool

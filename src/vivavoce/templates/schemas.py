@@ -249,6 +249,15 @@ class AssessmentSettings(StrictModel):
 
 
 DEFAULT_ASSESSMENT = AssessmentSettings()
+
+
+class PracticeSettings(StrictModel):
+    """A `practice_session` is the candidate's own rehearsal: recruiters see that it
+    happened; its transcript only when the stage shares it."""
+
+    share_transcript: bool = False
+
+
 StageTypeLabel = Annotated[
     str,
     Field(
@@ -290,6 +299,9 @@ class StageCreate(StrictModel):
         AssessmentSettings | None,
         Field(description="`async_assessment` stages only; defaults apply when omitted"),
     ] = None
+    practice: Annotated[
+        PracticeSettings | None, Field(description="`practice_session` stages only")
+    ] = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -299,6 +311,8 @@ class StageCreate(StrictModel):
         _no_nulls(self, ("allow_retake", "automation_rule", "status", "questions"))
         if self.assessment is not None and self.stage_type != "async_assessment":
             raise ValueError("assessment settings apply to async_assessment stages only")
+        if self.practice is not None and self.stage_type != "practice_session":
+            raise ValueError("practice settings apply to practice_session stages only")
         return self
 
 
@@ -316,6 +330,7 @@ class StageUpdate(StrictModel):
     status: Status | None = None
     questions: Questions | None = None
     assessment: AssessmentSettings | None = None
+    practice: PracticeSettings | None = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -355,6 +370,9 @@ class EvaluationStageOut(BaseModel):
     questions: list[Question]
     assessment: AssessmentSettings | None = Field(
         default=None, description="The settings an `async_assessment` runs with; null otherwise"
+    )
+    practice: PracticeSettings | None = Field(
+        default=None, description="A `practice_session`'s settings; null otherwise"
     )
     created_at: str
     updated_at: str
@@ -410,6 +428,11 @@ def stage_public(stage: EvaluationStage) -> dict[str, Any]:
             if stage.stage_type == "async_assessment"
             else None
         ),
+        "practice": (
+            practice_settings(stage).model_dump()
+            if stage.stage_type == "practice_session"
+            else None
+        ),
         "created_at": isoformat_z(stage.created_at),
         "updated_at": isoformat_z(stage.updated_at),
     }
@@ -419,6 +442,10 @@ def assessment_settings(stage: EvaluationStage) -> AssessmentSettings:
     """The stage's one-way assessment settings, defaults filled in."""
     stored = (stage.mode_settings or {}).get("assessment") or {}
     return AssessmentSettings.model_validate({**DEFAULT_ASSESSMENT.model_dump(), **stored})
+
+
+def practice_settings(stage: EvaluationStage) -> PracticeSettings:
+    return PracticeSettings.model_validate((stage.mode_settings or {}).get("practice") or {})
 
 
 def template_public(

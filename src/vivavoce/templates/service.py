@@ -352,9 +352,11 @@ async def create_stage(
         automation_rule=body.automation_rule,
         status=body.status,
         questions=[q.model_dump() for q in body.questions],
-        mode_settings=(
-            {"assessment": body.assessment.model_dump()} if body.assessment is not None else {}
-        ),
+        mode_settings={
+            name: value.model_dump()
+            for name, value in (("assessment", body.assessment), ("practice", body.practice))
+            if value is not None
+        },
     )
     async with _unique_stage_type(db, workspace_id, template.id, body.type):
         await repository.add(db, stage)
@@ -409,12 +411,14 @@ async def update_stage(
         stage.pass_threshold = _threshold(body.pass_threshold)
     if "questions" in fields and body.questions is not None:
         stage.questions = [q.model_dump() for q in body.questions]
-    if "assessment" in fields:
-        settings = dict(stage.mode_settings or {})
-        settings.pop("assessment", None)
-        if body.assessment is not None:
-            settings["assessment"] = body.assessment.model_dump()
-        stage.mode_settings = settings
+    settings = dict(stage.mode_settings or {})
+    for name in ("assessment", "practice"):
+        if name in fields:
+            settings.pop(name, None)
+            value = getattr(body, name)
+            if value is not None:
+                settings[name] = value.model_dump()
+    stage.mode_settings = settings
     for name in (
         "stage_name",
         "stage_type",

@@ -35,7 +35,7 @@ from vivavoce.sessions import service as sessions
 from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
-from vivavoce.web import assessment
+from vivavoce.web import assessment, practice
 from vivavoce.web.apply import HtmlRoute
 from vivavoce.web.rendering import Theme, page
 
@@ -104,6 +104,10 @@ async def join_page(request: Request, token: str) -> Response:
     if session.status == Status.CANCELLED.value:
         return _message("cancelled", 410, theme)
     if session.status == Status.COMPLETED.value:
+        if setup.stage.get("stage_type") == "practice_session":  # the rehearsal's feedback
+            title = str(setup.template.get("template_name") or "Practice")
+            scored = session.scored_at is not None
+            return practice.feedback_page(title, session.evaluation_breakdown, scored, theme)
         return _message("completed", 200, theme)
     if session.status == Status.FAILED.value:
         return _message("failed", 410, theme)
@@ -135,6 +139,7 @@ async def join_page(request: Request, token: str) -> Response:
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
             "voice_available": voice_live.voice_available(state.settings),
+            "practice": setup.stage.get("stage_type") == "practice_session",
         },
         theme=theme,
         scripts=True,

@@ -230,7 +230,10 @@ async def session_page(
         session = link.public(
             await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
         )
-        turns = await transcript.transcript(db, viewer.workspace_id, wanted)
+        shared = await sessions.transcript_shared(
+            db, await sessions.get(db, viewer.workspace_id, wanted)
+        )
+        turns = await transcript.transcript(db, viewer.workspace_id, wanted) if shared else []
         report = await signals.report(db, viewer.workspace_id, wanted)
         person = await participants.get(db, viewer.workspace_id, uuid.UUID(session["candidate_id"]))
         template = await templates.get_template(
@@ -242,7 +245,7 @@ async def session_page(
         history = await review.history(db, viewer.workspace_id, wanted)
         mode = mode_of(stage.stage_type)
         extra = await mode_context(db, viewer.workspace_id, wanted, mode, template.success_outcome)
-    live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
+    live = shared and session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
     return render(
@@ -262,6 +265,8 @@ async def session_page(
             "stage_name": stage.stage_name or stage.type,
             "stage_type": stage.stage_type,
             "mode": mode,
+            "practice": stage.stage_type == "practice_session",
+            "transcript_shared": shared,
             **extra,
             "just_scheduled": request.query_params.get("scheduled") == "1",
             "review": history["review"],
@@ -293,6 +298,7 @@ async def stream(request: Request, viewer: SignedIn, session_id: str) -> Respons
     state = app_state(request)
     async with unit_of_work(state.sessionmaker) as db:
         await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
+        await sessions.require_transcript_shared(db, viewer.workspace_id, wanted)
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or "-1"
     try:
         after = max(-1, min(int(raw), 1_000_000))
