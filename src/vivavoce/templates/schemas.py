@@ -29,8 +29,10 @@ SessionFormat = Literal["voice", "text", "voice_or_text"]
 # `organization` everyone in the workspace (one vivavoce workspace is one Intervyo team of one
 # organization), `public_template` also every other workspace, which may fork it.
 Visibility = Literal["private", "team", "organization", "public_template"]
-# How candidates take the template's interviews. Only `live_ai_interview` runs today; the
-# others are stored and returned, and scheduling a session for them is refused (409).
+# How candidates take the template's interviews. A format other than `live_ai_interview`
+# is the default `stage_type` of the template's new stages (`STAGE_TYPE_FOR_FORMAT`); each
+# stage then runs as its own `stage_type` says. `roleplay_simulation` does not run yet:
+# scheduling a session for it is refused (409).
 InterviewFormat = Literal[
     "live_ai_interview",
     "async_interview",
@@ -38,7 +40,16 @@ InterviewFormat = Literal[
     "practice_session",
     "manual_review",
 ]
-RUNNABLE_FORMATS: frozenset[str] = frozenset({"live_ai_interview"})
+RUNNABLE_FORMATS: frozenset[str] = frozenset(
+    {"live_ai_interview", "async_interview", "practice_session", "manual_review"}
+)
+STAGE_TYPE_FOR_FORMAT: dict[str, str] = {
+    "live_ai_interview": "ai_interview",
+    "async_interview": "async_assessment",
+    "roleplay_simulation": "roleplay_simulation",
+    "practice_session": "practice_session",
+    "manual_review": "manual_review",
+}
 StageType = Literal[
     "ai_interview",
     "roleplay_simulation",
@@ -309,9 +320,10 @@ class StageCreate(StrictModel):
     @model_validator(mode="after")
     def _not_null(self) -> StageCreate:
         _no_nulls(self, ("allow_retake", "automation_rule", "status", "questions"))
-        if self.assessment is not None and self.stage_type != "async_assessment":
+        explicit = "stage_type" in self.model_fields_set  # else the template's format decides
+        if explicit and self.assessment is not None and self.stage_type != "async_assessment":
             raise ValueError("assessment settings apply to async_assessment stages only")
-        if self.practice is not None and self.stage_type != "practice_session":
+        if explicit and self.practice is not None and self.stage_type != "practice_session":
             raise ValueError("practice settings apply to practice_session stages only")
         return self
 

@@ -20,6 +20,7 @@ from vivavoce.templates import repository
 from vivavoce.templates.schemas import (
     OUTCOME_FOR_USE_CASE,
     RUNNABLE_FORMATS,
+    STAGE_TYPE_FOR_FORMAT,
     StageCreate,
     StageUpdate,
     TemplateCreate,
@@ -342,7 +343,11 @@ async def create_stage(
         evaluation_template_id=template.id,
         type=body.type,
         stage_name=body.stage_name,
-        stage_type=body.stage_type,
+        stage_type=(
+            body.stage_type
+            if "stage_type" in body.model_fields_set
+            else STAGE_TYPE_FOR_FORMAT.get(template.format, body.stage_type)
+        ),
         agent_profile_id=body.agent_profile_id,
         stage_order=stage_order,
         duration_minutes=body.duration_minutes or template.default_duration_minutes,
