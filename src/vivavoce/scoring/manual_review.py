@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import progression
+from vivavoce.applications import service as applications
+from vivavoce.applications.schemas import decisions_for
 from vivavoce.kit.errors import Conflict, Issue, Unprocessable
 from vivavoce.models import InterviewSession
 from vivavoce.scoring.manual_schemas import ManualScorecard
@@ -25,6 +27,7 @@ from vivavoce.scoring.review import ReviewerIdentity
 from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.scorecard import one_decimal, verdict
 from vivavoce.sessions import service as sessions
+from vivavoce.sessions.modes import Mode
 
 SCORER = "reviewer"
 
@@ -131,3 +134,35 @@ async def submit(
     )
     await progression.after_scored(db, closed, links, now)
     return closed
+
+
+async def reviewer_context(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    mode: Mode,
+    success_outcome: str,
+) -> dict[str, Any]:
+    """What the session page shows for a reviewer stage: the rubric to score, the
+    template's decisions, the candidate's earlier stages and the final decision."""
+    if mode not in ("review", "decision"):
+        return {"rubric": [], "decisions": [], "earlier": [], "final_decision": None}
+    session = await sessions.get(db, workspace_id, session_id)
+    application = await applications.public_view(
+        db, await applications.get(db, workspace_id, session.application_id)
+    )
+    rubric = await rubric_of(db, session) if mode == "review" else None
+    return {
+        "rubric": [
+            {"id": d.id, "name": d.name, "weight": d.weight, "description": d.description}
+            for d in (rubric.dimensions if rubric else ())
+        ],
+        "decisions": list(decisions_for(success_outcome)) if mode == "decision" else [],
+        "earlier": [
+            s
+            for s in application["stages"]
+            if s["latest_session_id"] and s["latest_session_id"] != str(session_id)
+        ],
+        "final_decision": application["final_decision"],
+        "application_id": application["id"],
+    }

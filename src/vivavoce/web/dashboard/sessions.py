@@ -20,7 +20,7 @@ from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
 from vivavoce.kit.sse import event_stream
 from vivavoce.participants import service as participants
-from vivavoce.scoring import review
+from vivavoce.scoring import manual_review, review
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.modes import mode_of
@@ -38,7 +38,6 @@ from vivavoce.web.dashboard.common import (
     redirect,
     render,
 )
-from vivavoce.web.dashboard.mode_views import mode_context
 from vivavoce.web.dashboard.review_views import ai_dimension_scores, audit_rows, review_defaults
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
@@ -244,7 +243,9 @@ async def session_page(
         )
         history = await review.history(db, viewer.workspace_id, wanted)
         mode = mode_of(stage.stage_type)
-        extra = await mode_context(db, viewer.workspace_id, wanted, mode, template.success_outcome)
+        extra = await manual_review.reviewer_context(
+            db, viewer.workspace_id, wanted, mode, template.success_outcome
+        )
     live = shared and session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
