@@ -11,6 +11,7 @@ the session, which enqueues that job.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -265,3 +266,11 @@ def view(loaded: Assessment, now: datetime) -> dict[str, Any]:
         draft=progress.draft if progress.phase == "review" else None,
     )
     return body
+
+
+async def erase_participant_data(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    """For a deletion request: the answer saved but not submitted, and the name in the plan
+    (submitted answers are transcript turns, erased with the transcript)."""
+    await repository.erase_for_participant(db, workspace_id, participant_id)
