@@ -57,6 +57,7 @@ def api_router() -> APIRouter:
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
     from vivavoce.scoring.endpoints import router as evaluations
+    from vivavoce.scoring.manual_endpoints import router as manual_reviews
     from vivavoce.scoring.review_endpoints import router as scorecard_reviews
     from vivavoce.sessions.endpoints import router as sessions
     from vivavoce.templates.endpoints import router as templates
@@ -75,6 +76,7 @@ def api_router() -> APIRouter:
         emails,
         evaluations,
         scorecard_reviews,
+        manual_reviews,
         compare,
         recordings,
         workspace,
@@ -102,6 +104,7 @@ def web_router() -> APIRouter:
     """Server-rendered pages: the public apply page, the join page (with its WebSocket) and
     the recruiter dashboard."""
     from vivavoce.web.apply import router as apply_page
+    from vivavoce.web.assessment import router as assessment_steps
     from vivavoce.web.dashboard import router as dashboard
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
@@ -112,6 +115,7 @@ def web_router() -> APIRouter:
     router.include_router(join_page)
     router.include_router(join_socket)
     router.include_router(join_signals)
+    router.include_router(assessment_steps)
     router.include_router(dashboard())
     return router
 

@@ -179,9 +179,34 @@ async def test_public_templates_are_forkable_and_others_are_not(
 
 
 @pytest.mark.parametrize(
-    "interview_format",
-    ["async_interview", "roleplay_simulation", "practice_session", "manual_review"],
+    ("interview_format", "stage_type"),
+    [
+        ("async_interview", "async_assessment"),
+        ("practice_session", "practice_session"),
+        ("manual_review", "manual_review"),
+    ],
 )
+async def test_a_format_is_the_default_stage_type_of_its_stages_and_runs(
+    client: httpx.AsyncClient, tenant: Tenant, interview_format: str, stage_type: str
+) -> None:
+    world = await pipeline(
+        client,
+        tenant.headers,
+        template={"template_name": "Sales", "format": interview_format},
+    )
+    stage = await ok(
+        await client.get(
+            f"{API}/evaluation-stages/{world.stages['screen']}", headers=tenant.headers
+        )
+    )
+    assert stage["data"]["stage_type"] == stage_type
+    response = await client.post(
+        f"{API}/sessions", json=world.session("screen"), headers=tenant.headers
+    )
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("interview_format", ["roleplay_simulation"])
 async def test_a_format_that_cannot_run_yet_is_refused_when_scheduling(
     client: httpx.AsyncClient, tenant: Tenant, interview_format: str
 ) -> None:

@@ -10,15 +10,17 @@ from vivavoce.api.deps import Db, require
 from vivavoce.api.params import Paging
 from vivavoce.api.responses import ERROR_RESPONSES, Done, Many, One, done, many, one
 from vivavoce.api.state import app_state
-from vivavoce.applications import progression, service
+from vivavoce.applications import final_review, progression, service
 from vivavoce.applications.schemas import (
     ApplicationCreate,
     ApplicationOut,
     ApprovalStatus,
+    FinalDecisionRequest,
     Outcome,
     RejectRequest,
 )
 from vivavoce.kit.clock import utcnow
+from vivavoce.scoring import review
 from vivavoce.sessions.service import SessionLinks
 from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
@@ -117,5 +119,23 @@ async def advance_application(
     invite emailed. 409 `not_awaiting_review` otherwise."""
     application = await progression.advance(
         db, principal.workspace_id, application_id, link, utcnow(), _reader(principal)
+    )
+    return done(await service.public_view(db, application))
+
+
+@router.post(
+    "/{application_id}/decision", response_model=Done[ApplicationOut], responses=ERROR_RESPONSES
+)
+async def decide_application(
+    db: Db, principal: Writer, link: Links, application_id: uuid.UUID, body: FinalDecisionRequest
+) -> Response:
+    """The final review: the hiring team's decision (`hire`, `no_hire`, `hold`, … in the
+    template's vocabulary) with a reason, recorded once at the application's open
+    `final_review` session. It completes that session, closes the application and fires
+    `application.decided`. 409 `not_at_final_review`, `already_decided`; 422
+    `unknown_decision` lists the template's decisions."""
+    decided_by = (await review.api_reviewer(db, principal)).label
+    application = await final_review.decide(
+        db, principal.workspace_id, application_id, body, decided_by, link, utcnow()
     )
     return done(await service.public_view(db, application))

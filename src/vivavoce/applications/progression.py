@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import service as applications
+from vivavoce.applications.schemas import is_practice
 from vivavoce.kit.errors import Conflict
 from vivavoce.models import Application, EvaluationStage, InterviewSession
 from vivavoce.sessions import service as sessions
@@ -42,7 +43,9 @@ def _next_stage(
     later = [
         s
         for s in ordered
-        if s.status == "active" and (s.stage_order, s.id) > (current.stage_order, current.id)
+        if s.status == "active"
+        and not is_practice(s)  # a rehearsal is outside the pipeline: never scheduled by it
+        and (s.stage_order, s.id) > (current.stage_order, current.id)
     ]
     return current, (later[0] if later else None)
 
@@ -79,6 +82,8 @@ async def after_scored(
     """Apply the stage's automation rule to a freshly scored session (same transaction)."""
     await sessions.lock_participant(db, session.candidate_id)
     application = await applications.get_locked(db, session.workspace_id, session.application_id)
+    if application.final_decision is not None:  # closed by its final review: nothing follows
+        return
     stages = await templates.list_stages(
         db, session.workspace_id, application.evaluation_template_id
     )

@@ -136,5 +136,5 @@ async def erase_participant_fields(
     await db.execute(
         update(Application)
         .where(Application.workspace_id == workspace_id, Application.candidate_id == participant_id)
-        .values(decision_reason=None)
+        .values(decision_reason=None, final_reason=None)
     )

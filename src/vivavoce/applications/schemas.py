@@ -10,7 +10,7 @@ from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import Application, EvaluationStage, InterviewSession
 
 ApprovalStatus = Literal["pending", "approved", "rejected"]
-Outcome = Literal["in_progress", "passed", "not_passed", "awaiting_review"]
+Outcome = Literal["in_progress", "passed", "not_passed", "awaiting_review", "on_hold"]
 Source = Literal["apply_page", "api", "dashboard"]
 
 
@@ -26,6 +26,44 @@ class RejectRequest(StrictModel):
         default=None, max_length=1000, description="Kept for the record; never emailed"
     )
     accountSlug: str | None = Field(default=None, max_length=63)
+
+
+class FinalDecisionRequest(StrictModel):
+    """The hiring team's decision at a `final_review` stage, in the template's vocabulary
+    (`decisions_for`)."""
+
+    decision: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=1, max_length=2000, description="Why; kept for the record")
+    accountSlug: str | None = Field(default=None, max_length=63)
+
+
+# The decisions a final review may record, by the template's `success_outcome`: the first
+# closes the application as passed, the second as not passed, the third puts it on hold.
+DECISIONS: dict[str, tuple[str, str, str]] = {
+    "hire_no_hire": ("hire", "no_hire", "hold"),
+    "admit_reject": ("admit", "reject", "waitlist"),
+    "pass_fail": ("pass", "fail", "hold"),
+    "ready_needs_training": ("ready", "needs_training", "hold"),
+    "certified_not_certified": ("certified", "not_certified", "hold"),
+    "custom": ("accept", "decline", "hold"),
+}
+
+
+def decisions_for(success_outcome: str) -> tuple[str, str, str]:
+    return DECISIONS.get(success_outcome, DECISIONS["custom"])
+
+
+def decision_outcome(success_outcome: str, decision: str) -> str:
+    """`passed`, `not_passed` or `on_hold`: what a recorded decision makes the outcome."""
+    positive, negative, _ = decisions_for(success_outcome)
+    return {positive: "passed", negative: "not_passed"}.get(decision, "on_hold")
+
+
+class FinalDecision(BaseModel):
+    decision: str
+    reason: str | None
+    decided_at: str
+    decided_by: str | None
 
 
 class StageRollup(BaseModel):
@@ -54,12 +92,21 @@ class ApplicationOut(BaseModel):
     latest_session_id: str | None
     stages: list[StageRollup]
     outcome: str
+    final_decision: FinalDecision | None = Field(
+        default=None,
+        description="The final review's decision; once recorded the application is closed",
+    )
     created_at: str
     updated_at: str
 
 
 def _score(session: InterviewSession) -> str | None:
     return None if session.score is None else f"{session.score:.1f}"
+
+
+def is_practice(stage: EvaluationStage) -> bool:
+    """A candidate's rehearsal: outside the pipeline, never passed or failed."""
+    return stage.stage_type == "practice_session"
 
 
 def rollup_outcome(
@@ -74,7 +121,10 @@ def rollup_outcome(
     application at `awaiting_review` until a reviewer acts (reviews it, or advances it so the
     next stage has a session): no consequence follows an untrusted score. The latest session
     per stage wins, so a retry counts at once."""
-    active = sorted((s for s in stages if s.status == "active"), key=lambda s: s.stage_order)
+    active = sorted(
+        (s for s in stages if s.status == "active" and not is_practice(s)),
+        key=lambda s: s.stage_order,
+    )
     if not active:
         return stored
     for position, stage in enumerate(active):
@@ -89,6 +139,29 @@ def rollup_outcome(
         if session.needs_human_review and not later_started:
             return "awaiting_review"
     return "passed"
+
+
+def outcome_of(
+    application: Application,
+    stages: list[EvaluationStage],
+    latest_by_stage: dict[uuid.UUID, InterviewSession],
+) -> str:
+    """A final decision settles the outcome for good (stored with it: `decision_outcome`);
+    before one, the rollup decides."""
+    if application.final_decision is not None and application.final_decided_at is not None:
+        return application.outcome
+    return rollup_outcome(stages, latest_by_stage, application.outcome)
+
+
+def final_decision_public(application: Application) -> dict[str, Any] | None:
+    if application.final_decision is None or application.final_decided_at is None:
+        return None
+    return {
+        "decision": application.final_decision,
+        "reason": application.final_reason,
+        "decided_at": isoformat_z(application.final_decided_at),
+        "decided_by": application.final_decided_by,
+    }
 
 
 def scheduling_status(
@@ -141,7 +214,8 @@ def application_public(
         "current_stage": newest.stage if newest else (stages[0].type if stages else None),
         "latest_session_id": str(newest.id) if newest else None,
         "stages": rollup,
-        "outcome": rollup_outcome(stages, latest_by_stage, application.outcome),
+        "outcome": outcome_of(application, stages, latest_by_stage),
+        "final_decision": final_decision_public(application),
         "created_at": isoformat_z(application.created_at),
         "updated_at": isoformat_z(application.updated_at),
     }

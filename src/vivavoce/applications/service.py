@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import repository
-from vivavoce.applications.schemas import ApplicationCreate, application_public, rollup_outcome
+from vivavoce.applications.schemas import ApplicationCreate, application_public, outcome_of
 from vivavoce.emails import notify
 from vivavoce.events import service as events
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
@@ -295,12 +295,39 @@ async def refresh_outcome(db: AsyncSession, application: Application, now: datet
         s.evaluation_stage_id: s
         for s in await repository.latest_sessions_per_stage(db, [application.id])
     }
-    outcome = rollup_outcome(stages, latest, application.outcome)
+    outcome = outcome_of(application, stages, latest)
     if outcome != application.outcome:
         application.outcome = outcome
         application.updated_at = now
         await db.flush()
     return outcome
+
+
+async def record_final_decision(
+    db: AsyncSession,
+    application: Application,
+    decision: str,
+    outcome: str,
+    reason: str,
+    decided_by: str,
+    now: datetime,
+) -> None:
+    """The final review's decision on an application locked by `get_locked`, once: it closes
+    the application (its outcome is fixed from now on) and fires `application.decided`."""
+    if application.final_decision is not None:
+        raise Conflict(
+            f"the final decision was already recorded ({application.final_decision})",
+            code="already_decided",
+            decision=application.final_decision,
+        )
+    application.final_decision = decision
+    application.final_reason = reason
+    application.final_decided_at = now
+    application.final_decided_by = decided_by[:320]
+    application.outcome = outcome
+    application.updated_at = now
+    await db.flush()
+    await _record(db, application, "application.decided", now)
 
 
 async def mark_awaiting_review(db: AsyncSession, application: Application, now: datetime) -> None:

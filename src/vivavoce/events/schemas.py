@@ -18,6 +18,7 @@ EVENT_TYPES = (
     "application.approved",
     "application.rejected",
     "session.score_reviewed",
+    "application.decided",
 )
 
 

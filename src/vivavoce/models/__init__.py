@@ -4,6 +4,7 @@ from vivavoce.models.agent_profile import AgentProfile
 from vivavoce.models.api_key import ApiKey
 from vivavoce.models.application import Application
 from vivavoce.models.apply_request import ApplyRequest
+from vivavoce.models.assessment_progress import AssessmentProgress
 from vivavoce.models.base import Base
 from vivavoce.models.email_message import EmailMessage
 from vivavoce.models.evaluation_stage import EvaluationStage
@@ -28,6 +29,7 @@ __all__ = [
     "ApiKey",
     "Application",
     "ApplyRequest",
+    "AssessmentProgress",
     "Base",
     "EmailMessage",
     "EvaluationStage",

@@ -31,3 +31,9 @@ class Application(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the hiring team's final decision (a `final_review` stage), recorded once; it closes
+    # the application
+    final_decision: Mapped[str | None] = mapped_column(String(32))
+    final_reason: Mapped[str | None] = mapped_column(Text)
+    final_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    final_decided_by: Mapped[str | None] = mapped_column(String(320))

@@ -35,3 +35,8 @@ class EvaluationStage(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     automation_rule: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # what only some stage types use (docs/adr/0012-stage-modes.md): `assessment` for an
+    # async_assessment (prep and answer times, retakes)
+    mode_settings: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'::jsonb")
+    )

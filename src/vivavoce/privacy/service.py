@@ -3,8 +3,9 @@
 The rows stay — sessions, applications and events keep their statuses, times and scores, so
 counts and funnels remain right — but every copy of the person's data is erased: the
 participant's fields, recruiter notes and external ids on sessions, event snapshots (and the
-webhook payloads copied from them), emails, apply-page submissions, and interview
-recordings (unlinked at once, the audio deleted by a job after commit).
+webhook payloads copied from them), emails, apply-page submissions, one-way answers not yet
+submitted, final-decision reasons, and interview recordings (unlinked at once, the audio
+deleted by a job after commit).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.applications import apply_service as apply_requests
 from vivavoce.applications import service as applications
+from vivavoce.assessments import service as assessments
 from vivavoce.emails import service as emails
 from vivavoce.events import service as events
 from vivavoce.models import Participant
@@ -41,6 +43,7 @@ async def erase_participant(
     )
     await apply_requests.erase_for_participant(db, workspace_id, address, participant.id)
     await sessions.erase_participant_data(db, workspace_id, participant.id)
+    await assessments.erase_participant_data(db, workspace_id, participant.id)
     await voice.erase_recordings(db, workspace_id, participant.id)
     await applications.erase_participant_data(db, workspace_id, participant.id)
     await events.redact_participant(db, workspace_id, participant.id)

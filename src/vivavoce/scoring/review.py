@@ -148,6 +148,8 @@ async def review(
 ) -> tuple[InterviewSession, dict[str, Any]]:
     """Confirm or adjust a session's scorecard; returns the session and the audit entry."""
     session = await sessions.lock_scored(db, workspace_id, session_id)
+    if session.score is None:  # a final review's decision: no scores to confirm or adjust
+        raise Conflict("this session's scorecard is a decision, not scores", code="not_scores")
     if body.version != session.scorecard_version:
         raise Conflict(
             "the scorecard changed since you read it; read it again and review that",

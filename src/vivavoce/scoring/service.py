@@ -51,6 +51,7 @@ class ScoringJob:
     transcript: Transcript
     language: str
     ended_at: datetime | None
+    practice: bool = False  # a practice_session: feedback for the candidate, no verdict
 
 
 async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
@@ -68,7 +69,8 @@ async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
     ]
     pasted = await signals.pasted_by_turn(db, session.id)
     transcript = from_stored(stored, pasted)
-    return ScoringJob(session.id, rubric, transcript, session.language, session.ended_at)
+    practice = setup.stage.get("stage_type") == "practice_session"
+    return ScoringJob(session.id, rubric, transcript, session.language, session.ended_at, practice)
 
 
 _llm_scorers: dict[tuple[object, ...], LLMScorer] = {}
@@ -193,17 +195,22 @@ async def record(
     now: datetime,
 ) -> bool:
     """Write the scorecard and `session.scored`, then move the candidate on; False when the
-    session was scored meanwhile (nothing written)."""
+    session was scored meanwhile (nothing written). A practice session keeps only the
+    dimensions' scores and feedback, for the candidate: no overall score, pass, fail or
+    recommendation, no review flag, and no progression."""
+    breakdown = [d.public() for d in card.breakdown]
+    if job.practice:
+        breakdown = [{**d, "passed": None} for d in breakdown]
     session = await sessions.record_scorecard(
         db,
         job.session_id,
         sessions.ScorecardFields(
-            score=card.score,
-            passed=card.passed,
-            recommendation=card.recommendation,
+            score=None if job.practice else card.score,
+            passed=None if job.practice else card.passed,
+            recommendation=None if job.practice else card.recommendation,
             ai_feedback=card.ai_feedback,
-            evaluation_breakdown=[d.public() for d in card.breakdown],
-            needs_human_review=card.needs_human_review,
+            evaluation_breakdown=breakdown,
+            needs_human_review=card.needs_human_review and not job.practice,
             review_reasons=list(card.review_reasons),
             scorer=card.scorer,
             scorer_model=card.model,
@@ -216,7 +223,8 @@ async def record(
     )
     if session is None:
         return False
-    await progression.after_scored(db, session, links, now)
+    if not job.practice:
+        await progression.after_scored(db, session, links, now)
     return True
 
 

@@ -214,8 +214,10 @@ class TurnOut(BaseModel):
 async def get_transcript(
     db: Db, reads: Reads, principal: Reader, session_id: uuid.UUID
 ) -> Response:
-    """Every turn so far, in order (`speaker` is `ai` or `participant`)."""
+    """Every turn so far, in order (`speaker` is `ai` or `participant`). 403
+    `transcript_private` for a practice session whose stage does not share it."""
     await _visible(reads, principal, session_id)
+    await service.require_transcript_shared(db, principal.workspace_id, session_id)
     return one_list(await transcript.transcript(db, principal.workspace_id, session_id))
 
 
@@ -241,6 +243,7 @@ async def stream_transcript(
     start or after `Last-Event-ID`, then as they happen from any server process; `end` when
     the session is over. Reconnecting with `Last-Event-ID` replays exactly what was missed."""
     await _visible(reads, principal, session_id)
+    await service.require_transcript_shared(db, principal.workspace_id, session_id)
     state = app_state(request)
     items = transcript.stream(
         state.sessionmaker,

@@ -145,6 +145,30 @@ async def erase_participant_fields(
         .values(notes=None, external_id=None)
     )
     await erase_turn_text(db, workspace_id, participant_id)
+    await _erase_reviewer_notes(db, workspace_id, participant_id)
+
+
+REVIEWER_SCORERS = ("reviewer", "final_review")
+
+
+async def _erase_reviewer_notes(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> None:
+    """A person's words about the candidate (a manual review's notes, a final decision's
+    reason) go with the candidate's data; the scores and decisions stay."""
+    reviewed = await db.scalars(
+        select(InterviewSession).where(
+            InterviewSession.workspace_id == workspace_id,
+            InterviewSession.candidate_id == participant_id,
+            InterviewSession.scorer.in_(REVIEWER_SCORERS),
+        )
+    )
+    for session in reviewed:
+        session.ai_feedback = None
+        session.evaluation_breakdown = [
+            {**item, "feedback": ""} for item in session.evaluation_breakdown or []
+        ]
+    await db.flush()
 
 
 async def take_recording_keys(

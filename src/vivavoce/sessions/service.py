@@ -25,7 +25,7 @@ from vivavoce.events import service as events
 from vivavoce.kit import crypto, pubsub
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import StatementPool, raw_connection
-from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
+from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
@@ -33,6 +33,7 @@ from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
 from vivavoce.sessions import live_repository, repository, signals, transcript
 from vivavoce.sessions.errors import ensure_holder
+from vivavoce.sessions.modes import Mode, invites_candidate, mode_of
 from vivavoce.sessions.schemas import (
     SessionCreate,
     SessionFilters,
@@ -43,7 +44,9 @@ from vivavoce.sessions.schemas import (
 )
 from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
-from vivavoce.templates.schemas import stage_public, template_public
+from vivavoce.templates.schemas import AssessmentSettings, stage_public, template_public
+from vivavoce.templates.schemas import assessment_settings as assessment_settings_of
+from vivavoce.templates.schemas import practice_settings as practice_settings_of
 from vivavoce.templates.visibility import Reader
 from vivavoce.voice import links as recording_links
 
@@ -150,6 +153,12 @@ async def schedule(
     application, _ = await applications.ensure_for(
         db, workspace_id, template.id, participant.id, source
     )
+    if application.final_decision is not None:
+        raise Conflict(
+            f"the application was closed by its final review ({application.final_decision})",
+            code="application_closed",
+            application_id=str(application.id),
+        )
     session_id = uuid7()
     session = InterviewSession(
         id=session_id,
@@ -184,7 +193,10 @@ async def schedule(
         await repository.add(db, session)
     await _record(db, session, "session.created", links, now)
     await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
-    await emails.session_scheduled(db, session, participant, template, links.join_url(session), now)
+    if invites_candidate(stage.stage_type):  # a reviewer's stage has nothing to join
+        await emails.session_scheduled(
+            db, session, participant, template, links.join_url(session), now
+        )
     return Scheduled(session, created=True)
 
 
@@ -287,7 +299,8 @@ async def reschedule(
         session.notes = body.notes
     session.updated_at = now
     await db.flush()
-    if session.scheduled_at != previous_time:  # a new time is news to the candidate
+    moved = session.scheduled_at != previous_time  # a new time is news to the candidate
+    if moved and await _invites(db, session):
         await emails.session_rescheduled(
             db,
             session,
@@ -313,28 +326,83 @@ async def cancel(
     session.ended_at = now
     session.end_reason = EndReason.CANCELLED.value
     await _save(db, session, events_to_write, links, now)
-    await emails.session_cancelled(
-        db,
-        session,
-        await participants.get(db, workspace_id, session.candidate_id),
-        await templates.get_template(db, workspace_id, session.evaluation_template_id),
-        now,
-    )
+    if await _invites(db, session):
+        await emails.session_cancelled(
+            db,
+            session,
+            await participants.get(db, workspace_id, session.candidate_id),
+            await templates.get_template(db, workspace_id, session.evaluation_template_id),
+            now,
+        )
     return session
 
 
+async def stage_mode(db: AsyncSession, session: InterviewSession) -> Mode:
+    """How the session's stage runs (`sessions.modes`)."""
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return mode_of(stage.stage_type)
+
+
+async def _invites(db: AsyncSession, session: InterviewSession) -> bool:
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return invites_candidate(stage.stage_type)
+
+
 async def join(
-    db: AsyncSession, token: str, links: SessionLinks, now: datetime
+    db: AsyncSession, token: str, links: SessionLinks, now: datetime, *, mode: Mode = "live"
 ) -> InterviewSession:
-    """The candidate opens the join link: start the interview, or resume one in progress."""
+    """The candidate opens the join link: start the interview, or resume one in progress.
+    `mode`: what the caller runs (the live room, the one-way assessment page); a session of
+    a stage run another way is 409 `wrong_mode`."""
     session = await repository.get_by_token_digest(db, crypto.digest(token), for_update=True)
     if session is None:
         raise NotFound("interview")
+    actual = await stage_mode(db, session)
+    if actual != mode:
+        raise Conflict(
+            f"this session is not a {mode} interview (its stage runs as {actual})",
+            code="wrong_mode",
+            mode=actual,
+        )
     events_to_write = _transition(session, Trigger.JOIN)
     if session.started_at is None:
         session.started_at = now
     await _save(db, session, events_to_write, links, now)
     return session
+
+
+async def lock_by_token(db: AsyncSession, token: str) -> InterviewSession:
+    """The session of a join token, its row locked (NotFound("interview") for none)."""
+    session = await repository.get_by_token_digest(db, crypto.digest(token), for_update=True)
+    if session is None:
+        raise NotFound("interview")
+    return session
+
+
+async def assessment_settings(db: AsyncSession, session: InterviewSession) -> AssessmentSettings:
+    """The one-way assessment settings of the session's stage, defaults filled in."""
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    return assessment_settings_of(stage)
+
+
+async def transcript_shared(db: AsyncSession, session: InterviewSession) -> bool:
+    """Whether recruiters may read the transcript: always, except a practice session whose
+    stage does not share it (the candidate's own rehearsal)."""
+    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
+    if stage.stage_type != "practice_session":
+        return True
+    return practice_settings_of(stage).share_transcript
+
+
+async def require_transcript_shared(
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+) -> None:
+    """403 `transcript_private` for a practice session that keeps its transcript private."""
+    if not await transcript_shared(db, await get(db, workspace_id, session_id)):
+        raise Forbidden(
+            "this practice session's transcript is the candidate's; the stage does not share it",
+            code="transcript_private",
+        )
 
 
 async def session_for_token(db: AsyncSession, token: str) -> InterviewSession:
@@ -384,11 +452,12 @@ async def get_any(db: AsyncSession, session_id: uuid.UUID) -> InterviewSession |
 
 @dataclass(frozen=True)
 class ScorecardFields:
-    """What the scorer writes on a completed session, once."""
+    """What the scorer writes on a completed session, once (a practice session: no score,
+    pass or recommendation)."""
 
-    score: Decimal
-    passed: bool
-    recommendation: str
+    score: Decimal | None
+    passed: bool | None
+    recommendation: str | None
     ai_feedback: str
     evaluation_breakdown: list[dict[str, Any]]
     needs_human_review: bool
@@ -431,6 +500,74 @@ async def record_scorecard(
     )
     session.authenticity_signals = summary
     await _save(db, session, events_to_write, links, now)
+    return session
+
+
+@dataclass(frozen=True)
+class ReviewerVerdict:
+    """A person's verdict closing a reviewer stage's session (`manual_review`, `final_review`):
+    written as the session's scorecard, once."""
+
+    score: Decimal | None
+    passed: bool | None
+    recommendation: str
+    feedback: str
+    evaluation_breakdown: list[dict[str, Any]]
+    scorer: str  # "reviewer" | "final_review"
+    reviewer_label: str
+    rubric_version: str | None = None
+
+
+async def open_for_review(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """A reviewer opens a reviewer stage's session: `scheduled → in_progress`
+    (`session.started`); again while in progress, nothing changes."""
+    session = await _locked(db, workspace_id, session_id)
+    events_to_write = _transition(session, Trigger.JOIN)
+    if session.started_at is None:
+        session.started_at = now
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def close_with_verdict(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    verdict: ReviewerVerdict,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """A reviewer's verdict completes the session and is its scorecard: the transitions it
+    still needs (start, complete, score) and their events, in this one transaction. A
+    session that is no longer open is 409, as for any session."""
+    session = await _locked(db, workspace_id, session_id)
+    written: list[str] = []
+    if session.status == Status.SCHEDULED.value:
+        written += _transition(session, Trigger.JOIN)
+        session.started_at = now
+    written += _transition(session, Trigger.COMPLETE)
+    written += _transition(session, Trigger.SCORE)
+    session.ended_at = now
+    session.end_reason = EndReason.COMPLETED.value
+    session.duration_seconds = elapsed_seconds(session.started_at, now)
+    session.score = verdict.score
+    session.passed = verdict.passed
+    session.recommendation = verdict.recommendation
+    session.ai_feedback = verdict.feedback
+    session.evaluation_breakdown = verdict.evaluation_breakdown
+    session.needs_human_review = False
+    session.review_reasons = []
+    session.scorer = verdict.scorer
+    session.scorer_model = verdict.reviewer_label[:200]
+    session.rubric_version = verdict.rubric_version
+    session.scored_at = now
+    await _save(db, session, tuple(written), links, now)
     return session
 
 

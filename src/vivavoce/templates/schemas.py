@@ -29,8 +29,10 @@ SessionFormat = Literal["voice", "text", "voice_or_text"]
 # `organization` everyone in the workspace (one vivavoce workspace is one Intervyo team of one
 # organization), `public_template` also every other workspace, which may fork it.
 Visibility = Literal["private", "team", "organization", "public_template"]
-# How candidates take the template's interviews. Only `live_ai_interview` runs today; the
-# others are stored and returned, and scheduling a session for them is refused (409).
+# How candidates take the template's interviews. A format other than `live_ai_interview`
+# is the default `stage_type` of the template's new stages (`STAGE_TYPE_FOR_FORMAT`); each
+# stage then runs as its own `stage_type` says. `roleplay_simulation` does not run yet:
+# scheduling a session for it is refused (409).
 InterviewFormat = Literal[
     "live_ai_interview",
     "async_interview",
@@ -38,7 +40,16 @@ InterviewFormat = Literal[
     "practice_session",
     "manual_review",
 ]
-RUNNABLE_FORMATS: frozenset[str] = frozenset({"live_ai_interview"})
+RUNNABLE_FORMATS: frozenset[str] = frozenset(
+    {"live_ai_interview", "async_interview", "practice_session", "manual_review"}
+)
+STAGE_TYPE_FOR_FORMAT: dict[str, str] = {
+    "live_ai_interview": "ai_interview",
+    "async_interview": "async_assessment",
+    "roleplay_simulation": "roleplay_simulation",
+    "practice_session": "practice_session",
+    "manual_review": "manual_review",
+}
 StageType = Literal[
     "ai_interview",
     "roleplay_simulation",
@@ -236,6 +247,28 @@ class Question(StrictModel):
 
 
 Questions = Annotated[list[Question], Field(max_length=50)]
+
+
+class AssessmentSettings(StrictModel):
+    """How an `async_assessment` (one-way interview) runs each question: time to read and
+    prepare, then time to answer (a question's own `time_limit_seconds` wins), and how many
+    times an answer may be recorded again before it is submitted."""
+
+    prep_seconds: Annotated[int, Field(ge=0, le=600, description="0: answer at once")] = 30
+    answer_seconds: Annotated[int, Field(ge=10, le=3600)] = 180
+    retakes: Annotated[int, Field(ge=0, le=5, description="Extra attempts per question")] = 1
+
+
+DEFAULT_ASSESSMENT = AssessmentSettings()
+
+
+class PracticeSettings(StrictModel):
+    """A `practice_session` is the candidate's own rehearsal: recruiters see that it
+    happened; its transcript only when the stage shares it."""
+
+    share_transcript: bool = False
+
+
 StageTypeLabel = Annotated[
     str,
     Field(
@@ -273,6 +306,13 @@ class StageCreate(StrictModel):
     automation_rule: AutomationRule = "auto_advance"
     status: Status = "active"
     questions: Questions = Field(default_factory=list)
+    assessment: Annotated[
+        AssessmentSettings | None,
+        Field(description="`async_assessment` stages only; defaults apply when omitted"),
+    ] = None
+    practice: Annotated[
+        PracticeSettings | None, Field(description="`practice_session` stages only")
+    ] = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -280,6 +320,11 @@ class StageCreate(StrictModel):
     @model_validator(mode="after")
     def _not_null(self) -> StageCreate:
         _no_nulls(self, ("allow_retake", "automation_rule", "status", "questions"))
+        explicit = "stage_type" in self.model_fields_set  # else the template's format decides
+        if explicit and self.assessment is not None and self.stage_type != "async_assessment":
+            raise ValueError("assessment settings apply to async_assessment stages only")
+        if explicit and self.practice is not None and self.stage_type != "practice_session":
+            raise ValueError("practice settings apply to practice_session stages only")
         return self
 
 
@@ -296,6 +341,8 @@ class StageUpdate(StrictModel):
     automation_rule: AutomationRule | None = None
     status: Status | None = None
     questions: Questions | None = None
+    assessment: AssessmentSettings | None = None
+    practice: PracticeSettings | None = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -333,6 +380,12 @@ class EvaluationStageOut(BaseModel):
     automation_rule: str
     status: str
     questions: list[Question]
+    assessment: AssessmentSettings | None = Field(
+        default=None, description="The settings an `async_assessment` runs with; null otherwise"
+    )
+    practice: PracticeSettings | None = Field(
+        default=None, description="A `practice_session`'s settings; null otherwise"
+    )
     created_at: str
     updated_at: str
 
@@ -382,9 +435,29 @@ def stage_public(stage: EvaluationStage) -> dict[str, Any]:
         "automation_rule": stage.automation_rule,
         "status": stage.status,
         "questions": stage.questions,
+        "assessment": (
+            assessment_settings(stage).model_dump()
+            if stage.stage_type == "async_assessment"
+            else None
+        ),
+        "practice": (
+            practice_settings(stage).model_dump()
+            if stage.stage_type == "practice_session"
+            else None
+        ),
         "created_at": isoformat_z(stage.created_at),
         "updated_at": isoformat_z(stage.updated_at),
     }
+
+
+def assessment_settings(stage: EvaluationStage) -> AssessmentSettings:
+    """The stage's one-way assessment settings, defaults filled in."""
+    stored = (stage.mode_settings or {}).get("assessment") or {}
+    return AssessmentSettings.model_validate({**DEFAULT_ASSESSMENT.model_dump(), **stored})
+
+
+def practice_settings(stage: EvaluationStage) -> PracticeSettings:
+    return PracticeSettings.model_validate((stage.mode_settings or {}).get("practice") or {})
 
 
 def template_public(

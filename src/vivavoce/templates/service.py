@@ -20,6 +20,7 @@ from vivavoce.templates import repository
 from vivavoce.templates.schemas import (
     OUTCOME_FOR_USE_CASE,
     RUNNABLE_FORMATS,
+    STAGE_TYPE_FOR_FORMAT,
     StageCreate,
     StageUpdate,
     TemplateCreate,
@@ -144,6 +145,7 @@ _COPIED_STAGE_FIELDS = (
     "automation_rule",
     "status",
     "questions",
+    "mode_settings",
 )
 
 
@@ -362,7 +364,11 @@ async def create_stage(
         evaluation_template_id=template.id,
         type=body.type,
         stage_name=body.stage_name,
-        stage_type=body.stage_type,
+        stage_type=(
+            body.stage_type
+            if "stage_type" in body.model_fields_set
+            else STAGE_TYPE_FOR_FORMAT.get(template.format, body.stage_type)
+        ),
         agent_profile_id=body.agent_profile_id,
         stage_order=stage_order,
         duration_minutes=body.duration_minutes or template.default_duration_minutes,
@@ -372,6 +378,11 @@ async def create_stage(
         automation_rule=body.automation_rule,
         status=body.status,
         questions=[q.model_dump() for q in body.questions],
+        mode_settings={
+            name: value.model_dump()
+            for name, value in (("assessment", body.assessment), ("practice", body.practice))
+            if value is not None
+        },
     )
     async with _unique_stage_type(db, workspace_id, template.id, body.type):
         await repository.add(db, stage)
@@ -426,6 +437,14 @@ async def update_stage(
         stage.pass_threshold = _threshold(body.pass_threshold)
     if "questions" in fields and body.questions is not None:
         stage.questions = [q.model_dump() for q in body.questions]
+    settings = dict(stage.mode_settings or {})
+    for name in ("assessment", "practice"):
+        if name in fields:
+            settings.pop(name, None)
+            value = getattr(body, name)
+            if value is not None:
+                settings[name] = value.model_dump()
+    stage.mode_settings = settings
     for name in (
         "stage_name",
         "stage_type",

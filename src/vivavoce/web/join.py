@@ -32,8 +32,10 @@ from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
+from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
+from vivavoce.web import assessment, practice
 from vivavoce.web.apply import HtmlRoute
 from vivavoce.web.rendering import Theme, page
 
@@ -102,9 +104,19 @@ async def join_page(request: Request, token: str) -> Response:
     if session.status == Status.CANCELLED.value:
         return _message("cancelled", 410, theme)
     if session.status == Status.COMPLETED.value:
+        if setup.stage.get("stage_type") == "practice_session":  # the rehearsal's feedback
+            title = str(setup.template.get("template_name") or "Practice")
+            scored = session.scored_at is not None
+            return practice.feedback_page(title, session.evaluation_breakdown, scored, theme)
         return _message("completed", 200, theme)
     if session.status == Status.FAILED.value:
         return _message("failed", 410, theme)
+    mode = mode_of(str(setup.stage.get("stage_type")))
+    if mode == "async":
+        resume = session.status == Status.IN_PROGRESS.value
+        return assessment.page_for(token, setup, resume, theme)
+    if mode != "live":  # a reviewer's stage: nothing for the candidate here
+        return _message("not_joinable", 404, theme)
     language = session.language or "en"
     in_language = providers.speaks(state.settings, language)
     minutes = (
@@ -127,6 +139,7 @@ async def join_page(request: Request, token: str) -> Response:
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
             "voice_available": voice_live.voice_available(state.settings),
+            "practice": setup.stage.get("stage_type") == "practice_session",
         },
         theme=theme,
         scripts=True,

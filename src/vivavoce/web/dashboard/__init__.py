@@ -15,6 +15,7 @@ from vivavoce.web.dashboard import (
     review,
     sessions,
     settings,
+    stage_modes,
     templates,
     users,
 )
@@ -36,6 +37,7 @@ def router() -> APIRouter:
         participants,
         sessions,
         review,
+        stage_modes,
         developer,
         users,
         settings,

@@ -254,6 +254,9 @@ NOTICES = {
     "review_confirmed": "Scorecard confirmed. The stage's automation rule has run on it.",
     "review_adjusted": "Scores adjusted and the scorecard recomputed. The stage's automation "
     "rule has run on it.",
+    "manual_review_saved": "Scorecard saved. The stage's automation rule has run on it.",
+    "decision_recorded": "Decision recorded. The application is closed and your webhooks "
+    "are told (application.decided).",
     "key_revoked": "API key revoked. Requests with it now fail.",
     "endpoint_saved": "Webhook endpoint saved.",
     "endpoint_deleted": "Webhook endpoint deleted. Events no longer go to it.",

@@ -20,9 +20,10 @@ from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
 from vivavoce.kit.sse import event_stream
 from vivavoce.participants import service as participants
-from vivavoce.scoring import review
+from vivavoce.scoring import manual_review, review
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
+from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
@@ -228,7 +229,10 @@ async def session_page(
         session = link.public(
             await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
         )
-        turns = await transcript.transcript(db, viewer.workspace_id, wanted)
+        shared = await sessions.transcript_shared(
+            db, await sessions.get(db, viewer.workspace_id, wanted)
+        )
+        turns = await transcript.transcript(db, viewer.workspace_id, wanted) if shared else []
         report = await signals.report(db, viewer.workspace_id, wanted)
         person = await participants.get(db, viewer.workspace_id, uuid.UUID(session["candidate_id"]))
         template = await templates.get_template(
@@ -238,7 +242,11 @@ async def session_page(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
         history = await review.history(db, viewer.workspace_id, wanted)
-    live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
+        mode = mode_of(stage.stage_type)
+        extra = await manual_review.reviewer_context(
+            db, viewer.workspace_id, wanted, mode, template.success_outcome
+        )
+    live = shared and session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
     return render(
@@ -256,6 +264,11 @@ async def session_page(
             "person": {"id": str(person.id), "name": person.name, "email": person.email},
             "template": {"id": str(template.id), "name": template.template_name},
             "stage_name": stage.stage_name or stage.type,
+            "stage_type": stage.stage_type,
+            "mode": mode,
+            "practice": stage.stage_type == "practice_session",
+            "transcript_shared": shared,
+            **extra,
             "just_scheduled": request.query_params.get("scheduled") == "1",
             "review": history["review"],
             "audit": audit_rows(history["reviews"], breakdown),
@@ -286,6 +299,7 @@ async def stream(request: Request, viewer: SignedIn, session_id: str) -> Respons
     state = app_state(request)
     async with unit_of_work(state.sessionmaker) as db:
         await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
+        await sessions.require_transcript_shared(db, viewer.workspace_id, wanted)
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or "-1"
     try:
         after = max(-1, min(int(raw), 1_000_000))
