@@ -50,6 +50,7 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
+    from vivavoce.coding.endpoints import router as coding
     from vivavoce.compare.endpoints import router as compare
     from vivavoce.emails.endpoints import router as emails
     from vivavoce.events.endpoints import router as events
@@ -77,6 +78,7 @@ def api_router() -> APIRouter:
         compare,
         recordings,
         workspace,
+        coding,
     ):
         router.include_router(domain)
     return router
