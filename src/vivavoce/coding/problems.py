@@ -44,8 +44,19 @@ async def replace(
     return problem
 
 
-async def delete(db: AsyncSession, workspace_id: uuid.UUID, problem_id: uuid.UUID) -> None:
-    await repository.delete_problem(db, await get_problem(db, workspace_id, problem_id))
+async def delete(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    problem_id: uuid.UUID,
+    *,
+    stage_id: uuid.UUID | None = None,
+) -> None:
+    """Remove a problem from its pool (of `stage_id`, when given); sessions that drew it
+    lose it with it."""
+    problem = await get_problem(db, workspace_id, problem_id)
+    if stage_id is not None and problem.evaluation_stage_id != stage_id:
+        raise NotFound("coding problem", resource="coding_problem", id=problem_id)
+    await repository.delete_problem(db, problem)
 
 
 async def pool(
