@@ -96,6 +96,7 @@ def web_router() -> APIRouter:
     """Server-rendered pages: the public apply page, the join page (with its WebSocket) and
     the recruiter dashboard."""
     from vivavoce.web.apply import router as apply_page
+    from vivavoce.web.coding_room import router as coding_room
     from vivavoce.web.dashboard import router as dashboard
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
@@ -106,6 +107,7 @@ def web_router() -> APIRouter:
     router.include_router(join_page)
     router.include_router(join_socket)
     router.include_router(join_signals)
+    router.include_router(coding_room)
     router.include_router(dashboard())
     return router
 

@@ -51,7 +51,8 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """Whether the browser says this request came from the interview page of this site."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site != "same-origin":
         return False
@@ -76,7 +77,7 @@ async def _body(request: Request) -> bytes:
 
 @router.post("/{token}/signals")
 async def post_signals(request: Request, token: str) -> Response:
-    if len(token) > 200 or not _same_origin(request):
+    if len(token) > 200 or not same_origin(request):
         raise Forbidden("signals are only taken from the interview page", code="cross_origin")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _TYPES:
