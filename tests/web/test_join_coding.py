@@ -3,6 +3,7 @@ vendored CodeMirror, runs the visible tests, submits, and pastes; runs and signa
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from tests.web.conftest import Site
 from tests.web.test_join import new_session
 from tests.web.test_join_signals import signals_until
 
+SHOTS = Path(__file__).resolve().parents[1] / ".screenshots" / "join"  # ignored by git
 PROBLEM: dict[str, Any] = {
     "title": "Sum of a list",
     "statement": "Write total(numbers) returning the sum of the numbers.",
@@ -67,6 +69,8 @@ async def test_a_candidate_runs_and_submits_code_beside_the_conversation(
     await page.get_by_role("button", name="Submit").click()
     await expect(summary).to_have_text("Submission: 3/4 tests passed (hidden: 1/2)")
     await expect(pane.get_by_text("Hidden test 1: failed")).to_be_visible()
+    await page.set_viewport_size({"width": 1400, "height": 1000})
+    await page.screenshot(path=str(SHOTS / "coding-pane.png"), full_page=True)
     assert "SECRET" not in await pane.inner_text()  # hidden tests never show what they are
     assert "-4" not in await pane.inner_text()
 
