@@ -84,12 +84,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src
 
-bench: setup
+bench: setup sandbox
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/interview.py
 	$(BIN)/python bench/voice.py
+	$(BIN)/python bench/coding.py
 
 # How well each scorer agrees with the labelled development set's holdout (docs/scoring.md);
 # EVAL_ARGS="--split tune --cases" for tuning.
