@@ -3,16 +3,20 @@ and runs, authenticated by the join token. Hidden tests show their outcome only.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vivavoce.coding import problems, service
+from vivavoce.coding import interview, problems, service
 from vivavoce.coding.problem_schemas import problem_public
 from vivavoce.coding.runtimes import Language
 from vivavoce.coding.schemas import MAX_SOURCE_CHARS, LimitsIn, Mode, execution_public
+from vivavoce.interviewer.engine import Ask, Move
+from vivavoce.interviewer.plan import InterviewPlan
+from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import CodeExecution, CodingProblem, InterviewSession
@@ -81,3 +85,40 @@ async def queue_run(db: AsyncSession, token: str, body: RoomRun) -> tuple[uuid.U
         session_id=session.id, problem_id=problem.id,
     )  # fmt: skip
     return session.workspace_id, execution.id
+
+
+async def plan_with_problem(
+    maker: async_sessionmaker[AsyncSession],
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    plan: InterviewPlan,
+) -> InterviewPlan:
+    """The interview plan, with the coding questions when the session has a problem (drawn
+    now if need be, so the room and the pane agree)."""
+    async with unit_of_work(maker) as db:
+        session = await sessions.get(db, workspace_id, session_id)
+        problem = await problems.for_session(db, session)
+    return plan if problem is None else interview.with_coding_questions(plan, problem.title)
+
+
+async def live_move(
+    maker: async_sessionmaker[AsyncSession],
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    move: Move,
+) -> Move:
+    """A coding question worded from the candidate's latest finished run; any other move
+    unchanged."""
+    if not isinstance(move, Ask) or not interview.is_coding(move.question.id):
+        return move
+    async with unit_of_work(maker) as db:
+        session = await sessions.get(db, workspace_id, session_id)
+        problem = await problems.for_session(db, session)
+        runs = await service.for_session(db, workspace_id, session_id)
+    finished = [run for run in runs if run.status == "completed"]
+    latest = None
+    if finished:
+        latest = interview.latest_run(len(finished), execution_public(finished[-1]))
+    entry = problem.entry if problem is not None else "solution"
+    text = interview.live_text(move.question, latest, entry)
+    return dataclasses.replace(move, question=dataclasses.replace(move.question, text=text))
