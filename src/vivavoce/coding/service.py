@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vivavoce.coding import repository
+from vivavoce.coding import interview, repository
 from vivavoce.coding.executor import CodeTest, ExecutionReport, Executor
 from vivavoce.coding.runtimes import Language
 from vivavoce.coding.sandbox import SandboxUnavailable
@@ -21,7 +21,8 @@ from vivavoce.kit import jobs, pubsub
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
-from vivavoce.models import CodeExecution, CodingProblem
+from vivavoce.models import CodeExecution, CodingProblem, InterviewSession
+from vivavoce.scoring.coding import CodingEvidence, RunRecord
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.transcript import CHANNEL
 
@@ -229,3 +230,36 @@ def _store_report(execution: CodeExecution, report: ExecutionReport) -> None:
     execution.error = report.load_error
     execution.wall_ms, execution.cpu_ms = report.wall_ms, report.cpu_ms
     execution.max_memory_kb = report.max_memory_kb or None
+
+
+async def scoring_evidence(
+    db: AsyncSession, session: InterviewSession, turns: Sequence[Any]
+) -> CodingEvidence | None:
+    """What the scorecard's coding dimension rests on: the session's finished runs and the
+    candidate's answers to the coding questions (`turns`: the stored turns, in order); None
+    for a session without a coding problem."""
+    if await repository.drawn_problem_id(db, session.id) is None:
+        return None
+    executions = await repository.executions_for_session(db, session.workspace_id, session.id)
+    finished = [e for e in executions if e.status == "completed"]
+    runs = tuple(
+        RunRecord(
+            number=number,
+            mode=e.mode,
+            language=e.language,
+            passed=e.passed or 0,
+            total=e.total,
+            hidden_passed=e.hidden_passed,
+            hidden_total=e.hidden_total,
+            errors=sum(r.get("status") in ("error", "timeout") for r in e.results or []),
+        )
+        for number, e in enumerate(finished, start=1)
+    )
+    answers: set[int] = set()
+    asking: str | None = None
+    for turn in turns:
+        if turn.speaker == "ai":
+            asking = (turn.meta or {}).get("question_id")
+        elif interview.is_coding(asking):
+            answers.add(turn.index)
+    return CodingEvidence(runs=runs, answer_turns=frozenset(answers))

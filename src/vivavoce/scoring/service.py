@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import profile_public
 from vivavoce.applications import progression
+from vivavoce.coding import service as coding_service
 from vivavoce.config import Settings
 from vivavoce.interviewer.providers.endpoint import EndpointConfig
 from vivavoce.interviewer.providers.openai_compatible import make_client
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.kit.jobs import enqueue
 from vivavoce.scoring import offline
+from vivavoce.scoring.coding import CodingEvidence, with_coding
 from vivavoce.scoring.llm import JudgeFailed, LLMScorer, ProviderRefused
 from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.schemas import PreviewRequest
@@ -51,6 +53,7 @@ class ScoringJob:
     transcript: Transcript
     language: str
     ended_at: datetime | None
+    coding: CodingEvidence | None = None  # the coding round's runs and answers, if any
 
 
 async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
@@ -68,7 +71,8 @@ async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
     ]
     pasted = await signals.pasted_by_turn(db, session.id)
     transcript = from_stored(stored, pasted)
-    return ScoringJob(session.id, rubric, transcript, session.language, session.ended_at)
+    coding = await coding_service.scoring_evidence(db, session, rows)
+    return ScoringJob(session.id, rubric, transcript, session.language, session.ended_at, coding)
 
 
 _llm_scorers: dict[tuple[object, ...], LLMScorer] = {}
@@ -194,6 +198,7 @@ async def record(
 ) -> bool:
     """Write the scorecard and `session.scored`, then move the candidate on; False when the
     session was scored meanwhile (nothing written)."""
+    card = with_coding(card, job.rubric, job.coding)
     session = await sessions.record_scorecard(
         db,
         job.session_id,
