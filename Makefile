@@ -8,7 +8,7 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium run test test-embedded test-service lint typecheck bench eval eval-interviewer check lock clean doctor \
+.PHONY: setup chromium sandbox run test test-embedded test-service lint typecheck bench eval eval-interviewer check lock clean doctor \
 	reliability soak faults test-llm-real
 
 setup: $(STAMP)
@@ -39,22 +39,40 @@ $(CHROMIUM_STAMP):
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing" >&2; exit 1; }
 	@mkdir -p $(VENV) && touch $@
 
-run: setup
+# The coding round's sandbox (docs/adr/0013-sandbox.md): Debian's bubblewrap, Node.js for
+# JavaScript, and the pinned JavaScript of vendor/package-lock.json (the TypeScript compiler
+# the sandbox runs, the room's code editor) installed into $(VENV)/vendor by npm ci.
+SANDBOX_STAMP := $(VENV)/.sandbox
+sandbox: $(SANDBOX_STAMP)
+
+$(SANDBOX_STAMP): vendor/package.json vendor/package-lock.json
+	@test -x /usr/bin/bwrap -a -x /usr/bin/node -a -x /usr/bin/npm -a -x /usr/bin/prlimit || { \
+	  echo "installing Debian's bubblewrap and Node.js for the coding sandbox"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux \
+	    $$(test -x /usr/bin/node || echo nodejs) $$(test -x /usr/bin/npm || echo npm) >/dev/null; }
+	@test -x /usr/bin/bwrap || { echo "/usr/bin/bwrap is still missing" >&2; exit 1; }
+	@mkdir -p $(VENV)/vendor
+	cp vendor/package.json vendor/package-lock.json $(VENV)/vendor/
+	cd $(VENV)/vendor && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup sandbox
 	@echo "tip: 'source $(BIN)/activate' puts the vivavoce command on your PATH (or type $(BIN)/vivavoce)"
 	$(BIN)/vivavoce serve
 
 doctor: setup
 	$(BIN)/vivavoce doctor
 
-test: setup chromium
+test: setup chromium sandbox
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The suite on the embedded PostgreSQL, whatever VIVAVOCE_TEST_DATABASE_URL says.
-test-embedded: setup chromium
+test-embedded: setup chromium sandbox
 	env -u VIVAVOCE_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
 
 # The suite on the PostgreSQL service of this machine (or VIVAVOCE_TEST_DATABASE_URL).
-test-service: setup chromium
+test-service: setup chromium sandbox
 	VIVAVOCE_TEST_DATABASE_URL=$${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/pytest -q -p no:cacheprovider
 
@@ -66,12 +84,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy src
 
-bench: setup
+bench: setup sandbox
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/interview.py
 	$(BIN)/python bench/voice.py
+	$(BIN)/python bench/coding.py
 
 # How well each scorer agrees with the labelled development set's holdout (docs/scoring.md);
 # EVAL_ARGS="--split tune --cases" for tuning.

@@ -51,6 +51,7 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
+    from vivavoce.coding.endpoints import router as coding
     from vivavoce.compare.endpoints import router as compare
     from vivavoce.emails.endpoints import router as emails
     from vivavoce.events.endpoints import router as events
@@ -80,6 +81,7 @@ def api_router() -> APIRouter:
         compare,
         recordings,
         workspace,
+        coding,
     ):
         router.include_router(domain)
     return router
@@ -105,6 +107,7 @@ def web_router() -> APIRouter:
     the recruiter dashboard."""
     from vivavoce.web.apply import router as apply_page
     from vivavoce.web.assessment import router as assessment_steps
+    from vivavoce.web.coding_room import router as coding_room
     from vivavoce.web.dashboard import router as dashboard
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
@@ -116,6 +119,7 @@ def web_router() -> APIRouter:
     router.include_router(join_socket)
     router.include_router(join_signals)
     router.include_router(assessment_steps)
+    router.include_router(coding_room)
     router.include_router(dashboard())
     return router
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -90,6 +91,20 @@ class Settings(BaseSettings):
         ge=2,
         le=1000,
         description="Jobs a worker runs at once; keep it near the pool size",
+    )
+    sandbox_uid_base: int = Field(
+        default=62000,
+        ge=1000,
+        le=4_000_000_000,
+        description="First of the uids the coding sandbox runs candidate code as (when the "
+        "service runs as root): one per slot, used by nothing else on the machine",
+    )
+    sandbox_slots: int = Field(
+        default=16, ge=1, le=256, description="Candidate programs run at once per machine"
+    )
+    sandbox_vendor_dir: Path = Field(
+        default_factory=lambda: Path(sys.prefix) / "vendor" / "node_modules",
+        description="Where `make sandbox` installed the pinned JavaScript (TypeScript, editor)",
     )
     smtp_host: str | None = Field(
         default=None,

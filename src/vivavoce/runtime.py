@@ -43,6 +43,7 @@ async def open_database(
 def job_registry() -> JobRegistry:
     """Every background job of vivavoce, registered by its domain."""
     from vivavoce.applications import tasks as application_tasks
+    from vivavoce.coding import tasks as coding_tasks
     from vivavoce.emails import tasks as email_tasks
     from vivavoce.events.webhooks import tasks as webhook_tasks
     from vivavoce.idempotency import tasks as idempotency_tasks
@@ -58,4 +59,5 @@ def job_registry() -> JobRegistry:
     session_tasks.register(registry)
     scoring_tasks.register(registry)
     voice_tasks.register(registry)
+    coding_tasks.register(registry)
     return registry

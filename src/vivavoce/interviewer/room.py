@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from vivavoce.coding import room as coding_room
 from vivavoce.interviewer import room_owners
 from vivavoce.interviewer.early_wording import EarlyWording, quick_judge
 from vivavoce.interviewer.engine import (
@@ -502,6 +503,9 @@ class Room:
                         setup.stage,
                         candidate_name=setup.candidate_name,
                     )
+                    self.plan = await coding_room.plan_with_problem(
+                        self.deps.sessionmaker, self.workspace_id, self.session_id, self.plan
+                    )
             origin = session.started_at or utcnow()
         turns: list[Turn] = []
         judgements: dict[int, AnswerJudgement] = {}
@@ -585,6 +589,10 @@ class Room:
         await self._settle_reveal()  # the previous reply is shown whole before this one
         await self.send(ai_status("thinking"))
         started = utcnow()
+        assert self.workspace_id is not None
+        move = await coding_room.live_move(
+            self.deps.sessionmaker, self.workspace_id, self.session_id, move
+        )
         context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
         worded = await self._word(move, context)
         if worded is None:

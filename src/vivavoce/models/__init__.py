@@ -6,6 +6,8 @@ from vivavoce.models.application import Application
 from vivavoce.models.apply_request import ApplyRequest
 from vivavoce.models.assessment_progress import AssessmentProgress
 from vivavoce.models.base import Base
+from vivavoce.models.code_execution import CodeExecution
+from vivavoce.models.coding_problem import CodingProblem
 from vivavoce.models.email_message import EmailMessage
 from vivavoce.models.evaluation_stage import EvaluationStage
 from vivavoce.models.evaluation_template import EvaluationTemplate
@@ -15,6 +17,7 @@ from vivavoce.models.participant import Participant
 from vivavoce.models.scorecard_review import ScorecardReview
 from vivavoce.models.session import InterviewSession
 from vivavoce.models.session_liveness import SessionLiveness
+from vivavoce.models.session_problem import SessionProblem
 from vivavoce.models.session_signal import SessionSignal
 from vivavoce.models.session_turn import SessionTurn
 from vivavoce.models.shortlist_entry import ShortlistEntry
@@ -31,6 +34,8 @@ __all__ = [
     "ApplyRequest",
     "AssessmentProgress",
     "Base",
+    "CodeExecution",
+    "CodingProblem",
     "EmailMessage",
     "EvaluationStage",
     "EvaluationTemplate",
@@ -40,6 +45,7 @@ __all__ = [
     "Participant",
     "ScorecardReview",
     "SessionLiveness",
+    "SessionProblem",
     "SessionSignal",
     "SessionTurn",
     "ShortlistEntry",

@@ -77,9 +77,11 @@ class DimensionResult:
     confidence: Level = "high"
     scorer_score: float | None = None  # the scorer's score before the confidence rule
     evidence_turns: tuple[int, ...] = ()  # the answers that counted as evidence
+    runs: tuple[str, ...] = ()  # the code runs it cites ("submission 3: 9/10 hidden tests")
 
     def public(self) -> dict[str, Any]:
         return {
+            **({"runs": list(self.runs)} if self.runs else {}),
             "dimension_id": self.dimension_id,
             "name": self.name,
             "weight": self.weight,

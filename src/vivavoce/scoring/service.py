@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import profile_public
 from vivavoce.applications import progression
+from vivavoce.coding import service as coding_service
 from vivavoce.config import Settings
 from vivavoce.interviewer.providers.endpoint import EndpointConfig
 from vivavoce.interviewer.providers.openai_compatible import make_client
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.kit.jobs import enqueue
 from vivavoce.scoring import offline
+from vivavoce.scoring.coding import CodingEvidence, with_coding
 from vivavoce.scoring.llm import JudgeFailed, LLMScorer, ProviderRefused
 from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.schemas import PreviewRequest
@@ -52,6 +54,7 @@ class ScoringJob:
     language: str
     ended_at: datetime | None
     practice: bool = False  # a practice_session: feedback for the candidate, no verdict
+    coding: CodingEvidence | None = None  # the coding round's runs and answers, if any
 
 
 async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
@@ -70,7 +73,10 @@ async def prepare(db: AsyncSession, session_id: uuid.UUID) -> ScoringJob | None:
     pasted = await signals.pasted_by_turn(db, session.id)
     transcript = from_stored(stored, pasted)
     practice = setup.stage.get("stage_type") == "practice_session"
-    return ScoringJob(session.id, rubric, transcript, session.language, session.ended_at, practice)
+    coding = await coding_service.scoring_evidence(db, session, rows)
+    return ScoringJob(
+        session.id, rubric, transcript, session.language, session.ended_at, practice, coding
+    )
 
 
 _llm_scorers: dict[tuple[object, ...], LLMScorer] = {}
@@ -198,6 +204,7 @@ async def record(
     session was scored meanwhile (nothing written). A practice session keeps only the
     dimensions' scores and feedback, for the candidate: no overall score, pass, fail or
     recommendation, no review flag, and no progression."""
+    card = with_coding(card, job.rubric, job.coding)
     breakdown = [d.public() for d in card.breakdown]
     if job.practice:
         breakdown = [{**d, "passed": None} for d in breakdown]

@@ -47,6 +47,7 @@ class Kind(StrEnum):
     FOCUS_LOST = "focus_lost"
     FOCUS_GAINED = "focus_gained"
     PASTE = "paste"
+    CODE_PASTE = "code_paste"  # into the coding pane's editor
     COPY = "copy"
     FULLSCREEN_EXIT = "fullscreen_exit"
     MULTIPLE_DISPLAYS = "multiple_displays"
@@ -72,6 +73,7 @@ _FIELDS: dict[Kind, dict[str, tuple[type, int]]] = {
     Kind.FOCUS_LOST: {},
     Kind.FOCUS_GAINED: {"lost_ms": (int, _DAY_MS)},
     Kind.PASTE: {"characters": (int, _MANY)},
+    Kind.CODE_PASTE: {"characters": (int, _MANY)},
     Kind.COPY: {"characters": (int, _MANY)},
     Kind.FULLSCREEN_EXIT: {},
     Kind.MULTIPLE_DISPLAYS: {"screens": (int, 64)},
@@ -366,6 +368,8 @@ def build_summary(signals: Sequence[SessionSignal], turns: Sequence[SessionTurn]
         "focus_lost_seconds": round(max(focus_ms, hidden_ms) / 1000, 1),
         "paste_events": len(of(Kind.PASTE)),
         "pasted_characters": sum(_number(s.data, "characters") for s in of(Kind.PASTE)),
+        "code_paste_events": len(of(Kind.CODE_PASTE)),
+        "code_pasted_characters": sum(_number(s.data, "characters") for s in of(Kind.CODE_PASTE)),
         "copy_events": len(of(Kind.COPY)),
         "fullscreen_exits": len(of(Kind.FULLSCREEN_EXIT)),
         "multiple_displays": any(n != 1 for n in screens),

@@ -52,6 +52,7 @@ def _origin(url: str) -> str:
 
 
 def same_origin(request: Request) -> bool:
+    """Whether the browser says this request came from the interview page of this site."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site != "same-origin":
         return False

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from vivavoce.web.dashboard import (
     auth,
+    coding,
     compare,
     developer,
     participants,
@@ -33,6 +34,7 @@ def router() -> APIRouter:
         auth,
         profiles,
         templates,
+        coding,
         compare,
         participants,
         sessions,

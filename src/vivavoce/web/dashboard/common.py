@@ -242,6 +242,8 @@ NOTICES = {
     "template_saved": "Template saved.",
     "stage_added": "Stage added.",
     "stage_saved": "Stage saved.",
+    "problem_added": "Coding problem added.",
+    "problem_deleted": "Coding problem deleted.",
     "stage_deleted": "Stage deleted.",
     "participant_added": "Participant added.",
     "approved": "Application approved. The first stage is being scheduled and invited.",
