@@ -225,6 +225,12 @@ class Settings(BaseSettings):
         "about a second more per answer on 2 cores), so words it was unsure of are never "
         "quoted or scored; false: text only, every word taken as heard",
     )
+    stt_bias: bool = Field(
+        default=True,
+        description="Hint the recogniser with the interview's words (the template's role and "
+        "skills, the question, the candidate's earlier terms) so technical words are heard "
+        "as said; false: no hints",
+    )
     tts_provider: Literal["auto", "local", "openai", "browser"] = Field(
         default="auto",
         description="Text-to-speech: local piper (the `voice` extra), an OpenAI-compatible "

@@ -27,6 +27,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from vivavoce.api.state import app_state
 from vivavoce.interviewer import providers
+from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
@@ -34,6 +35,7 @@ from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
+from vivavoce.voice.bias import Topic
 from vivavoce.web.apply import HtmlRoute
 from vivavoce.web.rendering import Theme, page
 
@@ -204,6 +206,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
             room_receive,
             lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
             room_heard,
+            lambda: _topic(room_ref[0].plan),
         )
         room = Room(
             deps,
@@ -243,6 +246,13 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         if channel is not None:
             channel.close()
         await room.disconnected()
+
+
+def _topic(plan: InterviewPlan | None) -> Topic:
+    """What the recogniser is told the interview is about (docs/voice.md, biasing)."""
+    if plan is None:
+        return Topic()
+    return Topic(role=plan.role, skills=plan.skills)
 
 
 def _voice_control(raw: str) -> dict[str, Any] | None:
