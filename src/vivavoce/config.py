@@ -258,6 +258,11 @@ class Settings(BaseSettings):
         description="A pause this long is transcribed at once; a finished sentence then ends "
         "the turn without waiting for voice_silence_ms (0: always wait)",
     )
+    voice_vad: Literal["silero", "energy"] = Field(
+        default="silero",
+        description="What tells speech from silence and noise: Silero VAD (shipped inside "
+        "faster-whisper; the energy detector when it is not installed) or the energy detector",
+    )
     voice_thinking_pause_ms: int = Field(
         default=4000,
         ge=0,

@@ -12,6 +12,7 @@ from vivavoce.voice.bias import (
     earlier_terms,
     echoes,
     hints_for,
+    without_trailing_echo,
 )
 
 BACKEND = Topic(role="Backend engineer", skills=("Django", "PostgreSQL", "Celery"))
@@ -105,3 +106,19 @@ def test_words_and_their_confidences_collapse_with_the_text() -> None:
     assert heard.words == (("so", 0.4), ("right,", 0.3), ("locked.", 0.6))
     untouched = Heard("fine", (("fine", 0.9),))
     assert without_repeats(untouched) is untouched
+
+
+def test_hint_terms_tacked_on_at_the_end_are_cut() -> None:
+    hints = Hints(hotwords="Zendesk, troubleshooting, empathy, SLA management")
+    words = (("with", 0.9), ("the", 0.9), ("logs.", 0.8), ("Zendesk,", 0.4))
+    words += (("troubleshooting,", 0.3),)
+    heard = Heard("with the logs. Zendesk, troubleshooting,", words)
+    assert without_trailing_echo(heard, hints) == Heard("with the logs.", words[:3])
+    # one term at the end, terms out of order, or terms said mid-answer: left alone
+    for text in (
+        "we used Zendesk",
+        "troubleshooting, Zendesk",
+        "Zendesk, troubleshooting, and then the rest",
+    ):
+        assert without_trailing_echo(Heard(text), hints).text == text
+    assert without_trailing_echo(Heard("Zendesk, troubleshooting"), hints).text != ""

@@ -15,7 +15,8 @@ Whisper's 223-token prompt, and the candidate's earlier words contribute only si
 the recogniser was confident of (never their sentences), so nothing a candidate says can
 grow the prompt or steer it beyond naming words. `echoes` spots the known failure of a
 prompted decoder on unclear audio — writing out the prompt instead of the speech — so the
-caller can decode again without it.
+caller can decode again without it; `without_trailing_echo` cuts the milder form, a few
+hint terms tacked on after the last words ("… with the logs. Zendesk, troubleshooting,").
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from vivavoce.kit.recognition import UNSURE_WORD_PROBABILITY, Word, bare
+from vivavoce.kit.recognition import UNSURE_WORD_PROBABILITY, Heard, Word, bare
 
 MAX_TERM_CHARACTERS = 40
 MAX_HOTWORDS_CHARACTERS = 320  # about 80-110 tokens
 MAX_PROMPT_CHARACTERS = 240  # about 60 tokens: the question's last sentences
 MAX_EARLIER_TERMS = 24
 ECHO_TERMS = 3  # this many hint terms in a row, in the hints' order: the prompt read back
+TRAILING_ECHO_TERMS = 2  # ... or this many at the very end of an answer: cut off
 ECHO_PROMPT_WORDS = 6  # this many words of the prompt in a row, likewise
 
 _UNSAFE = re.compile(r"[^\w\s.,;:!?'\u2019+#&/()\-]")
@@ -174,3 +176,36 @@ def echoes(text: str, hints: Hints) -> bool:
         _contains(heard, prompt[i : i + ECHO_PROMPT_WORDS])
         for i in range(max(0, len(prompt) - ECHO_PROMPT_WORDS + 1))
     )
+
+
+def _trailing_terms(tokens: Sequence[str], terms: Sequence[str]) -> int:
+    """How many of the last `tokens` are a run of at least TRAILING_ECHO_TERMS consecutive
+    hint terms in the hints' order ("Zendesk, troubleshooting,"), or 0."""
+    keys = [bare(token) for token in tokens]
+    longest = 0
+    for last in range(len(terms)):  # the run ends with this term
+        cut, count = len(keys), 0
+        for term in reversed(terms[: last + 1]):
+            words = _bare_words(term)
+            if not words or cut < len(words) or keys[cut - len(words) : cut] != words:
+                break
+            cut, count = cut - len(words), count + 1
+        if count >= TRAILING_ECHO_TERMS:
+            longest = max(longest, len(keys) - cut)
+    return longest
+
+
+def without_trailing_echo(heard: Heard, hints: Hints) -> Heard:
+    """The transcription without hint terms tacked on after its last words (a run of
+    consecutive hint terms, in the hints' order, ending the text), if any."""
+    terms = hints.terms()
+    tokens = heard.text.split()
+    cut = _trailing_terms(tokens, terms)
+    if not cut or cut == len(tokens):
+        return heard
+    text = " ".join(tokens[:-cut]).rstrip(",;: ")
+    words = heard.words
+    if words:
+        words_cut = _trailing_terms([word for word, _p in words], terms)
+        words = words[: len(words) - words_cut] if words_cut < len(words) else words
+    return Heard(text, words)

@@ -40,13 +40,14 @@ from typing import Any, TypeVar
 
 from vivavoce.config import Settings
 from vivavoce.kit.recognition import Heard, Word
-from vivavoce.voice import bias, service, stt, tts
+from vivavoce.voice import bias, service, stt, tts, vad
 from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
 from vivavoce.voice.bias import Hints, Topic
 from vivavoce.voice.endpointing import (
     EndOfTurnDetector,
     EndpointConfig,
     Paused,
+    SpeechDetector,
     SpeechStarted,
     TurnEnded,
     classify,
@@ -96,6 +97,8 @@ class VoiceDeps:
     thinking_ms: int
     max_retries: int
     bias: bool = True  # hint the recogniser with the interview's words (VIVAVOCE_STT_BIAS)
+    # a voice-activity model per connection (Silero VAD), or None: the energy detector
+    speech_detector: Callable[[], SpeechDetector | None] = lambda: None
 
 
 _shared: dict[tuple[Any, ...], tuple[SpeechToText | None, TextToSpeech | None]] = {}
@@ -137,6 +140,7 @@ def deps_for(settings: Settings, sessionmaker: Any) -> VoiceDeps:
         thinking_ms=settings.voice_thinking_pause_ms,
         max_retries=settings.voice_max_retries,
         bias=settings.stt_bias,
+        speech_detector=vad.silero if settings.voice_vad == "silero" else lambda: None,
     )
 
 
@@ -226,7 +230,7 @@ class VoiceChannel:
         self.tts = deps.tts
         self.live = False
         self.listening = deps.stt is not None
-        self.detector = EndOfTurnDetector(deps.endpoint)
+        self.detector = EndOfTurnDetector(deps.endpoint, deps.speech_detector())
         self._said = ""  # the AI turn being worded, as streamed
         self._spoken = 0  # how much of it is already queued for speech
         self._seq = 0

@@ -13,8 +13,8 @@ or counts a word the recogniser was unsure of. The OpenAI-shaped endpoint return
 Each call may carry `Hints` (`vivavoce.voice.bias`): the interview's vocabulary and the
 question, which the local model takes as `hotwords` and `initial_prompt` and the endpoint as
 its `prompt`. A hinted transcription that reads the hints back (`bias.echoes`) is decoded
-again without them, and every transcription has its repeated-phrase loops collapsed
-(`without_repeats`).
+again without them, hint terms tacked on at its end are cut, and every transcription has its
+repeated-phrase loops collapsed (`without_repeats`).
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ def transcribe_locally(
     heard = _decode(audio, with_words, hints)
     if hints is not None and bias.echoes(heard.text, hints):
         heard = _decode(audio, with_words, None)  # the hints read back, not the speech
+    elif hints is not None:
+        heard = bias.without_trailing_echo(heard, hints)
     return without_repeats(heard)
 
 
