@@ -144,6 +144,17 @@ def deps_for(settings: Settings, sessionmaker: Any) -> VoiceDeps:
     )
 
 
+def warm_up(settings: Settings) -> None:
+    """Start loading (and running once) the speech models this configuration uses, each on
+    its own worker thread: called when the join page loads, so they are ready by the time
+    the candidate has read the notice and consented. Returns at once; once per process."""
+    for provider in providers(settings):
+        if provider is not None:
+            provider.warm_up()
+    if settings.voice_vad == "silero":
+        vad.warm_up()
+
+
 def voice_available(settings: Settings) -> bool:
     """Whether candidates may answer by voice (a speech-to-text provider is configured)."""
     return providers(settings)[0] is not None

@@ -74,6 +74,13 @@ def _whisper_model() -> Any:
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
+@lru_cache(maxsize=1)
+def _warm_whisper() -> None:
+    """Load the model and decode half a second of silence once: the first real answer then
+    finds the model in memory and its buffers allocated."""
+    transcribe_locally(bytes(SAMPLE_RATE), SAMPLE_RATE, with_words=True)
+
+
 def _decode(audio: Any, with_words: bool, hints: Hints | None) -> Heard:
     segments, _info = _whisper_model().transcribe(
         audio,
@@ -134,7 +141,7 @@ class LocalWhisper:
             raise SpeechUnavailable(f"local speech-to-text failed: {error}") from error
 
     def warm_up(self) -> None:
-        _executor.submit(_whisper_model)
+        _executor.submit(_warm_whisper)
 
 
 class OpenAITranscriber:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -114,10 +115,15 @@ def silero() -> SileroSpeech | None:
         return None
 
 
+def _load() -> None:
+    try:
+        _model()
+    except Exception as error:
+        log.warning("Silero VAD unavailable: %s", error)
+
+
 def warm_up() -> None:
-    """Load the model now (a few tens of milliseconds), so the first stream does not wait."""
-    if available():
-        try:
-            _model()
-        except Exception as error:
-            log.warning("Silero VAD unavailable: %s", error)
+    """Start loading the model (a few tens of milliseconds) on a thread of its own, so the
+    first stream does not wait. Returns at once."""
+    if available() and _model.cache_info().currsize == 0:
+        threading.Thread(target=_load, name="vivavoce-vad-warm", daemon=True).start()

@@ -109,6 +109,9 @@ async def join_page(request: Request, token: str) -> Response:
         return _message("failed", 410, theme)
     language = session.language or "en"
     in_language = providers.speaks(state.settings, language)
+    voice = voice_live.voice_available(state.settings)
+    if voice:
+        voice_live.warm_up(state.settings)  # ready by the time the candidate consents
     minutes = (
         setup.stage.get("duration_minutes")
         or setup.template.get("default_duration_minutes")
@@ -128,7 +131,7 @@ async def join_page(request: Request, token: str) -> Response:
             "interview_lang": language if in_language else "en",
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
-            "voice_available": voice_live.voice_available(state.settings),
+            "voice_available": voice,
         },
         theme=theme,
         scripts=True,
