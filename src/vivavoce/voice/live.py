@@ -113,6 +113,7 @@ def providers(settings: Settings) -> tuple[SpeechToText | None, TextToSpeech | N
         settings.stt_model,
         settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
         settings.stt_word_confidences,
+        settings.stt_local_model,
         settings.tts_provider,
         settings.tts_base_url,
         settings.tts_model,

@@ -76,11 +76,11 @@ def _whisper_model(directory: str | None = None) -> Any:
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
-@lru_cache(maxsize=1)
-def _warm_whisper() -> None:
+@lru_cache(maxsize=2)
+def _warm_whisper(model: str | None = None) -> None:
     """Load the model and decode half a second of silence once: the first real answer then
     finds the model in memory and its buffers allocated."""
-    transcribe_locally(bytes(SAMPLE_RATE), SAMPLE_RATE, with_words=True)
+    transcribe_locally(bytes(SAMPLE_RATE), SAMPLE_RATE, with_words=True, model=model)
 
 
 def _decode(audio: Any, with_words: bool, hints: Hints | None, model: str | None) -> Heard:
@@ -130,8 +130,9 @@ def transcribe_locally(
 class LocalWhisper:
     name = "local"
 
-    def __init__(self, *, word_confidences: bool = True) -> None:
+    def __init__(self, *, word_confidences: bool = True, model: str | None = None) -> None:
         self.word_confidences = word_confidences
+        self.model = model  # a CTranslate2 Whisper model's directory; None: tiny.en
 
     async def transcribe(
         self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Hints | None = None
@@ -140,7 +141,7 @@ class LocalWhisper:
         with_words = self.word_confidences
         try:
             return await loop.run_in_executor(
-                _executor, transcribe_locally, pcm, sample_rate, with_words, hints
+                _executor, transcribe_locally, pcm, sample_rate, with_words, hints, self.model
             )
         except SpeechUnavailable:
             raise
@@ -148,7 +149,7 @@ class LocalWhisper:
             raise SpeechUnavailable(f"local speech-to-text failed: {error}") from error
 
     def warm_up(self) -> None:
-        _executor.submit(_warm_whisper)
+        _executor.submit(_warm_whisper, self.model)
 
 
 class OpenAITranscriber:
@@ -201,5 +202,6 @@ def build(settings: Settings) -> SpeechToText | None:
             settings.stt_base_url, key, settings.stt_model, settings.voice_timeout_seconds
         )
     if choice == "local" and local_available():
-        return LocalWhisper(word_confidences=settings.stt_word_confidences)
+        model = str(settings.stt_local_model) if settings.stt_local_model else None
+        return LocalWhisper(word_confidences=settings.stt_word_confidences, model=model)
     return None
