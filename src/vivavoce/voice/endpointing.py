@@ -1,10 +1,11 @@
 """Patient end-of-turn detection: pure, fed 16 kHz PCM, timed by the samples it has seen.
 
-An energy voice-activity detector with an adaptive noise floor (it falls fast and rises
-slowly, so a steady noisy room stops counting as speech within a second or two) marks
-20 ms frames as speech or silence. A turn starts after `min_speech_ms` of speech (a cough or
-a click is not a turn) and ends after `silence_ms` of silence (1.5 s by default: people
-pause mid-answer far more than between turns of a chat).
+A voice-activity detector marks 20 ms frames as speech or silence: a `SpeechDetector` when
+one is given (Silero VAD, `vivavoce.voice.vad`, in production), else the energy detector
+here, with an adaptive noise floor (it falls fast and rises slowly, so a steady noisy room
+stops counting as speech within a second or two). A turn starts after `min_speech_ms` of
+speech (a cough or a click is not a turn) and ends after `silence_ms` of silence (1.5 s by
+default: people pause mid-answer far more than between turns of a chat).
 
 Fast and patient at once: after a short pause (`quick_silence_ms`, 600 ms by default) the
 detector emits `Paused` with the turn's audio so far; the caller transcribes it
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from vivavoce.voice.audio import SAMPLE_RATE, SAMPLE_WIDTH, rms
 
@@ -67,6 +68,17 @@ class TurnEnded:
 
 
 Event = SpeechStarted | Paused | TurnEnded
+
+
+class SpeechDetector(Protocol):
+    """A voice-activity model over one stream: it `accept`s the audio as it comes, then says
+    whether the 20 ms frame ending at a byte offset of the stream is speech."""
+
+    def accept(self, pcm: bytes) -> None: ...
+
+    def is_speech(self, frame_end_byte: int) -> bool: ...
+
+
 Verdict = Literal["finished", "unfinished", "unsure"]
 
 
@@ -75,11 +87,13 @@ class EndOfTurnDetector:
     """Feed it audio as it arrives; it returns the events that audio completed."""
 
     config: EndpointConfig = field(default_factory=EndpointConfig)
+    speech_detector: SpeechDetector | None = None  # None: the energy detector
     noise_floor: float = 150.0
     elapsed_ms: int = 0
     in_turn: bool = False
     turn: int = 0  # the number of the current (or last) turn
     _pending: bytearray = field(default_factory=bytearray)
+    _framed: int = 0  # bytes of the stream cut into frames so far
     _turn: bytearray = field(default_factory=bytearray)
     _recent: list[bytes] = field(default_factory=list)  # pre-roll before a turn
     _run_ms: int = 0  # consecutive speech before a turn starts
@@ -96,6 +110,8 @@ class EndOfTurnDetector:
         return level >= max(self.config.min_level, self.noise_floor * self.config.floor_ratio)
 
     def feed(self, pcm: bytes) -> list[Event]:
+        if self.speech_detector is not None:
+            self.speech_detector.accept(pcm)
         self._pending.extend(pcm)
         events: list[Event] = []
         while len(self._pending) >= FRAME_BYTES:
@@ -108,8 +124,12 @@ class EndOfTurnDetector:
 
     def _frame(self, frame: bytes) -> Event | None:
         self.elapsed_ms += FRAME_MS
+        self._framed += len(frame)
         level = rms(frame)
-        speech = self.is_speech(level)
+        if self.speech_detector is not None:
+            speech = self.speech_detector.is_speech(self._framed)
+        else:
+            speech = self.is_speech(level)
         # The floor follows the room's noise: down quickly, up slowly (more slowly still
         # inside a turn, so a long answer is not mistaken for noise).
         if level < self.noise_floor:

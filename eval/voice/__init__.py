@@ -1,0 +1,1 @@
+"""The speech-recognition evaluation (`make eval-voice`, docs/voice.md "Measured accuracy")."""
