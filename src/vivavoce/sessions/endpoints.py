@@ -231,6 +231,7 @@ async def get_transcript(
 )
 async def stream_transcript(
     request: Request,
+    db: Db,
     reads: Reads,
     principal: Reader,
     session_id: uuid.UUID,
