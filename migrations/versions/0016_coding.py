@@ -2,7 +2,7 @@
 execution with its per-test results
 
 Revision ID: 0016_coding
-Revises: 0014_review
+Revises: 0015_stages
 Create Date: 2026-12-03 10:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0016_coding"
-down_revision: str | None = "0014_review"
+down_revision: str | None = "0015_stages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
