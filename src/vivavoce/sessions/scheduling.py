@@ -28,6 +28,7 @@ from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import JobSpec, enqueue_on
 from vivavoce.models import Application, InterviewSession
 from vivavoce.sessions import scheduling_repository as repository
+from vivavoce.sessions.modes import invites_candidate
 from vivavoce.sessions.scheduling_repository import Parts
 from vivavoce.sessions.schemas import SessionCreate, resolve_scheduled_at
 from vivavoce.sessions.state import Status
@@ -91,6 +92,8 @@ async def try_schedule(
     )
     if application is None or application.workspace_id != workspace_id:
         return None  # created meanwhile, or not this workspace's: the ORM path re-reads
+    if application.final_decision is not None:
+        return None  # closed by its final review: the ORM path says so (409)
     return await _write(
         connection, workspace_id, body, scheduled_at, parts, application, links, now
     )
@@ -123,6 +126,7 @@ async def _plain_parts(
         and templates.same_label(stage.type, body.stage)
         and participant.status == "active"
         and participant.evaluation_template_id in (None, template.id)
+        and invites_candidate(stage.stage_type)  # a reviewer's stage: the ORM path, no invite
     )
     return parts if plain else None
 
