@@ -303,6 +303,13 @@ class RowMapper(Generic[M]):
         and `load` each from its slice."""
         return ", ".join(f"{alias}.{name}" for name in self.columns.split(", "))
 
+    def make(self, **values: Any) -> M:
+        """A transient instance with these attributes, built like `load` (no attribute events;
+        attributes left out are simply unset, as with the constructor)."""
+        instance = self._new()
+        instance.__dict__.update(values)
+        return instance
+
     def load(self, row: asyncpg.Record | Sequence[Any], start: int = 0) -> M:
         """The instance of the row, or of its columns from `start` on (`columns_of`)."""
         values = tuple(row)[start : start + self.width]
