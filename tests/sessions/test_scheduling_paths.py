@@ -37,7 +37,7 @@ async def _schedule(
         finally:
             await pool.close()
         assert scheduled is not None  # the asyncpg way took it
-        return scheduled.id
+        return scheduled.session.id
     async with unit_of_work(database.sessionmaker) as db:
         result = await service.schedule(db, tenant.id, body, links, NOW)
     assert result.created

@@ -231,13 +231,16 @@ class StatementPool:
         raise AssertionError("unreachable")
 
     async def transaction(
-        self, work: Callable[[asyncpg.Connection], Awaitable[T | None]]
+        self,
+        work: Callable[[asyncpg.Connection], Awaitable[T | None]],
+        acquire_timeout: float = 5.0,
     ) -> T | None:
         """`work` in a transaction on one connection: committed when it returns a result,
         rolled back when it returns None or raises (and the exception re-raised). Never
-        retried; a COMMIT that fails is `CommitFailed` (whether it took effect is unknown)."""
+        retried; a COMMIT that fails is `CommitFailed` (whether it took effect is unknown).
+        Waits at most `acquire_timeout` for a free connection (then `TimeoutError`)."""
         pool = self._pool or await self._get()
-        async with pool.acquire() as connection:
+        async with pool.acquire(timeout=acquire_timeout) as connection:
             transaction = connection.transaction()
             await transaction.start()
             try:
@@ -302,6 +305,13 @@ class RowMapper(Generic[M]):
         """Every column qualified by `alias`, to select several tables' rows in one statement
         and `load` each from its slice."""
         return ", ".join(f"{alias}.{name}" for name in self.columns.split(", "))
+
+    def make(self, **values: Any) -> M:
+        """A transient instance with these attributes, built like `load` (no attribute events;
+        attributes left out are simply unset, as with the constructor)."""
+        instance = self._new()
+        instance.__dict__.update(values)
+        return instance
 
     def load(self, row: asyncpg.Record | Sequence[Any], start: int = 0) -> M:
         """The instance of the row, or of its columns from `start` on (`columns_of`)."""

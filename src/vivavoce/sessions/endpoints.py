@@ -68,12 +68,12 @@ async def _fast_create(state: AppState, principal: Principal, body: bytes) -> Re
     link = service.SessionLinks(state.settings.base_url, state.settings.secret_key)
     reader = TemplateReader(principal.user_id)
 
-    session = await scheduling.schedule_plain(
+    written = await scheduling.schedule_plain(
         state.reads, principal.workspace_id, payload, link, utcnow(), "api", reader
     )
-    if session is None:
+    if written is None:
         return None
-    return one(link.public(session), 201, f"/api/v1/sessions/{session.id}")
+    return one(written.public, 201, f"/api/v1/sessions/{written.session.id}")
 
 
 # POST /sessions, also answered before FastAPI's routing (api/fastwrite.py).

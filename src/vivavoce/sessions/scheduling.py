@@ -14,6 +14,7 @@ place. Nothing else holds the rows it writes, so no ORM object can go stale.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -37,6 +38,14 @@ from vivavoce.templates.schemas import RUNNABLE_FORMATS
 from vivavoce.templates.visibility import Reader
 
 
+@dataclass(frozen=True)
+class Written:
+    """The new session and its public form (the event's snapshot, and the response)."""
+
+    session: InterviewSession
+    public: dict[str, Any]
+
+
 class Links(Protocol):
     """What `service.SessionLinks` gives this module (which it imports)."""
 
@@ -53,11 +62,11 @@ async def schedule_plain(
     now: datetime,
     source: str,
     reader: Reader | None,
-) -> InterviewSession | None:
+) -> Written | None:
     """`try_schedule` in a transaction of its own on `pool`: committed with the new session,
     rolled back when None (a COMMIT that fails is `kit.db.CommitFailed`)."""
 
-    async def work(connection: asyncpg.Connection) -> InterviewSession | None:
+    async def work(connection: asyncpg.Connection) -> Written | None:
         return await try_schedule(connection, workspace_id, body, links, now, source, reader)
 
     return await pool.transaction(work)
@@ -71,7 +80,7 @@ async def try_schedule(
     now: datetime,
     source: str,
     reader: Reader | None,
-) -> InterviewSession | None:
+) -> Written | None:
     """The new session, written on `connection` (in the caller's transaction), or None for
     the caller to roll back and leave to `service.schedule`."""
     scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
@@ -140,12 +149,12 @@ async def _write(
     application: Application,
     links: Links,
     now: datetime,
-) -> InterviewSession | None:
+) -> Written | None:
     session_id = uuid7()
     template, stage, participant = parts.template, parts.stage, parts.participant
     stored = await repository.insert_session(
         connection,
-        InterviewSession(
+        repository.SESSIONS.make(
             id=session_id,
             workspace_id=workspace_id,
             evaluation_template_id=template.id,
@@ -166,11 +175,12 @@ async def _write(
     )
     if stored is None:
         return None  # its idempotency_key was taken meanwhile: the ORM path replays that one
+    public = links.public(stored)
     jobs: list[JobSpec] = await events.record_on(
         connection,
         workspace_id,
         "session.created",
-        {"session": links.public(stored)},
+        {"session": public},
         now,
         session_id=stored.id,
         participant_id=stored.candidate_id,
@@ -178,10 +188,10 @@ async def _write(
     )
     await _refresh_outcome(connection, application, now)  # a retry reopens the stage
     jobs += await emails.session_scheduled_on(
-        connection, stored, participant, template, stage, links.join_url(stored), now
+        connection, stored, participant, template, stage, public["join_url"], now
     )
     await enqueue_on(connection, jobs)
-    return stored
+    return Written(stored, public)
 
 
 async def _refresh_outcome(

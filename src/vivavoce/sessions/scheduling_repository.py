@@ -212,7 +212,7 @@ async def rollup_inputs(
         stage = STAGES.load(row)
         stages.append(stage)
         if row[at] is not None:
-            latest[stage.id] = InterviewSession(
+            latest[stage.id] = SESSIONS.make(
                 id=row[at],
                 evaluation_stage_id=stage.id,
                 passed=row[at + 1],
