@@ -30,6 +30,7 @@ from vivavoce.templates.schemas import (
     template_public,
 )
 from vivavoce.templates.visibility import Reader
+from vivavoce.workspaces import service as workspaces
 
 
 def default_outcome(use_case: str) -> str:
@@ -332,6 +333,8 @@ async def create_stage(
     )
     if body.agent_profile_id is not None:
         await _own_profile(db, workspace_id, body.agent_profile_id)
+    if body.review is not None:
+        await _own_reviewer(db, workspace_id, body.review.reviewer_user_id)
     existing = await repository.stage_by_type(db, workspace_id, template.id, body.type)
     if existing is not None:
         raise _duplicate_type(body.type, existing.id)
@@ -358,14 +361,29 @@ async def create_stage(
         status=body.status,
         questions=[q.model_dump() for q in body.questions],
         mode_settings={
-            name: value.model_dump()
-            for name, value in (("assessment", body.assessment), ("practice", body.practice))
+            name: value.model_dump(mode="json")
+            for name, value in (
+                ("assessment", body.assessment),
+                ("practice", body.practice),
+                ("review", body.review),
+            )
             if value is not None
         },
     )
     async with _unique_stage_type(db, workspace_id, template.id, body.type):
         await repository.add(db, stage)
     return stage
+
+
+async def _own_reviewer(
+    db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID | None
+) -> None:
+    """A named reviewer is an active user of this workspace; NotFound naming the field else."""
+    if user_id is None:
+        return
+    user = await workspaces.active_user(db, user_id)
+    if user is None or user.workspace_id != workspace_id:
+        raise NotFound("user", field="review.reviewer_user_id", id=user_id)
 
 
 async def _own_profile(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) -> None:
@@ -416,13 +434,15 @@ async def update_stage(
         stage.pass_threshold = _threshold(body.pass_threshold)
     if "questions" in fields and body.questions is not None:
         stage.questions = [q.model_dump() for q in body.questions]
+    if "review" in fields and body.review is not None:
+        await _own_reviewer(db, workspace_id, body.review.reviewer_user_id)
     settings = dict(stage.mode_settings or {})
-    for name in ("assessment", "practice"):
+    for name in ("assessment", "practice", "review"):
         if name in fields:
             settings.pop(name, None)
             value = getattr(body, name)
             if value is not None:
-                settings[name] = value.model_dump()
+                settings[name] = value.model_dump(mode="json")
     stage.mode_settings = settings
     for name in (
         "stage_name",
