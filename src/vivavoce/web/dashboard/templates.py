@@ -314,7 +314,26 @@ def _stage_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
         number = _int(form, name, errors)
         if number is not None:
             body[name] = number
+    body.update(_mode_settings(form, body["stage_type"], errors))
     return body
+
+
+def _settings_errors(exc: ValidationError) -> dict[str, str]:
+    """Errors by form field: the mode settings' fields are not nested in the form."""
+    return {
+        key.removeprefix("assessment-").removeprefix("practice-"): message
+        for key, message in field_errors(exc).items()
+    }
+
+
+def _mode_settings(form: Form, stage_type: str, errors: dict[str, str]) -> dict[str, Any]:
+    """The settings only one stage kind uses, for that kind (docs/adr/0012-stage-modes.md)."""
+    if stage_type == "async_assessment":
+        numbers = {n: _int(form, n, errors) for n in ("prep_seconds", "answer_seconds", "retakes")}
+        return {"assessment": {n: v for n, v in numbers.items() if v is not None}}
+    if stage_type == "practice_session":
+        return {"practice": {"share_transcript": form.get("share_transcript") == "yes"}}
+    return {}
 
 
 @router.post("/{template_id}/stages")
@@ -328,7 +347,7 @@ async def add_stage(
     try:
         stage = StageCreate.model_validate(body)
     except ValidationError as exc:
-        errors = {**field_errors(exc), **errors}
+        errors = {**_settings_errors(exc), **errors}
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
     if errors:
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
@@ -431,6 +450,9 @@ async def _stage_page(
         }
         threshold = stage.get("pass_threshold")
         values["pass_threshold"] = "" if threshold is None else f"{threshold:g}"
+        values.update({k: str(v) for k, v in (stage.get("assessment") or {}).items()})
+        shared = (stage.get("practice") or {}).get("share_transcript")
+        values["share_transcript"] = "yes" if shared else ""
         values["questions"] = "\n".join(
             q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
             for q in stage.get("questions") or []
@@ -479,7 +501,7 @@ async def save_stage(
     try:
         update = StageUpdate.model_validate(body)
     except ValidationError as exc:
-        errors = {**field_errors(exc), **errors}
+        errors = {**_settings_errors(exc), **errors}
     if errors:
         return await _stage_page(request, viewer, wanted, stage, values, errors, 422)
     try:
