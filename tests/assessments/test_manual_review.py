@@ -5,6 +5,7 @@ bad scorecards change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -188,3 +189,17 @@ async def test_a_named_reviewer_is_the_only_person_who_may_review(
         right = ReviewerIdentity("user", named.id, named.email)
         await manual_review.start(db, tenant.id, session_id, right, links, utcnow())
     assert (await session_of(client, tenant, panel["id"]))["status"] == "in_progress"
+
+
+async def test_two_reviewers_submitting_at_once_write_one_scorecard(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await pipeline(client, tenant, PANEL, email="max@example.com")
+    panel = await schedule(client, tenant, world, "panel")
+    results = await asyncio.gather(
+        review(client, tenant, panel["id"], dimensions=SCORES, decision="advance"),
+        review(client, tenant, panel["id"], dimensions=SCORES, decision="reject"),
+    )
+    assert sorted(r.status_code for r in results) == [200, 409]
+    events = await event_types(client, tenant, panel["id"])
+    assert events.count("session.scored") == 1 and events.count("session.completed") == 1

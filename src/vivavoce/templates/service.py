@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.agent_profiles import service as agent_profiles
-from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, EvaluationTemplate
 from vivavoce.templates import repository
@@ -338,6 +338,12 @@ async def create_stage(
     existing = await repository.stage_by_type(db, workspace_id, template.id, body.type)
     if existing is not None:
         raise _duplicate_type(body.type, existing.id)
+    stage_type = (
+        body.stage_type
+        if "stage_type" in body.model_fields_set
+        else STAGE_TYPE_FOR_FORMAT.get(template.format, body.stage_type)
+    )
+    _settings_fit(body, stage_type)
     stage_order = body.stage_order
     if stage_order is None:
         stage_order = await repository.next_stage_order(db, workspace_id, template.id)
@@ -346,11 +352,7 @@ async def create_stage(
         evaluation_template_id=template.id,
         type=body.type,
         stage_name=body.stage_name,
-        stage_type=(
-            body.stage_type
-            if "stage_type" in body.model_fields_set
-            else STAGE_TYPE_FOR_FORMAT.get(template.format, body.stage_type)
-        ),
+        stage_type=stage_type,
         agent_profile_id=body.agent_profile_id,
         stage_order=stage_order,
         duration_minutes=body.duration_minutes or template.default_duration_minutes,
@@ -373,6 +375,24 @@ async def create_stage(
     async with _unique_stage_type(db, workspace_id, template.id, body.type):
         await repository.add(db, stage)
     return stage
+
+
+_SETTINGS_FOR = {
+    "assessment": "async_assessment",
+    "practice": "practice_session",
+    "review": "manual_review",
+}
+
+
+def _settings_fit(body: StageCreate, stage_type: str) -> None:
+    """Mode settings only on the stage type that uses them (the type may come from the
+    template's format)."""
+    for name, wanted in _SETTINGS_FOR.items():
+        if getattr(body, name) is not None and stage_type != wanted:
+            raise Unprocessable(
+                f"{name} settings apply to {wanted} stages only (this stage is {stage_type})",
+                [Issue(["body", name], f"only for stage_type {wanted}")],
+            )
 
 
 async def _own_reviewer(
