@@ -10,7 +10,9 @@ from tests.fixtures.world import build_world
 from tests.web.conftest import Site
 from tests.web.test_dashboard import PASSWORD, _form_post, _login, add_user
 
+from vivavoce.kit.db import unit_of_work
 from vivavoce.runtime import Database
+from vivavoce.workspaces import service as workspaces
 
 
 async def test_the_stage_form_sets_each_kinds_settings(
@@ -18,6 +20,9 @@ async def test_the_stage_form_sets_each_kinds_settings(
 ) -> None:
     world = await build_world(api, tenant.headers, stages=("screen",))
     email = await add_user(database, tenant, "member")
+    async with unit_of_work(database.sessionmaker) as db:
+        [user] = [u for u in await workspaces.list_users(db, tenant.id) if u.email == email]
+    reviewer_id = str(user.id)
     stages = f"/dashboard/templates/{world.template_id}/stages"
     form = {
         "type": "one-way",
@@ -42,12 +47,18 @@ async def test_the_stage_form_sets_each_kinds_settings(
         assert (
             await _form_post(client, stages, {**practice, "automation_rule": "none"})
         ).status_code == 303
+        page = await client.get(f"/dashboard/templates/{world.template_id}")
+        assert f'<option value="{reviewer_id}">{email}</option>' in page.text
+        panel = {"type": "panel", "stage_type": "manual_review", "automation_rule": "none"}
+        named = await _form_post(client, stages, {**panel, "reviewer_user_id": reviewer_id})
+        assert named.status_code == 303, named.text
     listed = await api.get(
         f"/api/v1/evaluation-stages?evaluation_template_id={world.template_id}",
         headers=tenant.headers,
     )
     by_type = {s["type"]: s for s in listed.json()["data"]}
-    assert set(by_type) == {"screen", "one-way", "rehearsal"}
+    assert set(by_type) == {"screen", "one-way", "rehearsal", "panel"}
+    assert by_type["panel"]["review"] == {"reviewer_user_id": reviewer_id}
     assert by_type["one-way"]["assessment"] == {
         "prep_seconds": 20,
         "answer_seconds": 90,

@@ -35,6 +35,7 @@ from vivavoce.web.dashboard.common import (
     render,
 )
 from vivavoce.web.dashboard.views import links, paging, parse_uuid
+from vivavoce.workspaces import service as workspaces
 
 router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
 
@@ -111,6 +112,7 @@ async def _detail(
             db, viewer.workspace_id, template_id, reader(viewer)
         )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+        reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
         apps = await applications.list_page(
             db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
         )
@@ -142,6 +144,7 @@ async def _detail(
             "nav": "templates",
             "template": template,
             "profiles": profiles.items,
+            "reviewers": reviewers,
             "profile_names": {p["id"]: p["name"] for p in profiles.items},
             "rows": rows,
             "more": apps.has_more or people.has_more,
@@ -321,7 +324,7 @@ def _stage_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
 def _settings_errors(exc: ValidationError) -> dict[str, str]:
     """Errors by form field: the mode settings' fields are not nested in the form."""
     return {
-        key.removeprefix("assessment-").removeprefix("practice-"): message
+        key.removeprefix("assessment-").removeprefix("practice-").removeprefix("review-"): message
         for key, message in field_errors(exc).items()
     }
 
@@ -333,7 +336,14 @@ def _mode_settings(form: Form, stage_type: str, errors: dict[str, str]) -> dict[
         return {"assessment": {n: v for n, v in numbers.items() if v is not None}}
     if stage_type == "practice_session":
         return {"practice": {"share_transcript": form.get("share_transcript") == "yes"}}
+    if stage_type == "manual_review":
+        return {"review": {"reviewer_user_id": form.text("reviewer_user_id")}}
     return {}
+
+
+def _reviewers(users: list[Any]) -> list[tuple[str, str]]:
+    """The named-reviewer choices: the workspace's active users."""
+    return [(str(u.id), u.email) for u in users if u.deactivated_at is None]
 
 
 @router.post("/{template_id}/stages")
@@ -432,6 +442,7 @@ async def _stage_page(
             db, viewer.workspace_id, template_id, reader(viewer)
         )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+        reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
     stage = next((s for s in template["stages"] if s["id"] == str(stage_id)), None)
     if stage is None:
         raise NotFound("evaluation stage")
@@ -453,6 +464,7 @@ async def _stage_page(
         values.update({k: str(v) for k, v in (stage.get("assessment") or {}).items()})
         shared = (stage.get("practice") or {}).get("share_transcript")
         values["share_transcript"] = "yes" if shared else ""
+        values["reviewer_user_id"] = (stage.get("review") or {}).get("reviewer_user_id") or ""
         values["questions"] = "\n".join(
             q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
             for q in stage.get("questions") or []
@@ -465,6 +477,7 @@ async def _stage_page(
             "template": template,
             "stage_label": stage["stage_name"] or stage["type"],
             "profiles": profiles.items,
+            "reviewers": reviewers,
             "values": values,
             "errors": errors,
             "stage_types": STAGE_TYPES,
