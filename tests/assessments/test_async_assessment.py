@@ -4,6 +4,7 @@ refusals (another site, another mode, bad steps)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -230,3 +231,25 @@ async def test_other_modes_keep_to_their_own_pages(
         )
     ).json()["data"]
     assert stage["assessment"] == {"prep_seconds": 0, "answer_seconds": 120, "retakes": 1}
+
+
+async def test_two_tabs_racing_on_one_question_store_one_answer(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await pipeline(client, tenant, async_stage(retakes=0), email="eli@example.com")
+    session = await schedule(client, tenant, world, "one-way")
+    token = token_of(session)
+    state = await ok(await client.post(f"/join/{token}/assessment/start", json={}, headers=ORIGIN))
+    state = await ok(await step(client, token, state, "show"))
+    first, second = await asyncio.gather(
+        step(client, token, state, "answer", text=ANSWERS[0]),
+        step(client, token, state, "answer", text=ANSWERS[1]),
+    )
+    assert sorted((first.status_code, second.status_code)) == [200, 409]
+    loser = first if first.status_code == 409 else second
+    assert loser.json()["code"] == "assessment_moved_on"
+    turns = (
+        await client.get(f"/api/v1/sessions/{session['id']}/transcript", headers=tenant.headers)
+    ).json()["data"]
+    assert [t["speaker"] for t in turns] == ["ai", "participant"]
+    assert turns[1]["text"] in ANSWERS

@@ -5,6 +5,9 @@ bad scorecards change nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 import httpx
 import pytest
 
@@ -23,6 +26,15 @@ from tests.assessments.modes import (
 from tests.assessments.test_async_assessment import ANSWERS, async_stage
 from tests.assessments.test_final_review import FINAL, decide
 from tests.conftest import Tenant
+from vivavoce.config import Settings
+from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.errors import Forbidden
+from vivavoce.runtime import Database
+from vivavoce.scoring import manual_review
+from vivavoce.scoring.review import ReviewerIdentity
+from vivavoce.sessions.service import SessionLinks
+from vivavoce.workspaces import service as workspaces
 
 PANEL = {"type": "panel", "stage_type": "manual_review", "pass_threshold": 50}
 SCORES = [
@@ -128,3 +140,66 @@ async def test_a_rejecting_panel_stops_the_pipeline_and_only_review_stages_are_r
         f"/api/v1/sessions/{one_way['id']}/manual-review/start", headers=tenant.headers
     )
     assert refused.status_code == 409 and refused.json()["code"] == "wrong_mode"
+
+
+async def test_a_named_reviewer_is_the_only_person_who_may_review(
+    client: httpx.AsyncClient, tenant: Tenant, database: Database, settings: Settings
+) -> None:
+    async with unit_of_work(database.sessionmaker) as db:
+        named = await workspaces.create_user(
+            db, tenant.id, "rev-a@example.com", "pw-" + "x" * 12, "member"
+        )
+        other = await workspaces.create_user(
+            db, tenant.id, "rev-b@example.com", "pw-" + "x" * 12, "member"
+        )
+    stranger = await client.post(
+        "/api/v1/evaluation-stages",
+        json={
+            "evaluation_template_id": (
+                await pipeline(client, tenant, FINAL, email="kai@example.com")
+            )["template_id"],
+            **PANEL,
+            "review": {"reviewer_user_id": str(uuid.uuid4())},
+        },
+        headers=tenant.headers,
+    )
+    assert stranger.status_code == 404, stranger.text
+    world = await pipeline(
+        client,
+        tenant,
+        {**PANEL, "review": {"reviewer_user_id": str(named.id)}},
+        email="lea@example.com",
+    )
+    stage = (
+        await client.get(
+            f"/api/v1/evaluation-stages/{world['stages']['panel']}", headers=tenant.headers
+        )
+    ).json()["data"]
+    assert stage["review"] == {"reviewer_user_id": str(named.id)}
+    panel = await schedule(client, tenant, world, "panel")
+    links = SessionLinks(settings.base_url, settings.secret_key)
+    session_id = uuid.UUID(panel["id"])
+    wrong = ReviewerIdentity("user", other.id, other.email)
+    with pytest.raises(Forbidden) as refused:
+        async with unit_of_work(database.sessionmaker) as db:
+            await manual_review.start(db, tenant.id, session_id, wrong, links, utcnow())
+    assert refused.value.code == "not_the_reviewer"
+    assert (await session_of(client, tenant, panel["id"]))["status"] == "scheduled"
+    async with unit_of_work(database.sessionmaker) as db:
+        right = ReviewerIdentity("user", named.id, named.email)
+        await manual_review.start(db, tenant.id, session_id, right, links, utcnow())
+    assert (await session_of(client, tenant, panel["id"]))["status"] == "in_progress"
+
+
+async def test_two_reviewers_submitting_at_once_write_one_scorecard(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    world = await pipeline(client, tenant, PANEL, email="max@example.com")
+    panel = await schedule(client, tenant, world, "panel")
+    results = await asyncio.gather(
+        review(client, tenant, panel["id"], dimensions=SCORES, decision="advance"),
+        review(client, tenant, panel["id"], dimensions=SCORES, decision="reject"),
+    )
+    assert sorted(r.status_code for r in results) == [200, 409]
+    events = await event_types(client, tenant, panel["id"])
+    assert events.count("session.scored") == 1 and events.count("session.completed") == 1

@@ -42,10 +42,14 @@ async def start_manual_review(
     db: Db, principal: Writer, link: Links, session_id: uuid.UUID
 ) -> Response:
     """A reviewer opens a `manual_review` session: `scheduled → in_progress`
-    (`session.started`). 409 `wrong_mode` for a session of another stage type."""
+    (`session.started`). 409 `wrong_mode` for a session of another stage type; 403
+    `not_the_reviewer` when the stage names another reviewer."""
     reader = TemplateReader(principal.user_id)
     await sessions.get_visible(db, principal.workspace_id, session_id, reader)
-    session = await manual_review.start(db, principal.workspace_id, session_id, link, utcnow())
+    reviewer = await review.api_reviewer(db, principal)
+    session = await manual_review.start(
+        db, principal.workspace_id, session_id, reviewer, link, utcnow()
+    )
     return done(link.public(session))
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.applications import progression
 from vivavoce.applications import service as applications
 from vivavoce.applications.schemas import decisions_for
-from vivavoce.kit.errors import Conflict, Issue, Unprocessable
+from vivavoce.kit.errors import Conflict, Forbidden, Issue, Unprocessable
 from vivavoce.models import InterviewSession
 from vivavoce.scoring.manual_schemas import ManualScorecard
 from vivavoce.scoring.review import ReviewerIdentity
@@ -28,19 +28,38 @@ from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.scorecard import one_decimal, verdict
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.modes import Mode
+from vivavoce.workspaces import service as workspaces
 
 SCORER = "reviewer"
 
 
 async def _review_session(
-    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID
+    db: AsyncSession, workspace_id: uuid.UUID, session_id: uuid.UUID, reviewer: ReviewerIdentity
 ) -> InterviewSession:
+    """The session, when it is a manual review `reviewer` may do: 409 `wrong_mode` for
+    another stage type, 403 `not_the_reviewer` when the stage names another reviewer (a
+    key that acts as no user records for the workspace, as an integration does)."""
     session = await sessions.get(db, workspace_id, session_id)
     if await sessions.stage_mode(db, session) != "review":
         raise Conflict(
             "only a manual_review stage's session is reviewed by hand", code="wrong_mode"
         )
+    named = await named_reviewer(db, session)
+    if named is not None and reviewer.kind == "user" and reviewer.id != named:
+        raise Forbidden("this review is assigned to another reviewer", code="not_the_reviewer")
     return session
+
+
+async def _email_of(db: AsyncSession, user_id: uuid.UUID | None) -> str | None:
+    user = await workspaces.get_user(db, user_id) if user_id is not None else None
+    return user.email if user is not None else None
+
+
+async def named_reviewer(db: AsyncSession, session: InterviewSession) -> uuid.UUID | None:
+    """The user a manual review's stage names, or None for the reviewer pool."""
+    setup = await sessions.interview_setup(db, session)
+    named = (setup.stage.get("review") or {}).get("reviewer_user_id")
+    return uuid.UUID(str(named)) if named else None
 
 
 async def rubric_of(db: AsyncSession, session: InterviewSession) -> Rubric:
@@ -52,11 +71,12 @@ async def start(
     db: AsyncSession,
     workspace_id: uuid.UUID,
     session_id: uuid.UUID,
+    reviewer: ReviewerIdentity,
     links: sessions.SessionLinks,
     now: datetime,
 ) -> InterviewSession:
     """The reviewer opens the review (again while in progress: nothing changes)."""
-    await _review_session(db, workspace_id, session_id)
+    await _review_session(db, workspace_id, session_id, reviewer)
     return await sessions.open_for_review(db, workspace_id, session_id, links, now)
 
 
@@ -106,7 +126,7 @@ async def submit(
     links: sessions.SessionLinks,
     now: datetime,
 ) -> InterviewSession:
-    session = await _review_session(db, workspace_id, session_id)
+    session = await _review_session(db, workspace_id, session_id, reviewer)
     rubric = await rubric_of(db, session)
     rows = breakdown(rubric, body)
     overall, _, _ = verdict(
@@ -146,12 +166,20 @@ async def reviewer_context(
     """What the session page shows for a reviewer stage: the rubric to score, the
     template's decisions, the candidate's earlier stages and the final decision."""
     if mode not in ("review", "decision"):
-        return {"rubric": [], "decisions": [], "earlier": [], "final_decision": None}
+        return {
+            "rubric": [],
+            "decisions": [],
+            "earlier": [],
+            "final_decision": None,
+            "named_reviewer": None,
+            "named_reviewer_email": None,
+        }
     session = await sessions.get(db, workspace_id, session_id)
     application = await applications.public_view(
         db, await applications.get(db, workspace_id, session.application_id)
     )
     rubric = await rubric_of(db, session) if mode == "review" else None
+    named = await named_reviewer(db, session) if mode == "review" else None
     return {
         "rubric": [
             {"id": d.id, "name": d.name, "weight": d.weight, "description": d.description}
@@ -165,4 +193,6 @@ async def reviewer_context(
         ],
         "final_decision": application["final_decision"],
         "application_id": application["id"],
+        "named_reviewer": str(named) if named else None,
+        "named_reviewer_email": await _email_of(db, named),
     }

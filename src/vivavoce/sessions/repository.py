@@ -22,7 +22,9 @@ async def get(
         InterviewSession.id == session_id, InterviewSession.workspace_id == workspace_id
     )
     if for_update:
-        query = query.with_for_update()
+        # a row locked is read afresh: a copy loaded earlier in this transaction (a
+        # visibility check, a list) must not decide a transition on stale values
+        query = query.with_for_update().execution_options(populate_existing=True)
     result: InterviewSession | None = await db.scalar(query)
     return result
 
@@ -55,7 +57,9 @@ async def get_by_token_digest(
 ) -> InterviewSession | None:
     query = select(InterviewSession).where(InterviewSession.join_token_digest == token_digest)
     if for_update:
-        query = query.with_for_update()
+        # a row locked is read afresh: a copy loaded earlier in this transaction (a
+        # visibility check, a list) must not decide a transition on stale values
+        query = query.with_for_update().execution_options(populate_existing=True)
     result: InterviewSession | None = await db.scalar(query)
     return result
 
@@ -200,7 +204,9 @@ async def get_by_id(
 ) -> InterviewSession | None:
     query = select(InterviewSession).where(InterviewSession.id == session_id)
     if for_update:
-        query = query.with_for_update()
+        # a row locked is read afresh: a copy loaded earlier in this transaction (a
+        # visibility check, a list) must not decide a transition on stale values
+        query = query.with_for_update().execution_options(populate_existing=True)
     result: InterviewSession | None = await db.scalar(query)
     return result
 

@@ -262,6 +262,13 @@ class AssessmentSettings(StrictModel):
 DEFAULT_ASSESSMENT = AssessmentSettings()
 
 
+class ReviewSettings(StrictModel):
+    """A `manual_review` stage's reviewer: a named user of the workspace, or (null) anyone
+    of the reviewer pool, i.e. every member."""
+
+    reviewer_user_id: uuid.UUID | None = None
+
+
 class PracticeSettings(StrictModel):
     """A `practice_session` is the candidate's own rehearsal: recruiters see that it
     happened; its transcript only when the stage shares it."""
@@ -313,6 +320,9 @@ class StageCreate(StrictModel):
     practice: Annotated[
         PracticeSettings | None, Field(description="`practice_session` stages only")
     ] = None
+    review: Annotated[ReviewSettings | None, Field(description="`manual_review` stages only")] = (
+        None
+    )
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -325,6 +335,8 @@ class StageCreate(StrictModel):
             raise ValueError("assessment settings apply to async_assessment stages only")
         if explicit and self.practice is not None and self.stage_type != "practice_session":
             raise ValueError("practice settings apply to practice_session stages only")
+        if explicit and self.review is not None and self.stage_type != "manual_review":
+            raise ValueError("review settings apply to manual_review stages only")
         return self
 
 
@@ -343,6 +355,7 @@ class StageUpdate(StrictModel):
     questions: Questions | None = None
     assessment: AssessmentSettings | None = None
     practice: PracticeSettings | None = None
+    review: ReviewSettings | None = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -385,6 +398,9 @@ class EvaluationStageOut(BaseModel):
     )
     practice: PracticeSettings | None = Field(
         default=None, description="A `practice_session`'s settings; null otherwise"
+    )
+    review: ReviewSettings | None = Field(
+        default=None, description="A `manual_review`'s reviewer; null otherwise"
     )
     created_at: str
     updated_at: str
@@ -445,6 +461,11 @@ def stage_public(stage: EvaluationStage) -> dict[str, Any]:
             if stage.stage_type == "practice_session"
             else None
         ),
+        "review": (
+            review_settings(stage).model_dump(mode="json")
+            if stage.stage_type == "manual_review"
+            else None
+        ),
         "created_at": isoformat_z(stage.created_at),
         "updated_at": isoformat_z(stage.updated_at),
     }
@@ -458,6 +479,10 @@ def assessment_settings(stage: EvaluationStage) -> AssessmentSettings:
 
 def practice_settings(stage: EvaluationStage) -> PracticeSettings:
     return PracticeSettings.model_validate((stage.mode_settings or {}).get("practice") or {})
+
+
+def review_settings(stage: EvaluationStage) -> ReviewSettings:
+    return ReviewSettings.model_validate((stage.mode_settings or {}).get("review") or {})
 
 
 def template_public(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.agent_profiles import service as agent_profiles
-from vivavoce.kit.errors import Conflict, NotFound
+from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, EvaluationTemplate
 from vivavoce.templates import repository
@@ -30,6 +30,7 @@ from vivavoce.templates.schemas import (
     template_public,
 )
 from vivavoce.templates.visibility import Reader
+from vivavoce.workspaces import service as workspaces
 
 
 def default_outcome(use_case: str) -> str:
@@ -353,9 +354,17 @@ async def create_stage(
     )
     if body.agent_profile_id is not None:
         await _own_profile(db, workspace_id, body.agent_profile_id)
+    if body.review is not None:
+        await _own_reviewer(db, workspace_id, body.review.reviewer_user_id)
     existing = await repository.stage_by_type(db, workspace_id, template.id, body.type)
     if existing is not None:
         raise _duplicate_type(body.type, existing.id)
+    stage_type = (
+        body.stage_type
+        if "stage_type" in body.model_fields_set
+        else STAGE_TYPE_FOR_FORMAT.get(template.format, body.stage_type)
+    )
+    _settings_fit(body, stage_type)
     stage_order = body.stage_order
     if stage_order is None:
         stage_order = await repository.next_stage_order(db, workspace_id, template.id)
@@ -364,11 +373,7 @@ async def create_stage(
         evaluation_template_id=template.id,
         type=body.type,
         stage_name=body.stage_name,
-        stage_type=(
-            body.stage_type
-            if "stage_type" in body.model_fields_set
-            else STAGE_TYPE_FOR_FORMAT.get(template.format, body.stage_type)
-        ),
+        stage_type=stage_type,
         agent_profile_id=body.agent_profile_id,
         stage_order=stage_order,
         duration_minutes=body.duration_minutes or template.default_duration_minutes,
@@ -379,14 +384,47 @@ async def create_stage(
         status=body.status,
         questions=[q.model_dump() for q in body.questions],
         mode_settings={
-            name: value.model_dump()
-            for name, value in (("assessment", body.assessment), ("practice", body.practice))
+            name: value.model_dump(mode="json")
+            for name, value in (
+                ("assessment", body.assessment),
+                ("practice", body.practice),
+                ("review", body.review),
+            )
             if value is not None
         },
     )
     async with _unique_stage_type(db, workspace_id, template.id, body.type):
         await repository.add(db, stage)
     return stage
+
+
+_SETTINGS_FOR = {
+    "assessment": "async_assessment",
+    "practice": "practice_session",
+    "review": "manual_review",
+}
+
+
+def _settings_fit(body: StageCreate, stage_type: str) -> None:
+    """Mode settings only on the stage type that uses them (the type may come from the
+    template's format)."""
+    for name, wanted in _SETTINGS_FOR.items():
+        if getattr(body, name) is not None and stage_type != wanted:
+            raise Unprocessable(
+                f"{name} settings apply to {wanted} stages only (this stage is {stage_type})",
+                [Issue(["body", name], f"only for stage_type {wanted}")],
+            )
+
+
+async def _own_reviewer(
+    db: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID | None
+) -> None:
+    """A named reviewer is an active user of this workspace; NotFound naming the field else."""
+    if user_id is None:
+        return
+    user = await workspaces.active_user(db, user_id)
+    if user is None or user.workspace_id != workspace_id:
+        raise NotFound("user", field="review.reviewer_user_id", id=user_id)
 
 
 async def _own_profile(db: AsyncSession, workspace_id: uuid.UUID, profile_id: uuid.UUID) -> None:
@@ -437,13 +475,15 @@ async def update_stage(
         stage.pass_threshold = _threshold(body.pass_threshold)
     if "questions" in fields and body.questions is not None:
         stage.questions = [q.model_dump() for q in body.questions]
+    if "review" in fields and body.review is not None:
+        await _own_reviewer(db, workspace_id, body.review.reviewer_user_id)
     settings = dict(stage.mode_settings or {})
-    for name in ("assessment", "practice"):
+    for name in ("assessment", "practice", "review"):
         if name in fields:
             settings.pop(name, None)
             value = getattr(body, name)
             if value is not None:
-                settings[name] = value.model_dump()
+                settings[name] = value.model_dump(mode="json")
     stage.mode_settings = settings
     for name in (
         "stage_name",

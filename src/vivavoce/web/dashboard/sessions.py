@@ -268,6 +268,7 @@ async def session_page(
             "mode": mode,
             "practice": stage.stage_type == "practice_session",
             "transcript_shared": shared,
+            "viewer_id": str(viewer.user_id),
             **extra,
             "just_scheduled": request.query_params.get("scheduled") == "1",
             "review": history["review"],

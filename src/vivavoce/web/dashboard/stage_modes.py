@@ -56,7 +56,14 @@ async def start_review(
     wanted = wanted_session(session_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
         await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
-        await manual_review.start(db, viewer.workspace_id, wanted, links(request), utcnow())
+        await manual_review.start(
+            db,
+            viewer.workspace_id,
+            wanted,
+            review.dashboard_reviewer(viewer.user_id, viewer.email),
+            links(request),
+            utcnow(),
+        )
     return redirect(f"{PREFIX}/sessions/{wanted}#manual-review")
 
 

@@ -35,6 +35,7 @@ from vivavoce.web.dashboard.common import (
     render,
 )
 from vivavoce.web.dashboard.views import links, paging, parse_uuid
+from vivavoce.workspaces import service as workspaces
 
 router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
 
@@ -111,6 +112,7 @@ async def _detail(
             db, viewer.workspace_id, template_id, reader(viewer)
         )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+        reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
         apps = await applications.list_page(
             db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
         )
@@ -142,6 +144,7 @@ async def _detail(
             "nav": "templates",
             "template": template,
             "profiles": profiles.items,
+            "reviewers": reviewers,
             "profile_names": {p["id"]: p["name"] for p in profiles.items},
             "rows": rows,
             "more": apps.has_more or people.has_more,
@@ -314,7 +317,33 @@ def _stage_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
         number = _int(form, name, errors)
         if number is not None:
             body[name] = number
+    body.update(_mode_settings(form, body["stage_type"], errors))
     return body
+
+
+def _settings_errors(exc: ValidationError) -> dict[str, str]:
+    """Errors by form field: the mode settings' fields are not nested in the form."""
+    return {
+        key.removeprefix("assessment-").removeprefix("practice-").removeprefix("review-"): message
+        for key, message in field_errors(exc).items()
+    }
+
+
+def _mode_settings(form: Form, stage_type: str, errors: dict[str, str]) -> dict[str, Any]:
+    """The settings only one stage kind uses, for that kind (docs/adr/0012-stage-modes.md)."""
+    if stage_type == "async_assessment":
+        numbers = {n: _int(form, n, errors) for n in ("prep_seconds", "answer_seconds", "retakes")}
+        return {"assessment": {n: v for n, v in numbers.items() if v is not None}}
+    if stage_type == "practice_session":
+        return {"practice": {"share_transcript": form.get("share_transcript") == "yes"}}
+    if stage_type == "manual_review":
+        return {"review": {"reviewer_user_id": form.text("reviewer_user_id")}}
+    return {}
+
+
+def _reviewers(users: list[Any]) -> list[tuple[str, str]]:
+    """The named-reviewer choices: the workspace's active users."""
+    return [(str(u.id), u.email) for u in users if u.deactivated_at is None]
 
 
 @router.post("/{template_id}/stages")
@@ -328,7 +357,7 @@ async def add_stage(
     try:
         stage = StageCreate.model_validate(body)
     except ValidationError as exc:
-        errors = {**field_errors(exc), **errors}
+        errors = {**_settings_errors(exc), **errors}
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
     if errors:
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
@@ -415,6 +444,7 @@ async def _stage_page(
             db, viewer.workspace_id, template_id, reader(viewer)
         )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+        reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
     stage = next((s for s in template["stages"] if s["id"] == str(stage_id)), None)
     if stage is None:
         raise NotFound("evaluation stage")
@@ -433,6 +463,10 @@ async def _stage_page(
         }
         threshold = stage.get("pass_threshold")
         values["pass_threshold"] = "" if threshold is None else f"{threshold:g}"
+        values.update({k: str(v) for k, v in (stage.get("assessment") or {}).items()})
+        shared = (stage.get("practice") or {}).get("share_transcript")
+        values["share_transcript"] = "yes" if shared else ""
+        values["reviewer_user_id"] = (stage.get("review") or {}).get("reviewer_user_id") or ""
         values["questions"] = "\n".join(
             q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
             for q in stage.get("questions") or []
@@ -445,6 +479,7 @@ async def _stage_page(
             "template": template,
             "stage_label": stage["stage_name"] or stage["type"],
             "profiles": profiles.items,
+            "reviewers": reviewers,
             "values": values,
             "errors": errors,
             "stage_types": STAGE_TYPES,
@@ -481,7 +516,7 @@ async def save_stage(
     try:
         update = StageUpdate.model_validate(body)
     except ValidationError as exc:
-        errors = {**field_errors(exc), **errors}
+        errors = {**_settings_errors(exc), **errors}
     if errors:
         return await _stage_page(request, viewer, wanted, stage, values, errors, 422)
     try:
