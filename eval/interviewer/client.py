@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -206,7 +207,17 @@ async def run_interview(
     think_seconds: float = THINK_SECONDS,
     read_timeout: float = READ_TIMEOUT,
 ) -> Conversation:
-    said, first_ms, last_ms = await converse(served, booked, think_seconds, read_timeout)
+    try:
+        said, first_ms, last_ms = await converse(served, booked, think_seconds, read_timeout)
+    except (TimeoutError, RuntimeError, websockets.WebSocketException) as failure:
+        # an interview that broke off (a model too slow to answer, a technical failure) is
+        # reported as not done, with what was stored, instead of ending the whole run
+        print(
+            f"{booked.role.name}/{booked.kind}: the interview broke off: "
+            f"{type(failure).__name__}: {failure}",
+            file=sys.stderr,
+        )
+        said, first_ms, last_ms = [], [], []
     status, rows = await stored(served, booked.session_id)
     role = booked.role
     conversation = Conversation(

@@ -153,12 +153,14 @@ def server_env(
     database_env: Mapping[str, str], *, with_llm: bool, reveal_words_per_second: float = 0.0
 ) -> dict[str, str]:
     """The serve process's environment: ours, on the throwaway database; the LLM settings
-    (`VIVAVOCE_LLM_*`) are inherited only for a model run. The room reveals replies at
-    `reveal_words_per_second` (0: as fast as they are worded)."""
+    (`VIVAVOCE_LLM_*`, and how long the room waits out a failing model,
+    `VIVAVOCE_INTERVIEWER_OUTAGE_BUDGET_SECONDS`) are inherited only for a model run. The
+    room reveals replies at `reveal_words_per_second` (0: as fast as they are worded)."""
+    model_settings = ("VIVAVOCE_LLM_", "VIVAVOCE_INTERVIEWER_OUTAGE_BUDGET_SECONDS")
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("VIVAVOCE_") or (with_llm and k.startswith("VIVAVOCE_LLM_"))
+        if not k.startswith("VIVAVOCE_") or (with_llm and k.startswith(model_settings))
     }
     env.update(database_env)
     env.update(

@@ -73,7 +73,8 @@ class Aspect(StrEnum):
 _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
     (
         "motivation",
-        r"\b(?:what draws you|why (?:do|did|would) you want|why this|motivat|"
+        r"\b(?:what draws you|why (?:do|did|would) you want|why this|motivat(?:es|ion)? you|"
+        r"your motivation|(?:stay|keeps? you) motivated|"
         r"what (?:do|would) you (?:hope|want) to (?:achieve|get)|what are you looking for)\b",
     ),
     (
@@ -100,7 +101,8 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
     ),
     (
         "procedure",
-        r"\b(?:how do you (?!think\b|feel\b|know\b|define\b|see\b|decide\b|mean\b)\w+|"
+        r"\b(?:how do you (?!think\b|feel\b|know\b|define\b|see\b|decide\b|mean\b|stay\b|"
+        r"cope\b|like\b|rate\b|describe\b|measure\b|approach\b)\w+|"
         r"what steps|which steps|(?:walk|talk|take) me through how you|"
         r"what(?:'s| is) your (?:process|routine|procedure) (?:for|when|to|before|after)|"
         r"what do you (?:do|check|look at) (?:when|before|after|if|first|to make sure))",
