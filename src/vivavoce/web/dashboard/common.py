@@ -301,6 +301,7 @@ def render(
         status=status,
         headers=headers,
         scripts=True,
+        media=_origin(app_state(request).settings.base_url),
     )
     # Same-origin referrers, so that browsers send a real `Origin` on form posts.
     response.headers["Referrer-Policy"] = "same-origin"

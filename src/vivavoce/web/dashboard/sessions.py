@@ -26,6 +26,7 @@ from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
+from vivavoce.voice import marks
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -238,6 +239,7 @@ async def session_page(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
         history = await review.history(db, viewer.workspace_id, wanted)
+        spans = await marks.turn_spans(db, viewer.workspace_id, wanted)
     live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
@@ -251,6 +253,7 @@ async def session_page(
             "last_turn": turns[-1]["index"] if turns else -1,
             "live": live,
             "breakdown": breakdown,
+            "spans": spans,
             "summary": report["summary"],
             "timeline": report["timeline"],
             "person": {"id": str(person.id), "name": person.name, "email": person.email},

@@ -172,6 +172,48 @@ function liveTranscript() {
   window.addEventListener("pagehide", () => source.close());
 }
 
+function turnAt(list, seconds) {
+  for (const turn of list.querySelectorAll(".turn[data-audio-start]")) {
+    const start = parseFloat(turn.dataset.audioStart);
+    const end = "audioEnd" in turn.dataset ? parseFloat(turn.dataset.audioEnd) : Infinity;
+    if (seconds >= start && seconds < end) return turn;
+  }
+  return null;
+}
+
+// The recording follows the transcript: the turn being played is highlighted (and scrolled
+// into view inside the pane), and a turn's "play from here" button, or a click on the turn,
+// seeks the player to it.
+function playback() {
+  const audio = document.getElementById("recording");
+  const list = document.getElementById("transcript");
+  if (!audio || !list) return;
+  let current = null;
+  const follow = () => {
+    const found = turnAt(list, audio.currentTime);
+    if (found === current) return;
+    if (current) { current.classList.remove("playing"); current.removeAttribute("aria-current"); }
+    current = found;
+    if (!found) return;
+    found.classList.add("playing");
+    found.setAttribute("aria-current", "true");
+    const top = found.offsetTop - list.offsetTop;
+    if (top < list.scrollTop || top + found.offsetHeight > list.scrollTop + list.clientHeight) {
+      list.scrollTop = Math.max(0, top - list.clientHeight / 3);
+    }
+  };
+  audio.addEventListener("timeupdate", follow);
+  audio.addEventListener("seeked", follow);
+  list.addEventListener("click", (event) => {
+    const turn = event.target.closest(".turn[data-audio-start]");
+    if (!turn || event.target.closest("a")) return;
+    const button = event.target.closest("button.seek");
+    if (!button && String(window.getSelection() || "")) return; // selecting text, not seeking
+    audio.currentTime = parseFloat(turn.dataset.audioStart);
+    audio.play().catch(() => {});
+  });
+}
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-copy]");
   if (button) copy(button);
@@ -180,4 +222,5 @@ weights();
 citations();
 confirmations();
 liveTranscript();
+playback();
 setInterval(refreshTimes, 30_000);
