@@ -72,3 +72,23 @@ def badge(value: object) -> Markup:
         return Markup('<span class="muted">—</span>')
     css = "".join(c if c.isalnum() else "-" for c in str(value).lower())
     return Markup('<span class="badge badge-{}">{}</span>').format(css, escape(label(value)))
+
+
+# Why a session ended, in people's words (the machine value stays in the title).
+END_REASONS = {
+    "candidate_ended": "the candidate ended it early",
+    "disconnected": "the candidate's connection was lost",
+    "technical_failure": "a technical failure on our side",
+}
+
+
+def session_status(status: object, end_reason: object = None) -> Markup:
+    """A session's status as every page shows it: the badge, and for a session that did not
+    finish, why (`failed` · "the candidate ended it early")."""
+    shown = badge(status)
+    reason = END_REASONS.get(str(end_reason or ""))
+    if reason is None or status not in ("failed", "cancelled"):
+        return shown
+    return Markup('{} <span class="status-reason" title="{}">{}</span>').format(
+        shown, end_reason, reason
+    )

@@ -37,6 +37,7 @@ def environment() -> Environment:
     env.filters["when"] = formatting.when
     env.filters["label"] = formatting.label
     env.filters["badge"] = formatting.badge
+    env.filters["session_status"] = formatting.session_status
     return env
 
 

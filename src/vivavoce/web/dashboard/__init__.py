@@ -4,7 +4,7 @@ services as the API, with small JavaScript modules for the live parts."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from vivavoce.web.dashboard import (
     auth,
@@ -13,12 +13,14 @@ from vivavoce.web.dashboard import (
     participants,
     profiles,
     review,
+    session_live,
     sessions,
     settings,
     templates,
     users,
 )
 from vivavoce.web.dashboard.common import PREFIX
+from vivavoce.web.rendering import STATIC
 
 
 def router() -> APIRouter:
@@ -28,6 +30,15 @@ def router() -> APIRouter:
     async def root() -> Response:
         return RedirectResponse(PREFIX, status_code=303)
 
+    @combined.get("/favicon.ico")
+    async def favicon() -> Response:
+        """Browsers ask for it whatever the page links; the SVG icon answers."""
+        return FileResponse(
+            STATIC / "favicon.svg",
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     for part in (
         auth,
         profiles,
@@ -35,6 +46,7 @@ def router() -> APIRouter:
         compare,
         participants,
         sessions,
+        session_live,
         review,
         developer,
         users,

@@ -242,6 +242,12 @@ NOTICES = {
     "template_saved": "Template saved.",
     "stage_added": "Stage added.",
     "stage_saved": "Stage saved.",
+    "stage_added_no_interviewer": "Stage added, but it has no interviewer: choose an agent "
+    "profile (Edit) so its interviews ask your questions in your interviewer's voice and are "
+    "scored on your dimensions.",
+    "stage_saved_no_interviewer": "Stage saved, but it has no interviewer: choose an agent "
+    "profile so its interviews ask your questions in your interviewer's voice and are scored "
+    "on your dimensions.",
     "stage_deleted": "Stage deleted.",
     "participant_added": "Participant added.",
     "approved": "Application approved. The first stage is being scheduled and invited.",

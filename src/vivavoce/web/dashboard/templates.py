@@ -342,7 +342,8 @@ async def add_stage(
         if exc.field == "agent_profile_id":
             errors = {"agent_profile_id": exc.message}
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
-    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_added")
+    added = "stage_added" if stage.agent_profile_id else "stage_added_no_interviewer"
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", added)
 
 
 @router.post("/{template_id}/apply")
@@ -488,12 +489,13 @@ async def save_stage(
             found = await templates.get_stage(db, viewer.workspace_id, stage)
             if str(found.evaluation_template_id) != str(wanted):
                 raise NotFound("evaluation stage")
-            await templates.update_stage(db, viewer.workspace_id, stage, update)
+            saved_stage = await templates.update_stage(db, viewer.workspace_id, stage, update)
     except AppError as exc:
         if exc.status == 404 and exc.field != "agent_profile_id":
             raise
         return await _stage_page(request, viewer, wanted, stage, values, _stage_errors(exc), 422)
-    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_saved")
+    saved = "stage_saved" if saved_stage.agent_profile_id else "stage_saved_no_interviewer"
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", saved)
 
 
 @router.post("/{template_id}/stages/{stage_id}/delete")

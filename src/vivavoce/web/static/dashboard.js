@@ -115,6 +115,8 @@ function confirmations() {
 
 function renderTurn(list, turn, name) {
   if (document.getElementById(`turn-${turn.index}`)) return;
+  // measured before the turn is added: was the reader following the end of the pane?
+  const following = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
   const item = document.createElement("li");
   item.className = `turn turn-${turn.speaker === "ai" ? "ai" : "participant"} fresh`;
   item.id = `turn-${turn.index}`;
@@ -132,8 +134,33 @@ function renderTurn(list, turn, name) {
   text.textContent = turn.text;
   item.append(meta, text);
   list.append(item);
-  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 160;
-  if (nearBottom) list.scrollTop = list.scrollHeight;
+  // no smooth scrolling here: a turn arriving mid-animation would read as "scrolled away"
+  if (following) list.scrollTo({ top: list.scrollHeight, behavior: "instant" });
+}
+
+const LIVE_REGIONS = ["session-lede", "facts", "scorecard", "signals"];
+
+// The parts of the page the stream says are out of date, re-rendered by the server: the
+// page is fetched again and its status line, times, scorecard and signals swapped in (the
+// transcript and the player stay as they are).
+async function refreshRegions() {
+  const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  for (const id of LIVE_REGIONS) {
+    const next = fresh.getElementById(id);
+    const now = document.getElementById(id);
+    if (next && now) now.replaceWith(document.importNode(next, true));
+  }
+  refreshTimes();
+}
+
+function sameState(a, b) {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
 }
 
 function liveTranscript() {
@@ -144,30 +171,23 @@ function liveTranscript() {
   const source = new EventSource(url);
   const live = document.getElementById("live");
   const empty = document.getElementById("no-turns");
-  const status = document.getElementById("session-status");
+  let refreshing = Promise.resolve();
   source.addEventListener("turn", (event) => {
     const turn = JSON.parse(event.data);
     renderTurn(list, turn, name);
     list.dataset.after = String(turn.index);
     if (empty) empty.hidden = true;
-    if (status && status.dataset.status === "scheduled") {
-      status.dataset.status = "in_progress";
-      status.innerHTML = '<span class="badge badge-in-progress">In progress</span>';
-    }
   });
-  source.addEventListener("end", (event) => {
+  source.addEventListener("session", (event) => {
+    if (sameState(event.data, list.dataset.shown)) return;
+    list.dataset.shown = event.data;
+    if (live) live.hidden = JSON.parse(event.data).status !== "in_progress";
+    refreshing = refreshing.then(refreshRegions).catch(() => {});
+  });
+  source.addEventListener("end", () => {
     source.close();
     if (live) live.hidden = true;
-    const ended = JSON.parse(event.data).status;
-    if (status && ended) {
-      const label = ended.replace(/_/g, " ");
-      status.dataset.status = ended;
-      status.innerHTML = "";
-      const badge = document.createElement("span");
-      badge.className = `badge badge-${ended.replace(/_/g, "-")}`;
-      badge.textContent = label.charAt(0).toUpperCase() + label.slice(1);
-      status.append(badge);
-    }
+    list.dataset.ended = "";
   });
   window.addEventListener("pagehide", () => source.close());
 }
@@ -214,6 +234,17 @@ function playback() {
   });
 }
 
+// A fresh schedule form starts in the browser's own time zone when the server knows it.
+function browserZone() {
+  const input = document.querySelector("input[data-browser-zone]");
+  if (!input) return;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const known = [...document.querySelectorAll(`#${input.getAttribute("list")} option`)].some(
+    (option) => option.value === zone,
+  );
+  if (zone && known && input.value === "UTC") input.value = zone;
+}
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-copy]");
   if (button) copy(button);
@@ -223,4 +254,5 @@ citations();
 confirmations();
 liveTranscript();
 playback();
+browserZone();
 setInterval(refreshTimes, 30_000);
