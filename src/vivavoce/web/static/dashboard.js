@@ -80,6 +80,87 @@ function weights() {
   }
 }
 
+// On a phone the navigation folds behind a Menu button (without JavaScript it wraps).
+function menu() {
+  document.documentElement.classList.add("js");
+  const button = document.querySelector(".menu-toggle");
+  const bar = button?.closest(".topbar");
+  if (!button || !bar) return;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const open = !bar.hasAttribute("data-open");
+    bar.toggleAttribute("data-open", open);
+    button.setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && bar.hasAttribute("data-open")) {
+      bar.removeAttribute("data-open");
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    }
+  });
+}
+
+// Dimension rows: add one (a copy of the last row, emptied, with the next free number) or
+// remove one; the weight total follows. Without JavaScript the form has blank rows and an
+// emptied row is dropped by the server.
+function dimensionRows() {
+  const body = document.querySelector("[data-dim-rows]");
+  if (!body) return;
+  const table = body.closest("table");
+  const fieldset = body.closest("[data-weights]");
+  const add = document.querySelector("[data-add-dim]");
+  const max = parseInt(table.dataset.maxRows, 10) || 20;
+  const numberOf = (row) => parseInt(row.querySelector("input").name.split("-")[1], 10);
+  const changed = () => {
+    const rows = body.querySelectorAll("tr");
+    add.hidden = rows.length >= max;
+    rows.forEach((row, place) => {
+      const button = row.querySelector("[data-remove-dim]");
+      button.hidden = false;
+      button.setAttribute("aria-label", `Remove dimension ${place + 1}`);
+    });
+    fieldset.dispatchEvent(new Event("input"));
+  };
+  add.addEventListener("click", () => {
+    const rows = [...body.querySelectorAll("tr")];
+    const used = new Set(rows.map(numberOf));
+    let next = 0;
+    while (used.has(next)) next += 1;
+    if (next >= max) return;
+    const row = rows[rows.length - 1].cloneNode(true);
+    for (const node of row.querySelectorAll("[id], [for], [name], [aria-describedby]")) {
+      for (const attribute of ["id", "for", "name", "aria-describedby"]) {
+        const value = node.getAttribute(attribute);
+        if (value) node.setAttribute(attribute, value.replace(/dim-\d+-/g, `dim-${next}-`));
+      }
+    }
+    for (const input of row.querySelectorAll("input")) {
+      input.value = "";
+      input.removeAttribute("aria-invalid");
+    }
+    for (const error of row.querySelectorAll(".field-error")) error.remove();
+    for (const cell of row.querySelectorAll("td.invalid")) cell.classList.remove("invalid");
+    body.append(row);
+    changed();
+    row.querySelector("input").focus();
+  });
+  body.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-dim]");
+    if (!button) return;
+    const row = button.closest("tr");
+    if (body.querySelectorAll("tr").length > 1) {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      next?.querySelector("input")?.focus();
+    } else {
+      for (const input of row.querySelectorAll("input")) input.value = "";
+    }
+    changed();
+  });
+  changed();
+}
+
 function highlight(index) {
   const turn = document.getElementById(`turn-${index}`);
   if (!turn) return false;
@@ -249,6 +330,8 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-copy]");
   if (button) copy(button);
 });
+menu();
+dimensionRows();
 weights();
 citations();
 confirmations();
