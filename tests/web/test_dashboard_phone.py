@@ -1,4 +1,4 @@
-"""The dashboard on a phone (390×844 in Chromium): no page scrolls sideways (wide tables
+"""The dashboard on a phone (390 by 844 in Chromium): no page scrolls sideways (wide tables
 scroll inside their box, the dimension rows become cards), the menu is a button that opens
 the navigation, and on the candidate's side the Send button is on screen."""
 
