@@ -150,7 +150,7 @@ async def test_the_readme_tour_in_the_browser(
     await page.get_by_label("Objective").fill("Find engineers who own services end to end")
     await page.get_by_role("button", name="Create template").click()
     await expect(page.get_by_text("Template created.")).to_be_visible()
-    await page.get_by_label("Type", exact=True).fill("screen")
+    await page.get_by_label("Short name", exact=True).fill("screen")
     await page.get_by_label("Stage name").fill("Technical screen")
     await page.get_by_label("Interviewer (agent profile)").select_option(
         label="Ava, engineering interviewer"
@@ -269,8 +269,11 @@ async def test_the_readme_tour_in_the_browser(
     await expect(page.locator("#scorecard .feedback")).to_contain_text(first_paragraph)
     scoring = scored["scoring"]
     assert scoring["scorer"] == "offline" and scored["needs_human_review"] is True
-    info = page.locator("[data-scoring]")
-    await expect(info).to_contain_text("by the offline scorer")
+    await expect(page.locator("#scorecard .verdict")).to_contain_text("by the offline scorer")
+    info = page.locator("[data-scoring]")  # the rubric digest waits under technical details
+    await expect(info).to_be_hidden()
+    await page.locator("#scorecard details.tech summary").click()
+    await expect(info).to_contain_text("offline scorer")
     await expect(info).to_contain_text(scoring["rubric_version"])
     review = page.locator("#review")
     await expect(review).to_contain_text("Needs human review")
@@ -760,7 +763,7 @@ async def test_templates_stages_webhooks_and_public_profiles_are_editable(
         assert stage.status_code == 303
         shown = await client.get(template)
         assert "Deep dive" in shown.text and "Walk me through an outage you led." in shown.text
-        assert "pass at 70/100" in shown.text
+        assert "pass mark 70 out of 100" in shown.text
         refused = await _form_post(client, f"{template}/stages/{screen}/delete")
         assert refused.status_code == 409 and "has interview sessions" in refused.text
         deleted = await _form_post(client, f"{template}/stages/{technical}/delete")

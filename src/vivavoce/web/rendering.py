@@ -38,6 +38,7 @@ def environment() -> Environment:
     env.filters["label"] = formatting.label
     env.filters["badge"] = formatting.badge
     env.filters["session_status"] = formatting.session_status
+    env.tests["technical"] = formatting.technical
     return env
 
 

@@ -49,7 +49,11 @@ STAGE_TYPES = (
     "async_assessment",
     "final_review",
 )
-AUTOMATION = ("auto_advance", "require_reviewer_approval", "none")
+AUTOMATION = (
+    ("auto_advance", "Invite to the next stage automatically"),
+    ("require_reviewer_approval", "Wait for a reviewer to approve"),
+    ("none", "Nothing: you decide what happens next"),
+)
 VISIBILITIES = (
     ("team", "Team: everyone in the workspace"),
     ("private", "Private: only you"),

@@ -119,6 +119,9 @@ function dimensionRows() {
       const button = row.querySelector("[data-remove-dim]");
       button.hidden = false;
       button.setAttribute("aria-label", `Remove dimension ${place + 1}`);
+      for (const hidden of row.querySelectorAll(".cell-label .visually-hidden")) {
+        hidden.textContent = `Dimension ${place + 1} `;
+      }
     });
     fieldset.dispatchEvent(new Event("input"));
   };
