@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from vivavoce.api.state import app_state
+from vivavoce.compare import service as compare
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError
@@ -28,7 +29,7 @@ from vivavoce.sessions.schemas import SessionCreate, SessionFilters
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
 from vivavoce.voice import marks
-from vivavoce.web.dashboard import session_live
+from vivavoce.web.dashboard import pictures, session_live
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -237,6 +238,24 @@ def _citations(breakdown: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [{**item, "citations": list(item.get("citations") or [])} for item in (breakdown or [])]
 
 
+async def _against_others(db: Any, viewer: Viewer, session: dict[str, Any]) -> list[Any]:
+    """This candidate's scores drawn on the distributions of everyone compared on the stage."""
+    if session.get("score") is None:
+        return []
+    table = await compare.comparison(
+        db,
+        viewer.workspace_id,
+        uuid.UUID(session["evaluation_template_id"]),
+        reader(viewer),
+        stage=session["stage"],
+    )
+    marks = {"overall": float(session["score"])}
+    for item in session.get("evaluation_breakdown") or []:
+        if item.get("score") is not None:
+            marks[str(item["dimension_id"])] = float(item["score"])
+    return pictures.distributions(table, marks, prefix="against")
+
+
 @router.get("/{session_id}")
 async def show_session(request: Request, viewer: SignedIn, session_id: str) -> Response:
     return await session_page(request, viewer, wanted_session(session_id))
@@ -270,6 +289,7 @@ async def session_page(
         )
         history = await review.history(db, viewer.workspace_id, wanted)
         spans = await marks.turn_spans(db, viewer.workspace_id, wanted)
+        against = await _against_others(db, viewer, session)
     live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
@@ -286,6 +306,8 @@ async def session_page(
             "shown_state": json.dumps({key: session.get(key) for key in session_live.SHOWN}),
             "breakdown": breakdown,
             "spans": spans,
+            "against": against,
+            "timeline_strip": pictures.session_timeline(turns, report["timeline"]),
             "summary": report["summary"],
             "timeline": report["timeline"],
             "person": {"id": str(person.id), "name": person.name, "email": person.email},

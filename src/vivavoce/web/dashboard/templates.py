@@ -22,6 +22,7 @@ from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import StageCreate, StageUpdate, TemplateCreate, TemplateUpdate
 from vivavoce.templates.visibility import Reader
+from vivavoce.web.dashboard import pictures
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -148,6 +149,7 @@ async def _detail(
             "profiles": profiles.items,
             "profile_names": {p["id"]: p["name"] for p in profiles.items},
             "rows": rows,
+            "funnels": pictures.stage_funnels(template, rows),
             "more": apps.has_more or people.has_more,
             "apply_url": f"{base}/apply/{template['id']}",
             "values": values or {"automation_rule": "auto_advance", "stage_type": "ai_interview"},
