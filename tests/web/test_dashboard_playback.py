@@ -100,6 +100,28 @@ async def recorded_interview(site: Site, database: Database) -> tuple[str, str]:
     return email, str(session_id)
 
 
+# WCAG contrast of the breadcrumb links and every badge against what they sit on
+CONTRAST = """(() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const under = (node) => {
+    for (let at = node; at; at = at.parentElement) {
+      const c = getComputedStyle(at).backgroundColor;
+      if (!c.startsWith("rgba(0, 0, 0, 0)")) return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const ratio = (node) => {
+    const a = lum(getComputedStyle(node).color), b = lum(under(node));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  return [...document.querySelectorAll(".crumbs a, .crumbs, .badge, .hint")].map((n) => [n.className + " " + n.textContent.trim().slice(0, 20), ratio(n)]);
+})()"""
+
+
 async def position(page: Page) -> float:
     seconds: float = await page.evaluate("document.getElementById('recording').currentTime")
     return seconds
@@ -154,6 +176,12 @@ async def test_the_recording_plays_follows_the_transcript_and_seeks(
     duration = await page.evaluate("document.getElementById('recording').duration")
     assert duration == pytest.approx(4 * SECONDS_PER_TURN, abs=0.05)
     assert refused == []
+
+    # the panes scroll from the keyboard, and the small grey text reads at AA contrast
+    await expect(page.locator("#transcript")).to_have_attribute("tabindex", "0")
+    await expect(page.get_by_role("list", name="Transcript")).to_be_visible()
+    ratios = await page.evaluate(CONTRAST)
+    assert ratios and all(ratio >= 4.5 for _what, ratio in ratios), ratios
 
 
 async def test_the_recording_answers_byte_ranges(site: Site, database: Database) -> None:
