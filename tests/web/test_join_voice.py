@@ -29,7 +29,7 @@ from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
 from vivavoce.models import SessionTurn
 from vivavoce.runtime import Database
-from vivavoce.voice import links, stt, tts
+from vivavoce.voice import links, marks, stt, tts
 from vivavoce.voice.audio import from_wav, resample, rms, to_wav
 from vivavoce.voice.tts import LocalPiper
 
@@ -191,6 +191,15 @@ async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
         # another workspace cannot see the session, so never gets a link
         foreign = await api.get(f"/api/v1/sessions/{session['id']}", headers=other_tenant.headers)
         assert foreign.status_code == 404
+
+    # the room marked where each stretch starts, so the dashboard's player follows the turns
+    async with database.sessionmaker() as db:
+        stretches = await marks.marks_of(db, tenant.id, uuid.UUID(session["id"]))
+        spans = await marks.turn_spans(db, tenant.id, uuid.UUID(session["id"]))
+    assert {m.speaker for m in stretches} == {"ai", "participant"}
+    assert all(m.offset_ms < seconds * 1000 for m in stretches)
+    assert spoken[0]["index"] in spans  # the spoken answer has its place in the audio
+    assert any(t["speaker"] == "ai" and t["index"] in spans for t in turns)
 
 
 async def stored_words(database: Database, session_id: str, index: int) -> Any:

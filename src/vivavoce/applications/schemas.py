@@ -198,6 +198,7 @@ def application_public(
                 "stage_order": stage.stage_order,
                 "latest_session_id": str(session.id) if session else None,
                 "status": session.status if session else None,
+                "end_reason": session.end_reason if session else None,
                 "score": _score(session) if session else None,
                 "passed": session.passed if session else None,
             }

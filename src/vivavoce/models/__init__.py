@@ -14,6 +14,7 @@ from vivavoce.models.evaluation_template import EvaluationTemplate
 from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
+from vivavoce.models.recording_mark import RecordingMark
 from vivavoce.models.scorecard_review import ScorecardReview
 from vivavoce.models.session import InterviewSession
 from vivavoce.models.session_liveness import SessionLiveness
@@ -43,6 +44,7 @@ __all__ = [
     "IdempotencyKey",
     "InterviewSession",
     "Participant",
+    "RecordingMark",
     "ScorecardReview",
     "SessionLiveness",
     "SessionProblem",

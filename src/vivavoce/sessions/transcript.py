@@ -103,6 +103,14 @@ async def transcript(
     return [turn_public(t) for t in await repository.turns_after(db, session.id, -1, 100_000)]
 
 
+async def turns_after(
+    db: AsyncSession, session_id: uuid.UUID, after: int, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """The turns after index `after`, in order (the caller has checked the session is the
+    reader's)."""
+    return [turn_public(t) for t in await repository.turns_after(db, session_id, after, limit)]
+
+
 async def stream(
     maker: async_sessionmaker[AsyncSession],
     listener: pubsub.Listener,

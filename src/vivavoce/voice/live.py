@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from vivavoce.config import Settings
+from vivavoce.kit.clock import utcnow
 from vivavoce.kit.recognition import Heard, Word
-from vivavoce.voice import bias, service, stt, tts, vad
+from vivavoce.voice import bias, marks, service, stt, tts, vad
 from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
 from vivavoce.voice.bias import Hints, Topic
 from vivavoce.voice.endpointing import (
@@ -257,6 +258,10 @@ class VoiceChannel:
         self._pending = Heard("")  # words heard that sounded unfinished
         self._pending_until_ms: int | None = None
         self._recording: str | None = None
+        self._recorded_bytes = (
+            0  # the recording's length, so each stretch is marked where it starts
+        )
+        self._recording_lock = asyncio.Lock()
         self._audio_budget = AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS
         self._budget_at = time.monotonic()
         self._last_hold = 0.0
@@ -371,7 +376,7 @@ class VoiceChannel:
             else:
                 if seq < self._dropped_before:  # interrupted while it was being made
                     return
-                await self._record(resample(speech.pcm, speech.sample_rate))
+                await self._record(resample(speech.pcm, speech.sample_rate), "ai")
                 await self._send_audio(
                     {"type": "ai_audio", "seq": seq, "text": sentence},
                     to_wav(speech.pcm, speech.sample_rate),
@@ -483,7 +488,7 @@ class VoiceChannel:
     async def _transcribe_all(self) -> None:
         while not self._heard.empty() and self.listening:
             ended = self._heard.get_nowait()
-            await self._record(ended.pcm)
+            await self._record(ended.pcm, "participant")
             if self.stt is None:
                 return
             try:
@@ -533,17 +538,25 @@ class VoiceChannel:
             message["message"] = notice
         await self._send_json(message)
 
-    async def _record(self, pcm: bytes) -> None:
-        """Append audio to the session's recording (linked to the session on first use)."""
+    async def _record(self, pcm: bytes, speaker: str) -> None:
+        """Append audio to the session's recording (linked to the session on first use) and
+        mark where this stretch of `speaker`'s speech starts in it."""
         session_id, workspace_id = self._room_ids()
         if session_id is None or workspace_id is None or not pcm:
             return
         try:
             key = recording_key(workspace_id, session_id)
-            await self.deps.store.append(key, pcm)
-            if self._recording != key:
-                await service.attach_recording(self.deps.sessionmaker, session_id, key)
-                self._recording = key
+            async with self._recording_lock:  # both sides record: offsets must not interleave
+                if self._recording != key:
+                    self._recorded_bytes = await marks.recorded_bytes(self.deps.store, key)
+                await self.deps.store.append(key, pcm)
+                if self._recording != key:
+                    await service.attach_recording(self.deps.sessionmaker, session_id, key)
+                    self._recording = key
+                offset, self._recorded_bytes = self._recorded_bytes, self._recorded_bytes + len(pcm)
+            await marks.add_mark(
+                self.deps.sessionmaker, workspace_id, session_id, offset, speaker, utcnow()
+            )
         except Exception:
             log.exception("recording audio failed for session %s", session_id)
 

@@ -18,7 +18,7 @@ from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Forbidden, NotFound
 from vivavoce.kit.jobs import enqueue
 from vivavoce.sessions import service as sessions
-from vivavoce.voice import links
+from vivavoce.voice import links, marks
 from vivavoce.voice.recordings import LocalRecordingStore, RecordingStore, StoredAudio
 from vivavoce.voice.s3 import S3Location, S3RecordingStore
 
@@ -82,6 +82,7 @@ async def erase_recordings(
     """For a deletion request: unlink the participant's recordings now and delete the audio
     in a job that runs once this transaction commits."""
     keys = await sessions.take_recording_keys(db, workspace_id, participant_id)
+    await marks.erase_marks(db, workspace_id, participant_id)
     if keys:
         await enqueue(db, DELETE_RECORDINGS_JOB, {"keys": keys})
 

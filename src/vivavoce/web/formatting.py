@@ -57,10 +57,29 @@ def when(value: str | datetime | None, empty: str = "—") -> Markup:
     )
 
 
+# API words whose plain reading says nothing to a recruiter.
+WORDS = {
+    "custom_api": "Other (set through the API)",
+    "hire_no_hire": "Hire or no hire",
+    "admit_reject": "Admit or reject",
+    "pass_fail": "Pass or fail",
+    "ready_needs_training": "Ready or needs training",
+    "certified_not_certified": "Certified or not",
+    "auto_advance": "Invite to the next stage automatically",
+    "require_reviewer_approval": "Wait for a reviewer to approve",
+    "voice_or_text": "Voice or text",
+    "public_template": "Public",
+    "api": "API",
+    "ats": "ATS",
+}
+
+
 def label(value: object) -> str:
-    """`in_progress` → `In progress`."""
+    """`in_progress` → `In progress`; the API words of `WORDS` in people's words."""
     if value is None:
         return "—"
+    if str(value) in WORDS:
+        return WORDS[str(value)]
     text = str(value).replace("_", " ")
     text = text[:1].upper() + text[1:]
     return "AI" + text[2:] if text.startswith("Ai ") else text
@@ -72,3 +91,32 @@ def badge(value: object) -> Markup:
         return Markup('<span class="muted">—</span>')
     css = "".join(c if c.isalnum() else "-" for c in str(value).lower())
     return Markup('<span class="badge badge-{}">{}</span>').format(css, escape(label(value)))
+
+
+# Why a session ended, in people's words (the machine value stays in the title).
+END_REASONS = {
+    "candidate_ended": "the candidate ended it early",
+    "disconnected": "the candidate's connection was lost",
+    "technical_failure": "a technical failure on our side",
+}
+
+
+def session_status(status: object, end_reason: object = None) -> Markup:
+    """A session's status as every page shows it: the badge, and for a session that did not
+    finish, why (`failed` · "the candidate ended it early")."""
+    shown = badge(status)
+    reason = END_REASONS.get(str(end_reason or ""))
+    if reason is None or status not in ("failed", "cancelled"):
+        return shown
+    return Markup('{} <span class="status-reason" title="{}">{}</span>').format(
+        shown, end_reason, reason
+    )
+
+
+_TECHNICAL_SUFFIXES = ("_hash", "_digest", "_ms", "_id", "_agent", "_version")
+
+
+def technical(key: object) -> bool:
+    """Keys only an engineer reads (hashed addresses, millisecond timings, ids): the
+    dashboard keeps them under a collapsed "Technical details"."""
+    return str(key).endswith(_TECHNICAL_SUFFIXES) or str(key) in {"ip", "fingerprint"}

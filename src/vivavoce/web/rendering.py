@@ -37,6 +37,8 @@ def environment() -> Environment:
     env.filters["when"] = formatting.when
     env.filters["label"] = formatting.label
     env.filters["badge"] = formatting.badge
+    env.filters["session_status"] = formatting.session_status
+    env.tests["technical"] = formatting.technical
     return env
 
 
@@ -91,9 +93,11 @@ def page(
     theme: Theme | None = None,
     headers: Mapping[str, str] | None = None,
     scripts: bool = False,
+    media: str | None = None,
 ) -> HTMLResponse:
     """Render `template`. With `scripts`, the page may load scripts from /static and open
-    connections (WebSocket included) back to this site."""
+    connections (WebSocket included) back to this site. `media`: the origin audio may play
+    from (the dashboard's recordings, served under the public URL)."""
     nonce = secrets.token_urlsafe(16)
     variables = {
         "theme": theme or Theme(),
@@ -112,6 +116,7 @@ def page(
         "img-src 'self' https: http:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         + ("; script-src 'self'; connect-src 'self'" if scripts else "")
+        + (f"; media-src 'self' {media}" if media else "")
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

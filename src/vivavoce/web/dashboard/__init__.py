@@ -4,7 +4,7 @@ services as the API, with small JavaScript modules for the live parts."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from vivavoce.web.dashboard import (
     auth,
@@ -14,6 +14,7 @@ from vivavoce.web.dashboard import (
     participants,
     profiles,
     review,
+    session_live,
     sessions,
     settings,
     stage_modes,
@@ -21,6 +22,7 @@ from vivavoce.web.dashboard import (
     users,
 )
 from vivavoce.web.dashboard.common import PREFIX
+from vivavoce.web.rendering import STATIC
 
 
 def router() -> APIRouter:
@@ -30,6 +32,15 @@ def router() -> APIRouter:
     async def root() -> Response:
         return RedirectResponse(PREFIX, status_code=303)
 
+    @combined.get("/favicon.ico")
+    async def favicon() -> Response:
+        """Browsers ask for it whatever the page links; the SVG icon answers."""
+        return FileResponse(
+            STATIC / "favicon.svg",
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     for part in (
         auth,
         profiles,
@@ -38,6 +49,7 @@ def router() -> APIRouter:
         compare,
         participants,
         sessions,
+        session_live,
         review,
         stage_modes,
         developer,

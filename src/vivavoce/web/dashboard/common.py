@@ -244,6 +244,12 @@ NOTICES = {
     "stage_saved": "Stage saved.",
     "problem_added": "Coding problem added.",
     "problem_deleted": "Coding problem deleted.",
+    "stage_added_no_interviewer": "Stage added, but it has no interviewer: choose an agent "
+    "profile (Edit) so its interviews ask your questions in your interviewer's voice and are "
+    "scored on your dimensions.",
+    "stage_saved_no_interviewer": "Stage saved, but it has no interviewer: choose an agent "
+    "profile so its interviews ask your questions in your interviewer's voice and are scored "
+    "on your dimensions.",
     "stage_deleted": "Stage deleted.",
     "participant_added": "Participant added.",
     "approved": "Application approved. The first stage is being scheduled and invited.",
@@ -306,6 +312,7 @@ def render(
         status=status,
         headers=headers,
         scripts=True,
+        media=_origin(app_state(request).settings.base_url),
     )
     # Same-origin referrers, so that browsers send a real `Origin` on form posts.
     response.headers["Referrer-Policy"] = "same-origin"

@@ -17,6 +17,7 @@ from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound
 from vivavoce.scoring import review
+from vivavoce.web.dashboard import pictures
 from vivavoce.web.dashboard.common import PREFIX, DashRoute, Form, PostedForm, SignedIn, redirect
 from vivavoce.web.dashboard.common import render as render_page
 from vivavoce.web.dashboard.templates import reader
@@ -83,6 +84,7 @@ async def compare_page(request: Request, viewer: SignedIn, template_id: str) -> 
             "table": table,
             "kept": kept,
             "sort_links": _sort_links(table, kept),
+            "distributions": pictures.distributions(table),
             "stage_links": {
                 s["type"]: _link(str(wanted), {**stage_kept, "stage": s["type"]})
                 for s in table["stages"]

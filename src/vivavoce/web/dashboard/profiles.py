@@ -166,6 +166,7 @@ def _form_page(
             "errors": errors,
             "profile": profile,
             "rows": _row_count(values),
+            "max_rows": MAX_DIMENSIONS,
             "choices": CHOICES,
         },
         viewer=viewer,

@@ -24,7 +24,8 @@ from vivavoce.web.dashboard.common import (
     redirect,
 )
 from vivavoce.web.dashboard.review_views import form_errors, review_body
-from vivavoce.web.dashboard.sessions import session_page, wanted_session
+from vivavoce.web.dashboard.session_live import wanted_session
+from vivavoce.web.dashboard.sessions import session_page
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import links
 

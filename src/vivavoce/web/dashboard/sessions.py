@@ -1,24 +1,26 @@
 """Sessions: the filtered list, scheduling one (its join link to copy), the session page
-(live transcript, scorecard with citations, authenticity signals, recording) and its
-transcript stream over the dashboard's cookie."""
+(live transcript, scorecard with citations, authenticity signals, recording); its live
+stream is `session_live`."""
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from vivavoce.api.state import app_state
+from vivavoce.compare import service as compare
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
-from vivavoce.kit.errors import AppError, NotFound
+from vivavoce.kit.errors import AppError
 from vivavoce.kit.pagination import PageRequest
-from vivavoce.kit.sse import event_stream
 from vivavoce.participants import service as participants
 from vivavoce.scoring import manual_review, review
 from vivavoce.sessions import service as sessions
@@ -27,6 +29,8 @@ from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
 from vivavoce.sessions.state import Status
 from vivavoce.templates import service as templates
+from vivavoce.voice import marks
+from vivavoce.web.dashboard import pictures, session_live
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -39,6 +43,7 @@ from vivavoce.web.dashboard.common import (
     render,
 )
 from vivavoce.web.dashboard.review_views import ai_dimension_scores, audit_rows, review_defaults
+from vivavoce.web.dashboard.session_live import wanted_session
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import Names, links, paging, parse_uuid
 
@@ -112,13 +117,17 @@ async def _new_page(
         choices = await templates.list_templates_page(
             db, viewer.workspace_id, PageRequest(limit=100), status="active", reader=reader(viewer)
         )
+    staged = [t for t in choices.items if t.get("stages")]
+    if not values.get("stage"):
+        values = {**values, "stage": _only_stage(staged, people.items, values.get("participant"))}
     return render(
         request,
         "dashboard/session_new.html",
         {
             "nav": "sessions",
             "people": people.items,
-            "template_choices": [t for t in choices.items if t.get("stages")],
+            "zones": zones(),
+            "template_choices": staged,
             "template_names": {t["id"]: t["template_name"] for t in choices.items},
             "values": values,
             "errors": errors,
@@ -126,6 +135,34 @@ async def _new_page(
         viewer=viewer,
         status=status,
     )
+
+
+def _only_stage(
+    staged: list[dict[str, Any]], people: list[dict[str, Any]], participant: str | None
+) -> str:
+    """The stage to preselect: the only one there is, or the only one of the chosen
+    participant's template; else none."""
+    template_of = {p["id"]: p.get("evaluation_template_id") for p in people}
+    mine = [t for t in staged if t["id"] == template_of.get(participant or "")]
+    keys = [f"{t['id']}:{s['type']}" for t in (mine or staged) for s in t["stages"]]
+    return keys[0] if len(keys) == 1 else ""
+
+
+@functools.cache
+def zones() -> tuple[str, ...]:
+    """Every IANA time zone this server knows (the picker's list), sorted."""
+    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+
+def zone_error(zone: str) -> str | None:
+    """None for a known zone, else what to type instead ("Berlin" → Europe/Berlin)."""
+    if zone in zones():
+        return None
+    wanted = zone.strip().replace(" ", "_").lower()
+    close = [z for z in zones() if z.lower().rsplit("/", 1)[-1] == wanted]
+    if close:
+        return f"Choose a time zone from the list: did you mean {' or '.join(close[:3])}?"
+    return "Choose a time zone from the list (a region and city, such as Europe/Berlin)."
 
 
 @router.get("/new")
@@ -158,6 +195,8 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     if not stage:
         errors["stage"] = "Choose the template stage to interview for."
     zone = form.get("timezone").strip() or "UTC"
+    if (wrong_zone := zone_error(zone)) is not None:
+        errors["timezone"] = wrong_zone
     body: dict[str, Any] = {
         "candidate_id": form.get("participant"),
         "evaluation_template_id": template_id or None,
@@ -196,15 +235,26 @@ async def schedule(request: Request, viewer: SignedIn, form: PostedForm) -> Resp
     return redirect(f"{PREFIX}/sessions/{result.session.id}?scheduled=1")
 
 
-def wanted_session(session_id: str) -> uuid.UUID:
-    wanted = parse_uuid(session_id)
-    if wanted is None:
-        raise NotFound("session")
-    return wanted
-
-
 def _citations(breakdown: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [{**item, "citations": list(item.get("citations") or [])} for item in (breakdown or [])]
+
+
+async def _against_others(db: Any, viewer: Viewer, session: dict[str, Any]) -> list[Any]:
+    """This candidate's scores drawn on the distributions of everyone compared on the stage."""
+    if session.get("score") is None:
+        return []
+    table = await compare.comparison(
+        db,
+        viewer.workspace_id,
+        uuid.UUID(session["evaluation_template_id"]),
+        reader(viewer),
+        stage=session["stage"],
+    )
+    marks = {"overall": float(session["score"])}
+    for item in session.get("evaluation_breakdown") or []:
+        if item.get("score") is not None:
+            marks[str(item["dimension_id"])] = float(item["score"])
+    return pictures.distributions(table, marks, prefix="against")
 
 
 @router.get("/{session_id}")
@@ -246,6 +296,8 @@ async def session_page(
         extra = await manual_review.reviewer_context(
             db, viewer.workspace_id, wanted, mode, template.success_outcome
         )
+        spans = await marks.turn_spans(db, viewer.workspace_id, wanted) if shared else {}
+        against = await _against_others(db, viewer, session)
     live = shared and session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
@@ -258,7 +310,12 @@ async def session_page(
             "turns": turns,
             "last_turn": turns[-1]["index"] if turns else -1,
             "live": live,
+            "following": shared and not session_live.finished(session),
+            "shown_state": json.dumps({key: session.get(key) for key in session_live.SHOWN}),
             "breakdown": breakdown,
+            "spans": spans,
+            "against": against,
+            "timeline_strip": pictures.session_timeline(turns, report["timeline"]),
             "summary": report["summary"],
             "timeline": report["timeline"],
             "person": {"id": str(person.id), "name": person.name, "email": person.email},
@@ -290,24 +347,3 @@ async def cancel(request: Request, viewer: SignedIn, session_id: str, form: Post
         seen_as = reader(viewer)
         await sessions.cancel(db, viewer.workspace_id, wanted, links(request), utcnow(), seen_as)
     return redirect(f"{PREFIX}/sessions/{wanted}", "cancelled")
-
-
-@router.get("/{session_id}/stream")
-async def stream(request: Request, viewer: SignedIn, session_id: str) -> Response:
-    """The transcript as Server-Sent Events (as `GET /api/v1/sessions/{id}/transcript/stream`,
-    authenticated by the dashboard cookie): turns after `?after=` or `Last-Event-ID`."""
-    wanted = wanted_session(session_id)
-    state = app_state(request)
-    async with unit_of_work(state.sessionmaker) as db:
-        await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))
-        await sessions.require_transcript_shared(db, viewer.workspace_id, wanted)
-    raw = request.headers.get("last-event-id") or request.query_params.get("after") or "-1"
-    try:
-        after = max(-1, min(int(raw), 1_000_000))
-    except ValueError:
-        after = -1
-    items = transcript.stream(
-        state.sessionmaker, state.transcript_listener, viewer.workspace_id, wanted, after
-    )
-
-    return event_stream(request, items)

@@ -22,6 +22,7 @@ from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import StageCreate, StageUpdate, TemplateCreate, TemplateUpdate
 from vivavoce.templates.visibility import Reader
+from vivavoce.web.dashboard import pictures
 from vivavoce.web.dashboard.common import (
     PREFIX,
     DashRoute,
@@ -50,7 +51,11 @@ STAGE_TYPES = (
     "async_assessment",
     "final_review",
 )
-AUTOMATION = ("auto_advance", "require_reviewer_approval", "none")
+AUTOMATION = (
+    ("auto_advance", "Invite to the next stage automatically"),
+    ("require_reviewer_approval", "Wait for a reviewer to approve"),
+    ("none", "Nothing: you decide what happens next"),
+)
 VISIBILITIES = (
     ("team", "Team: everyone in the workspace"),
     ("private", "Private: only you"),
@@ -147,6 +152,7 @@ async def _detail(
             "reviewers": reviewers,
             "profile_names": {p["id"]: p["name"] for p in profiles.items},
             "rows": rows,
+            "funnels": pictures.stage_funnels(template, rows),
             "more": apps.has_more or people.has_more,
             "apply_url": f"{base}/apply/{template['id']}",
             "values": values or {"automation_rule": "auto_advance", "stage_type": "ai_interview"},
@@ -371,7 +377,8 @@ async def add_stage(
         if exc.field == "agent_profile_id":
             errors = {"agent_profile_id": exc.message}
         return await _detail(request, viewer, wanted, values=values, errors=errors, status=422)
-    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_added")
+    added = "stage_added" if stage.agent_profile_id else "stage_added_no_interviewer"
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", added)
 
 
 @router.post("/{template_id}/apply")
@@ -525,12 +532,13 @@ async def save_stage(
             found = await templates.get_stage(db, viewer.workspace_id, stage)
             if str(found.evaluation_template_id) != str(wanted):
                 raise NotFound("evaluation stage")
-            await templates.update_stage(db, viewer.workspace_id, stage, update)
+            saved_stage = await templates.update_stage(db, viewer.workspace_id, stage, update)
     except AppError as exc:
         if exc.status == 404 and exc.field != "agent_profile_id":
             raise
         return await _stage_page(request, viewer, wanted, stage, values, _stage_errors(exc), 422)
-    return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_saved")
+    saved = "stage_saved" if saved_stage.agent_profile_id else "stage_saved_no_interviewer"
+    return redirect(f"{PREFIX}/templates/{wanted}#stages", saved)
 
 
 @router.post("/{template_id}/stages/{stage_id}/delete")
