@@ -30,7 +30,8 @@ from vivavoce.web.dashboard.common import (
     field_errors,
     redirect,
 )
-from vivavoce.web.dashboard.sessions import session_page, wanted_session
+from vivavoce.web.dashboard.session_live import wanted_session
+from vivavoce.web.dashboard.sessions import session_page
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import links
 
