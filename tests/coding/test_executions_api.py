@@ -44,6 +44,7 @@ async def test_a_run_answers_with_per_test_results_output_time_and_memory(
         failed["expected"] == 10 and failed["actual"] == 9 and failed["name"] == "wrong on purpose"
     )
     assert execution["passed"] == 1 and execution["total"] == 2
+    assert execution["source"] == SQUARE.strip()  # bodies are stripped, as everywhere
     assert execution["stdout"] == "squaring 2\nsquaring 3\n"
     assert execution["time_ms"] > 0 and execution["memory_kb"] > 0
     again = await client.get(f"/api/v1/code-executions/{execution['id']}", headers=tenant.headers)
@@ -182,3 +183,27 @@ async def test_running_code_needs_the_interviews_write_scope(
     reader = await tenant.key_with("interviews.read")
     response = await client.post("/api/v1/code-executions", json=body(), headers=reader)
     assert response.status_code == 403
+
+
+async def test_erasing_the_participant_erases_their_code_and_keeps_the_outcomes(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    world = await build_world(client, tenant.headers)
+    session = await created(
+        await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
+    )
+    response = await client.post(
+        "/api/v1/code-executions", json=body(session_id=session["id"]), headers=tenant.headers
+    )
+    execution = response.json()["data"]
+    purged = await client.delete(
+        f"/api/v1/participants/{world.participant_id}",
+        params={"purge": "true"},
+        headers=tenant.headers,
+    )
+    assert purged.status_code == 200, purged.text
+    erased = await client.get(f"/api/v1/code-executions/{execution['id']}", headers=tenant.headers)
+    data = erased.json()["data"]
+    assert data["stdout"] is None and data["source"] == "" and "squaring" not in erased.text
+    assert [r["status"] for r in data["results"]] == ["passed", "failed"]
+    assert data["results"][1]["actual"] is None and data["passed"] == 1

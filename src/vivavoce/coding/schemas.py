@@ -114,6 +114,7 @@ class ExecutionOut(BaseModel):
     status: Literal["queued", "completed", "failed"]
     language: Language
     mode: str
+    source: str
     session_id: uuid.UUID | None
     problem_id: uuid.UUID | None
     passed: int | None
@@ -152,6 +153,7 @@ def execution_public(execution: CodeExecution, *, reveal_hidden: bool = True) ->
         "status": execution.status,
         "language": execution.language,
         "mode": execution.mode,
+        "source": execution.source,
         "session_id": str(execution.session_id) if execution.session_id else None,
         "problem_id": str(execution.problem_id) if execution.problem_id else None,
         "passed": execution.passed,

@@ -263,3 +263,23 @@ async def scoring_evidence(
         elif interview.is_coding(asking):
             answers.add(turn.index)
     return CodingEvidence(runs=runs, answer_turns=frozenset(answers))
+
+
+ERASED_RESULT_KEYS = ("index", "name", "hidden", "status", "time_ms", "args", "expected")
+
+
+async def erase_participant_code(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> int:
+    """For a deletion request: the participant's runs keep their outcomes (status, counts,
+    times) but lose the code, its output and its values, as their turns lose their text."""
+    executions = await repository.executions_of_participant(db, workspace_id, participant_id)
+    for execution in executions:
+        execution.source = ""
+        execution.stdout = execution.stderr = execution.error = None
+        execution.results = [
+            {key: result.get(key) for key in ERASED_RESULT_KEYS}
+            for result in execution.results or []
+        ]
+    await db.flush()
+    return len(executions)
