@@ -102,11 +102,11 @@ async def test_without_waiting_the_run_is_queued_then_finished(
         "/api/v1/code-executions", json=body(wait=False), headers=tenant.headers
     )
     assert response.status_code == 202
-    assert response.json()["data"]["status"] == "queued"
+    assert response.json()["data"]["status"] in ("queued", "running")
     location = response.headers["location"]
     for _ in range(300):
         execution = (await client.get(location, headers=tenant.headers)).json()["data"]
-        if execution["status"] != "queued":
+        if execution["status"] not in ("queued", "running"):
             break
         await asyncio.sleep(0.1)
     assert execution["status"] == "completed"

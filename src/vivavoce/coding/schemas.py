@@ -111,7 +111,7 @@ class TestResultOut(BaseModel):
 
 class ExecutionOut(BaseModel):
     id: uuid.UUID
-    status: Literal["queued", "completed", "failed"]
+    status: Literal["queued", "running", "completed", "failed"]
     language: Language
     mode: str
     source: str

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 JOB = "coding.execute"
 TOPIC_PREFIX = "code_execution:"
 WAIT_SECONDS = 30.0
+PICKUP_SECONDS = 2.0  # the API answers 202 when no worker has started a run by then
+FINISHED = ("completed", "failed")
 _POLL_SECONDS = 1.0  # a lost notification delays the answer by at most this much
 
 
@@ -138,20 +140,23 @@ async def wait_for(
     workspace_id: uuid.UUID,
     execution_id: uuid.UUID,
     patience: float = WAIT_SECONDS,
+    pickup: float | None = None,
 ) -> CodeExecution:
-    """The execution once a worker has finished it, or as it is after `patience` seconds."""
+    """The execution once a worker has finished it, or as it is after `patience` seconds,
+    or (with `pickup`) as soon as no worker has started it within `pickup` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
+    started = loop.time()
     async with listener.subscribe(topic(execution_id)) as wake:
         while True:
             wake.clear()
             async with unit_of_work(maker) as db:
                 execution = await get(db, workspace_id, execution_id)
-            remaining = deadline - loop.time()
-            if execution.status != "queued" or remaining <= 0:
+            waited = loop.time() - started
+            unclaimed = pickup is not None and execution.status == "queued" and waited >= pickup
+            if execution.status in FINISHED or waited >= patience or unclaimed:
                 return execution
             try:
-                await asyncio.wait_for(wake.wait(), min(remaining, _POLL_SECONDS))
+                await asyncio.wait_for(wake.wait(), min(patience - waited, _POLL_SECONDS))
             except TimeoutError:
                 continue
 
@@ -163,9 +168,11 @@ async def run(
     a second run of the job finds it finished and does nothing."""
     async with unit_of_work(maker) as db:
         execution = await repository.execution_for_update(db, execution_id)
-        if execution is None or execution.status != "queued":
+        if execution is None or execution.status in FINISHED:
             return
+        execution.status = "running"  # a retried job (a worker died) runs it again
         job = _Job(execution)
+        await pubsub.notify(db, CHANNEL, topic(execution_id))
     try:
         report = await executor.execute(
             job.language, job.source, job.entry, job.tests, limits_from(job.limits)
@@ -195,7 +202,7 @@ async def _finish(
 ) -> None:
     async with unit_of_work(maker) as db:
         execution = await repository.execution_for_update(db, execution_id)
-        if execution is None or execution.status != "queued":
+        if execution is None or execution.status in FINISHED:
             return
         execution.completed_at = utcnow()
         if report is None:
