@@ -207,3 +207,36 @@ async def test_erasing_the_participant_erases_their_code_and_keeps_the_outcomes(
     assert data["stdout"] is None and data["source"] == "" and "squaring" not in erased.text
     assert [r["status"] for r in data["results"]] == ["passed", "failed"]
     assert data["results"][1]["actual"] is None and data["passed"] == 1
+
+
+async def test_values_and_output_postgresql_cannot_hold_are_stored_replaced(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    source = (
+        "def square(n):\n"
+        "    print('nul:\\x00:')\n"
+        "    return {'nul': 'a\\x00b', 'nan': float('nan'), 'lone': '\\ud800'}\n"
+    )
+    response = await client.post(
+        "/api/v1/code-executions", json=body(source=source), headers=tenant.headers
+    )
+    assert response.status_code == 201, response.text
+    execution = response.json()["data"]
+    actual = execution["results"][0]["actual"]
+    assert actual["nul"] == "a\ufffdb" and actual["nan"] == "nan"
+    assert set(actual["lone"]) == {"\ufffd"}
+    assert execution["stdout"].startswith("nul:\ufffd:")
+
+
+async def test_nan_and_infinity_in_a_test_are_a_422(client: httpx.AsyncClient, tenant: Tenant):
+    for number in ("NaN", "Infinity"):
+        raw = (
+            '{"language": "python", "source": "def f(x):\\n    return x", "entry": "f", '
+            '"tests": [{"args": [1], "expected": ' + number + "}]}"
+        )
+        response = await client.post(
+            "/api/v1/code-executions",
+            content=raw,
+            headers={**tenant.headers, "content-type": "application/json"},
+        )
+        assert response.status_code == 422, response.text

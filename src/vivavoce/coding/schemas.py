@@ -36,7 +36,11 @@ class TestIn(StrictModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> TestIn:
-        if len(json.dumps([self.args, self.expected])) > MAX_TEST_JSON_CHARS:
+        try:
+            encoded = json.dumps([self.args, self.expected], allow_nan=False)
+        except ValueError:
+            raise ValueError("NaN and infinities are not JSON; use null or a string") from None
+        if len(encoded) > MAX_TEST_JSON_CHARS:
             raise ValueError(f"a test's args and expected value exceed {MAX_TEST_JSON_CHARS} chars")
         return self
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.coding import interview, repository
@@ -181,7 +182,11 @@ async def run(
         log.error("code execution %s cannot run: %s", execution_id, error)
         await _finish(maker, execution_id, None, str(error))
         return
-    await _finish(maker, execution_id, report, None)
+    try:
+        await _finish(maker, execution_id, report, None)
+    except SQLAlchemyError:  # a result no column can hold: say so rather than retry forever
+        log.exception("code execution %s: its results could not be stored", execution_id)
+        await _finish(maker, execution_id, None, "the run's results could not be stored")
 
 
 class _Job:
