@@ -12,7 +12,7 @@ from vivavoce.api.deps import Db, require
 from vivavoce.api.responses import ERROR_RESPONSES, Done, One, done, one, one_list
 from vivavoce.api.state import app_state
 from vivavoce.coding import problems, service
-from vivavoce.coding.problem_schemas import ProblemCreate, ProblemFields, ProblemOut, problem_public
+from vivavoce.coding.problem_schemas import ProblemCreate, ProblemOut, ProblemUpdate, problem_public
 from vivavoce.coding.schemas import ExecutionCreate, ExecutionOut, execution_public
 from vivavoce.kit.db import unit_of_work
 from vivavoce.workspaces.service import Principal
@@ -101,14 +101,14 @@ async def get_coding_problem(db: Db, principal: StageReader, problem_id: uuid.UU
     return one(problem_public(await service.get_problem(db, principal.workspace_id, problem_id)))
 
 
-@router.put(
+@router.patch(
     "/coding-problems/{problem_id}", response_model=Done[ProblemOut], responses=ERROR_RESPONSES
 )
-async def replace_coding_problem(
-    db: Db, principal: StageWriter, problem_id: uuid.UUID, body: ProblemFields
+async def update_coding_problem(
+    db: Db, principal: StageWriter, problem_id: uuid.UUID, body: ProblemUpdate
 ) -> Response:
-    """Replace a problem's content (sessions that drew it keep it; past runs keep their tests)."""
-    problem = await problems.replace(db, principal.workspace_id, problem_id, body)
+    """Change a problem (sessions that drew it keep it; past runs keep their tests)."""
+    problem = await problems.update(db, principal.workspace_id, problem_id, body)
     return done(problem_public(problem))
 
 
