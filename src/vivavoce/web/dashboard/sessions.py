@@ -14,6 +14,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from vivavoce.api.state import app_state
+from vivavoce.coding import service as coding
+from vivavoce.coding.schemas import execution_public
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError, NotFound
@@ -238,6 +240,9 @@ async def session_page(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
         history = await review.history(db, viewer.workspace_id, wanted)
+        runs = [
+            execution_public(r) for r in await coding.for_session(db, viewer.workspace_id, wanted)
+        ]
     live = session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
@@ -263,6 +268,7 @@ async def session_page(
             "ai_dims": ai_dimension_scores(history["ai_scorecard"]),
             "values": values,
             "errors": errors or {},
+            "code_runs": runs,
         },
         viewer=viewer,
         status=status,
