@@ -54,6 +54,15 @@ async def owned_objects(
     applications = await client.get("/api/v1/applications", headers=headers)
     emails = await client.get("/api/v1/emails", headers=headers)
     assert emails.json()["data"], "scheduling a session writes its invite to the outbox"
+    problem = await created(
+        await client.post("/api/v1/coding-problems", json=coding_problem(world), headers=headers)
+    )
+    execution = await client.post(
+        "/api/v1/code-executions",
+        json={"language": "python", "source": "x = 1", "problem_id": problem["id"], "wait": False},
+        headers=headers,
+    )
+    assert execution.status_code == 202, execution.text
     return {
         "/api/v1/agent-profiles": world.profile_id,
         "/api/v1/evaluation-templates": world.template_id,
@@ -64,6 +73,19 @@ async def owned_objects(
         "/api/v1/webhook-endpoints": endpoint["id"],
         "/api/v1/webhook-deliveries": deliveries.json()["data"][0]["id"],
         "/api/v1/emails": emails.json()["data"][0]["id"],
+        "/api/v1/coding-problems": problem["id"],
+        "/api/v1/code-executions": execution.json()["data"]["id"],
+    }
+
+
+def coding_problem(world: Any) -> dict[str, Any]:
+    return {
+        "evaluation_stage_id": world.stage_ids["screen"],
+        "title": "Identity",
+        "statement": "Return x.",
+        "entry": "f",
+        "languages": ["python"],
+        "visible_tests": [{"args": [1], "expected": 1}],
     }
 
 
@@ -104,6 +126,8 @@ def test_every_collection_with_ids_is_covered() -> None:
         "/api/v1/webhook-endpoints",
         "/api/v1/webhook-deliveries",
         "/api/v1/emails",
+        "/api/v1/coding-problems",
+        "/api/v1/code-executions",
     }
     missing = {collection_of(op) for op in WITH_IDS} - known
     assert not missing, f"add an owned object for {missing} to owned_objects()"

@@ -67,14 +67,19 @@ async def test_a_problem_is_added_listed_read_replaced_and_deleted(
         headers=tenant.headers,
     )
     assert [p["id"] for p in listed.json()["data"]] == [made["id"]]
-    replaced = await client.put(
+    updated = await client.patch(
+        f"/api/v1/coding-problems/{made['id']}", json={"title": "Sum"}, headers=tenant.headers
+    )
+    assert updated.status_code == 200 and updated.json()["data"]["title"] == "Sum"
+    assert updated.json()["data"]["hidden_test_count"] == 2  # the rest kept
+    broken = await client.patch(
         f"/api/v1/coding-problems/{made['id']}",
-        json={
-            k: v for k, v in problem(stage_id, title="Sum").items() if k != "evaluation_stage_id"
-        },
+        json={"languages": ["typescript"]},  # the starter code is for python and javascript
         headers=tenant.headers,
     )
-    assert replaced.status_code == 200 and replaced.json()["data"]["title"] == "Sum"
+    assert broken.status_code == 422, broken.text
+    kept = await client.get(f"/api/v1/coding-problems/{made['id']}", headers=tenant.headers)
+    assert kept.json()["data"]["languages"] == ["python", "javascript"]
     deleted = await client.delete(f"/api/v1/coding-problems/{made['id']}", headers=tenant.headers)
     assert deleted.status_code == 204
     gone = await client.get(f"/api/v1/coding-problems/{made['id']}", headers=tenant.headers)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from tests.conftest import Tenant
-from tests.fixtures.world import build_world
+from tests.fixtures.world import build_world, created, session_body
 from tests.web.conftest import csrf_token_in, unique_email
 from tests.web.test_dashboard import PASSWORD, _login, add_user
 
@@ -85,3 +86,32 @@ async def test_a_bad_problem_form_is_shown_again_with_its_errors(
         "/api/v1/coding-problems", params={"evaluation_stage_id": stage_id}, headers=tenant.headers
     )
     assert pool.json()["data"] == []
+
+
+@pytest.mark.usefixtures("worker")
+async def test_the_session_page_lists_its_code_runs_with_code_and_results(
+    client: httpx.AsyncClient, database: Database, tenant: Tenant
+) -> None:
+    world = await build_world(client, tenant.headers, email=unique_email("codingruns"))
+    session = await created(
+        await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
+    )
+    run = await client.post(
+        "/api/v1/code-executions",
+        json={
+            "language": "python",
+            "source": "def half(n):\n    return n // 3  # MARKER-CODE\n",
+            "entry": "half",
+            "tests": [{"name": "four", "args": [4], "expected": 2}],
+            "session_id": session["id"],
+        },
+        headers=tenant.headers,
+    )
+    assert run.status_code == 201, run.text
+    assert (
+        await _login(client, await add_user(database, tenant, "admin"), PASSWORD)
+    ).status_code == 303
+    page = await client.get(f"/dashboard/sessions/{session['id']}")
+    assert page.status_code == 200
+    assert "Code runs" in page.text and "0/1 tests passed" in page.text
+    assert "MARKER-CODE" in page.text and "expected <code>2</code>, got <code>1</code>" in page.text

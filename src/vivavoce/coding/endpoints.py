@@ -12,7 +12,7 @@ from vivavoce.api.deps import Db, require
 from vivavoce.api.responses import ERROR_RESPONSES, Done, One, done, one, one_list
 from vivavoce.api.state import app_state
 from vivavoce.coding import problems, service
-from vivavoce.coding.problem_schemas import ProblemCreate, ProblemFields, ProblemOut, problem_public
+from vivavoce.coding.problem_schemas import ProblemCreate, ProblemOut, ProblemUpdate, problem_public
 from vivavoce.coding.schemas import ExecutionCreate, ExecutionOut, execution_public
 from vivavoce.kit.db import unit_of_work
 from vivavoce.workspaces.service import Principal
@@ -27,23 +27,28 @@ Reader = Annotated[Principal, Depends(require("interviews.read", "interviews.wri
     "/code-executions",
     status_code=201,
     response_model=One[ExecutionOut],
-    responses={**ERROR_RESPONSES, 202: {"description": "Queued; not finished within 30 s"}},
+    responses={**ERROR_RESPONSES, 202: {"description": "Not finished yet: poll the Location"}},
 )
 async def create_code_execution(
     request: Request, principal: Runner, body: ExecutionCreate
 ) -> Response:
     """Run code in the sandbox against `tests` (or a problem's tests) and answer with each
     test's result, the capped output, and the time and memory used: 201 once finished, or
-    202 with `status: queued` when `wait` is false or 30 s pass first (then poll the
-    Location). Runs belong to the workspace, and to the session when `session_id` is given."""
+    202 (`status` `queued` or `running`) when `wait` is false, no worker started the run
+    within 2 s, or it ran past 30 s (then poll the Location). Runs belong to the workspace,
+    and to the session when `session_id` is given."""
     state = app_state(request)
     async with unit_of_work(state.sessionmaker) as db:
         execution = await service.create(db, principal.workspace_id, body)
     if body.wait:
         execution = await service.wait_for(
-            state.sessionmaker, state.transcript_listener, principal.workspace_id, execution.id
+            state.sessionmaker,
+            state.transcript_listener,
+            principal.workspace_id,
+            execution.id,
+            pickup=service.PICKUP_SECONDS,
         )
-    status = 202 if execution.status == "queued" else 201
+    status = 201 if execution.status in service.FINISHED else 202
     return one(execution_public(execution), status, f"/api/v1/code-executions/{execution.id}")
 
 
@@ -96,14 +101,14 @@ async def get_coding_problem(db: Db, principal: StageReader, problem_id: uuid.UU
     return one(problem_public(await service.get_problem(db, principal.workspace_id, problem_id)))
 
 
-@router.put(
+@router.patch(
     "/coding-problems/{problem_id}", response_model=Done[ProblemOut], responses=ERROR_RESPONSES
 )
-async def replace_coding_problem(
-    db: Db, principal: StageWriter, problem_id: uuid.UUID, body: ProblemFields
+async def update_coding_problem(
+    db: Db, principal: StageWriter, problem_id: uuid.UUID, body: ProblemUpdate
 ) -> Response:
-    """Replace a problem's content (sessions that drew it keep it; past runs keep their tests)."""
-    problem = await problems.replace(db, principal.workspace_id, problem_id, body)
+    """Change a problem (sessions that drew it keep it; past runs keep their tests)."""
+    problem = await problems.update(db, principal.workspace_id, problem_id, body)
     return done(problem_public(problem))
 
 

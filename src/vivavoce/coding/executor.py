@@ -84,7 +84,7 @@ class _Attempt:
         if event == "loaded":
             self.loaded = True
         elif event == "load_error":
-            self.load_error = str(record.get("error", ""))[:MAX_MESSAGE_CHARS]
+            self.load_error = storable(str(record.get("error", ""))[:MAX_MESSAGE_CHARS])
         elif event == "start" and isinstance(record.get("index"), int):
             self.current, self.current_started = record["index"], now
         elif event == "result" and record.get("index") == self.current:
@@ -92,6 +92,22 @@ class _Attempt:
             self.current = None
         elif event == "done":
             self.done = record
+
+
+def storable(value: Any) -> Any:
+    """`value` as PostgreSQL can keep it (text and JSONB hold neither NUL nor unpaired
+    surrogates, JSON has no NaN or infinities): such characters become U+FFFD, such numbers
+    their names as text."""
+    if isinstance(value, str):
+        cleaned = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return cleaned.replace("\x00", "\ufffd")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(str(key)): storable(item) for key, item in value.items()}
+    return value
 
 
 def values_equal(actual: Any, expected: Any) -> bool:
@@ -201,10 +217,9 @@ def _judge_attempt(
 def _judged(index: int, record: dict[str, Any], test: CodeTest) -> CodeTestResult:
     time_ms = record.get("ms") if isinstance(record.get("ms"), int | float) else None
     if "error" in record:
-        return CodeTestResult(
-            index, "error", error=str(record["error"])[:MAX_MESSAGE_CHARS], time_ms=time_ms
-        )
-    actual = record.get("value")
+        error = storable(str(record["error"])[:MAX_MESSAGE_CHARS])
+        return CodeTestResult(index, "error", error=error, time_ms=time_ms)
+    actual = storable(record.get("value"))
     status: TestStatus = "passed" if values_equal(actual, test.expected) else "failed"
     return CodeTestResult(index, status, actual=actual, time_ms=time_ms)
 
@@ -244,7 +259,8 @@ def _add_output(report: ExecutionReport, outcome: Outcome, left: int) -> int:
         if len(kept) < len(data) or outcome.output_exceeded:
             report.output_truncated = True
         left -= len(kept)
-        setattr(report, name, getattr(report, name) + kept.decode("utf-8", "replace"))
+        text = storable(kept.decode("utf-8", "replace"))
+        setattr(report, name, getattr(report, name) + text)
     return left
 
 

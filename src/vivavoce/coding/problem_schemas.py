@@ -56,6 +56,33 @@ class ProblemFields(StrictModel):
         }
 
 
+class ProblemUpdate(StrictModel):
+    """Any of a problem's fields; the result is checked as a whole."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    statement: str | None = Field(default=None, min_length=1, max_length=MAX_STATEMENT_CHARS)
+    entry: str | None = Field(default=None, pattern=ENTRY_PATTERN)
+    languages: list[Language] | None = Field(default=None, min_length=1, max_length=3)
+    starter_code: dict[Language, str] | None = None
+    visible_tests: list[TestIn] | None = Field(default=None, min_length=1, max_length=MAX_TESTS)
+    hidden_tests: list[TestIn] | None = Field(default=None, max_length=MAX_TESTS)
+    limits: LimitsIn | None = None
+
+
+def fields_of(problem: CodingProblem) -> dict[str, Any]:
+    """A stored problem as `ProblemFields` input."""
+    return {
+        "title": problem.title,
+        "statement": problem.statement,
+        "entry": problem.entry,
+        "languages": problem.languages,
+        "starter_code": problem.starter_code,
+        "visible_tests": problem.visible_tests,
+        "hidden_tests": problem.hidden_tests,
+        "limits": problem.limits,
+    }
+
+
 class ProblemCreate(ProblemFields):
     evaluation_stage_id: uuid.UUID
 

@@ -6,13 +6,14 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.coding import repository
-from vivavoce.coding.problem_schemas import ProblemCreate, ProblemFields
+from vivavoce.coding.problem_schemas import ProblemCreate, ProblemFields, ProblemUpdate, fields_of
 from vivavoce.coding.service import get_problem
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.errors import NotFound
+from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.models import CodingProblem, InterviewSession
 from vivavoce.sessions import service as sessions
 from vivavoce.templates import service as templates
@@ -32,12 +33,22 @@ async def create(db: AsyncSession, workspace_id: uuid.UUID, body: ProblemCreate)
     return problem
 
 
-async def replace(
-    db: AsyncSession, workspace_id: uuid.UUID, problem_id: uuid.UUID, body: ProblemFields
+async def update(
+    db: AsyncSession, workspace_id: uuid.UUID, problem_id: uuid.UUID, body: ProblemUpdate
 ) -> CodingProblem:
-    """New content for a problem; runs already made keep the tests they ran."""
+    """Change some of a problem's fields; sessions that drew it keep it, and runs already
+    made keep the tests they ran. The problem as a whole must stay valid (else 422)."""
     problem = await get_problem(db, workspace_id, problem_id)
-    for name, value in body.columns().items():
+    merged = {**fields_of(problem), **body.model_dump(exclude_unset=True, mode="json")}
+    try:
+        fields = ProblemFields.model_validate(merged)
+    except ValidationError as exc:
+        issues = [
+            Issue(["body", *(str(p) for p in error["loc"])], error["msg"])
+            for error in exc.errors(include_url=False)[:20]
+        ]
+        raise Unprocessable("the problem would not be valid", issues) from None
+    for name, value in fields.columns().items():
         setattr(problem, name, value)
     problem.updated_at = utcnow()
     await db.flush()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.models import CodeExecution, CodingProblem, SessionProblem
+from vivavoce.models import CodeExecution, CodingProblem, InterviewSession, SessionProblem
 
 
 async def add(db: AsyncSession, row: CodeExecution | CodingProblem) -> None:
@@ -95,3 +95,18 @@ async def draw(db: AsyncSession, session_id: uuid.UUID, problem_id: uuid.UUID) -
     drawn = await drawn_problem_id(db, session_id)
     assert drawn is not None
     return drawn
+
+
+async def executions_of_participant(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> Sequence[CodeExecution]:
+    rows = await db.scalars(
+        select(CodeExecution)
+        .join(InterviewSession, InterviewSession.id == CodeExecution.session_id)
+        .where(
+            CodeExecution.workspace_id == workspace_id,
+            InterviewSession.candidate_id == participant_id,
+        )
+        .with_for_update(of=CodeExecution)
+    )
+    return rows.all()

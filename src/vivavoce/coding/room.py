@@ -43,7 +43,6 @@ def candidate_run(execution: CodeExecution) -> dict[str, Any]:
     shown = execution_public(execution, reveal_hidden=False)
     for key in ("session_id", "problem_id", "limits"):
         shown.pop(key, None)
-    shown["source"] = execution.source
     return shown
 
 

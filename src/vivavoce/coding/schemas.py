@@ -36,7 +36,11 @@ class TestIn(StrictModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> TestIn:
-        if len(json.dumps([self.args, self.expected])) > MAX_TEST_JSON_CHARS:
+        try:
+            encoded = json.dumps([self.args, self.expected], allow_nan=False)
+        except ValueError:
+            raise ValueError("NaN and infinities are not JSON; use null or a string") from None
+        if len(encoded) > MAX_TEST_JSON_CHARS:
             raise ValueError(f"a test's args and expected value exceed {MAX_TEST_JSON_CHARS} chars")
         return self
 
@@ -111,9 +115,10 @@ class TestResultOut(BaseModel):
 
 class ExecutionOut(BaseModel):
     id: uuid.UUID
-    status: Literal["queued", "completed", "failed"]
+    status: Literal["queued", "running", "completed", "failed"]
     language: Language
     mode: str
+    source: str
     session_id: uuid.UUID | None
     problem_id: uuid.UUID | None
     passed: int | None
@@ -152,6 +157,7 @@ def execution_public(execution: CodeExecution, *, reveal_hidden: bool = True) ->
         "status": execution.status,
         "language": execution.language,
         "mode": execution.mode,
+        "source": execution.source,
         "session_id": str(execution.session_id) if execution.session_id else None,
         "problem_id": str(execution.problem_id) if execution.problem_id else None,
         "passed": execution.passed,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.coding import interview, repository
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 JOB = "coding.execute"
 TOPIC_PREFIX = "code_execution:"
 WAIT_SECONDS = 30.0
+PICKUP_SECONDS = 2.0  # the API answers 202 when no worker has started a run by then
+FINISHED = ("completed", "failed")
 _POLL_SECONDS = 1.0  # a lost notification delays the answer by at most this much
 
 
@@ -138,20 +141,23 @@ async def wait_for(
     workspace_id: uuid.UUID,
     execution_id: uuid.UUID,
     patience: float = WAIT_SECONDS,
+    pickup: float | None = None,
 ) -> CodeExecution:
-    """The execution once a worker has finished it, or as it is after `patience` seconds."""
+    """The execution once a worker has finished it, or as it is after `patience` seconds,
+    or (with `pickup`) as soon as no worker has started it within `pickup` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
+    started = loop.time()
     async with listener.subscribe(topic(execution_id)) as wake:
         while True:
             wake.clear()
             async with unit_of_work(maker) as db:
                 execution = await get(db, workspace_id, execution_id)
-            remaining = deadline - loop.time()
-            if execution.status != "queued" or remaining <= 0:
+            waited = loop.time() - started
+            unclaimed = pickup is not None and execution.status == "queued" and waited >= pickup
+            if execution.status in FINISHED or waited >= patience or unclaimed:
                 return execution
             try:
-                await asyncio.wait_for(wake.wait(), min(remaining, _POLL_SECONDS))
+                await asyncio.wait_for(wake.wait(), min(patience - waited, _POLL_SECONDS))
             except TimeoutError:
                 continue
 
@@ -163,9 +169,11 @@ async def run(
     a second run of the job finds it finished and does nothing."""
     async with unit_of_work(maker) as db:
         execution = await repository.execution_for_update(db, execution_id)
-        if execution is None or execution.status != "queued":
+        if execution is None or execution.status in FINISHED:
             return
+        execution.status = "running"  # a retried job (a worker died) runs it again
         job = _Job(execution)
+        await pubsub.notify(db, CHANNEL, topic(execution_id))
     try:
         report = await executor.execute(
             job.language, job.source, job.entry, job.tests, limits_from(job.limits)
@@ -174,7 +182,11 @@ async def run(
         log.error("code execution %s cannot run: %s", execution_id, error)
         await _finish(maker, execution_id, None, str(error))
         return
-    await _finish(maker, execution_id, report, None)
+    try:
+        await _finish(maker, execution_id, report, None)
+    except SQLAlchemyError:  # a result no column can hold: say so rather than retry forever
+        log.exception("code execution %s: its results could not be stored", execution_id)
+        await _finish(maker, execution_id, None, "the run's results could not be stored")
 
 
 class _Job:
@@ -195,7 +207,7 @@ async def _finish(
 ) -> None:
     async with unit_of_work(maker) as db:
         execution = await repository.execution_for_update(db, execution_id)
-        if execution is None or execution.status != "queued":
+        if execution is None or execution.status in FINISHED:
             return
         execution.completed_at = utcnow()
         if report is None:
@@ -263,3 +275,23 @@ async def scoring_evidence(
         elif interview.is_coding(asking):
             answers.add(turn.index)
     return CodingEvidence(runs=runs, answer_turns=frozenset(answers))
+
+
+ERASED_RESULT_KEYS = ("index", "name", "hidden", "status", "time_ms", "args", "expected")
+
+
+async def erase_participant_code(
+    db: AsyncSession, workspace_id: uuid.UUID, participant_id: uuid.UUID
+) -> int:
+    """For a deletion request: the participant's runs keep their outcomes (status, counts,
+    times) but lose the code, its output and its values, as their turns lose their text."""
+    executions = await repository.executions_of_participant(db, workspace_id, participant_id)
+    for execution in executions:
+        execution.source = ""
+        execution.stdout = execution.stderr = execution.error = None
+        execution.results = [
+            {key: result.get(key) for key in ERASED_RESULT_KEYS}
+            for result in execution.results or []
+        ]
+    await db.flush()
+    return len(executions)

@@ -30,7 +30,7 @@ class CodeExecution(IdMixin, WorkspaceMixin, Base):
     entry: Mapped[str] = mapped_column(String(64))
     tests: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # what runs, hidden ones flagged
     limits: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))  # queued | completed | failed
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | completed | failed
     results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     stdout: Mapped[str | None] = mapped_column(Text)
     stderr: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.applications import apply_service as apply_requests
 from vivavoce.applications import service as applications
 from vivavoce.assessments import service as assessments
+from vivavoce.coding import service as coding
 from vivavoce.emails import service as emails
 from vivavoce.events import service as events
 from vivavoce.models import Participant
@@ -44,6 +45,7 @@ async def erase_participant(
     await apply_requests.erase_for_participant(db, workspace_id, address, participant.id)
     await sessions.erase_participant_data(db, workspace_id, participant.id)
     await assessments.erase_participant_data(db, workspace_id, participant.id)
+    await coding.erase_participant_code(db, workspace_id, participant.id)
     await voice.erase_recordings(db, workspace_id, participant.id)
     await applications.erase_participant_data(db, workspace_id, participant.id)
     await events.redact_participant(db, workspace_id, participant.id)

@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from vivavoce.api.state import app_state
+from vivavoce.coding import service as coding
+from vivavoce.coding.schemas import execution_public
 from vivavoce.compare import service as compare
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
@@ -298,6 +300,9 @@ async def session_page(
         )
         spans = await marks.turn_spans(db, viewer.workspace_id, wanted) if shared else {}
         against = await _against_others(db, viewer, session)
+        runs = [
+            execution_public(r) for r in await coding.for_session(db, viewer.workspace_id, wanted)
+        ]
     live = shared and session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
@@ -334,6 +339,7 @@ async def session_page(
             "ai_dims": ai_dimension_scores(history["ai_scorecard"]),
             "values": values,
             "errors": errors or {},
+            "code_runs": runs,
         },
         viewer=viewer,
         status=status,

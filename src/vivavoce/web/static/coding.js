@@ -160,7 +160,7 @@ function showRun(run) {
   const kind = run.mode === "submit" ? "Submission" : "Run";
   let summary = `${kind}: ${run.passed ?? 0}/${run.total} tests passed`;
   if (run.hidden_total) summary += ` (hidden: ${run.hidden_passed ?? 0}/${run.hidden_total})`;
-  if (run.status === "queued") summary = `${kind} is still running…`;
+  if (run.status === "queued" || run.status === "running") summary = `${kind} is still running…`;
   if (run.status === "failed") summary = `${kind} could not run: ${run.error || "try again"}`;
   box.append(el("p", { class: "code-summary", id: "code-summary" }, summary));
   const list = el("ol", { class: "code-results" });
