@@ -64,10 +64,15 @@ async def score_set(cases: Sequence[dataset.Case], settings: Settings, scorer: s
     if scorer != "llm":
         return [await score_case(case, settings, scorer) for case in cases]
     gate = asyncio.Semaphore(LLM_CONCURRENCY)
+    done = 0
 
     async def one(case: dataset.Case) -> Row:
+        nonlocal done
         async with gate:
-            return await score_case(case, settings, scorer)
+            row = await score_case(case, settings, scorer)
+        done += 1
+        print(f"  {scorer}: {done} of {len(cases)} scored", file=sys.stderr, flush=True)
+        return row
 
     return list(await asyncio.gather(*(one(c) for c in cases)))
 
@@ -140,6 +145,10 @@ def print_answers(rows: list[dict[str, Any]]) -> None:
         print(f"{role:<10} {spearman(ls, ss):>9.3f} {pairwise(ls, ss):>9.3f}")
 
 
+def readings(choice: str) -> tuple[bool, ...]:
+    return {"mapped": (True,), "unmapped": (False,), "both": (True, False)}[choice]
+
+
 def spread(cases: Sequence[dataset.Case], per_role: int | None) -> list[dataset.Case]:
     """`per_role` cases of each role, evenly spaced in file order (all of them without it):
     a subset picked by position, never by what a case holds."""
@@ -160,6 +169,12 @@ def arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--cases", action="store_true", help="print every case (tune only)")
     parser.add_argument("--no-answers", action="store_true", help="skip eval/cases.json")
     parser.add_argument(
+        "--reading",
+        choices=("mapped", "unmapped", "both"),
+        default="both",
+        help="with the question→dimension mapping, without it, or both",
+    )
+    parser.add_argument(
         "--per-role",
         type=int,
         metavar="N",
@@ -179,7 +194,7 @@ async def main(argv: Sequence[str]) -> int:
         print("the LLM judge needs VIVAVOCE_LLM_BASE_URL", file=sys.stderr)
         return 2
     for scorer in scorers:
-        for mapped in (True, False):
+        for mapped in readings(args.reading):
             cases = spread(dataset.load(args.split, mapped=mapped), args.per_role)
             if not cases:
                 print(f"no {args.split} transcripts in {dataset.ROLES}", file=sys.stderr)
