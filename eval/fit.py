@@ -26,7 +26,7 @@ from eval import dataset
 from eval.metrics import Row, summarise
 
 from vivavoce.scoring import calibration, confidence
-from vivavoce.scoring.features import FEATURE_NAMES, Placement, gated
+from vivavoce.scoring.features import FEATURE_NAMES, Placement, gated, on_topic
 from vivavoce.scoring.offline import shared
 from vivavoce.scoring.rubric import Rubric
 from vivavoce.scoring.schemas import RubricIn
@@ -186,7 +186,7 @@ def rows_for(tests: Sequence[Sample], model: Placement) -> list[Row]:
         key = (s.case.id, s.case.mapped, s.stripped)
         placed = calibration.NO_EVIDENCE
         if s.features is not None:
-            placed = gated(model.place(s.features), s.features["relevance"], placed)
+            placed = gated(model.place(s.features), on_topic(s.features), placed)
         score = confidence.held(min(10.0, max(0.0, round(placed, 1))), s.level)
         by_case.setdefault(key, []).append((s.weight, score))
         cases[key] = s.case

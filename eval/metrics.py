@@ -19,6 +19,7 @@ class Row:
     score: float
     bar: float  # the rubric's pass bar (0-10)
     passed: bool  # the scorer's verdict
+    stood_in: bool = False  # the LLM judge was asked, and the offline scorer scored it
 
     @property
     def label_passes(self) -> bool:

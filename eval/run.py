@@ -27,6 +27,7 @@ from eval import dataset
 from eval.metrics import Row, by_kind, by_role, gaming_at_or_above, pairwise, spearman, summarise
 
 from vivavoce.config import Settings
+from vivavoce.interviewer.providers.failures import ProviderUnavailable
 from vivavoce.scoring import service
 from vivavoce.scoring.schemas import RubricIn
 from vivavoce.scoring.transcript import ScoringTurn, build
@@ -38,13 +39,13 @@ LLM_CONCURRENCY = 4
 async def score_case(case: dataset.Case, settings: Settings, scorer: str) -> Row:
     request = case.request
     rubric = case.rubric
-    card = await service.evaluate(
-        rubric,
-        request.transcript.to_transcript(),
-        settings,
-        language=request.language,
-        scorer=scorer,
-    )
+    transcript = request.transcript.to_transcript()
+    try:
+        card = await service.evaluate(
+            rubric, transcript, settings, language=request.language, scorer=scorer
+        )
+    except ProviderUnavailable:  # the scoring job would retry later; here the offline scorer
+        card = await service.evaluate(rubric, transcript, settings, language=request.language)
     return Row(
         role=case.role,
         case_id=case.id,
@@ -54,6 +55,7 @@ async def score_case(case: dataset.Case, settings: Settings, scorer: str) -> Row
         score=float(card.score),
         bar=rubric.pass_threshold,
         passed=card.passed,
+        stood_in=scorer == "llm" and card.scorer != "llm",
     )
 
 
@@ -62,10 +64,15 @@ async def score_set(cases: Sequence[dataset.Case], settings: Settings, scorer: s
     if scorer != "llm":
         return [await score_case(case, settings, scorer) for case in cases]
     gate = asyncio.Semaphore(LLM_CONCURRENCY)
+    done = 0
 
     async def one(case: dataset.Case) -> Row:
+        nonlocal done
         async with gate:
-            return await score_case(case, settings, scorer)
+            row = await score_case(case, settings, scorer)
+        done += 1
+        print(f"  {scorer}: {done} of {len(cases)} scored", file=sys.stderr, flush=True)
+        return row
 
     return list(await asyncio.gather(*(one(c) for c in cases)))
 
@@ -85,6 +92,9 @@ def print_summary(title: str, rows: Sequence[Row]) -> None:
             f"{s.gaming_at_or_above:>4}/{s.gaming:<3} {low:>5.1f}-{high:<5.1f} "
             f"{s.strong_rejected:>8} {s.weak_passed:>6}"
         )
+    stood_in = sum(1 for r in rows if r.stood_in)
+    if stood_in:
+        print(f"the offline scorer stood in for the LLM judge on {stood_in} of {len(rows)}")
     print(f"\n{'kind':<18} {'n':>3} {'label':>6} {'score':>6}")
     for kind, (count, label, score) in by_kind(rows).items():
         print(f"{kind:<18} {count:>3} {label:>6.2f} {score:>6.2f}")
@@ -135,12 +145,41 @@ def print_answers(rows: list[dict[str, Any]]) -> None:
         print(f"{role:<10} {spearman(ls, ss):>9.3f} {pairwise(ls, ss):>9.3f}")
 
 
+def readings(choice: str) -> tuple[bool, ...]:
+    return {"mapped": (True,), "unmapped": (False,), "both": (True, False)}[choice]
+
+
+def spread(cases: Sequence[dataset.Case], per_role: int | None) -> list[dataset.Case]:
+    """`per_role` cases of each role, evenly spaced in file order (all of them without it):
+    a subset picked by position, never by what a case holds."""
+    if not per_role:
+        return list(cases)
+    out = []
+    for role in dict.fromkeys(c.role for c in cases):
+        mine = [c for c in cases if c.role == role]
+        picks = sorted({round(i * (len(mine) - 1) / max(1, per_role - 1)) for i in range(per_role)})
+        out += [mine[i] for i in picks if i < len(mine)]
+    return out
+
+
 def arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make eval", description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=dataset.SPLITS, default="holdout")
     parser.add_argument("--scorer", choices=("offline", "llm"), action="append")
     parser.add_argument("--cases", action="store_true", help="print every case (tune only)")
     parser.add_argument("--no-answers", action="store_true", help="skip eval/cases.json")
+    parser.add_argument(
+        "--reading",
+        choices=("mapped", "unmapped", "both"),
+        default="both",
+        help="with the question→dimension mapping, without it, or both",
+    )
+    parser.add_argument(
+        "--per-role",
+        type=int,
+        metavar="N",
+        help="score N transcripts of each role, evenly spread over its file (a slow judge)",
+    )
     args = parser.parse_args(argv)
     if args.cases and args.split != "tune":
         parser.error("--cases prints case by case, which only the tune split may do")
@@ -155,8 +194,8 @@ async def main(argv: Sequence[str]) -> int:
         print("the LLM judge needs VIVAVOCE_LLM_BASE_URL", file=sys.stderr)
         return 2
     for scorer in scorers:
-        for mapped in (True, False):
-            cases = dataset.load(args.split, mapped=mapped)
+        for mapped in readings(args.reading):
+            cases = spread(dataset.load(args.split, mapped=mapped), args.per_role)
             if not cases:
                 print(f"no {args.split} transcripts in {dataset.ROLES}", file=sys.stderr)
                 break

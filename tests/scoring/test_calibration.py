@@ -18,7 +18,7 @@ from tests.scoring.samples import (
     one_answer,
 )
 from vivavoce.scoring import calibration
-from vivavoce.scoring.features import FEATURE_NAMES, gated, phrased_share, piecewise
+from vivavoce.scoring.features import FEATURE_NAMES, gated, on_topic, phrased_share, piecewise
 from vivavoce.scoring.offline import _FUNCTION_WORDS, shared
 from vivavoce.scoring.rubric import Rubric, RubricDimension
 from vivavoce.scoring.scorecard import assemble
@@ -56,8 +56,10 @@ def test_terse_expert_fragments_are_phrased_and_keyword_lists_are_not() -> None:
 
 def test_off_topic_evidence_keeps_only_its_on_topic_share() -> None:
     assert gated(8.0, 0.0, 1.0) == 1.0
-    assert gated(8.0, 0.7, 1.0) == 8.0
-    assert gated(8.0, 0.175, 1.0) == 4.5  # half way to on topic: half the distance
+    assert gated(8.0, 0.8, 1.0) == 8.0
+    assert gated(8.0, 0.4, 1.0) == 4.5  # half way to on topic: half the distance
+    # on topic for its question is on topic, though the dimension's own text is far
+    assert on_topic({"relevance": 0.2, "question_relevance": 0.9}) == 0.9
     assert gated(0.5, 0.0, 1.0) == 0.5  # below the floor: left as it is
 
 

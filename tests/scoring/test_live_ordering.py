@@ -1,7 +1,10 @@
 """Live interviews of scripted strong, mediocre and weak candidates (the built-in offline
 interviewer over the join socket, a real server and worker on 127.0.0.1) come out in that
 order, in roles beyond software too, and the mediocre candidate — one strong answer, one
-vague, one partial, one "I don't know" — does not pass the 7.0 bar."""
+vague, one partial, one "I don't know" — does not pass the 7.0 bar. The strong candidate's
+full answers, one per dimension, are medium-confidence evidence (ADR 0011): no dimension is
+low and nothing flags the scorecard for review, while the weak candidate's one-line answers are
+low and say so."""
 
 from __future__ import annotations
 
@@ -401,3 +404,9 @@ async def test_strong_mediocre_and_weak_candidates_come_out_in_that_order(
         assert cards[(role.name, "mediocre")]["passed"] is False, (role.name, mediocre)
         assert cards[(role.name, "mediocre")]["recommendation"] == "no_hire"
         assert cards[(role.name, "weak")]["passed"] is False, (role.name, weak)
+        strong_card = cards[(role.name, "strong")]
+        levels = [d["confidence"] for d in strong_card["evaluation_breakdown"]]
+        assert "low" not in levels, (role.name, levels)
+        assert strong_card["needs_human_review"] is False, strong_card["scoring"]
+        reasons = cards[(role.name, "weak")]["scoring"]["review_reasons"]
+        assert any("low-confidence evidence: only one short answer" in r for r in reasons)

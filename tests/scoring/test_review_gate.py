@@ -146,6 +146,6 @@ async def test_a_pasted_answer_is_reported_and_not_counted_through_the_scoring_j
     assert card["needs_human_review"] is True
     for dimension in card["evaluation_breakdown"]:
         assert dimension["evidence_turns"] == [3, 7]
-        assert dimension["confidence"] == "medium"
+        assert dimension["confidence"] == "high"  # two full answers count; the pasted one not
         assert "Pasted text (turn 5) was not counted" in dimension["feedback"]
     assert await sessions_of(client, tenant, world, "s1") == []  # flagged: no auto-advance

@@ -42,6 +42,7 @@ from vivavoce.scoring.features import (
     answer_features,
     gated,
     mean_features,
+    on_topic,
     phrased_share,
     spoken_as_meant,
     vocabulary,
@@ -402,7 +403,7 @@ class OfflineScorer:
             )
         features = _dimension_features(exchanges)
         score = gated(
-            calibration.PLACEMENT.place(features), features["relevance"], calibration.NO_EVIDENCE
+            calibration.PLACEMENT.place(features), on_topic(features), calibration.NO_EVIDENCE
         )
         citations = self._citations(dim, scored)
         return DimensionJudgement(
