@@ -257,6 +257,8 @@ class VoiceChannel:
         self._pending = Heard("")  # words heard that sounded unfinished
         self._pending_until_ms: int | None = None
         self._recording: str | None = None
+        self._to_record: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+        self._recorder: asyncio.Task[None] | None = None  # not cancelled on close: it is short
         self._audio_budget = AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS
         self._budget_at = time.monotonic()
         self._last_hold = 0.0
@@ -371,11 +373,11 @@ class VoiceChannel:
             else:
                 if seq < self._dropped_before:  # interrupted while it was being made
                     return
-                await self._record(resample(speech.pcm, speech.sample_rate))
                 await self._send_audio(
                     {"type": "ai_audio", "seq": seq, "text": sentence},
                     to_wav(speech.pcm, speech.sample_rate),
                 )
+                self._record_later(speech.pcm, speech.sample_rate)  # after: not in the way
                 return
         await self._send_json({"type": "speak", "seq": seq, "text": sentence})
 
@@ -483,7 +485,7 @@ class VoiceChannel:
     async def _transcribe_all(self) -> None:
         while not self._heard.empty() and self.listening:
             ended = self._heard.get_nowait()
-            await self._record(ended.pcm)
+            self._record_later(ended.pcm, SAMPLE_RATE)
             if self.stt is None:
                 return
             try:
@@ -532,6 +534,18 @@ class VoiceChannel:
         if notice:
             message["message"] = notice
         await self._send_json(message)
+
+    def _record_later(self, pcm: bytes, sample_rate: int) -> None:
+        """Queue audio for the session's recording: appended in the order queued (the
+        conversation's), by one task, off the path from the end of speech to the reply."""
+        self._to_record.put_nowait((pcm, sample_rate))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_all())
+
+    async def _record_all(self) -> None:
+        while not self._to_record.empty():
+            pcm, sample_rate = self._to_record.get_nowait()
+            await self._record(resample(pcm, sample_rate))
 
     async def _record(self, pcm: bytes) -> None:
         """Append audio to the session's recording (linked to the session on first use)."""
