@@ -170,7 +170,10 @@ def check(settings: Settings) -> tuple[bool, str]:
     missing = (settings.stt_provider in ("local", "openai") and speech_to_text is None) or (
         settings.tts_provider in ("local", "openai") and text_to_speech is None
     )
+    silero = settings.voice_vad == "silero" and vad.available()
     detail = f"speech-to-text {heard}, text-to-speech {spoken}"
+    if speech_to_text is not None:
+        detail += f", speech detection {'Silero VAD' if silero else 'energy'}"
     if missing:
         detail += " (a chosen provider is unavailable: install the `voice` extra or set its URL)"
     return not missing, detail
