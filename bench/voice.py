@@ -22,7 +22,14 @@ transcription of the answer with word confidences, one synthesis of the reply's 
 clause, one after the other. What the server adds is the difference.
 
     .venv/bin/python bench/voice.py      # BENCH_VOICE_ANSWERS (default 10), BENCH_SILENCE_MS,
-                                         # BENCH_QUICK_SILENCE_MS
+                                         # BENCH_QUICK_SILENCE_MS, BENCH_PROVIDERS
+
+BENCH_PROVIDERS=instant measures the server's own overhead, as with hosted providers: the
+speech endpoints are OpenAI-compatible ones on 127.0.0.1 that answer at once (every answer
+is heard as one finished sentence, every sentence spoken as 0.1 s of audio), so all that is
+left beyond the short pause is vivavoce's work — endpointing, the HTTP calls, storing the
+answer, the interviewer (offline), the socket. Its floor is the pause alone (less the quiet
+that ends piper's audio, where the pause has already begun).
 """
 
 from __future__ import annotations
@@ -33,7 +40,11 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +58,7 @@ from vivavoce.app import create_app
 from vivavoce.config import Settings
 from vivavoce.kit.db import unit_of_work
 from vivavoce.runtime import open_database
-from vivavoce.voice.audio import resample
+from vivavoce.voice.audio import resample, to_wav
 from vivavoce.voice.tts import LocalPiper
 from vivavoce.workspaces import service as workspaces
 
@@ -59,6 +70,7 @@ TARGET_P50 = 1.0
 TARGET_P95 = 1.6
 SAMPLE_TIMEOUT = 60.0
 DEBUG = bool(os.environ.get("BENCH_DEBUG"))
+INSTANT = os.environ.get("BENCH_PROVIDERS", "local") == "instant"
 SENTENCES = [
     "Yes, I am ready to start.",
     "I designed the billing service at my last company, using Python and PostgreSQL.",
@@ -67,6 +79,37 @@ SENTENCES = [
     "I measured latency before and after, and the ninety fifth percentile dropped by half.",
     "No questions from me, thank you.",
 ]
+
+
+class InstantSpeech(BaseHTTPRequestHandler):
+    """OpenAI-compatible speech endpoints that answer at once (BENCH_PROVIDERS=instant)."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.path.endswith("/audio/transcriptions"):
+            body, kind = json.dumps({"text": "Thank you, that is my answer."}).encode(), "json"
+        else:
+            body, kind = to_wav(bytes(4800), 24_000), "wav"
+        self.send_response(200)
+        self.send_header("content-type", f"application/{kind}" if kind == "json" else "audio/wav")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+@contextmanager
+def instant_speech() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), InstantSpeech)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class Quiet(uvicorn.Server):
@@ -252,34 +295,55 @@ async def interview(
             reader.cancel()
 
 
+def trailing_quiet(pcm: bytes) -> float:
+    """Seconds of near-silence at the end of a spoken answer (piper ends its audio with a
+    little): the pause has already begun there, so the floor's pause is that much shorter."""
+    values = memoryview(pcm).cast("h")
+    end = len(values)
+    while end > 0 and abs(values[end - 1]) < 300:
+        end -= 1
+    return (len(values) - end) / 16_000
+
+
 def floor(firsts: list[tuple[bytes, str]]) -> list[float]:
-    """The model work alone for each sample (see the module docstring), after the server
-    has stopped: nothing else of ours is running."""
+    """The least each sample could take (see the module docstring), measured after the
+    server has stopped: nothing else of ours is running."""
     from vivavoce.voice.stt import transcribe_locally
     from vivavoce.voice.tts import _synthesize_locally
 
     times = []
     for pcm, first_text in firsts:
+        pause = max(0.0, QUICK_SILENCE_MS / 1000 - trailing_quiet(pcm))
         start = time.perf_counter()
-        transcribe_locally(pcm, 16_000, with_words=True)
-        _synthesize_locally(first_text or "Thanks,")
-        times.append(QUICK_SILENCE_MS / 1000 + time.perf_counter() - start)
+        if not INSTANT:
+            transcribe_locally(pcm, 16_000, with_words=True)
+            _synthesize_locally(first_text or "Thanks,")
+        times.append(pause + time.perf_counter() - start)
     return times
 
 
-async def run(url: str, workdir: Path) -> tuple[list[dict[str, float]], list[float]]:
+async def run(
+    url: str, workdir: Path, speech_url: str | None
+) -> tuple[list[dict[str, float]], list[float]]:
     port = free_port()
+    endpoints: dict[str, Any] = {"stt_provider": "local", "tts_provider": "local"}
+    if speech_url:
+        endpoints = {
+            "stt_provider": "openai",
+            "tts_provider": "openai",
+            "stt_base_url": speech_url,
+            "tts_base_url": speech_url,
+        }
     settings = Settings(
         env="test",
         database_url=url,
         data_dir=workdir,
         public_url=f"http://127.0.0.1:{port}",
-        stt_provider="local",
-        tts_provider="local",
         voice_silence_ms=SILENCE_MS,
         voice_quick_silence_ms=QUICK_SILENCE_MS,
         rate_limit_per_minute=100_000,
         rate_limit_burst=10_000,
+        **endpoints,
     )
     database = await open_database(settings)
     async with unit_of_work(database.sessionmaker) as db:
@@ -316,10 +380,11 @@ async def run(url: str, workdir: Path) -> tuple[list[dict[str, float]], list[flo
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vivavoce-bench-voice-") as scratch:
         workdir = Path(scratch)
-        with throwaway_database(workdir) as (url, _env):
-            samples, floors = asyncio.run(run(url, workdir))
+        with throwaway_database(workdir) as (url, _env), instant_speech() as speech_url:
+            samples, floors = asyncio.run(run(url, workdir, speech_url if INSTANT else None))
+    providers = "instant endpoints" if INSTANT else "local providers"
     print(
-        f"\nvoice latency, local providers, {len(samples)} answers, silence {SILENCE_MS} ms, "
+        f"\nvoice latency, {providers}, {len(samples)} answers, silence {SILENCE_MS} ms, "
         f"quick silence {QUICK_SILENCE_MS} ms — {machine()}"
     )
     print(f"{'part':<14}{'p50 s':>8}{'p95 s':>8}")

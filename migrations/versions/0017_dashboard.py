@@ -2,7 +2,7 @@
 follow the transcript)
 
 Revision ID: 0017_dashboard
-Revises: 0014_review
+Revises: 0016_coding
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_dashboard"
-down_revision: str | None = "0014_review"
+down_revision: str | None = "0016_coding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,6 +25,11 @@ def test_hints_name_the_skills_and_follow_the_question() -> None:
     assert hints.prompt == "Backend engineer interview. Thanks. How would you find a slow query?"
 
 
+def test_a_long_question_keeps_its_end() -> None:
+    hints = hints_for(Topic(), "Some context. " * 200 + "So, how would you shard it?")
+    assert hints is not None and hints.prompt.endswith("So, how would you shard it?")
+
+
 def test_no_hints_without_anything_to_hint_with() -> None:
     assert hints_for(Topic()) is None
 

@@ -353,3 +353,29 @@ async def test_bias_can_be_turned_off(tmp_path: Path) -> None:
     await harness.channel.observe({"type": "turn", "speaker": "ai", "text": "Ready?"})
     await harness.speak(tone(900), hush(700))
     assert harness.answers() == ["Yes."] and ears.hints == [None]
+
+
+async def test_audio_is_recorded_in_conversation_order_after_it_is_sent(tmp_path: Path) -> None:
+    import uuid
+
+    from vivavoce.voice.recordings import recording_key
+
+    voice = ScriptedVoice()
+    harness = Harness(tmp_path, ScriptedEars("Yes, I'm ready."), voice)
+    ids = (uuid.uuid4(), uuid.uuid4())
+    channel = harness.channel
+    channel._room_ids = lambda: ids
+    await channel.observe({"type": "status", "state": "live"})
+    await harness.speak(tone(900), hush(700))
+    assert harness.answers() == ["Yes, I'm ready."]
+    await channel.observe({"type": "turn", "speaker": "ai", "text": "Good."})
+    assert channel._speaker is not None
+    await channel._speaker  # the sentence is made and sent ...
+    assert channel._recorder is not None
+    await channel._recorder  # ... then recorded, after the candidate's turn
+    assert [header["text"] for header, _ in harness.audio] == ["Good."]
+    stored = await channel.deps.store.open(recording_key(ids[1], ids[0]))
+    assert stored is not None
+    audio = b"".join([chunk async for chunk in stored.chunks])
+    said = b"\x00\x01" * 800  # the scripted voice's sentence, after the candidate's turn
+    assert audio.endswith(said) and len(audio) > len(said) + 16_000

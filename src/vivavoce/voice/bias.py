@@ -132,7 +132,7 @@ def _joined(terms: Iterable[str], limit: int) -> str:
 
 def _question_prompt(role: str, question: str) -> str:
     """The question's last sentences (what the answer follows), after the role."""
-    asked = clean(question, 4 * MAX_PROMPT_CHARACTERS)
+    asked = clean(question[-4 * MAX_PROMPT_CHARACTERS :], 4 * MAX_PROMPT_CHARACTERS)
     if len(asked) > MAX_PROMPT_CHARACTERS:
         asked = asked[-MAX_PROMPT_CHARACTERS:]
         asked = asked[asked.find(" ") + 1 :] if " " in asked else asked

@@ -171,7 +171,10 @@ def check(settings: Settings) -> tuple[bool, str]:
     missing = (settings.stt_provider in ("local", "openai") and speech_to_text is None) or (
         settings.tts_provider in ("local", "openai") and text_to_speech is None
     )
+    silero = settings.voice_vad == "silero" and vad.available()
     detail = f"speech-to-text {heard}, text-to-speech {spoken}"
+    if speech_to_text is not None:
+        detail += f", speech detection {'Silero VAD' if silero else 'energy'}"
     if missing:
         detail += " (a chosen provider is unavailable: install the `voice` extra or set its URL)"
     return not missing, detail
@@ -262,6 +265,8 @@ class VoiceChannel:
             0  # the recording's length, so each stretch is marked where it starts
         )
         self._recording_lock = asyncio.Lock()
+        self._to_record: asyncio.Queue[tuple[bytes, int, str]] = asyncio.Queue()
+        self._recorder: asyncio.Task[None] | None = None  # not cancelled on close: it is short
         self._audio_budget = AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS
         self._budget_at = time.monotonic()
         self._last_hold = 0.0
@@ -376,11 +381,11 @@ class VoiceChannel:
             else:
                 if seq < self._dropped_before:  # interrupted while it was being made
                     return
-                await self._record(resample(speech.pcm, speech.sample_rate), "ai")
                 await self._send_audio(
                     {"type": "ai_audio", "seq": seq, "text": sentence},
                     to_wav(speech.pcm, speech.sample_rate),
                 )
+                self._record_later(speech.pcm, speech.sample_rate, "ai")  # after: not in the way
                 return
         await self._send_json({"type": "speak", "seq": seq, "text": sentence})
 
@@ -488,7 +493,7 @@ class VoiceChannel:
     async def _transcribe_all(self) -> None:
         while not self._heard.empty() and self.listening:
             ended = self._heard.get_nowait()
-            await self._record(ended.pcm, "participant")
+            self._record_later(ended.pcm, SAMPLE_RATE, "participant")
             if self.stt is None:
                 return
             try:
@@ -537,6 +542,18 @@ class VoiceChannel:
         if notice:
             message["message"] = notice
         await self._send_json(message)
+
+    def _record_later(self, pcm: bytes, sample_rate: int, speaker: str) -> None:
+        """Queue `speaker`'s audio for the session's recording: appended in the order queued
+        (the conversation's), by one task, off the path from the end of speech to the reply."""
+        self._to_record.put_nowait((pcm, sample_rate, speaker))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_all())
+
+    async def _record_all(self) -> None:
+        while not self._to_record.empty():
+            pcm, sample_rate, speaker = self._to_record.get_nowait()
+            await self._record(resample(pcm, sample_rate), speaker)
 
     async def _record(self, pcm: bytes, speaker: str) -> None:
         """Append audio to the session's recording (linked to the session on first use) and
