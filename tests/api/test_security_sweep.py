@@ -146,6 +146,11 @@ async def test_another_workspaces_ids_are_404_everywhere(
             [
                 {"scheduled_at": "2031-01-01T10:00:00Z", "name": "x"},
                 {"action": "confirm", "version": 0, "reason": "checked"},  # a scorecard review
+                {"decision": "hire", "reason": "checked"},  # a final review's decision
+                {  # a manual review's scorecard
+                    "dimensions": [{"dimension_id": "overall", "score": 5}],
+                    "decision": "advance",
+                },
             ]
             if operation.has_body
             else []
