@@ -140,6 +140,38 @@ async def _plain_parts(
     return parts if plain else None
 
 
+def new_session_values(
+    session_id: uuid.UUID,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    scheduled_at: datetime | None,
+    parts: Parts,
+    application_id: uuid.UUID,
+    links: Links,
+) -> dict[str, Any]:
+    """The columns of a newly scheduled session, for both ways of writing it (this module's
+    and `service.schedule`'s), so the two cannot drift apart."""
+    template, stage, participant = parts.template, parts.stage, parts.participant
+    return {
+        "id": session_id,
+        "workspace_id": workspace_id,
+        "evaluation_template_id": template.id,
+        "evaluation_stage_id": stage.id,
+        "stage": stage.type,
+        "candidate_id": participant.id,
+        "application_id": application_id,
+        "external_id": participant.external_id,
+        "join_token_digest": crypto.digest(links.token(session_id)),
+        "status": Status.SCHEDULED.value,
+        "scheduled_at": scheduled_at,
+        "timezone": body.timezone,
+        "language": body.language or template.language,
+        "notes": body.notes,
+        "idempotency_key": body.idempotency_key,
+        "needs_human_review": False,
+    }
+
+
 async def _write(
     connection: asyncpg.Connection,
     workspace_id: uuid.UUID,
@@ -155,22 +187,9 @@ async def _write(
     stored = await repository.insert_session(
         connection,
         repository.SESSIONS.make(
-            id=session_id,
-            workspace_id=workspace_id,
-            evaluation_template_id=template.id,
-            evaluation_stage_id=stage.id,
-            stage=stage.type,
-            candidate_id=participant.id,
-            application_id=application.id,
-            external_id=participant.external_id,
-            join_token_digest=crypto.digest(links.token(session_id)),
-            status=Status.SCHEDULED.value,
-            scheduled_at=scheduled_at,
-            timezone=body.timezone,
-            language=body.language or template.language,
-            notes=body.notes,
-            idempotency_key=body.idempotency_key,
-            needs_human_review=False,
+            **new_session_values(
+                session_id, workspace_id, body, scheduled_at, parts, application.id, links
+            )
         ),
     )
     if stored is None:

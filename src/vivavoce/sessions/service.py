@@ -31,9 +31,10 @@ from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, InterviewSession
 from vivavoce.participants import service as participants
-from vivavoce.sessions import live_repository, repository, signals, transcript
+from vivavoce.sessions import live_repository, repository, scheduling, signals, transcript
 from vivavoce.sessions.errors import ensure_holder
 from vivavoce.sessions.modes import Mode, invites_candidate, mode_of
+from vivavoce.sessions.scheduling_repository import Parts
 from vivavoce.sessions.schemas import (
     SessionCreate,
     SessionFilters,
@@ -161,22 +162,15 @@ async def schedule(
         )
     session_id = uuid7()
     session = InterviewSession(
-        id=session_id,
-        workspace_id=workspace_id,
-        evaluation_template_id=template.id,
-        evaluation_stage_id=stage.id,
-        stage=stage.type,
-        candidate_id=participant.id,
-        application_id=application.id,
-        external_id=participant.external_id,
-        join_token_digest=crypto.digest(links.token(session_id)),
-        status=Status.SCHEDULED.value,
-        scheduled_at=scheduled_at,
-        timezone=body.timezone,
-        language=body.language or template.language,
-        notes=body.notes,
-        idempotency_key=body.idempotency_key,
-        needs_human_review=False,
+        **scheduling.new_session_values(
+            session_id,
+            workspace_id,
+            body,
+            scheduled_at,
+            Parts(template, stage, participant),
+            application.id,
+            links,
+        )
     )
     if body.idempotency_key:
         try:
