@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from tests.conftest import Tenant
-from tests.emails.smtp import SmtpServer
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Site, running_site
+from tests.web.conftest import Site
 from tests.web.test_join import ANSWERS, new_session, transcript_of
 from tests.web.test_join_coding import PROBLEM, SHOTS
 
-from vivavoce.config import Settings
-from vivavoce.runtime import Database
+# the voice test's browser (its microphone plays this module's `answer_wav`), page, site, client
+from tests.web.test_join_voice import api, mic_page, microphone_browser, site  # noqa: F401
+
 from vivavoce.voice.audio import resample, to_wav
 from vivavoce.voice.tts import LocalPiper
 
@@ -42,60 +41,11 @@ def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-async def microphone_browser(answer_wav: Path) -> AsyncIterator[Browser]:
-    args = [
-        *CHROMIUM_ARGS,
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={answer_wav}",
-        "--autoplay-policy=no-user-gesture-required",
-    ]
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-@pytest.fixture
-async def mic_page(microphone_browser: Browser) -> AsyncIterator[Page]:
-    context = await microphone_browser.new_context()
-    context.set_default_timeout(30_000)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
-
-
-@pytest.fixture(scope="module")
-async def site(
-    settings: Settings,
-    database: Database,
-    smtp: SmtpServer,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[Site]:
-    async with running_site(
-        settings,
-        database,
-        smtp,
-        stt_provider="local",
-        tts_provider="local",
-        voice_silence_ms=1200,
-        recordings_dir=tmp_path_factory.mktemp("recordings"),
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def api(site: Site) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=site.url, timeout=30) as client:
-        yield client
-
-
 async def test_a_voice_candidate_runs_code_and_hears_the_coding_questions(
-    site: Site, api: httpx.AsyncClient, tenant: Tenant, mic_page: Page
+    site: Site,  # noqa: F811
+    api: httpx.AsyncClient,  # noqa: F811
+    tenant: Tenant,
+    mic_page: Page,  # noqa: F811
 ) -> None:
     session = await new_session(api, tenant)
     added = await api.post(
