@@ -261,9 +261,8 @@ class VoiceChannel:
         self._pending = Heard("")  # words heard that sounded unfinished
         self._pending_until_ms: int | None = None
         self._recording: str | None = None
-        self._recorded_bytes = (
-            0  # the recording's length, so each stretch is marked where it starts
-        )
+        # the recording's length, so each stretch of speech is marked where it starts
+        self._recorded_bytes = 0
         self._recording_lock = asyncio.Lock()
         self._to_record: asyncio.Queue[tuple[bytes, int, str]] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None  # not cancelled on close: it is short
