@@ -33,6 +33,7 @@ from tests.fixtures.receiver import running_receiver
 from tests.fixtures.scenarios import Figures, open_run, slow_receiver, summary
 
 SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
+STREAM_END_SECONDS = 60  # after the candidate saw the end, the recruiter's stream must see it
 
 
 @dataclass
@@ -92,14 +93,17 @@ async def soak(
                         run.interviews.append(interview)
                         watch = traffic.Watch(interview.session_id)
                         run.watches.append(watch)
-                        await asyncio.gather(
-                            traffic.Candidate(interview, urls, start_at=slot).run(),
-                            traffic.watch(watch, urls, cluster.headers, prefer=slot + 1),
+                        watching = asyncio.create_task(
+                            traffic.watch(watch, urls, cluster.headers, prefer=slot + 1)
                         )
+                        await traffic.Candidate(interview, urls, start_at=slot).run()
                         figures.interviews += 1
                         if interview.errors or interview.final is None:
                             first = interview.errors[0] if interview.errors else "no end"
                             figures.error(f"interview: {first[:80]}")
+                        if not await stream_ended(watching, interview):
+                            status = await session_status(http, interview.session_id)
+                            figures.error(f"stream never ended (session {status})")
                         for value in interview.answer_latencies:
                             figures.add("answer -> AI turn (WebSocket)", value)
                         for value in interview.first_word_latencies:
@@ -141,6 +145,26 @@ async def soak(
     return SoakResult(
         concurrency, duration, elapsed, figures, delivered, cluster.processes, problems
     )
+
+
+async def stream_ended(watching: asyncio.Task[traffic.Watch], interview: traffic.Interview) -> bool:
+    """Whether the recruiter's stream saw `end` once the candidate is done: soon after an
+    interview the candidate saw end, or briefly after one that broke off (already counted
+    as an error). A stream still open then is cancelled and reported, not waited for."""
+    within = STREAM_END_SECONDS if interview.final is not None and not interview.errors else 5
+    try:
+        watch = await asyncio.wait_for(watching, timeout=within)
+    except TimeoutError:
+        return False
+    return watch.ended
+
+
+async def session_status(http: httpx.AsyncClient, session_id: str) -> str:
+    try:
+        response = await http.get(f"/api/v1/sessions/{session_id}")
+        return str(response.json()["data"]["status"])
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
+        return f"unknown: {type(exc).__name__}"
 
 
 def print_report(result: SoakResult) -> None:
