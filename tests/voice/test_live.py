@@ -260,6 +260,27 @@ async def test_sentences_are_spoken_as_they_stream_and_barge_in_drops_the_rest(
     assert harness.audio[0][1].startswith(b"RIFF")
 
 
+async def test_a_typed_answer_drops_what_the_voice_had_still_to_say(tmp_path: Path) -> None:
+    voice = ScriptedVoice()
+    harness = Harness(tmp_path, ScriptedEars(), voice)
+    channel = harness.channel
+    await channel.observe({"type": "status", "state": "live"})
+    voice.gate.clear()  # the voice is busy with the first sentence
+    await channel.observe(
+        {"type": "turn", "index": 1, "speaker": "ai", "text": "Hello. Tell me about a system."}
+    )
+    await asyncio.sleep(0)
+    # the candidate read the question and typed an answer while it was being spoken
+    await channel.observe(
+        {"type": "turn", "index": 2, "speaker": "participant", "text": "I built a queue."}
+    )
+    await channel.observe({"type": "turn", "index": 3, "speaker": "ai", "text": "Why a queue?"})
+    voice.gate.set()
+    await asyncio.sleep(0.05)
+    assert voice.said == ["Hello.", "Why a queue?"]  # the first was already being made
+    assert [header["text"] for header, _ in harness.audio] == ["Why a queue?"]
+
+
 async def test_without_a_server_voice_the_browser_is_asked_to_speak(tmp_path: Path) -> None:
     harness = Harness(tmp_path, ScriptedEars(), None)
     await harness.channel.observe(

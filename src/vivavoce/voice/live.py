@@ -308,6 +308,9 @@ class VoiceChannel:
                 self._spoken = self._said.index(sentence, self._spoken) + len(sentence)
                 self._say(sentence)
         elif kind == "turn" and message.get("speaker") == "participant" and self.live:
+            # The candidate answered (a typed answer can come while the interviewer is still
+            # speaking): what was queued before it is no longer worth saying.
+            self._dropped_before = self._seq + 1
             self._remember_answer(str(message.get("text", "")))
         elif kind == "turn" and message.get("speaker") == "ai" and self.live:
             text = str(message.get("text", ""))

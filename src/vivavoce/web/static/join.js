@@ -285,6 +285,7 @@ $("answer-form").addEventListener("submit", (event) => {
   const text = answer.value.trim();
   if (!text || finished) return;
   answerSent(text);
+  if (voice) voice.stopSpeaking(); // answered in writing: the rest of the question is moot
   // The answer carries the page's pending signals (its paste, its typing report), stored
   // with it in one transaction: kept even when this answer ends the interview.
   const { taken, events } = takeEvents();
