@@ -76,7 +76,7 @@ async def test_a_voice_candidate_runs_code_and_hears_the_coding_questions(
     # the fake microphone's answer is heard while the pane is open
     said = page.locator("li.turn-participant[data-index]").first
     await expect(said).to_contain_text("Python", timeout=60_000)
-    await answer_until_the_coding_probe(page)
+    await answer_until_the_coding_probe(page, spoken)
     await page.set_viewport_size({"width": 1400, "height": 1000})
     await page.screenshot(path=str(SHOTS / "coding-pane-voice.png"), full_page=True)
 
@@ -114,8 +114,10 @@ async def heard_aloud(spoken: list[str], sentence: str) -> None:
     raise AssertionError(f"never spoken: {sentence!r} (spoken: {spoken})")
 
 
-async def answer_until_the_coding_probe(page: Page) -> None:
-    """Type the answers (the voice stays on) until the interviewer probes the failed test."""
+async def answer_until_the_coding_probe(page: Page, spoken: list[str]) -> None:
+    """Type the answers (the voice stays on) until the interviewer probes the failed test.
+    A typed answer cuts off what the voice had still to say, so the turn that reports the run
+    is heard out before the answer to it is typed."""
     for step in range(20):
         await page.wait_for_function(
             "() => !document.getElementById('typing') || document.getElementById('typing').hidden"
@@ -123,6 +125,8 @@ async def answer_until_the_coding_probe(page: Page) -> None:
         texts = await page.locator("li.turn-ai[data-index]").all_inner_texts()
         if any(PROBE in t for t in texts):
             return
+        if APPROACH in texts[-1]:
+            await heard_aloud(spoken, APPROACH)
         before = len(texts)
         await page.get_by_label("Your answer").fill(ANSWERS[1 + step % (len(ANSWERS) - 1)])
         await page.get_by_role("button", name="Send").click()
