@@ -15,6 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.assessments.modes import pipeline, schedule, token_of
+from tests.assessments.test_async_assessment import async_stage
 from tests.conftest import Tenant
 from tests.fixtures.world import add_participant
 from tests.web.conftest import apply_world, unique_email
@@ -231,3 +233,21 @@ async def test_the_join_form_refuses_forged_posts_bad_values_and_unknown_links(
     unknown = await visitor.post("/join/not-a-real-token/about-you", **ANSWERS)
     assert unknown.status_code == 404
     assert await rows(database, tenant.id) == []
+
+
+async def test_the_one_way_assessment_page_offers_the_same_form(
+    client: httpx.AsyncClient, tenant: Tenant, database: Database, visitor: Visitor
+) -> None:
+    world = await pipeline(client, tenant, async_stage(), email=unique_email("oneway"))
+    session = await schedule(client, tenant, world, "one-way")
+    token = token_of(session)
+    page = await visitor.get(f"/join/{token}")
+    assert page.status_code == 200
+    assert "start the assessment" in page.text and "About you, for our fairness check" in page.text
+    saved = await visitor.post(f"/join/{token}/about-you", self_id_race_ethnicity="two_or_more")
+    assert saved.status_code == 303
+    [row] = await rows(database, tenant.id)
+    assert str(row.participant_id) == world["participant_id"]
+    assert (row.sex, row.race_ethnicity) == (None, "two_or_more")
+    thanked = await visitor.get(saved.headers["location"])
+    assert "Thank you. Your answers are kept apart" in thanked.text

@@ -53,3 +53,30 @@ def test_scoring_rate_is_the_share_above_the_median() -> None:
     women, men = report["categories"][0]["groups"][:2]
     assert (women["scoring_rate"], men["scoring_rate"]) == (0.4, 0.6)
     assert women["scoring_impact_ratio"] == round(0.4 / 0.6, 4)
+
+
+def test_the_csv_has_a_line_per_group_and_never_a_formula() -> None:
+    import csv
+    import io
+
+    from vivavoce.bias_audit.export import to_csv
+
+    report = {
+        "template_name": '=HYPERLINK("http://evil.example")',
+        "stage": "screen",
+        "period": {"from": "2026-01-01", "to": None},
+        **audit([*crowd("female", 6, 3), *crowd("male", 2, 2), *crowd(None, 3, 1)], 5),
+    }
+    lines = list(csv.DictReader(io.StringIO(to_csv(report))))
+    groups = sum(len(t["groups"]) + 1 for t in report["categories"])
+    assert len(lines) == groups
+    female = next(r for r in lines if r["category"] == "Sex" and r["group"] == "Female")
+    assert (female["candidates"], female["selection_rate"], female["suppressed"]) == (
+        "6",
+        "0.5",
+        "no",
+    )
+    male = next(r for r in lines if r["category"] == "Sex" and r["group"] == "Male")
+    assert (male["candidates"], male["impact_ratio"], male["suppressed"]) == ("", "", "yes")
+    assert all(r["template"].startswith("'=") for r in lines)
+    assert {r["from"] for r in lines} == {"2026-01-01"} and {r["to"] for r in lines} == {""}

@@ -102,6 +102,19 @@ async def join_page(request: Request, token: str) -> Response:
 _SAVED = ("saved", "withdrawn")
 
 
+def _self_id_context(
+    token: str, saved: str | None, errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """What `_self_id_form.html` needs on the join and assessment pages."""
+    return {
+        "csrf_field": csrf.FIELD,
+        "csrf_token": token,
+        "self_id": SELF_ID,
+        "self_id_saved": saved,
+        "self_id_errors": errors or {},
+    }
+
+
 async def _join_page(
     request: Request,
     token: str,
@@ -135,7 +148,11 @@ async def _join_page(
     mode = mode_of(str(setup.stage.get("stage_type")))
     if mode == "async":
         resume = session.status == Status.IN_PROGRESS.value
-        return assessment.page_for(token, setup, resume, theme)
+        issued = csrf.issue(request, state.settings.secret_key)
+        form = _self_id_context(issued.token, self_id_saved, self_id_errors)
+        response = assessment.page_for(token, setup, resume, theme, form)
+        issued.set_cookie(response, secure=state.settings.base_url.startswith("https://"))
+        return response
     if mode != "live":  # a reviewer's stage: nothing for the candidate here
         return _message("not_joinable", 404, theme)
     language = session.language or "en"
@@ -152,11 +169,7 @@ async def _join_page(
     response = page(
         "join.html",
         {
-            "csrf_field": csrf.FIELD,
-            "csrf_token": issued.token,
-            "self_id": SELF_ID,
-            "self_id_saved": self_id_saved,
-            "self_id_errors": self_id_errors or {},
+            **_self_id_context(issued.token, self_id_saved, self_id_errors),
             "title": setup.template.get("template_name") or "Interview",
             "candidate_name": setup.candidate_name,
             "minutes": int(minutes),
