@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from tests.bias_audit.world import Candidate, audited_template
 from tests.conftest import Tenant
+from tests.templates.test_private_reach import user_key
 from vivavoce.bias_audit.model import SelfIdentification
 from vivavoce.bias_audit.questions import Answers
 from vivavoce.kit.clock import utcnow
@@ -174,3 +175,22 @@ async def test_a_purge_erases_the_answers_and_the_scorecard_still_counts(
     assert table(report, "race_ethnicity")["not_disclosed"]["candidates"] == 6
     # the others' answers are untouched
     assert await answers_of(database, world["participants"][7]) == 1
+
+
+async def test_a_private_template_is_audited_by_its_creator_only(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    creator, colleague = await user_key(tenant, "member"), await user_key(tenant, "admin")
+    made = await client.post(
+        "/api/v1/evaluation-templates",
+        json={"template_name": "Quiet hire", "use_case": "hiring", "visibility": "private"},
+        headers=creator,
+    )
+    assert made.status_code == 201, made.text
+    template = made.json()["data"]["id"]
+    own = await client.get(URL, params={"evaluation_template_id": template}, headers=creator)
+    assert own.status_code == 200 and own.json()["data"]["stage"] is None
+    assert own.json()["data"]["totals"]["candidates"] == 0
+    for headers in (colleague, tenant.headers):
+        hidden = await client.get(URL, params={"evaluation_template_id": template}, headers=headers)
+        assert hidden.status_code == 404, hidden.text
