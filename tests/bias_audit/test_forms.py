@@ -230,6 +230,8 @@ async def test_the_join_form_refuses_forged_posts_bad_values_and_unknown_links(
     assert forged.status_code == 403 and "This form has expired" in forged.text
     bad = await visitor.post(f"/join/{token}/about-you", self_id_race_ethnicity="x" * 40)
     assert bad.status_code == 422 and "Please choose one of the answers" in bad.text
+    nul = await visitor.post(f"/join/{token}/about-you", self_id_sex="female\x00")
+    assert nul.status_code == 422 and "This form could not be read" in nul.text
     unknown = await visitor.post("/join/not-a-real-token/about-you", **ANSWERS)
     assert unknown.status_code == 404
     assert await rows(database, tenant.id) == []

@@ -33,7 +33,7 @@ from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.room import Room, RoomDeps
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
-from vivavoce.kit.errors import NotFound
+from vivavoce.kit.errors import NotFound, Unprocessable
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
@@ -202,7 +202,10 @@ async def save_self_identification(request: Request, token: str) -> Response:
         return refused
     if len(token) > 200:
         return _missed(address)
-    values = (await read_form(request, max_fields=10)).first_values()
+    try:
+        values = (await read_form(request, max_fields=10)).first_values()
+    except Unprocessable:  # a NUL character: nobody types one
+        return _message("unreadable", 422)
     if not csrf.accepts(request, values, state.settings.secret_key):
         return _message("forbidden", 403)
     answers = self_id.parse(values)
