@@ -5,6 +5,8 @@ candidate's answers while their scorecard still counts."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -194,3 +196,24 @@ async def test_a_private_template_is_audited_by_its_creator_only(
     for headers in (colleague, tenant.headers):
         hidden = await client.get(URL, params={"evaluation_template_id": template}, headers=headers)
         assert hidden.status_code == 404, hidden.text
+
+
+async def test_the_csv_of_the_api_holds_the_same_numbers(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, database: Database
+) -> None:
+    world = await audited_template(client, tenant, database, people())
+    params = {"evaluation_template_id": world["template_id"]}
+    response = await client.get(URL + ".csv", params=params, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    lines = list(csv.DictReader(io.StringIO(response.text)))
+    women = next(r for r in lines if r["category"] == "Sex" and r["group"] == "Female")
+    assert (women["candidates"], women["passed"], women["impact_ratio"]) == ("6", "4", "0.6667")
+    assert women["below_four_fifths"] == "yes"
+    foreign = await client.get(URL + ".csv", params=params, headers=other_tenant.headers)
+    assert foreign.status_code == 404
+    bad = await client.get(
+        URL + ".csv", params={**params, "min_group_size": 2}, headers=tenant.headers
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "group_size_too_small"

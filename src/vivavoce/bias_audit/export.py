@@ -60,3 +60,7 @@ def to_csv(report: dict[str, Any]) -> str:
 
 def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def file_name(report: dict[str, Any]) -> str:
+    return f"bias-audit-{report['evaluation_template_id']}-{report['stage'] or 'none'}.csv"

@@ -2,6 +2,8 @@
 
 GET /join/{token}      the AI-use notice and consent, then the interview (text mode); invalid,
                        cancelled and finished interviews get a page saying so
+POST /join/{token}/about-you  the optional self-identification (docs/bias-audit.md), then
+                       back to the page (303)
 WS  /join/{token}/ws   the conversation, JSON messages (see `vivavoce.interviewer.room`);
                        with `?mode=voice` also microphone audio and the interviewer's speech
                        (see `vivavoce.voice.live`)
@@ -93,13 +95,13 @@ def _missed(address: str) -> Response:
     return _throttled(address) or _message("not_found", 404)
 
 
+_SAVED = ("saved", "withdrawn")  # the thank-you notes after the self-identification form
+
+
 @router.get("/{token}")
 async def join_page(request: Request, token: str) -> Response:
     saved = request.query_params.get("about_you")
     return await _join_page(request, token, self_id_saved=saved if saved in _SAVED else None)
-
-
-_SAVED = ("saved", "withdrawn")
 
 
 def _self_id_context(

@@ -146,7 +146,7 @@ async def bias_audit_csv(request: Request, viewer: SignedIn, template_id: str) -
     report = await _report(request, viewer, template_id, query)
     if query.errors:
         raise Unprocessable("; ".join(query.errors.values()))
-    name = f"bias-audit-{report['evaluation_template_id']}-{report['stage'] or 'none'}.csv"
+    name = export.file_name(report)
     return Response(
         export.to_csv(report),
         media_type="text/csv; charset=utf-8",
