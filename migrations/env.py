@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+import vivavoce.bias_audit.model  # noqa: F401  (kept out of vivavoce.models on purpose)
 from vivavoce.kit.db import sqlalchemy_url
 from vivavoce.models import Base
 

@@ -51,6 +51,7 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
+    from vivavoce.bias_audit.endpoints import router as bias_audit
     from vivavoce.coding.endpoints import router as coding
     from vivavoce.compare.endpoints import router as compare
     from vivavoce.emails.endpoints import router as emails
@@ -82,6 +83,7 @@ def api_router() -> APIRouter:
         recordings,
         workspace,
         coding,
+        bias_audit,
     ):
         router.include_router(domain)
     return router

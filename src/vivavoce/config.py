@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     idempotency_lock_seconds: int = Field(default=60, ge=1)
     join_grace_seconds: int = Field(default=120, ge=5)
+    bias_audit_min_group_size: int = Field(
+        default=5,
+        ge=2,
+        le=1000,
+        description="The bias-audit report shows no group with fewer candidates than this",
+    )
     apply_otp_ttl_seconds: int = Field(
         default=600, ge=1, description="How long an apply-page email code stays valid"
     )

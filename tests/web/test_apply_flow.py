@@ -333,6 +333,8 @@ async def test_the_form_can_be_filled_in_and_sent_with_the_keyboard_alone(
         await page.keyboard.press("Tab")
         await expect(page.get_by_label(label)).to_be_focused()
         await page.keyboard.type(text)
+    await page.keyboard.press("Tab")  # the optional "about you" section, folded: one stop
+    await expect(page.locator("details.self-id > summary")).to_be_focused()
     await page.keyboard.press("Tab")  # the honeypot is skipped
     consent = page.get_by_label("I have read this and I agree")
     await expect(consent).to_be_focused()

@@ -3,9 +3,10 @@
 The rows stay — sessions, applications and events keep their statuses, times and scores, so
 counts and funnels remain right — but every copy of the person's data is erased: the
 participant's fields, recruiter notes and external ids on sessions, event snapshots (and the
-webhook payloads copied from them), emails, apply-page submissions, one-way answers not yet
-submitted, final-decision reasons, and interview recordings (unlinked at once, the audio
-deleted by a job after commit).
+webhook payloads copied from them), emails, apply-page submissions (with the
+self-identification answers waiting on them), the candidate's voluntary self-identification
+(docs/bias-audit.md), one-way answers not yet submitted, final-decision reasons, and
+interview recordings (unlinked at once, the audio deleted by a job after commit).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.applications import apply_service as apply_requests
 from vivavoce.applications import service as applications
 from vivavoce.assessments import service as assessments
+from vivavoce.bias_audit import service as bias_audit
 from vivavoce.coding import service as coding
 from vivavoce.emails import service as emails
 from vivavoce.events import service as events
@@ -43,6 +45,7 @@ async def erase_participant(
         db, participant.id, workspace_id=workspace_id, to_address=address
     )
     await apply_requests.erase_for_participant(db, workspace_id, address, participant.id)
+    await bias_audit.erase_for_participant(db, workspace_id, participant.id)
     await sessions.erase_participant_data(db, workspace_id, participant.id)
     await assessments.erase_participant_data(db, workspace_id, participant.id)
     await coding.erase_participant_code(db, workspace_id, participant.id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -30,6 +31,8 @@ from vivavoce.applications.apply_service import (
     ApplyPage,
     Throttled,
 )
+from vivavoce.bias_audit import questions as self_id
+from vivavoce.bias_audit import service as bias_audit
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound
@@ -41,6 +44,18 @@ log = logging.getLogger(__name__)
 
 HONEYPOT = "website"
 _MAX_FIELDS = 20
+
+
+@dataclass(frozen=True)
+class SelfIdForm:
+    """What the optional self-identification section of a form needs (`_self_id.html`)."""
+
+    questions: tuple[self_id.Question, ...] = self_id.QUESTIONS
+    decline: str = self_id.DECLINE
+    prefix: str = self_id.FIELD_PREFIX
+
+
+SELF_ID = SelfIdForm()
 
 
 class HtmlRoute(APIRoute):
@@ -139,6 +154,7 @@ def _form_page(
             "csrf_field": csrf.FIELD,
             "csrf_token": issued.token,
             "honeypot": HONEYPOT,
+            "self_id": SELF_ID,
             "content_lang": apply.language,
             "robots": "index",
         },
@@ -217,18 +233,25 @@ async def submit_form(request: Request, template_id: str) -> Response:
             theme=theme,
         )
     checked = check_form(values)
-    if checked.form is None:
-        return _form_page(request, apply, values=values, errors=checked.errors, status=422)
+    answers = self_id.parse(values)
+    if checked.form is None or answers.errors:
+        errors = {**(checked.errors if checked.form is None else {}), **answers.errors}
+        return _form_page(request, apply, values=values, errors=errors, status=422)
     try:
         async with unit_of_work(maker) as db:
+            now = utcnow()
             submitted = await apply_service.submit(
                 db,
                 wanted,
                 checked.form,
                 client_ip=_client_ip(request),
                 config=_config(request),
-                now=utcnow(),
+                now=now,
             )
+            await bias_audit.stage_for_request(
+                db, apply.workspace_id, submitted.request_id, answers.answers, now
+            )
+            await bias_audit.settle_request(db, submitted.request_id)
     except NotFound:
         return _not_found()
     except ApplyClosed:
@@ -334,6 +357,8 @@ async def verify_code(request: Request, template_id: str, request_id: str) -> Re
             result = await apply_service.verify(
                 db, *ids, values.get("code", ""), config=_config(request), now=utcnow()
             )
+            # a settled request hands its self-identification on, or drops it
+            await bias_audit.settle_request(db, ids[1])
     except NotFound:
         return _not_found()
     if result.outcome in ("completed", "duplicate"):

@@ -14,6 +14,7 @@ a refused step carries the current `state`, which the page then shows.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -38,9 +39,16 @@ REQUEST_BURST = 30
 _limiter = RateLimiter(REQUESTS_PER_MINUTE, REQUEST_BURST)
 
 
-def page_for(token: str, setup: sessions.InterviewSetup, resume: bool, theme: Theme) -> Response:
-    """The assessment page: the notice (what it is, how many questions, the times), then
-    the questions one at a time (needs JavaScript, like the live interview)."""
+def page_for(
+    token: str,
+    setup: sessions.InterviewSetup,
+    resume: bool,
+    theme: Theme,
+    self_id: Mapping[str, Any],
+) -> Response:
+    """The assessment page: the notice (what it is, how many questions, the times, the
+    optional self-identification form of `self_id`), then the questions one at a time
+    (needs JavaScript, like the live interview)."""
     settings = setup.stage.get("assessment") or {}
     questions = setup.stage.get("questions") or []
     return page(
@@ -54,9 +62,11 @@ def page_for(token: str, setup: sessions.InterviewSetup, resume: bool, theme: Th
             "prep_seconds": int(settings.get("prep_seconds") or 0),
             "answer_seconds": int(settings.get("answer_seconds") or 0),
             "retakes": int(settings.get("retakes") or 0),
+            **self_id,
         },
         theme=theme,
         scripts=True,
+        status=422 if self_id.get("self_id_errors") else 200,
     )
 
 

@@ -186,3 +186,59 @@ def timeline(name: str, title: str, spans: Sequence[Span], ticks: Sequence[Tick]
         f"minutes; {silences} silences of {SILENCE_SECONDS} s or more; {len(ticks)} signals."
     )
     return _svg(name, title, said, 102, "".join(parts))
+
+
+@dataclass(frozen=True)
+class RateBar:
+    """One group of a bias-audit table: its selection rate (None when suppressed or
+    empty) and whether it falls under four fifths of the highest rate."""
+
+    label: str
+    rate: float | None
+    below: bool
+    note: str  # what is said instead of a bar ("fewer than 5", "no candidates")
+
+
+def selection_rates(name: str, title: str, bars: Sequence[RateBar], threshold: float) -> Markup:
+    """Each group's selection rate as a bar from 0 to 100 %, a dashed line at `threshold`
+    times the highest rate (the four-fifths line), bars under it marked; groups without a
+    rate keep their row with the reason instead of a bar."""
+    shown = [b.rate for b in bars if b.rate is not None]
+    best = max(shown, default=0.0)
+    row, label_width = 30, 250
+    scale = WIDTH - label_width - 90
+    parts: list[str] = []  # no heading: the table's section has its own; `title` is read out
+    said: list[str] = []
+    for place, bar in enumerate(bars):
+        y = place * row + 4
+        parts.append(f'<text class="chart-label" x="0" y="{y + 16}">{escape(bar.label)}</text>')
+        if bar.rate is None:
+            parts.append(
+                f'<text class="chart-note" x="{label_width}" y="{y + 16}">{escape(bar.note)}</text>'
+            )
+            said.append(f"{bar.label}: {bar.note}")
+            continue
+        width = max(2.0, scale * bar.rate)
+        kind = "chart-bar chart-bar-below" if bar.below else "chart-bar"
+        percent = f"{100 * bar.rate:.0f}%"
+        flag = " · under 4/5" if bar.below else ""
+        parts.append(
+            f'<rect class="{kind}" x="{label_width}" y="{y}" width="{width:.1f}" height="20" '
+            f'rx="3" data-group="{escape(bar.label)}"/>'
+            f'<text class="chart-value" x="{label_width + width + 6:.1f}" y="{y + 15}">'
+            f"{percent}{flag}</text>"
+        )
+        under = " (under four fifths of the highest)" if bar.below else ""
+        said.append(f"{bar.label}: {percent}{under}")
+    height = len(bars) * row + 22
+    if best:
+        x = label_width + scale * best * threshold
+        # the label sits left of the line when it would run off the right edge
+        anchor, at = ("end", x - 4) if x > WIDTH - 190 else ("start", x + 4)
+        parts.append(
+            f'<line class="chart-threshold" x1="{x:.1f}" y1="0" x2="{x:.1f}" '
+            f'y2="{height - 14}"/><text class="chart-mark-label" x="{at:.1f}" '
+            f'y="{height - 2}" text-anchor="{anchor}">4/5 of the highest '
+            f"({100 * best * threshold:.0f}%)</text>"
+        )
+    return _svg(name, title, "; ".join(said) or "No candidates.", height + 4, "".join(parts))

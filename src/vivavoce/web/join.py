@@ -2,6 +2,8 @@
 
 GET /join/{token}      the AI-use notice and consent, then the interview (text mode); invalid,
                        cancelled and finished interviews get a page saying so
+POST /join/{token}/about-you  the optional self-identification (docs/bias-audit.md), then
+                       back to the page (303)
 WS  /join/{token}/ws   the conversation, JSON messages (see `vivavoce.interviewer.room`);
                        with `?mode=voice` also microphone audio and the interviewer's speech
                        (see `vivavoce.voice.live`)
@@ -22,14 +24,18 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
 from vivavoce.api.state import app_state
+from vivavoce.bias_audit import questions as self_id
+from vivavoce.bias_audit import service as bias_audit
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.room import Room, RoomDeps
-from vivavoce.kit.errors import NotFound
+from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import unit_of_work
+from vivavoce.kit.errors import NotFound, Unprocessable
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
@@ -37,8 +43,9 @@ from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.state import Status
 from vivavoce.voice import live as voice_live
 from vivavoce.voice.bias import Topic
-from vivavoce.web import assessment, practice
-from vivavoce.web.apply import HtmlRoute
+from vivavoce.web import assessment, csrf, practice
+from vivavoce.web.apply import SELF_ID, HtmlRoute
+from vivavoce.web.forms import read_form
 from vivavoce.web.rendering import Theme, page
 
 log = logging.getLogger(__name__)
@@ -88,8 +95,35 @@ def _missed(address: str) -> Response:
     return _throttled(address) or _message("not_found", 404)
 
 
+_SAVED = ("saved", "withdrawn")  # the thank-you notes after the self-identification form
+
+
 @router.get("/{token}")
 async def join_page(request: Request, token: str) -> Response:
+    saved = request.query_params.get("about_you")
+    return await _join_page(request, token, self_id_saved=saved if saved in _SAVED else None)
+
+
+def _self_id_context(
+    token: str, saved: str | None, errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """What `_self_id_form.html` needs on the join and assessment pages."""
+    return {
+        "csrf_field": csrf.FIELD,
+        "csrf_token": token,
+        "self_id": SELF_ID,
+        "self_id_saved": saved,
+        "self_id_errors": errors or {},
+    }
+
+
+async def _join_page(
+    request: Request,
+    token: str,
+    *,
+    self_id_saved: str | None = None,
+    self_id_errors: dict[str, str] | None = None,
+) -> Response:
     state = app_state(request)
     address = _address(request)
     if (refused := _throttled(address)) is not None:
@@ -116,7 +150,11 @@ async def join_page(request: Request, token: str) -> Response:
     mode = mode_of(str(setup.stage.get("stage_type")))
     if mode == "async":
         resume = session.status == Status.IN_PROGRESS.value
-        return assessment.page_for(token, setup, resume, theme)
+        issued = csrf.issue(request, state.settings.secret_key)
+        form = _self_id_context(issued.token, self_id_saved, self_id_errors)
+        response = assessment.page_for(token, setup, resume, theme, form)
+        issued.set_cookie(response, secure=state.settings.base_url.startswith("https://"))
+        return response
     if mode != "live":  # a reviewer's stage: nothing for the candidate here
         return _message("not_joinable", 404, theme)
     language = session.language or "en"
@@ -129,9 +167,11 @@ async def join_page(request: Request, token: str) -> Response:
         or setup.template.get("default_duration_minutes")
         or DEFAULT_DURATION_MINUTES
     )
-    return page(
+    issued = csrf.issue(request, state.settings.secret_key)
+    response = page(
         "join.html",
         {
+            **_self_id_context(issued.token, self_id_saved, self_id_errors),
             "title": setup.template.get("template_name") or "Interview",
             "candidate_name": setup.candidate_name,
             "minutes": int(minutes),
@@ -148,7 +188,48 @@ async def join_page(request: Request, token: str) -> Response:
         },
         theme=theme,
         scripts=True,
+        status=422 if self_id_errors else 200,
     )
+    issued.set_cookie(response, secure=state.settings.base_url.startswith("https://"))
+    return response
+
+
+@router.post("/{token}/about-you")
+async def save_self_identification(request: Request, token: str) -> Response:
+    """The optional self-identification of the join page (docs/bias-audit.md): stored apart
+    from the application, then back to the page with a thank-you (303)."""
+    state = app_state(request)
+    address = _address(request)
+    if (refused := _throttled(address)) is not None:
+        return refused
+    if len(token) > 200:
+        return _missed(address)
+    try:
+        values = (await read_form(request, max_fields=10)).first_values()
+    except Unprocessable:  # a NUL character: nobody types one
+        return _message("unreadable", 422)
+    if not csrf.accepts(request, values, state.settings.secret_key):
+        return _message("forbidden", 403)
+    answers = self_id.parse(values)
+    if answers.errors:
+        return await _join_page(request, token, self_id_errors=answers.errors)
+    async with unit_of_work(state.sessionmaker) as db:
+        try:
+            session = await sessions.session_for_token(db, token)
+        except NotFound:
+            return _missed(address)
+        if session.status == Status.CANCELLED.value:
+            return _message("cancelled", 410)
+        await bias_audit.record_for_participant(
+            db,
+            session.workspace_id,
+            session.candidate_id,
+            answers.answers,
+            bias_audit.JOIN_PAGE,
+            utcnow(),
+        )
+    outcome = "withdrawn" if answers.answers.empty else "saved"
+    return RedirectResponse(f"/join/{token}?about_you={outcome}", status_code=303)
 
 
 async def _known(sessionmaker: Any, token: str) -> bool:

@@ -8,6 +8,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from vivavoce.web.dashboard import (
     auth,
+    bias_audit,
     coding,
     compare,
     developer,
@@ -47,6 +48,7 @@ def router() -> APIRouter:
         templates,
         coding,
         compare,
+        bias_audit,
         participants,
         sessions,
         session_live,
