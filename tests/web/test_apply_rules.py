@@ -151,6 +151,19 @@ async def test_every_invalid_field_gets_its_own_message_and_the_values_stay(
     assert 'aria-invalid="true"' in page
 
 
+async def test_a_nul_character_in_a_field_gets_a_plain_422_page_and_stores_nothing(
+    visitor: Visitor, client: httpx.AsyncClient, tenant: Tenant, database: Database
+) -> None:
+    world = await apply_world(client, tenant)
+    email = unique_email()
+    response = await visitor.apply(world.template_id, email, name="Ada\x00 Lovelace")
+    assert response.status_code == 422
+    assert "text/html" in response.headers["content-type"]
+    assert "This form could not be read" in response.text
+    async with database.sessionmaker() as db:
+        assert await db.scalar(select(ApplyRequest).where(ApplyRequest.email == email)) is None
+
+
 async def test_pages_carry_a_strict_content_security_policy_and_are_not_cached(
     visitor: Visitor, client: httpx.AsyncClient, tenant: Tenant
 ) -> None:

@@ -37,7 +37,7 @@ from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound
 from vivavoce.web import csrf
-from vivavoce.web.forms import read_form
+from vivavoce.web.forms import UnstorableForm, read_form
 from vivavoce.web.rendering import Theme, page
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ class HtmlRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
+            except UnstorableForm:
+                return page("message.html", {"kind": "unstorable", "template_id": None}, status=422)
             except Exception as exc:
                 if database_unavailable(exc):
                     log.warning("apply page: database unavailable: %s", exc)

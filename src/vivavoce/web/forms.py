@@ -68,12 +68,16 @@ async def read_form(request: Request, *, max_fields: int, max_files: int = 0) ->
     return form
 
 
+class UnstorableForm(Unprocessable):
+    """A posted field holds what PostgreSQL cannot store (a NUL character)."""
+
+
 def refuse_unstorable(pairs: Iterable[tuple[str, str]]) -> None:
     """Unprocessable when a field holds a NUL character: PostgreSQL cannot store one in text,
     and no person types it, so the form is refused whole before anything is written."""
     for name, value in pairs:
         if "\x00" in value or "\x00" in name:
-            raise Unprocessable(
+            raise UnstorableForm(
                 "The form contains a NUL character, which cannot be stored. "
                 "Remove it and submit the form again.",
                 [Issue([name], "contains a NUL character")],
