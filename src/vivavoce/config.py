@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     idempotency_lock_seconds: int = Field(default=60, ge=1)
     join_grace_seconds: int = Field(default=120, ge=5)
+    embed_token_ttl_seconds: int = Field(
+        default=600,
+        ge=10,
+        le=86_400,
+        description="How long an embed token (docs/embed.md) may wait to be opened",
+    )
     apply_otp_ttl_seconds: int = Field(
         default=600, ge=1, description="How long an apply-page email code stays valid"
     )

@@ -25,6 +25,11 @@ let voice = null;
 let micChecked = false;
 let waitingShown = false;
 
+// What the page is doing, for whoever embeds it (embed-frame.js relays it to the host page).
+function announce(detail) {
+  document.dispatchEvent(new CustomEvent("vivavoce:status", { detail }));
+}
+
 function show(section) {
   for (const id of ["notice", "room", "ended", "resume-voice"]) $(id).hidden = id !== section;
 }
@@ -172,6 +177,7 @@ function onMessage(event) {
       tick();
       show("room");
       showCurrentQuestion();
+      announce({ state: "live", resumed: root.dataset.resume === "yes" });
       if (voice && voice.listening === false && sessionStorage.getItem(MODE_KEY) === "voice") {
         startVoiceCapture();
       } else {
@@ -187,6 +193,7 @@ function onMessage(event) {
       signalsLive = false;
       if (voice) voice.stop();
       end(ENDED_TEXT[message.reason] || "This interview has ended.");
+      announce({ state: "ended", status: message.status || null, reason: message.reason || null });
     }
   }
 }
