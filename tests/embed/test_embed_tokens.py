@@ -4,6 +4,7 @@ once, refused after their time; the page they open may be framed by that origin 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -26,7 +27,10 @@ async def _embeddable(
     world = await build_world(client, tenant.headers, stages=("screen",))
     patched = await client.patch(
         f"/api/v1/evaluation-templates/{world.template_id}",
-        json={"embed_origins": origins if origins is not None else [HOST]},
+        json={
+            "embed_origins": origins if origins is not None else [HOST],
+            "branding": {"primary_color": "#0F766E"},
+        },
         headers=tenant.headers,
     )
     assert patched.status_code == 200, patched.text
@@ -112,6 +116,7 @@ async def test_a_token_opens_the_interview_once_framed_by_its_origin_only(
     assert "x-frame-options" not in opened.headers
     assert "run by an AI interviewer" in opened.text
     assert f'data-origin="{HOST}"' in opened.text
+    assert "--accent: #0f766e" in opened.text  # the template's branding
     room = _room_key(opened.text)
     join_token = session["join_url"].rsplit("/", 1)[1]
     assert token not in opened.text and join_token not in opened.text
@@ -208,3 +213,32 @@ async def test_the_loader_is_served_by_vivavoce(client: httpx.AsyncClient) -> No
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert "window.Vivavoce" in response.text
+
+
+async def test_a_retry_with_an_idempotency_key_makes_a_new_token_and_stores_none(
+    client: httpx.AsyncClient, tenant: Tenant, database: Database
+) -> None:
+    _, session = await _embeddable(client, tenant)
+    headers = {**tenant.headers, "Idempotency-Key": "embed-" + session["id"]}
+    url = f"/api/v1/sessions/{session['id']}/embed-token"
+    first = await client.post(url, json={}, headers=headers)
+    again = await client.post(url, json={}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    tokens = {first.json()["data"]["token"], again.json()["data"]["token"]}
+    assert len(tokens) == 2
+    async with unit_of_work(database.sessionmaker) as db:
+        kept = await db.scalar(
+            text("SELECT count(*) FROM idempotency_keys WHERE key = :k"),
+            {"k": headers["Idempotency-Key"]},
+        )
+    assert kept == 0
+
+
+async def test_two_loads_racing_with_one_token_open_it_once(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    _, session = await _embeddable(client, tenant)
+    token = (await created(await _issue(client, tenant, session["id"])))["token"]
+    loads = await asyncio.gather(*(client.get(f"/embed/{token}") for _ in range(6)))
+    assert sorted(r.status_code for r in loads) == [200] + [410] * 5
