@@ -217,3 +217,30 @@ async def test_the_join_page_and_the_dashboard_cannot_be_framed(
     async with page.expect_console_message(lambda m: "frame-ancestors" in m.text) as refusal:
         await page.goto(host.put("/frame/join", framing))
     assert "frame-ancestors 'none'" in (await refusal.value).text
+    dashboard = f"""<!doctype html><meta charset="utf-8"><title>framing</title>
+<iframe src="{site.url}/dashboard/login"></iframe>"""
+    async with page.expect_console_message(lambda m: "frame-ancestors" in m.text) as refusal:
+        await page.goto(host.put("/frame/dashboard", dashboard))
+    assert "frame-ancestors 'none'" in (await refusal.value).text
+
+
+async def test_the_script_tag_alone_mounts_the_interview(
+    site: Site, api: httpx.AsyncClient, tenant: Tenant, js_page: Page, host: HostSite
+) -> None:
+    session = await new_session(api, tenant)
+    await allow_embedding(api, tenant, session, [host.origin])
+    token = await embed_token(api, tenant, session["id"], host.origin)
+    declared = f"""<!doctype html><meta charset="utf-8"><title>declared</title>
+<div id="interview"></div>
+<script>
+  window.events = [];
+  document.getElementById("interview").addEventListener(
+    "vivavoce:ready", (event) => window.events.push(event.detail));
+</script>
+<script src="{site.url}/embed.js" data-token={json.dumps(token)} data-target="#interview"></script>"""
+    page = js_page
+    await page.goto(host.put("/declared", declared))
+    frame = await interview_frame(page)
+    await expect(frame.get_by_text("run by an AI interviewer")).to_be_visible()
+    await event_arrives(page, "ready")
+    assert await page.get_attribute("#interview iframe", "allow") == "microphone; autoplay"
