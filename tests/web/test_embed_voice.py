@@ -82,6 +82,18 @@ async def test_a_spoken_answer_is_heard_inside_the_embedded_interview(
     kinds = [e["type"] for e in await events_of(page) if e["type"] != "resize"]
     assert kinds[:2] == ["ready", "started"], kinds
 
+    # the host page reloads with a new token: the interview offers to go on by speaking
+    again = await embed_token(api, tenant, session["id"], host.origin)
+    host.put("/voice/1", host_page(site.url, again))
+    await page.reload()
+    frame = await interview_frame(page)
+    await expect(frame.get_by_role("heading", name="Welcome back")).to_be_visible()
+    await frame.get_by_role("button", name="Continue by speaking").click()
+    await event_arrives(page, "started")
+    started = next(e for e in await events_of(page) if e["type"] == "started")
+    assert started["resumed"] is True
+    await expect(frame.locator("#voice-bar")).to_be_visible()
+
 
 def _bare_iframe_page(url: str) -> str:
     """The widget's iframe written by hand, without `allow="microphone"`."""

@@ -20,7 +20,8 @@ let retries = 0;
 let pending = null;
 let deadline = null;
 const voiceAvailable = root.dataset.voice === "yes";
-const MODE_KEY = `vivavoce-mode-${token}`;
+// the embedded page gets a new room key at every load, so it remembers the mode per session
+const MODE_KEY = `vivavoce-mode-${root.dataset.modeKey || token}`;
 let voice = null;
 let micChecked = false;
 let waitingShown = false;
