@@ -55,6 +55,7 @@ def api_router() -> APIRouter:
     from vivavoce.coding.endpoints import router as coding
     from vivavoce.compare.endpoints import router as compare
     from vivavoce.emails.endpoints import router as emails
+    from vivavoce.embed.endpoints import router as embed_tokens
     from vivavoce.events.endpoints import router as events
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
@@ -72,6 +73,7 @@ def api_router() -> APIRouter:
         templates,
         participants,
         sessions,
+        embed_tokens,
         applications,
         events,
         webhooks,
@@ -111,6 +113,7 @@ def web_router() -> APIRouter:
     from vivavoce.web.assessment import router as assessment_steps
     from vivavoce.web.coding_room import router as coding_room
     from vivavoce.web.dashboard import router as dashboard
+    from vivavoce.web.embed import router as embed_page
     from vivavoce.web.join import router as join_page
     from vivavoce.web.join import socket_router as join_socket
     from vivavoce.web.signals import router as join_signals
@@ -120,6 +123,7 @@ def web_router() -> APIRouter:
     router.include_router(join_page)
     router.include_router(join_socket)
     router.include_router(join_signals)
+    router.include_router(embed_page)
     router.include_router(assessment_steps)
     router.include_router(coding_room)
     router.include_router(dashboard())

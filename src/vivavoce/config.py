@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         le=1000,
         description="The bias-audit report shows no group with fewer candidates than this",
     )
+    embed_token_ttl_seconds: int = Field(
+        default=600,
+        ge=10,
+        le=86_400,
+        description="How long an embed token (docs/embed.md) may wait to be opened",
+    )
     apply_otp_ttl_seconds: int = Field(
         default=600, ge=1, description="How long an apply-page email code stays valid"
     )

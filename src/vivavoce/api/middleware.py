@@ -204,6 +204,12 @@ def _limited_receive(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
+# POSTs whose response is a secret shown once (an embed token, docs/embed.md): storing it for
+# replay would keep the secret in the clear in `idempotency_keys`, so these ignore the header;
+# a retry makes another short-lived token, which is harmless.
+_NEVER_STORED = re.compile(r"^/api/v1/sessions/[^/]+/embed-token$")
+
+
 class IdempotencyMiddleware:
     """Replays the first response to a POST that carries an `Idempotency-Key` (SPEC §3)."""
 
@@ -216,6 +222,7 @@ class IdempotencyMiddleware:
             scope["type"] != "http"
             or scope["method"] != "POST"
             or not scope["path"].startswith(API_PREFIX)
+            or _NEVER_STORED.match(scope["path"])
         ):
             await self.app(scope, receive, send)
             return

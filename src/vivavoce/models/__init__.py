@@ -9,6 +9,7 @@ from vivavoce.models.base import Base
 from vivavoce.models.code_execution import CodeExecution
 from vivavoce.models.coding_problem import CodingProblem
 from vivavoce.models.email_message import EmailMessage
+from vivavoce.models.embed_token import EmbedToken
 from vivavoce.models.evaluation_stage import EvaluationStage
 from vivavoce.models.evaluation_template import EvaluationTemplate
 from vivavoce.models.event import Event
@@ -38,6 +39,7 @@ __all__ = [
     "CodeExecution",
     "CodingProblem",
     "EmailMessage",
+    "EmbedToken",
     "EvaluationStage",
     "EvaluationTemplate",
     "Event",

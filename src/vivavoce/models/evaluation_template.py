@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,3 +36,7 @@ class EvaluationTemplate(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(35))
     apply: Mapped[dict[str, Any]] = mapped_column(JSON)
     branding: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the origins whose pages may embed the template's interviews (docs/embed.md)
+    embed_origins: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'::jsonb")
+    )

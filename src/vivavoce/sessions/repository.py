@@ -4,12 +4,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit.db import RowMapper, StatementPool
-from vivavoce.models import InterviewSession, Participant, SessionLiveness, SessionTurn
+from vivavoce.models import (
+    EmbedToken,
+    InterviewSession,
+    Participant,
+    SessionLiveness,
+    SessionTurn,
+)
 from vivavoce.sessions.schemas import SessionFilters
 from vivavoce.sessions.state import OPEN
 from vivavoce.templates.visibility import outside
@@ -55,7 +61,16 @@ async def read(
 async def get_by_token_digest(
     db: AsyncSession, token_digest: str, *, for_update: bool = False
 ) -> InterviewSession | None:
-    query = select(InterviewSession).where(InterviewSession.join_token_digest == token_digest)
+    """The session of a join token, or of an embedded page's room key (docs/embed.md) while
+    that key is valid: every candidate-facing route takes either."""
+    embedded = (
+        select(EmbedToken.session_id)
+        .where(EmbedToken.room_digest == token_digest, EmbedToken.room_expires_at > func.now())
+        .scalar_subquery()
+    )
+    query = select(InterviewSession).where(
+        or_(InterviewSession.join_token_digest == token_digest, InterviewSession.id == embedded)
+    )
     if for_update:
         # a row locked is read afresh: a copy loaded earlier in this transaction (a
         # visibility check, a list) must not decide a transition on stale values

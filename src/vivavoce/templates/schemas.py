@@ -107,6 +107,42 @@ PassThreshold = Annotated[
 AccountSlug = Annotated[str | None, Field(default=None, max_length=63)]
 
 
+# A web origin as a browser sends it (scheme, host, optional port; nothing else): it lands in
+# the embed pages' Content-Security-Policy, so nothing looser is accepted (no wildcards).
+_ORIGIN = re.compile(
+    r"^(https?)://([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::(\d{1,5}))?/?$"
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def canonical_origin(value: str) -> str:
+    """`HTTPS://Jobs.Example.com:443/` → `https://jobs.example.com`; ValueError otherwise."""
+    found = _ORIGIN.match(value.strip().lower())
+    if found is None:
+        raise ValueError("must be an origin: http(s)://host[:port], no path, no wildcard")
+    scheme, host, port = found.groups()
+    if port is not None and not 0 < int(port) < 65536:
+        raise ValueError("the port must be 1-65535")
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{int(port)}"
+
+
+def _unique_origins(origins: list[str]) -> list[str]:
+    return list(dict.fromkeys(origins))
+
+
+Origin = Annotated[str, Field(max_length=300), AfterValidator(canonical_origin)]
+EmbedOrigins = Annotated[
+    list[Origin],
+    Field(
+        max_length=20,
+        description="Origins whose pages may embed this template's interviews (docs/embed.md)",
+    ),
+    AfterValidator(_unique_origins),
+]
+
+
 def _no_nulls(model: BaseModel, names: tuple[str, ...]) -> None:
     for name in names:
         if name in model.model_fields_set and getattr(model, name) is None:
@@ -157,11 +193,12 @@ class TemplateCreate(StrictModel):
     language: Language = "en"
     apply: ApplySettings = Field(default_factory=ApplySettings)
     branding: Branding = Field(default_factory=Branding)
+    embed_origins: EmbedOrigins = Field(default_factory=list)
     accountSlug: AccountSlug = None
 
     @model_validator(mode="after")
     def _not_null(self) -> TemplateCreate:
-        _no_nulls(self, ("apply", "branding"))
+        _no_nulls(self, ("apply", "branding", "embed_origins"))
         return self
 
 
@@ -210,6 +247,7 @@ class TemplateUpdate(StrictModel):
     language: Language | None = None
     apply: ApplyPatch | None = None
     branding: Branding | None = None
+    embed_origins: EmbedOrigins | None = None
     accountSlug: AccountSlug = None
 
     @model_validator(mode="after")
@@ -231,6 +269,7 @@ class TemplateUpdate(StrictModel):
                 "language",
                 "apply",
                 "branding",
+                "embed_origins",
             ),
         )
         return self
@@ -428,6 +467,7 @@ class EvaluationTemplateOut(BaseModel):
     language: str
     apply: ApplySettings
     branding: Branding
+    embed_origins: list[str]
     stages: list[EvaluationStageOut] | None = Field(
         default=None, description="The pipeline, ordered by stage_order"
     )
@@ -511,6 +551,7 @@ def template_public(
         "language": template.language,
         "apply": {**ApplySettings().model_dump(), **template.apply},  # defaults of newer fields
         "branding": template.branding,
+        "embed_origins": list(template.embed_origins or []),
     }
     if stages is not None:
         body["stages"] = [stage_public(s) for s in stages]

@@ -109,6 +109,7 @@ async def create_template(
         language=body.language,
         apply=body.apply.model_dump(),
         branding=body.branding.model_dump(),
+        embed_origins=body.embed_origins,
         created_by_user_id=created_by,
     )
     await repository.add(db, template)
@@ -163,6 +164,7 @@ async def fork_template(
     source = await repository.visible_template(db, workspace_id, body.sourceId, reader)
     if source is None:
         raise NotFound("evaluation template")
+    same_workspace = source.workspace_id == workspace_id
     copy = EvaluationTemplate(
         workspace_id=workspace_id,
         template_name=body.template_name or f"{source.template_name} (copy)"[:200],
@@ -171,10 +173,11 @@ async def fork_template(
         created_by_user_id=created_by,
         apply=source.apply,
         branding=source.branding,
+        # another workspace's sites are not this workspace's to embed on
+        embed_origins=list(source.embed_origins or []) if same_workspace else [],
         **{name: getattr(source, name) for name in _CONTENT_FIELDS},
     )
     await repository.add(db, copy)
-    same_workspace = source.workspace_id == workspace_id
     for stage in await repository.stages_of(db, source.workspace_id, [source.id]):
         await repository.add(
             db,
@@ -280,6 +283,8 @@ async def update_template(
         template.apply = {**template.apply, **body.apply.model_dump(exclude_unset=True)}
     if body.branding is not None:
         template.branding = {**template.branding, **body.branding.model_dump(exclude_unset=True)}
+    if body.embed_origins is not None:  # replaced whole: the list sent is the list allowed
+        template.embed_origins = body.embed_origins
     await repository.save(db, template)
     return template
 

@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
@@ -30,6 +31,7 @@ from starlette.websockets import WebSocketDisconnect
 from vivavoce.api.state import app_state
 from vivavoce.bias_audit import questions as self_id
 from vivavoce.bias_audit import service as bias_audit
+from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.room import Room, RoomDeps
@@ -73,15 +75,47 @@ router = APIRouter(prefix="/join", route_class=HtmlRoute, include_in_schema=Fals
 socket_router = APIRouter(prefix="/join", include_in_schema=False)
 
 
-def _message(kind: str, status: int, theme: Theme | None = None) -> Response:
-    return page("join_message.html", {"kind": kind}, status=status, theme=theme)
+@dataclass(frozen=True)
+class Frame:
+    """A page shown inside the embeddable widget (docs/embed.md): `origin` is the one host
+    page origin that may frame it (CSP `frame-ancestors`) and receive its postMessage
+    events; `state` is what the page tells the host on load."""
+
+    origin: str
+    session_id: str
+    state: str = "ready"
+
+    def context(self) -> dict[str, str]:
+        return {"origin": self.origin, "session_id": self.session_id, "state": self.state}
+
+
+def _message(
+    kind: str, status: int, theme: Theme | None = None, frame: Frame | None = None
+) -> Response:
+    if frame is None:
+        return page("join_message.html", {"kind": kind, "embed": None}, status=status, theme=theme)
+    framed = replace(frame, state=kind)
+    return page(
+        "join_message.html",
+        {"kind": kind, "embed": framed.context()},
+        status=status,
+        theme=theme,
+        scripts=True,
+        frame_ancestors=frame.origin,
+    )
+
+
+def frame_message(kind: str, frame: Frame) -> Response:
+    """A page of the widget saying why there is no interview to show (`token_used`, …)."""
+    return _message(kind, 410, None, frame)
 
 
 def _address(connection: Request | WebSocket) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-def _throttled(address: str) -> Response | None:
+def throttled(address: str) -> Response | None:
+    """The 429 page for a client that kept opening unknown links, else None."""
     wait = _guessing.retry_after(address, time.monotonic())
     if not wait:
         return None
@@ -90,9 +124,10 @@ def _throttled(address: str) -> Response | None:
     return response
 
 
-def _missed(address: str) -> Response:
+def missed(address: str) -> Response:
+    """An unknown link: counted against the client, then the 404 (or 429) page."""
     _guessing.failed(address, time.monotonic())
-    return _throttled(address) or _message("not_found", 404)
+    return throttled(address) or _message("not_found", 404)
 
 
 _SAVED = ("saved", "withdrawn")  # the thank-you notes after the self-identification form
@@ -117,6 +152,14 @@ def _self_id_context(
     }
 
 
+@dataclass(frozen=True)
+class SelfIdShown:
+    """The self-identification form's state on a page: the thank-you or the errors."""
+
+    saved: str | None = None
+    errors: dict[str, str] | None = None
+
+
 async def _join_page(
     request: Request,
     token: str,
@@ -124,59 +167,95 @@ async def _join_page(
     self_id_saved: str | None = None,
     self_id_errors: dict[str, str] | None = None,
 ) -> Response:
-    state = app_state(request)
     address = _address(request)
-    if (refused := _throttled(address)) is not None:
+    if (refused := throttled(address)) is not None:
         return refused
     if len(token) > 200:
-        return _missed(address)
+        return missed(address)
+    shown = SelfIdShown(self_id_saved, self_id_errors)
+    return await interview_page(request, token, address, shown=shown)
+
+
+async def interview_page(
+    request: Request,
+    token: str,
+    address: str,
+    frame: Frame | None = None,
+    shown: SelfIdShown | None = None,
+) -> Response:
+    """The join page of `token` (a join token or an embedded page's room key): the notice
+    and the interview, or a page saying why not. With `frame`, the page is the widget's."""
+    state = app_state(request)
     async with state.sessionmaker() as db:
         try:
             session = await sessions.session_for_token(db, token)
         except NotFound:
-            return _missed(address)
+            return missed(address)
         setup = await sessions.interview_setup(db, session)
     theme = Theme.of(setup.template.get("branding"))
     if session.status == Status.CANCELLED.value:
-        return _message("cancelled", 410, theme)
+        return _message("cancelled", 410, theme, frame)
     if session.status == Status.COMPLETED.value:
-        if setup.stage.get("stage_type") == "practice_session":  # the rehearsal's feedback
+        if setup.stage.get("stage_type") == "practice_session" and frame is None:
             title = str(setup.template.get("template_name") or "Practice")
             scored = session.scored_at is not None
             return practice.feedback_page(title, session.evaluation_breakdown, scored, theme)
-        return _message("completed", 200, theme)
+        return _message("completed", 200, theme, frame)
     if session.status == Status.FAILED.value:
-        return _message("failed", 410, theme)
+        return _message("failed", 410, theme, frame)
     mode = mode_of(str(setup.stage.get("stage_type")))
-    if mode == "async":
+    if mode == "async" and frame is None:
         resume = session.status == Status.IN_PROGRESS.value
         issued = csrf.issue(request, state.settings.secret_key)
-        form = _self_id_context(issued.token, self_id_saved, self_id_errors)
+        shown = shown or SelfIdShown()
+        form = _self_id_context(issued.token, shown.saved, shown.errors)
         response = assessment.page_for(token, setup, resume, theme, form)
         issued.set_cookie(response, secure=state.settings.base_url.startswith("https://"))
         return response
     if mode != "live":  # a reviewer's stage: nothing for the candidate here
-        return _message("not_joinable", 404, theme)
-    language = session.language or "en"
-    in_language = providers.speaks(state.settings, language)
-    voice = voice_live.voice_available(state.settings)
+        return _message("not_joinable", 404, theme, frame)
+    resume = session.status == Status.IN_PROGRESS.value
+    live = _LivePage(setup, token, theme, frame, session.language, resume)
+    return _live_page(request, state.settings, live, shown or SelfIdShown())
+
+
+@dataclass(frozen=True)
+class _LivePage:
+    setup: sessions.InterviewSetup
+    token: str
+    theme: Theme
+    frame: Frame | None
+    language: str | None
+    resume: bool
+
+
+def _live_page(
+    request: Request, settings: Settings, live: _LivePage, shown: SelfIdShown
+) -> Response:
+    """The live interview's page. The self-identification form is offered on the join link
+    only: its answer redirects to /join, which an embedding page may not frame."""
+    setup, token, frame = live.setup, live.token, live.frame
+    language = live.language or "en"
+    in_language = providers.speaks(settings, language)
+    voice = voice_live.voice_available(settings)
     if voice:
-        voice_live.warm_up(state.settings)  # ready by the time the candidate consents
+        voice_live.warm_up(settings)  # ready by the time the candidate consents
     minutes = (
         setup.stage.get("duration_minutes")
         or setup.template.get("default_duration_minutes")
         or DEFAULT_DURATION_MINUTES
     )
-    issued = csrf.issue(request, state.settings.secret_key)
+    issued = csrf.issue(request, settings.secret_key)
     response = page(
         "join.html",
         {
-            **_self_id_context(issued.token, self_id_saved, self_id_errors),
+            **_self_id_context(issued.token, shown.saved, shown.errors),
+            "self_id_offered": frame is None,
             "title": setup.template.get("template_name") or "Interview",
             "candidate_name": setup.candidate_name,
             "minutes": int(minutes),
             "token": token,
-            "resume": session.status == Status.IN_PROGRESS.value,
+            "resume": live.resume,
             "content_lang": language,
             # the language the conversation is held in, and the notice when that is not the
             # language the interview was set up in
@@ -185,12 +264,14 @@ async def _join_page(
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
             "voice_available": voice,
             "practice": setup.stage.get("stage_type") == "practice_session",
+            "embed": frame.context() if frame else None,
         },
-        theme=theme,
+        theme=live.theme,
         scripts=True,
-        status=422 if self_id_errors else 200,
+        status=422 if shown.errors else 200,
+        frame_ancestors=frame.origin if frame else None,
     )
-    issued.set_cookie(response, secure=state.settings.base_url.startswith("https://"))
+    issued.set_cookie(response, secure=settings.base_url.startswith("https://"))
     return response
 
 
@@ -200,10 +281,10 @@ async def save_self_identification(request: Request, token: str) -> Response:
     from the application, then back to the page with a thank-you (303)."""
     state = app_state(request)
     address = _address(request)
-    if (refused := _throttled(address)) is not None:
+    if (refused := throttled(address)) is not None:
         return refused
     if len(token) > 200:
-        return _missed(address)
+        return missed(address)
     try:
         values = (await read_form(request, max_fields=10)).first_values()
     except Unprocessable:  # a NUL character: nobody types one
@@ -217,7 +298,7 @@ async def save_self_identification(request: Request, token: str) -> Response:
         try:
             session = await sessions.session_for_token(db, token)
         except NotFound:
-            return _missed(address)
+            return missed(address)
         if session.status == Status.CANCELLED.value:
             return _message("cancelled", 410)
         await bias_audit.record_for_participant(

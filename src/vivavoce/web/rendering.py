@@ -94,10 +94,13 @@ def page(
     headers: Mapping[str, str] | None = None,
     scripts: bool = False,
     media: str | None = None,
+    frame_ancestors: str | None = None,
 ) -> HTMLResponse:
     """Render `template`. With `scripts`, the page may load scripts from /static and open
     connections (WebSocket included) back to this site. `media`: the origin audio may play
-    from (the dashboard's recordings, served under the public URL)."""
+    from (the dashboard's recordings, served under the public URL). `frame_ancestors`: the
+    one origin that may frame the page (the embeddable widget, docs/embed.md); every other
+    page may be framed by nobody."""
     nonce = secrets.token_urlsafe(16)
     variables = {
         "theme": theme or Theme(),
@@ -110,16 +113,18 @@ def page(
     }
     body = environment().get_template(template).render(variables)
     response = HTMLResponse(body, status_code=status, headers=dict(headers or {}))
+    ancestors = frame_ancestors or "'none'"
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; "
         f"style-src 'self' 'nonce-{nonce}'; "
         "img-src 'self' https: http:; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
         + ("; script-src 'self'; connect-src 'self'" if scripts else "")
         + (f"; media-src 'self' {media}" if media else "")
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+    if frame_ancestors is None:  # older browsers; CSP's frame-ancestors overrides it anyway
+        response.headers["X-Frame-Options"] = "DENY"
     return response

@@ -20,10 +20,16 @@ let retries = 0;
 let pending = null;
 let deadline = null;
 const voiceAvailable = root.dataset.voice === "yes";
-const MODE_KEY = `vivavoce-mode-${token}`;
+// the embedded page gets a new room key at every load, so it remembers the mode per session
+const MODE_KEY = `vivavoce-mode-${root.dataset.modeKey || token}`;
 let voice = null;
 let micChecked = false;
 let waitingShown = false;
+
+// What the page is doing, for whoever embeds it (embed-frame.js relays it to the host page).
+function announce(detail) {
+  document.dispatchEvent(new CustomEvent("vivavoce:status", { detail }));
+}
 
 function show(section) {
   for (const id of ["notice", "room", "ended", "resume-voice"]) $(id).hidden = id !== section;
@@ -172,6 +178,7 @@ function onMessage(event) {
       tick();
       show("room");
       showCurrentQuestion();
+      announce({ state: "live", resumed: root.dataset.resume === "yes" });
       if (voice && voice.listening === false && sessionStorage.getItem(MODE_KEY) === "voice") {
         startVoiceCapture();
       } else {
@@ -187,6 +194,7 @@ function onMessage(event) {
       signalsLive = false;
       if (voice) voice.stop();
       end(ENDED_TEXT[message.reason] || "This interview has ended.");
+      announce({ state: "ended", status: message.status || null, reason: message.reason || null });
     }
   }
 }
