@@ -262,7 +262,7 @@ def report(title: str, rows: Sequence[Row]) -> None:
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.fit")
-    parser.add_argument("--lam", type=float, default=3.0)
+    parser.add_argument("--lam", type=float, default=10.0)
     parser.add_argument("--target", choices=("held", "labels"), default=TARGET_DEFAULT)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
