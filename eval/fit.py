@@ -32,7 +32,7 @@ from vivavoce.scoring.rubric import Rubric
 from vivavoce.scoring.schemas import RubricIn
 
 TARGET = Path(__file__).parents[1] / "src" / "vivavoce" / "scoring" / "calibration.py"
-KNOT_COUNT = 7
+KNOT_COUNT = 11
 TARGET_DEFAULT = "held"
 # The direction each feature may push a score (0: either). A weight that comes out the other
 # way is dropped and the rest refitted, so the fit stays readable and cannot learn, say, that
@@ -59,6 +59,9 @@ SIGNS: dict[str, int | None] = {
     "dont_know": -1,
     "density": 1,
     "filler": -1,
+    "causal": 1,
+    "results": 1,
+    "quantities": 1,
     "relevance": 1,
     "question_relevance": 1,
     "answers": 1,
@@ -259,7 +262,7 @@ def report(title: str, rows: Sequence[Row]) -> None:
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.fit")
-    parser.add_argument("--lam", type=float, default=3.0)
+    parser.add_argument("--lam", type=float, default=10.0)
     parser.add_argument("--target", choices=("held", "labels"), default=TARGET_DEFAULT)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)

@@ -7,7 +7,10 @@ The offline scorer places each dimension on the rubric's anchors from these feat
 - how much the answer says (`length`, `content`: distinct content words), only as far as it
   is said in sentences (`sentences`: a list of terms with no function words scores none);
 - substance: `specifics` (numbers, named things), `reasons` (because, so that, instead of…),
-  `own_actions` (what the candidate did or would do: "I checked", "we'd split");
+  `own_actions` (what the candidate did or would do: "I checked", "we'd split"), and, as
+  shares that do not grow with length, `causal` (sentences that give a reason or a
+  consequence), `quantities` (numbers and quantities, in digits or words, per word) and
+  `results` (outcomes stated: "dropped by 60 percent", "the trucks left on time");
 - fit: `anchor_high` / `anchor_low`, the share of the rubric's high (≥ 7) and low (≤ 3)
   anchors' words the answer takes up, `question_overlap`, the share of the question's own
   words it engages with (a pasted generic answer does not);
@@ -101,6 +104,9 @@ class AnswerFeatures:
     dont_know: float  # 1 when the answer says it does not know (or says almost nothing)
     density: float  # distinct content stems per word, in sentences only (concise answers: high)
     filler: float  # share of sentences with no rubric or question word, name or number
+    causal: float  # share of sentences giving a reason or a consequence
+    results: float  # log(1 + outcomes stated: "dropped by 60 percent", "left on time")
+    quantities: float  # numbers and quantities (digits or words) per 10 words, at most 1
 
 
 def stems(text: str, stop: frozenset[str]) -> set[str]:
@@ -200,6 +206,7 @@ def answer_features(
         dont_know=1.0 if counts.dont_know or counts.words < 4 else 0.0,
         density=min(1.0, len(answer) / words) * in_sentences,
         filler=filler_share(text, words_of.rubric | asked, stop),
+        **sentence_features(text),
     )
 
 
@@ -237,6 +244,41 @@ def filler_share(text: str, domain: frozenset[str] | set[str], stop: frozenset[s
         if not named and not stems(sentence, stop) & domain:
             empty += 1
     return empty / len(said)
+
+
+_QUANTITY = re.compile(
+    r"\b(?:\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|sixty|hundred|thousand|million|half|double|twice|dozen|percent)\b",
+    re.IGNORECASE,
+)
+_CAUSAL = re.compile(
+    r"\b(?:because|since|so that|so (?:the|it|they|we|i|he|she|nobody|no one)|"
+    r"which (?:meant|means)|that way|otherwise|instead of|rather than|in order to|"
+    r"to (?:avoid|prevent|stop|make sure)|if|unless|the (?:reason|risk|trade-?off|downside)|"
+    r"trade-?off|caused|led to|meant)\b",
+    re.IGNORECASE,
+)
+_RESULT = re.compile(
+    r"\b(?:dropped|fell|rose|grew|cut|reduced|increased|improved|saved|halved|doubled|went from|"
+    r"down to|up to|on time|renewed|signed|closed|won|fixed|resolved|recovered|thanked|"
+    r"came back|could not come back|never (?:came back|happened again)|left (?:a|on)|"
+    r"got added|was added|stopped)\b",
+    re.IGNORECASE,
+)
+
+
+def sentence_features(text: str) -> dict[str, float]:
+    """What the answer's sentences show, so that it does not grow with length: the share of
+    its sentences that give a reason or a consequence, the outcomes it states, and its numbers
+    and quantities (digits or words: "three to five days", "forty thousand lines") per word."""
+    said = [s for s in _SENTENCE_END.split(text) if len(_WORD.findall(s)) >= 4]
+    words = max(1, len(_WORD.findall(text)))
+    causal = sum(1 for sentence in said if _CAUSAL.search(sentence))
+    return {
+        "causal": causal / len(said) if said else 0.0,
+        "results": math.log1p(len(_RESULT.findall(text))),
+        "quantities": min(1.0, 10 * len(_QUANTITY.findall(text)) / words),
+    }
 
 
 _NAMED = re.compile(r"\b(?:[A-Z]{2,6}s?|[a-z]+[A-Z]\w*|\w+_\w+)\b")  # SQL, iOS, created_at
