@@ -479,26 +479,43 @@ def event_data(number: int, event_type: str) -> dict[str, Any]:
     now = iso(datetime.now(UTC))
     template, stage, candidate = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     if event_type == "participant.created":
-        return {
-            "participant": {
-                "id": str(candidate),
-                "name": f"Candidate {number}",
-                "email": f"candidate{number}@example.com",
-                "evaluation_template_id": str(template),
-                "external_id": f"greenhouse-{number}",
-                "phone": None,
-                "tags": ["backend", "referral"],
-                "profile": {"title": "Engineer", "organization": "Acme", "location": "Berlin"},
-                "background": {"skills": ["python", "postgres"], "languages": ["en", "de"]},
-                "resume_url": None,
-                "pipeline_id": None,
-                "metadata": {"source": "bench"},
-                "status": "active",
-                "purged_at": None,
-                "created_at": now,
-                "updated_at": now,
-            }
+        return _participant_snapshot(number, now, template, candidate)
+    return _session_snapshot(number, event_type, now, template, stage, candidate)
+
+
+def _participant_snapshot(
+    number: int, now: str, template: uuid.UUID, candidate: uuid.UUID
+) -> dict[str, Any]:
+    return {
+        "participant": {
+            "id": str(candidate),
+            "name": f"Candidate {number}",
+            "email": f"candidate{number}@example.com",
+            "evaluation_template_id": str(template),
+            "external_id": f"greenhouse-{number}",
+            "phone": None,
+            "tags": ["backend", "referral"],
+            "profile": {"title": "Engineer", "organization": "Acme", "location": "Berlin"},
+            "background": {"skills": ["python", "postgres"], "languages": ["en", "de"]},
+            "resume_url": None,
+            "pipeline_id": None,
+            "metadata": {"source": "bench"},
+            "status": "active",
+            "purged_at": None,
+            "created_at": now,
+            "updated_at": now,
         }
+    }
+
+
+def _session_snapshot(
+    number: int,
+    event_type: str,
+    now: str,
+    template: uuid.UUID,
+    stage: uuid.UUID,
+    candidate: uuid.UUID,
+) -> dict[str, Any]:
     scored = event_type == "session.scored"
     session_id = uuid.uuid4()
     breakdown = [
