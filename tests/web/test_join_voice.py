@@ -158,6 +158,12 @@ async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
     assert [w["word"] for w in heard_words] == said_words, (heard_words, said_words)
     assert all(0.0 <= w["p"] <= 1.0 for w in heard_words)
 
+    # the room marked where each stretch starts, so the dashboard's player follows the turns
+    # (read before the recording: a mark is stored after its audio, and the interview goes on)
+    async with database.sessionmaker() as db:
+        stretches = await marks.marks_of(db, tenant.id, uuid.UUID(session["id"]))
+        spans = await marks.turn_spans(db, tenant.id, uuid.UUID(session["id"]))
+
     # the recording: both sides' audio behind a signed link that needs no API key
     current = await session_of(api, tenant, session["id"])
     url = current["recording_url"]
@@ -192,10 +198,6 @@ async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
         foreign = await api.get(f"/api/v1/sessions/{session['id']}", headers=other_tenant.headers)
         assert foreign.status_code == 404
 
-    # the room marked where each stretch starts, so the dashboard's player follows the turns
-    async with database.sessionmaker() as db:
-        stretches = await marks.marks_of(db, tenant.id, uuid.UUID(session["id"]))
-        spans = await marks.turn_spans(db, tenant.id, uuid.UUID(session["id"]))
     assert {m.speaker for m in stretches} == {"ai", "participant"}
     assert all(m.offset_ms < seconds * 1000 for m in stretches)
     assert spoken[0]["index"] in spans  # the spoken answer has its place in the audio
