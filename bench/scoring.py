@@ -81,99 +81,108 @@ def percentile(values: list[float], percent: float) -> float:
 
 
 async def prepare(settings: Any, url: str) -> tuple[list[uuid.UUID], uuid.UUID]:
-    from vivavoce.agent_profiles import service as profiles
-    from vivavoce.agent_profiles.schemas import AgentProfileCreate
-    from vivavoce.kit.clock import utcnow
+    """A workspace with SESSIONS sessions in progress, each with every question answered."""
     from vivavoce.kit.db import unit_of_work
-    from vivavoce.participants import service as participants
-    from vivavoce.participants.schemas import ParticipantCreate
     from vivavoce.runtime import open_database
     from vivavoce.sessions import service as sessions
-    from vivavoce.sessions import transcript
-    from vivavoce.sessions.schemas import SessionCreate
-    from vivavoce.templates import service as templates
-    from vivavoce.templates.schemas import StageCreate, TemplateCreate
-    from vivavoce.workspaces.service import create_workspace
 
     links = sessions.SessionLinks(settings.base_url, settings.secret_key)
     database = await open_database(settings, url=url)
     ids = []
     try:
         async with unit_of_work(database.sessionmaker) as db:
-            workspace = await create_workspace(db, "bench", "Bench")
-            profile = await profiles.create(
-                db,
-                workspace.id,
-                AgentProfileCreate.model_validate(
-                    {
-                        "name": "Ada",
-                        "persona": "I'm Ada.",
-                        "useCase": "hiring",
-                        "evaluationDimensions": [
-                            {
-                                "name": "System Design",
-                                "description": "Designs reliable services and explains "
-                                "trade-offs and failure modes",
-                                "weight": 60,
-                            },
-                            {
-                                "name": "Communication",
-                                "description": "Explains clearly, with examples",
-                                "weight": 40,
-                            },
-                        ],
-                    }
-                ),
-            )
-            template = await templates.create_template(
-                db, workspace.id, TemplateCreate(template_name="Backend", use_case="hiring")
-            )
-            await templates.create_stage(
-                db,
-                workspace.id,
-                StageCreate(
-                    evaluation_template_id=template.id,
-                    type="screen",
-                    agent_profile_id=profile.id,
-                    automation_rule="none",
-                ),
-            )
+            workspace_id, template_id = await _template(db)
         for number in range(SESSIONS):
             async with unit_of_work(database.sessionmaker) as db:
-                participant = await participants.create(
-                    db,
-                    workspace.id,
-                    ParticipantCreate(
-                        name=f"Candidate {number}",
-                        email=f"c{number}@example.com",
-                        evaluation_template_id=template.id,
-                    ),
-                )
-                body = SessionCreate(
-                    candidate_id=participant.id,
-                    evaluation_template_id=template.id,
-                    stage="screen",
-                )
-                session = (await sessions.schedule(db, workspace.id, body, links, utcnow())).session
-                await sessions.join(db, links.token(session.id), links, utcnow())
-                now = utcnow()
-                for position, question in enumerate(QUESTIONS):
-                    await transcript.append_turn(
-                        db,
-                        session.id,
-                        "ai",
-                        question,
-                        now,
-                        now,
-                        {"move": "ask", "question_id": f"q{position}"},
-                    )
-                    await transcript.append_turn(
-                        db, session.id, "participant", answer(number, position), now, now
-                    )
-                ids.append(session.id)
+                ids.append(await _answered_session(db, workspace_id, template_id, links, number))
     finally:
         await database.close()
-    return ids, workspace.id
+    return ids, workspace_id
+
+
+async def _template(db: Any) -> tuple[uuid.UUID, uuid.UUID]:
+    """A new workspace and its template with one `screen` stage (two dimensions)."""
+    from vivavoce.agent_profiles import service as profiles
+    from vivavoce.agent_profiles.schemas import AgentProfileCreate
+    from vivavoce.templates import service as templates
+    from vivavoce.templates.schemas import StageCreate, TemplateCreate
+    from vivavoce.workspaces.service import create_workspace
+
+    workspace = await create_workspace(db, "bench", "Bench")
+    profile = await profiles.create(
+        db,
+        workspace.id,
+        AgentProfileCreate.model_validate(
+            {
+                "name": "Ada",
+                "persona": "I'm Ada.",
+                "useCase": "hiring",
+                "evaluationDimensions": [
+                    {
+                        "name": "System Design",
+                        "description": "Designs reliable services and explains "
+                        "trade-offs and failure modes",
+                        "weight": 60,
+                    },
+                    {
+                        "name": "Communication",
+                        "description": "Explains clearly, with examples",
+                        "weight": 40,
+                    },
+                ],
+            }
+        ),
+    )
+    template = await templates.create_template(
+        db, workspace.id, TemplateCreate(template_name="Backend", use_case="hiring")
+    )
+    await templates.create_stage(
+        db,
+        workspace.id,
+        StageCreate(
+            evaluation_template_id=template.id,
+            type="screen",
+            agent_profile_id=profile.id,
+            automation_rule="none",
+        ),
+    )
+    return workspace.id, template.id
+
+
+async def _answered_session(
+    db: Any, workspace_id: uuid.UUID, template_id: uuid.UUID, links: Any, number: int
+) -> uuid.UUID:
+    """Candidate `number`'s session, joined, with every question asked and answered."""
+    from vivavoce.kit.clock import utcnow
+    from vivavoce.participants import service as participants
+    from vivavoce.participants.schemas import ParticipantCreate
+    from vivavoce.sessions import service as sessions
+    from vivavoce.sessions import transcript
+    from vivavoce.sessions.schemas import SessionCreate
+
+    participant = await participants.create(
+        db,
+        workspace_id,
+        ParticipantCreate(
+            name=f"Candidate {number}",
+            email=f"c{number}@example.com",
+            evaluation_template_id=template_id,
+        ),
+    )
+    body = SessionCreate(
+        candidate_id=participant.id, evaluation_template_id=template_id, stage="screen"
+    )
+    session = (await sessions.schedule(db, workspace_id, body, links, utcnow())).session
+    await sessions.join(db, links.token(session.id), links, utcnow())
+    now = utcnow()
+    for position, question in enumerate(QUESTIONS):
+        await transcript.append_turn(
+            db, session.id, "ai", question, now, now, {"move": "ask", "question_id": f"q{position}"}
+        )
+        await transcript.append_turn(
+            db, session.id, "participant", answer(number, position), now, now
+        )
+    return session.id
 
 
 async def complete_all(

@@ -153,59 +153,97 @@ async def create(
             timezone,
             found["language"],
         )
-        join_url = f"{PUBLIC_URL}/join/{token}"
-        session = {
-            "id": str(session_id),
-            "status": "scheduled",
-            "evaluation_template_id": str(template_id),
-            "evaluation_stage_id": str(found["stage_id"]),
-            "stage": found["type"],
-            "candidate_id": str(candidate_id),
-            "application_id": str(application_id),
-            "external_id": found["external_id"],
-            "join_url": join_url,
-            "timezone": timezone,
-            "language": found["language"],
-            "created_at": stamps["created_at"].isoformat(),
-            "updated_at": stamps["updated_at"].isoformat(),
-        }
-        event_id = f"evt_{uuid7().hex}"
-        data = json.dumps({"session": session})
-        envelope = json.dumps(
-            {
-                "id": event_id,
-                "event": "session.created",
-                "occurred_at": now.isoformat(),
-                "data": {"session": session},
-            }
+        session = _session_json(
+            session_id, template_id, candidate_id, application_id, timezone, token, found, stamps
         )
-        await connection.execute(
-            EVENT_AND_DELIVERIES,
-            event_id,
-            workspace_id,
-            now,
-            session_id,
-            candidate_id,
-            application_id,
-            data,
-            envelope,
-        )
-        message_id = uuid7()
-        text = (
-            f"Hello {found['name']},\n\nyou are invited to an interview for "
-            f"{found['template_name']}. Join at any time: {join_url}\n"
-        )
-        await connection.execute(
-            EMAIL_AND_JOB,
-            message_id,
-            workspace_id,
-            found["email"],
-            found["name"],
-            f"Your interview: {found['template_name']}",
-            text,
-            f"<p>{text}</p>",
-            candidate_id,
-            session_id,
-            json.dumps({"message_id": str(message_id)}).encode(),
-        )
+        ids = (session_id, candidate_id, application_id)
+        await _write_event(connection, workspace_id, now, session, ids)
+        await _write_invite(connection, workspace_id, session_id, candidate_id, session, found)
     return 201, session
+
+
+def _session_json(
+    session_id: uuid.UUID,
+    template_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    application_id: uuid.UUID,
+    timezone: str,
+    token: str,
+    found: asyncpg.Record,
+    stamps: asyncpg.Record,
+) -> dict[str, Any]:
+    """The new session as `POST /sessions` answers it."""
+    return {
+        "id": str(session_id),
+        "status": "scheduled",
+        "evaluation_template_id": str(template_id),
+        "evaluation_stage_id": str(found["stage_id"]),
+        "stage": found["type"],
+        "candidate_id": str(candidate_id),
+        "application_id": str(application_id),
+        "external_id": found["external_id"],
+        "join_url": f"{PUBLIC_URL}/join/{token}",
+        "timezone": timezone,
+        "language": found["language"],
+        "created_at": stamps["created_at"].isoformat(),
+        "updated_at": stamps["updated_at"].isoformat(),
+    }
+
+
+async def _write_event(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    now: datetime,
+    session: dict[str, Any],
+    ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID],
+) -> None:
+    """The `session.created` event and its webhook deliveries, in one statement; `ids`: the
+    session's, the candidate's and the application's."""
+    event_id = f"evt_{uuid7().hex}"
+    data = json.dumps({"session": session})
+    envelope = json.dumps(
+        {
+            "id": event_id,
+            "event": "session.created",
+            "occurred_at": now.isoformat(),
+            "data": {"session": session},
+        }
+    )
+    await connection.execute(
+        EVENT_AND_DELIVERIES,
+        event_id,
+        workspace_id,
+        now,
+        *ids,
+        data,
+        envelope,
+    )
+
+
+async def _write_invite(
+    connection: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: dict[str, Any],
+    found: asyncpg.Record,
+) -> None:
+    """The invitation email and its sending job, in one statement."""
+    message_id = uuid7()
+    text = (
+        f"Hello {found['name']},\n\nyou are invited to an interview for "
+        f"{found['template_name']}. Join at any time: {session['join_url']}\n"
+    )
+    await connection.execute(
+        EMAIL_AND_JOB,
+        message_id,
+        workspace_id,
+        found["email"],
+        found["name"],
+        f"Your interview: {found['template_name']}",
+        text,
+        f"<p>{text}</p>",
+        candidate_id,
+        session_id,
+        json.dumps({"message_id": str(message_id)}).encode(),
+    )

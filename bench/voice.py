@@ -204,95 +204,107 @@ async def interview(
                 )
 
         reader = asyncio.create_task(read())
-
-        async def settle() -> bool:
-            """Drain until the interviewer has finished a turn and gone quiet; False once
-            the interview ended."""
-            saw_turn = False
-            while True:
-                try:
-                    _at, message = await asyncio.wait_for(inbox.get(), 3.0 if saw_turn else 60)
-                except TimeoutError:
-                    return True
-                if DEBUG:
-                    print(
-                        "settle",
-                        message if isinstance(message, dict) else len(message),
-                        file=sys.stderr,
-                    )
-                if isinstance(message, dict):
-                    if message.get("type") == "status" and message.get("state") == "ended":
-                        return False
-                    if message.get("type") == "turn" and message.get("speaker") == "ai":
-                        saw_turn = True
-
         try:
-            if not await settle():
+            if not await settle(inbox):
                 return
             for pcm in answers:
                 if len(samples) >= ANSWERS:
                     return
-                # like a browser whose candidate speaks up: the previous reply stops
-                await socket.send(json.dumps({"type": "barge_in"}))
-                start = time.perf_counter()
-                frames = [pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)]
-                for n, frame in enumerate(frames):  # real-time pace
-                    await asyncio.sleep(max(0.0, start + n * 0.1 - time.perf_counter()))
-                    try:
-                        await asyncio.wait_for(socket.send(frame), 10)
-                    except TimeoutError:
-                        for task in asyncio.all_tasks():
-                            task.print_stack(limit=8, file=sys.stderr)
-                        raise
-                spoken_end = time.perf_counter()
-                quiet = bytes(FRAME)
-                times: dict[str, float] = {}
-                reply = ""
-                announced = False
-                first_text = ""
-                tick = 0
-                while "audio" not in times:
-                    if "turn" not in times:  # keep the silence flowing until the turn ends
-                        await asyncio.sleep(max(0.0, spoken_end + tick * 0.1 - time.perf_counter()))
-                        await socket.send(quiet)
-                        tick += 1
-                    if time.perf_counter() - spoken_end > SAMPLE_TIMEOUT or reader.done():
-                        raise RuntimeError(f"no reply to an answer within {SAMPLE_TIMEOUT:.0f} s")
-                    try:
-                        at, message = await asyncio.wait_for(
-                            inbox.get(), 0.05 if "turn" not in times else 30
-                        )
-                    except TimeoutError:
-                        continue
-                    if DEBUG:
-                        shown = message if isinstance(message, dict) else len(message)
-                        print(f"{at - spoken_end:6.2f} {shown}", file=sys.stderr)
-                    if isinstance(message, bytes):
-                        if announced:  # the first sentence of the reply to this answer
-                            times["audio"] = at
-                    elif message.get("type") == "turn" and message.get("speaker") == "participant":
-                        times["turn"] = at
-                    elif message.get("type") == "ai_delta" and "turn" in times:
-                        times.setdefault("words", at)
-                        reply += str(message.get("text", ""))
-                    elif message.get("type") == "ai_audio":
-                        announced = "turn" in times and str(message.get("text")) in reply
-                        first_text = str(message.get("text")) if announced else first_text
-                    elif message.get("type") == "status" and message.get("state") == "ended":
-                        return
+                heard = await answer_once(socket, inbox, reader, pcm)
+                if heard is None:
+                    return
+                sample, first_text = heard
                 firsts.append((pcm, first_text))
-                samples.append(
-                    {
-                        "total": times["audio"] - spoken_end,
-                        "end of turn": times["turn"] - spoken_end,
-                        "interviewer": times.get("words", times["audio"]) - times["turn"],
-                        "tts": times["audio"] - times.get("words", times["audio"]),
-                    }
-                )
-                if not await settle():
+                samples.append(sample)
+                if not await settle(inbox):
                     return
         finally:
             reader.cancel()
+
+
+async def settle(inbox: asyncio.Queue[tuple[float, Any]]) -> bool:
+    """Drain until the interviewer has finished a turn and gone quiet; False once the
+    interview ended."""
+    saw_turn = False
+    while True:
+        try:
+            _at, message = await asyncio.wait_for(inbox.get(), 3.0 if saw_turn else 60)
+        except TimeoutError:
+            return True
+        if DEBUG:
+            print(
+                "settle",
+                message if isinstance(message, dict) else len(message),
+                file=sys.stderr,
+            )
+        if isinstance(message, dict):
+            if message.get("type") == "status" and message.get("state") == "ended":
+                return False
+            if message.get("type") == "turn" and message.get("speaker") == "ai":
+                saw_turn = True
+
+
+async def answer_once(
+    socket: Any,
+    inbox: asyncio.Queue[tuple[float, Any]],
+    reader: asyncio.Task[None],
+    pcm: bytes,
+) -> tuple[dict[str, float], str] | None:
+    """Speak `pcm` at real-time pace, then silence until the reply's first audio: the
+    sample's times and the text of that first audio (None: the interview ended)."""
+    # like a browser whose candidate speaks up: the previous reply stops
+    await socket.send(json.dumps({"type": "barge_in"}))
+    start = time.perf_counter()
+    frames = [pcm[i : i + FRAME] for i in range(0, len(pcm), FRAME)]
+    for n, frame in enumerate(frames):  # real-time pace
+        await asyncio.sleep(max(0.0, start + n * 0.1 - time.perf_counter()))
+        try:
+            await asyncio.wait_for(socket.send(frame), 10)
+        except TimeoutError:
+            for task in asyncio.all_tasks():
+                task.print_stack(limit=8, file=sys.stderr)
+            raise
+    spoken_end = time.perf_counter()
+    quiet = bytes(FRAME)
+    times: dict[str, float] = {}
+    reply = ""
+    announced = False
+    first_text = ""
+    tick = 0
+    while "audio" not in times:
+        if "turn" not in times:  # keep the silence flowing until the turn ends
+            await asyncio.sleep(max(0.0, spoken_end + tick * 0.1 - time.perf_counter()))
+            await socket.send(quiet)
+            tick += 1
+        if time.perf_counter() - spoken_end > SAMPLE_TIMEOUT or reader.done():
+            raise RuntimeError(f"no reply to an answer within {SAMPLE_TIMEOUT:.0f} s")
+        try:
+            at, message = await asyncio.wait_for(inbox.get(), 0.05 if "turn" not in times else 30)
+        except TimeoutError:
+            continue
+        if DEBUG:
+            shown = message if isinstance(message, dict) else len(message)
+            print(f"{at - spoken_end:6.2f} {shown}", file=sys.stderr)
+        if isinstance(message, bytes):
+            if announced:  # the first sentence of the reply to this answer
+                times["audio"] = at
+        elif message.get("type") == "turn" and message.get("speaker") == "participant":
+            times["turn"] = at
+        elif message.get("type") == "ai_delta" and "turn" in times:
+            times.setdefault("words", at)
+            reply += str(message.get("text", ""))
+        elif message.get("type") == "ai_audio":
+            announced = "turn" in times and str(message.get("text")) in reply
+            first_text = str(message.get("text")) if announced else first_text
+        elif message.get("type") == "status" and message.get("state") == "ended":
+            return None
+    sample = {
+        "total": times["audio"] - spoken_end,
+        "end of turn": times["turn"] - spoken_end,
+        "interviewer": times.get("words", times["audio"]) - times["turn"],
+        "tts": times["audio"] - times.get("words", times["audio"]),
+    }
+    return sample, first_text
 
 
 def trailing_quiet(pcm: bytes) -> float:

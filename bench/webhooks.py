@@ -479,26 +479,43 @@ def event_data(number: int, event_type: str) -> dict[str, Any]:
     now = iso(datetime.now(UTC))
     template, stage, candidate = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     if event_type == "participant.created":
-        return {
-            "participant": {
-                "id": str(candidate),
-                "name": f"Candidate {number}",
-                "email": f"candidate{number}@example.com",
-                "evaluation_template_id": str(template),
-                "external_id": f"greenhouse-{number}",
-                "phone": None,
-                "tags": ["backend", "referral"],
-                "profile": {"title": "Engineer", "organization": "Acme", "location": "Berlin"},
-                "background": {"skills": ["python", "postgres"], "languages": ["en", "de"]},
-                "resume_url": None,
-                "pipeline_id": None,
-                "metadata": {"source": "bench"},
-                "status": "active",
-                "purged_at": None,
-                "created_at": now,
-                "updated_at": now,
-            }
+        return _participant_snapshot(number, now, template, candidate)
+    return _session_snapshot(number, event_type, now, template, stage, candidate)
+
+
+def _participant_snapshot(
+    number: int, now: str, template: uuid.UUID, candidate: uuid.UUID
+) -> dict[str, Any]:
+    return {
+        "participant": {
+            "id": str(candidate),
+            "name": f"Candidate {number}",
+            "email": f"candidate{number}@example.com",
+            "evaluation_template_id": str(template),
+            "external_id": f"greenhouse-{number}",
+            "phone": None,
+            "tags": ["backend", "referral"],
+            "profile": {"title": "Engineer", "organization": "Acme", "location": "Berlin"},
+            "background": {"skills": ["python", "postgres"], "languages": ["en", "de"]},
+            "resume_url": None,
+            "pipeline_id": None,
+            "metadata": {"source": "bench"},
+            "status": "active",
+            "purged_at": None,
+            "created_at": now,
+            "updated_at": now,
         }
+    }
+
+
+def _session_snapshot(
+    number: int,
+    event_type: str,
+    now: str,
+    template: uuid.UUID,
+    stage: uuid.UUID,
+    candidate: uuid.UUID,
+) -> dict[str, Any]:
     scored = event_type == "session.scored"
     session_id = uuid.uuid4()
     breakdown = [
@@ -1091,11 +1108,6 @@ def run(
     results: list[Result],
 ) -> str:
     from vivavoce.config import Settings
-    from vivavoce.events.webhooks.schemas import EndpointCreate
-    from vivavoce.events.webhooks.service import create_endpoint
-    from vivavoce.kit.db import unit_of_work
-    from vivavoce.runtime import open_database
-    from vivavoce.workspaces.service import create_workspace
 
     secret_key = secrets.token_urlsafe(32)
     settings = Settings(
@@ -1105,38 +1117,10 @@ def run(
         secret_key=secret_key,
         webhooks_allow_private=True,
     )
-
-    async def prepare() -> tuple[uuid.UUID, dict[str, str]]:
-        database = await open_database(settings, url=url)  # migrates
-        try:
-            async with unit_of_work(database.sessionmaker) as db:
-                workspace = await create_workspace(db, "bench", "Bench")
-                secrets_by_path = {}
-                for path in PATHS:
-                    _, secret = await create_endpoint(
-                        db, workspace.id, EndpointCreate(url=receiver.url(path)), settings
-                    )
-                    secrets_by_path[path] = secret
-            return workspace.id, secrets_by_path
-        finally:
-            await database.close()
-
     print("migrating a fresh database, creating a workspace and 2 endpoints …", flush=True)
-    workspace_id, secrets_by_path = asyncio.run(prepare())
+    workspace_id, secrets_by_path = asyncio.run(prepare(settings, url, receiver))
     bench = Bench(url, settings, workspace_id, receiver, secrets_by_path, postmaster, deadline)
-
-    env = {key: value for key, value in os.environ.items() if not key.startswith("VIVAVOCE_")}
-    env.update(
-        VIVAVOCE_ENV="development",
-        VIVAVOCE_LOG_LEVEL=os.environ.get("BENCH_WORKER_LOG_LEVEL", "warning"),
-        VIVAVOCE_DATABASE_URL=url,
-        VIVAVOCE_SECRET_KEY=secret_key,
-        VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE="true",
-        VIVAVOCE_DATA_DIR=str(workdir / "unused"),
-    )
-    for name in ("VIVAVOCE_WORKER_CONCURRENCY", "VIVAVOCE_DATABASE_POOL_SIZE"):
-        if name in os.environ:
-            env[name] = os.environ[name]
+    env = worker_env(url, secret_key, workdir)
     workers: list[Worker] = []
     written: dict[str, Written] = {}
     verified = "not run"
@@ -1148,23 +1132,7 @@ def run(
             deadline.cleanups.append(worker.process.kill)
         for worker in workers:
             worker.wait_ready(deadline)
-        print("warming up …", flush=True)
-        warm = asyncio.run(
-            write_events(
-                url,
-                settings,
-                workspace_id,
-                range(10**7, 10**7 + WARMUP_EVENTS),
-                10,
-                None,
-                deadline,
-            )
-        )
-        receiver.watch(list(keyed(warm.commits, list(PATHS))))
-        if not wait_for(receiver, len(warm.commits) * len(PATHS), deadline.share(60)):
-            raise RuntimeError(f"the warm-up deliveries did not arrive:\n{workers[0].tail()}")
-        _, _, samples = receiver.ask("take")
-        verified = verify_samples(samples, secrets_by_path)
+        verified = warm_up(bench, workers)
         print(f"  {verified}", flush=True)
         for scenario, numbers, batch, rate, share in (
             ("paced", range(PACED_EVENTS), PACED_BATCH, RATE, 0.22),
@@ -1181,31 +1149,103 @@ def run(
             numbers = range(first, first + BACKLOG_EVENTS)
             results.append(run_backlog(bench, workers, numbers, 0.25 * TIMEOUT))
     finally:
-        for worker in workers:
-            worker.stop()
-        if os.environ.get("BENCH_LOG_DIR"):  # worker logs kept for a diagnosis
-            for worker in workers:
-                shutil.copy(worker.log, Path(os.environ["BENCH_LOG_DIR"]) / worker.log.name)
-        problems = Counter(problem for worker in workers for problem in worker.problems())
-        if problems:
-            print(f"worker logs: {sum(problems.values())} warnings/errors:", flush=True)
-            for problem, count in problems.most_common(8):
-                print(f"  {count} x {problem}", flush=True)
+        stop_workers(workers)
+    if "floor" in SCENARIOS:
+        run_floors(bench, written, results)
+    return verified
 
-    if "floor" not in SCENARIOS:
-        return verified
+
+async def prepare(settings: Any, url: str, receiver: Receiver) -> tuple[uuid.UUID, dict[str, str]]:
+    """A migrated database with a workspace and an endpoint per receiver path; the
+    endpoints' signing secrets by path."""
+    from vivavoce.events.webhooks.schemas import EndpointCreate
+    from vivavoce.events.webhooks.service import create_endpoint
+    from vivavoce.kit.db import unit_of_work
+    from vivavoce.runtime import open_database
+    from vivavoce.workspaces.service import create_workspace
+
+    database = await open_database(settings, url=url)  # migrates
+    try:
+        async with unit_of_work(database.sessionmaker) as db:
+            workspace = await create_workspace(db, "bench", "Bench")
+            secrets_by_path = {}
+            for path in PATHS:
+                _, secret = await create_endpoint(
+                    db, workspace.id, EndpointCreate(url=receiver.url(path)), settings
+                )
+                secrets_by_path[path] = secret
+        return workspace.id, secrets_by_path
+    finally:
+        await database.close()
+
+
+def worker_env(url: str, secret_key: str, workdir: Path) -> dict[str, str]:
+    """The workers' environment: none of this shell's VIVAVOCE_ settings but the two a run
+    may tune."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VIVAVOCE_")}
+    env.update(
+        VIVAVOCE_ENV="development",
+        VIVAVOCE_LOG_LEVEL=os.environ.get("BENCH_WORKER_LOG_LEVEL", "warning"),
+        VIVAVOCE_DATABASE_URL=url,
+        VIVAVOCE_SECRET_KEY=secret_key,
+        VIVAVOCE_WEBHOOKS_ALLOW_PRIVATE="true",
+        VIVAVOCE_DATA_DIR=str(workdir / "unused"),
+    )
+    for name in ("VIVAVOCE_WORKER_CONCURRENCY", "VIVAVOCE_DATABASE_POOL_SIZE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def warm_up(bench: Bench, workers: list[Worker]) -> str:
+    """WARMUP_EVENTS events delivered end to end; what checking their signatures found."""
+    print("warming up …", flush=True)
+    warm = asyncio.run(
+        write_events(
+            bench.url,
+            bench.settings,
+            bench.workspace_id,
+            range(10**7, 10**7 + WARMUP_EVENTS),
+            10,
+            None,
+            bench.deadline,
+        )
+    )
+    receiver = bench.receiver
+    receiver.watch(list(keyed(warm.commits, list(PATHS))))
+    if not wait_for(receiver, len(warm.commits) * len(PATHS), bench.deadline.share(60)):
+        raise RuntimeError(f"the warm-up deliveries did not arrive:\n{workers[0].tail()}")
+    _, _, samples = receiver.ask("take")
+    return verify_samples(samples, bench.secrets_by_path)
+
+
+def stop_workers(workers: list[Worker]) -> None:
+    """Stop the workers and say what their logs warned of (kept under BENCH_LOG_DIR)."""
+    for worker in workers:
+        worker.stop()
+    if os.environ.get("BENCH_LOG_DIR"):  # worker logs kept for a diagnosis
+        for worker in workers:
+            shutil.copy(worker.log, Path(os.environ["BENCH_LOG_DIR"]) / worker.log.name)
+    problems = Counter(problem for worker in workers for problem in worker.problems())
+    if problems:
+        print(f"worker logs: {sum(problems.values())} warnings/errors:", flush=True)
+        for problem, count in problems.most_common(8):
+            print(f"  {count} x {problem}", flush=True)
+
+
+def run_floors(bench: Bench, written: dict[str, Written], results: list[Result]) -> None:
+    """The floor on the bodies vivavoce sent: at the paced schedule, then saturated."""
     bodies = {k: v for w in written.values() for k, v in w.bodies.items()}
-    if "paced" in written and not deadline.passed:
+    if "paced" in written and not bench.deadline.passed:
         # The nominal schedule of the paced scenario: PACED_BATCH events every PACED_BATCH/RATE s.
         ids = list(written["paced"].commits)
         releases = {mid: (n // PACED_BATCH) * PACED_BATCH / RATE for n, mid in enumerate(ids)}
         results.append(run_floor(bench, "paced", releases, bodies, 0.1 * TIMEOUT))
-    if bodies and not deadline.passed:
+    if bodies and not bench.deadline.passed:
         ids = list(written.get("burst", written.get("paced", Written())).commits)[:FLOOR_EVENTS]
         results.append(
             run_floor(bench, "saturated", dict.fromkeys(ids, 0.0), bodies, 0.1 * TIMEOUT)
         )
-    return verified
 
 
 if __name__ == "__main__":

@@ -74,57 +74,6 @@ async def soak(
             deadline = time.monotonic() + duration
             started = time.monotonic()
 
-            def urls() -> list[str]:
-                return [p.url for p in cluster.live_apis()]
-
-            async def candidate_slot(slot: int) -> None:
-                api = cluster.api_processes[slot % 2]
-                async with cluster.client(api) as http:
-                    while time.monotonic() < deadline:
-                        t0 = time.monotonic()
-                        try:
-                            interview = await traffic.schedule(http, setup)
-                        except (AssertionError, httpx.HTTPError) as exc:
-                            figures.error(f"schedule: {str(exc)[:80] or type(exc).__name__}")
-                            figures.requests += 2
-                            continue
-                        figures.requests += 2
-                        figures.add("schedule (2 POSTs)", time.monotonic() - t0)
-                        run.interviews.append(interview)
-                        watch = traffic.Watch(interview.session_id)
-                        run.watches.append(watch)
-                        watching = asyncio.create_task(
-                            traffic.watch(watch, urls, cluster.headers, prefer=slot + 1)
-                        )
-                        await traffic.Candidate(interview, urls, start_at=slot).run()
-                        figures.interviews += 1
-                        if interview.errors or interview.final is None:
-                            first = interview.errors[0] if interview.errors else "no end"
-                            figures.error(f"interview: {first[:80]}")
-                        if not await stream_ended(watching, interview):
-                            status = await session_status(http, interview.session_id)
-                            figures.error(f"stream never ended (session {status})")
-                        for value in interview.answer_latencies:
-                            figures.add("answer -> AI turn (WebSocket)", value)
-                        for value in interview.first_word_latencies:
-                            figures.add("answer -> first AI words", value)
-
-            async def recruiter() -> None:
-                async with cluster.client(cluster.api_processes[1]) as http:
-                    while time.monotonic() < deadline:
-                        for path in ("/api/v1/sessions", "/api/v1/events", "/api/v1/participants"):
-                            t0 = time.monotonic()
-                            try:
-                                status = (await http.get(path, params={"limit": 20})).status_code
-                                outcome = "" if status == 200 else str(status)
-                            except httpx.HTTPError as exc:
-                                outcome = type(exc).__name__
-                            figures.requests += 1
-                            if outcome:
-                                figures.error(f"GET {path}: {outcome}")
-                            figures.add(f"GET {path}", time.monotonic() - t0)
-                        await asyncio.sleep(0.5)
-
             async def sampler() -> None:
                 while time.monotonic() < deadline + 120:
                     cluster.sample_memory()
@@ -132,7 +81,13 @@ async def soak(
 
             sampling = asyncio.create_task(sampler())
             await asyncio.wait_for(
-                asyncio.gather(*(candidate_slot(n) for n in range(concurrency)), recruiter()),
+                asyncio.gather(
+                    *(
+                        candidate_slot(cluster, setup, run, figures, deadline, slot)
+                        for slot in range(concurrency)
+                    ),
+                    recruiter(cluster, figures, deadline),
+                ),
                 timeout=duration + 300,
             )
             elapsed = time.monotonic() - started
@@ -145,6 +100,69 @@ async def soak(
     return SoakResult(
         concurrency, duration, elapsed, figures, delivered, cluster.processes, problems
     )
+
+
+async def candidate_slot(
+    cluster: Cluster,
+    setup: traffic.Setup,
+    run: invariants.Run,
+    figures: Figures,
+    deadline: float,
+    slot: int,
+) -> None:
+    """One candidate after another until `deadline`: schedule, interview, watch the stream."""
+
+    def urls() -> list[str]:
+        return [p.url for p in cluster.live_apis()]
+
+    api = cluster.api_processes[slot % 2]
+    async with cluster.client(api) as http:
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            try:
+                interview = await traffic.schedule(http, setup)
+            except (AssertionError, httpx.HTTPError) as exc:
+                figures.error(f"schedule: {str(exc)[:80] or type(exc).__name__}")
+                figures.requests += 2
+                continue
+            figures.requests += 2
+            figures.add("schedule (2 POSTs)", time.monotonic() - t0)
+            run.interviews.append(interview)
+            watch = traffic.Watch(interview.session_id)
+            run.watches.append(watch)
+            watching = asyncio.create_task(
+                traffic.watch(watch, urls, cluster.headers, prefer=slot + 1)
+            )
+            await traffic.Candidate(interview, urls, start_at=slot).run()
+            figures.interviews += 1
+            if interview.errors or interview.final is None:
+                first = interview.errors[0] if interview.errors else "no end"
+                figures.error(f"interview: {first[:80]}")
+            if not await stream_ended(watching, interview):
+                status = await session_status(http, interview.session_id)
+                figures.error(f"stream never ended (session {status})")
+            for value in interview.answer_latencies:
+                figures.add("answer -> AI turn (WebSocket)", value)
+            for value in interview.first_word_latencies:
+                figures.add("answer -> first AI words", value)
+
+
+async def recruiter(cluster: Cluster, figures: Figures, deadline: float) -> None:
+    """A recruiter reading the lists every half second until `deadline`."""
+    async with cluster.client(cluster.api_processes[1]) as http:
+        while time.monotonic() < deadline:
+            for path in ("/api/v1/sessions", "/api/v1/events", "/api/v1/participants"):
+                t0 = time.monotonic()
+                try:
+                    status = (await http.get(path, params={"limit": 20})).status_code
+                    outcome = "" if status == 200 else str(status)
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                figures.requests += 1
+                if outcome:
+                    figures.error(f"GET {path}: {outcome}")
+                figures.add(f"GET {path}", time.monotonic() - t0)
+            await asyncio.sleep(0.5)
 
 
 async def stream_ended(watching: asyncio.Task[traffic.Watch], interview: traffic.Interview) -> bool:

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.staticfiles import StaticFiles
 
 from vivavoce import __version__, health
@@ -159,60 +160,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = database is None
-        db = database or await open_database(settings)
-        keys_listener = Listener(db.url, workspaces.KEYS_CHANNEL)
-        liveness = create_engine(db.url, pool_size=LIVENESS_POOL_SIZE)
-        with contextlib.suppress(Exception):  # opened now, kept: no connect when the server is full
-            async with liveness.connect():
-                pass
-        app.state.vv = AppState(
-            settings=settings,
-            database_url=db.url,
-            engine=db.engine,
-            sessionmaker=db.sessionmaker,
-            limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
-            address_limiter=RateLimiter(
-                settings.rate_limit_per_minute * ADDRESS_BUDGET_FACTOR,
-                settings.rate_limit_burst * ADDRESS_BUDGET_FACTOR,
-            ),
-            transcript_listener=Listener(db.url, transcript.CHANNEL),
-            reads=StatementPool(db.url, settings.database_pool_size),
-            keys_listener=keys_listener,
-            keys=workspaces.KeyCache(settings.api_key_cache_seconds, keys_listener),
-            liveness_sessionmaker=create_sessionmaker(liveness),
-        )
-        await app.state.vv.reads.warm()
-        if bootstrap:
-            async with unit_of_work(db.sessionmaker) as session:
-                created = await workspaces.bootstrap_if_empty(session)
-            if created is not None:
-                print_bootstrap(created)
-        llm_check = asyncio.create_task(providers.log_startup_check(settings))
-        stop = asyncio.Event()
-        worker = None
-        if with_worker:
-            context = JobContext(settings=settings, sessionmaker=db.sessionmaker)
-            worker = asyncio.create_task(run_worker(db.url, job_registry(), context, stop))
-        if owned:
-            # The app's own process (`vivavoce serve`): what is loaded by now lives as long as
-            # it does. Frozen, it is left out of the collector's full passes, whose pauses of
-            # tens of milliseconds otherwise show in the API's tail latency.
-            gc.collect()
-            gc.freeze()
-        try:
+        async with _serving(app, settings, database, with_worker=with_worker, bootstrap=bootstrap):
             yield
-        finally:
-            llm_check.cancel()
-            stop.set()
-            if worker is not None:
-                await asyncio.wait({worker}, timeout=15)
-            await app.state.vv.transcript_listener.close()
-            await app.state.vv.keys_listener.close()
-            await app.state.vv.reads.close()
-            await liveness.dispose()
-            if owned:
-                await db.close()
 
     app = FastAPI(
         title="vivavoce API",
@@ -239,6 +188,80 @@ def create_app(
     app.add_middleware(EdgeMiddleware, state_getter=state)
     _publish_hand_validated_bodies(app)
     return app
+
+
+@asynccontextmanager
+async def _serving(
+    app: FastAPI,
+    settings: Settings,
+    database: Database | None,
+    *,
+    with_worker: bool,
+    bootstrap: bool,
+) -> AsyncIterator[None]:
+    """The app's lifespan: the database (opened here unless given), `app.state.vv`, the first
+    workspace on an empty database, and the in-process worker; closed in reverse order."""
+    owned = database is None
+    db = database or await open_database(settings)
+    liveness = create_engine(db.url, pool_size=LIVENESS_POOL_SIZE)
+    with contextlib.suppress(Exception):  # opened now, kept: no connect when the server is full
+        async with liveness.connect():
+            pass
+    app.state.vv = _app_state(settings, db, create_sessionmaker(liveness))
+    await app.state.vv.reads.warm()
+    if bootstrap:
+        async with unit_of_work(db.sessionmaker) as session:
+            created = await workspaces.bootstrap_if_empty(session)
+        if created is not None:
+            print_bootstrap(created)
+    llm_check = asyncio.create_task(providers.log_startup_check(settings))
+    stop = asyncio.Event()
+    worker = None
+    if with_worker:
+        context = JobContext(settings=settings, sessionmaker=db.sessionmaker)
+        worker = asyncio.create_task(run_worker(db.url, job_registry(), context, stop))
+    if owned:
+        # The app's own process (`vivavoce serve`): what is loaded by now lives as long as
+        # it does. Frozen, it is left out of the collector's full passes, whose pauses of
+        # tens of milliseconds otherwise show in the API's tail latency.
+        gc.collect()
+        gc.freeze()
+    try:
+        yield
+    finally:
+        llm_check.cancel()
+        stop.set()
+        if worker is not None:
+            await asyncio.wait({worker}, timeout=15)
+        await app.state.vv.transcript_listener.close()
+        await app.state.vv.keys_listener.close()
+        await app.state.vv.reads.close()
+        await liveness.dispose()
+        if owned:
+            await db.close()
+
+
+def _app_state(
+    settings: Settings, db: Database, liveness: async_sessionmaker[AsyncSession]
+) -> AppState:
+    """What the running app holds (none of it connects yet)."""
+    keys_listener = Listener(db.url, workspaces.KEYS_CHANNEL)
+    return AppState(
+        settings=settings,
+        database_url=db.url,
+        engine=db.engine,
+        sessionmaker=db.sessionmaker,
+        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        address_limiter=RateLimiter(
+            settings.rate_limit_per_minute * ADDRESS_BUDGET_FACTOR,
+            settings.rate_limit_burst * ADDRESS_BUDGET_FACTOR,
+        ),
+        transcript_listener=Listener(db.url, transcript.CHANNEL),
+        reads=StatementPool(db.url, settings.database_pool_size),
+        keys_listener=keys_listener,
+        keys=workspaces.KeyCache(settings.api_key_cache_seconds, keys_listener),
+        liveness_sessionmaker=liveness,
+    )
 
 
 def _publish_hand_validated_bodies(app: FastAPI) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from vivavoce.kit.ratelimit import RateLimiter
+from vivavoce.kit.ratelimit import RateLimiter, TokenBucket
 
 
 def test_a_burst_is_allowed_then_refused() -> None:
@@ -72,3 +72,20 @@ def test_idle_keys_are_forgotten_when_the_table_is_full() -> None:
         limiter.check(f"k{number}", now=0.0)
     limiter.check("fresh", now=100.0)
     assert len(limiter._tat) == 1
+
+
+def test_a_token_bucket_starts_full_and_refuses_what_it_does_not_hold() -> None:
+    bucket = TokenBucket(capacity=10, refill_per_second=2, now=0.0)
+    assert bucket.take(6, now=0.0)
+    assert not bucket.take(5, now=0.0)  # 4 left: a refusal spends nothing
+    assert bucket.take(4, now=0.0)
+    assert not bucket.take(1, now=0.0)
+
+
+def test_a_token_bucket_refills_at_its_rate_up_to_its_capacity() -> None:
+    bucket = TokenBucket(capacity=10, refill_per_second=2, now=0.0)
+    assert bucket.take(10, now=0.0)
+    assert not bucket.take(3, now=1.0)  # 2 refilled
+    assert bucket.take(3, now=1.5)  # 3 by now
+    assert bucket.take(10, now=100.0)  # refilled, but never past the capacity
+    assert not bucket.take(1, now=100.0)

@@ -400,3 +400,15 @@ async def test_audio_is_recorded_in_conversation_order_after_it_is_sent(tmp_path
     audio = b"".join([chunk async for chunk in stored.chunks])
     said = b"\x00\x01" * 800  # the scripted voice's sentence, after the candidate's turn
     assert audio.endswith(said) and len(audio) > len(said) + 16_000
+
+
+async def test_audio_past_its_budget_is_refused(tmp_path: Path) -> None:
+    from vivavoce.voice.live import AUDIO_BURST_SECONDS, AUDIO_BYTES_PER_SECOND
+
+    harness = Harness(tmp_path, ScriptedEars(), ScriptedVoice())
+    frame = b"\x00" * 3200
+    for _ in range(int(AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS) // len(frame)):
+        await harness.channel.audio(frame)  # the whole burst allowance, at once
+    assert not [m for m in harness.sent if m["type"] == "error"]
+    await harness.channel.audio(b"\x00" * 64_000)  # 2 s more: over a second of refill away
+    assert [m["code"] for m in harness.sent if m["type"] == "error"] == ["audio_rejected"]

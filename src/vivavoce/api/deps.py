@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.db import StatementPool
+from vivavoce.kit.db import StatementPool, unit_of_work
 from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
@@ -20,8 +20,7 @@ from vivavoce.workspaces.service import Principal
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed before the response is sent, else rolled back."""
-    maker = app_state(request).sessionmaker
-    async with maker() as session, session.begin():
+    async with unit_of_work(app_state(request).sessionmaker) as session:
         yield session
 
 

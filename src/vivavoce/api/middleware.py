@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +22,7 @@ from vivavoce.idempotency import service as idempotency
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Unauthorized
+from vivavoce.kit.ratelimit import Decision
 from vivavoce.workspaces import service as workspaces
 
 API_PREFIX = "/api/v1"
@@ -57,6 +59,35 @@ async def _send_whole(
     await send({"type": "http.response.body", "body": body})
 
 
+class _Response:
+    """The `send` of one request as the edge middleware sees it: adds `extra_headers` to the
+    response's start and remembers its status (500 until the app starts its response)."""
+
+    def __init__(self, send: Send, request_id: str) -> None:
+        self._send = send
+        self.request_id = request_id
+        self.extra_headers: dict[str, str] = {"x-request-id": request_id}
+        self.status = 500
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.started = True
+            mutable = MutableHeaders(scope=message)
+            for name, value in self.extra_headers.items():
+                mutable[name] = value
+        await self._send(message)
+
+    async def error(
+        self, status: int, message: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        await _send_whole(self, *_json_error(status, message, code, self.request_id, headers))
+
+
+_TOO_LARGE = "The request body is too large"
+
+
 class EdgeMiddleware:
     """Runs first on every request; cheap work only (no database)."""
 
@@ -70,92 +101,74 @@ class EdgeMiddleware:
             return
         started = time.perf_counter()
         headers = Headers(scope=scope)
-        incoming = headers.get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = _request_id(headers)
         scope.setdefault("state", {})["request_id"] = request_id
         state = self.state_getter()
-        path: str = scope["path"]
-        extra_headers: dict[str, str] = {"x-request-id": request_id}
-        status_holder = {"status": 500, "started": 0}  # 500 until the app starts its response
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                status_holder["started"] = 1
-                mutable = MutableHeaders(scope=message)
-                for name, value in extra_headers.items():
-                    mutable[name] = value
-            await send(message)
-
+        response = _Response(send, request_id)
         try:
-            length = headers.get("content-length")
-            if length is not None and (
-                not length.isdigit() or int(length) > state.settings.max_body_bytes
-            ):
-                await _send_whole(
-                    send_with_headers,
-                    *_json_error(
-                        413, "The request body is too large", "payload_too_large", request_id
-                    ),
-                )
-                return
-            if path.startswith(API_PREFIX):
-                presented = headers.get("x-api-key") or headers.get("authorization") or ""
-                client = scope.get("client")
-                address = "ip:" + (client[0] if client else "unknown")
-                now = time.monotonic()
-                # Every caller address has a wider budget of its own, so a flood with a new
-                # made-up key on each request is held back too.
-                by_address = state.address_limiter.check(address, now)
-                if presented:
-                    bucket = "k:" + hashlib.sha256(presented.encode()).hexdigest()[:32]
-                    decision = state.limiter.check(bucket, now)
-                else:
-                    decision = state.limiter.check(address, now)
-                if not by_address.allowed:
-                    decision = by_address
-                extra_headers["RateLimit-Limit"] = str(decision.limit)
-                extra_headers["RateLimit-Remaining"] = str(decision.remaining)
-                extra_headers["RateLimit-Reset"] = str(decision.reset_seconds)
-                if not decision.allowed:
-                    await _send_whole(
-                        send_with_headers,
-                        *_json_error(
-                            429,
-                            "Rate limit exceeded; retry later",
-                            "rate_limited",
-                            request_id,
-                            {"Retry-After": str(decision.retry_after)},
-                        ),
-                    )
-                    return
-            try:
-                await self.app(
-                    scope,
-                    _limited_receive(receive, state.settings.max_body_bytes),
-                    send_with_headers,
-                )
-            except BodyTooLarge:
-                if not status_holder["started"]:
-                    await _send_whole(
-                        send_with_headers,
-                        *_json_error(
-                            413, "The request body is too large", "payload_too_large", request_id
-                        ),
-                    )
-            except Exception:
-                # Answered here, not by Starlette's outer error middleware, so that a 500 too
-                # carries the request id and rate-limit headers. Re-raised for the server's log.
-                if not status_holder["started"]:
-                    await _send_whole(
-                        send_with_headers,
-                        *_json_error(500, "Internal error", "internal_error", request_id),
-                    )
-                raise
+            await self._guarded(scope, receive, response, headers, state)
         finally:
             template = _route_template(scope)
-            REQUESTS.labels(scope["method"], template, str(status_holder["status"])).inc()
+            REQUESTS.labels(scope["method"], template, str(response.status)).inc()
             LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+
+    async def _guarded(
+        self, scope: Scope, receive: Receive, response: _Response, headers: Headers, state: Any
+    ) -> None:
+        """The app behind the body cap and, on the API, the rate limits."""
+        max_body = state.settings.max_body_bytes
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            await response.error(413, _TOO_LARGE, "payload_too_large")
+            return
+        if scope["path"].startswith(API_PREFIX):
+            decision = _rate_decision(state, headers, scope)
+            response.extra_headers["RateLimit-Limit"] = str(decision.limit)
+            response.extra_headers["RateLimit-Remaining"] = str(decision.remaining)
+            response.extra_headers["RateLimit-Reset"] = str(decision.reset_seconds)
+            if not decision.allowed:
+                await response.error(
+                    429,
+                    "Rate limit exceeded; retry later",
+                    "rate_limited",
+                    {"Retry-After": str(decision.retry_after)},
+                )
+                return
+        try:
+            await self.app(scope, _limited_receive(receive, max_body), response)
+        except BodyTooLarge:
+            if not response.started:
+                await response.error(413, _TOO_LARGE, "payload_too_large")
+        except Exception:
+            # Answered here, not by Starlette's outer error middleware, so that a 500 too
+            # carries the request id and rate-limit headers. Re-raised for the server's log.
+            if not response.started:
+                await response.error(500, "Internal error", "internal_error")
+            raise
+
+
+def _request_id(headers: Headers) -> str:
+    """The caller's `x-request-id` when it is a sane one, else a new id."""
+    incoming = headers.get("x-request-id", "")
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _rate_decision(state: Any, headers: Headers, scope: Scope) -> Decision:
+    """The budget of the presented key (of the caller's address when none is presented),
+    unless the address's own budget is spent."""
+    presented = headers.get("x-api-key") or headers.get("authorization") or ""
+    client = scope.get("client")
+    address = "ip:" + (client[0] if client else "unknown")
+    now = time.monotonic()
+    # Every caller address has a wider budget of its own, so a flood with a new made-up key
+    # on each request is held back too.
+    by_address: Decision = state.address_limiter.check(address, now)
+    if presented:
+        bucket = "k:" + hashlib.sha256(presented.encode()).hexdigest()[:32]
+        decision: Decision = state.limiter.check(bucket, now)
+    else:
+        decision = state.limiter.check(address, now)
+    return decision if by_address.allowed else by_address
 
 
 def _route_template(scope: Scope) -> str:
@@ -218,12 +231,7 @@ class IdempotencyMiddleware:
         self.state_getter = state_getter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not scope["path"].startswith(API_PREFIX)
-            or _NEVER_STORED.match(scope["path"])
-        ):
+        if not _keyable(scope):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -242,30 +250,8 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         state = self.state_getter()
-        digest = hashlib.sha256(
-            scope["method"].encode()
-            + b" "
-            + scope["path"].encode()
-            + b"?"
-            + scope.get("query_string", b"")
-            + b"\n"
-            + body
-        ).hexdigest()
         try:
-            async with unit_of_work(state.sessionmaker) as db:
-                principal = await workspaces.authenticate_api_key(
-                    db, presented_key_from_headers(headers), utcnow(), timedelta(days=365)
-                )
-                claim = await idempotency.claim(
-                    db,
-                    principal.workspace_id,
-                    key,
-                    scope["method"],
-                    scope["path"],
-                    digest,
-                    utcnow(),
-                    timedelta(seconds=state.settings.idempotency_lock_seconds),
-                )
+            workspace_id, claim = await _claim(state, headers, scope, key, body)
         except Unauthorized:
             await self.app(scope, _replay_body(body, receive), send)
             return
@@ -276,36 +262,24 @@ class IdempotencyMiddleware:
             payload = json.dumps(unavailable_body(request_id)).encode()
             await _send_whole(send, 503, _json_headers(payload, {"Retry-After": "5"}), payload)
             return
-        if claim.outcome == "mismatch":
-            await _send_whole(
-                send,
-                *_json_error(
-                    422,
-                    "This Idempotency-Key was already used with a different request",
-                    "idempotency_key_reused",
-                    request_id,
-                ),
+        if claim.outcome == "proceed":
+            await self._run_and_record(
+                scope, _replay_body(body, receive), send, state.sessionmaker, workspace_id, key
             )
-            return
-        if claim.outcome == "in_flight":
-            await _send_whole(
-                send,
-                *_json_error(
-                    409,
-                    "A request with this Idempotency-Key is still being processed",
-                    "idempotency_in_flight",
-                    request_id,
-                    {"Retry-After": "1"},
-                ),
-            )
-            return
-        if claim.outcome == "replay":
-            stored = claim.headers or {}
-            raw = [(k.encode(), str(v).encode()) for k, v in stored.items()]
-            raw.append((b"idempotent-replayed", b"true"))
-            await _send_whole(send, claim.status or 200, raw, claim.body or b"")
-            return
+        else:
+            await _answer_claimed(send, claim, request_id)
 
+    async def _run_and_record(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        workspace_id: uuid.UUID,
+        key: str,
+    ) -> None:
+        """Run the request, pass its response on, and store that response for the key (in
+        `finally`: also when the app raises)."""
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
 
         async def capture(message: Message) -> None:
@@ -317,22 +291,89 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, _replay_body(body, receive), capture)
+            await self.app(scope, receive, capture)
         finally:
             kept = {
                 name.decode(): value.decode()
                 for name, value in captured["headers"]
                 if name.decode().lower() in ("content-type", "location")
             }
-            async with unit_of_work(state.sessionmaker) as db:
+            async with unit_of_work(sessionmaker) as db:
                 await idempotency.record_response(
-                    db,
-                    principal.workspace_id,
-                    key,
-                    captured["status"],
-                    kept,
-                    bytes(captured["body"]),
+                    db, workspace_id, key, captured["status"], kept, bytes(captured["body"])
                 )
+
+
+def _keyable(scope: Scope) -> bool:
+    """Whether an `Idempotency-Key` applies: a POST to the API whose reply is not a secret."""
+    path: str = scope.get("path", "")
+    return (
+        scope["type"] == "http"
+        and scope["method"] == "POST"
+        and path.startswith(API_PREFIX)
+        and not _NEVER_STORED.match(path)
+    )
+
+
+async def _claim(
+    state: Any, headers: Headers, scope: Scope, key: str, body: bytes
+) -> tuple[uuid.UUID, idempotency.Claim]:
+    """The caller's workspace and its claim on `key` for this request (`Unauthorized` for a
+    caller without a valid key: the app then refuses it as it would any other request)."""
+    digest = hashlib.sha256(
+        scope["method"].encode()
+        + b" "
+        + scope["path"].encode()
+        + b"?"
+        + scope.get("query_string", b"")
+        + b"\n"
+        + body
+    ).hexdigest()
+    async with unit_of_work(state.sessionmaker) as db:
+        principal = await workspaces.authenticate_api_key(
+            db, presented_key_from_headers(headers), utcnow(), timedelta(days=365)
+        )
+        claim = await idempotency.claim(
+            db,
+            principal.workspace_id,
+            key,
+            scope["method"],
+            scope["path"],
+            digest,
+            utcnow(),
+            timedelta(seconds=state.settings.idempotency_lock_seconds),
+        )
+    return principal.workspace_id, claim
+
+
+async def _answer_claimed(send: Send, claim: idempotency.Claim, request_id: str) -> None:
+    """The answer to a key already used: its stored response, or why there is none."""
+    if claim.outcome == "mismatch":
+        await _send_whole(
+            send,
+            *_json_error(
+                422,
+                "This Idempotency-Key was already used with a different request",
+                "idempotency_key_reused",
+                request_id,
+            ),
+        )
+    elif claim.outcome == "in_flight":
+        await _send_whole(
+            send,
+            *_json_error(
+                409,
+                "A request with this Idempotency-Key is still being processed",
+                "idempotency_in_flight",
+                request_id,
+                {"Retry-After": "1"},
+            ),
+        )
+    else:
+        stored = claim.headers or {}
+        raw = [(k.encode(), str(v).encode()) for k, v in stored.items()]
+        raw.append((b"idempotent-replayed", b"true"))
+        await _send_whole(send, claim.status or 200, raw, claim.body or b"")
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from sqlalchemy import JSON, event, inspect, text
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -105,6 +105,13 @@ async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator
     """One transaction: committed when the block ends normally, rolled back otherwise."""
     async with maker() as session, session.begin():
         yield session
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint (or unique index) an `IntegrityError` broke, as PostgreSQL
+    reports it (asyncpg's `constraint_name`, the cause of SQLAlchemy's error)."""
+    name = getattr(exc.orig.__cause__ if exc.orig is not None else None, "constraint_name", None)
+    return name if isinstance(name, str) else None
 
 
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:

@@ -1,4 +1,5 @@
-"""Per-key request budget (GCRA): a steady rate with a burst allowance, in memory.
+"""Budgets in memory: per-key request budgets (GCRA: a steady rate with a burst allowance),
+lockouts after repeated failures, and the token bucket of one connection.
 
 Each API process keeps its own budget; see docs/adr/0004-rate-limits.md for why and for
 what that means behind a load balancer.
@@ -85,3 +86,25 @@ class Lockout:
                     del self._locked[stale]
             self._locked[key] = now + decision.retry_after
         return decision.retry_after
+
+
+class TokenBucket:
+    """One budget, not keyed (one connection's frames or audio bytes): holds up to `capacity`
+    tokens, starts full and refills at `refill_per_second`. Not thread-safe: for one task."""
+
+    def __init__(self, capacity: float, refill_per_second: float, now: float) -> None:
+        self.capacity = capacity
+        self.refill_per_second = refill_per_second
+        self._tokens = capacity
+        self._refilled = now
+
+    def take(self, amount: float, now: float) -> bool:
+        """Spend `amount` tokens if the bucket holds that many (else spend none)."""
+        self._tokens = min(
+            self.capacity, self._tokens + (now - self._refilled) * self.refill_per_second
+        )
+        self._refilled = now
+        if amount > self._tokens:
+            return False
+        self._tokens -= amount
+        return True

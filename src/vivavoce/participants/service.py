@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.events import service as events
 from vivavoce.kit.clock import utcnow
+from vivavoce.kit.db import violated_constraint
 from vivavoce.kit.errors import Conflict, NotFound
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
@@ -56,7 +57,7 @@ class BulkResult:
 
 
 def _is_email_clash(exc: IntegrityError) -> bool:
-    return "uq_participant_email" in str(exc.orig)
+    return violated_constraint(exc) == "uq_participant_email"
 
 
 def _duplicate(existing_id: uuid.UUID) -> Conflict:

@@ -32,8 +32,3 @@ def mode_of(stage_type: str) -> Mode:
 def invites_candidate(stage_type: str) -> bool:
     """Scheduling it emails the candidate a join link (and reminders)."""
     return mode_of(stage_type) in ("live", "async")
-
-
-def joinable(stage_type: str) -> bool:
-    """The candidate has something to do on the join link."""
-    return invites_candidate(stage_type)

@@ -293,12 +293,6 @@ async def next_turn_index(db: AsyncSession, session_id: uuid.UUID) -> int:
     return 0 if highest is None else int(highest) + 1
 
 
-async def add_turn(db: AsyncSession, turn: SessionTurn) -> SessionTurn:
-    db.add(turn)
-    await db.flush()
-    return turn
-
-
 async def turns_after(
     db: AsyncSession, session_id: uuid.UUID, after: int, limit: int = 1000
 ) -> list[SessionTurn]:

@@ -29,7 +29,13 @@ from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unprocessa
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
-from vivavoce.models import EvaluationStage, InterviewSession
+from vivavoce.models import (
+    Application,
+    EvaluationStage,
+    EvaluationTemplate,
+    InterviewSession,
+    Participant,
+)
 from vivavoce.participants import service as participants
 from vivavoce.sessions import live_repository, repository, scheduling, signals, transcript
 from vivavoce.sessions.errors import ensure_holder
@@ -112,11 +118,56 @@ async def schedule(
         if existing is not None:
             return Scheduled(_same_request(existing, body), created=False)
     scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
-    template = await templates.get_template(db, workspace_id, body.evaluation_template_id, reader)
+    template = await _runnable_template(db, workspace_id, body.evaluation_template_id, reader)
+    stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
+    participant = await _schedulable_participant(db, workspace_id, body, template, stage, reader)
+    application = await _open_application(db, workspace_id, template.id, participant.id, source)
+    session_id = uuid7()
+    session = InterviewSession(
+        **scheduling.new_session_values(
+            session_id,
+            workspace_id,
+            body,
+            scheduled_at,
+            Parts(template, stage, participant),
+            application.id,
+            links,
+        )
+    )
+    existing = await _add_unless_key_taken(db, workspace_id, session, body)
+    if existing is not None:
+        return Scheduled(_same_request(existing, body), created=False)
+    await _record(db, session, "session.created", links, now)
+    await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
+    if invites_candidate(stage.stage_type):  # a reviewer's stage has nothing to join
+        await emails.session_scheduled(
+            db, session, participant, template, links.join_url(session), now
+        )
+    return Scheduled(session, created=True)
+
+
+async def _runnable_template(
+    db: AsyncSession, workspace_id: uuid.UUID, template_id: uuid.UUID, reader: Reader | None
+) -> EvaluationTemplate:
+    """The template a new session is for: visible to `reader`, not archived, of a format
+    vivavoce can run."""
+    template = await templates.get_template(db, workspace_id, template_id, reader)
     if template.status == "archived":
         raise Conflict("this evaluation template is archived", code="template_archived")
     templates.require_runnable_format(template)
-    stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
+    return template
+
+
+async def _schedulable_participant(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    body: SessionCreate,
+    template: EvaluationTemplate,
+    stage: EvaluationStage,
+    reader: Reader | None,
+) -> Participant:
+    """The candidate of a new session, its row locked: active, of this template (or of
+    none), and without an open session for `stage` unless `body.force`."""
     # Locked as it is read: sessions of one participant are scheduled one at a time (the
     # duplicate check below then holds).
     participant = await participants.get(
@@ -151,8 +202,20 @@ async def schedule(
                 id=participant.id,
                 session_id=str(open_session.id),
             )
+    return participant
+
+
+async def _open_application(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    source: str,
+) -> Application:
+    """The participant's application to the template (created on its first session); one
+    closed by its final review takes no more sessions."""
     application, _ = await applications.ensure_for(
-        db, workspace_id, template.id, participant.id, source
+        db, workspace_id, template_id, participant_id, source
     )
     if application.final_decision is not None:
         raise Conflict(
@@ -160,38 +223,26 @@ async def schedule(
             code="application_closed",
             application_id=str(application.id),
         )
-    session_id = uuid7()
-    session = InterviewSession(
-        **scheduling.new_session_values(
-            session_id,
-            workspace_id,
-            body,
-            scheduled_at,
-            Parts(template, stage, participant),
-            application.id,
-            links,
-        )
-    )
-    if body.idempotency_key:
-        try:
-            async with db.begin_nested():
-                await repository.add(db, session)
-        except IntegrityError:  # a concurrent request with the same key won the race
-            existing = await repository.get_by_idempotency_key(
-                db, workspace_id, body.idempotency_key
-            )
-            if existing is not None:
-                return Scheduled(_same_request(existing, body), created=False)
-            raise
-    else:  # no savepoint (two round trips) when no key can collide
+    return application
+
+
+async def _add_unless_key_taken(
+    db: AsyncSession, workspace_id: uuid.UUID, session: InterviewSession, body: SessionCreate
+) -> InterviewSession | None:
+    """Insert `session`; the session that holds its `idempotency_key` instead when a
+    concurrent request with the same key won the race (None: inserted)."""
+    if not body.idempotency_key:  # no savepoint (two round trips) when no key can collide
         await repository.add(db, session)
-    await _record(db, session, "session.created", links, now)
-    await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
-    if invites_candidate(stage.stage_type):  # a reviewer's stage has nothing to join
-        await emails.session_scheduled(
-            db, session, participant, template, links.join_url(session), now
-        )
-    return Scheduled(session, created=True)
+        return None
+    try:
+        async with db.begin_nested():
+            await repository.add(db, session)
+    except IntegrityError:
+        existing = await repository.get_by_idempotency_key(db, workspace_id, body.idempotency_key)
+        if existing is not None:
+            return existing
+        raise
+    return None
 
 
 def _same_request(existing: InterviewSession, body: SessionCreate) -> InterviewSession:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.agent_profiles import service as agent_profiles
+from vivavoce.kit.db import violated_constraint
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import EvaluationStage, EvaluationTemplate
@@ -72,7 +73,7 @@ async def _unique_stage_type(
         async with db.begin_nested():
             yield
     except IntegrityError as exc:
-        if "uq_stage_type" not in str(exc.orig):
+        if violated_constraint(exc) != "uq_stage_type":
             raise
         existing = await repository.stage_by_type(db, workspace_id, template_id, stage_type)
         raise _duplicate_type(stage_type, existing.id if existing else None) from None

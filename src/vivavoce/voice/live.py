@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
+from vivavoce.kit.ratelimit import TokenBucket
 from vivavoce.kit.recognition import Heard, Word
 from vivavoce.voice import bias, marks, service, stt, tts, vad
 from vivavoce.voice.audio import SAMPLE_RATE, resample, to_wav
@@ -266,8 +267,12 @@ class VoiceChannel:
         self._recording_lock = asyncio.Lock()
         self._to_record: asyncio.Queue[tuple[bytes, int, str]] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None  # not cancelled on close: it is short
-        self._audio_budget = AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS
-        self._budget_at = time.monotonic()
+        # AUDIO_BURST_SECONDS of audio, refilled at 1.5 times the rate it is spoken
+        self._audio_budget = TokenBucket(
+            AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS,
+            AUDIO_BYTES_PER_SECOND * 1.5,
+            time.monotonic(),
+        )
         self._last_hold = 0.0
         for provider in (self.stt, self.tts):
             if provider is not None:
@@ -403,7 +408,9 @@ class VoiceChannel:
 
     async def audio(self, frame: bytes) -> None:
         """One binary frame of microphone audio."""
-        if len(frame) > MAX_AUDIO_FRAME_BYTES or not self._within_budget(len(frame)):
+        if len(frame) > MAX_AUDIO_FRAME_BYTES or not self._audio_budget.take(
+            len(frame), time.monotonic()
+        ):
             await self._send_json(
                 {"type": "error", "code": "audio_rejected", "message": "audio frame refused"}
             )
@@ -425,18 +432,6 @@ class VoiceChannel:
             and self.detector.elapsed_ms >= self._pending_until_ms
         ):
             await self._submit()
-
-    def _within_budget(self, size: int) -> bool:
-        now = time.monotonic()
-        self._audio_budget = min(
-            AUDIO_BYTES_PER_SECOND * AUDIO_BURST_SECONDS,
-            self._audio_budget + (now - self._budget_at) * AUDIO_BYTES_PER_SECOND * 1.5,
-        )
-        self._budget_at = now
-        if size > self._audio_budget:
-            return False
-        self._audio_budget -= size
-        return True
 
     async def _hold_timer(self) -> None:
         """Tell the room the candidate is answering, so its silence timer waits."""

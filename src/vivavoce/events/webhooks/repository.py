@@ -85,14 +85,6 @@ RETURNING id, ticket
 """
 
 
-async def subscribed_endpoint_ids(
-    db: AsyncSession, workspace_id: uuid.UUID, event_type: str
-) -> list[uuid.UUID]:
-    """`subscribed_endpoints`, ids only: a prepared statement on the session's connection
-    (this runs for every event written)."""
-    return await subscribed_endpoint_ids_on(await raw_connection(db), workspace_id, event_type)
-
-
 async def subscribed_endpoint_ids_on(
     connection: asyncpg.Connection, workspace_id: uuid.UUID, event_type: str
 ) -> list[uuid.UUID]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -78,33 +79,26 @@ async def send(
     }
     extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
     started = time.perf_counter()
+    post = functools.partial(
+        _post,
+        client,
+        target,
+        request.body,
+        headers,
+        extensions,
+        timeout_seconds,
+        response_cap,
+        started,
+    )
     try:
         async with asyncio.timeout(timeout_seconds):  # one deadline for the whole exchange
             try:
-                return await _post(
-                    client,
-                    target,
-                    request.body,
-                    headers,
-                    extensions,
-                    timeout_seconds,
-                    response_cap,
-                    started,
-                )
+                return await post()
             except _DROPPED:
                 # A kept-alive connection the receiver closed as we reused it (servers drop
                 # idle ones after a few seconds): once more at once, on a new connection,
                 # instead of a failed attempt and the schedule's first delay (5 s).
-                return await _post(
-                    client,
-                    target,
-                    request.body,
-                    headers,
-                    extensions,
-                    timeout_seconds,
-                    response_cap,
-                    started,
-                )
+                return await post()
     except (httpx.TimeoutException, TimeoutError):
         latency = int((time.perf_counter() - started) * 1000)
         return Outcome(None, latency, None, f"timed out after {timeout_seconds:g} s")
