@@ -6,9 +6,12 @@ import asyncio
 import json
 
 import httpx
+from sqlalchemy import select
 
 from tests.conftest import Tenant
 from tests.fixtures.payloads import agent_profile
+from vivavoce.models import IdempotencyKey
+from vivavoce.runtime import Database
 
 PROFILES = "/api/v1/agent-profiles"
 
@@ -161,3 +164,27 @@ async def test_a_refusal_for_a_missing_scope_is_not_replayed_to_a_better_key(
     accepted = await client.post(PROFILES, json=agent_profile(), headers=tenant.headers | headers)
     assert accepted.status_code == 201
     assert "idempotent-replayed" not in accepted.headers
+
+
+async def test_a_reply_kept_for_replay_holds_no_secret_in_the_clear(
+    client: httpx.AsyncClient, tenant: Tenant, database: Database
+) -> None:
+    """A new webhook endpoint's signing secret is shown once; the copy kept for a retry is
+    encrypted, and the retry still gets the same secret."""
+    headers = {**tenant.headers, "idempotency-key": "hook-with-secret"}
+    body = {"url": "http://127.0.0.1:9/hook", "events": []}
+    first = await client.post("/api/v1/webhook-endpoints", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    secret = first.json()["data"]["secret"]
+    async with database.sessionmaker() as db:
+        stored = await db.scalar(
+            select(IdempotencyKey.response_body).where(
+                IdempotencyKey.workspace_id == tenant.id, IdempotencyKey.key == "hook-with-secret"
+            )
+        )
+    assert stored
+    assert secret.encode() not in stored
+    assert b'"data"' not in stored  # nothing of the reply is readable
+    again = await client.post("/api/v1/webhook-endpoints", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["data"]["secret"] == secret

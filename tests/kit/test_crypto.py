@@ -14,9 +14,11 @@ from vivavoce.kit.crypto import (
     purpose_key,
     random_token,
     seal,
+    seal_bytes,
     secret_keys,
     token_matches,
     unseal,
+    unseal_bytes,
 )
 
 
@@ -102,3 +104,15 @@ def test_sealed_secrets_survive_a_key_rotation_and_the_upgrade() -> None:
         unseal(NEW, "v9:abc")
     with pytest.raises(ValueError, match="empty"):
         secret_keys(" , ")
+
+
+def test_sealed_bytes_open_under_any_listed_secret_and_only_for_their_purpose() -> None:
+    sealed = seal_bytes("old-secret", "replay", b'{"secret": "whsec_x"}')
+    assert b"whsec_x" not in sealed
+    assert unseal_bytes("new-secret,old-secret", "replay", sealed) == b'{"secret": "whsec_x"}'
+    with pytest.raises(ValueError):
+        unseal_bytes("new-secret", "replay", sealed)  # the sealing secret was removed
+    with pytest.raises(ValueError):
+        unseal_bytes("old-secret", "another purpose", sealed)
+    with pytest.raises(ValueError):
+        unseal_bytes("old-secret", "replay", b'{"plain": true}')

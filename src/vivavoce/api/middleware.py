@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -264,7 +263,7 @@ class IdempotencyMiddleware:
             return
         if claim.outcome == "proceed":
             await self._run_and_record(
-                scope, _replay_body(body, receive), send, state.sessionmaker, workspace_id, key
+                scope, _replay_body(body, receive), send, state, workspace_id, key
             )
         else:
             await _answer_claimed(send, claim, request_id)
@@ -274,7 +273,7 @@ class IdempotencyMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        state: Any,
         workspace_id: uuid.UUID,
         key: str,
     ) -> None:
@@ -298,9 +297,15 @@ class IdempotencyMiddleware:
                 for name, value in captured["headers"]
                 if name.decode().lower() in ("content-type", "location")
             }
-            async with unit_of_work(sessionmaker) as db:
+            async with unit_of_work(state.sessionmaker) as db:
                 await idempotency.record_response(
-                    db, workspace_id, key, captured["status"], kept, bytes(captured["body"])
+                    db,
+                    state.settings.secret_key,
+                    workspace_id,
+                    key,
+                    captured["status"],
+                    kept,
+                    bytes(captured["body"]),
                 )
 
 
@@ -335,6 +340,7 @@ async def _claim(
         )
         claim = await idempotency.claim(
             db,
+            state.settings.secret_key,
             principal.workspace_id,
             key,
             scope["method"],

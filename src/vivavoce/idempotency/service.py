@@ -1,4 +1,8 @@
-"""Claiming an idempotency key, storing the response, and pruning old keys."""
+"""Claiming an idempotency key, storing the response, and pruning old keys.
+
+A stored response is kept encrypted (`kit.crypto.seal_bytes`): replies to POSTs can hold what
+is shown once (a new API key, a webhook signing secret), and a copy in the clear for 24 h would
+undo storing those as digests or sealed. A row written before encryption replays as stored."""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.idempotency import repository
+from vivavoce.kit import crypto
 
 MAX_KEY_LENGTH = 255
+_SEAL_PURPOSE = "idempotency-replay"
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Claim:
 
 async def claim(
     db: AsyncSession,
+    secret_key: str,
     workspace_id: uuid.UUID,
     key: str,
     method: str,
@@ -49,9 +56,8 @@ async def claim(
     if row.request_hash != request_hash:
         return Claim("mismatch")
     if row.response_status is not None:
-        return Claim(
-            "replay", row.response_status, row.response_headers or {}, row.response_body or b""
-        )
+        body = _readable(secret_key, row.response_body or b"")
+        return Claim("replay", row.response_status, row.response_headers or {}, body)
     if row.locked_until is not None and row.locked_until > now:
         return Claim("in_flight")
     row.locked_until = now + lock_for
@@ -60,6 +66,7 @@ async def claim(
 
 async def record_response(
     db: AsyncSession,
+    secret_key: str,
     workspace_id: uuid.UUID,
     key: str,
     status: int,
@@ -72,7 +79,14 @@ async def record_response(
     if status >= 500 or status in (401, 403, 429):
         await repository.remove(db, workspace_id, key)
     else:
-        await repository.save_response(db, workspace_id, key, status, headers, body)
+        sealed = crypto.seal_bytes(secret_key, _SEAL_PURPOSE, body)
+        await repository.save_response(db, workspace_id, key, status, headers, sealed)
+
+
+def _readable(secret_key: str, stored: bytes) -> bytes:
+    if not crypto.is_sealed_bytes(stored):
+        return stored  # kept in the clear before replies were encrypted
+    return crypto.unseal_bytes(secret_key, _SEAL_PURPOSE, stored)
 
 
 async def prune(db: AsyncSession, now: datetime, ttl: timedelta) -> int:

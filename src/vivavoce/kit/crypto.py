@@ -117,6 +117,37 @@ def seal(secret_key: str, plaintext: str) -> str:
     return _SEAL + base64.urlsafe_b64encode(nonce + ciphertext).decode()
 
 
+_SEALED_BYTES = b"vvsealed1:"  # AES-GCM of bytes under the secret's HKDF key for a purpose
+
+
+def seal_bytes(secret_key: str, purpose: str, plaintext: bytes) -> bytes:
+    """Encrypt bytes kept for a while and read back by the service (stored replies) under the
+    newest secret's key for `purpose`."""
+    nonce = secrets.token_bytes(12)
+    key = purpose_key(secret_keys(secret_key)[0], purpose)
+    return _SEALED_BYTES + nonce + AESGCM(key).encrypt(nonce, plaintext, purpose.encode())
+
+
+def is_sealed_bytes(data: bytes) -> bool:
+    return data.startswith(_SEALED_BYTES)
+
+
+def unseal_bytes(secret_key: str, purpose: str, sealed: bytes) -> bytes:
+    """The plaintext of `seal_bytes`, under whichever listed secret sealed it; ValueError when
+    none did or the bytes were not sealed."""
+    if not is_sealed_bytes(sealed):
+        raise ValueError("not sealed bytes")
+    raw = sealed[len(_SEALED_BYTES) :]
+    for secret in secret_keys(secret_key):
+        try:
+            return AESGCM(purpose_key(secret, purpose)).decrypt(
+                raw[:12], raw[12:], purpose.encode()
+            )
+        except InvalidTag:
+            continue
+    raise ValueError("sealed under a secret key that is no longer listed")
+
+
 def _legacy_sealing_key(secret: str) -> bytes:
     return hashlib.sha256(f"vivavoce-seal:{secret}".encode()).digest()
 
