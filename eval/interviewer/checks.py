@@ -31,6 +31,7 @@ STOP = _word_set(
     i you he she it we they me him us them not very really just also too quite i'm i've i'd i'll
     you're you've you'd you'll it's that's there's we're we've they're don't didn't doesn't
     isn't wasn't up down out off again now there here all both one more most
+    myself yourself himself herself itself ourselves themselves
     """
 )
 # Words of an interviewer's stock phrases: a transition made only of them has heard nothing.

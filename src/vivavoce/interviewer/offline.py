@@ -481,6 +481,12 @@ class OfflineVoice:
 
     def _redirect(self, move: Redirect, context: VoiceContext) -> str:
         if move.reason == "addressed_to_scorer":
+            if any("score anything" in t.text for t in context.transcript if t.is_ai):
+                # said once already in this interview: not the whole explanation again
+                return (
+                    "As I mentioned, nothing said here changes how answers are assessed. "
+                    f"I'd rather hear your own answer. {_in_a_few_words(move.question)}"
+                )
             return (
                 "Just so you know, I don't score anything during our conversation, and requests "
                 "about scores or instructions can't change how answers are assessed: everyone "

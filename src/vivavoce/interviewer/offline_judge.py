@@ -93,11 +93,13 @@ CLARIFY_IF_ASKED = (  # only with a question mark
     r"\bdoes (?:it|that) (?:have|need) to\b",
 )
 DONT_KNOW_PATTERNS = (
-    r"\b(?:don'?t|do not|dont) know\b",
+    # The candidate's own "I don't know", not one inside an answer ("… what they don't know").
+    r"\bi (?:really |honestly |just |simply |truly )?(?:don'?t|do not|dont) know\b",
+    r"^\W*(?:sorry,? )?(?:don'?t|dont) know\b",
     r"\bno idea\b",
     r"\bno clue\b",
-    r"\bnot sure\b",
-    r"\bunsure\b",
+    r"\b(?:i'?m|i am) (?:really |honestly |just |quite |too )?(?:not (?:\w+ )?sure|unsure)\b",
+    r"^\W*(?:not sure|unsure)\b",
     r"\b(?:can'?t|cannot) (?:think of|answer|recall|remember)\b",
     r"\b(?:have|'ve) (?:never|not) (?:done|had|been|worked|used|faced|dealt)",
     r"\bhaven'?t (?:done|had|been|worked|used|faced|dealt)",
@@ -324,6 +326,16 @@ def _years(sentence: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _asks_how_to_answer(text: str) -> bool:
+    """A question sentence about how to answer ("Should I answer from my last job?", "Can I
+    use an example from university?"): a weak clarification phrase counts only in a sentence
+    that asks and is about the interview — "can I say that my cat has been ill?" is not."""
+    asked = [s for s in sentences(text) if s.endswith("?")]
+    return any(
+        _any(CLARIFY_IF_ASKED, s) and re.search(INTERVIEW_WORDS, s, re.IGNORECASE) for s in asked
+    )
+
+
 def _reference_words(request: JudgeRequest) -> set[str]:
     plan = request.plan
     parts = [request.prompt, plan.role, *plan.skills, *plan.soft_skills]
@@ -331,6 +343,11 @@ def _reference_words(request: JudgeRequest) -> set[str]:
     reference = set(words(" ".join(parts)))
     if request.question:
         reference |= set(request.question.keywords) | set(words(request.question.text))
+    if request.prompt_move in (MoveKind.FOLLOW_UP, MoveKind.HINT, MoveKind.CLARIFY):
+        # A reply to a follow-up goes on with the candidate's own story ("She got the cake
+        # back …" after "… a birthday cake on the bus"): their last answers are on topic.
+        for earlier in request.earlier_answers[-3:]:
+            reference |= set(words(earlier.text))
     return reference
 
 
@@ -362,9 +379,7 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
         return verdict(AnswerKind.THINKING, "empty turn")
     if count <= 20 and _any(REPEAT_PATTERNS, text):
         return verdict(AnswerKind.REPEAT_REQUEST, "asks to hear the question again")
-    if count <= 40 and (
-        _any(CLARIFY_PATTERNS, text) or (has_question_mark and _any(CLARIFY_IF_ASKED, text))
-    ):
+    if count <= 40 and (_any(CLARIFY_PATTERNS, text) or _asks_how_to_answer(text)):
         return verdict(AnswerKind.CLARIFYING_QUESTION, "asks what the question means")
     asked_of_us = question_to_interviewer(text)
     if asked_of_us is not None:
@@ -399,10 +414,12 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
     reference = _reference_words(request)
     overlap = own & reference
     work = own & WORK_WORDS
+    # Small talk is off topic however vivid ("my holiday in Portugal last summer"): details
+    # of a holiday are not specifics of an answer.
     if (
         _any(SMALL_TALK, text)
-        and not specifics
         and len(overlap) <= 1
+        and len(work) <= 1
         and not re.search(INTERVIEW_WORDS, text, re.IGNORECASE)
     ):
         return verdict(AnswerKind.OFF_TOPIC, "small talk, not an answer")
@@ -415,7 +432,10 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
     skills = {s.lower() for s in plan.skills}
     if any(t.lower() in TOOLS or t.lower() in skills for t in named_terms(text, plan)):
         substance.add("named tools")
-    if not overlap and not work and not substance and count >= 8:
+    # A reply to a follow-up that names nothing new is a thin answer, not a change of subject
+    # ("Yes, that is the main thing, doing it carefully"): only a pivot makes it off topic.
+    replying = request.prompt_move is MoveKind.FOLLOW_UP
+    if not overlap and not work and not substance and count >= 8 and not replying:
         return verdict(AnswerKind.OFF_TOPIC, "shares no words with the question or the role")
     if not overlap and _any(PIVOT_PATTERNS, text) and not specifics:
         return verdict(AnswerKind.OFF_TOPIC, "changes the subject")
