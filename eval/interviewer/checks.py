@@ -382,6 +382,26 @@ def probe_misfits(conversation: Conversation) -> list[tuple[int, str]]:
     return found
 
 
+# --- off topic, clarifications, talk to the scorer ------------------------------------------
+
+FITTING_REPLY = {"off_topic": "redirect", "to_scorer": "redirect", "clarify": "clarify"}
+
+
+def steered_replies(conversation: Conversation) -> list[tuple[int, bool]]:
+    """Each off-topic turn, clarification request or turn addressed to the scorer (by the
+    script's label): (its turn, whether the interviewer's next move fits it — a steer back
+    for off topic and scorer talk, a clarification for a clarifying question — rather than
+    taking it as an answer)."""
+    found: list[tuple[int, bool]] = []
+    for i, turn in enumerate(conversation.turns[:-1]):
+        wanted = FITTING_REPLY.get(turn.label or "")
+        if wanted is None or turn.question is None:
+            continue
+        reply = conversation.turns[i + 1]
+        found.append((i, reply.speaker == "ai" and reply.move == wanted))
+    return found
+
+
 # --- "I don't know", follow-ups, closing ---------------------------------------------------
 
 PENALTY = re.compile(r"\b(?:unfortunately|that's a shame|disappoint\w*|you should know|pity)\b")

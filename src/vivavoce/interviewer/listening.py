@@ -303,6 +303,8 @@ class AnswerReading:
 _PAST_FORM = re.compile(
     r"\b(?:was|were|had|did|didn'?t|wasn'?t|couldn'?t|came|went|got|took|left|fell|felt|told|"
     r"said|gave|made|found|kept|began|brought|sent|rang|saw|knew|thought|stood|sat|ran|lost|"
+    r"broke|wrote|drove|rode|spoke|chose|caught|bought|paid|held|led|met|sold|won|ate|drank|woke|"
+    r"wore|heard|meant|slept|spent|taught|understood|forgot|grew|threw|became|"
     r"[a-z]{3,}(?<!need)ed)\b",
     re.IGNORECASE,
 )

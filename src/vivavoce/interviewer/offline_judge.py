@@ -239,6 +239,14 @@ _WORK = (
 )
 # fmt: on
 WORK_WORDS = frozenset(stem(w) for w in _WORK)
+# Words any turn may share with the interviewer's ("Here's the next one. … before …"): sharing
+# them does not put small talk on topic.
+_GENERAL = """
+    here there before after about again also then now just really very today this that what
+    when where which your with from into over some more most much many other thing things time
+    good well like know think want need next first last one
+"""
+GENERAL_WORDS = frozenset(stem(w) for w in _GENERAL.split())
 
 
 def sentences(text: str) -> list[str]:
@@ -418,7 +426,7 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
     # of a holiday are not specifics of an answer.
     if (
         _any(SMALL_TALK, text)
-        and len(overlap) <= 1
+        and len(overlap - GENERAL_WORDS) <= 1
         and len(work) <= 1
         and not re.search(INTERVIEW_WORDS, text, re.IGNORECASE)
     ):

@@ -59,6 +59,7 @@ _OBJECT_OPENERS = DETERMINERS | _word_set(
     "because when if since unless until while although though whenever what how where "
     "whether why who"
 )
+_NOUN_DETERMINERS = _word_set("the a an my our your their his her its")
 _SINGULAR = _word_set("a an each every one this that")
 # After one of these comes a verb ("the customer still sounds unsure"), never a bare noun phrase.
 _ADVERBS = _word_set(
@@ -69,6 +70,7 @@ EMPTY_NOUNS = _word_set(
     """
     kind sort thing things stuff way ways lot lots bit something anything everything nothing part
     time times one ones case cases question answer idea point situation year years month months
+    example examples instance
     week weeks day days quarter night today yesterday tomorrow best own most more less fine better
     worse much many few other same next last only whole
     """
@@ -176,12 +178,17 @@ def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
         last = words_in[-1].lower()
         if last in FUNCTION_WORDS or last in EMPTY_NOUNS or not _heard(clause, heard):
             continue
-        if _verbless_tail(words_in):
+        if _verbless_tail(words_in) or last in _LEADING_ADVERBS:
             continue
         found.append(clause)
     return found
 
 
+# Adverbs that point at what follows: a clause ending on one was cut ("… and say exactly").
+_LEADING_ADVERBS = _word_set(
+    "exactly precisely especially mainly mostly particularly roughly nearly almost mostly "
+    "simply clearly"
+)
 _SUBORDINATORS = _word_set("if when whether that until unless while where who because once")
 
 
@@ -246,7 +253,7 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
             end += 1  # "a query count check to CI": a noun there, not a verb
             continue
         # Straight after a determiner a verb-looking word is the noun ("the checks are …")
-        noun_slot = led and end == body_start
+        noun_slot = led and end == body_start and first in _NOUN_DETERMINERS and _third_person(word)
         if word in FUNCTION_WORDS or (word in VERBS and not noun_slot) or word.endswith("ly"):
             break
         singular_verb = (  # "each resident prefers": after a singular noun, an -s is a verb
@@ -260,7 +267,11 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
         end += 1
     body = words_in[body_start:end]
     after_adverb = not led and start > 0 and words_in[start - 1].lower() in _ADVERBS
-    if not body or (not led and len(body) < 2) or after_adverb:
+    gerund = not led and first.endswith("ing")  # "giving people" of "giving people a choice"
+    # "a cardiac arrest you may …" or "the form you fill in": "you" may be the phrase's
+    # object or a new subject; which one is not clear, so the phrase is not quoted
+    before_pronoun = end < len(words_in) and words_in[end].lower() in OBJECT_PRONOUNS
+    if not body or (not led and len(body) < 2) or after_adverb or gerund or before_pronoun:
         return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in FUNCTION_WORDS:
         body = body[:-1]
@@ -280,7 +291,10 @@ def _takes_object(words_in: Sequence[str], position: int) -> bool:
     small tests you do" reads the same way, so its phrase loses its head and is not quoted:
     ambiguous words are left unquoted rather than risk a cut."""
     following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
-    return following in OBJECT_PRONOUNS
+    word = words_in[position].lower()
+    # only a word that can be a verb: "a cardiac arrest you may …" keeps its noun
+    verb_form = word in VERBS or _third_person(word) or word.endswith("ed")
+    return following in OBJECT_PRONOUNS and verb_form
 
 
 def _relative_that(words_in: Sequence[str], start: int) -> bool:
@@ -288,6 +302,9 @@ def _relative_that(words_in: Sequence[str], start: int) -> bool:
     if words_in[start].lower() not in ("that", "this") or start + 1 >= len(words_in):
         return False
     following = words_in[start + 1].lower()
+    # "… that giving people a choice matters", "a group that got loud": no determiner either
+    if following.endswith(("ing", "ed")) or following in VERBS:
+        return True
     return following.endswith("s") and not following.endswith(("ss", "us", "is"))
 
 
