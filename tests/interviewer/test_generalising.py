@@ -9,7 +9,7 @@ import pytest
 from tests.interviewer.test_listening import q
 from tests.interviewer.test_offline_judge import judge
 from vivavoce.interviewer.judge import AnswerKind
-from vivavoce.interviewer.listening import Aspect, covered_aspects, question_style
+from vivavoce.interviewer.listening import Aspect, covered_aspects, hint_for, question_style
 from vivavoce.interviewer.wording import noun_phrases, whole_clauses
 
 
@@ -100,3 +100,49 @@ def test_a_reply_to_a_follow_up_goes_on_with_the_candidates_story() -> None:
     story = "Our courier lost a parcel with a birthday cake in it last spring, I remember."
     reply = "She got the cake back in time for the party and came back the next week."
     assert judge(reply, earlier=(story,)).kind is AnswerKind.ANSWER
+
+
+@pytest.mark.parametrize(
+    ("text", "style"),
+    [
+        ("Talk me through a delivery that went wrong for you.", "behavioural"),
+        ("Give me an example of when you changed a customer's mind.", "behavioural"),
+        (
+            "A tenant calls at midnight about a leak. The landlord is away. What do you do?",
+            "situational",
+        ),
+        ("What does a surge protector do that a fuse doesn't?", "knowledge"),
+        ("What do you do when a parcel arrives damaged?", "procedure"),
+        (
+            "What would you do if you were given more rooms than you felt you could clean?",
+            "situational",
+        ),
+    ],
+)
+def test_everyday_wordings_of_each_kind(text: str, style: str) -> None:
+    assert question_style(q(text)) == style
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        ("A helmet protects you from head injuries.", Aspect.WHY),
+        ("It also means nobody is singled out.", Aspect.MECHANISM),
+        ("It takes ten minutes longer, but it saves a second trip.", Aspect.TRADE_OFF),
+        ("Email is quicker for them, but a call is warmer.", Aspect.TRADE_OFF),
+        ("I'd know I'd done it right if the owner signed off the job.", Aspect.CHECK),
+    ],
+)
+def test_more_plain_words_cover_their_part(text: str, aspect: Aspect) -> None:
+    assert aspect in covered_aspects(text)
+
+
+def test_a_hint_is_never_said_twice_even_when_three_questions_want_one() -> None:
+    said: list[str] = []
+    for text in (
+        "What's the first thing you check on a ladder?",
+        "What is a ladder's duty rating?",
+        "Why do ladders have a weight limit?",
+    ):
+        said.append(hint_for(q(text), said)[0])
+    assert len(set(said)) == 3

@@ -84,14 +84,20 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
         r"\w+ (?:time|situation|piece of work|project|occasion))|describe a (?:time|situation|"
         r"moment)|give me an example of a time|think of a time|have you ever|walk me through (?:a|"
         r"the|one) (?:time|piece of work|project|real|specific|situation)|"
-        r"tell me about\b|describe (?:a|an|the|one)\b.{0,60}\byou\b)",
+        r"tell me about\b|describe (?:a|an|the|one)\b.{0,60}\byou\b|"
+        # a request for a story about something that happened to them: "Talk me through a
+        # fault that took you …", "Give me an example of when you helped …"
+        r"(?:walk|talk|take) me through (?:a|an|one|the) \w+(?: \w+)? (?:that|when|where|you)\b|"
+        r"(?:example|instance) of (?:when|where|how) you\b)",
     ),
     (
         "situational",
         r"\b(?:imagine|suppose|picture this|let'?s say|what would you do if|"
         r"what would you (?:do|say|change|improve|focus)|"
         r"how would you (?:handle|respond|react|deal)|"
-        r"if you (?:were|had|joined|found))\b",
+        r"if you (?:were|had|joined|found)|"
+        # a scenario, then "What do you do?" at its end
+        r"what (?:do|would|should) you do\?\s*$)",
     ),
     (
         "design",
@@ -109,7 +115,7 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
     ),
     (
         "knowledge",
-        r"\b(?:what is|what are|what's the difference|explain|how does|how do .{1,40} "
+        r"\b(?:what is|what are|what's the difference|what does|explain|how does|how do .{1,40} "
         r"work|why (?:does|do|is|are)|when would you use|what happens when|how do you decide)\b",
     ),
 )
@@ -164,7 +170,9 @@ COVERED: dict[Aspect, str] = {
     r"backups?|roll ?back|if .{0,40}(?:doesn'?t|does not|isn'?t|can'?t|never))\b",
     Aspect.TRADE_OFF: r"\b(?:trade-?offs?|instead of|rather than|alternatives?|versus|vs\.?|"
     r"compared (?:to|with)|downsides?|the cost|on the other hand|the catch|at the expense|"
-    r"but (?:it|that) (?:is|means|costs|would))\b",
+    r"but (?:it|that|this) (?:\w+ )?(?:is|means|costs|would|saves|takes|gives|makes|catches|"
+    r"avoids)|(?:faster|slower|cheaper|quicker|longer|shorter|easier|harder|safer|more \w+)"
+    r"\b[^.]{0,40}\bbut\b)\b",
     Aspect.SCALE: r"\b(?:scal\w+|load|traffic|volume|peak|throughput|capacity|busy|busier|rush|"
     r"per (?:second|minute|hour|day|shift)|thousands?|millions?|(?:more|many) (?:users|customers|"
     r"patients|orders|requests|calls))\b",
@@ -178,7 +186,8 @@ COVERED: dict[Aspect, str] = {
     r"fail\w*|backup plan|escalat\w+)\b",
     Aspect.CHECK: r"\b(?:check(?![- ]?(?:out|in)\b)\w*|measur\w+|track\w*|monitor\w*|"
     r"follow(?:ing)?[- ]up|confirm\w*|"
-    r"verif\w+|feedback|metrics?|know (?:it|that|if|whether)|make sure|test\w*)\b",
+    r"verif\w+|feedback|metrics?|know (?:it|that|if|whether)|make sure|test\w*|"
+    r"(?:i|we|you)(?:'d| would| will|'ll) know|(?:i|we|you) (?:can|could|would) tell)\b",
     Aspect.MECHANISM: r"\b(?:works by|under the hood|maps?|by (?:matching|weighting|comparing|"
     r"counting|checking|reading)|(?:is|are) (?:the|a|an) (?:share|separate|sorted|measure|count|"
     r"number|list|record)|it (?:stores|sends|keeps|checks|compares|reads|counts|"
@@ -186,7 +195,8 @@ COVERED: dict[Aspect, str] = {
     r"order|customer|call)|every (?:time|request)|when .{3,60}, (?:it|the|we|i|you)|"
     # a definition says what it is: "it's about solving …", "it means …", "it's when …"
     r"(?:it|that|this)(?:'s| is) (?:about|when|where|whether|how) \w+|"
-    r"(?:it|that|this) (?:means|refers to|describes|measures|counts|tells you|shows)|"
+    r"(?:it|that|this) (?:also |just |simply |really )?(?:means|refers to|describes|measures|"
+    r"counts|tells you|shows)|"
     # … or names the thing first: "overbooking means taking …", "a folio is when …"
     r"^\W*(?:an? |the )?[\w-]+(?: [\w-]+)? (?:means|refers to|is when|is where|is the practice)|"
     # … or "it's the scale nurses use to sort …": a thing and what it is for, not a category
@@ -194,6 +204,7 @@ COVERED: dict[Aspect, str] = {
     r"kind|sort|one|metric|number|process|policy|law|job|idea|standard|requirement|practice|"
     r"protocol|important|good|bad|big)\b)\w+ (?:[\w'-]+ ){2,})\b",
     Aspect.WHY: r"\b(?:because|so that|since|the reason|in order to|to make sure|it'?s to|"
+    r"protects? (?:\w+ )?(?:from|against)|prevents?|(?:to|it) avoids?|keeps? \w+ safe|"
     r"(?:it|that) matters|which (?:means|lets|helps))\b",
     Aspect.EDGE: r"\b(?:edge cases?|except|unless|doesn'?t work when|breaks when|limitations?|"
     r"when not to|stops? (?:making sense|working|helping|being)|(?:doesn'?t|does not|no longer) "
@@ -725,10 +736,18 @@ OTHER_HINT = (
 )
 
 
+# … and when that was said too, this.
+LAST_HINT = (
+    "Take your time. Even a rough first thought is welcome: where would you start with it?",
+    "offer an easier angle: a rough first thought, where they would start",
+)
+
+
 def hint_for(question: PlannedQuestion, earlier_ai: Sequence[str] = ()) -> tuple[str, str]:
     """The narrower angle offered once after "I don't know": (offline words, purpose); never
-    a near copy of an earlier AI turn."""
-    hint = HINTS[question_style(question)]
-    if any(contains(turn, hint[0]) for turn in earlier_ai) or near_copy(hint[0], earlier_ai):
-        return OTHER_HINT
-    return hint
+    a near copy of an earlier AI turn while one of the wordings is still fresh."""
+    for hint in (HINTS[question_style(question)], OTHER_HINT, LAST_HINT):
+        said = any(contains(turn, hint[0]) for turn in earlier_ai)
+        if not said and not near_copy(hint[0], earlier_ai):
+            return hint
+    return LAST_HINT
