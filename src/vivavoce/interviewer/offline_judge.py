@@ -359,6 +359,46 @@ def _reference_words(request: JudgeRequest) -> set[str]:
     return reference
 
 
+def _off_topic(
+    request: JudgeRequest, text: str, specifics: set[str]
+) -> tuple[AnswerKind, str] | None:
+    """Why a turn in the question phase is not an answer (off topic, or a short question about
+    the question), or None when it is one — deliberately conservative, since steering a
+    genuine answer back would be rude."""
+    plan = request.plan
+    count = _word_count(text)
+    own = set(words(text))
+    overlap = own & _reference_words(request)
+    work = own & WORK_WORDS
+    about_interview = bool(re.search(INTERVIEW_WORDS, text, re.IGNORECASE))
+    # Small talk is off topic however vivid ("my holiday in Portugal last summer"): details
+    # of a holiday are not specifics of an answer.
+    if (
+        _any(SMALL_TALK, text)
+        and len(overlap - GENERAL_WORDS) <= 1
+        and len(work) <= 1
+        and not about_interview
+    ):
+        return AnswerKind.OFF_TOPIC, "small talk, not an answer"
+    if "?" in text and count <= 25 and not specifics:
+        if overlap or about_interview:
+            return AnswerKind.CLARIFYING_QUESTION, "a short question about the question"
+        return AnswerKind.OFF_TOPIC, "a question unrelated to the interview"
+    # A proper name alone ("my cat Biscuit") does not make a turn an answer; a known tool does.
+    substance = specifics - {"named tools or places"}
+    skills = {s.lower() for s in plan.skills}
+    if any(t.lower() in TOOLS or t.lower() in skills for t in named_terms(text, plan)):
+        substance.add("named tools")
+    # A reply to a follow-up that names nothing new is a thin answer, not a change of subject
+    # ("Yes, that is the main thing, doing it carefully"): only a pivot makes it off topic.
+    replying = request.prompt_move is MoveKind.FOLLOW_UP
+    if not overlap and not work and not substance and count >= 8 and not replying:
+        return AnswerKind.OFF_TOPIC, "shares no words with the question or the role"
+    if not overlap and _any(PIVOT_PATTERNS, text) and not specifics:
+        return AnswerKind.OFF_TOPIC, "changes the subject"
+    return None
+
+
 def judge_answer(request: JudgeRequest) -> AnswerJudgement:
     """The offline judgement of `request.answer`. Every verdict says why in `notes`."""
     text = request.answer.text.strip()
@@ -418,38 +458,20 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
             return verdict(AnswerKind.CLARIFYING_QUESTION, f"a question during the {request.phase}")
         return verdict(AnswerKind.ANSWER, f"reply during the {request.phase}")
 
-    own = set(words(text))
-    reference = _reference_words(request)
-    overlap = own & reference
-    work = own & WORK_WORDS
-    # Small talk is off topic however vivid ("my holiday in Portugal last summer"): details
-    # of a holiday are not specifics of an answer.
-    if (
-        _any(SMALL_TALK, text)
-        and len(overlap - GENERAL_WORDS) <= 1
-        and len(work) <= 1
-        and not re.search(INTERVIEW_WORDS, text, re.IGNORECASE)
-    ):
-        return verdict(AnswerKind.OFF_TOPIC, "small talk, not an answer")
-    if has_question_mark and count <= 25 and not specifics:
-        if overlap or re.search(INTERVIEW_WORDS, text, re.IGNORECASE):
-            return verdict(AnswerKind.CLARIFYING_QUESTION, "a short question about the question")
-        return verdict(AnswerKind.OFF_TOPIC, "a question unrelated to the interview")
-    # A proper name alone ("my cat Biscuit") does not make a turn an answer; a known tool does.
-    substance = specifics - {"named tools or places"}
-    skills = {s.lower() for s in plan.skills}
-    if any(t.lower() in TOOLS or t.lower() in skills for t in named_terms(text, plan)):
-        substance.add("named tools")
-    # A reply to a follow-up that names nothing new is a thin answer, not a change of subject
-    # ("Yes, that is the main thing, doing it carefully"): only a pivot makes it off topic.
-    replying = request.prompt_move is MoveKind.FOLLOW_UP
-    if not overlap and not work and not substance and count >= 8 and not replying:
-        return verdict(AnswerKind.OFF_TOPIC, "shares no words with the question or the role")
-    if not overlap and _any(PIVOT_PATTERNS, text) and not specifics:
-        return verdict(AnswerKind.OFF_TOPIC, "changes the subject")
+    off_topic = _off_topic(request, text, specifics)
+    if off_topic is not None:
+        return verdict(*off_topic)
 
-    # An answer: does it need a follow-up?
-    terms = named_terms(text, plan)
+    return _answer(request, text, specifics, notes, addressed)
+
+
+def _answer(
+    request: JudgeRequest, text: str, specifics: set[str], notes: list[str], addressed: bool
+) -> AnswerJudgement:
+    """An answer, and whether it needs a follow-up: too short for where it came, or vague
+    (one kind of specific at most, or heavily hedged)."""
+    count = _word_count(text)
+    terms = named_terms(text, request.plan)
     quote = _clause(text, terms) or (terms[0] if terms else None)
     hedges = sum(len(re.findall(p, text, re.IGNORECASE)) for p in HEDGES)
     short_limit = (
@@ -460,6 +482,7 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
     notes.append(
         f"{count} words; specifics: {', '.join(sorted(specifics)) or 'none'}; hedges: {hedges}"
     )
+    index = request.answer.index
     if count < short_limit:
         reason = FollowUpReason.SHORT
     elif (len(specifics) <= 1 and count < 150) or (hedges >= 3 and len(specifics) <= 2):
