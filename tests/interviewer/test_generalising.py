@@ -131,6 +131,9 @@ def test_everyday_wordings_of_each_kind(text: str, style: str) -> None:
         ("It takes ten minutes longer, but it saves a second trip.", Aspect.TRADE_OFF),
         ("Email is quicker for them, but a call is warmer.", Aspect.TRADE_OFF),
         ("I'd know I'd done it right if the owner signed off the job.", Aspect.CHECK),
+        ("The safe range is roughly between two and eight degrees.", Aspect.MECHANISM),
+        ("It's under thirty milliamps for a socket circuit.", Aspect.MECHANISM),
+        ("I sweep everything up and lock the back door.", Aspect.STEPS),
     ],
 )
 def test_more_plain_words_cover_their_part(text: str, aspect: Aspect) -> None:

@@ -197,6 +197,11 @@ COVERED: dict[Aspect, str] = {
     r"(?:it|that|this)(?:'s| is) (?:about|when|where|whether|how) \w+|"
     r"(?:it|that|this) (?:also |just |simply |really )?(?:means|refers to|describes|measures|"
     r"counts|tells you|shows)|"
+    # … or gives its value or range: "it's between five and sixty-three degrees", "the limit
+    # is about thirty milliamps"
+    r"^\W*(?:it|that|this|the [\w-]+(?: [\w-]+)?)(?:'s| is| are) (?:roughly |about |around |"
+    r"usually |basically |just |normally )?(?:between|from|under|over|above|below|up to|"
+    r"at least|at most|\d)|"
     # … or names the thing first: "overbooking means taking …", "a folio is when …"
     r"^\W*(?:an? |the )?[\w-]+(?: [\w-]+)? (?:means|refers to|is when|is where|is the practice)|"
     # … or "it's the scale nurses use to sort …": a thing and what it is for, not a category
@@ -325,7 +330,8 @@ _LISTED_ACTION = re.compile(
     r"(?:^|[,;]\s+|\band\s+|\bthen\s+)(?:then\s+)?(?:i\s+|you\s+|we\s+)?(?:then\s+)?"
     r"(?!(?:in|on|at|for|with|to|of|from|by|about|into|over|under|after|before|during|is|was|"
     r"are|be|it'?s|that'?s|think|feel|know|believe|guess|hope|want|like|try|have|has)\b)"
-    r"[a-z]+\s+(?:the|a|an|their|them|it|my|your|his|her|our|this|that)\b",
+    r"[a-z]+\s+(?:the|a|an|their|them|it|my|your|his|her|our|this|that|everything|anything|"
+    r"all|up|down|off|out|away)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 
