@@ -54,6 +54,9 @@ def test_a_check_out_is_not_a_check() -> None:
         ("In a power cut you switch to the generator.", ["the generator"], ["a power cut"]),
         ("I learned that giving people a choice helps.", ["a choice"], ["giving people"]),
         ("The checks are done twice.", ["the checks"], []),
+        ("A late delivery is worse than none.", ["a late delivery"], ["A late"]),
+        ("I'd hire a second cleaner rather than rush.", ["a second cleaner"], ["rather"]),
+        ("Short breaks come first.", [], ["come"]),
     ],
 )
 def test_noun_phrases_keep_their_head_and_stop_before_verbs(
@@ -113,6 +116,8 @@ def test_a_reply_to_a_follow_up_goes_on_with_the_candidates_story() -> None:
         ),
         ("What does a surge protector do that a fuse doesn't?", "knowledge"),
         ("What do you do when a parcel arrives damaged?", "procedure"),
+        ("What's your approach if a tenant refuses to leave during a fire drill?", "situational"),
+        ("What would your first step be if a guest fell ill?", "situational"),
         (
             "What would you do if you were given more rooms than you felt you could clean?",
             "situational",
@@ -134,6 +139,7 @@ def test_everyday_wordings_of_each_kind(text: str, style: str) -> None:
         ("The safe range is roughly between two and eight degrees.", Aspect.MECHANISM),
         ("It's under thirty milliamps for a socket circuit.", Aspect.MECHANISM),
         ("I sweep everything up and lock the back door.", Aspect.STEPS),
+        ("You forget the details, so the record isn't reliable.", Aspect.MECHANISM),
     ],
 )
 def test_more_plain_words_cover_their_part(text: str, aspect: Aspect) -> None:

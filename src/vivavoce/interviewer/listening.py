@@ -97,7 +97,9 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
         r"how would you (?:handle|respond|react|deal)|"
         r"if you (?:were|had|joined|found)|"
         # a scenario, then "What do you do?" at its end
-        r"what (?:do|would|should) you do\?\s*$)",
+        r"what (?:do|would|should) you do\?\s*$|"
+        r"what(?:'s| is| would be) your (?:approach|first step|first move|response|reaction) "
+        r"(?:if|when)|what would your (?:first step|first move|response|reaction) be)",
     ),
     (
         "design",
@@ -197,6 +199,9 @@ COVERED: dict[Aspect, str] = {
     r"(?:it|that|this)(?:'s| is) (?:about|when|where|whether|how) \w+|"
     r"(?:it|that|this) (?:also |just |simply |really )?(?:means|refers to|describes|measures|"
     r"counts|tells you|shows)|"
+    # … or what follows from it: "details get lost", "you forget things, so the report …"
+    r"\bgets? (?:lost|mixed up|confused|worse|blurred|missed)|, so (?:the|it|you|they|a|an|"
+    r"there|nobody|no one)\b|"
     # … or gives its value or range: "it's between five and sixty-three degrees", "the limit
     # is about thirty milliamps"
     r"^\W*(?:it|that|this|the [\w-]+(?: [\w-]+)?)(?:'s| is| are) (?:roughly |about |around |"

@@ -37,7 +37,7 @@ FUNCTION_WORDS = _word_set(
     now first straight right there here together all both never always often usually still even
     ever only already sometimes won't can't couldn't wouldn't shouldn't aren't weren't haven't
     hasn't hadn't we'd they'd he'd she'd you'd we'll they'll you'll you're they've myself yourself
-    himself herself itself ourselves themselves
+    himself herself itself ourselves themselves rather instead
     """
 )
 # Words that describe or count but are never the head of a noun phrase: a phrase ending on one
@@ -47,6 +47,7 @@ MODIFIERS = _word_set(
     small big large main clear new old good bad short long high low full real quick busy
     different important little early late extra simple hard easy final whole certain usual
     two three four five six seven eight nine ten twelve twenty hundred thousand several
+    second third fourth fifth
     """
 )
 DETERMINERS = _word_set(
@@ -86,6 +87,7 @@ VERBS = _word_set(
     handles send sends see sees know knows think thinks feel feels say says work works guess
     suppose believe hope mean means try tried depends depend like likes let lets cost costs
     look looks came fell felt slept heard meant stood rang sat ate drank wore woke arrived
+    come comes happen happens seem seems stay stays
     """
 )
 # A word straight before one of these takes an object, so it is a verb ("the customer
@@ -233,7 +235,8 @@ def _sentence_pieces(text: str) -> list[str]:
             first = parts[0].split(" ", 1)
             rest = first[1] if len(first) > 1 else ""
             opener = first[0]
-            plain = opener[:1].isupper() and opener[1:].islower() and not rest[:1].isupper()
+            lower_rest = opener[1:] == "" or opener[1:].islower()  # "A late report …" too
+            plain = opener[:1].isupper() and lower_rest and not rest[:1].isupper()
             if plain and not re.match(r"I(?:'|$)", opener):
                 parts[0] = " ".join([opener.lower(), rest]).strip()
         pieces.extend(parts)
@@ -278,7 +281,8 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     headless = not body or body[-1].lower() in MODIFIERS  # "the main" of "the main thing"
     if headless or (not led and len(body) < 2) or any(w.lower() in EMPTY_NOUNS for w in body):
         return None, max(end + after_verb, start + 1)
-    lead = [words_in[start]] if led else []
+    opener = words_in[start]
+    lead = [opener.lower() if opener in ("The", "A", "An") else opener] if led else []
     return " ".join(lead + list(body)), max(end + after_verb, start + 1)
 
 
