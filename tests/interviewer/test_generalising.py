@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.interviewer.sim import make_plan
 from tests.interviewer.test_listening import q
 from tests.interviewer.test_offline_judge import judge
 from vivavoce.interviewer.judge import AnswerKind
 from vivavoce.interviewer.listening import Aspect, covered_aspects, hint_for, question_style
+from vivavoce.interviewer.offline import _not_running_on
+from vivavoce.interviewer.turns import Turn
+from vivavoce.interviewer.voice import VoiceContext
 from vivavoce.interviewer.wording import noun_phrases, whole_clauses
 
 
@@ -155,3 +159,10 @@ def test_a_hint_is_never_said_twice_even_when_three_questions_want_one() -> None
     ):
         said.append(hint_for(q(text), said)[0])
     assert len(set(said)) == 3
+
+
+def test_a_transition_never_runs_on_into_the_candidates_next_word() -> None:
+    said = Turn(3, "participant", "A late report is weaker as evidence.", 10, 20)
+    context = VoiceContext(make_plan(), (said,), seed="s")
+    templates = ("What you said about {phrase} is noted.", "Thanks for explaining {phrase}.")
+    assert _not_running_on(templates, "a late report", context) == [templates[1]]
