@@ -31,6 +31,7 @@ STOP = _word_set(
     i you he she it we they me him us them not very really just also too quite i'm i've i'd i'll
     you're you've you'd you'll it's that's there's we're we've they're don't didn't doesn't
     isn't wasn't up down out off again now there here all both one more most
+    myself yourself himself herself itself ourselves themselves
     """
 )
 # Words of an interviewer's stock phrases: a transition made only of them has heard nothing.
@@ -378,6 +379,26 @@ def probe_misfits(conversation: Conversation) -> list[tuple[int, str]]:
         why = misfit(kind, turn.text, covered.get(turn.question, set()))
         if why:
             found.append((i, why))
+    return found
+
+
+# --- off topic, clarifications, talk to the scorer ------------------------------------------
+
+FITTING_REPLY = {"off_topic": "redirect", "to_scorer": "redirect", "clarify": "clarify"}
+
+
+def steered_replies(conversation: Conversation) -> list[tuple[int, bool]]:
+    """Each off-topic turn, clarification request or turn addressed to the scorer (by the
+    script's label): (its turn, whether the interviewer's next move fits it — a steer back
+    for off topic and scorer talk, a clarification for a clarifying question — rather than
+    taking it as an answer)."""
+    found: list[tuple[int, bool]] = []
+    for i, turn in enumerate(conversation.turns[:-1]):
+        wanted = FITTING_REPLY.get(turn.label or "")
+        if wanted is None or turn.question is None:
+            continue
+        reply = conversation.turns[i + 1]
+        found.append((i, reply.speaker == "ai" and reply.move == wanted))
     return found
 
 

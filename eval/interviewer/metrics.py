@@ -50,6 +50,7 @@ class Figures:
     probe_misfits: int
     dont_knows: int
     hinted: float | None
+    steered: float | None  # reported, no floor: off topic / clarification / scorer talk
     closing: float | None
     follow_ups_per_question: float | None
     over_depth: int
@@ -80,6 +81,7 @@ class Figures:
 def figures(group: str, conversations: Sequence[Conversation]) -> Figures:
     transitions = [ok for c in conversations for _, ok in checks.transitions(c)]
     idk = [ok for c in conversations for _, ok in checks.dont_know_replies(c)]
+    steered = [ok for c in conversations for _, ok in checks.steered_replies(c)]
     completed = [c for c in conversations if c.completed]
     per_question = [
         (n, c.max_follow_ups)
@@ -102,6 +104,7 @@ def figures(group: str, conversations: Sequence[Conversation]) -> Figures:
         probe_misfits=sum(len(checks.probe_misfits(c)) for c in conversations),
         dont_knows=len(idk),
         hinted=share(sum(idk), len(idk)),
+        steered=share(sum(steered), len(steered)),
         closing=share(sum(checks.closed_properly(c) for c in completed), len(completed)),
         follow_ups_per_question=(
             sum(n for n, _ in per_question) / len(per_question) if per_question else None
@@ -127,6 +130,10 @@ def failures(conversation: Conversation) -> list[str]:
             lines.append(f"ungrounded transition: turn {index}: {turns[index].text!r}")
     for index, why in checks.probe_misfits(conversation):
         lines.append(f"misfit ({why}): turn {index}: {turns[index].text!r}")
+    for index, ok in checks.steered_replies(conversation):
+        if not ok:
+            reply = turns[index + 1]
+            lines.append(f"not steered: turn {index} {turns[index].label} → {reply.move}")
     for index, ok in checks.dont_know_replies(conversation):
         if not ok:
             reply = turns[index + 1]
@@ -166,6 +173,7 @@ COLUMNS = (
     ("follow_ups_per_question", "per question"),
     ("over_depth", "over depth"),
     ("hinted", "IDK→hint"),
+    ("steered", "steered"),
     ("closing", "closing"),
     ("first_word_p50_ms", "first p50 ms"),
     ("first_word_p95_ms", "first p95 ms"),

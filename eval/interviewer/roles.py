@@ -1,8 +1,8 @@
 """The roles of the conversation evaluation (`role_scripts/*.json`): an agent profile, a template
-and a four-question bank per role (one design, behavioural, knowledge and situational
-question each; customer support has a fifth, a procedure: "How do you close a ticket …?"),
-with a strong, a mediocre and a weak answer per question and short replies
-per part of a complete answer (what a candidate says when asked for that part).
+and a question bank per role (four or five questions of the kinds design, behavioural,
+knowledge, situational and procedure, worded as people ask them), with a strong, a mediocre
+and a weak answer per question and short replies per part of a complete answer (what a
+candidate says when asked for that part).
 
 Every answer is labelled with the parts it covers (`covers`), which is how the checks know
 that a follow-up asked for something the candidate had already said. Whole roles are held

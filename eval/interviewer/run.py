@@ -101,6 +101,9 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--details", action="store_true", help="offending turns (tune only)")
+    parser.add_argument(
+        "--transcripts", action="store_true", help="every turn of every interview (tune only)"
+    )
     return parser.parse_args()
 
 
@@ -114,6 +117,14 @@ def _report(
             for conversation in conversations:
                 for line in failures(conversation):
                     print(f"- {conversation.role}/{conversation.candidate}: {line}")
+        if args.transcripts:
+            for conversation in conversations:
+                print(f"\n### {conversation.role}/{conversation.candidate}\n")
+                for n, turn in enumerate(conversation.turns):
+                    said = turn.move if turn.speaker == "ai" else turn.label
+                    print(
+                        f"{n:>3} {turn.speaker:<11} {said or '':<9} q={turn.question} {turn.text}"
+                    )
     return {"interviewer": label, "groups": [row.as_dict() for row in rows]}
 
 
@@ -130,8 +141,8 @@ def _model_use(served: Served, conversations: Sequence[Conversation]) -> ModelUs
 
 def main() -> int:
     args = _parse()
-    if args.details and args.split != "tune":
-        print("--details lists offending turns of the tune split only (--split tune)")
+    if (args.details or args.transcripts) and args.split != "tune":
+        print("--details and --transcripts read the tune split only (--split tune)")
         return 2
     roles = select(args.roles, args.split)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]

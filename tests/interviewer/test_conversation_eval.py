@@ -1,6 +1,6 @@
 """The conversation evaluation (`make eval-interviewer`, eval/interviewer/): its checks flag
-known-bad transcripts, and the offline interviewer meets the issue's floors when two roles'
-scripted candidates of every kind are interviewed by a real `vivavoce serve` over the join
+known-bad transcripts, and the offline interviewer meets the issue's floors when three tune
+roles' scripted candidates of every kind are interviewed by a real `vivavoce serve` over the join
 WebSocket. Times are printed, never asserted."""
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def test_the_checks_pass_a_transcript_that_listens() -> None:
 
 
 def test_the_offline_interviewer_meets_the_floors_through_a_real_server() -> None:
-    roles = select("backend_engineer,registered_nurse")
-    assert len(roles) == 2
+    roles = select("backend_engineer,registered_nurse,secondary_teacher", split="tune")
+    assert len(roles) == 3
     with (
         throwaway_database(server_url()) as (url, database_env),
         serve(server_env(database_env, with_llm=False), url) as served,
@@ -120,7 +120,7 @@ def test_the_offline_interviewer_meets_the_floors_through_a_real_server() -> Non
     rows = grouped(conversations, roles)
     print("\n" + table(rows))
     overall = rows[-1]
-    assert overall.interviews == overall.completed == 2 * len(KINDS)
+    assert overall.interviews == overall.completed == len(roles) * len(KINDS)
     assert overall.transitions > 0
     assert overall.dont_knows > 0
     assert overall.follow_ups > 0
@@ -151,3 +151,16 @@ def test_a_quote_that_stops_before_the_object_of_its_verb_is_cut() -> None:
     )
     assert [q for _, q, _ in checks.quotes(whole)] == ["solving the problem"]
     assert checks.cut_quotes(whole) == []
+
+
+def test_off_topic_and_clarifications_must_get_the_fitting_move() -> None:
+    holiday = "This reminds me of my holiday in Portugal, the beaches were lovely."
+    taken_as_answer = conversation(
+        ai(f"Let's begin. {DESIGN}", "ask", 0),
+        said(holiday, "off_topic", 0),
+        ai("You talked about a little bar. What exactly would you do first?", "follow_up", 0),
+        said("Could you rephrase the question?", "clarify", 0),
+        ai("I'm asking how you would go about it: the approach first.", "clarify", 0),
+    )
+    assert checks.steered_replies(taken_as_answer) == [(1, False), (3, True)]
+    assert figures("steered", [taken_as_answer]).steered == 0.5

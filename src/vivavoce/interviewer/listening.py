@@ -84,14 +84,22 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
         r"\w+ (?:time|situation|piece of work|project|occasion))|describe a (?:time|situation|"
         r"moment)|give me an example of a time|think of a time|have you ever|walk me through (?:a|"
         r"the|one) (?:time|piece of work|project|real|specific|situation)|"
-        r"tell me about\b|describe (?:a|an|the|one)\b.{0,60}\byou\b)",
+        r"tell me about\b|describe (?:a|an|the|one)\b.{0,60}\byou\b|"
+        # a request for a story about something that happened to them: "Talk me through a
+        # fault that took you …", "Give me an example of when you helped …"
+        r"(?:walk|talk|take) me through (?:a|an|one|the) \w+(?: \w+)? (?:that|when|where|you)\b|"
+        r"(?:example|instance) of (?:when|where|how) you\b)",
     ),
     (
         "situational",
         r"\b(?:imagine|suppose|picture this|let'?s say|what would you do if|"
         r"what would you (?:do|say|change|improve|focus)|"
         r"how would you (?:handle|respond|react|deal)|"
-        r"if you (?:were|had|joined|found))\b",
+        r"if you (?:were|had|joined|found)|"
+        # a scenario, then "What do you do?" at its end
+        r"what (?:do|would|should) you do\?\s*$|"
+        r"what(?:'s| is| would be) your (?:approach|first step|first move|response|reaction) "
+        r"(?:if|when)|what would your (?:first step|first move|response|reaction) be)",
     ),
     (
         "design",
@@ -103,13 +111,13 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
         "procedure",
         r"\b(?:how do you (?!think\b|feel\b|know\b|define\b|see\b|decide\b|mean\b|stay\b|"
         r"cope\b|like\b|rate\b|describe\b|measure\b|approach\b)\w+|"
-        r"what steps|which steps|(?:walk|talk|take) me through how you|"
+        r"what steps|which steps|(?:walk|talk|take) me through (?:how|what) you (?!would\b|'d\b)|"
         r"what(?:'s| is) your (?:process|routine|procedure) (?:for|when|to|before|after)|"
         r"what do you (?:do|check|look at) (?:when|before|after|if|first|to make sure))",
     ),
     (
         "knowledge",
-        r"\b(?:what is|what are|what's the difference|explain|how does|how do .{1,40} "
+        r"\b(?:what is|what are|what's the difference|what does|explain|how does|how do .{1,40} "
         r"work|why (?:does|do|is|are)|when would you use|what happens when|how do you decide)\b",
     ),
 )
@@ -144,12 +152,18 @@ COVERED: dict[Aspect, str] = {
     Aspect.SITUATION: r"\b(?:once|one (?:time|day|night|shift)|last (?:year|month|week|quarter|"
     r"spring|summer|autumn|winter|shift)|at my (?:last|previous|current|old|first)|in my (?:last|"
     r"previous|current|first|old)|when i (?:was|worked|joined|started)|there was (?:a|an|one)|"
-    r"we had (?:a|an)|i had (?:a|an)|in (?:19|20)\d\d|years? ago|recently|during (?:a|my|the))\b",
+    r"we had (?:a|an)|i had (?:a|an)|in (?:19|20)\d\d|years? ago|recently|during (?:a|my|the)|"
+    r"(?:at|in) the \w+ where (?:i|we) (?:worked|was|were)|when (?:i|we|my|our|a|the) (?:\w+ ){0,2}"
+    r"(?:\w+ed|was|were|had|came|went|got|took|left|fell|began))\b",
     Aspect.OWN_ACTION: _PAST_ACTION,
     Aspect.RESULT: r"\b(?:as a result|result(?:ed|s)?|outcome|in the end|turned out|ended up|"
     r"afterwards|since then|which meant|led to|so (?:they|she|he|we|the)|thanked|calmed|"
     r"recovered|(?:reduced|increased|improved|saved|cut|grew|doubled|halved|dropped|fell|rose|"
-    r"shipped|launched|delivered|closed|won|finished|solved|resolved|fixed)\b)",
+    r"shipped|launched|delivered|closed|won|finished|solved|resolved|fixed)\b)|"
+    # what came of it, told by when: "a week later …", "the next week she came back …"
+    r"\b(?:(?:a|an|\w+) (?:minutes?|hours?|days?|weeks?|months?) later|the next (?:day|week|"
+    r"month|morning|lesson|shift|time)|after (?:a|an|that|\w+) (?:days?|weeks?|months?)|"
+    r"within (?:a|an|the|\w+) (?:hours?|days?|weeks?)|ever since|from then on|eventually)\b",
     Aspect.APPROACH: r"\b(?:i'?d|i would|i will|i'?ll|we'?d|we would|my approach|the way i|"
     r"start(?:ing)? (?:by|with)|first,? i|(?:it|the \w+|each \w+) (?:sends|stores|keeps|checks|"
     r"returns|writes|reads|uses|records|looks up|compares|rejects|gets))\b",
@@ -158,7 +172,9 @@ COVERED: dict[Aspect, str] = {
     r"backups?|roll ?back|if .{0,40}(?:doesn'?t|does not|isn'?t|can'?t|never))\b",
     Aspect.TRADE_OFF: r"\b(?:trade-?offs?|instead of|rather than|alternatives?|versus|vs\.?|"
     r"compared (?:to|with)|downsides?|the cost|on the other hand|the catch|at the expense|"
-    r"but (?:it|that) (?:is|means|costs|would))\b",
+    r"but (?:it|that|this) (?:\w+ )?(?:is|means|costs|would|saves|takes|gives|makes|catches|"
+    r"avoids)|(?:faster|slower|cheaper|quicker|longer|shorter|easier|harder|safer|more \w+)"
+    r"\b[^.]{0,40}\bbut\b)\b",
     Aspect.SCALE: r"\b(?:scal\w+|load|traffic|volume|peak|throughput|capacity|busy|busier|rush|"
     r"per (?:second|minute|hour|day|shift)|thousands?|millions?|(?:more|many) (?:users|customers|"
     r"patients|orders|requests|calls))\b",
@@ -170,8 +186,10 @@ COVERED: dict[Aspect, str] = {
     r"lets|helps))\b",
     Aspect.RISK: r"\b(?:risks?|could go wrong|worr\w+|watch out|careful|go(?:es)? wrong|"
     r"fail\w*|backup plan|escalat\w+)\b",
-    Aspect.CHECK: r"\b(?:check\w*|measur\w+|track\w*|monitor\w*|follow(?:ing)?[- ]up|confirm\w*|"
-    r"verif\w+|feedback|metrics?|know (?:it|that|if|whether)|make sure|test\w*)\b",
+    Aspect.CHECK: r"\b(?:check(?![- ]?(?:out|in)\b)\w*|measur\w+|track\w*|monitor\w*|"
+    r"follow(?:ing)?[- ]up|confirm\w*|"
+    r"verif\w+|feedback|metrics?|know (?:it|that|if|whether)|make sure|test\w*|"
+    r"(?:i|we|you)(?:'d| would| will|'ll) know|(?:i|we|you) (?:can|could|would) tell)\b",
     Aspect.MECHANISM: r"\b(?:works by|under the hood|maps?|by (?:matching|weighting|comparing|"
     r"counting|checking|reading)|(?:is|are) (?:the|a|an) (?:share|separate|sorted|measure|count|"
     r"number|list|record)|it (?:stores|sends|keeps|checks|compares|reads|counts|"
@@ -179,15 +197,28 @@ COVERED: dict[Aspect, str] = {
     r"order|customer|call)|every (?:time|request)|when .{3,60}, (?:it|the|we|i|you)|"
     # a definition says what it is: "it's about solving …", "it means …", "it's when …"
     r"(?:it|that|this)(?:'s| is) (?:about|when|where|whether|how) \w+|"
-    r"(?:it|that|this) (?:means|refers to|describes|measures|counts|tells you|shows)|"
+    r"(?:it|that|this) (?:also |just |simply |really )?(?:means|refers to|describes|measures|"
+    r"counts|tells you|shows)|"
+    # … or what follows from it: "details get lost", "you forget things, so the report …"
+    r"\bgets? (?:lost|mixed up|confused|worse|blurred|missed)|, so (?:the|it|you|they|a|an|"
+    r"there|nobody|no one)\b|"
+    # … or gives its value or range: "it's between five and sixty-three degrees", "the limit
+    # is about thirty milliamps"
+    r"^\W*(?:it|that|this|the [\w-]+(?: [\w-]+)?)(?:'s| is| are) (?:roughly |about |around |"
+    r"usually |basically |just |normally )?(?:between|from|under|over|above|below|up to|"
+    r"at least|at most|\d)|"
+    # … or names the thing first: "overbooking means taking …", "a folio is when …"
+    r"^\W*(?:an? |the )?[\w-]+(?: [\w-]+)? (?:means|refers to|is when|is where|is the practice)|"
     # … or "it's the scale nurses use to sort …": a thing and what it is for, not a category
     r"^\W*(?:it|that|this)(?:'s| is) (?:the|a|an) (?!(?:procedure|rule|rules|thing|way|part|"
     r"kind|sort|one|metric|number|process|policy|law|job|idea|standard|requirement|practice|"
     r"protocol|important|good|bad|big)\b)\w+ (?:[\w'-]+ ){2,})\b",
     Aspect.WHY: r"\b(?:because|so that|since|the reason|in order to|to make sure|it'?s to|"
+    r"protects? (?:\w+ )?(?:from|against)|prevents?|(?:to|it) avoids?|keeps? \w+ safe|"
     r"(?:it|that) matters|which (?:means|lets|helps))\b",
     Aspect.EDGE: r"\b(?:edge cases?|except|unless|doesn'?t work when|breaks when|limitations?|"
-    r"when not to)\b",
+    r"when not to|stops? (?:making sense|working|helping|being)|(?:doesn'?t|does not|no longer) "
+    r"make sense|the (?:one|only) time|the exception)\b",
     Aspect.DRAW: r"\b(?:because|i (?:really )?(?:enjoy|love|like|care)|draws me|excit\w+|"
     r"interest\w*|passion\w*|matters to me|motivat\w+)\b",
     Aspect.GOAL: r"\b(?:a year|months?|goals?|achieve\w*|hope to|want to|would like to|aim\w*|"
@@ -200,11 +231,14 @@ COVERED: dict[Aspect, str] = {
     r"normally |then |first |also )?(?:check|ask|look|make sure|confirm|write|call|tell|start|"
     r"read|scan|count|label|record|log|pick|put|compare|match|open|note|go through|sign|wash|"
     r"prepare|lift|wrap|load|greet|listen|explain|escalate|hand|update|take|use))\b",
-    Aspect.VERIFY: r"\b(?:check\w*|double-check\w*|confirm\w*|verif\w+|make sure|sign(?:s|ed)? "
+    Aspect.VERIFY: r"\b(?:check(?![- ]?(?:out|in)\b)\w*|double-check\w*|confirm\w*|verif\w+|"
+    r"make sure|sign(?:s|ed)? "
     r"off|second (?:person|nurse|check)|count(?:s|ed)? (?:it|them|again)|test\w*)\b",
     Aspect.EXCEPTION: r"\b(?:unless|except|if (?:it|the|a|there|they|i|you) .{0,50}(?:then|i'?d|"
     r"i would|i stop|i call|i escalate)|when (?:it|that) (?:doesn'?t|does not)|edge cases?|"
-    r"differently when|exceptions?)\b",
+    r"differently when|exceptions?|"
+    # a case and what they do then: "If a guest disputes a charge, I check …"
+    r"(?:if|when) (?:a|an|the|there|they|it|someone|anyone) [^.,;]{2,60}, (?:i|we|you) \w+)\b",
 }
 # What a complete answer to each kind of question has, in the order they are probed.
 PARTS: dict[QuestionStyle, tuple[Aspect, ...]] = {
@@ -286,8 +320,34 @@ class AnswerReading:
     parts: tuple[Aspect, ...] = ()  # what a complete answer to the question has, in order
 
 
+# Past forms: a story told in the past has set a scene, whatever its words.
+_PAST_FORM = re.compile(
+    r"\b(?:was|were|had|did|didn'?t|wasn'?t|couldn'?t|came|went|got|took|left|fell|felt|told|"
+    r"said|gave|made|found|kept|began|brought|sent|rang|saw|knew|thought|stood|sat|ran|lost|"
+    r"broke|wrote|drove|rode|spoke|chose|caught|bought|paid|held|led|met|sold|won|ate|drank|woke|"
+    r"wore|heard|meant|slept|spent|taught|understood|forgot|grew|threw|became|"
+    r"[a-z]{3,}(?<!need)ed)\b",
+    re.IGNORECASE,
+)
+# An action on something, at the start of a clause or after a list boundary: "I print the
+# bill, take the payment and say goodbye" holds two. Two of them are steps in order.
+_LISTED_ACTION = re.compile(
+    r"(?:^|[,;]\s+|\band\s+|\bthen\s+)(?:then\s+)?(?:i\s+|you\s+|we\s+)?(?:then\s+)?"
+    r"(?!(?:in|on|at|for|with|to|of|from|by|about|into|over|under|after|before|during|is|was|"
+    r"are|be|it'?s|that'?s|think|feel|know|believe|guess|hope|want|like|try|have|has)\b)"
+    r"[a-z]+\s+(?:the|a|an|their|them|it|my|your|his|her|our|this|that|everything|anything|"
+    r"all|up|down|off|out|away)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def covered_aspects(text: str) -> frozenset[Aspect]:
-    return frozenset(a for a, pattern in COVERED.items() if re.search(pattern, text, re.I))
+    covered = {a for a, pattern in COVERED.items() if re.search(pattern, text, re.I)}
+    if len(_PAST_FORM.findall(text)) >= 2:
+        covered.add(Aspect.SITUATION)
+    if any(len(_LISTED_ACTION.findall(s)) >= 2 for s in re.split(r"(?<=[.!?])\s+", text)):
+        covered.add(Aspect.STEPS)
+    return frozenset(covered)
 
 
 def _we_without_role(text: str) -> bool:
@@ -687,10 +747,18 @@ OTHER_HINT = (
 )
 
 
+# … and when that was said too, this.
+LAST_HINT = (
+    "Take your time. Even a rough first thought is welcome: where would you start with it?",
+    "offer an easier angle: a rough first thought, where they would start",
+)
+
+
 def hint_for(question: PlannedQuestion, earlier_ai: Sequence[str] = ()) -> tuple[str, str]:
     """The narrower angle offered once after "I don't know": (offline words, purpose); never
-    a near copy of an earlier AI turn."""
-    hint = HINTS[question_style(question)]
-    if any(contains(turn, hint[0]) for turn in earlier_ai) or near_copy(hint[0], earlier_ai):
-        return OTHER_HINT
-    return hint
+    a near copy of an earlier AI turn while one of the wordings is still fresh."""
+    for hint in (HINTS[question_style(question)], OTHER_HINT, LAST_HINT):
+        said = any(contains(turn, hint[0]) for turn in earlier_ai)
+        if not said and not near_copy(hint[0], earlier_ai):
+            return hint
+    return LAST_HINT

@@ -204,6 +204,24 @@ def _said(option: str, text: str) -> bool:
     return re.search(pattern, text) is not None
 
 
+def _not_running_on(templates: Sequence[str], heard: str, context: VoiceContext) -> list[str]:
+    """The templates whose word after the phrase is not the candidate's own next word: "What
+    you said about a late report is noted" after "A late report is weaker …" would read as
+    quoting "a late report is", a phrase cut mid-clause."""
+    answer = next((t.text for t in reversed(context.transcript) if not t.is_ai), "")
+    pattern = r"\s+".join(re.escape(w) for w in heard.split())
+    found = re.search(pattern + r"\s+([\w']+)", answer, re.IGNORECASE)
+    if not found:
+        return list(templates)
+    following = found.group(1).lower()
+    kept = [
+        t
+        for t in templates
+        if not re.search(r"\{phrase\}\s+" + re.escape(following) + r"\b", t, re.IGNORECASE)
+    ]
+    return kept or list(templates)
+
+
 def _pick(context: VoiceContext, options: Sequence[str], salt: str) -> str:
     """One of `options`, stable for this turn of this interview, and not one of the last two
     the interviewer used (so the same acknowledgement never comes twice in a row)."""
@@ -348,7 +366,8 @@ class OfflineVoice:
         tone = context.plan.tone
         if heard and lead_in in (LeadIn.ANSWERED, LeadIn.PARTIAL):
             phrase = second_person(heard)
-            template = _pick(context, GROUNDED_ACKNOWLEDGEMENTS[tone], "ack")
+            templates = _not_running_on(GROUNDED_ACKNOWLEDGEMENTS[tone], heard, context)
+            template = _pick(context, templates, "ack")
             return template.format(phrase=phrase, Phrase=phrase[:1].upper() + phrase[1:])
         if lead_in is LeadIn.ANSWERED:
             return _pick(context, ACKNOWLEDGEMENTS[tone], "ack")
@@ -481,6 +500,12 @@ class OfflineVoice:
 
     def _redirect(self, move: Redirect, context: VoiceContext) -> str:
         if move.reason == "addressed_to_scorer":
+            if any("score anything" in t.text for t in context.transcript if t.is_ai):
+                # said once already in this interview: not the whole explanation again
+                return (
+                    "As I mentioned, nothing said here changes how answers are assessed. "
+                    f"I'd rather hear your own answer. {_in_a_few_words(move.question)}"
+                )
             return (
                 "Just so you know, I don't score anything during our conversation, and requests "
                 "about scores or instructions can't change how answers are assessed: everyone "

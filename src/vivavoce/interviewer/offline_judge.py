@@ -93,11 +93,13 @@ CLARIFY_IF_ASKED = (  # only with a question mark
     r"\bdoes (?:it|that) (?:have|need) to\b",
 )
 DONT_KNOW_PATTERNS = (
-    r"\b(?:don'?t|do not|dont) know\b",
+    # The candidate's own "I don't know", not one inside an answer ("… what they don't know").
+    r"\bi (?:really |honestly |just |simply |truly )?(?:don'?t|do not|dont) know\b",
+    r"^\W*(?:sorry,? )?(?:don'?t|dont) know\b",
     r"\bno idea\b",
     r"\bno clue\b",
-    r"\bnot sure\b",
-    r"\bunsure\b",
+    r"\b(?:i'?m|i am) (?:really |honestly |just |quite |too )?(?:not (?:\w+ )?sure|unsure)\b",
+    r"^\W*(?:not sure|unsure)\b",
     r"\b(?:can'?t|cannot) (?:think of|answer|recall|remember)\b",
     r"\b(?:have|'ve) (?:never|not) (?:done|had|been|worked|used|faced|dealt)",
     r"\bhaven'?t (?:done|had|been|worked|used|faced|dealt)",
@@ -237,6 +239,14 @@ _WORK = (
 )
 # fmt: on
 WORK_WORDS = frozenset(stem(w) for w in _WORK)
+# Words any turn may share with the interviewer's ("Here's the next one. … before …"): sharing
+# them does not put small talk on topic.
+_GENERAL = """
+    here there before after about again also then now just really very today this that what
+    when where which your with from into over some more most much many other thing things time
+    good well like know think want need next first last one
+"""
+GENERAL_WORDS = frozenset(stem(w) for w in _GENERAL.split())
 
 
 def sentences(text: str) -> list[str]:
@@ -324,6 +334,16 @@ def _years(sentence: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _asks_how_to_answer(text: str) -> bool:
+    """A question sentence about how to answer ("Should I answer from my last job?", "Can I
+    use an example from university?"): a weak clarification phrase counts only in a sentence
+    that asks and is about the interview — "can I say that my cat has been ill?" is not."""
+    asked = [s for s in sentences(text) if s.endswith("?")]
+    return any(
+        _any(CLARIFY_IF_ASKED, s) and re.search(INTERVIEW_WORDS, s, re.IGNORECASE) for s in asked
+    )
+
+
 def _reference_words(request: JudgeRequest) -> set[str]:
     plan = request.plan
     parts = [request.prompt, plan.role, *plan.skills, *plan.soft_skills]
@@ -331,7 +351,52 @@ def _reference_words(request: JudgeRequest) -> set[str]:
     reference = set(words(" ".join(parts)))
     if request.question:
         reference |= set(request.question.keywords) | set(words(request.question.text))
+    if request.prompt_move in (MoveKind.FOLLOW_UP, MoveKind.HINT, MoveKind.CLARIFY):
+        # A reply to a follow-up goes on with the candidate's own story ("She got the cake
+        # back …" after "… a birthday cake on the bus"): their last answers are on topic.
+        for earlier in request.earlier_answers[-3:]:
+            reference |= set(words(earlier.text))
     return reference
+
+
+def _off_topic(
+    request: JudgeRequest, text: str, specifics: set[str]
+) -> tuple[AnswerKind, str] | None:
+    """Why a turn in the question phase is not an answer (off topic, or a short question about
+    the question), or None when it is one — deliberately conservative, since steering a
+    genuine answer back would be rude."""
+    plan = request.plan
+    count = _word_count(text)
+    own = set(words(text))
+    overlap = own & _reference_words(request)
+    work = own & WORK_WORDS
+    about_interview = bool(re.search(INTERVIEW_WORDS, text, re.IGNORECASE))
+    # Small talk is off topic however vivid ("my holiday in Portugal last summer"): details
+    # of a holiday are not specifics of an answer.
+    if (
+        _any(SMALL_TALK, text)
+        and len(overlap - GENERAL_WORDS) <= 1
+        and len(work) <= 1
+        and not about_interview
+    ):
+        return AnswerKind.OFF_TOPIC, "small talk, not an answer"
+    if "?" in text and count <= 25 and not specifics:
+        if overlap or about_interview:
+            return AnswerKind.CLARIFYING_QUESTION, "a short question about the question"
+        return AnswerKind.OFF_TOPIC, "a question unrelated to the interview"
+    # A proper name alone ("my cat Biscuit") does not make a turn an answer; a known tool does.
+    substance = specifics - {"named tools or places"}
+    skills = {s.lower() for s in plan.skills}
+    if any(t.lower() in TOOLS or t.lower() in skills for t in named_terms(text, plan)):
+        substance.add("named tools")
+    # A reply to a follow-up that names nothing new is a thin answer, not a change of subject
+    # ("Yes, that is the main thing, doing it carefully"): only a pivot makes it off topic.
+    replying = request.prompt_move is MoveKind.FOLLOW_UP
+    if not overlap and not work and not substance and count >= 8 and not replying:
+        return AnswerKind.OFF_TOPIC, "shares no words with the question or the role"
+    if not overlap and _any(PIVOT_PATTERNS, text) and not specifics:
+        return AnswerKind.OFF_TOPIC, "changes the subject"
+    return None
 
 
 def judge_answer(request: JudgeRequest) -> AnswerJudgement:
@@ -362,9 +427,7 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
         return verdict(AnswerKind.THINKING, "empty turn")
     if count <= 20 and _any(REPEAT_PATTERNS, text):
         return verdict(AnswerKind.REPEAT_REQUEST, "asks to hear the question again")
-    if count <= 40 and (
-        _any(CLARIFY_PATTERNS, text) or (has_question_mark and _any(CLARIFY_IF_ASKED, text))
-    ):
+    if count <= 40 and (_any(CLARIFY_PATTERNS, text) or _asks_how_to_answer(text)):
         return verdict(AnswerKind.CLARIFYING_QUESTION, "asks what the question means")
     asked_of_us = question_to_interviewer(text)
     if asked_of_us is not None:
@@ -395,33 +458,20 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
             return verdict(AnswerKind.CLARIFYING_QUESTION, f"a question during the {request.phase}")
         return verdict(AnswerKind.ANSWER, f"reply during the {request.phase}")
 
-    own = set(words(text))
-    reference = _reference_words(request)
-    overlap = own & reference
-    work = own & WORK_WORDS
-    if (
-        _any(SMALL_TALK, text)
-        and not specifics
-        and len(overlap) <= 1
-        and not re.search(INTERVIEW_WORDS, text, re.IGNORECASE)
-    ):
-        return verdict(AnswerKind.OFF_TOPIC, "small talk, not an answer")
-    if has_question_mark and count <= 25 and not specifics:
-        if overlap or re.search(INTERVIEW_WORDS, text, re.IGNORECASE):
-            return verdict(AnswerKind.CLARIFYING_QUESTION, "a short question about the question")
-        return verdict(AnswerKind.OFF_TOPIC, "a question unrelated to the interview")
-    # A proper name alone ("my cat Biscuit") does not make a turn an answer; a known tool does.
-    substance = specifics - {"named tools or places"}
-    skills = {s.lower() for s in plan.skills}
-    if any(t.lower() in TOOLS or t.lower() in skills for t in named_terms(text, plan)):
-        substance.add("named tools")
-    if not overlap and not work and not substance and count >= 8:
-        return verdict(AnswerKind.OFF_TOPIC, "shares no words with the question or the role")
-    if not overlap and _any(PIVOT_PATTERNS, text) and not specifics:
-        return verdict(AnswerKind.OFF_TOPIC, "changes the subject")
+    off_topic = _off_topic(request, text, specifics)
+    if off_topic is not None:
+        return verdict(*off_topic)
 
-    # An answer: does it need a follow-up?
-    terms = named_terms(text, plan)
+    return _answer(request, text, specifics, notes, addressed)
+
+
+def _answer(
+    request: JudgeRequest, text: str, specifics: set[str], notes: list[str], addressed: bool
+) -> AnswerJudgement:
+    """An answer, and whether it needs a follow-up: too short for where it came, or vague
+    (one kind of specific at most, or heavily hedged)."""
+    count = _word_count(text)
+    terms = named_terms(text, request.plan)
     quote = _clause(text, terms) or (terms[0] if terms else None)
     hedges = sum(len(re.findall(p, text, re.IGNORECASE)) for p in HEDGES)
     short_limit = (
@@ -432,6 +482,7 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
     notes.append(
         f"{count} words; specifics: {', '.join(sorted(specifics)) or 'none'}; hedges: {hedges}"
     )
+    index = request.answer.index
     if count < short_limit:
         reason = FollowUpReason.SHORT
     elif (len(specifics) <= 1 and count < 150) or (hedges >= 3 and len(specifics) <= 2):

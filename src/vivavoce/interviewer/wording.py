@@ -35,7 +35,19 @@ FUNCTION_WORDS = _word_set(
     it we they me him us them not very really just also too quite i'm i've i'd i'll it's that's
     there's we're we've they're don't didn't doesn't isn't wasn't up down out off away back again
     now first straight right there here together all both never always often usually still even
-    ever only already sometimes
+    ever only already sometimes won't can't couldn't wouldn't shouldn't aren't weren't haven't
+    hasn't hadn't we'd they'd he'd she'd you'd we'll they'll you'll you're they've myself yourself
+    himself herself itself ourselves themselves rather instead
+    """
+)
+# Words that describe or count but are never the head of a noun phrase: a phrase ending on one
+# has lost its noun ("the main" of "the main thing", "four big" of "four big ideas").
+MODIFIERS = _word_set(
+    """
+    small big large main clear new old good bad short long high low full real quick busy
+    different important little early late extra simple hard easy final whole certain usual
+    two three four five six seven eight nine ten twelve twenty hundred thousand several
+    second third fourth fifth
     """
 )
 DETERMINERS = _word_set(
@@ -45,8 +57,11 @@ DETERMINERS = _word_set(
 # tagging misses an urgent ticket", "one agent answers fewer tickets"), not a plural noun.
 _OBJECT_OPENERS = DETERMINERS | _word_set(
     "some any no fewer more less all both many several it them him her me us you "
-    "because when if since unless until while although though whenever"
+    "because when if since unless until while although though whenever what how where "
+    "whether why who"
 )
+_NOUN_DETERMINERS = _word_set("the a an my our your their his her its")
+_SINGULAR = _word_set("a an each every one this that")
 # After one of these comes a verb ("the customer still sounds unsure"), never a bare noun phrase.
 _ADVERBS = _word_set(
     "still never always often usually also just only really sometimes already even"
@@ -56,6 +71,7 @@ EMPTY_NOUNS = _word_set(
     """
     kind sort thing things stuff way ways lot lots bit something anything everything nothing part
     time times one ones case cases question answer idea point situation year years month months
+    example examples instance
     week weeks day days quarter night today yesterday tomorrow best own most more less fine better
     worse much many few other same next last only whole
     """
@@ -70,7 +86,8 @@ VERBS = _word_set(
     help helps need needs want wants try tries start starts talk talks explain explains handle
     handles send sends see sees know knows think thinks feel feels say says work works guess
     suppose believe hope mean means try tried depends depend like likes let lets cost costs
-    look looks
+    look looks came fell felt slept heard meant stood rang sat ate drank wore woke arrived
+    come comes happen happens seem seems stay stays
     """
 )
 # A word straight before one of these takes an object, so it is a verb ("the customer
@@ -163,8 +180,31 @@ def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
         last = words_in[-1].lower()
         if last in FUNCTION_WORDS or last in EMPTY_NOUNS or not _heard(clause, heard):
             continue
+        if _verbless_tail(words_in) or last in _LEADING_ADVERBS:
+            continue
         found.append(clause)
     return found
+
+
+# Adverbs that point at what follows: a clause ending on one was cut ("… and say exactly").
+_LEADING_ADVERBS = _word_set(
+    "exactly precisely especially mainly mostly particularly roughly nearly almost mostly "
+    "simply clearly"
+)
+_SUBORDINATORS = _word_set("if when whether that until unless while where who because once")
+
+
+def _verbless_tail(words_in: Sequence[str]) -> bool:
+    """A clause that ends on "if the parent" (of "… if the parent and the student came …")
+    was cut before its verb: after its last subordinator come at most three words, none a
+    verb."""
+    lowered = [w.lower() for w in words_in]
+    marks = [i for i, w in enumerate(lowered) if w in _SUBORDINATORS]
+    if not marks:
+        return False
+    tail = lowered[marks[-1] + 1 :]
+    verb = any(w in VERBS or w.endswith(("ed", "s", "n't")) for w in tail)
+    return len(tail) <= 3 and not verb
 
 
 def noun_phrases(text: str, unsure: Sequence[str] = ()) -> list[str]:
@@ -174,7 +214,7 @@ def noun_phrases(text: str, unsure: Sequence[str] = ()) -> list[str]:
     empty noun ("some kind") or containing an unsure word are left out."""
     heard = frozenset(w.lower() for w in unsure)
     found: list[str] = []
-    for piece in _pieces(text):
+    for piece in _sentence_pieces(text):
         words_in = tokens(piece)
         position = 0
         while position < len(words_in):
@@ -182,6 +222,25 @@ def noun_phrases(text: str, unsure: Sequence[str] = ()) -> list[str]:
             if phrase and _heard(phrase, heard) and phrase.lower() not in map(str.lower, found):
                 found.append(phrase)
     return found
+
+
+def _sentence_pieces(text: str) -> list[str]:
+    """`_pieces` of each sentence, the sentence's first word in lower case when it is only
+    capitalised for starting it ("Sudden confusion can …" → "sudden confusion"; "Mrs Jones"
+    and "I" stay as they are)."""
+    pieces: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        parts = _pieces(sentence)
+        if parts:
+            first = parts[0].split(" ", 1)
+            rest = first[1] if len(first) > 1 else ""
+            opener = first[0]
+            lower_rest = opener[1:] == "" or opener[1:].islower()  # "A late report …" too
+            plain = opener[:1].isupper() and lower_rest and not rest[:1].isupper()
+            if plain and not re.match(r"I(?:'|$)", opener):
+                parts[0] = " ".join([opener.lower(), rest]).strip()
+        pieces.extend(parts)
+    return pieces
 
 
 def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
@@ -196,22 +255,34 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
         if word in NOUN_OR_VERB and end > body_start and _noun_after_noun(words_in, end):
             end += 1  # "a query count check to CI": a noun there, not a verb
             continue
-        if word in FUNCTION_WORDS or word in VERBS or word.endswith("ly"):
+        # Straight after a determiner a verb-looking word is the noun ("the checks are …")
+        noun_slot = led and end == body_start and first in _NOUN_DETERMINERS and _third_person(word)
+        if word in FUNCTION_WORDS or (word in VERBS and not noun_slot) or word.endswith("ly"):
             break
-        if end > body_start and (_verb_like(word, words_in, end) or _takes_object(words_in, end)):
+        singular_verb = (  # "each resident prefers": after a singular noun, an -s is a verb
+            led and first in _SINGULAR and end == body_start + 1 and _third_person(word)
+        )
+        if end > body_start and (
+            singular_verb or _verb_like(word, words_in, end) or _takes_object(words_in, end)
+        ):
             after_verb = 1
             break
         end += 1
     body = words_in[body_start:end]
     after_adverb = not led and start > 0 and words_in[start - 1].lower() in _ADVERBS
-    if not body or (not led and len(body) < 2) or after_adverb:
+    gerund = not led and first.endswith("ing")  # "giving people" of "giving people a choice"
+    # "a cardiac arrest you may …" or "the form you fill in": "you" may be the phrase's
+    # object or a new subject; which one is not clear, so the phrase is not quoted
+    before_pronoun = end < len(words_in) and words_in[end].lower() in OBJECT_PRONOUNS
+    if not body or (not led and len(body) < 2) or after_adverb or gerund or before_pronoun:
         return None, max(end + after_verb, start + 1)
-    while body and body[-1].lower() in EMPTY_NOUNS | FUNCTION_WORDS:
+    while body and body[-1].lower() in FUNCTION_WORDS:
         body = body[:-1]
-    if not body or (not led and len(body) < 2) or any(w.lower() in EMPTY_NOUNS for w in body):
+    headless = not body or body[-1].lower() in MODIFIERS  # "the main" of "the main thing"
+    if headless or (not led and len(body) < 2) or any(w.lower() in EMPTY_NOUNS for w in body):
         return None, max(end + after_verb, start + 1)
-    lead = [words_in[start].lower() if words_in[start] in ("The", "A", "An") else words_in[start]]
-    lead = lead if led else []
+    opener = words_in[start]
+    lead = [opener.lower() if opener in ("The", "A", "An") else opener] if led else []
     return " ".join(lead + list(body)), max(end + after_verb, start + 1)
 
 
@@ -220,8 +291,14 @@ def _third_person(word: str) -> bool:
 
 
 def _takes_object(words_in: Sequence[str], position: int) -> bool:
+    """A word before an object pronoun is read as a verb ("the customer contacts you"). "The
+    small tests you do" reads the same way, so its phrase loses its head and is not quoted:
+    ambiguous words are left unquoted rather than risk a cut."""
     following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
-    return following in OBJECT_PRONOUNS
+    word = words_in[position].lower()
+    # only a word that can be a verb: "a cardiac arrest you may …" keeps its noun
+    verb_form = word in VERBS or _third_person(word) or word.endswith("ed")
+    return following in OBJECT_PRONOUNS and verb_form
 
 
 def _relative_that(words_in: Sequence[str], start: int) -> bool:
@@ -229,6 +306,9 @@ def _relative_that(words_in: Sequence[str], start: int) -> bool:
     if words_in[start].lower() not in ("that", "this") or start + 1 >= len(words_in):
         return False
     following = words_in[start + 1].lower()
+    # "… that giving people a choice matters", "a group that got loud": no determiner either
+    if following.endswith(("ing", "ed")) or following in VERBS:
+        return True
     return following.endswith("s") and not following.endswith(("ss", "us", "is"))
 
 
@@ -246,10 +326,12 @@ def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
     urgent ticket", "the cause tag matters because …"), not a plural ("the patient records")."""
     following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
     if _third_person(word):
-        return following in _OBJECT_OPENERS
+        # "the card terminal stops working", "every resident gets a slot"
+        return following in _OBJECT_OPENERS or following.endswith("ing")
     if not word.endswith(("ed", "ing")):
         return False
-    return not following or following in FUNCTION_WORDS
+    # "two students started flicking water": a past form before an -ing form is a verb too
+    return not following or following in FUNCTION_WORDS or following.endswith("ing")
 
 
 def is_whole_quote(quote: str, source: str) -> bool:
