@@ -91,8 +91,8 @@ test-service: setup chromium sandbox
 	  $(BIN)/pytest -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff check src tests bench migrations reliability
-	$(BIN)/ruff format --check src tests bench migrations reliability
+	$(BIN)/ruff check src tests bench migrations reliability eval
+	$(BIN)/ruff format --check src tests bench migrations reliability eval
 	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
