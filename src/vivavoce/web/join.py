@@ -28,13 +28,13 @@ from fastapi import APIRouter, Request, WebSocket
 from starlette.responses import RedirectResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
-from vivavoce.api.state import app_state
+from vivavoce.api.state import AppState, app_state
 from vivavoce.bias_audit import questions as self_id
 from vivavoce.bias_audit import service as bias_audit
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.plan import InterviewPlan
-from vivavoce.interviewer.room import Room, RoomDeps
+from vivavoce.interviewer.room import CloseSocket, Room, RoomDeps, Send
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound, Unprocessable
@@ -327,16 +327,38 @@ async def _known(sessionmaker: Any, token: str) -> bool:
 @socket_router.websocket("/{token}/ws")
 async def join_socket(websocket: WebSocket, token: str) -> None:
     state = app_state(websocket)
-    settings = state.settings
     address = _address(websocket)
     if _guessing.retry_after(address, time.monotonic()):
         await websocket.close(1008)  # refused at the handshake (HTTP 403)
         return
     if not await _known(state.sessionmaker, token):
         _guessing.failed(address, time.monotonic())  # the room still answers not_found
-    voice, judge = providers.shared(settings)
     spoken = websocket.query_params.get("mode") == "voice"
-    deps = RoomDeps(
+    deps = _room_deps(state, spoken=spoken)
+    await websocket.accept()
+    outbox = _Outbox(websocket)
+    channel: voice_live.VoiceChannel | None = None
+    if spoken:
+        room, channel = _voice_room(websocket, state, deps, token, outbox)
+    else:
+        room = _room(websocket, deps, token, outbox.send_json, outbox.close)
+    try:
+        await _relay(websocket, room, channel)
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        log.exception("live room failed")
+        await room.close(1011)
+    finally:
+        if channel is not None:
+            channel.close()
+        await room.disconnected()
+
+
+def _room_deps(state: AppState, *, spoken: bool) -> RoomDeps:
+    settings = state.settings
+    voice, judge = providers.shared(settings)
+    return RoomDeps(
         sessionmaker=state.sessionmaker,
         links=sessions.SessionLinks(settings.base_url, settings.secret_key),
         grace_seconds=float(settings.join_grace_seconds),
@@ -349,81 +371,87 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         # a spoken reply is paced by its audio: its text goes to the speech engine at once
         reveal_words_per_second=0.0 if spoken else settings.interviewer_reveal_words_per_second,
     )
-    await websocket.accept()
-    sending = asyncio.Lock()  # the room and the voice channel send from different tasks
 
-    async def send_json(message: dict[str, Any]) -> None:
-        async with sending:
-            await websocket.send_json(message)
 
-    async def send_audio(header: dict[str, Any], audio: bytes) -> None:
-        async with sending:
-            await websocket.send_json(header)
-            await websocket.send_bytes(audio)
+class _Outbox:
+    """What goes out on one socket; the room and the voice channel send from different tasks,
+    so a message (or an audio header and its audio) is never interleaved with another."""
 
-    async def close(code: int) -> None:
-        await websocket.close(code)
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+        self._sending = asyncio.Lock()
 
-    client_address = websocket.client.host if websocket.client else None
-    user_agent = websocket.headers.get("user-agent")
-    channel: voice_live.VoiceChannel | None = None
-    if spoken:
-        room_ref: list[Room] = []
+    async def send_json(self, message: dict[str, Any]) -> None:
+        async with self._sending:
+            await self._websocket.send_json(message)
 
-        async def room_receive(raw: str) -> bool:
-            return await room_ref[0].receive(raw)
+    async def send_audio(self, header: dict[str, Any], audio: bytes) -> None:
+        async with self._sending:
+            await self._websocket.send_json(header)
+            await self._websocket.send_bytes(audio)
 
-        async def room_heard(text: str, heard: tuple[Word, ...]) -> bool:
-            answer = json.dumps({"type": "answer", "text": text})
-            return await room_ref[0].receive(answer, heard)
+    async def close(self, code: int) -> None:
+        await self._websocket.close(code)
 
-        channel = voice_live.VoiceChannel(
-            voice_live.deps_for(settings, state.sessionmaker),
-            send_json,
-            send_audio,
-            room_receive,
-            lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
-            room_heard,
-            lambda: _topic(room_ref[0].plan),
-        )
-        room = Room(
-            deps,
-            token,
-            channel.observe,
-            close,
-            client_address=client_address,
-            user_agent=user_agent,
-        )
-        room_ref.append(room)
-    else:
-        room = Room(
-            deps, token, send_json, close, client_address=client_address, user_agent=user_agent
-        )
-    try:
-        while not room.closed:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            raw = message.get("text")
-            if raw is None:
-                raw = message.get("bytes")
-                if channel is not None and raw is not None:
-                    await channel.audio(raw)
-                    continue
-            elif channel is not None and (control := _voice_control(raw)) is not None:
-                await channel.control(control)
+
+def _room(websocket: WebSocket, deps: RoomDeps, token: str, send: Send, close: CloseSocket) -> Room:
+    """The room for this connection, recording who connected."""
+    return Room(
+        deps,
+        token,
+        send,
+        close,
+        client_address=websocket.client.host if websocket.client else None,
+        user_agent=websocket.headers.get("user-agent"),
+    )
+
+
+def _voice_room(
+    websocket: WebSocket, state: AppState, deps: RoomDeps, token: str, outbox: _Outbox
+) -> tuple[Room, voice_live.VoiceChannel]:
+    """A room whose replies go through a voice channel that speaks them (and hears the
+    candidate): each needs the other, so the channel reaches the room once it exists."""
+    room_ref: list[Room] = []
+
+    async def room_receive(raw: str) -> bool:
+        return await room_ref[0].receive(raw)
+
+    async def room_heard(text: str, heard: tuple[Word, ...]) -> bool:
+        answer = json.dumps({"type": "answer", "text": text})
+        return await room_ref[0].receive(answer, heard)
+
+    channel = voice_live.VoiceChannel(
+        voice_live.deps_for(state.settings, state.sessionmaker),
+        outbox.send_json,
+        outbox.send_audio,
+        room_receive,
+        lambda: (room_ref[0].session_id, room_ref[0].workspace_id),
+        room_heard,
+        lambda: _topic(room_ref[0].plan),
+    )
+    room = _room(websocket, deps, token, channel.observe, outbox.close)
+    room_ref.append(room)
+    return room, channel
+
+
+async def _relay(websocket: WebSocket, room: Room, channel: voice_live.VoiceChannel | None) -> None:
+    """Hand the socket's frames to the room (audio and voice controls to the channel) until
+    either side ends the conversation."""
+    while not room.closed:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            raw = message.get("bytes")
+            if channel is not None and raw is not None:
+                await channel.audio(raw)
                 continue
-            if not await room.receive(raw):
-                break
-    except WebSocketDisconnect:
-        pass
-    except Exception:
-        log.exception("live room failed")
-        await room.close(1011)
-    finally:
-        if channel is not None:
-            channel.close()
-        await room.disconnected()
+        elif channel is not None and (control := _voice_control(raw)) is not None:
+            await channel.control(control)
+            continue
+        if not await room.receive(raw):
+            return
 
 
 def _topic(plan: InterviewPlan | None) -> Topic:
