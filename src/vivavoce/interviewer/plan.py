@@ -13,6 +13,7 @@ behavioural, technical and situational questions are mixed.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -422,6 +423,44 @@ class _Slot:
     technical: bool
 
 
+class _SlotMaker:
+    """Makes the slots of one plan and remembers how many questions each topic has had, so a
+    second question on a topic takes the next angle and skills cycle through the templates (no
+    two read alike)."""
+
+    def __init__(self, role: str, band: Band, dimensions: Sequence[Dimension]) -> None:
+        self.role = role
+        self.band = band
+        self.dimensions = dimensions
+        self.asked_about: dict[str, int] = {}  # topic -> questions planned on it
+        self._skill_variant = 0
+
+    def skill(self, skill: str) -> _Slot:
+        draft = library.skill_question(skill, self.role, self.band, self._skill_variant)
+        self._skill_variant += 1
+        self._count(skill)
+        return _Slot(draft, [], 0.0, 1, draft.kind != "behavioural")
+
+    def soft_skill(self, soft: str) -> _Slot:
+        draft = library.soft_skill_question(soft, self.asked_about.get(soft, 0))
+        self._count(soft)
+        return _Slot(draft, [], 0.0, 1, False)
+
+    def dimension(self, dim: Dimension) -> _Slot:
+        technical = library.is_technical(f"{dim.name} {dim.description}")
+        variant = self.asked_about.get(dim.name, 0) + sum(
+            1 for d in self.dimensions if d.name in self.asked_about and d.name != dim.name
+        )
+        self._count(dim.name)
+        draft = library.dimension_question(
+            dim.name, dim.description, technical=technical, variant=variant
+        )
+        return _Slot(draft, [], 0.0, 1, technical)
+
+    def _count(self, topic: str) -> None:
+        self.asked_about[topic] = self.asked_about.get(topic, 0) + 1
+
+
 def _planned(
     *,
     count: int,
@@ -434,116 +473,130 @@ def _planned(
     requirements: str | None,
     use_case: str,
 ) -> tuple[PlannedQuestion, ...]:
-    asked_about: dict[str, int] = {}  # topic -> questions planned on it (picks the next angle)
-    skill_variant = [0]  # skills cycle through the templates, so no two read alike
+    make = _SlotMaker(role, band, dimensions)
+    topics = _topic_per_dimension(make, dimensions, skills, soft_skills)
+    core = sorted(topics.values(), key=lambda s: -s.weight)
+    with_opening = count >= 4
+    room = count - (1 if with_opening else 0)
+    _fold_lightest_topics(core, room)
+    extras = _extra_slots(
+        make,
+        core,
+        skills=skills,
+        soft_skills=soft_skills,
+        objective=objective,
+        requirements=requirements,
+        use_case=use_case,
+    )
+    chosen = core + list(itertools.islice(extras, max(0, room - len(core))))
+    if with_opening:
+        chosen.insert(0, _Slot(library.opening_question(role), [], 0.0, 0, False))
+    _give_every_slot_a_dimension(chosen, dimensions, with_opening=with_opening)
+    return _questions_in_order(chosen)
 
-    def skill_slot(skill: str) -> _Slot:
-        draft = library.skill_question(skill, role, band, skill_variant[0])
-        skill_variant[0] += 1
-        asked_about[skill] = asked_about.get(skill, 0) + 1
-        return _Slot(draft, [], 0.0, 1, draft.kind != "behavioural")
 
-    def soft_slot(soft: str) -> _Slot:
-        draft = library.soft_skill_question(soft, asked_about.get(soft, 0))
-        asked_about[soft] = asked_about.get(soft, 0) + 1
-        return _Slot(draft, [], 0.0, 1, False)
-
-    def dimension_slot(dim: Dimension) -> _Slot:
-        technical = library.is_technical(f"{dim.name} {dim.description}")
-        variant = asked_about.get(dim.name, 0) + sum(
-            1 for d in dimensions if d.name in asked_about and d.name != dim.name
-        )
-        asked_about[dim.name] = asked_about.get(dim.name, 0) + 1
-        draft = library.dimension_question(
-            dim.name, dim.description, technical=technical, variant=variant
-        )
-        return _Slot(draft, [], 0.0, 1, technical)
-
-    # 1. One topic per dimension: the skill or soft skill it is about, else the dimension.
+def _topic_per_dimension(
+    make: _SlotMaker,
+    dimensions: Sequence[Dimension],
+    skills: Sequence[str],
+    soft_skills: Sequence[str],
+) -> dict[str, _Slot]:
+    """One topic per dimension, heaviest first: the skill or soft skill it is about, else the
+    dimension itself. Dimensions about the same topic share its slot (and add their weight)."""
     topics: dict[str, _Slot] = {}
     for dim in sorted(dimensions, key=lambda d: -d.weight):
         text = f"{dim.name} {dim.name} {dim.description}"
-        hard = max(skills, key=lambda s: _overlap(text, s), default=None)
-        soft = max(soft_skills, key=lambda s: _overlap(text, s), default=None)
-        hard_score = _overlap(text, hard) if hard else 0
-        soft_score = _overlap(text, soft) if soft else 0
+        hard, hard_score = _best_match(text, skills)
+        soft, soft_score = _best_match(text, soft_skills)
         if hard and hard_score and hard_score >= soft_score:
             key = hard
             if key not in topics:
-                topics[key] = skill_slot(hard)
+                topics[key] = make.skill(hard)
         elif soft and soft_score:
             key = soft
             if key not in topics:
-                topics[key] = soft_slot(soft)
+                topics[key] = make.soft_skill(soft)
         elif not library.is_technical(dim.name) and (
             library.soft_skill_key(dim.name) or library.soft_skill_key(dim.description)
         ):
             key = dim.name
             if key not in topics:
-                topics[key] = soft_slot(dim.name)
+                topics[key] = make.soft_skill(dim.name)
         else:
             key = dim.name
             if key not in topics:
-                topics[key] = dimension_slot(dim)
+                topics[key] = make.dimension(dim)
         topics[key].dims.append(dim.id)
         topics[key].weight += dim.weight
+    return topics
 
-    core = sorted(topics.values(), key=lambda s: -s.weight)
-    with_opening = count >= 4
-    room = count - (1 if with_opening else 0)
 
-    # 2. Too many topics for the time: fold the lightest into a kept one of the same kind.
+def _best_match(text: str, labels: Sequence[str]) -> tuple[str | None, int]:
+    """The label sharing most words with `text` (the first on a tie), and how many it shares."""
+    best = max(labels, key=lambda label: _overlap(text, label), default=None)
+    return best, (_overlap(text, best) if best else 0)
+
+
+def _fold_lightest_topics(core: list[_Slot], room: int) -> None:
+    """Too many topics for the time: fold the lightest (`core` is heaviest first) into a kept
+    one of the same kind, the one informing fewest dimensions, until they fit."""
     while len(core) > max(1, room):
         dropped = core.pop()
         same = [s for s in core if s.technical == dropped.technical] or core
         target = min(same, key=lambda s: (len(s.dims), -s.weight))
         target.dims.extend(dropped.dims)
 
-    # 3. Room left: skills nothing covered yet, a forward-looking question, the requirements,
-    #    a second angle on the heaviest topics, motivation. Built lazily, only as needed.
-    def extras() -> Iterator[_Slot]:
-        spare_hard = [s for s in skills if s not in asked_about]
-        spare_soft = [s for s in soft_skills if s not in asked_about]
-        technical_yet = any(s.technical for s in core)
-        if not technical_yet:
-            yield _forward(
-                library.objective_question(role, objective)
-                if objective
-                else library.priorities_question(role)
-            )
-        for position in range(max(len(spare_hard), len(spare_soft))):
-            if position < len(spare_hard):
-                yield skill_slot(spare_hard[position])
-            if position < len(spare_soft):
-                yield soft_slot(spare_soft[position])
-        if objective and technical_yet:
-            yield _forward(library.objective_question(role, objective))
-        if requirements:
-            yield _Slot(library.requirements_question(requirements), [], 0.0, 2, False)
-        for slot in list(core):
-            topic = slot.draft.topic
-            if topic in skills:
-                again = skill_slot(topic)
-            elif topic in soft_skills or library.soft_skill_key(topic):
-                again = soft_slot(topic)
-            else:
-                continue
-            again.dims = list(slot.dims)
-            yield again
-        yield _Slot(library.motivation_question(role, use_case), [], 0.0, 3, False)
 
-    chosen = list(core)
-    more = extras()
-    while len(chosen) < room:
-        extra = next(more, None)
-        if extra is None:
-            break
-        chosen.append(extra)
-    if with_opening:
-        chosen.insert(0, _Slot(library.opening_question(role), [], 0.0, 0, False))
+def _extra_slots(
+    make: _SlotMaker,
+    core: Sequence[_Slot],
+    *,
+    skills: Sequence[str],
+    soft_skills: Sequence[str],
+    objective: str | None,
+    requirements: str | None,
+    use_case: str,
+) -> Iterator[_Slot]:
+    """What fills the room the core topics leave, best first: skills nothing covered yet, a
+    forward-looking question, the requirements, a second angle on the heaviest topics,
+    motivation. A generator, so a slot is made (and counted as asked) only when taken."""
+    role = make.role
+    spare_hard = [s for s in skills if s not in make.asked_about]
+    spare_soft = [s for s in soft_skills if s not in make.asked_about]
+    technical_yet = any(s.technical for s in core)
+    if not technical_yet:
+        yield _forward(
+            library.objective_question(role, objective)
+            if objective
+            else library.priorities_question(role)
+        )
+    for position in range(max(len(spare_hard), len(spare_soft))):
+        if position < len(spare_hard):
+            yield make.skill(spare_hard[position])
+        if position < len(spare_soft):
+            yield make.soft_skill(spare_soft[position])
+    if objective and technical_yet:
+        yield _forward(library.objective_question(role, objective))
+    if requirements:
+        yield _Slot(library.requirements_question(requirements), [], 0.0, 2, False)
+    for slot in list(core):
+        topic = slot.draft.topic
+        if topic in skills:
+            again = make.skill(topic)
+        elif topic in soft_skills or library.soft_skill_key(topic):
+            again = make.soft_skill(topic)
+        else:
+            continue
+        again.dims = list(slot.dims)
+        yield again
+    yield _Slot(library.motivation_question(role, use_case), [], 0.0, 3, False)
 
-    # 4. Every question informs at least one dimension: the ones it overlaps, else the heaviest
-    #    (the opening, a walk through the candidate's work, informs communication first).
+
+def _give_every_slot_a_dimension(
+    chosen: Sequence[_Slot], dimensions: Sequence[Dimension], *, with_opening: bool
+) -> None:
+    """Every question informs at least one dimension: the ones it overlaps, else the heaviest
+    (the opening, a walk through the candidate's work, informs communication first)."""
     heaviest = max(dimensions, key=lambda d: d.weight).id if dimensions else None
     speaking = [d.id for d in dimensions if library.soft_skill_key(d.name) == "communication"]
     if with_opening and speaking:
@@ -556,6 +609,9 @@ def _planned(
                 if _overlap(f"{d.name} {d.description}", f"{slot.draft.topic} {slot.draft.text}")
             ][:2] or ([heaviest] if heaviest else [])
 
+
+def _questions_in_order(chosen: list[_Slot]) -> tuple[PlannedQuestion, ...]:
+    """The planned questions in interview order (`_interleave`), numbered, each text once."""
     planned: list[PlannedQuestion] = []
     for slot in _interleave(chosen):
         draft = slot.draft

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vivavoce.kit.ratelimit import TokenBucket
 from vivavoce.sessions.signals import SignalBatch
 
 MAX_MESSAGE_BYTES = 20_000
@@ -71,17 +72,10 @@ class RateBucket:
     """A token bucket per connection: `RATE_PER_SECOND`, bursts of `RATE_BURST`."""
 
     def __init__(self) -> None:
-        self._tokens = RATE_BURST
-        self._refilled = time.monotonic()
+        self._bucket = TokenBucket(RATE_BURST, RATE_PER_SECOND, time.monotonic())
 
     def allow(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(RATE_BURST, self._tokens + (now - self._refilled) * RATE_PER_SECOND)
-        self._refilled = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
+        return self._bucket.take(1, time.monotonic())
 
 
 def read_frame(raw: str | bytes) -> Frame | Refusal:
