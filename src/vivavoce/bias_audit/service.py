@@ -37,15 +37,8 @@ async def stage_for_request(
     (`settle_request`). Nothing is kept when every question was declined."""
     if answers.empty:
         return
-    row = SelfIdentification(
-        id=uuid7(),
-        workspace_id=workspace_id,
-        apply_request_id=request_id,
-        sex=answers.sex,
-        race_ethnicity=answers.race_ethnicity,
-        source=APPLY_PAGE,
-        answered_at=now,
-    )
+    row = _row(workspace_id, answers, APPLY_PAGE, now)
+    row.apply_request_id = request_id
     await repository.stage_for_request(db, row)
 
 
@@ -67,16 +60,23 @@ async def record_for_participant(
     if answers.empty:
         await repository.delete_for_participant(db, workspace_id, participant_id)
         return
-    row = SelfIdentification(
+    row = _row(workspace_id, answers, source, now)
+    row.participant_id = participant_id
+    await repository.upsert_for_participant(db, row)
+
+
+def _row(
+    workspace_id: uuid.UUID, answers: Answers, source: str, now: datetime
+) -> SelfIdentification:
+    """A new row of `answers`, for the caller to attach to a request or a participant."""
+    return SelfIdentification(
         id=uuid7(),
         workspace_id=workspace_id,
-        participant_id=participant_id,
         sex=answers.sex,
         race_ethnicity=answers.race_ethnicity,
         source=source,
         answered_at=now,
     )
-    await repository.upsert_for_participant(db, row)
 
 
 async def erase_for_participant(

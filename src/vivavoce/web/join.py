@@ -37,7 +37,7 @@ from vivavoce.interviewer.plan import InterviewPlan
 from vivavoce.interviewer.room import CloseSocket, Room, RoomDeps, Send
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
-from vivavoce.kit.errors import NotFound, Unprocessable
+from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
@@ -47,7 +47,7 @@ from vivavoce.voice import live as voice_live
 from vivavoce.voice.bias import Topic
 from vivavoce.web import assessment, csrf, practice
 from vivavoce.web.apply import SELF_ID, HtmlRoute
-from vivavoce.web.forms import read_form
+from vivavoce.web.forms import UnstorableForm, read_form
 from vivavoce.web.rendering import Theme, page
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ _SAVED = ("saved", "withdrawn")  # the thank-you notes after the self-identifica
 @router.get("/{token}")
 async def join_page(request: Request, token: str) -> Response:
     saved = request.query_params.get("about_you")
-    return await _join_page(request, token, self_id_saved=saved if saved in _SAVED else None)
+    return await _join_page(request, token, SelfIdShown(saved=saved if saved in _SAVED else None))
 
 
 def _self_id_context(
@@ -160,19 +160,12 @@ class SelfIdShown:
     errors: dict[str, str] | None = None
 
 
-async def _join_page(
-    request: Request,
-    token: str,
-    *,
-    self_id_saved: str | None = None,
-    self_id_errors: dict[str, str] | None = None,
-) -> Response:
+async def _join_page(request: Request, token: str, shown: SelfIdShown) -> Response:
     address = _address(request)
     if (refused := throttled(address)) is not None:
         return refused
     if len(token) > 200:
         return missed(address)
-    shown = SelfIdShown(self_id_saved, self_id_errors)
     return await interview_page(request, token, address, shown=shown)
 
 
@@ -287,13 +280,13 @@ async def save_self_identification(request: Request, token: str) -> Response:
         return missed(address)
     try:
         values = (await read_form(request, max_fields=10)).first_values()
-    except Unprocessable:  # a NUL character: nobody types one
+    except UnstorableForm:  # a NUL character: nobody types one
         return _message("unreadable", 422)
     if not csrf.accepts(request, values, state.settings.secret_key):
         return _message("forbidden", 403)
     answers = self_id.parse(values)
     if answers.errors:
-        return await _join_page(request, token, self_id_errors=answers.errors)
+        return await _join_page(request, token, SelfIdShown(errors=answers.errors))
     async with unit_of_work(state.sessionmaker) as db:
         try:
             session = await sessions.session_for_token(db, token)
