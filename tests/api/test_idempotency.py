@@ -6,10 +6,12 @@ import asyncio
 import json
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import Tenant
 from tests.fixtures.payloads import agent_profile
+from vivavoce.idempotency import service as idempotency
+from vivavoce.kit import crypto
 from vivavoce.models import IdempotencyKey
 from vivavoce.runtime import Database
 
@@ -188,3 +190,25 @@ async def test_a_reply_kept_for_replay_holds_no_secret_in_the_clear(
     again = await client.post("/api/v1/webhook-endpoints", json=body, headers=headers)
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["data"]["secret"] == secret
+
+
+async def test_a_reply_sealed_under_a_removed_secret_is_a_clear_409_and_runs_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, database: Database
+) -> None:
+    headers = {**tenant.headers, "idempotency-key": "sealed-long-ago"}
+    first = await client.post(PROFILES, json=agent_profile(), headers=headers)
+    assert first.status_code == 201
+    elsewhere = crypto.seal_bytes("a-secret-since-removed", idempotency._SEAL_PURPOSE, b"{}")
+    async with database.sessionmaker() as db:
+        await db.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.workspace_id == tenant.id, IdempotencyKey.key == "sealed-long-ago"
+            )
+            .values(response_body=elsewhere)
+        )
+        await db.commit()
+    again = await client.post(PROFILES, json=agent_profile(), headers=headers)
+    assert again.status_code == 409
+    assert again.json()["code"] == "idempotency_reply_unreadable"
+    assert await count_profiles(client, tenant) == 1

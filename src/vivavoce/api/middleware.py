@@ -364,6 +364,17 @@ async def _answer_claimed(send: Send, claim: idempotency.Claim, request_id: str)
                 request_id,
             ),
         )
+    elif claim.outcome == "unreadable":
+        await _send_whole(
+            send,
+            *_json_error(
+                409,
+                "The response stored for this Idempotency-Key was encrypted under a secret key "
+                "that is no longer configured, so it cannot be replayed; nothing was run again",
+                "idempotency_reply_unreadable",
+                request_id,
+            ),
+        )
     elif claim.outcome == "in_flight":
         await _send_whole(
             send,

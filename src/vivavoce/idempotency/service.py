@@ -24,7 +24,7 @@ _SEAL_PURPOSE = "idempotency-replay"
 class Claim:
     """What to do with a request: run it, replay a stored response, or refuse it."""
 
-    outcome: Literal["proceed", "replay", "mismatch", "in_flight"]
+    outcome: Literal["proceed", "replay", "mismatch", "in_flight", "unreadable"]
     status: int | None = None
     headers: dict[str, Any] | None = None
     body: bytes | None = None
@@ -56,7 +56,10 @@ async def claim(
     if row.request_hash != request_hash:
         return Claim("mismatch")
     if row.response_status is not None:
-        body = _readable(secret_key, row.response_body or b"")
+        try:
+            body = _readable(secret_key, row.response_body or b"")
+        except ValueError:  # sealed under a secret no longer listed: it cannot be replayed
+            return Claim("unreadable")
         return Claim("replay", row.response_status, row.response_headers or {}, body)
     if row.locked_until is not None and row.locked_until > now:
         return Claim("in_flight")
