@@ -143,9 +143,9 @@ async def bias_audit_page(request: Request, viewer: SignedIn, template_id: str) 
 @router.get("/{template_id}/bias-audit.csv")
 async def bias_audit_csv(request: Request, viewer: SignedIn, template_id: str) -> Response:
     query = _Query(dict(request.query_params))
-    report = await _report(request, viewer, template_id, query)
-    if query.errors:
+    if query.errors:  # refused before any report is computed
         raise Unprocessable("; ".join(query.errors.values()))
+    report = await _report(request, viewer, template_id, query)
     name = export.file_name(report)
     return Response(
         export.to_csv(report),
