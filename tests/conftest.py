@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.fixtures.database import create_scratch_database, drop_database, server_url
+from tests.fixtures.jobs import drop_jobs_after, last_job_id
 from tests.fixtures.receiver import Receiver, running_receiver
 from vivavoce.app import create_app
 from vivavoce.config import Settings
@@ -59,6 +60,19 @@ async def app(settings: Settings, database: Database) -> AsyncIterator[Any]:
     application = create_app(settings, database=database, with_worker=False, bootstrap=False)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(autouse=True)
+async def own_job_queue(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Each test has the job queue to itself: the jobs it enqueued (a retry due later, a
+    message no worker sent) are deleted when it ends, so no later test's worker runs them."""
+    if "database" not in request.fixturenames:
+        yield
+        return
+    database: Database = request.getfixturevalue("database")
+    mark = await last_job_id(database)
+    yield
+    await drop_jobs_after(database, mark)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ candidate says when asked for that part).
 
 Every answer is labelled with the parts it covers (`covers`), which is how the checks know
 that a follow-up asked for something the candidate had already said. Whole roles are held
-out (`split`): tune only on `tune`.
+out (`split`): tune only on `tune`. The holdout is replaced, not reused, once it has been run and
+diagnosed: its roles then move to `tune` (docs/interviewer.md, fourth pass).
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ interview sessions, applications and the event log. Authenticate with `x-api-key
 def api_router() -> APIRouter:
     from vivavoce.agent_profiles.endpoints import router as agent_profiles
     from vivavoce.applications.endpoints import router as applications
+    from vivavoce.assessments.endpoints import router as answer_recordings
     from vivavoce.bias_audit.endpoints import router as bias_audit
     from vivavoce.coding.endpoints import router as coding
     from vivavoce.compare.endpoints import router as compare
@@ -60,6 +61,7 @@ def api_router() -> APIRouter:
     from vivavoce.events.endpoints import router as events
     from vivavoce.events.webhooks.endpoints import router as webhooks
     from vivavoce.participants.endpoints import router as participants
+    from vivavoce.phone.endpoints import router as phone
     from vivavoce.scoring.endpoints import router as evaluations
     from vivavoce.scoring.manual_endpoints import router as manual_reviews
     from vivavoce.scoring.review_endpoints import router as scorecard_reviews
@@ -75,6 +77,7 @@ def api_router() -> APIRouter:
         participants,
         sessions,
         embed_tokens,
+        phone,
         applications,
         events,
         webhooks,
@@ -84,6 +87,7 @@ def api_router() -> APIRouter:
         manual_reviews,
         compare,
         recordings,
+        answer_recordings,
         workspace,
         coding,
         bias_audit,
@@ -112,6 +116,7 @@ def web_router() -> APIRouter:
     the recruiter dashboard."""
     from vivavoce.web.apply import router as apply_page
     from vivavoce.web.assessment import router as assessment_steps
+    from vivavoce.web.assessment_media import router as assessment_media
     from vivavoce.web.coding_room import router as coding_room
     from vivavoce.web.dashboard import router as dashboard
     from vivavoce.web.embed import router as embed_page
@@ -126,6 +131,7 @@ def web_router() -> APIRouter:
     router.include_router(join_signals)
     router.include_router(embed_page)
     router.include_router(assessment_steps)
+    router.include_router(assessment_media)
     router.include_router(coding_room)
     router.include_router(dashboard())
     return router
@@ -207,7 +213,8 @@ async def _serving(
     with contextlib.suppress(Exception):  # opened now, kept: no connect when the server is full
         async with liveness.connect():
             pass
-    app.state.vv = _app_state(settings, db, create_sessionmaker(liveness))
+    app.state.vv = _app_state(settings, db, create_sessionmaker(liveness, db.handlers))
+    app.state.interviewers = providers.interviewers(settings)  # every live room shares them
     await app.state.vv.reads.warm()
     if bootstrap:
         async with unit_of_work(db.sessionmaker) as session:
@@ -251,6 +258,7 @@ def _app_state(
         database_url=db.url,
         engine=db.engine,
         sessionmaker=db.sessionmaker,
+        handlers=db.handlers,
         limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         address_limiter=RateLimiter(
             settings.rate_limit_per_minute * ADDRESS_BUDGET_FACTOR,

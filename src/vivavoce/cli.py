@@ -123,6 +123,42 @@ def worker() -> None:
 
 
 @app.command()
+def sip() -> None:
+    """Run the phone channel (docs/phone.md): the SIP endpoint, the due calls, the dial-ins."""
+    settings = _settings()
+    _configure_logging(settings)
+    try:
+        import vivavoce.phone.pj  # noqa: F401 - the optional phone extra
+    except ImportError:
+        raise _fail(
+            "phone interviews need the phone extra: pip install 'vivavoce[phone]'"
+        ) from None
+    from vivavoce.phone.runner import PhoneService
+    from vivavoce.voice import live as voice_live
+
+    if None in voice_live.providers(settings):
+        raise _fail(
+            "phone interviews need server speech-to-text and text-to-speech: install the "
+            "voice extra or set VIVAVOCE_STT_BASE_URL and VIVAVOCE_TTS_BASE_URL (docs/voice.md)"
+        )
+
+    async def run(database: Database) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        phone = PhoneService(settings, database.sessionmaker)
+        await phone.start()
+        typer.echo(f"vivavoce sip listening on {settings.sip_listen_address}:{phone.port}")
+        try:
+            await phone.run(stop)
+        finally:
+            await phone.stop()
+
+    _with_database(run)
+
+
+@app.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
 

@@ -302,6 +302,44 @@ class Settings(BaseSettings):
         le=30_000,
         description='Extra wait when the words so far sound unfinished ("and…", "um")',
     )
+    # Phone interviews over SIP (docs/phone.md), run by `vivavoce sip`
+    sip_listen_address: str = Field(
+        default="127.0.0.1", description="SIP/RTP bind address (a trunk needs a reachable one)"
+    )
+    sip_listen_port: int = Field(
+        default=5060, ge=0, le=65_535, description="SIP UDP port (0: any free port)"
+    )
+    sip_public_address: str | None = Field(
+        default=None, description="The address put in SIP and SDP (behind NAT); unset: bind"
+    )
+    sip_rtp_port_min: int = Field(default=40_000, ge=1024, le=65_000)
+    sip_rtp_port_range: int = Field(default=1000, ge=2, le=20_000, description="RTP ports")
+    sip_registrar: str | None = Field(
+        default=None, description="Register with this SIP URI (sip:trunk.example.com); unset: none"
+    )
+    sip_proxy: str | None = Field(default=None, description="Outbound proxy URI for every request")
+    sip_username: str | None = None
+    sip_password: SecretStr | None = None
+    sip_realm: str = Field(default="*", description="Digest realm the credentials are for")
+    sip_caller_id: str = Field(
+        default="sip:vivavoce@127.0.0.1", description="The From of placed calls (a SIP URI)"
+    )
+    sip_dial_domain: str | None = Field(
+        default=None,
+        description="Calls go to sip:<E.164 number>@<this> (a trunk's host); unset: the "
+        "registrar's host",
+    )
+    sip_quiet_hours_start: int = Field(
+        default=21, ge=0, le=23, description="No call from this hour of the candidate's day"
+    )
+    sip_quiet_hours_end: int = Field(
+        default=8, ge=0, le=23, description="… until this hour (equal to the start: none)"
+    )
+    sip_ring_seconds: float = Field(
+        default=45.0, gt=0, le=300, description="An unanswered call is hung up after this"
+    )
+    sip_poll_seconds: float = Field(default=2.0, gt=0, le=60, description="Due-call poll period")
+    sip_max_calls: int = Field(default=4, ge=1, le=64, description="Calls at once per process")
     recordings_dir: Path | None = Field(
         default=None, description="Where interview audio is kept; unset: data_dir/recordings"
     )

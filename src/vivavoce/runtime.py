@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vivavoce.config import Settings
 from vivavoce.kit import db, embedded_postgres, migrations
+from vivavoce.kit.bus import Handlers
 from vivavoce.kit.jobs import JobRegistry
 
 
@@ -17,9 +18,16 @@ class Database:
     url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    handlers: Handlers
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def database_on(url: str, engine: AsyncEngine) -> Database:
+    """The database of `engine`, its sessions carrying every domain's event handlers."""
+    handlers = domain_handlers()
+    return Database(url, engine, db.create_sessionmaker(engine, handlers), handlers)
 
 
 async def resolve_url(settings: Settings) -> str:
@@ -37,12 +45,13 @@ async def open_database(
     engine = db.create_engine(url, settings.database_pool_size)
     if migrate:
         await migrations.upgrade(engine)
-    return Database(url=url, engine=engine, sessionmaker=db.create_sessionmaker(engine))
+    return database_on(url, engine)
 
 
 def job_registry() -> JobRegistry:
     """Every background job of vivavoce, registered by its domain."""
     from vivavoce.applications import tasks as application_tasks
+    from vivavoce.assessments import tasks as assessment_tasks
     from vivavoce.coding import tasks as coding_tasks
     from vivavoce.emails import tasks as email_tasks
     from vivavoce.events.webhooks import tasks as webhook_tasks
@@ -60,4 +69,20 @@ def job_registry() -> JobRegistry:
     scoring_tasks.register(registry)
     voice_tasks.register(registry)
     coding_tasks.register(registry)
+    assessment_tasks.register(registry)
     return registry
+
+
+def domain_handlers() -> Handlers:
+    """Every in-process domain event handler of vivavoce (`kit.bus`), subscribed by the
+    domain that reacts, in this fixed order — the composition root for app, worker and tests
+    alike. A new consumer adds its `handlers.register` here, not in the producing domain."""
+    from vivavoce.applications import handlers as application_handlers
+    from vivavoce.emails import handlers as email_handlers
+    from vivavoce.privacy import service as privacy
+
+    handlers = Handlers()
+    application_handlers.register(handlers)
+    email_handlers.register(handlers)
+    privacy.register(handlers)
+    return handlers

@@ -17,7 +17,7 @@ from tests.conftest import Tenant
 from tests.fixtures.payloads import agent_profile
 from vivavoce.app import create_app
 from vivavoce.config import Settings
-from vivavoce.runtime import Database
+from vivavoce.runtime import Database, database_on
 
 PROFILES = "/api/v1/agent-profiles"
 
@@ -280,7 +280,7 @@ async def client_without_database(settings: Settings) -> AsyncIterator[httpx.Asy
         port = probe.getsockname()[1]
     url = f"postgresql://postgres@127.0.0.1:{port}/gone"
     engine = db.create_engine(url, 2)
-    down = Database(url=url, engine=engine, sessionmaker=db.create_sessionmaker(engine))
+    down = database_on(url, engine)
     app = create_app(settings, database=down, with_worker=False, bootstrap=False)
     try:
         async with app.router.lifespan_context(app):

@@ -10,7 +10,7 @@ from tests.conftest import Tenant
 from vivavoce.app import create_app
 from vivavoce.config import Settings
 from vivavoce.kit import db
-from vivavoce.runtime import Database
+from vivavoce.runtime import Database, database_on
 
 
 async def test_an_exhausted_pool_is_503_not_500(
@@ -19,7 +19,7 @@ async def test_an_exhausted_pool_is_503_not_500(
     engine = create_async_engine(
         db.sqlalchemy_url(database.url), pool_size=1, max_overflow=0, pool_timeout=0.3
     )
-    small = Database(database.url, engine, db.create_sessionmaker(engine))
+    small = database_on(database.url, engine)
     app = create_app(settings, database=small, with_worker=False, bootstrap=False)
     try:
         async with app.router.lifespan_context(app):

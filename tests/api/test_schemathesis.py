@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -64,8 +65,9 @@ class LoopBridge:
     async def __call__(
         self,
         scope: dict[str, Any],
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        # coroutines, not any awaitable: run_coroutine_threadsafe takes nothing else
+        receive: Callable[[], Coroutine[Any, Any, Message]],
+        send: Callable[[Message], Coroutine[Any, Any, None]],
     ) -> None:
         if scope["type"] == "lifespan":
             while True:
@@ -83,10 +85,10 @@ class LoopBridge:
         async def send_here(message: Message) -> None:
             await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(send(message), caller))
 
-        handled = asyncio.run_coroutine_threadsafe(
-            self.app(scope, receive_here, send_here), self.loop
-        )
-        await asyncio.wrap_future(handled)
+        async def handle() -> None:
+            await self.app(scope, receive_here, send_here)
+
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(handle(), self.loop))
 
 
 class KnownIds:
@@ -104,7 +106,7 @@ class KnownIds:
             collection, _, object_id = location.rpartition("/")
             self.by_collection.setdefault(collection, []).append(object_id)
 
-    def fill(self, case: schemathesis.Case, pick: int) -> None:
+    def fill(self, case: schemathesis.Case[Any], pick: int) -> None:
         path = case.operation.path
         if "/{" not in path or not case.path_parameters:
             return
@@ -116,7 +118,7 @@ class KnownIds:
 
 
 def property_test(
-    operation: schemathesis.APIOperation,
+    operation: schemathesis.APIOperation[Any, Any, Any, Any],
     mode: GenerationMode,
     tenant: Tenant,
     known: KnownIds,
@@ -141,7 +143,7 @@ def property_test(
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
     )
-    def run(case: schemathesis.Case, existing: int | None) -> None:
+    def run(case: schemathesis.Case[Any], existing: int | None) -> None:
         if mode is GenerationMode.POSITIVE:
             # A random accountSlug only meets the 403 of the auth sweep; name our workspace
             # so that valid requests reach the endpoint.
@@ -163,7 +165,11 @@ def property_test(
 def fuzz(bridge: LoopBridge, tenant: Tenant, known: KnownIds) -> tuple[int, list[str]]:
     """Runs in a worker thread: (operations tried, one line per failing operation and mode)."""
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", bridge)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise AssertionError(f"the API's schema is not valid: {result.err()}")
+        operations.append(result.ok())
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     examples = TOTAL_EXAMPLES // max(1, len(operations) * len(modes))
     examples = max(MIN_EXAMPLES, min(MAX_EXAMPLES, examples))

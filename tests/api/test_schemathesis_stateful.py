@@ -42,21 +42,21 @@ def test_call_sequences_never_err_or_break_the_schema(stateful_site: Site) -> No
     seen: dict[str, int] = {}
 
     class Workflow(base):  # type: ignore[misc, valid-type]
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
             return {"headers": headers, "timeout": 30}
 
-        def before_call(self, case: schemathesis.Case) -> None:
+        def before_call(self, case: schemathesis.Case[Any]) -> None:
             # Random `accountSlug`s only meet the 403 the auth sweep covers.
             if case.query and "accountSlug" in case.query:
                 del case.query["accountSlug"]
             if isinstance(case.body, dict):
                 case.body.pop("accountSlug", None)
 
-        def after_call(self, response: schemathesis.Response, case: schemathesis.Case) -> None:
+        def after_call(self, response: schemathesis.Response, case: schemathesis.Case[Any]) -> None:
             seen[case.operation.label] = seen.get(case.operation.label, 0) + 1
 
         def validate_response(
-            self, response: schemathesis.Response, case: schemathesis.Case, **kwargs: Any
+            self, response: schemathesis.Response, case: schemathesis.Case[Any], **kwargs: Any
         ) -> None:
             case.validate_response(response, checks=CHECKS)
 

@@ -142,11 +142,13 @@ async def test_another_workspaces_ids_are_404_everywhere(
     for operation in WITH_IDS:
         inner = {"candidate_id": owned["/api/v1/participants"]}
         url = url_with(operation, owned[collection_of(operation)], inner)
-        for body in ([{}] if operation.has_body else [None]) + (
+        bodies: list[dict[str, Any] | None] = [{}] if operation.has_body else [None]
+        for body in bodies + (
             [
                 {"scheduled_at": "2031-01-01T10:00:00Z", "name": "x"},
                 {"action": "confirm", "version": 0, "reason": "checked"},  # a scorecard review
                 {"decision": "hire", "reason": "checked"},  # a final review's decision
+                {"phone": "+14155550123"},  # a phone interview's number
                 {  # a manual review's scorecard
                     "dimensions": [{"dimension_id": "overall", "score": 5}],
                     "decision": "advance",

@@ -33,7 +33,7 @@ async def wait_for_session(
     client: httpx.AsyncClient, tenant: Tenant, application_id: str
 ) -> dict[str, Any]:
     for _ in range(200):
-        view = (
+        view: dict[str, Any] = (
             await client.get(f"/api/v1/applications/{application_id}", headers=tenant.headers)
         ).json()["data"]
         if view["latest_session_id"]:

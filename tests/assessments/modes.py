@@ -12,7 +12,7 @@ from tests.fixtures.payloads import agent_profile
 from tests.fixtures.world import add_participant, created
 
 ORIGIN = {"origin": "http://testserver"}
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {
         "text": "Describe a system you designed that had to survive failures.",
         "dimensions": ["system_design"],
@@ -124,9 +124,13 @@ async def application_of(
     return dict(application)
 
 
-async def answer_all(client: httpx.AsyncClient, token: str, answers: list[str]) -> dict[str, Any]:
-    """Take a one-way assessment to the end, one answer per question, no retakes used."""
-    started = await client.post(f"/join/{token}/assessment/start", json={}, headers=ORIGIN)
+async def answer_all(
+    client: httpx.AsyncClient, token: str, answers: list[str], origin: str = ORIGIN["origin"]
+) -> dict[str, Any]:
+    """Take a one-way assessment to the end, one answer per question, no retakes used
+    (`origin`: the page's, i.e. the server's own)."""
+    headers = {"origin": origin}
+    started = await client.post(f"/join/{token}/assessment/start", json={}, headers=headers)
     assert started.status_code == 200, started.text
     state: dict[str, Any] = started.json()["data"]
     for answer in answers:
@@ -135,13 +139,13 @@ async def answer_all(client: httpx.AsyncClient, token: str, answers: list[str]) 
                 continue
             body = {"action": action, "position": state["position"], "attempt": state["attempt"]}
             sent = await client.post(
-                f"/join/{token}/assessment/step", json={**body, **extra}, headers=ORIGIN
+                f"/join/{token}/assessment/step", json={**body, **extra}, headers=headers
             )
             assert sent.status_code == 200, sent.text
             state = sent.json()["data"]
         if state["phase"] == "review":
             body = {"action": "submit", "position": state["position"], "attempt": state["attempt"]}
-            sent = await client.post(f"/join/{token}/assessment/step", json=body, headers=ORIGIN)
+            sent = await client.post(f"/join/{token}/assessment/step", json=body, headers=headers)
             assert sent.status_code == 200, sent.text
             state = sent.json()["data"]
     return state

@@ -230,7 +230,13 @@ async def test_other_modes_keep_to_their_own_pages(
             f"/api/v1/evaluation-stages/{world['stages']['one-way']}", headers=tenant.headers
         )
     ).json()["data"]
-    assert stage["assessment"] == {"prep_seconds": 0, "answer_seconds": 120, "retakes": 1}
+    assert stage["assessment"] == {
+        "prep_seconds": 0,
+        "answer_seconds": 120,
+        "retakes": 1,
+        "answer_kinds": ["text"],
+        "speak_questions": False,
+    }
 
 
 async def test_two_tabs_racing_on_one_question_store_one_answer(

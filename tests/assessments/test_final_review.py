@@ -54,6 +54,8 @@ async def test_a_screen_advances_to_the_final_review_and_the_decision_closes_the
         "position": 2,
         "attempt": 0,
         "phase": "done",
+        "answer_kinds": ["text"],
+        "speak_questions": False,
     }
     card = await scored(client, tenant, screen["id"])
     assert card["passed"] is True, card

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.assessments.modes import pipeline, schedule, token_of
 from tests.assessments.test_async_assessment import async_stage
@@ -153,9 +153,10 @@ async def test_applying_again_drops_the_second_answers_and_keeps_the_first(
         request = await db.get(ApplyRequest, uuid.UUID(first.rsplit("/", 1)[1]))
         assert request is not None and request.otp_sent_at is not None
         await db.execute(
-            ApplyRequest.__table__.update()
+            update(ApplyRequest)
             .where(ApplyRequest.email == email)
             .values(otp_sent_at=request.otp_sent_at.replace(year=2000))
+            .execution_options(synchronize_session=False)
         )
     again = request_path(await visitor.apply(world.template_id, email, self_id_sex="male"))
     assert len(await rows(database, tenant.id)) == 2  # one settled, one waiting

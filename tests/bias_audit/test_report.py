@@ -3,6 +3,8 @@ a total cannot give a lone suppressed one away), impact ratios, and a best rate 
 
 from __future__ import annotations
 
+from typing import Any
+
 from vivavoce.bias_audit.questions import Answers
 from vivavoce.bias_audit.report import Outcome, audit
 
@@ -11,7 +13,7 @@ def crowd(sex: str | None, count: int, passed: int) -> list[Outcome]:
     return [Outcome(Answers(sex, None), 5.0, n < passed, False) for n in range(count)]
 
 
-def sex_table(outcomes: list[Outcome], minimum: int = 5) -> dict[str, dict]:
+def sex_table(outcomes: list[Outcome], minimum: int = 5) -> dict[str, dict[str, Any]]:
     report = audit(outcomes, minimum)
     table = report["categories"][0]
     return {**{g["key"]: g for g in table["groups"]}, "none": table["not_disclosed"]}

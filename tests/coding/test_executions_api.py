@@ -32,7 +32,7 @@ def body(**overrides: Any) -> dict[str, Any]:
 
 async def test_a_run_answers_with_per_test_results_output_time_and_memory(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     response = await client.post("/api/v1/code-executions", json=body(), headers=tenant.headers)
     assert response.status_code == 201, response.text
     execution = response.json()["data"]
@@ -60,7 +60,7 @@ async def test_a_run_answers_with_per_test_results_output_time_and_memory(
 )
 async def test_javascript_and_typescript_run_the_same_tests(
     client: httpx.AsyncClient, tenant: Tenant, language: str, source: str
-):
+) -> None:
     response = await client.post(
         "/api/v1/code-executions",
         json=body(language=language, source=source),
@@ -72,7 +72,7 @@ async def test_javascript_and_typescript_run_the_same_tests(
 
 async def test_a_typescript_syntax_error_is_reported_on_every_test(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     source = "function square(n: number): number { return n * ; }"
     response = await client.post(
         "/api/v1/code-executions",
@@ -86,7 +86,7 @@ async def test_a_typescript_syntax_error_is_reported_on_every_test(
 
 async def test_an_infinite_loop_is_a_timeout_and_the_other_tests_still_run(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     source = "def square(n):\n    while n == 3:\n        pass\n    return n * n\n"
     payload = body(source=source, limits={"test_seconds": 1})
     response = await client.post("/api/v1/code-executions", json=payload, headers=tenant.headers)
@@ -97,7 +97,7 @@ async def test_an_infinite_loop_is_a_timeout_and_the_other_tests_still_run(
 
 async def test_without_waiting_the_run_is_queued_then_finished(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     response = await client.post(
         "/api/v1/code-executions", json=body(wait=False), headers=tenant.headers
     )
@@ -115,7 +115,7 @@ async def test_without_waiting_the_run_is_queued_then_finished(
 
 async def test_runs_belong_to_the_workspace_and_to_the_session(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     session = await created(
         await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
@@ -160,7 +160,7 @@ async def test_runs_belong_to_the_workspace_and_to_the_session(
 )
 async def test_bad_input_is_a_422_and_queues_nothing(
     client: httpx.AsyncClient, tenant: Tenant, bad: dict[str, Any]
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     session = await created(
         await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
@@ -179,7 +179,7 @@ async def test_bad_input_is_a_422_and_queues_nothing(
 
 async def test_running_code_needs_the_interviews_write_scope(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     reader = await tenant.key_with("interviews.read")
     response = await client.post("/api/v1/code-executions", json=body(), headers=reader)
     assert response.status_code == 403
@@ -187,7 +187,7 @@ async def test_running_code_needs_the_interviews_write_scope(
 
 async def test_erasing_the_participant_erases_their_code_and_keeps_the_outcomes(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     session = await created(
         await client.post("/api/v1/sessions", json=session_body(world), headers=tenant.headers)
@@ -211,7 +211,7 @@ async def test_erasing_the_participant_erases_their_code_and_keeps_the_outcomes(
 
 async def test_values_and_output_postgresql_cannot_hold_are_stored_replaced(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     source = (
         "def square(n):\n"
         "    print('nul:\\x00:')\n"
@@ -228,7 +228,9 @@ async def test_values_and_output_postgresql_cannot_hold_are_stored_replaced(
     assert execution["stdout"].startswith("nul:\ufffd:")
 
 
-async def test_nan_and_infinity_in_a_test_are_a_422(client: httpx.AsyncClient, tenant: Tenant):
+async def test_nan_and_infinity_in_a_test_are_a_422(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
     for number in ("NaN", "Infinity"):
         raw = (
             '{"language": "python", "source": "def f(x):\\n    return x", "entry": "f", '

@@ -10,7 +10,7 @@ from tests.conftest import Tenant
 
 async def test_a_run_no_worker_starts_is_answered_202_queued(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     body = {
         "language": "python",
         "source": "def f():\n    return 1\n",

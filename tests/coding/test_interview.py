@@ -36,7 +36,7 @@ def execution(**overrides: Any) -> dict[str, Any]:
     return base
 
 
-def test_the_coding_questions_come_last_once_and_verbatim():
+def test_the_coding_questions_come_last_once_and_verbatim() -> None:
     once = plan()
     twice = interview.with_coding_questions(once, "Two sum")
     ids = [q.id for q in twice.questions]
@@ -45,12 +45,12 @@ def test_the_coding_questions_come_last_once_and_verbatim():
     assert all(q.verbatim for q in twice.questions[-3:])
 
 
-def test_before_any_run_the_approach_question_says_so():
+def test_before_any_run_the_approach_question_says_so() -> None:
     text = interview.live_text(question(interview.APPROACH), None, "two_sum")
     assert "You have not run it yet" in text and "“Two sum”" in text
 
 
-def test_a_failed_visible_test_is_probed_with_its_values():
+def test_a_failed_visible_test_is_probed_with_its_values() -> None:
     results = execution()["results"]
     results[1] = {**results[1], "status": "failed", "actual": None}
     run = interview.latest_run(3, execution(mode="run", results=results, hidden_total=0))
@@ -60,7 +60,7 @@ def test_a_failed_visible_test_is_probed_with_its_values():
     )
 
 
-def test_hidden_failures_are_counted_never_shown():
+def test_hidden_failures_are_counted_never_shown() -> None:
     run = interview.latest_run(4, execution())
     probe = interview.live_text(question(interview.PROBE), run, "two_sum")
     approach = interview.live_text(question(interview.APPROACH), run, "two_sum")
@@ -70,7 +70,7 @@ def test_hidden_failures_are_counted_never_shown():
         assert "98765" not in text and "31337" not in text and "777" not in text
 
 
-def test_with_everything_passing_the_probe_asks_about_edge_cases():
+def test_with_everything_passing_the_probe_asks_about_edge_cases() -> None:
     results = [{**r, "status": "passed"} for r in execution()["results"]]
     run = interview.latest_run(5, execution(results=results, passed=4, hidden_passed=2))
     text = interview.live_text(question(interview.PROBE), run, "two_sum")

@@ -38,7 +38,9 @@ def problem(stage_id: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def add_problem(client: httpx.AsyncClient, tenant: Tenant, stage_id: str, **extra: Any):
+async def add_problem(
+    client: httpx.AsyncClient, tenant: Tenant, stage_id: str, **extra: Any
+) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/coding-problems", json=problem(stage_id, **extra), headers=tenant.headers
     )
@@ -55,7 +57,7 @@ async def new_session(client: httpx.AsyncClient, tenant: Tenant, world: World) -
 
 async def test_a_problem_is_added_listed_read_replaced_and_deleted(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     stage_id = world.stage_ids["screen"]
     made = await add_problem(client, tenant, stage_id)
@@ -101,7 +103,7 @@ async def test_a_problem_is_added_listed_read_replaced_and_deleted(
 )
 async def test_a_bad_problem_is_a_422_and_nothing_is_added(
     client: httpx.AsyncClient, tenant: Tenant, bad: dict[str, Any]
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     stage_id = world.stage_ids["screen"]
     response = await client.post(
@@ -118,7 +120,7 @@ async def test_a_bad_problem_is_a_422_and_nothing_is_added(
 
 async def test_another_workspace_cannot_see_or_use_the_pool(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     stage_id = world.stage_ids["screen"]
     made = await add_problem(client, tenant, stage_id)
@@ -138,7 +140,9 @@ async def test_another_workspace_cannot_see_or_use_the_pool(
     assert run.status_code == 404
 
 
-async def test_a_session_draws_one_problem_and_keeps_it(client: httpx.AsyncClient, tenant: Tenant):
+async def test_a_session_draws_one_problem_and_keeps_it(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
     world = await build_world(client, tenant.headers)
     stage_id = world.stage_ids["screen"]
     for title in ("One", "Two", "Three"):
@@ -154,7 +158,7 @@ async def test_a_session_draws_one_problem_and_keeps_it(client: httpx.AsyncClien
 
 async def test_a_stage_without_problems_has_no_coding_problem(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     session = await new_session(client, tenant, world)
     response = await client.get(
@@ -166,7 +170,7 @@ async def test_a_stage_without_problems_has_no_coding_problem(
 
 async def test_run_uses_the_visible_tests_and_submit_the_hidden_ones_too(
     client: httpx.AsyncClient, tenant: Tenant
-):
+) -> None:
     world = await build_world(client, tenant.headers)
     made = await add_problem(client, tenant, world.stage_ids["screen"])
     wrong_on_negatives = "def add(a, b):\n    return abs(a) + b\n"

@@ -7,11 +7,14 @@ uid, Python 3 and Node.js as installed by `make sandbox`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import json
 import os
 import socket
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,20 +30,50 @@ from vivavoce.runtime import Database
 ONE = [CodeTest(args=[], expected=None)]
 
 
-def sandbox_processes(executor: Executor) -> list[psutil.Process]:
-    """Processes running as any of the sandbox's uids, or carrying the attacks' marker."""
+# Unique to this pytest process: another suite running beside this one starts the same attacks.
+MARKER = f"4242.{os.getpid()}"
+
+
+@contextlib.contextmanager
+def slots_free_of_other_runs(executor: Executor) -> Iterator[set[int]]:
+    """The sandbox uids no other run holds, locked for the duration: a process of one is a leak.
+
+    A slot's processes are killed before its lock is released, so once a run has returned, any
+    process left on a free slot's uid is one the sandbox failed to contain. Slots another process
+    holds (a suite running beside this one) belong to that run and are not judged here."""
     config = executor.sandbox.config
-    uids = range(config.uid_base, config.uid_base + config.slots)
+    config.lock_dir.mkdir(mode=0o700, exist_ok=True)
+    held: dict[int, int] = {}
+    try:
+        for uid in range(config.uid_base, config.uid_base + config.slots):
+            fd = os.open(config.lock_dir / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            held[uid] = fd
+        yield set(held)
+    finally:
+        for fd in held.values():
+            os.close(fd)
+
+
+def sandbox_processes(executor: Executor) -> list[psutil.Process]:
+    """Processes on a sandbox uid no other run holds, or carrying this suite's attack marker."""
     found = []
-    for process in psutil.process_iter(["uids", "cmdline"]):
-        info = process.info
-        marked = any("4242.4242" in part for part in info.get("cmdline") or [])
-        if marked or (os.geteuid() == 0 and info["uids"] and info["uids"].real in uids):
-            found.append(process)
+    with slots_free_of_other_runs(executor) as uids:
+        for process in psutil.process_iter(["uids", "cmdline"]):
+            info = process.info
+            marked = any(MARKER in part for part in info.get("cmdline") or [])
+            if marked or (os.geteuid() == 0 and info["uids"] and info["uids"].real in uids):
+                found.append(process)
     return found
 
 
-async def test_fork_bomb_is_stopped_by_the_process_limit_and_leaves_nothing(executor: Executor):
+async def test_fork_bomb_is_stopped_by_the_process_limit_and_leaves_nothing(
+    executor: Executor,
+) -> None:
     source = (
         "import os\n"
         "def attack():\n"
@@ -62,7 +95,7 @@ async def test_fork_bomb_is_stopped_by_the_process_limit_and_leaves_nothing(exec
     assert sandbox_processes(executor) == []  # the spinning children died with the sandbox
 
 
-async def test_memory_bomb_in_python_fails_with_memory_error(executor: Executor):
+async def test_memory_bomb_in_python_fails_with_memory_error(executor: Executor) -> None:
     source = (
         "def attack():\n    hoard = []\n    while True:\n        hoard.append(bytearray(8 << 20))\n"
     )
@@ -71,7 +104,7 @@ async def test_memory_bomb_in_python_fails_with_memory_error(executor: Executor)
     assert "MemoryError" in (report.results[0].error or "")
 
 
-async def test_memory_bomb_in_javascript_is_stopped_at_the_heap_limit(executor: Executor):
+async def test_memory_bomb_in_javascript_is_stopped_at_the_heap_limit(executor: Executor) -> None:
     source = "function attack() { const a = []; while (true) a.push(new Array(1e6).fill(1.5)); }"
     tests = [CodeTest(args=[], expected=None), CodeTest(args=[], expected=None)]
     limits = Limits(test_seconds=10, run_seconds=30)  # filling 256 MB takes a while
@@ -80,13 +113,15 @@ async def test_memory_bomb_in_javascript_is_stopped_at_the_heap_limit(executor: 
     assert "memory limit" in (report.results[0].error or "")
 
 
-async def test_native_allocation_in_javascript_hits_the_address_space_cap(executor: Executor):
+async def test_native_allocation_in_javascript_hits_the_address_space_cap(
+    executor: Executor,
+) -> None:
     source = "function attack() { return Buffer.alloc(4 * 1024 * 1024 * 1024).length; }"
     report = await run(executor, source, ONE, language=Language.JAVASCRIPT)
     assert report.results[0].status == "error"
 
 
-async def test_infinite_loop_times_out_and_the_next_test_still_runs(executor: Executor):
+async def test_infinite_loop_times_out_and_the_next_test_still_runs(executor: Executor) -> None:
     source = "def attack(n):\n    while n == 1:\n        pass\n    return n\n"
     tests = [CodeTest(args=[0], expected=0), CodeTest(args=[1], expected=1), CodeTest([2], 2)]
     report = await run(executor, source, tests, limits=Limits(test_seconds=1))
@@ -94,7 +129,7 @@ async def test_infinite_loop_times_out_and_the_next_test_still_runs(executor: Ex
     assert sandbox_processes(executor) == []
 
 
-async def test_cpu_burning_threads_are_killed_by_the_cpu_limit(executor: Executor):
+async def test_cpu_burning_threads_are_killed_by_the_cpu_limit(executor: Executor) -> None:
     source = (
         "import threading\n"
         "def spin():\n    while True: pass\n"
@@ -109,7 +144,7 @@ async def test_cpu_burning_threads_are_killed_by_the_cpu_limit(executor: Executo
     assert "CPU" in (result.error or "") or "killed" in (result.error or "")
 
 
-async def test_huge_output_is_capped_and_stops_the_run(executor: Executor):
+async def test_huge_output_is_capped_and_stops_the_run(executor: Executor) -> None:
     source = "def attack():\n    while True:\n        print('x' * 4096)\n"
     tests = [CodeTest(args=[], expected=None), CodeTest(args=[], expected=None)]
     report = await run(executor, source, tests, limits=Limits(output_bytes=64 * 1024))
@@ -119,7 +154,7 @@ async def test_huge_output_is_capped_and_stops_the_run(executor: Executor):
     assert "output limit" in (report.results[0].error or "")
 
 
-async def test_huge_return_value_is_refused(executor: Executor):
+async def test_huge_return_value_is_refused(executor: Executor) -> None:
     source = "def attack():\n    return 'y' * 10_000_000\n"
     report = await run(executor, source, ONE)
     assert report.results[0].status == "error"
@@ -128,7 +163,7 @@ async def test_huge_return_value_is_refused(executor: Executor):
 
 async def test_host_files_and_environment_are_not_visible(
     executor: Executor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: Database
-):
+) -> None:
     secret = "s3cret-" + uuid.uuid4().hex
     (tmp_path / "secret.txt").write_text(secret)
     monkeypatch.setenv("VIVAVOCE_DATABASE_URL", database.url)
@@ -167,7 +202,7 @@ async def test_host_files_and_environment_are_not_visible(
 
 async def test_writing_outside_its_directory_fails_and_the_host_is_untouched(
     executor: Executor, tmp_path: Path
-):
+) -> None:
     target = tmp_path / "planted.txt"
     source = (
         "def attack(paths):\n"
@@ -197,7 +232,7 @@ async def test_writing_outside_its_directory_fails_and_the_host_is_untouched(
     assert not await asyncio.to_thread(Path("/usr/planted").exists)
 
 
-async def test_network_is_unreachable_tcp_udp_dns(executor: Executor):
+async def test_network_is_unreachable_tcp_udp_dns(executor: Executor) -> None:
     tcp = socket.create_server(("127.0.0.1", 0))
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 0))
@@ -235,7 +270,9 @@ async def test_network_is_unreachable_tcp_udp_dns(executor: Executor):
         udp.close()
 
 
-async def test_unix_sockets_to_postgresql_are_unreachable(executor: Executor, database: Database):
+async def test_unix_sockets_to_postgresql_are_unreachable(
+    executor: Executor, database: Database
+) -> None:
     socket_dir = parse_qs(urlsplit(database.url).query).get("host", ["/var/run/postgresql"])[0]
     sockets = await asyncio.to_thread(lambda: list(Path(socket_dir).glob(".s.PGSQL.*")))
     candidates = [str(path) for path in sockets]
@@ -264,7 +301,7 @@ async def test_unix_sockets_to_postgresql_are_unreachable(executor: Executor, da
     assert out["@" + name] == "ConnectionRefusedError"  # another network namespace
 
 
-async def test_other_processes_cannot_be_seen_or_killed(executor: Executor):
+async def test_other_processes_cannot_be_seen_or_killed(executor: Executor) -> None:
     victim = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "import time; time.sleep(60)"
     )
@@ -289,16 +326,16 @@ async def test_other_processes_cannot_be_seen_or_killed(executor: Executor):
         await victim.wait()
 
 
-async def test_processes_left_behind_die_with_the_sandbox(executor: Executor):
+async def test_processes_left_behind_die_with_the_sandbox(executor: Executor) -> None:
     source = (
         "import os, subprocess\n"
         "def attack():\n"
         "    if os.fork() == 0:\n"
         "        os.setsid()\n"
         "        if os.fork() == 0:\n"
-        "            os.execv('/usr/bin/sleep', ['sleep', '4242.4242'])\n"
+        f"            os.execv('/usr/bin/sleep', ['sleep', '{MARKER}'])\n"
         "        os._exit(0)\n"
-        "    p = subprocess.Popen(['/usr/bin/sleep', '4242.4242'], start_new_session=True)\n"
+        f"    p = subprocess.Popen(['/usr/bin/sleep', '{MARKER}'], start_new_session=True)\n"
         "    return p.pid > 0\n"
     )
     report = await run(executor, source, [CodeTest(args=[], expected=True)])
@@ -306,7 +343,7 @@ async def test_processes_left_behind_die_with_the_sandbox(executor: Executor):
     assert sandbox_processes(executor) == []  # and are gone once the run returned
 
 
-async def test_kernel_surfaces_are_refused_by_seccomp_and_namespaces(executor: Executor):
+async def test_kernel_surfaces_are_refused_by_seccomp_and_namespaces(executor: Executor) -> None:
     source = (
         "import ctypes, os\n"
         "libc = ctypes.CDLL(None, use_errno=True)\n"
@@ -330,7 +367,7 @@ async def test_kernel_surfaces_are_refused_by_seccomp_and_namespaces(executor: E
     assert out["setuid"] in ("PermissionError", "OSError")  # EPERM or EINVAL: no uid 0 here
 
 
-async def test_many_runs_at_once_share_the_slots_and_all_finish(executor: Executor):
+async def test_many_runs_at_once_share_the_slots_and_all_finish(executor: Executor) -> None:
     source = "def attack(n):\n    return n * n\n"
     runs = [run(executor, source, [CodeTest(args=[n], expected=n * n)]) for n in range(6)]
     reports = await asyncio.gather(*runs)

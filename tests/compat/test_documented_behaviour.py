@@ -206,23 +206,26 @@ async def test_a_format_is_the_default_stage_type_of_its_stages_and_runs(
     assert response.status_code == 201, response.text
 
 
-@pytest.mark.parametrize("interview_format", ["roleplay_simulation"])
-async def test_a_format_that_cannot_run_yet_is_refused_when_scheduling(
-    client: httpx.AsyncClient, tenant: Tenant, interview_format: str
+async def test_a_roleplay_format_needs_its_scenario_on_each_stage(
+    client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    world = await pipeline(
+    template = await create(
         client,
         tenant.headers,
-        template={"template_name": "Sales", "format": interview_format},
+        "/evaluation-templates",
+        {"template_name": "Sales", "format": "roleplay_simulation"},
     )
     response = await client.post(
-        f"{API}/sessions", json=world.session("screen"), headers=tenant.headers
+        f"{API}/evaluation-stages",
+        json={"evaluation_template_id": template["id"], "type": "screen"},
+        headers=tenant.headers,
     )
-    assert response.status_code == 409
-    assert response.json()["code"] == "unsupported_format"
-    assert interview_format in response.json()["error"]
-    listed = await ok(await client.get(f"{API}/sessions", headers=tenant.headers))
-    assert listed["data"] == []
+    assert response.status_code == 422, response.text
+    assert "roleplay" in response.json()["error"]
+    listed = await client.get(
+        f"{API}/evaluation-stages?evaluation_template_id={template['id']}", headers=tenant.headers
+    )
+    assert listed.json()["data"] == []
 
 
 # Item 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -21,7 +23,7 @@ from tests.compat.intervyo import (
 from tests.conftest import Tenant
 
 
-def assert_success(body: dict, fields: dict | None = None) -> None:
+def assert_success(body: dict[str, Any], fields: dict[str, Any] | None = None) -> None:
     assert body["success"] is True
     assert isinstance(body["data"], dict)
     if fields:
@@ -54,7 +56,7 @@ async def test_updates_of_every_object_answer_success(
 ) -> None:
     world = await pipeline(client, tenant.headers)
     h = tenant.headers
-    cases = [
+    cases: list[tuple[str, dict[str, str], dict[str, Any] | None]] = [
         (f"/participants/{world.candidate}", {"phone": "+44 20 7946 0000"}, PARTICIPANT),
         (f"/evaluation-templates/{world.template}", {"description": "Owns the API"}, TEMPLATE),
         (f"/evaluation-stages/{world.stages['screen']}", {"stage_name": "Phone screen"}, STAGE),

@@ -64,6 +64,9 @@ async def test_every_event_reaches_subscribed_endpoints_signed_and_verifiable(
     all_events = sorted(r.payload["event"] for r in receiver.for_path("/all"))
     assert all_events == ["participant.created", "session.cancelled", "session.created"]
     assert [r.payload["event"] for r in receiver.for_path("/cancels")] == ["session.cancelled"]
+    # the outbox, written with each event, holds these and no delivery still to come
+    assert len(await deliveries(client, tenant, everything["id"])) == 3
+    assert len(await deliveries(client, tenant, cancels["id"])) == 1
     assert receiver.unverified == []
     for item in receiver.received:
         assert item.webhook_id == item.payload["id"]
@@ -273,6 +276,7 @@ async def test_webhook_objects_of_another_workspace_are_404(
 async def test_endpoint_validation_errors_are_422(
     client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
 ) -> None:
+    body: dict[str, Any]
     for body in (
         {"url": receiver.url(), "events": ["session.exploded"]},
         {"url": "ftp://example.com/hook"},

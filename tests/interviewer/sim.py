@@ -3,6 +3,7 @@ offline voice — the same loop the live room runs, with no room."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +62,7 @@ class Run:
 
 async def simulate(
     plan: InterviewPlan,
-    script: list[Say | None],
+    script: Sequence[Say | None],
     *,
     seed: str = "session-1",
     max_steps: int = 400,

@@ -291,7 +291,9 @@ async def test_judge_repairs_through_a_tool_result_then_falls_back(claude: FakeA
     result = repair[-1]["content"][0]
     assert result["type"] == "tool_result" and result["is_error"] is True
     assert result["tool_use_id"] == repair[-2]["content"][0]["id"]
-    assert "missing field" in result["content"]
+    # the repair names each field the model got wrong, in the contract model's words
+    assert "kind: Input should be 'answer'" in result["content"]
+    assert "needs_follow_up: required field is missing" in result["content"]
 
     claude.tool_inputs = [{"kind": "hired"}, {"kind": "hired"}]
     request = judge_request(PLAN, transcript_with("I don't know."))

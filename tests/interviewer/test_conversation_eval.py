@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from eval.interviewer import checks
 from eval.interviewer.candidates import KINDS
 from eval.interviewer.checks import Conversation, Turn
@@ -109,6 +110,7 @@ def test_the_checks_pass_a_transcript_that_listens() -> None:
     assert figures("good", [good]).misses() == []
 
 
+@pytest.mark.one_database
 def test_the_offline_interviewer_meets_the_floors_through_a_real_server() -> None:
     roles = select("backend_engineer,registered_nurse,secondary_teacher", split="tune")
     assert len(roles) == 3

@@ -39,11 +39,11 @@ from vivavoce.interviewer.turns import MoveKind, Turn
 V = FollowUpReason.VAGUE
 
 
-def plan(**interaction: str) -> InterviewPlan:
+def plan(**interaction: Any) -> InterviewPlan:
     return make_plan(**interaction)
 
 
-def bank_plan(questions: list[dict[str, Any]], minutes: int = 30, **kw: str) -> InterviewPlan:
+def bank_plan(questions: list[dict[str, Any]], minutes: int = 30, **kw: Any) -> InterviewPlan:
     return make_plan(stage={"duration_minutes": minutes, "questions": questions}, **kw)
 
 

@@ -62,6 +62,7 @@ def test_the_flow_keeps_its_promises(
                 now = move.until_s
                 continue
             kind, needs, delay = step
+            assert kind is not None  # checked above, on the tuple
             now += delay
             index = len(transcript)
             transcript.append(Turn(index, "participant", "…", now, now + 1))

@@ -58,6 +58,9 @@ def test_a_check_out_is_not_a_check() -> None:
         ("In a power cut you switch to the generator.", ["the generator"], ["a power cut"]),
         ("I learned that giving people a choice helps.", ["a choice"], ["giving people"]),
         ("The checks are done twice.", ["the checks"], []),
+        # an ordinal after a phrase may continue it: the phrase is not quoted
+        ("I fed the older hens first.", [], ["the older hens"]),
+        ("Then I sweep loose gravel last.", [], ["loose gravel"]),
         ("A late delivery is worse than none.", ["a late delivery"], ["A late"]),
         ("I'd hire a second cleaner rather than rush.", ["a second cleaner"], ["rather"]),
         ("Short breaks come first.", [], ["come"]),

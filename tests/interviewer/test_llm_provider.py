@@ -23,7 +23,7 @@ from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.checked_voice import CheckedVoice
 from vivavoce.interviewer.engine import Ask, Clarify, Greet, LeadIn, judge_request
-from vivavoce.interviewer.judge import AnswerKind, FollowUpReason
+from vivavoce.interviewer.judge import JUDGEMENT_JSON_SCHEMA, AnswerKind, FollowUpReason
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.plan import Dimension, InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.providers import (
@@ -239,6 +239,44 @@ async def test_judge_falls_back_to_offline_on_garbage(llm: ModelServer) -> None:
     verdict = await judge.judge(request)
     assert verdict == await OfflineJudge().judge(request)
     assert len(llm.chats) == 2  # one attempt, one repair, then offline
+
+
+async def test_judge_repair_names_what_the_model_got_wrong(llm: ModelServer) -> None:
+    fixed = {"kind": "answer", "needs_follow_up": False, "reason": "none"}
+    llm.replies = [
+        json.dumps({**fixed, "needs_follow_up": "yes", "addressed_to_scorer": False}),
+        json.dumps({**fixed, "addressed_to_scorer": False, "quote": "x" * 500}),
+    ]
+    judge = LLMJudge(client_for(llm.api_url), "m")
+    verdict = await judge.judge(judge_request(PLAN, transcript_with("I used a queue.")))
+    repair = llm.chats[1]["messages"][-1]["content"]
+    assert "needs_follow_up: Input should be a valid boolean" in repair
+    # a quote over the schema's maxLength is shortened when read, not sent back for repair
+    assert verdict.quote == "x" * 200 and len(llm.chats) == 2
+
+
+def test_judge_schema_is_the_one_written_by_hand_before_the_model() -> None:
+    # the same schema (as a dict) as the hand-written JUDGEMENT_JSON_SCHEMA it replaced; only
+    # the order of the top-level keys in the prompt's text moved (type, properties, required,
+    # additionalProperties)
+    assert {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", "needs_follow_up", "reason", "addressed_to_scorer"],
+        "properties": {
+            "kind": {"type": "string", "enum": [k.value for k in AnswerKind]},
+            "needs_follow_up": {"type": "boolean"},
+            "reason": {"type": "string", "enum": [r.value for r in FollowUpReason]},
+            "quote": {"type": ["string", "null"], "maxLength": 200},
+            "earlier_quote": {"type": ["string", "null"], "maxLength": 200},
+            "addressed_to_scorer": {"type": "boolean"},
+            "notes": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 300},
+                "maxItems": 10,
+            },
+        },
+    } == JUDGEMENT_JSON_SCHEMA
 
 
 async def test_judge_uses_json_mode_when_schema_output_is_refused(llm: ModelServer) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from tests.interviewer.sim import PROFILE, STAGE, TEMPLATE, make_plan
 from vivavoce.interviewer.plan import (
@@ -164,3 +167,50 @@ def test_interviewer_name_from_persona(persona: str, name: str | None) -> None:
 def test_unknown_interaction_values_fall_back_to_defaults() -> None:
     plan = make_plan(tone="sarcastic", probingDepth="extreme")
     assert plan.tone == "professional" and plan.probing_depth == "medium"
+
+
+# a plan exactly as the code before the pydantic plan stored it in a turn's meta (JSON), captured
+# from that code: a session in progress when the new code is deployed resumes with it
+STORED_PLAN = Path(__file__).with_name("stored_plan.json")
+STORED_PLAN_STAGE: dict[str, Any] = {
+    "type": "screen",
+    "stage_name": "Screen",
+    "duration_minutes": 20,
+    "questions": [
+        {
+            "text": "Design a rate limiter for our public API.",
+            "dimensions": ["System Design"],
+            "follow_ups": ["How would it behave across regions?"],
+            "verbatim": True,
+            "time_limit_seconds": 300,
+        },
+        {"text": "Tell me about a bug you were proud to fix.", "dimensions": ["python"]},
+    ],
+}
+
+
+def test_a_plan_stored_by_the_earlier_code_still_loads() -> None:
+    stored = json.loads(STORED_PLAN.read_text())
+    plan = InterviewPlan.from_dict(stored)
+    assert plan == build_plan(PROFILE, TEMPLATE, STORED_PLAN_STAGE, candidate_name="Maria Lopez")
+    assert plan.questions[0].follow_ups == ("How would it behave across regions?",)
+    assert json.loads(json.dumps(plan.to_dict())) == stored  # and is stored the same way
+
+
+def test_a_stored_plan_with_a_field_since_removed_or_not_yet_added_still_loads() -> None:
+    stored = json.loads(STORED_PLAN.read_text())
+    stored["retired_setting"] = "kept by an older release"
+    stored["questions"][0]["retired_note"] = "likewise"
+    del stored["band"], stored["questions"][1]["keywords"]
+    plan = InterviewPlan.from_dict(stored)
+    assert plan.band == "mid"  # the default, as for a plan stored before the field existed
+    assert plan.questions[1].keywords == ()
+    assert "retired_setting" not in plan.to_dict()
+    assert "retired_note" not in plan.to_dict()["questions"][0]
+
+
+def test_a_stored_plan_that_is_not_a_plan_is_refused() -> None:
+    stored = json.loads(STORED_PLAN.read_text())
+    stored["duration_seconds"] = "half an hour"
+    with pytest.raises(ValidationError):
+        InterviewPlan.from_dict(stored)

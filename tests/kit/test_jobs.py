@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from tests.fixtures.jobs import finished, jobs_of
 from vivavoce.config import Settings
 from vivavoce.idempotency.tasks import prune_idempotency_keys
 from vivavoce.kit.clock import utcnow
@@ -41,13 +42,15 @@ async def test_a_job_runs_only_when_its_transaction_commits(
         pass
     async with unit_of_work(database.sessionmaker) as db:
         await enqueue(db, f"test.record.{marker}", {"n": "committed"})
+    queued = await jobs_of(database, f"test.record.{marker}")
+    assert [job.payload for job in queued] == [{"n": "committed"}]  # the rolled-back one is not
 
     stop = asyncio.Event()
     context = JobContext(settings=settings, sessionmaker=database.sessionmaker)
     worker = asyncio.create_task(run_worker(database.url, registry, context, stop))
     try:
         await asyncio.wait_for(done.wait(), timeout=20)
-        await asyncio.sleep(0.5)  # a rolled-back job would have arrived by now
+        await finished(database, f"test.record.{marker}")
     finally:
         stop.set()
         await asyncio.wait_for(worker, timeout=20)

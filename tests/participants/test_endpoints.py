@@ -131,8 +131,12 @@ async def test_the_same_email_for_two_templates_is_two_participants(
 async def test_the_same_email_in_another_workspace_is_allowed(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    await new_participant(client, tenant)
-    await new_participant(client, other_tenant)
+    mine = await new_participant(client, tenant)
+    theirs = await new_participant(client, other_tenant)
+    assert mine["email"] == theirs["email"] and mine["id"] != theirs["id"]
+    for owner, person in ((tenant, mine), (other_tenant, theirs)):
+        listed = await client.get(PARTICIPANTS, headers=owner.headers)
+        assert [p["id"] for p in listed.json()["data"]] == [person["id"]]  # each sees its own
 
 
 async def test_concurrent_duplicate_creates_give_one_participant_and_409s(

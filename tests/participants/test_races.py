@@ -6,8 +6,11 @@ import asyncio
 import uuid
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import Tenant
+from tests.emails.smtp import eventually
 from vivavoce.kit.errors import Conflict
 from vivavoce.participants import service
 from vivavoce.participants.schemas import BulkCreate, ParticipantCreate
@@ -16,6 +19,23 @@ from vivavoce.runtime import Database
 
 def body(email: str) -> ParticipantCreate:
     return ParticipantCreate(name="Grace Hopper", email=email)
+
+
+async def blocked_by(database: Database, holder: AsyncSession) -> None:
+    """Wait until another transaction waits for a lock `holder`'s transaction holds."""
+    pid = await holder.scalar(text("SELECT pg_backend_pid()"))
+
+    async def waiting() -> bool:
+        async with database.sessionmaker() as db:
+            found = await db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
+                ),
+                {"pid": pid},
+            )
+        return bool(found)
+
+    await eventually(waiting)
 
 
 async def test_a_create_that_loses_the_race_is_a_conflict_and_the_transaction_survives(
@@ -33,8 +53,8 @@ async def test_a_create_that_loses_the_race_is_a_conflict_and_the_transaction_su
     async with database.sessionmaker() as db, db.begin():
         winner = await service.create(db, tenant.id, body("race@example.com"))
         task = asyncio.create_task(loser())
-        await asyncio.sleep(0.3)
-        assert not task.done()  # blocked on the unique index until the winner commits
+        await blocked_by(database, db)  # blocked on the unique index until the winner commits
+        assert not task.done()
     existing_id, other_id = await task
     assert existing_id == str(winner.id)
     async with database.sessionmaker() as db:
@@ -54,7 +74,7 @@ async def test_a_bulk_create_that_loses_the_race_skips_the_taken_email(
     async with database.sessionmaker() as db, db.begin():
         winner = await service.create(db, tenant.id, body("B@example.com"))
         task = asyncio.create_task(loser())
-        await asyncio.sleep(0.3)
+        await blocked_by(database, db)
         assert not task.done()
     result = await task
     assert [p.email for p in result.created] == ["a@example.com"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ from sqlalchemy import text
 
 from tests.conftest import Tenant
 from tests.events.conftest import register
+from tests.fixtures.jobs import drained
 from tests.fixtures.receiver import Receiver
 from tests.fixtures.world import build_world, created, session_body
 from vivavoce.runtime import Database
@@ -95,7 +95,7 @@ async def test_purge_leaves_no_personal_data_in_any_table(
     )
     assert purged.status_code == 200, purged.text
     assert purged.json()["data"]["status"] == "archived"
-    await asyncio.sleep(0.5)  # let in-flight deliveries settle before sweeping
+    await drained(database)  # deliveries and emails in flight have written what they write
 
     for marker in MARKERS:
         assert await tables_holding(database, marker) == [], marker

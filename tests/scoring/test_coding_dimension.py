@@ -50,7 +50,7 @@ def run(number: int, mode: str, passed: int, hidden: int | None, errors: int = 0
     return RunRecord(number, mode, "python", passed, total, hidden, hidden_total, errors)
 
 
-def test_the_latest_submission_carries_the_tests_part_and_is_cited():
+def test_the_latest_submission_carries_the_tests_part_and_is_cited() -> None:
     runs = (run(1, "run", 1, None), run(2, "submit", 11, 9), run(3, "run", 3, None))
     evidence = CodingEvidence(runs=runs, answer_turns=frozenset({8, 10}))
     scored = with_coding(card(), rubric_from(None, {}, {}), evidence)
@@ -65,7 +65,7 @@ def test_the_latest_submission_carries_the_tests_part_and_is_cited():
     assert scored.passed is False and "Coding: Tests: submission 2" in scored.ai_feedback
 
 
-def test_runtime_errors_cost_a_point_and_without_a_submission_only_half_counts():
+def test_runtime_errors_cost_a_point_and_without_a_submission_only_half_counts() -> None:
     assert score_from_tests((run(1, "submit", 13, 10, errors=2),))[0] == 9.0
     assert score_from_tests((run(1, "run", 3, None),))[0] == 5.0
     assert score_from_tests(())[0] == 0.0
@@ -74,13 +74,13 @@ def test_runtime_errors_cost_a_point_and_without_a_submission_only_half_counts()
     )
 
 
-def test_no_discussion_leaves_the_tests_alone_at_medium_confidence():
+def test_no_discussion_leaves_the_tests_alone_at_medium_confidence() -> None:
     evidence = CodingEvidence(runs=(run(1, "submit", 13, 10),), answer_turns=frozenset())
     coding = with_coding(card(turns=(2,)), rubric_from(None, {}, {}), evidence).breakdown[-1]
     assert coding.score == 10.0 and coding.confidence == "medium"
     assert "were not discussed" in coding.feedback
 
 
-def test_a_session_without_a_coding_problem_is_left_as_it_is():
+def test_a_session_without_a_coding_problem_is_left_as_it_is() -> None:
     original = card()
     assert with_coding(original, rubric_from(None, {}, {}), None) is original

@@ -91,6 +91,25 @@ def test_one_full_answer_is_medium_and_its_follow_up_makes_it_high() -> None:
     assert card.breakdown[0].confidence == "low"
 
 
+def test_a_specific_full_answer_is_held_lightly() -> None:
+    """One full answer the scorer measured as concrete and on topic keeps 95 % of its distance
+    above the middle (still `medium`); one it measured as merely full keeps 85 %, and without
+    the scorer's measurements (the LLM judge) length alone cannot earn the lighter hold."""
+    specific = (AnswerEvidence(3, 0.8, 0.7),)
+    plain = (AnswerEvidence(3, 0.8, 0.4),)
+    off_question = (AnswerEvidence(3, 0.5, 0.7),)
+    cards = [
+        assemble(DESIGN_ONLY, one_answer(EXPERT), judged_design(8.2, evidence=measured))
+        for measured in (specific, plain, off_question, None)
+    ]
+    assert [(c.breakdown[0].confidence, c.breakdown[0].score) for c in cards] == [
+        ("medium", 8.0),
+        ("medium", 7.7),
+        ("medium", 7.7),
+        ("medium", 7.7),
+    ]
+
+
 def judged_design(score: float, evidence: tuple[AnswerEvidence, ...] | None = None) -> ScorerOutput:
     judgement = DimensionJudgement("system_design", score, "f", (), evidence)
     return ScorerOutput(judgements=(judgement,), scorer="test", model="none")

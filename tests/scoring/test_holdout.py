@@ -16,8 +16,8 @@ from vivavoce.config import Settings
 # mapped, unmapped: (spearman at least, MAE at most, pass/fail agreement at least,
 # gaming cases at or above a genuine >= 6 case at most)
 FLOORS = {
-    True: (0.81, 1.12, 0.85, 1),  # recorded: 0.842, 1.06, 88.4 %, 0
-    False: (0.78, 1.12, 0.81, 2),  # recorded: 0.807, 1.05, 84.1 %, 1
+    True: (0.82, 1.12, 0.85, 1),  # recorded: 0.845, 1.06, 88.4 %, 0
+    False: (0.79, 1.12, 0.81, 2),  # recorded: 0.813, 1.05, 84.1 %, 1
 }
 
 
@@ -27,6 +27,7 @@ async def holdout_summary(mapped: bool) -> Summary:
     return summarise(await score_set(cases, Settings(), "offline"))
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "unmapped"])
 async def test_offline_scorecards_agree_with_the_holdout_labels(mapped: bool) -> None:
     rho, mae, agreement, gaming = FLOORS[mapped]

@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import Tenant
+from tests.emails.smtp import eventually
+from tests.fixtures.jobs import jobs_of
 from tests.fixtures.model_servers import ModelServer
 from tests.interviewer.test_llm_provider import running_llm
 from tests.scoring.pipeline import interview, pipeline, say, schedule, scored
@@ -135,7 +137,12 @@ async def test_provider_down_then_back_the_scorecard_arrives(
                 break
             await asyncio.sleep(0.05)
         assert llm.requests, "the scoring job never called the provider"
-        await asyncio.sleep(0.5)
+
+        async def retry_queued() -> bool:
+            jobs = await jobs_of(database, SCORE_JOB, session_id=str(session_id))
+            return any(job.status == "queued" and job.payload.get("attempt") for job in jobs)
+
+        await eventually(retry_queued)  # the failed attempt is over and asked for a retry
         down = (await client.get(f"/api/v1/sessions/{session_id}", headers=tenant.headers)).json()
         assert down["data"]["scored_at"] is None  # nothing written while the provider is down
         llm.status = None  # the provider is back: the retried job scores the session

@@ -19,6 +19,7 @@ from vivavoce.scoring.llm import (
     SCORECARD_JSON_SCHEMA,
     JudgeFailed,
     LLMScorer,
+    parse,
     scorecard_schema,
     system_prompt,
     user_prompt,
@@ -122,6 +123,50 @@ async def test_a_reply_missing_a_dimension_is_repaired(llm: ModelServer) -> None
     output = await judge(llm).score(RUBRIC, TRANSCRIPT)
     assert output.judgements[1].score == 6.0
     assert "missing dimensions: communication" in llm.chats[1]["messages"][-1]["content"]
+
+
+# the schema as the hand-written SCORECARD_JSON_SCHEMA was, before the pydantic contract
+RECORDED_SCORECARD_SCHEMA = (
+    '{"type": "object", "properties": {"dimensions": {"type": "array", "items": {"type": '
+    '"object", "properties": {"dimension_id": {"type": "string"}, "score": {"type": "number", '
+    '"minimum": 0, "maximum": 10}, "feedback": {"type": "string"}, "citations": {"type": '
+    '"array", "items": {"type": "object", "properties": {"turn": {"type": "integer"}, "quote": '
+    '{"type": "string"}}, "required": ["turn", "quote"], "additionalProperties": false}}}, '
+    '"required": ["dimension_id", "score", "feedback", "citations"], "additionalProperties": '
+    'false}}, "strengths": {"type": "string"}, "probes": {"type": "string"}, '
+    '"addressed_to_scorer_turns": {"type": "array", "items": {"type": "integer"}}}, "required": '
+    '["dimensions", "strengths", "probes", "addressed_to_scorer_turns"], '
+    '"additionalProperties": false}'
+)
+
+
+def test_the_schema_from_the_model_is_the_one_sent_before_it() -> None:
+    # byte for byte: the system prompt shows it, so the prompt did not change either
+    assert json.dumps(SCORECARD_JSON_SCHEMA) == RECORDED_SCORECARD_SCHEMA
+
+
+async def test_a_score_out_of_range_is_repaired_naming_the_field(llm: ModelServer) -> None:
+    llm.replies = [reply(design=11), reply(design=9.0)]
+    output = await judge(llm).score(RUBRIC, TRANSCRIPT)
+    assert output.judgements[0].score == 9.0
+    repair = llm.chats[1]["messages"][-1]["content"]
+    assert "dimensions.0.score: Input should be less than or equal to 10" in repair
+
+
+def test_a_reply_is_read_tolerantly_and_a_boolean_is_no_score() -> None:
+    data = json.loads(reply())
+    del data["strengths"], data["addressed_to_scorer_turns"]
+    data["confidence"] = "high"  # a field the schema does not ask for is ignored
+    card, problem = parse(json.dumps(data), RUBRIC)
+    assert problem is None and card is not None
+    assert (card.strengths, card.addressed_to_scorer_turns) == ("", [])
+    data["dimensions"][0]["score"] = True
+    assert parse(json.dumps(data), RUBRIC) == (
+        None,
+        "dimensions.0.score: Input should be a valid number",
+    )
+    data["dimensions"][0].update(score=5, dimension_id="charm")
+    assert parse(json.dumps(data), RUBRIC) == (None, "unknown dimension_id 'charm'")
 
 
 async def test_a_citation_not_in_the_transcript_is_dropped_and_flagged(llm: ModelServer) -> None:

@@ -124,7 +124,7 @@ async def test_preview_refuses_bad_input_with_422(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     bad_weights = {**RUBRIC, "evaluationDimensions": [{**RUBRIC["evaluationDimensions"][0]}]}
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"rubric": bad_weights, "transcript": transcript(EXPERT)},  # weights sum to 70
         {"transcript": transcript(EXPERT)},  # no rubric at all
         {"rubric": RUBRIC, "agent_profile_id": RUBRIC_ID, "transcript": transcript(EXPERT)},

@@ -44,7 +44,7 @@ async def flagged_pass(
 
 def expected_score(breakdown: list[dict[str, Any]]) -> str:
     total = sum(Decimal(str(d["weight"])) * Decimal(str(d["score"])) for d in breakdown)
-    mean = total / sum(Decimal(str(d["weight"])) for d in breakdown)
+    mean = total / sum((Decimal(str(d["weight"])) for d in breakdown), Decimal(0))
     return f"{mean.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):.1f}"
 
 

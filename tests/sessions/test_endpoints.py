@@ -169,7 +169,7 @@ async def test_list_filters_and_cursor_pages(client: httpx.AsyncClient, tenant: 
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"limit": 2, "evaluation_template_id": world.template_id}
+        params: dict[str, str | int] = {"limit": 2, "evaluation_template_id": world.template_id}
         if cursor:
             params["cursor"] = cursor
         page = (await client.get("/api/v1/sessions", params=params, headers=tenant.headers)).json()
@@ -202,8 +202,8 @@ async def test_sessions_of_another_workspace_are_404(
         ("POST", f"/api/v1/sessions/{session['id']}/cancel"),
         ("GET", f"/api/v1/sessions/{session['id']}/events"),
     ):
-        kwargs = {"json": {"notes": "x"}} if method == "PATCH" else {}
-        response = await client.request(method, path, headers=other_tenant.headers, **kwargs)
+        body = {"notes": "x"} if method == "PATCH" else None
+        response = await client.request(method, path, headers=other_tenant.headers, json=body)
         assert response.status_code == 404, (method, path)
     foreign = await client.post(
         "/api/v1/sessions", json=session_body(world), headers=other_tenant.headers

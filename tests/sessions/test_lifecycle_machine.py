@@ -72,6 +72,12 @@ def _data(response: httpx.Response, status: int) -> dict[str, Any]:
     return data
 
 
+def _rows(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+    assert response.status_code == status, response.text
+    rows: list[dict[str, Any]] = response.json()["data"]
+    return rows
+
+
 def _world(http: httpx.Client) -> str:
     profile = _data(
         http.post(
@@ -393,13 +399,13 @@ class Lifecycle(RuleBasedStateMachine):
                 assert session["ended_at"] is not None
             if model.status != "scheduled" and model.status != "cancelled":
                 assert session["started_at"] is not None
-            events = _data(self.http.get(f"/api/v1/sessions/{model.id}/events"), 200)
+            events = _rows(self.http.get(f"/api/v1/sessions/{model.id}/events"), 200)
             kinds = Counter(e["event"] for e in events)
             assert sorted(kinds.elements()) == sorted(EXPECTED_EVENTS[model.status]), (
                 model,
                 kinds,
             )
-            turns = _data(self.http.get(f"/api/v1/sessions/{model.id}/transcript"), 200)
+            turns = _rows(self.http.get(f"/api/v1/sessions/{model.id}/transcript"), 200)
             assert [t["index"] for t in turns] == list(range(len(turns)))
             assert len(turns) >= model.turns
 

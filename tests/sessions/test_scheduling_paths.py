@@ -32,7 +32,7 @@ async def _schedule(
         pool = StatementPool(database.url, 2)
         try:
             scheduled = await scheduling.schedule_plain(
-                pool, tenant.id, body, links, NOW, "api", None
+                pool, tenant.id, body, links, NOW, "api", None, database.handlers
             )
         finally:
             await pool.close()

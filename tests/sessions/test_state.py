@@ -12,6 +12,7 @@ ALLOWED: dict[tuple[Status, Trigger], Transition] = {
     (Status.SCHEDULED, Trigger.JOIN): Transition(Status.IN_PROGRESS, ("session.started",)),
     (Status.SCHEDULED, Trigger.RESCHEDULE): Transition(Status.SCHEDULED, ()),
     (Status.SCHEDULED, Trigger.CANCEL): Transition(Status.CANCELLED, ("session.cancelled",)),
+    (Status.SCHEDULED, Trigger.UNREACHABLE): Transition(Status.FAILED, ("session.failed",)),
     (Status.IN_PROGRESS, Trigger.JOIN): Transition(Status.IN_PROGRESS, ()),
     (Status.IN_PROGRESS, Trigger.COMPLETE): Transition(Status.COMPLETED, ("session.completed",)),
     (Status.IN_PROGRESS, Trigger.FAIL): Transition(Status.FAILED, ("session.failed",)),

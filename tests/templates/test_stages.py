@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import Tenant
 from tests.fixtures.payloads import agent_profile, evaluation_stage, evaluation_template
+from tests.fixtures.roleplay import SUPPORT
 
 STAGES = "/api/v1/evaluation-stages"
 MISSING = "01900000-0000-7000-8000-000000000000"
@@ -114,9 +115,11 @@ async def test_create_stores_every_field_given(client: httpx.AsyncClient, tenant
         automation_rule="require_reviewer_approval",
         status="draft",
         questions=[{"text": "Read this aloud.", "verbatim": True, "time_limit_seconds": 90}],
+        roleplay=SUPPORT,
     )
     assert data["type"] == "final-round_2"
     assert data["stage_type"] == "roleplay_simulation"
+    assert data["roleplay"]["character"] == SUPPORT["character"]
     assert data["duration_minutes"] == 60
     assert data["difficulty"] == "expert"
     assert data["pass_threshold"] == 72.5
@@ -165,8 +168,13 @@ async def test_the_same_type_in_another_template_is_allowed(
 ) -> None:
     first = await new_template(client, tenant)
     second = await new_template(client, tenant)
-    await new_stage(client, tenant, first, type="screen")
-    await new_stage(client, tenant, second, type="screen")
+    one = await new_stage(client, tenant, first, type="screen")
+    other = await new_stage(client, tenant, second, type="screen")
+    for template_id, stage in ((first, one), (second, other)):
+        listed = await client.get(
+            STAGES, params={"evaluation_template_id": template_id}, headers=tenant.headers
+        )
+        assert [(s["id"], s["type"]) for s in listed.json()["data"]] == [(stage["id"], "screen")]
 
 
 async def test_a_template_of_another_workspace_is_404(

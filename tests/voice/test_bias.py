@@ -104,7 +104,8 @@ def test_a_long_phrase_twice_is_a_loop() -> None:
 
 
 def test_words_and_their_confidences_collapse_with_the_text() -> None:
-    words = (("so", 0.4), ("right,", 0.3), ("so", 0.4), ("right,", 0.3), ("so", 0.4))
+    words: tuple[tuple[str, float], ...] = (("so", 0.4), ("right,", 0.3), ("so", 0.4))
+    words += (("right,", 0.3), ("so", 0.4))
     words += (("right,", 0.3), ("locked.", 0.6))
     heard = without_repeats(Heard("so right, so right, so right, locked.", words))
     assert heard.text == "so right, locked."
@@ -115,7 +116,8 @@ def test_words_and_their_confidences_collapse_with_the_text() -> None:
 
 def test_hint_terms_tacked_on_at_the_end_are_cut() -> None:
     hints = Hints(hotwords="Zendesk, troubleshooting, empathy, SLA management")
-    words = (("with", 0.9), ("the", 0.9), ("logs.", 0.8), ("Zendesk,", 0.4))
+    words: tuple[tuple[str, float], ...] = (("with", 0.9), ("the", 0.9), ("logs.", 0.8))
+    words += (("Zendesk,", 0.4),)
     words += (("troubleshooting,", 0.3),)
     heard = Heard("with the logs. Zendesk, troubleshooting,", words)
     assert without_trailing_echo(heard, hints) == Heard("with the logs.", words[:3])

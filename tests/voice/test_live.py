@@ -117,6 +117,17 @@ class Harness:
     def answers(self) -> list[str]:
         return [m["text"] for m in self.room if m["type"] == "answer"]
 
+    async def settled(self) -> None:
+        """Until the channel's own tasks (speaking, transcribing, guessing) have all ended:
+        what they did not do by then, they will not do."""
+        channel = self.channel
+        while running := [
+            task
+            for task in (channel._speaker, channel._listener, *channel._guessing)
+            if task is not None and not task.done()
+        ]:
+            await asyncio.wait(running)
+
 
 async def test_a_thinking_pause_after_trailing_words_joins_one_answer(tmp_path: Path) -> None:
     ears = ScriptedEars(
@@ -217,14 +228,15 @@ async def test_speech_to_text_failure_turns_voice_off_with_a_notice(tmp_path: Pa
     harness = Harness(tmp_path, ScriptedEars("!", "!"), None)
     await harness.channel.observe({"type": "status", "state": "live"})
     await harness.speak(tone(900), hush(1100))
-    await asyncio.sleep(0.5)  # the retry backs off 0.2 s
+    await harness.settled()  # the retry backs off 0.2 s
     off = [m for m in harness.sent if m.get("type") == "voice" and m.get("state") == "off"]
     assert off and "type your answers" in off[0]["message"] and off[0]["reason"] == "stt_failed"
     await harness.speak(tone(900), hush(1100))  # no longer listened to
+    await harness.settled()
     assert harness.answers() == [] and ears_left(harness) == []
 
 
-def ears_left(harness: Harness) -> list[str]:
+def ears_left(harness: Harness) -> list[str | Heard]:
     ears = harness.channel.deps.stt
     assert isinstance(ears, ScriptedEars)
     return ears.heard
@@ -252,7 +264,7 @@ async def test_sentences_are_spoken_as_they_stream_and_barge_in_drops_the_rest(
         }
     )
     voice.gate.set()
-    await asyncio.sleep(0.05)
+    await harness.settled()
     # "Thanks." was being made when the candidate spoke: made but not sent; "Tell me about a
     # system." was queued: dropped; "What was hard?" came after the barge-in: spoken
     assert voice.said == ["Thanks.", "What was hard?"]
@@ -276,7 +288,7 @@ async def test_a_typed_answer_drops_what_the_voice_had_still_to_say(tmp_path: Pa
     )
     await channel.observe({"type": "turn", "index": 3, "speaker": "ai", "text": "Why a queue?"})
     voice.gate.set()
-    await asyncio.sleep(0.05)
+    await harness.settled()
     assert voice.said == ["Hello.", "Why a queue?"]  # the first was already being made
     assert [header["text"] for header, _ in harness.audio] == ["Why a queue?"]
 
@@ -290,7 +302,7 @@ async def test_without_a_server_voice_the_browser_is_asked_to_speak(tmp_path: Pa
     await harness.channel.observe(
         {"type": "turn", "index": 1, "speaker": "ai", "text": "Hello. Ready?"}
     )
-    await asyncio.sleep(0.05)
+    await harness.settled()
     spoken = [m["text"] for m in harness.sent if m["type"] == "speak"]
     assert spoken == ["Hello.", "Ready?"]  # turns replayed before "live" are not spoken again
 
@@ -310,7 +322,7 @@ async def test_a_long_first_clause_is_spoken_before_its_sentence_ends(tmp_path: 
             "text": "Thanks for that, it is useful. Next, tell me more.",
         }
     )
-    await asyncio.sleep(0.05)
+    await harness.settled()
     assert voice.said == ["Thanks for that,", "it is useful.", "Next, tell me more."]
     assert first_clause("Yes, I see") == "Yes,"
     assert first_clause("No clause here") is None
@@ -326,7 +338,7 @@ async def test_a_first_clause_is_spoken_alone_even_when_its_sentence_came_whole(
     text = "Thanks for that answer, it helps. Ok. Next, tell me more."
     await channel.observe({"type": "ai_delta", "text": text})
     await channel.observe({"type": "turn", "index": 3, "speaker": "ai", "text": text})
-    await asyncio.sleep(0.05)
+    await harness.settled()
     assert voice.said == ["Thanks for that answer,", "it helps.", "Ok.", "Next, tell me more."]
 
 

@@ -167,7 +167,7 @@ def test_settings_choose_one_store_per_bucket_and_keys_come_in_pairs(s3: S3Serve
         recordings_s3_bucket=s3.bucket,
         recordings_s3_endpoint=s3.endpoint,
         recordings_s3_access_key_id=KEY_ID,
-        recordings_s3_secret_access_key=SECRET,  # type: ignore[arg-type]
+        recordings_s3_secret_access_key=SECRET,
     )
     chosen = service.store_for(configured)
     assert isinstance(chosen, S3RecordingStore) and chosen.prefix == "recordings/"
@@ -183,7 +183,7 @@ def test_settings_choose_one_store_per_bucket_and_keys_come_in_pairs(s3: S3Serve
             recordings_s3_bucket="b",
             recordings_s3_endpoint="s3.example.com",
             recordings_s3_access_key_id=KEY_ID,
-            recordings_s3_secret_access_key=SECRET,  # type: ignore[arg-type]
+            recordings_s3_secret_access_key=SECRET,
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -387,7 +387,7 @@ async def test_a_forged_form_post_is_refused(
     await sign_in(page, site, email)
     await page.goto(f"{site.url}/dashboard/participants")
     token = await page.locator("input[name=csrf_token]").first.input_value()
-    person = {"name": "Forged", "email": unique_email("forged")}
+    person: dict[str, str | float | bool] = {"name": "Forged", "email": unique_email("forged")}
 
     # The browser's cookies go along, but without the token the form is refused...
     missing = await page.request.post(f"{site.url}/dashboard/participants", form=person)
@@ -565,7 +565,7 @@ async def test_sessions_list_filters_and_pages(
 
 
 async def _form_post(
-    client: httpx.AsyncClient, path: str, data: dict[str, str] | None = None
+    client: httpx.AsyncClient, path: str, data: Mapping[str, str | Sequence[str]] | None = None
 ) -> httpx.Response:
     return await client.post(
         path,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 from tests.conftest import make_tenant
 from tests.emails.smtp import SmtpServer
 from tests.scoring.pipeline import interview, pipeline, schedule
@@ -19,7 +19,7 @@ from tests.web.test_dashboard import add_user, shot, sign_in
 from vivavoce.config import Settings
 from vivavoce.runtime import Database
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 

@@ -23,8 +23,9 @@ from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.runtime import Database
+from vivavoce.sessions import recording_links as links
 from vivavoce.sessions import service as sessions
-from vivavoce.voice import links, marks, service
+from vivavoce.voice import marks, service
 from vivavoce.voice.recordings import recording_key
 
 SECONDS_PER_TURN = 2

@@ -32,6 +32,8 @@ async def test_the_stage_form_sets_each_kinds_settings(
         "prep_seconds": "20",
         "answer_seconds": "90",
         "retakes": "9",
+        "answer_kinds": ["text", "audio"],
+        "speak_questions": "yes",
     }
     async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
         assert (await _login(client, email, PASSWORD)).status_code == 303
@@ -63,6 +65,8 @@ async def test_the_stage_form_sets_each_kinds_settings(
         "prep_seconds": 20,
         "answer_seconds": 90,
         "retakes": 2,
+        "answer_kinds": ["text", "audio"],
+        "speak_questions": True,
     }
     assert by_type["rehearsal"]["practice"] == {"share_transcript": True}
     assert by_type["screen"]["assessment"] is None and by_type["screen"]["practice"] is None

@@ -15,11 +15,13 @@ import websockets
 from playwright.async_api import Page, expect
 from tests.conftest import Tenant
 from tests.emails.smtp import SmtpServer
+from tests.fixtures.jobs import pending_jobs
 from tests.fixtures.payloads import agent_profile, participant
 from tests.web.conftest import Site, running_site, unique_email
 
 from vivavoce.config import Settings
 from vivavoce.runtime import Database
+from vivavoce.sessions.service import GRACE_CHECK_JOB
 
 GRACE_SECONDS = 3
 
@@ -326,9 +328,10 @@ async def test_second_connection_takes_over(
 
 
 async def test_dropped_connection_fails_after_the_grace_window(
-    site: Site, api: httpx.AsyncClient, tenant: Tenant
+    site: Site, api: httpx.AsyncClient, tenant: Tenant, database: Database
 ) -> None:
     session = await new_session(api, tenant)
+    sid = session["id"]
     url = ws_url(session["join_url"])
     async with websockets.connect(url) as socket:
         await socket.send(json.dumps({"type": "consent"}))
@@ -337,7 +340,13 @@ async def test_dropped_connection_fails_after_the_grace_window(
     async with websockets.connect(url) as socket:
         await socket.send(json.dumps({"type": "resume"}))
         assert (await next_of(socket, "status"))["state"] == "live"
+        checks = {j.id for j in await pending_jobs(database, GRACE_CHECK_JOB, session_id=sid)}
+        assert checks
         await asyncio.sleep(GRACE_SECONDS * 1.5)  # connected: heartbeats keep it alive
+        # the checks waiting then have run and, finding the candidate there, set the next one
+        later = await pending_jobs(database, GRACE_CHECK_JOB, session_id=sid)
+        assert any(job.id > max(checks) for job in later), later
+        assert not [job for job in later if job.id in checks and job.status == "queued"], later
     assert (await session_of(api, tenant, session["id"]))["status"] == "in_progress"
     failed = await status_becomes(api, tenant, session["id"], "failed", within=30)
     assert failed["end_reason"] == "disconnected"

@@ -90,7 +90,7 @@ async def test_the_turn_is_stored_before_its_reveal_ends_and_an_answer_hurries_i
             stored = await eventually(lambda: _ai_turn(api, tenant, session["id"]))
             assert stored["text"].startswith(first["text"].strip())
             await socket.send(json.dumps({"type": "answer", "text": ANSWERS[0]}))
-            frames = []
+            frames: list[dict[str, Any]] = []
             while not frames or frames[-1]["type"] != "turn":
                 frames.append(json.loads(await socket.recv()))
             # the rest of the greeting at once (not a word a frame), its turn, and only then

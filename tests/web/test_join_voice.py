@@ -29,7 +29,8 @@ from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
 from vivavoce.models import SessionTurn
 from vivavoce.runtime import Database
-from vivavoce.voice import links, marks, stt, tts
+from vivavoce.sessions import recording_links as links
+from vivavoce.voice import marks, stt, tts
 from vivavoce.voice.audio import from_wav, resample, rms, to_wav
 from vivavoce.voice.tts import LocalPiper
 
@@ -117,9 +118,16 @@ async def test_a_spoken_answer_is_heard_and_the_interview_goes_on(
     received: list[bytes] = []
     sent: list[str | bytes] = []
 
-    def watch(socket: Any) -> None:
-        socket.on("framereceived", lambda p: isinstance(p, bytes) and received.append(p))
-        socket.on("framesent", lambda p: sent.append(p))
+    def got(payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            received.append(payload)
+
+    def gave(payload: str | bytes) -> None:
+        sent.append(payload)
+
+    def watch(socket: Any) -> None:  # playwright listeners: Python functions (not built-ins)
+        socket.on("framereceived", got)
+        socket.on("framesent", gave)
 
     page.on("websocket", watch)
     await page.goto(session["join_url"])

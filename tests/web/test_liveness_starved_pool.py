@@ -26,9 +26,9 @@ from tests.web.test_join import new_session, next_of, ws_url
 
 from vivavoce.config import Settings
 from vivavoce.kit.clock import utcnow
-from vivavoce.kit.db import create_engine, create_sessionmaker, unit_of_work
+from vivavoce.kit.db import create_engine, unit_of_work
 from vivavoce.models.session import InterviewSession
-from vivavoce.runtime import Database
+from vivavoce.runtime import Database, database_on
 from vivavoce.sessions import service as sessions
 
 GRACE_SECONDS = 3.0
@@ -39,7 +39,7 @@ STARVED_POOL = 1  # pool_size 1 + overflow 1: two connections in all
 async def starved(database: Database) -> AsyncIterator[Database]:
     engine = create_engine(database.url, pool_size=STARVED_POOL)
     try:
-        yield Database(url=database.url, engine=engine, sessionmaker=create_sessionmaker(engine))
+        yield database_on(database.url, engine)
     finally:
         await engine.dispose()
 

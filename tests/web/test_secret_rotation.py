@@ -3,8 +3,9 @@ links working; CSRF tokens are bound to the visitor and to the sign-in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 import httpx
 from tests.conftest import Tenant
@@ -20,7 +21,11 @@ OLD, NEW = "old-secret-" + "o" * 32, "new-secret-" + "n" * 32
 BASE = "http://testserver"
 ORIGIN = {"Origin": BASE}
 
-Serving = Callable[[str, httpx.Cookies | None], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+class Serving(Protocol):
+    def __call__(
+        self, secret_key: str, cookies: httpx.Cookies | None = None
+    ) -> AbstractAsyncContextManager[httpx.AsyncClient]: ...
 
 
 def serving(settings: Settings, database: Database) -> Serving:

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vivavoce.api.deps import presented_key_from_headers
 from vivavoce.api.errors import database_unavailable, unavailable_body
+from vivavoce.assessments import media
 from vivavoce.idempotency import service as idempotency
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
@@ -26,6 +27,9 @@ from vivavoce.workspaces import service as workspaces
 
 API_PREFIX = "/api/v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# A one-way assessment's recorded answer may be larger than any other body; its handler
+# caps it again per kind while reading (docs/one-way.md).
+_RECORDING_UPLOAD = re.compile(r"^/join/[^/]{1,200}/assessment/recording$")
 
 REQUESTS = Counter("vivavoce_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -116,6 +120,8 @@ class EdgeMiddleware:
     ) -> None:
         """The app behind the body cap and, on the API, the rate limits."""
         max_body = state.settings.max_body_bytes
+        if scope["method"] == "POST" and _RECORDING_UPLOAD.match(scope["path"]):
+            max_body = max(max_body, max(media.MAX_BYTES.values()))
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > max_body):
             await response.error(413, _TOO_LARGE, "payload_too_large")

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from vivavoce.config import Settings
+from vivavoce.kit.bus import Handlers
 from vivavoce.kit.db import StatementPool
 from vivavoce.kit.pubsub import Listener
 from vivavoce.kit.ratelimit import RateLimiter
@@ -20,6 +21,7 @@ class AppState:
     database_url: str
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    handlers: Handlers  # the domain event handlers its sessions carry (runtime.domain_handlers)
     limiter: RateLimiter
     address_limiter: RateLimiter
     transcript_listener: Listener

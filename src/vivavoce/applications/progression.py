@@ -103,6 +103,25 @@ async def after_scored(
     await applications.refresh_outcome(db, application, now)
 
 
+async def start_first_stage(
+    db: AsyncSession, application_id: uuid.UUID, links: sessions.SessionLinks, now: datetime
+) -> None:
+    """An approved application's first active stage gets its session (and invite); nothing
+    for an application not approved or a template without an active stage. Idempotent: the
+    session's idempotency_key is derived from the application."""
+    application = await applications.get_any(db, application_id)
+    if application is None or application.approval_status != "approved":
+        return
+    stages = await templates.list_stages(
+        db, application.workspace_id, application.evaluation_template_id
+    )
+    first = next((s for s in stages if s.status == "active"), None)
+    if first is None:
+        log.warning("application %s approved, but its template has no active stage", application.id)
+        return
+    await _schedule(db, application, first, f"application:{application.id}:first-stage", links, now)
+
+
 async def advance(
     db: AsyncSession,
     workspace_id: uuid.UUID,

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.models import Application, EvaluationStage, InterviewSession
@@ -26,37 +26,6 @@ async def get(
         query = query.with_for_update().execution_options(populate_existing=True)
     result: Application | None = await db.scalar(query)
     return result
-
-
-async def get_for_pair(
-    db: AsyncSession, template_id: uuid.UUID, candidate_id: uuid.UUID
-) -> Application | None:
-    result: Application | None = await db.scalar(
-        select(Application).where(
-            Application.evaluation_template_id == template_id,
-            Application.candidate_id == candidate_id,
-        )
-    )
-    return result
-
-
-async def insert_if_absent(db: AsyncSession, application: Application) -> bool:
-    """Insert unless the (template, participant) pair exists; True when this call created it."""
-    statement = (
-        insert(Application)
-        .values(
-            id=application.id,
-            workspace_id=application.workspace_id,
-            evaluation_template_id=application.evaluation_template_id,
-            candidate_id=application.candidate_id,
-            source=application.source,
-            approval_status=application.approval_status,
-            outcome=application.outcome,
-        )
-        .on_conflict_do_nothing(index_elements=["evaluation_template_id", "candidate_id"])
-        .returning(Application.id)
-    )
-    return (await db.scalar(statement)) is not None
 
 
 async def list_applications(

@@ -8,18 +8,24 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vivavoce.applications import repository
-from vivavoce.applications.schemas import ApplicationCreate, application_public, outcome_of
+from vivavoce.applications import repository, rollup_repository
+from vivavoce.applications.schemas import (
+    ApplicationCreate,
+    application_public,
+    outcome_of,
+    rollup_outcome,
+)
 from vivavoce.emails import notify
 from vivavoce.events import service as events
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
-from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import enqueue
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Application
 from vivavoce.participants import service as participants
+from vivavoce.sessions import service as sessions
 from vivavoce.templates import service as templates
 from vivavoce.templates.visibility import Reader
 
@@ -32,22 +38,10 @@ async def ensure_for(
     source: str,
     approval_status: str = "approved",
 ) -> tuple[Application, bool]:
-    """The application of this participant for this template, created when missing
-    (race-safe: concurrent callers get the same row)."""
-    candidate = Application(
-        id=uuid7(),
-        workspace_id=workspace_id,
-        evaluation_template_id=template_id,
-        candidate_id=candidate_id,
-        source=source,
-        approval_status=approval_status,
-        outcome="in_progress",
+    """`sessions.service.ensure_application`: the pair's application, created when missing."""
+    return await sessions.ensure_application(
+        db, workspace_id, template_id, candidate_id, source, approval_status
     )
-    created = await repository.insert_if_absent(db, candidate)
-    application = await repository.get_for_pair(db, template_id, candidate_id)
-    if application is None or application.workspace_id != workspace_id:
-        raise NotFound("application")
-    return application, created
 
 
 async def create(
@@ -301,6 +295,18 @@ async def refresh_outcome(db: AsyncSession, application: Application, now: datet
         application.updated_at = now
         await db.flush()
     return outcome
+
+
+async def refresh_outcome_on(
+    connection: asyncpg.Connection, application: Application, now: datetime
+) -> None:
+    """`refresh_outcome` on asyncpg, in one read (and a write when it changed)."""
+    stages, latest = await rollup_repository.rollup_inputs(
+        connection, application.evaluation_template_id, application.id
+    )
+    outcome = rollup_outcome(stages, latest, application.outcome)
+    if outcome != application.outcome:
+        await rollup_repository.set_outcome(connection, application.id, outcome, now)
 
 
 async def record_final_decision(

@@ -66,3 +66,13 @@ def within_answer_time(clock: Clock, limits: Limits, now: datetime) -> bool:
     if clock.phase != "answering" or clock.started_at is None:
         return False
     return now <= answer_deadline(clock.started_at, limits) + timedelta(seconds=GRACE_SECONDS)
+
+
+def recording_fits(seconds: float, clock: Clock, limits: Limits, arrived: datetime) -> bool:
+    """A recording no longer than the answer time, nor than the time since the answer time
+    began (so it cannot have been made before the question was shown), give or take the
+    grace for the page's and the recorder's own timing."""
+    if clock.phase != "answering" or clock.started_at is None:
+        return False
+    since = (arrived - clock.started_at).total_seconds()
+    return seconds <= min(limits.answer_seconds, since) + GRACE_SECONDS

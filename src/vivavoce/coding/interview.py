@@ -10,7 +10,6 @@ verbatim, so an LLM voice says them as written and cannot add what it was never 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +72,7 @@ def with_coding_questions(plan: InterviewPlan, title: str) -> InterviewPlan:
             topic="complexity",
         ),
     )
-    return dataclasses.replace(plan, questions=plan.questions + asked)
+    return plan.model_copy(update={"questions": plan.questions + asked})
 
 
 def _value(value: Any) -> str:

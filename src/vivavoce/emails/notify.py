@@ -3,7 +3,8 @@
 Each function takes ORM objects already loaded by its caller, queues the email (and, for
 scheduled sessions, the reminder jobs) in the caller's transaction, and returns the queued
 message — or None when there is nobody to write to (a participant whose data was erased).
-`sessions.service` calls these; this module never imports it back.
+`emails.handlers` calls the session ones on sessions' domain events (`kit.bus`),
+`applications` the others.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from vivavoce.models import (
     Participant,
 )
 from vivavoce.templates import service as templates
+from vivavoce.templates.durations import interview_minutes
 
 REMINDER_JOB = "emails.reminder"
 REMINDER_LEADS: dict[str, timedelta] = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
@@ -62,7 +64,7 @@ def _context(
     stage: EvaluationStage,
     join_url: str | None,
 ) -> tuple[dict[str, Any], int]:
-    duration = stage.duration_minutes or template.default_duration_minutes
+    duration = interview_minutes(stage.duration_minutes, template.default_duration_minutes)
     context: dict[str, Any] = {
         "role": template.template_name,
         "stage_name": stage.stage_name or stage.type.replace("_", " ").capitalize(),

@@ -33,6 +33,15 @@ async def redeem(
     return row
 
 
+async def by_room_digest(db: AsyncSession, room_digest: str, now: datetime) -> EmbedToken | None:
+    row: EmbedToken | None = await db.scalar(
+        select(EmbedToken).where(
+            EmbedToken.room_digest == room_digest, EmbedToken.room_expires_at > now
+        )
+    )
+    return row
+
+
 async def by_token_digest(db: AsyncSession, token_digest: str) -> EmbedToken | None:
     row: EmbedToken | None = await db.scalar(
         select(EmbedToken).where(EmbedToken.token_digest == token_digest)

@@ -23,7 +23,6 @@ from vivavoce.kit.clock import isoformat_z
 from vivavoce.kit.errors import Conflict, Issue, NotFound, Unprocessable
 from vivavoce.models import EmbedToken
 from vivavoce.sessions import service as sessions
-from vivavoce.sessions.state import OPEN, Status
 from vivavoce.templates import service as templates
 from vivavoce.templates.visibility import Reader
 
@@ -80,20 +79,9 @@ async def issue(
 ) -> Issued:
     """A new embed token for an open live session of the workspace (404 for another
     workspace's, 409 for a finished one or one of a stage that is not a live interview)."""
-    session = await sessions.get_visible(db, workspace_id, session_id, reader)
-    if Status(session.status) not in OPEN:
-        raise Conflict(
-            f"the session is {session.status}: there is nothing left to embed",
-            code="session_immutable",
-            session_status=session.status,
-        )
-    mode = await sessions.stage_mode(db, session)
-    if mode != "live":
-        raise Conflict(
-            f"only live interviews can be embedded (this session's stage runs as {mode})",
-            code="wrong_mode",
-            mode=mode,
-        )
+    session = await sessions.open_live_session(
+        db, workspace_id, session_id, reader, channel="in an embedded page"
+    )
     template = await templates.get_template(db, workspace_id, session.evaluation_template_id)
     origin = _chosen_origin(list(template.embed_origins or []), body.origin)
     token = crypto.random_token(32)
@@ -118,6 +106,15 @@ class Redeemed:
     session_id: uuid.UUID
     room: str | None = None
     refusal: Refusal | None = None
+
+
+async def framed_room(db: AsyncSession, room: str, now: datetime) -> Redeemed:
+    """The token a room key was given for, while the key is valid (NotFound otherwise): the
+    widget's pages after the interview page (a practice's feedback) are framed by its origin."""
+    row = await repository.by_room_digest(db, crypto.digest(room), now)
+    if row is None:
+        raise NotFound("interview")
+    return Redeemed(row.origin, row.session_id, room=room)
 
 
 async def redeem(db: AsyncSession, token: str, now: datetime) -> Redeemed:

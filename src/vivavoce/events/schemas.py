@@ -19,6 +19,7 @@ EVENT_TYPES = (
     "application.rejected",
     "session.score_reviewed",
     "application.decided",
+    "session.call_attempted",  # a phone interview's call (docs/phone.md)
 )
 
 

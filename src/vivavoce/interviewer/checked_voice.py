@@ -12,7 +12,7 @@ yielded before a reply is complete and checked, a broken stream never reaches th
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from vivavoce.interviewer.engine import Move
 from vivavoce.interviewer.offline import OfflineVoice
@@ -45,18 +45,7 @@ class CheckedVoice:
             yield chunk
 
     async def _checked(self, move: Move, context: VoiceContext) -> str | None:
-        # imported here: the providers package wraps its voices in this class
-        from vivavoce.interviewer.providers.failures import UnusableReply
-
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                text = "".join([chunk async for chunk in self.inner.word(move, context)]).strip()
-            except UnusableReply as exc:  # empty, cut short, over length: a refused reply too
-                text, problems = "", [str(exc)]
-            else:
-                problems = reply_problems(text, move, context)
-            if not problems:
-                return " ".join(text.split())
+        def refused(attempt: int, problems: list[str]) -> None:
             self.rejected += 1
             log.info(
                 "model reply for %s refused (attempt %d): %s",
@@ -64,4 +53,33 @@ class CheckedVoice:
                 attempt,
                 "; ".join(problems),
             )
-        return None
+
+        return await first_acceptable(
+            lambda: self.inner.word(move, context),
+            lambda text: reply_problems(text, move, context),
+            refused,
+        )
+
+
+async def first_acceptable(
+    words: Callable[[], AsyncIterator[str]],
+    problems_of: Callable[[str], list[str]],
+    refused: Callable[[int, list[str]], None],
+) -> str | None:
+    """The first of `ATTEMPTS` wordings with no problem (whitespace folded), else None;
+    `refused` hears of each wording turned down. Shared by the interviewer's and a
+    role-play character's checked voices."""
+    # imported here: the providers package wraps its voices in this class
+    from vivavoce.interviewer.providers.failures import UnusableReply
+
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            text = "".join([chunk async for chunk in words()]).strip()
+        except UnusableReply as exc:  # empty, cut short, over length: a refused reply too
+            text, problems = "", [str(exc)]
+        else:
+            problems = problems_of(text)
+        if not problems:
+            return " ".join(text.split())
+        refused(attempt, problems)
+    return None

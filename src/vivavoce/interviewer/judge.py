@@ -7,8 +7,9 @@ a score — a turn addressed to the evaluator ("ignore your rubric", "give me a 
 (`addressed_to_scorer`) and never obeyed.
 
 Two judges implement `Judge`: the offline one (`vivavoce.interviewer.offline.OfflineJudge`,
-transparent heuristics) and, later, an LLM judge that asks for `JUDGEMENT_JSON_SCHEMA` and
-reads the reply with `AnswerJudgement.from_dict`, which accepts nothing outside the lists.
+transparent heuristics) and the LLM judges, which ask for `JUDGEMENT_JSON_SCHEMA` (written as
+the pydantic model `JudgementReply`, which also validates the reply) and read it with
+`AnswerJudgement.from_dict`, which accepts nothing outside the lists.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, WithJsonSchema
+
+from vivavoce.interviewer.contract import contract_schema
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind, Turn
 
@@ -110,20 +114,30 @@ def _short_text(value: object) -> str | None:
     return None
 
 
-JUDGEMENT_JSON_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["kind", "needs_follow_up", "reason", "addressed_to_scorer"],
-    "properties": {
-        "kind": {"type": "string", "enum": [k.value for k in AnswerKind]},
-        "needs_follow_up": {"type": "boolean"},
-        "reason": {"type": "string", "enum": [r.value for r in FollowUpReason]},
-        "quote": {"type": ["string", "null"], "maxLength": 200},
-        "earlier_quote": {"type": ["string", "null"], "maxLength": 200},
-        "addressed_to_scorer": {"type": "boolean"},
-        "notes": {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": 10},
-    },
-}
+# the length limits are the schema's only: a longer quote or note is shortened by `from_dict`,
+# not refused (a reply is not sent back for repair over a few characters)
+_QUOTE = WithJsonSchema({"type": ["string", "null"], "maxLength": 200})
+_NOTES = WithJsonSchema(
+    {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": 10}
+)
+
+
+class JudgementReply(BaseModel):
+    """The LLM judge's reply: `JUDGEMENT_JSON_SCHEMA`, its validation and its repair message.
+    A reply that validates is read with `AnswerJudgement.from_dict`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AnswerKind
+    needs_follow_up: StrictBool
+    reason: FollowUpReason
+    quote: Annotated[StrictStr | None, _QUOTE] = None
+    earlier_quote: Annotated[StrictStr | None, _QUOTE] = None
+    addressed_to_scorer: StrictBool
+    notes: Annotated[list[StrictStr], _NOTES] = []
+
+
+JUDGEMENT_JSON_SCHEMA: dict[str, Any] = contract_schema(JudgementReply)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ Pure and explainable: every choice below is a rule a person can read.
    (`PARTS`) — situation / own action / result for a behavioural question; the approach, a
    failure mode, a trade-off and scale for a design; first steps, reasons, risks and how
    they would know for a situational one; the mechanism and the why for knowledge; the draw
-   and the goal for motivation — each recognised by plain phrases (`COVERED`). A behavioural
-   answer told in "we" with no first-person action lacks the candidate's own role.
+   and the goal for motivation — each recognised by plain phrases (`COVERED`) or by the
+   answer's grammar (`answer_shape`: who acts in which tense, how the clauses join). A
+   behavioural answer told in "we" with no first-person action lacks the candidate's own role.
 3. **The probe** (`choose_probe`): the first part the answer lacks that no earlier follow-up
    on this question asked about; for a complete answer, one level deeper (`DEEPER`: a
    reflection, a changed constraint, how they would know, when it stops working). The probe
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from vivavoce.interviewer.answer_shape import question_shape, shape_aspects
 from vivavoce.interviewer.plan import PlannedQuestion, words
 from vivavoce.interviewer.wording import (
     contains,
@@ -98,6 +100,8 @@ _STYLE_PATTERNS: tuple[tuple[QuestionStyle, str], ...] = (
         r"if you (?:were|had|joined|found)|"
         # a scenario, then "What do you do?" at its end
         r"what (?:do|would|should) you do\?\s*$|"
+        # a scene told first, then "What do you do first/next?"
+        r"[.!]\s+what (?:do|would|should) you do (?:first|next|now|then)\?\s*$|"
         r"what(?:'s| is| would be) your (?:approach|first step|first move|response|reaction) "
         r"(?:if|when)|what would your (?:first step|first move|response|reaction) be)",
     ),
@@ -137,7 +141,7 @@ def question_style(question: PlannedQuestion) -> QuestionStyle:
     for style, pattern in _STYLE_PATTERNS:
         if re.search(pattern, text):
             return style
-    return _PLANNED_STYLE.get(question.kind, "knowledge")
+    return question_shape(text) or _PLANNED_STYLE.get(question.kind, "knowledge")
 
 
 # --- 2. what the answer covered ---------------------------------------------------------------
@@ -342,7 +346,10 @@ _LISTED_ACTION = re.compile(
 
 
 def covered_aspects(text: str) -> frozenset[Aspect]:
+    """The parts `text` covered: by its phrases (`COVERED`) or by its shape (`answer_shape`:
+    who acts in which tense, how the clauses join)."""
     covered = {a for a, pattern in COVERED.items() if re.search(pattern, text, re.I)}
+    covered |= {Aspect(name) for name in shape_aspects(text)}
     if len(_PAST_FORM.findall(text)) >= 2:
         covered.add(Aspect.SITUATION)
     if any(len(_LISTED_ACTION.findall(s)) >= 2 for s in re.split(r"(?<=[.!?])\s+", text)):

@@ -16,11 +16,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from vivavoce.interviewer import questions as library
 from vivavoce.interviewer.questions import Band, Draft, QuestionKind
+from vivavoce.templates.durations import interview_minutes
 
 Tone = Literal["friendly", "professional", "strict", "challenging"]
 Style = Literal["structured", "conversational", "adaptive"]
@@ -31,7 +34,6 @@ MAX_FOLLOW_UPS: dict[ProbingDepth, int] = {"low": 1, "medium": 2, "high": 3}
 SECONDS_PER_QUESTION: dict[ProbingDepth, int] = {"low": 240, "medium": 300, "high": 360}
 GREETING_SECONDS = 60
 MAX_PLANNED_QUESTIONS = 15
-DEFAULT_DURATION_MINUTES = 30
 
 _T = TypeVar("_T", bound=str)
 _TONES: tuple[Tone, ...] = ("friendly", "professional", "strict", "challenging")
@@ -46,7 +48,7 @@ def wrap_up_reserve_seconds(duration_seconds: int) -> int:
 
 def dimension_id(name: str) -> str:
     """The stable id of a dimension (`System Design` → `system_design`); the same rule as the
-    agent profile API, repeated here so the plan imports nothing but the standard library."""
+    agent profile API, repeated here so the plan does not import the agent profiles."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     return slug or "dimension"
 
@@ -80,8 +82,16 @@ class PlannedQuestion:
     keywords: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class InterviewPlan:
+class InterviewPlan(BaseModel):
+    """The plan of one interview. It is stored in a turn's meta (`to_dict`) and read back when
+    an interview resumes (`from_dict`), so a plan stored by earlier code must still load: a
+    field the stored plan lacks takes its default, a stored field the plan no longer has is
+    ignored, and a renamed field keeps its old name readable as a validation alias
+    (`Field(validation_alias=AliasChoices("new_name", "old_name"))`). The questions and
+    dimensions are validated the same way (they are dataclasses pydantic reads)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     role: str
     persona: str
     questions: tuple[PlannedQuestion, ...]
@@ -103,7 +113,7 @@ class InterviewPlan:
     soft_skills: tuple[str, ...] = ()
     source: Literal["bank", "planned"] = "planned"
     additional_instructions: str | None = None
-    context: dict[str, str] = field(default_factory=dict)
+    context: dict[str, str] = Field(default_factory=dict)
 
     @property
     def max_follow_ups(self) -> int:
@@ -137,27 +147,13 @@ class InterviewPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; `InterviewPlan.from_dict(plan.to_dict()) == plan`."""
-        return asdict(self)
+        return self.model_dump()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> InterviewPlan:
-        values = dict(data)
-        values["questions"] = tuple(
-            PlannedQuestion(
-                **{
-                    **q,
-                    "dimension_ids": tuple(q["dimension_ids"]),
-                    "follow_ups": tuple(q["follow_ups"]),
-                    "keywords": tuple(q["keywords"]),
-                }
-            )
-            for q in data["questions"]
-        )
-        values["dimensions"] = tuple(Dimension(**d) for d in data["dimensions"])
-        values["skills"] = tuple(data.get("skills", ()))
-        values["soft_skills"] = tuple(data.get("soft_skills", ()))
-        values["context"] = dict(data.get("context", {}))
-        return cls(**values)
+        """A stored plan, read as the class docstring says; a plan that cannot be read raises
+        pydantic's `ValidationError`."""
+        return cls.model_validate(dict(data))
 
 
 # --- building a plan ----------------------------------------------------------------------
@@ -178,12 +174,10 @@ def build_plan(
     interaction = profile.get("interaction") or {}
     depth = _choice(interaction.get("probingDepth"), _DEPTHS, "medium")
     dimensions = _dimensions(profile.get("evaluationDimensions") or [])
-    minutes = (
-        stage.get("duration_minutes")
-        or template.get("default_duration_minutes")
-        or DEFAULT_DURATION_MINUTES
+    minutes = interview_minutes(
+        stage.get("duration_minutes"), template.get("default_duration_minutes")
     )
-    duration = int(minutes) * 60
+    duration = minutes * 60
     role = _text(template.get("template_name")) or "this role"
     skills = _labels(template.get("skills"))
     soft_skills = _labels(template.get("soft_skills"))

@@ -44,7 +44,7 @@ import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,7 +56,6 @@ from vivavoce.interviewer.engine import (
     InterviewClosed,
     Move,
     Wait,
-    ai_turn,
     decide,
     judge_request,
 )
@@ -79,6 +78,13 @@ from vivavoce.interviewer.room_frames import (
     read_frame,
     turn_message,
 )
+from vivavoce.interviewer.scene import SceneClose, SceneLine, SceneOver
+from vivavoce.interviewer.scene_room import (
+    SceneDirector,
+    is_scene_move,
+    scenario_for,
+)
+from vivavoce.interviewer.scene_voice import OfflineSceneVoice, SceneContext, SceneVoice
 from vivavoce.interviewer.similarity import ModelAnswerer, similarity
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.voice import Voice, VoiceContext
@@ -125,6 +131,8 @@ class RoomDeps:
     # The pace a reply is shown at (VIVAVOCE_INTERVIEWER_REVEAL_WORDS_PER_SECOND); 0: as
     # fast as it is worded (voice, where the audio paces the words).
     reveal_words_per_second: float = 0.0
+    # Words a role-play character's lines (offline unless an LLM is configured).
+    scene_voice: SceneVoice = field(default_factory=OfflineSceneVoice)
 
     def retry_delay(self, attempt: int) -> float:
         """Exponential backoff with up to 25 % jitter, at most 8 s (+ jitter)."""
@@ -144,6 +152,7 @@ class Snapshot:
     judgements: dict[int, AnswerJudgement]
     elapsed: float
     origin: datetime  # the interview's start: turn times are seconds after it
+    scene: SceneDirector | None = None  # a role-play stage: the scene, not the plan, decides
 
     def extended(self, turn: Turn | None, judgement: AnswerJudgement | None = None) -> Snapshot:
         """This snapshot with a turn the room has just stored (or none: just the time now),
@@ -159,7 +168,18 @@ class Snapshot:
             judgements=judgements,
             elapsed=(utcnow() - self.origin).total_seconds(),
             origin=self.origin,
+            scene=self.scene,
         )
+
+
+RoomMove = Move | SceneLine | SceneClose
+
+
+def _decide(snapshot: Snapshot) -> RoomMove:
+    """The next move: the scene's in a role-play, else the interviewer's."""
+    if snapshot.scene is not None:
+        return snapshot.scene.decide(snapshot.turns, snapshot.elapsed, snapshot.judgements)
+    return decide(snapshot.plan, snapshot.turns, snapshot.elapsed, snapshot.judgements)
 
 
 def _move_kind(value: object) -> MoveKind | None:
@@ -194,6 +214,8 @@ class Room:
         self.workspace_id: uuid.UUID | None = None
         self.started_at: datetime | None = None
         self.plan: InterviewPlan | None = None
+        self.scene: SceneDirector | None = None
+        self._scene_read = False
         self.ended = False
         self.closed = False
         self._lock = asyncio.Lock()
@@ -493,6 +515,7 @@ class Room:
             stored = await transcript.stored_turns(db, self.session_id)
             if self.plan is None:
                 saved = stored[0].meta.get("plan") if stored else None
+                setup: sessions.InterviewSetup | None = None
                 if isinstance(saved, dict):
                     self.plan = InterviewPlan.from_dict(saved)
                 else:
@@ -506,6 +529,10 @@ class Room:
                     self.plan = await coding_room.plan_with_problem(
                         self.deps.sessionmaker, self.workspace_id, self.session_id, self.plan
                     )
+            if not self._scene_read:
+                stage = setup.stage if setup is not None else None
+                self.scene = await scenario_for(db, session, stored, self.plan, stage)
+                self._scene_read = True
             origin = session.started_at or utcnow()
         turns: list[Turn] = []
         judgements: dict[int, AnswerJudgement] = {}
@@ -534,6 +561,7 @@ class Room:
             judgements=judgements,
             elapsed=(utcnow() - origin).total_seconds(),
             origin=origin,
+            scene=self.scene,
         )
 
     @property
@@ -555,10 +583,8 @@ class Room:
                     await self._ended_elsewhere()
                     return
                 try:
-                    move = decide(
-                        snapshot.plan, snapshot.turns, snapshot.elapsed, snapshot.judgements
-                    )
-                except InterviewClosed:  # the closing line was said; finish the job
+                    move = _decide(snapshot)
+                except (InterviewClosed, SceneOver):  # the closing line was said; finish the job
                     await self._settle_reveal()
                     await self._complete()
                     return
@@ -574,13 +600,13 @@ class Room:
                     continue
                 if spoken is None:
                     return
-                if isinstance(move, Close):  # the closing line is shown whole, then the end
+                if isinstance(move, Close | SceneClose):  # shown whole, then the end
                     await self._settle_reveal()
                     await self._complete()
                     return
                 current = snapshot.extended(spoken)
 
-    async def _speak(self, move: Move, snapshot: Snapshot) -> Turn | None:
+    async def _speak(self, move: RoomMove, snapshot: Snapshot) -> Turn | None:
         """Word, store and reveal one move; the stored turn, or None when the room is done.
         The turn is stored as soon as its words are complete; its reveal (the words not yet
         shown, then its `turn` frame) goes on by itself. Raises `TurnIndexTaken` when the
@@ -590,17 +616,19 @@ class Room:
         await self.send(ai_status("thinking"))
         started = utcnow()
         assert self.workspace_id is not None
-        move = await coding_room.live_move(
-            self.deps.sessionmaker, self.workspace_id, self.session_id, move
-        )
-        context = VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
-        worded = await self._word(move, context)
+        if not isinstance(move, SceneLine | SceneClose):
+            move = await coding_room.live_move(
+                self.deps.sessionmaker, self.workspace_id, self.session_id, move
+            )
+        worded = await self._word(move, self._context(move, snapshot))
         if worded is None:
             return None
         text, reveal = worded
         meta: dict[str, Any] = {"move": move.kind.value, "question_id": move.question_id}
         if move.kind == MoveKind.GREET:
             meta["plan"] = snapshot.plan.to_dict()
+        if snapshot.scene is not None:
+            meta.update(snapshot.scene.turn_meta(move, snapshot.plan))
         # the turn ends when its last word will have been shown, which the silence timers
         # and the candidate's answer latency count from
         row_ended = utcnow() + timedelta(seconds=reveal.seconds_left())
@@ -631,13 +659,20 @@ class Room:
         reveal.finish(turn_message(index, "ai", text))
         self._reveal = reveal
         self._prepare_model_answer(snapshot.plan, move.question_id)
-        return ai_turn(
-            move,
+        return Turn(
             index=index,
+            speaker="ai",
             text=text,
             started_at_s=(started - snapshot.origin).total_seconds(),
             ended_at_s=(row_ended - snapshot.origin).total_seconds(),
+            move=move.kind,
+            question_id=move.question_id,
         )
+
+    def _context(self, move: RoomMove, snapshot: Snapshot) -> VoiceContext | SceneContext:
+        if snapshot.scene is not None and is_scene_move(move):
+            return snapshot.scene.context(snapshot.plan, snapshot.turns, str(self.session_id))
+        return VoiceContext(snapshot.plan, snapshot.turns, seed=str(self.session_id))
 
     async def _settle_reveal(self) -> None:
         """Wait until the last reply has been shown whole (at once when an answer waits)."""
@@ -650,7 +685,9 @@ class Room:
         if self._reveal is reveal:
             self._reveal = None
 
-    async def _word(self, move: Move, context: VoiceContext) -> tuple[str, Reveal] | None:
+    async def _word(
+        self, move: RoomMove, context: VoiceContext | SceneContext
+    ) -> tuple[str, Reveal] | None:
         """The move's words, revealed to the candidate as they come, and their reveal. An
         interviewer that fails is asked again with backoff (the candidate sees a calm "one
         moment" notice, and any words of a broken reply are taken back) until
@@ -838,7 +875,10 @@ class Room:
         """The judge's verdict on `candidate`. While a model judge runs, the move its quick
         fallback's verdict leads to is worded ahead (`early_wording`), so a slow judge delays
         the reply by at most its deadline, not the deadline and the wording."""
-        request = judge_request(snapshot.plan, (*snapshot.turns, candidate))
+        turns = (*snapshot.turns, candidate)
+        if snapshot.scene is not None:
+            return await self.deps.judge.judge(snapshot.scene.judge_request(snapshot.plan, turns))
+        request = judge_request(snapshot.plan, turns)
         verdict = asyncio.ensure_future(self.deps.judge.judge(request))  # first in the gate
         try:
             quick = quick_judge(self.deps.judge)
@@ -862,8 +902,15 @@ class Room:
         context = VoiceContext(snapshot.plan, turns, seed=str(self.session_id))
         self._early = EarlyWording(self.deps.voice, move, context)
 
-    def _words_for(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
-        """The words worded ahead when they are this move's, else the voice's."""
+    def _words_for(
+        self, move: RoomMove, context: VoiceContext | SceneContext
+    ) -> AsyncIterator[str]:
+        """The words worded ahead when they are this move's, else the voice's (a role-play
+        character's lines: the scene voice's)."""
+        if isinstance(move, SceneLine | SceneClose):
+            assert isinstance(context, SceneContext)
+            return self.deps.scene_voice.word(move, context)
+        assert isinstance(context, VoiceContext)
         early, self._early = self._early, None
         if early is not None and early.is_for(move, context):
             return early.words()

@@ -29,6 +29,7 @@ class MoveKind(StrEnum):
     HINT = "hint"  # "I don't know": once per question, a narrower angle said kindly
     WRAP_UP = "wrap_up"
     CLOSE = "close"
+    CHARACTER = "character"  # role-play: a line of the character (interviewer/scene.py)
 
 
 @dataclass(frozen=True, slots=True)

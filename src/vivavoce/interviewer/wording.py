@@ -273,7 +273,11 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     gerund = not led and first.endswith("ing")  # "giving people" of "giving people a choice"
     # "a cardiac arrest you may …" or "the form you fill in": "you" may be the phrase's
     # object or a new subject; which one is not clear, so the phrase is not quoted
-    before_pronoun = end < len(words_in) and words_in[end].lower() in OBJECT_PRONOUNS
+    following = words_in[end].lower() if end < len(words_in) else ""
+    before_pronoun = following in OBJECT_PRONOUNS
+    # "… the unwell patients first": an ordinal after the phrase may be an adverb or the
+    # start of the next words ("first aid"); which one is not clear, so it is not quoted
+    before_pronoun = before_pronoun or following in _ORDINALS
     if not body or (not led and len(body) < 2) or after_adverb or gerund or before_pronoun:
         return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in FUNCTION_WORDS:
@@ -284,6 +288,9 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     opener = words_in[start]
     lead = [opener.lower() if opener in ("The", "A", "An") else opener] if led else []
     return " ".join(lead + list(body)), max(end + after_verb, start + 1)
+
+
+_ORDINALS = frozenset({"first", "second", "third", "last", "next", "final"})
 
 
 def _third_person(word: str) -> bool:

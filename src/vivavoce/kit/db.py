@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from vivavoce.kit import bus
+
 # A pooled connection idle for longer than this is checked (one round trip) before use; busy
 # connections are not (see create_engine).
 IDLE_PING_SECONDS = 10.0
@@ -96,8 +98,13 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError(str(exc)) from exc
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, handlers: bus.Handlers
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that carry the domain event `handlers` (`kit.bus.publish` runs them)."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, info=bus.session_info(handlers)
+    )
 
 
 @asynccontextmanager

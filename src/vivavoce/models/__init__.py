@@ -15,6 +15,7 @@ from vivavoce.models.evaluation_template import EvaluationTemplate
 from vivavoce.models.event import Event
 from vivavoce.models.idempotency_key import IdempotencyKey
 from vivavoce.models.participant import Participant
+from vivavoce.models.phone_call import PhoneCall
 from vivavoce.models.recording_mark import RecordingMark
 from vivavoce.models.scorecard_review import ScorecardReview
 from vivavoce.models.session import InterviewSession
@@ -46,6 +47,7 @@ __all__ = [
     "IdempotencyKey",
     "InterviewSession",
     "Participant",
+    "PhoneCall",
     "RecordingMark",
     "ScorecardReview",
     "SessionLiveness",

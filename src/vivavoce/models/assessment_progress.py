@@ -15,7 +15,10 @@ class AssessmentProgress(WorkspaceMixin, Base):
     """Where the candidate of a one-way assessment (`async_assessment`) is: the plan it asks
     (fixed when the candidate starts), the question on the table, the attempt at it, its
     phase (`ready`, `preparing`, `answering`, `review`) since when, and the answer recorded
-    but not yet submitted. Submitted answers are transcript turns."""
+    but not yet submitted (`draft` typed, `draft_media` recorded: its storage key, kind,
+    content type, size and length). Submitted answers are transcript turns. `media_keys`
+    lists every recording stored for the session (drafts and submitted), so an erasure finds
+    them all after the transcript is wiped."""
 
     __tablename__ = "assessment_progress"
 
@@ -28,4 +31,6 @@ class AssessmentProgress(WorkspaceMixin, Base):
     phase: Mapped[str] = mapped_column(String(16))
     phase_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     draft: Mapped[str | None] = mapped_column(Text)
+    draft_media: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    media_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -22,7 +22,6 @@ from vivavoce.participants.schemas import (
     Status,
     participant_public,
 )
-from vivavoce.privacy import service as privacy
 from vivavoce.templates.visibility import Reader as TemplateReader
 from vivavoce.workspaces.service import Principal
 
@@ -117,17 +116,12 @@ async def delete_participant(
     ] = False,
 ) -> Response:
     """Archive the participant (data kept), or with `?purge=true` erase its personal data."""
-    if purge:
-        participant = await privacy.erase_participant(
-            db, principal.workspace_id, participant_id, utcnow(), _reader(principal)
-        )
-    else:
-        participant = await service.delete(
-            db,
-            principal.workspace_id,
-            participant_id,
-            purge=False,
-            now=utcnow(),
-            reader=_reader(principal),
-        )
+    participant = await service.delete(
+        db,
+        principal.workspace_id,
+        participant_id,
+        purge=purge,
+        now=utcnow(),
+        reader=_reader(principal),
+    )
     return done(participant_public(participant))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.events import service as events
+from vivavoce.kit import bus
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import violated_constraint
 from vivavoce.kit.errors import Conflict, NotFound
@@ -22,6 +23,7 @@ from vivavoce.kit.ids import uuid7
 from vivavoce.kit.pagination import Page, PageRequest, page_from_rows
 from vivavoce.models import Participant
 from vivavoce.participants import repository
+from vivavoce.participants.domain_events import ParticipantErased
 from vivavoce.participants.schemas import (
     BulkCreate,
     ParticipantCreate,
@@ -300,9 +302,12 @@ async def delete(
     now: datetime,
     reader: Reader | None = None,
 ) -> Participant:
-    """Archive (data kept), or with `purge` erase the personal data for a deletion request.
-    The row stays, so sessions and applications keep a valid `candidate_id`."""
+    """Archive (data kept), or with `purge` erase the personal data for a deletion request
+    (`ParticipantErased`: every other domain erases its copies in this transaction, again on
+    a repeated request). The row stays, so sessions and applications keep a valid
+    `candidate_id`."""
     participant = await _get_for_update(db, workspace_id, participant_id, reader)
+    address = participant.email
     participant.status = "archived"
     if purge and participant.purged_at is None:
         participant.name = ERASED_NAME
@@ -316,6 +321,8 @@ async def delete(
         participant.tags = []
         participant.purged_at = now
     await repository.save(db, participant)
+    if purge:
+        await bus.publish(db, ParticipantErased(participant, address, now))
     return participant
 
 

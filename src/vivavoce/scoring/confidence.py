@@ -12,9 +12,13 @@ counted answer one. Weight three or more from at least two answers whose quality
 a second answer (its follow-up, or another question) for `high`.
 
 Thin evidence cannot earn a high score: above the middle of the scale (5) a `medium` score
-keeps 85 % of its distance from the middle and a `low` one 60 %, so an 8.2 on one answer
-becomes 6.9. Scores at or below the middle are left as they are (a weak answer is evidence of
-weakness, and a low-confidence dimension is flagged for review anyway).
+keeps 85 % of its distance from the middle and a `low` one 60 %, so an 8.2 on one short answer
+becomes 6.9. A `medium` dimension whose evidence includes a *specific* full answer — quality of
+at least `SPECIFIC_ANSWER_QUALITY` and relevance of at least `SPECIFIC_ANSWER_RELEVANCE`, as
+the scorer measured them — keeps 95 %: one long, relevant, concrete answer is real evidence,
+and the question it answered is often the only one the plan gives its dimension. Scores at or
+below the middle are left as they are (a weak answer is evidence of weakness, and a
+low-confidence dimension is flagged for review anyway).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ RELEVANT = 0.35  # the scorer's relevance (0-1) from which an answer counts for 
 INCONSISTENT_SPREAD = 0.5  # answers' quality (0-1) further apart than this disagree
 MIDDLE = 5.0
 KEPT_ABOVE_MIDDLE: dict[Level, float] = {"high": 1.0, "medium": 0.85, "low": 0.6}
+SPECIFIC_ANSWER_QUALITY = 0.6  # a full answer this good and this relevant (both 0-1) ...
+SPECIFIC_ANSWER_RELEVANCE = 0.6
+KEPT_SPECIFIC_MEDIUM = 0.95  # ... holds a `medium` dimension only lightly
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -53,6 +60,7 @@ class Confidence:
     level: Level
     turns: tuple[int, ...]  # the answers that counted as evidence
     inconsistent: bool = False
+    kept: float | None = None  # the share above the middle `held` keeps (None: the level's)
 
 
 def said_words(answer: Answer) -> int:
@@ -83,7 +91,12 @@ def assess(answers: Sequence[Answer], measured: Sequence[AnswerEvidence] | None)
         level = "medium"
     else:
         level = "low"
-    return Confidence(level, tuple(counted), inconsistent)
+    kept = KEPT_ABOVE_MIDDLE[level]
+    if level == "medium" and any(
+        _specific(said[t], by_turn.get(t), measured is not None) for t in counted
+    ):
+        kept = KEPT_SPECIFIC_MEDIUM
+    return Confidence(level, tuple(counted), inconsistent, kept)
 
 
 def _full(answer: Answer, seen: AnswerEvidence | None, measured: bool) -> bool:
@@ -94,11 +107,30 @@ def _full(answer: Answer, seen: AnswerEvidence | None, measured: bool) -> bool:
     return not measured or (seen is not None and seen.quality >= FULL_ANSWER_QUALITY)
 
 
-def held(score: float, level: Level) -> float:
-    """The score once thin evidence is taken into account (see the module docstring)."""
+def _specific(answer: Answer, seen: AnswerEvidence | None, measured: bool) -> bool:
+    """A full answer that the scorer found concrete and on topic. Only a scorer that measures
+    answers can say so (the LLM judge reports no per-answer quality)."""
+    return (
+        measured
+        and seen is not None
+        and _full(answer, seen, measured)
+        and seen.quality >= SPECIFIC_ANSWER_QUALITY
+        and seen.relevance >= SPECIFIC_ANSWER_RELEVANCE
+    )
+
+
+def held(score: float, rated: Level | Confidence) -> float:
+    """The score once thin evidence is taken into account (see the module docstring); a bare
+    level holds by `KEPT_ABOVE_MIDDLE`, an assessed `Confidence` by its own `kept`."""
+    kept = KEPT_ABOVE_MIDDLE[rated] if isinstance(rated, str) else kept_above_middle(rated)
     if score <= MIDDLE:
         return score
-    return round(MIDDLE + (score - MIDDLE) * KEPT_ABOVE_MIDDLE[level], 1)
+    return round(MIDDLE + (score - MIDDLE) * kept, 1)
+
+
+def kept_above_middle(rated: Confidence) -> float:
+    """The share of its distance above the middle a score with this evidence keeps."""
+    return KEPT_ABOVE_MIDDLE[rated.level] if rated.kept is None else rated.kept
 
 
 def low_confidence_reason(name: str, confidence: Confidence) -> str:

@@ -30,14 +30,24 @@ import asyncio
 import json
 import logging
 import statistics
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, cast
 
 from openai import AsyncOpenAI
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    model_validator,
+)
 
+from vivavoce.interviewer.contract import contract_schema
 from vivavoce.interviewer.providers.endpoint import EndpointConfig, complete_json, endpoint_for
 from vivavoce.interviewer.providers.failures import ProviderRefused, ProviderUnavailable
 from vivavoce.interviewer.providers.openai_compatible import DATA_RULE, data_block
+from vivavoce.kit.llm_contract import parse_reply
 from vivavoce.scoring.rubric import GENERIC_ANCHORS, Rubric
 from vivavoce.scoring.scorecard import Citation, DimensionJudgement, ScorerOutput
 from vivavoce.scoring.transcript import Transcript
@@ -49,42 +59,58 @@ SCORER = "llm"
 BASE_REPLY_TOKENS = 500
 REPLY_TOKENS_PER_DIMENSION = 350
 REMOVED = "[text addressed to the scorer removed]"
+# extra fields are ignored, not refused; the schema sent still says additionalProperties: false
+_TOLERANT = ConfigDict(
+    extra="ignore",
+    json_schema_extra={"additionalProperties": False},
+    json_schema_serialization_defaults_required=True,
+)
 
-SCORECARD_JSON_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "dimensions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "dimension_id": {"type": "string"},
-                    "score": {"type": "number", "minimum": 0, "maximum": 10},
-                    "feedback": {"type": "string"},
-                    "citations": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "turn": {"type": "integer"},
-                                "quote": {"type": "string"},
-                            },
-                            "required": ["turn", "quote"],
-                            "additionalProperties": False,
-                        },
-                    },
-                },
-                "required": ["dimension_id", "score", "feedback", "citations"],
-                "additionalProperties": False,
-            },
-        },
-        "strengths": {"type": "string"},
-        "probes": {"type": "string"},
-        "addressed_to_scorer_turns": {"type": "array", "items": {"type": "integer"}},
-    },
-    "required": ["dimensions", "strengths", "probes", "addressed_to_scorer_turns"],
-    "additionalProperties": False,
-}
+
+class CitationReply(BaseModel):
+    model_config = _TOLERANT
+    turn: StrictInt
+    quote: StrictStr
+
+
+class DimensionReply(BaseModel):
+    model_config = _TOLERANT
+    dimension_id: StrictStr
+    score: Annotated[float, Field(strict=True, ge=0, le=10)]
+    feedback: StrictStr
+    citations: list[CitationReply]
+
+
+class ScorecardReply(BaseModel):
+    """The scoring judge's reply. Read tolerantly (an unknown field is ignored, a missing
+    `strengths`, `probes` or `addressed_to_scorer_turns` reads as empty) though the schema sent
+    asks for all of them and nothing else. Validated with the rubric as context: every
+    dimension of the rubric, and only those."""
+
+    model_config = _TOLERANT
+    dimensions: list[DimensionReply]
+    strengths: StrictStr = ""
+    probes: StrictStr = ""
+    addressed_to_scorer_turns: list[StrictInt] = []
+
+    @model_validator(mode="after")
+    def _names_the_rubric(self, info: ValidationInfo) -> ScorecardReply:
+        rubric = cast(Rubric, (info.context or {})["rubric"])
+        for item in self.dimensions:
+            if rubric.dimension(item.dimension_id) is None:
+                raise ValueError(f"unknown dimension_id {item.dimension_id!r}")
+        seen = {item.dimension_id for item in self.dimensions}
+        missing = [d.id for d in rubric.dimensions if d.id not in seen]
+        if missing:
+            raise ValueError("missing dimensions: " + ", ".join(missing))
+        return self
+
+    def dimension(self, dimension_id: str) -> DimensionReply:
+        return next(i for i in self.dimensions if i.dimension_id == dimension_id)
+
+
+# the schema asks for every field, defaults included (serialization mode writes them required)
+SCORECARD_JSON_SCHEMA: dict[str, Any] = contract_schema(ScorecardReply, mode="serialization")
 
 
 def scorecard_schema(rubric: Rubric) -> dict[str, Any]:
@@ -180,58 +206,8 @@ def user_prompt(transcript: Transcript) -> str:
     )
 
 
-def problem_with(data: object, rubric: Rubric) -> str | None:
-    """Why `data` is not a usable scorecard, or None."""
-    if not isinstance(data, dict):
-        return "the reply must be a JSON object"
-    dims = data.get("dimensions")
-    if not isinstance(dims, list):
-        return "dimensions must be a list"
-    seen = set()
-    for item in dims:
-        if not isinstance(item, dict):
-            return "each dimension must be an object"
-        dim_id = item.get("dimension_id")
-        if rubric.dimension(str(dim_id)) is None:
-            return f"unknown dimension_id {dim_id!r}"
-        score = item.get("score")
-        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 10:
-            return f"score of {dim_id} must be a number from 0 to 10"
-        if not isinstance(item.get("feedback"), str):
-            return f"feedback of {dim_id} must be a string"
-        citations = item.get("citations")
-        if not isinstance(citations, list) or not all(
-            isinstance(c, dict)
-            and isinstance(c.get("turn"), int)
-            and isinstance(c.get("quote"), str)
-            for c in citations
-        ):
-            return f"citations of {dim_id} must be a list of {{turn, quote}}"
-        seen.add(dim_id)
-    missing = [d.id for d in rubric.dimensions if d.id not in seen]
-    if missing:
-        return "missing dimensions: " + ", ".join(missing)
-    turns = data.get("addressed_to_scorer_turns", [])
-    if not isinstance(turns, list) or not all(isinstance(t, int) for t in turns):
-        return "addressed_to_scorer_turns must be a list of turn numbers"
-    for name in ("strengths", "probes"):
-        if not isinstance(data.get(name, ""), str):
-            return f"{name} must be a string"
-    return None
-
-
-def parse(content: str | None, rubric: Rubric) -> tuple[dict[str, Any] | None, str | None]:
-    if not content:
-        return None, "the reply was empty"
-    text = content.strip()
-    if text.startswith("```"):
-        text = text.strip("`").removeprefix("json").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None, "the reply was not valid JSON"
-    problem = problem_with(data, rubric)
-    return (data, None) if problem is None else (None, problem)
+def parse(content: str | None, rubric: Rubric) -> tuple[ScorecardReply | None, str | None]:
+    return parse_reply(ScorecardReply, content, context={"rubric": rubric})
 
 
 class LLMScorer:
@@ -284,7 +260,7 @@ class LLMScorer:
 
     async def _sample(
         self, messages: list[dict[str, str]], rubric: Rubric
-    ) -> dict[str, Any] | None:
+    ) -> ScorecardReply | None:
         content = await self._complete(messages, rubric)
         data, problem = parse(content, rubric)
         if data is not None:
@@ -304,32 +280,28 @@ class LLMScorer:
         return data
 
     def _combine(
-        self, rubric: Rubric, transcript: Transcript, replies: list[dict[str, Any]]
+        self, rubric: Rubric, transcript: Transcript, replies: list[ScorecardReply]
     ) -> ScorerOutput:
         reasons: list[str] = []
         if len(replies) < self.samples:
             reasons.append(f"only {len(replies)} of {self.samples} judge samples were usable")
         judgements = []
         for dim in rubric.dimensions:
-            items = [_item(r, dim.id) for r in replies]
-            scores = [float(i["score"]) for i in items]
+            items = [r.dimension(dim.id) for r in replies]  # validated: every one is there
+            scores = [i.score for i in items]
             median = statistics.median(scores)
             spread = max(scores) - min(scores)
             if spread > self.max_spread:
                 reasons.append(f"the judge's samples disagree on {dim.name} by {spread:.1f} points")
-            closest = min(items, key=lambda i: abs(float(i["score"]) - median))
-            citations = tuple(
-                Citation(int(c["turn"]), str(c["quote"])) for c in closest["citations"]
-            )
+            closest = min(items, key=lambda i: abs(i.score - median))
+            citations = tuple(Citation(c.turn, c.quote) for c in closest.citations)
             judgements.append(
-                DimensionJudgement(dim.id, round(median, 1), str(closest["feedback"]), citations)
+                DimensionJudgement(dim.id, round(median, 1), closest.feedback, citations)
             )
         candidate_turns = {a.turn for a in transcript.answers}
         flagged = {a.turn for a in transcript.answers if a.manipulation}
         for reply in replies:
-            flagged |= {
-                t for t in reply.get("addressed_to_scorer_turns", []) if t in candidate_turns
-            }
+            flagged |= {t for t in reply.addressed_to_scorer_turns if t in candidate_turns}
         middle = replies[len(replies) // 2]
         return ScorerOutput(
             judgements=tuple(judgements),
@@ -337,16 +309,9 @@ class LLMScorer:
             model=self.model,
             review_reasons=tuple(reasons),
             manipulation_attempts=len(flagged),
-            strengths=str(middle.get("strengths") or "") or None,
-            probes=str(middle.get("probes") or "") or None,
+            strengths=middle.strengths or None,
+            probes=middle.probes or None,
         )
-
-
-def _item(reply: Mapping[str, Any], dimension_id: str) -> dict[str, Any]:
-    for item in reply["dimensions"]:
-        if item["dimension_id"] == dimension_id:
-            return dict(item)
-    raise KeyError(dimension_id)  # validated replies name every dimension
 
 
 __all__ = ["SCORER", "JudgeFailed", "LLMScorer", "ProviderRefused", "ProviderUnavailable"]

@@ -233,7 +233,7 @@ def _dimension(
     if rated.level == "low":
         checks.reasons.append(evidence.low_confidence_reason(dim.name, rated))
     scorer_score = _clamp(judgement.score)
-    score = evidence.held(scorer_score, rated.level)
+    score = evidence.held(scorer_score, rated)
     feedback = candidate_quotes_only(judgement.feedback, checks.transcript)
     pasted = [a for a in informing if a.pasted_characters]
     if pasted:

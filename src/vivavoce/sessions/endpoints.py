@@ -5,7 +5,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 from starlette.responses import Response, StreamingResponse
 
 from vivavoce.api.deps import Db, Reads, require
@@ -69,7 +69,7 @@ async def _fast_create(state: AppState, principal: Principal, body: bytes) -> Re
     reader = TemplateReader(principal.user_id)
 
     written = await scheduling.schedule_plain(
-        state.reads, principal.workspace_id, payload, link, utcnow(), "api", reader
+        state.reads, principal.workspace_id, payload, link, utcnow(), "api", reader, state.handlers
     )
     if written is None:
         return None
@@ -206,6 +206,9 @@ class TurnOut(BaseModel):
     text: str
     started_at: str
     ended_at: str
+    character: str | None = Field(
+        default=None, description="A role-play's AI turns: the character who speaks the line"
+    )
 
 
 @router.get(

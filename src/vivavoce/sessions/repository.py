@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit.db import RowMapper, StatementPool
 from vivavoce.models import (
+    Application,
     EmbedToken,
     InterviewSession,
     Participant,
@@ -315,3 +316,36 @@ async def erase_turn_text(
     await db.execute(
         update(SessionTurn).where(SessionTurn.session_id.in_(sessions)).values(text="", meta={})
     )
+
+
+# The application row that ties a participant's sessions of a template together, created
+# with their first session (`service.ensure_application`).
+async def application_for_pair(
+    db: AsyncSession, template_id: uuid.UUID, candidate_id: uuid.UUID
+) -> Application | None:
+    result: Application | None = await db.scalar(
+        select(Application).where(
+            Application.evaluation_template_id == template_id,
+            Application.candidate_id == candidate_id,
+        )
+    )
+    return result
+
+
+async def insert_application_if_absent(db: AsyncSession, application: Application) -> bool:
+    """Insert unless the (template, participant) pair exists; True when this call created it."""
+    statement = (
+        insert(Application)
+        .values(
+            id=application.id,
+            workspace_id=application.workspace_id,
+            evaluation_template_id=application.evaluation_template_id,
+            candidate_id=application.candidate_id,
+            source=application.source,
+            approval_status=application.approval_status,
+            outcome=application.outcome,
+        )
+        .on_conflict_do_nothing(index_elements=["evaluation_template_id", "candidate_id"])
+        .returning(Application.id)
+    )
+    return (await db.scalar(statement)) is not None

@@ -20,15 +20,14 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from vivavoce.applications.schemas import rollup_outcome
-from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
-from vivavoce.kit import crypto
+from vivavoce.kit import bus, crypto
 from vivavoce.kit.db import StatementPool
 from vivavoce.kit.ids import uuid7
 from vivavoce.kit.jobs import JobSpec, enqueue_on
 from vivavoce.models import Application, InterviewSession
 from vivavoce.sessions import scheduling_repository as repository
+from vivavoce.sessions.domain_events import SessionScheduled
 from vivavoce.sessions.modes import invites_candidate
 from vivavoce.sessions.scheduling_repository import Parts
 from vivavoce.sessions.schemas import SessionCreate, resolve_scheduled_at
@@ -62,12 +61,15 @@ async def schedule_plain(
     now: datetime,
     source: str,
     reader: Reader | None,
+    handlers: bus.Handlers,
 ) -> Written | None:
     """`try_schedule` in a transaction of its own on `pool`: committed with the new session,
     rolled back when None (a COMMIT that fails is `kit.db.CommitFailed`)."""
 
     async def work(connection: asyncpg.Connection) -> Written | None:
-        return await try_schedule(connection, workspace_id, body, links, now, source, reader)
+        return await try_schedule(
+            connection, workspace_id, body, links, now, source, reader, handlers
+        )
 
     return await pool.transaction(work)
 
@@ -80,9 +82,11 @@ async def try_schedule(
     now: datetime,
     source: str,
     reader: Reader | None,
+    handlers: bus.Handlers,
 ) -> Written | None:
     """The new session, written on `connection` (in the caller's transaction), or None for
-    the caller to roll back and leave to `service.schedule`."""
+    the caller to roll back and leave to `service.schedule`; `SessionScheduled`'s handlers
+    run on the connection (`kit.bus.publish_on`)."""
     scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
     if body.idempotency_key and await repository.idempotency_key_used(
         connection, workspace_id, body.idempotency_key
@@ -104,7 +108,7 @@ async def try_schedule(
     if application.final_decision is not None:
         return None  # closed by its final review: the ORM path says so (409)
     return await _write(
-        connection, workspace_id, body, scheduled_at, parts, application, links, now
+        connection, workspace_id, body, scheduled_at, parts, application, links, now, handlers
     )
 
 
@@ -136,6 +140,7 @@ async def _plain_parts(
         and participant.status == "active"
         and participant.evaluation_template_id in (None, template.id)
         and invites_candidate(stage.stage_type)  # a reviewer's stage: the ORM path, no invite
+        and templates.runnable_stage(stage)  # else the ORM path refuses it
     )
     return parts if plain else None
 
@@ -181,6 +186,7 @@ async def _write(
     application: Application,
     links: Links,
     now: datetime,
+    handlers: bus.Handlers,
 ) -> Written | None:
     session_id = uuid7()
     template, stage, participant = parts.template, parts.stage, parts.participant
@@ -205,21 +211,9 @@ async def _write(
         participant_id=stored.candidate_id,
         application_id=stored.application_id,
     )
-    await _refresh_outcome(connection, application, now)  # a retry reopens the stage
-    jobs += await emails.session_scheduled_on(
-        connection, stored, participant, template, stage, public["join_url"], now
+    scheduled = SessionScheduled(
+        stored, application, participant, template, stage, public["join_url"], now
     )
+    jobs += await bus.publish_on(connection, handlers, scheduled)
     await enqueue_on(connection, jobs)
     return Written(stored, public)
-
-
-async def _refresh_outcome(
-    connection: asyncpg.Connection, application: Application, now: datetime
-) -> None:
-    """`applications.refresh_outcome` in one read (and a write when it changed)."""
-    stages, latest = await repository.rollup_inputs(
-        connection, application.evaluation_template_id, application.id
-    )
-    outcome = rollup_outcome(stages, latest, application.outcome)
-    if outcome != application.outcome:
-        await repository.set_outcome(connection, application.id, outcome, now)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 
@@ -118,7 +117,7 @@ async def read_after_lock(
     return AfterLock(bool(row[0]), APPLICATIONS.load(row, 1) if found else None)
 
 
-# `applications.ensure_for`: insert unless the pair exists, then the pair's row either way.
+# `service.ensure_application`: insert unless the pair exists, then the pair's row either way.
 _ENSURE_APPLICATION = f"""
 WITH created AS (
     INSERT INTO template_applications
@@ -182,49 +181,3 @@ async def insert_session(
         session.needs_human_review,
     )
     return None if row is None else SESSIONS.load(row)
-
-
-# `applications.refresh_outcome`'s two reads in one: every stage of the template, each with
-# the application's newest session of it.
-_ROLLUP = f"""
-SELECT {STAGES.columns_of("s")}, l.id, l.passed, l.needs_human_review
-FROM evaluation_stages s
-LEFT JOIN LATERAL (
-    SELECT id, passed, needs_human_review FROM sessions
-    WHERE application_id = $2 AND evaluation_stage_id = s.id
-    ORDER BY id DESC LIMIT 1
-) l ON true
-WHERE s.evaluation_template_id = $1
-ORDER BY s.stage_order, s.id
-"""  # noqa: S608
-
-
-async def rollup_inputs(
-    connection: asyncpg.Connection, template_id: uuid.UUID, application_id: uuid.UUID
-) -> tuple[list[EvaluationStage], dict[uuid.UUID, InterviewSession]]:
-    """The template's stages, and the application's newest session per stage (only the
-    columns the outcome's rollup reads)."""
-    rows = await connection.fetch(_ROLLUP, template_id, application_id)
-    stages: list[EvaluationStage] = []
-    latest: dict[uuid.UUID, InterviewSession] = {}
-    at = STAGES.width
-    for row in rows:
-        stage = STAGES.load(row)
-        stages.append(stage)
-        if row[at] is not None:
-            latest[stage.id] = SESSIONS.make(
-                id=row[at],
-                evaluation_stage_id=stage.id,
-                passed=row[at + 1],
-                needs_human_review=row[at + 2],
-            )
-    return stages, latest
-
-
-_SET_OUTCOME = "UPDATE template_applications SET outcome = $2, updated_at = $3 WHERE id = $1"
-
-
-async def set_outcome(
-    connection: asyncpg.Connection, application_id: uuid.UUID, outcome: str, now: datetime
-) -> None:
-    await connection.execute(_SET_OUTCOME, application_id, outcome, now)

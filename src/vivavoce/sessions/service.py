@@ -3,7 +3,9 @@
 This module is the only writer of `sessions.status`. Each change locks the row, asks the
 pure state machine (`state.apply`) what may happen, and writes the resulting events in
 the same transaction, so exactly one of two racing triggers wins and nothing is emitted
-for a change that rolls back.
+for a change that rolls back. What a change means to other domains (invites, the
+application's outcome) is published as a domain event (`sessions.domain_events`,
+`kit.bus`), handled by those domains in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,10 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import profile_public
-from vivavoce.applications import service as applications
-from vivavoce.emails import notify as emails
 from vivavoce.events import service as events
-from vivavoce.kit import crypto, pubsub
+from vivavoce.kit import bus, crypto, pubsub
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import StatementPool, raw_connection
 from vivavoce.kit.errors import Conflict, Forbidden, Issue, NotFound, Unprocessable
@@ -37,9 +37,17 @@ from vivavoce.models import (
     Participant,
 )
 from vivavoce.participants import service as participants
-from vivavoce.sessions import live_repository, repository, scheduling, signals, transcript
+from vivavoce.sessions import (
+    live_repository,
+    recording_links,
+    repository,
+    scheduling,
+    signals,
+    transcript,
+)
+from vivavoce.sessions.domain_events import SessionCancelled, SessionRescheduled, SessionScheduled
 from vivavoce.sessions.errors import ensure_holder
-from vivavoce.sessions.modes import Mode, invites_candidate, mode_of
+from vivavoce.sessions.modes import Mode, mode_of
 from vivavoce.sessions.scheduling_repository import Parts
 from vivavoce.sessions.schemas import (
     SessionCreate,
@@ -49,13 +57,12 @@ from vivavoce.sessions.schemas import (
     resolve_scheduled_at,
     session_public,
 )
-from vivavoce.sessions.state import EndReason, InvalidTransition, Status, Trigger, apply
+from vivavoce.sessions.state import OPEN, EndReason, InvalidTransition, Status, Trigger, apply
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import AssessmentSettings, stage_public, template_public
 from vivavoce.templates.schemas import assessment_settings as assessment_settings_of
 from vivavoce.templates.schemas import practice_settings as practice_settings_of
 from vivavoce.templates.visibility import Reader
-from vivavoce.voice import links as recording_links
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ async def schedule(
     scheduled_at = resolve_scheduled_at(body.scheduled_at, body.timezone, now)
     template = await _runnable_template(db, workspace_id, body.evaluation_template_id, reader)
     stage = await _resolve_stage(db, workspace_id, template.id, body.stage, body.interview_id)
+    templates.require_runnable_stage(stage)
     participant = await _schedulable_participant(db, workspace_id, body, template, stage, reader)
     application = await _open_application(db, workspace_id, template.id, participant.id, source)
     session_id = uuid7()
@@ -138,11 +146,10 @@ async def schedule(
     if existing is not None:
         return Scheduled(_same_request(existing, body), created=False)
     await _record(db, session, "session.created", links, now)
-    await applications.refresh_outcome(db, application, now)  # a retry reopens the stage
-    if invites_candidate(stage.stage_type):  # a reviewer's stage has nothing to join
-        await emails.session_scheduled(
-            db, session, participant, template, links.join_url(session), now
-        )
+    scheduled = SessionScheduled(
+        session, application, participant, template, stage, links.join_url(session), now
+    )
+    await bus.publish(db, scheduled)
     return Scheduled(session, created=True)
 
 
@@ -214,9 +221,7 @@ async def _open_application(
 ) -> Application:
     """The participant's application to the template (created on its first session); one
     closed by its final review takes no more sessions."""
-    application, _ = await applications.ensure_for(
-        db, workspace_id, template_id, participant_id, source
-    )
+    application, _ = await ensure_application(db, workspace_id, template_id, participant_id, source)
     if application.final_decision is not None:
         raise Conflict(
             f"the application was closed by its final review ({application.final_decision})",
@@ -224,6 +229,33 @@ async def _open_application(
             application_id=str(application.id),
         )
     return application
+
+
+async def ensure_application(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    source: str,
+    approval_status: str = "approved",
+) -> tuple[Application, bool]:
+    """The application of this participant for this template, created when missing
+    (race-safe: concurrent callers get the same row). Written here because a session needs
+    it before its insert; applications own everything else about it."""
+    candidate = Application(
+        id=uuid7(),
+        workspace_id=workspace_id,
+        evaluation_template_id=template_id,
+        candidate_id=candidate_id,
+        source=source,
+        approval_status=approval_status,
+        outcome="in_progress",
+    )
+    created = await repository.insert_application_if_absent(db, candidate)
+    application = await repository.application_for_pair(db, template_id, candidate_id)
+    if application is None or application.workspace_id != workspace_id:
+        raise NotFound("application")
+    return application, created
 
 
 async def _add_unless_key_taken(
@@ -344,17 +376,9 @@ async def reschedule(
         session.notes = body.notes
     session.updated_at = now
     await db.flush()
-    moved = session.scheduled_at != previous_time  # a new time is news to the candidate
-    if moved and await _invites(db, session):
-        await emails.session_rescheduled(
-            db,
-            session,
-            await participants.get(db, workspace_id, session.candidate_id),
-            await templates.get_template(db, workspace_id, session.evaluation_template_id),
-            links.join_url(session),
-            now,
-            previous_scheduled_at=previous_time,
-        )
+    if session.scheduled_at != previous_time:  # a new time is news to the candidate
+        moved = SessionRescheduled(session, previous_time, links.join_url(session), now)
+        await bus.publish(db, moved)
     return session
 
 
@@ -371,14 +395,7 @@ async def cancel(
     session.ended_at = now
     session.end_reason = EndReason.CANCELLED.value
     await _save(db, session, events_to_write, links, now)
-    if await _invites(db, session):
-        await emails.session_cancelled(
-            db,
-            session,
-            await participants.get(db, workspace_id, session.candidate_id),
-            await templates.get_template(db, workspace_id, session.evaluation_template_id),
-            now,
-        )
+    await bus.publish(db, SessionCancelled(session, now))
     return session
 
 
@@ -388,9 +405,32 @@ async def stage_mode(db: AsyncSession, session: InterviewSession) -> Mode:
     return mode_of(stage.stage_type)
 
 
-async def _invites(db: AsyncSession, session: InterviewSession) -> bool:
-    stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
-    return invites_candidate(stage.stage_type)
+async def open_live_session(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    reader: Reader | None,
+    *,
+    channel: str,
+) -> InterviewSession:
+    """A session of the workspace that can still be held live on another `channel` (the
+    phone, an embedded page): 404 for another workspace's, 409 `session_immutable` once it
+    ended, 409 `wrong_mode` when its stage is not a live interview."""
+    session = await get_visible(db, workspace_id, session_id, reader)
+    if Status(session.status) not in OPEN:
+        raise Conflict(
+            f"the session is {session.status}: it can no longer be held {channel}",
+            code="session_immutable",
+            session_status=session.status,
+        )
+    mode = await stage_mode(db, session)
+    if mode != "live":
+        raise Conflict(
+            f"this session's stage runs as {mode}: only a live interview can be held {channel}",
+            code="wrong_mode",
+            mode=mode,
+        )
+    return session
 
 
 async def join(
@@ -691,6 +731,22 @@ async def fail(
     session.end_reason = reason.value
     session.duration_seconds = elapsed_seconds(session.started_at, now)
     session.authenticity_signals = await signals.summarize(db, session.id)
+    await _save(db, session, events_to_write, links, now)
+    return session
+
+
+async def fail_unreachable(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    session_id: uuid.UUID,
+    links: SessionLinks,
+    now: datetime,
+) -> InterviewSession:
+    """A scheduled phone interview whose calls all went unanswered (docs/phone.md)."""
+    session = await _locked(db, workspace_id, session_id)
+    events_to_write = _transition(session, Trigger.UNREACHABLE)
+    session.ended_at = now
+    session.end_reason = EndReason.UNREACHABLE.value
     await _save(db, session, events_to_write, links, now)
     return session
 

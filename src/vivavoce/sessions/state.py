@@ -2,7 +2,8 @@
 
     scheduled ──join──▶ in_progress ──complete──▶ completed ──score──▶ (scored)
         │                    ├──fail──▶ failed
-        └──cancel──▶ cancelled
+        ├──cancel──▶ cancelled
+        └──unreachable──▶ failed   (a phone interview whose every call went unanswered)
 
 `apply(status, trigger)` returns the next status and the events to write in the same
 transaction, or raises `InvalidTransition` (HTTP 409). Terminal sessions accept nothing but
@@ -30,6 +31,7 @@ class Trigger(StrEnum):
     COMPLETE = "complete"  # the AI said its closing line
     FAIL = "fail"  # hang-up, disconnect past grace, technical failure
     SCORE = "score"  # the scorecard is written
+    UNREACHABLE = "unreachable"  # a phone interview's calls all went unanswered (docs/phone.md)
 
 
 class EndReason(StrEnum):
@@ -38,10 +40,16 @@ class EndReason(StrEnum):
     DISCONNECTED = "disconnected"
     TECHNICAL_FAILURE = "technical_failure"
     CANCELLED = "cancelled"
+    UNREACHABLE = "unreachable"
 
 
 TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 OPEN = frozenset({Status.SCHEDULED, Status.IN_PROGRESS})
+
+
+def is_open(status: str) -> bool:
+    """A session still to run or running (`OPEN`), by its stored status."""
+    return status in {s.value for s in OPEN}
 
 
 class InvalidTransition(Exception):
@@ -63,6 +71,7 @@ _TABLE: dict[tuple[Status, Trigger], Transition] = {
     (Status.SCHEDULED, Trigger.JOIN): Transition(Status.IN_PROGRESS, ("session.started",)),
     (Status.SCHEDULED, Trigger.RESCHEDULE): Transition(Status.SCHEDULED, ()),
     (Status.SCHEDULED, Trigger.CANCEL): Transition(Status.CANCELLED, ("session.cancelled",)),
+    (Status.SCHEDULED, Trigger.UNREACHABLE): Transition(Status.FAILED, ("session.failed",)),
     (Status.IN_PROGRESS, Trigger.JOIN): Transition(Status.IN_PROGRESS, ()),
     (Status.IN_PROGRESS, Trigger.COMPLETE): Transition(Status.COMPLETED, ("session.completed",)),
     (Status.IN_PROGRESS, Trigger.FAIL): Transition(Status.FAILED, ("session.failed",)),
@@ -75,6 +84,7 @@ _WHY_NOT = {
     Trigger.FAIL: "only an interview in progress can fail",
     Trigger.SCORE: "only a completed session can be scored",
     Trigger.JOIN: "this session cannot be joined",
+    Trigger.UNREACHABLE: "only a scheduled session is called",
 }
 
 

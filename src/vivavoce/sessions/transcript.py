@@ -37,6 +37,7 @@ def turn_public(turn: SessionTurn) -> dict[str, Any]:
         "text": turn.text,
         "started_at": isoformat_z(turn.started_at),
         "ended_at": isoformat_z(turn.ended_at),
+        "character": (turn.meta or {}).get("character") if turn.speaker == "ai" else None,
     }
 
 

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from vivavoce.kit.clock import isoformat_z
 from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import EvaluationStage, EvaluationTemplate
+from vivavoce.templates.roleplay_schemas import RoleplayScenario
 
 UseCase = Literal["hiring", "admissions", "training", "custom_api"]
 SuccessOutcome = Literal[
@@ -31,8 +32,8 @@ SessionFormat = Literal["voice", "text", "voice_or_text"]
 Visibility = Literal["private", "team", "organization", "public_template"]
 # How candidates take the template's interviews. A format other than `live_ai_interview`
 # is the default `stage_type` of the template's new stages (`STAGE_TYPE_FOR_FORMAT`); each
-# stage then runs as its own `stage_type` says. `roleplay_simulation` does not run yet:
-# scheduling a session for it is refused (409).
+# stage then runs as its own `stage_type` says (a `roleplay_simulation` stage needs its
+# scenario, `roleplay`).
 InterviewFormat = Literal[
     "live_ai_interview",
     "async_interview",
@@ -41,7 +42,13 @@ InterviewFormat = Literal[
     "manual_review",
 ]
 RUNNABLE_FORMATS: frozenset[str] = frozenset(
-    {"live_ai_interview", "async_interview", "practice_session", "manual_review"}
+    {
+        "live_ai_interview",
+        "async_interview",
+        "roleplay_simulation",
+        "practice_session",
+        "manual_review",
+    }
 )
 STAGE_TYPE_FOR_FORMAT: dict[str, str] = {
     "live_ai_interview": "ai_interview",
@@ -132,11 +139,12 @@ def _unique_origins(origins: list[str]) -> list[str]:
     return list(dict.fromkeys(origins))
 
 
+MAX_EMBED_ORIGINS = 20
 Origin = Annotated[str, Field(max_length=300), AfterValidator(canonical_origin)]
 EmbedOrigins = Annotated[
     list[Origin],
     Field(
-        max_length=20,
+        max_length=MAX_EMBED_ORIGINS,
         description="Origins whose pages may embed this template's interviews (docs/embed.md)",
     ),
     AfterValidator(_unique_origins),
@@ -288,6 +296,13 @@ class Question(StrictModel):
 Questions = Annotated[list[Question], Field(max_length=50)]
 
 
+AnswerKind = Literal["text", "audio", "video"]
+
+
+def _typed_only() -> list[AnswerKind]:
+    return ["text"]
+
+
 class AssessmentSettings(StrictModel):
     """How an `async_assessment` (one-way interview) runs each question: time to read and
     prepare, then time to answer (a question's own `time_limit_seconds` wins), and how many
@@ -296,6 +311,24 @@ class AssessmentSettings(StrictModel):
     prep_seconds: Annotated[int, Field(ge=0, le=600, description="0: answer at once")] = 30
     answer_seconds: Annotated[int, Field(ge=10, le=3600)] = 180
     retakes: Annotated[int, Field(ge=0, le=5, description="Extra attempts per question")] = 1
+    answer_kinds: Annotated[
+        list[AnswerKind],
+        Field(
+            min_length=1,
+            max_length=3,
+            description="How answers may be given: typed, recorded audio, camera video",
+        ),
+    ] = Field(default_factory=_typed_only)
+    speak_questions: Annotated[
+        bool, Field(description="Each question is also read aloud (the server's voice)")
+    ] = False
+
+    @field_validator("answer_kinds")
+    @classmethod
+    def _distinct_kinds(cls, kinds: list[AnswerKind]) -> list[AnswerKind]:
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each answer kind once")
+        return kinds
 
 
 DEFAULT_ASSESSMENT = AssessmentSettings()
@@ -362,6 +395,10 @@ class StageCreate(StrictModel):
     review: Annotated[ReviewSettings | None, Field(description="`manual_review` stages only")] = (
         None
     )
+    roleplay: Annotated[
+        RoleplayScenario | None,
+        Field(description="The scene: required on, and only for, `roleplay_simulation` stages"),
+    ] = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -395,6 +432,7 @@ class StageUpdate(StrictModel):
     assessment: AssessmentSettings | None = None
     practice: PracticeSettings | None = None
     review: ReviewSettings | None = None
+    roleplay: RoleplayScenario | None = None
     accountSlug: AccountSlug = None
 
     _type = field_validator("type")(_check_type)
@@ -440,6 +478,9 @@ class EvaluationStageOut(BaseModel):
     )
     review: ReviewSettings | None = Field(
         default=None, description="A `manual_review`'s reviewer; null otherwise"
+    )
+    roleplay: RoleplayScenario | None = Field(
+        default=None, description="A `roleplay_simulation`'s scenario; null otherwise"
     )
     created_at: str
     updated_at: str
@@ -506,6 +547,7 @@ def stage_public(stage: EvaluationStage) -> dict[str, Any]:
             if stage.stage_type == "manual_review"
             else None
         ),
+        "roleplay": roleplay_scenario(stage) if stage.stage_type == "roleplay_simulation" else None,
         "created_at": isoformat_z(stage.created_at),
         "updated_at": isoformat_z(stage.updated_at),
     }
@@ -523,6 +565,12 @@ def practice_settings(stage: EvaluationStage) -> PracticeSettings:
 
 def review_settings(stage: EvaluationStage) -> ReviewSettings:
     return ReviewSettings.model_validate((stage.mode_settings or {}).get("review") or {})
+
+
+def roleplay_scenario(stage: EvaluationStage) -> dict[str, Any] | None:
+    """The stage's stored scenario (defaults filled in when it was set), or None."""
+    stored = (stage.mode_settings or {}).get("roleplay")
+    return stored if isinstance(stored, dict) else None
 
 
 def template_public(

@@ -56,6 +56,25 @@ def require_runnable_format(template: EvaluationTemplate) -> None:
         )
 
 
+def runnable_stage(stage: EvaluationStage) -> bool:
+    """Whether the stage can run: a role-play stage only with its scenario (a stage stored
+    before scenarios existed has none)."""
+    return stage.stage_type != "roleplay_simulation" or bool(
+        (stage.mode_settings or {}).get("roleplay")
+    )
+
+
+def require_runnable_stage(stage: EvaluationStage) -> None:
+    """`runnable_stage`, or 409 `scenario_missing`: never an interview in disguise."""
+    if not runnable_stage(stage):
+        raise Conflict(
+            "this roleplay_simulation stage has no scenario yet: set `roleplay` on the stage "
+            "(docs/roleplay.md)",
+            code="scenario_missing",
+            stage_id=str(stage.id),
+        )
+
+
 def _duplicate_type(stage_type: str, existing_id: uuid.UUID | None) -> Conflict:
     return Conflict(
         f"this template already has a stage of type `{stage_type}`",
@@ -395,6 +414,7 @@ async def create_stage(
                 ("assessment", body.assessment),
                 ("practice", body.practice),
                 ("review", body.review),
+                ("roleplay", body.roleplay),
             )
             if value is not None
         },
@@ -408,6 +428,7 @@ _SETTINGS_FOR = {
     "assessment": "async_assessment",
     "practice": "practice_session",
     "review": "manual_review",
+    "roleplay": "roleplay_simulation",
 }
 
 
@@ -420,6 +441,32 @@ def _settings_fit(body: StageCreate, stage_type: str) -> None:
                 f"{name} settings apply to {wanted} stages only (this stage is {stage_type})",
                 [Issue(["body", name], f"only for stage_type {wanted}")],
             )
+    if stage_type == "roleplay_simulation" and body.roleplay is None:
+        raise _scenario_required()
+
+
+def _scenario_fits(stage: EvaluationStage, body: StageUpdate) -> None:
+    """After the update, a roleplay_simulation stage has a scenario and no other has one."""
+    fields = body.model_fields_set
+    stage_type = body.stage_type if "stage_type" in fields and body.stage_type else stage.stage_type
+    stored = (stage.mode_settings or {}).get("roleplay")
+    scenario = body.roleplay if "roleplay" in fields else stored
+    if stage_type == "roleplay_simulation" and scenario is None:
+        raise _scenario_required()
+    if stage_type != "roleplay_simulation" and "roleplay" in fields and body.roleplay is not None:
+        raise Unprocessable(
+            f"roleplay settings apply to roleplay_simulation stages only (this stage is "
+            f"{stage_type})",
+            [Issue(["body", "roleplay"], "only for stage_type roleplay_simulation")],
+        )
+
+
+def _scenario_required() -> Unprocessable:
+    return Unprocessable(
+        "a roleplay_simulation stage needs its scenario (`roleplay`): the character, what "
+        "they want, the candidate's role and brief, and the goals (docs/roleplay.md)",
+        [Issue(["body", "roleplay"], "required for stage_type roleplay_simulation")],
+    )
 
 
 async def _own_reviewer(
@@ -450,6 +497,31 @@ async def get_stage(
     if stage is None:
         raise NotFound("evaluation stage", id=stage_id)
     return stage
+
+
+async def stage_of_template(
+    db: AsyncSession,
+    workspace_id: uuid.UUID,
+    template_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    reader: Reader | None = None,
+) -> EvaluationStage:
+    """A stage of the template (which `reader` must see); a stage of another template is
+    NotFound("evaluation stage") like a missing one."""
+    await get_template(db, workspace_id, template_id, reader)
+    stage = await get_stage(db, workspace_id, stage_id)
+    if stage.evaluation_template_id != template_id:
+        raise NotFound("evaluation stage", id=stage_id)
+    return stage
+
+
+def stage_in(template: dict[str, Any], stage_id: uuid.UUID) -> dict[str, Any]:
+    """The stage `stage_id` of `template_with_stages`' result, or NotFound("evaluation stage")."""
+    for stage in template["stages"]:
+        if stage["id"] == str(stage_id):
+            found: dict[str, Any] = stage
+            return found
+    raise NotFound("evaluation stage", id=stage_id)
 
 
 async def find_stage(
@@ -483,8 +555,9 @@ async def update_stage(
         stage.questions = [q.model_dump() for q in body.questions]
     if "review" in fields and body.review is not None:
         await _own_reviewer(db, workspace_id, body.review.reviewer_user_id)
+    _scenario_fits(stage, body)
     settings = dict(stage.mode_settings or {})
-    for name in ("assessment", "practice", "review"):
+    for name in ("assessment", "practice", "review", "roleplay"):
         if name in fields:
             settings.pop(name, None)
             value = getattr(body, name)

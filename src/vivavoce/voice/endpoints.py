@@ -58,7 +58,7 @@ async def get_recording(
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{total}"})
     first, last = wanted
     return StreamingResponse(
-        _slice(_whole(audio), first, last),
+        slice_stream(_whole(audio), first, last),
         status_code=206,
         media_type="audio/wav",
         headers={
@@ -96,7 +96,7 @@ async def _whole(audio: StoredAudio) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def _slice(chunks: AsyncIterator[bytes], first: int, last: int) -> AsyncIterator[bytes]:
+async def slice_stream(chunks: AsyncIterator[bytes], first: int, last: int) -> AsyncIterator[bytes]:
     """Bytes `first`..`last` of a stream (the stores read from the start)."""
     position = 0
     async for chunk in chunks:

@@ -4,7 +4,8 @@ A recording is 16 kHz 16-bit mono PCM, appended as the conversation happens (eac
 utterance, then each sentence the interviewer speaks, in conversation order) and served as a
 WAV file. `LocalRecordingStore` keeps one file per session under a directory (by default
 `<data_dir>/recordings`); `vivavoce.voice.s3.S3RecordingStore` implements the same three
-operations on S3-compatible object storage.
+operations on S3-compatible object storage. A one-way assessment's recorded answers are
+stored the same way, one key per answer (`answer_key`), as the browser uploaded them.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from pathlib import Path
 from typing import Protocol
 
 CHUNK_BYTES = 256 * 1024
-_KEY = re.compile(
-    r"^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\.pcm$"
-)
+_UUID = r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+_KEY = re.compile(rf"^{_UUID}/(?:{_UUID}\.pcm|{_UUID}/{_UUID}\.media)$")
 
 
 def recording_key(workspace_id: object, session_id: object) -> str:
     return f"{workspace_id}/{session_id}.pcm"
+
+
+def answer_key(workspace_id: object, session_id: object, recording_id: object) -> str:
+    """Where one recorded answer of a one-way assessment is stored (the browser's file as
+    uploaded, audio or video; its content type is kept with the answer)."""
+    return f"{workspace_id}/{session_id}/{recording_id}.media"
 
 
 def check_key(key: str) -> str:

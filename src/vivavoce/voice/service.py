@@ -17,8 +17,9 @@ from vivavoce.config import Settings
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Forbidden, NotFound
 from vivavoce.kit.jobs import enqueue
+from vivavoce.sessions import recording_links as links
 from vivavoce.sessions import service as sessions
-from vivavoce.voice import links, marks
+from vivavoce.voice import marks
 from vivavoce.voice.recordings import LocalRecordingStore, RecordingStore, StoredAudio
 from vivavoce.voice.s3 import S3Location, S3RecordingStore
 

@@ -29,6 +29,7 @@ from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Forbidden, NotFound, TooManyRequests
 from vivavoce.kit.ratelimit import RateLimiter
 from vivavoce.sessions import service as sessions
+from vivavoce.templates.schemas import AssessmentSettings
 from vivavoce.web.rendering import Theme, page
 from vivavoce.web.signals import UnsupportedType, same_origin
 
@@ -62,10 +63,13 @@ def page_for(
             "prep_seconds": int(settings.get("prep_seconds") or 0),
             "answer_seconds": int(settings.get("answer_seconds") or 0),
             "retakes": int(settings.get("retakes") or 0),
+            "answer_kinds": assessments.answer_kinds(AssessmentSettings.model_validate(settings)),
+            "speak_questions": bool(settings.get("speak_questions")),
             **self_id,
         },
         theme=theme,
         scripts=True,
+        media="blob:",  # the recording just made, played back before it is uploaded
         status=422 if self_id.get("self_id_errors") else 200,
     )
 

@@ -41,8 +41,9 @@ from vivavoce.kit.errors import NotFound
 from vivavoce.kit.ratelimit import Lockout
 from vivavoce.kit.recognition import Word
 from vivavoce.sessions import service as sessions
-from vivavoce.sessions.modes import mode_of
+from vivavoce.sessions.join_view import join_view
 from vivavoce.sessions.state import Status
+from vivavoce.templates.durations import interview_minutes
 from vivavoce.voice import live as voice_live
 from vivavoce.voice.bias import Topic
 from vivavoce.web import assessment, csrf, practice
@@ -52,7 +53,6 @@ from vivavoce.web.rendering import Theme, page
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DURATION_MINUTES = 30
 TOKEN_MISSES_PER_MINUTE = 10
 TOKEN_MISS_BURST = 10
 _guessing = Lockout(TOKEN_MISSES_PER_MINUTE, TOKEN_MISS_BURST)
@@ -79,14 +79,21 @@ socket_router = APIRouter(prefix="/join", include_in_schema=False)
 class Frame:
     """A page shown inside the embeddable widget (docs/embed.md): `origin` is the one host
     page origin that may frame it (CSP `frame-ancestors`) and receive its postMessage
-    events; `state` is what the page tells the host on load."""
+    events; `state` is what the page tells the host on load, unless `announce` is off (a
+    page that follows an end the host was already told of)."""
 
     origin: str
     session_id: str
     state: str = "ready"
+    announce: bool = True
 
     def context(self) -> dict[str, str]:
-        return {"origin": self.origin, "session_id": self.session_id, "state": self.state}
+        return {
+            "origin": self.origin,
+            "session_id": self.session_id,
+            "state": self.state,
+            "announce": "yes" if self.announce else "no",
+        }
 
 
 def _message(
@@ -186,30 +193,28 @@ async def interview_page(
             return missed(address)
         setup = await sessions.interview_setup(db, session)
     theme = Theme.of(setup.template.get("branding"))
-    if session.status == Status.CANCELLED.value:
-        return _message("cancelled", 410, theme, frame)
-    if session.status == Status.COMPLETED.value:
-        if setup.stage.get("stage_type") == "practice_session" and frame is None:
-            title = str(setup.template.get("template_name") or "Practice")
-            scored = session.scored_at is not None
-            return practice.feedback_page(title, session.evaluation_breakdown, scored, theme)
-        return _message("completed", 200, theme, frame)
-    if session.status == Status.FAILED.value:
-        return _message("failed", 410, theme, frame)
-    mode = mode_of(str(setup.stage.get("stage_type")))
-    if mode == "async" and frame is None:
-        resume = session.status == Status.IN_PROGRESS.value
+    view = join_view(session.status, str(setup.stage.get("stage_type")), framed=frame is not None)
+    if view.page in _MESSAGES:
+        return _message(view.page, _MESSAGES[view.page], theme, frame)
+    if view.page == "practice_feedback":
+        title = str(setup.template.get("template_name") or "Practice")
+        scored = session.scored_at is not None
+        framed = (frame, token) if frame else None
+        breakdown = session.evaluation_breakdown
+        return practice.feedback_page(title, breakdown, scored, theme, framed)
+    if view.page == "assessment":
         issued = csrf.issue(request, state.settings.secret_key)
         shown = shown or SelfIdShown()
         form = _self_id_context(issued.token, shown.saved, shown.errors)
-        response = assessment.page_for(token, setup, resume, theme, form)
+        response = assessment.page_for(token, setup, view.resume, theme, form)
         issued.set_cookie(response, secure=state.settings.base_url.startswith("https://"))
         return response
-    if mode != "live":  # a reviewer's stage: nothing for the candidate here
-        return _message("not_joinable", 404, theme, frame)
-    resume = session.status == Status.IN_PROGRESS.value
-    live = _LivePage(setup, token, theme, frame, session.language, resume)
+    live = _LivePage(setup, token, theme, frame, session.language, view.resume)
     return _live_page(request, state.settings, live, shown or SelfIdShown())
+
+
+# The join views answered with a message page, and its HTTP status.
+_MESSAGES: dict[str, int] = {"cancelled": 410, "completed": 200, "failed": 410, "not_joinable": 404}
 
 
 @dataclass(frozen=True)
@@ -233,10 +238,8 @@ def _live_page(
     voice = voice_live.voice_available(settings)
     if voice:
         voice_live.warm_up(settings)  # ready by the time the candidate consents
-    minutes = (
-        setup.stage.get("duration_minutes")
-        or setup.template.get("default_duration_minutes")
-        or DEFAULT_DURATION_MINUTES
+    minutes = interview_minutes(
+        setup.stage.get("duration_minutes"), setup.template.get("default_duration_minutes")
     )
     issued = csrf.issue(request, settings.secret_key)
     response = page(
@@ -246,7 +249,7 @@ def _live_page(
             "self_id_offered": frame is None,
             "title": setup.template.get("template_name") or "Interview",
             "candidate_name": setup.candidate_name,
-            "minutes": int(minutes),
+            "minutes": minutes,
             "token": token,
             "resume": live.resume,
             "content_lang": language,
@@ -257,6 +260,7 @@ def _live_page(
             "held_in_english_local": HELD_IN_ENGLISH.get(language.split("-", 1)[0].lower()),
             "voice_available": voice,
             "practice": setup.stage.get("stage_type") == "practice_session",
+            "roleplay": roleplay_brief(setup.stage),
             "embed": frame.context() if frame else None,
         },
         theme=live.theme,
@@ -266,6 +270,21 @@ def _live_page(
     )
     issued.set_cookie(response, secure=settings.base_url.startswith("https://"))
     return response
+
+
+def roleplay_brief(stage: dict[str, Any]) -> dict[str, Any] | None:
+    """What the join page tells a role-play's candidate before consent: who the AI plays,
+    their own role and brief, and when the scene ends."""
+    scenario = stage.get("roleplay") if stage.get("stage_type") == "roleplay_simulation" else None
+    if not isinstance(scenario, dict):
+        return None
+    return {
+        "character": scenario["character"]["name"],
+        "description": scenario["character"]["description"],
+        "role": scenario["candidate"]["role"],
+        "brief": scenario["candidate"]["brief"],
+        "max_turns": (scenario.get("ending") or {}).get("max_turns", 12),
+    }
 
 
 @router.post("/{token}/about-you")
@@ -327,7 +346,8 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
     if not await _known(state.sessionmaker, token):
         _guessing.failed(address, time.monotonic())  # the room still answers not_found
     spoken = websocket.query_params.get("mode") == "voice"
-    deps = _room_deps(state, spoken=spoken)
+    interviewers: providers.Interviewers = websocket.app.state.interviewers  # app._serving
+    deps = _room_deps(state, interviewers, spoken=spoken)
     await websocket.accept()
     outbox = _Outbox(websocket)
     channel: voice_live.VoiceChannel | None = None
@@ -348,17 +368,17 @@ async def join_socket(websocket: WebSocket, token: str) -> None:
         await room.disconnected()
 
 
-def _room_deps(state: AppState, *, spoken: bool) -> RoomDeps:
+def _room_deps(state: AppState, interviewers: providers.Interviewers, *, spoken: bool) -> RoomDeps:
     settings = state.settings
-    voice, judge = providers.shared(settings)
     return RoomDeps(
         sessionmaker=state.sessionmaker,
         links=sessions.SessionLinks(settings.base_url, settings.secret_key),
         grace_seconds=float(settings.join_grace_seconds),
-        voice=voice,
-        judge=judge,
+        voice=interviewers.voice,
+        judge=interviewers.judge,
         outage_budget_seconds=settings.interviewer_outage_budget_seconds,
-        answerer=providers.model_answerer(settings),
+        answerer=interviewers.answerer,
+        scene_voice=interviewers.scene_voice,
         liveness_sessionmaker=state.liveness_sessionmaker,
         listener=state.transcript_listener,
         # a spoken reply is paced by its audio: its text goes to the speech engine at once

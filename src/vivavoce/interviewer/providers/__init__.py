@@ -9,6 +9,7 @@ offline — no network needed). See docs/interviewer.md.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from types import ModuleType
 
 import openai
@@ -32,6 +33,8 @@ from vivavoce.interviewer.providers.openai_compatible import (
     LLMVoice,
     make_client,
 )
+from vivavoce.interviewer.providers.scene_llm import LLMSceneVoice
+from vivavoce.interviewer.scene_voice import CheckedSceneVoice, OfflineSceneVoice, SceneVoice
 from vivavoce.interviewer.similarity import ModelAnswerer
 from vivavoce.interviewer.voice import Voice
 
@@ -183,6 +186,21 @@ def _shared_build(settings: Settings) -> tuple[Voice, Judge, ModelAnswerer | Non
     return _shared[key]
 
 
+@dataclass(frozen=True)
+class Interviewers:
+    """The providers every live room of a process shares (`shared`, `model_answerer`), built
+    once by the app's composition root (`app._serving`) and handed to the rooms."""
+
+    voice: Voice
+    judge: Judge
+    answerer: ModelAnswerer | None
+    scene_voice: SceneVoice
+
+
+def interviewers(settings: Settings) -> Interviewers:
+    return Interviewers(*_shared_build(settings), scene_voice=scene_voice(settings))
+
+
 def shared(settings: Settings) -> tuple[Voice, Judge]:
     """`build(settings)`, made once per provider configuration and then reused, so every
     live room shares one HTTP client (and its connection pool)."""
@@ -194,6 +212,19 @@ def model_answerer(settings: Settings) -> ModelAnswerer | None:
     """What writes the model answers `scripted_answer_similarity` compares with: the
     configured LLM (sharing the voice's client), or None with the offline interviewer."""
     return _shared_build(settings)[2]
+
+
+def scene_voice(settings: Settings) -> SceneVoice:
+    """What words a role-play character's lines: the configured OpenAI-compatible LLM
+    (sharing the interviewer's client), checked, with the offline wording as its fallback;
+    the offline wording with no LLM or another provider."""
+    if kind(settings) != "openai" or not settings.llm_base_url:
+        return OfflineSceneVoice()
+    voice, _ = shared(settings)
+    inner = voice.inner if isinstance(voice, CheckedVoice) else None
+    if not isinstance(inner, LLMVoice):
+        return OfflineSceneVoice()
+    return CheckedSceneVoice(LLMSceneVoice(inner.client, inner.model, config=inner.config))
 
 
 async def check(

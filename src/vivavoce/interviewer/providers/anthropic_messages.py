@@ -27,6 +27,7 @@ from vivavoce.interviewer.judge import (
     JUDGEMENT_JSON_SCHEMA,
     AnswerJudgement,
     Judge,
+    JudgementReply,
     JudgeRequest,
 )
 from vivavoce.interviewer.offline_judge import OfflineJudge
@@ -35,12 +36,12 @@ from vivavoce.interviewer.providers.failures import ProviderError, from_parts
 from vivavoce.interviewer.providers.openai_compatible import (
     VOICE_MAX_TOKENS,
     StreamInterrupted,
-    _schema_problem,
     judge_messages,
     model_answer_messages,
     voice_messages,
 )
 from vivavoce.interviewer.voice import VoiceContext
+from vivavoce.kit.llm_contract import validate_reply
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +175,9 @@ class AnthropicJudge:
         if block is None:
             log.warning("LLM judge made no tool call; using the offline judge")
             return None
-        problem = _schema_problem(block.input)
-        if problem is None:
-            data: dict[str, Any] = dict(block.input)
-            return data
+        judgement, problem = validate_reply(JudgementReply, block.input)
+        if judgement is not None:
+            return judgement.model_dump(mode="json")
         repair = [
             *messages,
             {"role": "assistant", "content": [b.model_dump() for b in reply.content]},
@@ -195,11 +195,13 @@ class AnthropicJudge:
             },
         ]
         block = self._tool_use(await self._call(system, repair))
-        if block is None or (problem := _schema_problem(block.input)) is not None:
+        judgement, problem = (
+            (None, "no tool call") if block is None else validate_reply(JudgementReply, block.input)
+        )
+        if judgement is None:
             log.warning("LLM judge gave no usable judgement (%s); using the offline judge", problem)
             return None
-        repaired: dict[str, Any] = dict(block.input)
-        return repaired
+        return judgement.model_dump(mode="json")
 
 
 class AnthropicModelAnswerer:

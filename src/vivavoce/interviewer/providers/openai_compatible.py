@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
@@ -52,9 +52,9 @@ from vivavoce.interviewer.engine import (
 from vivavoce.interviewer.judge import (
     JUDGEMENT_JSON_SCHEMA,
     AnswerJudgement,
-    AnswerKind,
     FollowUpReason,
     Judge,
+    JudgementReply,
     JudgeRequest,
 )
 from vivavoce.interviewer.offline_judge import OfflineJudge
@@ -83,6 +83,7 @@ from vivavoce.interviewer.providers.failures import (
 )
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.voice import VoiceContext
+from vivavoce.kit.llm_contract import parse_reply
 
 log = logging.getLogger(__name__)
 
@@ -643,47 +644,6 @@ def judge_messages(
     return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
 
 
-def _schema_problem(data: object) -> str | None:
-    """Why `data` does not match JUDGEMENT_JSON_SCHEMA, or None when it does."""
-    if not isinstance(data, dict):
-        return "the reply must be a JSON object"
-    schema: Mapping[str, Any] = JUDGEMENT_JSON_SCHEMA
-    for name in schema["required"]:
-        if name not in data:
-            return f"missing field {name!r}"
-    if data["kind"] not in {k.value for k in AnswerKind}:
-        return "kind must be one of " + ", ".join(k.value for k in AnswerKind)
-    if data["reason"] not in {r.value for r in FollowUpReason}:
-        return "reason must be one of " + ", ".join(r.value for r in FollowUpReason)
-    for name in ("needs_follow_up", "addressed_to_scorer"):
-        if not isinstance(data[name], bool):
-            return f"{name} must be true or false"
-    for name in ("quote", "earlier_quote"):
-        if data.get(name) is not None and not isinstance(data[name], str):
-            return f"{name} must be a string or null"
-    notes = data.get("notes", [])
-    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-        return "notes must be a list of strings"
-    unknown = set(data) - set(schema["properties"])
-    if unknown:
-        return "unknown fields: " + ", ".join(sorted(unknown))
-    return None
-
-
-def _parse(content: str | None) -> tuple[dict[str, Any] | None, str | None]:
-    if not content:
-        return None, "the reply was empty"
-    text = content.strip()
-    if text.startswith("```"):  # some local models fence their JSON
-        text = text.strip("`").removeprefix("json").strip()
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None, "the reply was not valid JSON"
-    problem = _schema_problem(data)
-    return (data, None) if problem is None else (None, problem)
-
-
 class LLMJudge:
     """The `Judge` on an OpenAI-compatible chat endpoint: the best structured output the
     endpoint takes (probed once), validated, with one repair attempt; anything unusable, a
@@ -740,9 +700,9 @@ class LLMJudge:
         budget = prompt_budget(endpoint.context_tokens, JUDGE_MAX_TOKENS)
         messages = judge_messages(request, budget_tokens=budget)
         content = await self._complete(endpoint, messages)
-        data, problem = _parse(content)
-        if data is not None:
-            return data
+        reply, problem = parse_reply(JudgementReply, content)
+        if reply is not None:
+            return reply.model_dump(mode="json")
         repair = [
             *messages,
             {"role": "assistant", "content": (content or "")[:MAX_DATA_CHARACTERS]},
@@ -752,7 +712,8 @@ class LLMJudge:
                 "JSON object that matches the schema.",
             },
         ]
-        data, problem = _parse(await self._complete(endpoint, repair))
-        if data is None:
+        reply, problem = parse_reply(JudgementReply, await self._complete(endpoint, repair))
+        if reply is None:
             log.warning("LLM judge gave no usable judgement (%s); using the offline judge", problem)
-        return data
+            return None
+        return reply.model_dump(mode="json")

@@ -240,6 +240,7 @@ NOTICES = {
     "profile_forked": "Your copy of the public profile is ready. Edit it as you like.",
     "template_created": "Template created. Add its first stage below.",
     "template_saved": "Template saved.",
+    "embed_origins_saved": "Embedding origins saved.",
     "stage_added": "Stage added.",
     "stage_saved": "Stage saved.",
     "problem_added": "Coding problem added.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from vivavoce.api.state import app_state
+from vivavoce.assessments import playback as assessment_playback
 from vivavoce.coding import service as coding
 from vivavoce.coding.schemas import execution_public
 from vivavoce.compare import service as compare
@@ -29,8 +31,9 @@ from vivavoce.sessions import service as sessions
 from vivavoce.sessions import signals, transcript
 from vivavoce.sessions.modes import mode_of
 from vivavoce.sessions.schemas import SessionCreate, SessionFilters
-from vivavoce.sessions.state import Status
+from vivavoce.sessions.state import Status, is_open
 from vivavoce.templates import service as templates
+from vivavoce.templates.schemas import roleplay_scenario
 from vivavoce.voice import marks
 from vivavoce.web.dashboard import pictures, session_live
 from vivavoce.web.dashboard.common import (
@@ -294,16 +297,14 @@ async def session_page(
             db, viewer.workspace_id, uuid.UUID(session["evaluation_stage_id"])
         )
         history = await review.history(db, viewer.workspace_id, wanted)
-        mode = mode_of(stage.stage_type)
-        extra = await manual_review.reviewer_context(
-            db, viewer.workspace_id, wanted, mode, template.success_outcome
-        )
+        shown = _Shown(stage.stage_type, template.success_outcome, roleplay_scenario(stage), shared)
+        by_mode = await _mode_context(db, viewer, wanted, shown, link)
         spans = await marks.turn_spans(db, viewer.workspace_id, wanted) if shared else {}
         against = await _against_others(db, viewer, session)
         runs = [
             execution_public(r) for r in await coding.for_session(db, viewer.workspace_id, wanted)
         ]
-    live = shared and session["status"] in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)
+    live = shared and is_open(session["status"])
     breakdown = _citations(session.get("evaluation_breakdown"))
     values = review_values or {**review_defaults(session, breakdown), "reason": keep_reason}
     return render(
@@ -326,12 +327,9 @@ async def session_page(
             "person": {"id": str(person.id), "name": person.name, "email": person.email},
             "template": {"id": str(template.id), "name": template.template_name},
             "stage_name": stage.stage_name or stage.type,
-            "stage_type": stage.stage_type,
-            "mode": mode,
-            "practice": stage.stage_type == "practice_session",
             "transcript_shared": shared,
             "viewer_id": str(viewer.user_id),
-            **extra,
+            **by_mode,
             "just_scheduled": request.query_params.get("scheduled") == "1",
             "review": history["review"],
             "audit": audit_rows(history["reviews"], breakdown),
@@ -344,6 +342,41 @@ async def session_page(
         viewer=viewer,
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class _Shown:
+    stage_type: str
+    success_outcome: str
+    scenario: dict[str, Any] | None
+    transcript_shared: bool
+
+
+async def _mode_context(
+    db: Any, viewer: Viewer, wanted: uuid.UUID, shown: _Shown, link: sessions.SessionLinks
+) -> dict[str, Any]:
+    """What the session page shows of its stage's mode: the reviewer's form, a one-way
+    assessment's recorded answers, a role-play's scenario."""
+    mode = mode_of(shown.stage_type)
+    reviewer = await manual_review.reviewer_context(
+        db, viewer.workspace_id, wanted, mode, shown.success_outcome
+    )
+    answer_media = (
+        await assessment_playback.recorded_answers(
+            db, viewer.workspace_id, wanted, link.public_url, link.secret_key, utcnow()
+        )
+        if shown.transcript_shared and mode == "async"
+        else {}
+    )
+    roleplay = shown.stage_type == "roleplay_simulation"
+    return {
+        "stage_type": shown.stage_type,
+        "mode": mode,
+        "practice": shown.stage_type == "practice_session",
+        "roleplay": shown.scenario if roleplay else None,
+        "answer_media": answer_media,
+        **reviewer,
+    }
 
 
 @router.post("/{session_id}/cancel")

@@ -3,7 +3,9 @@ apply-page settings and the Applications panel), and approving or rejecting appl
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +22,13 @@ from vivavoce.kit.errors import AppError, NotFound
 from vivavoce.kit.pagination import PageRequest
 from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
-from vivavoce.templates.schemas import StageCreate, StageUpdate, TemplateCreate, TemplateUpdate
+from vivavoce.templates.schemas import (
+    MAX_EMBED_ORIGINS,
+    StageCreate,
+    StageUpdate,
+    TemplateCreate,
+    TemplateUpdate,
+)
 from vivavoce.templates.visibility import Reader
 from vivavoce.web.dashboard import pictures
 from vivavoce.web.dashboard.common import (
@@ -110,6 +118,7 @@ async def _detail(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    embed: EmbedForm | None = None,
     status: int = 200,
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
@@ -155,6 +164,7 @@ async def _detail(
             "funnels": pictures.stage_funnels(template, rows),
             "more": apps.has_more or people.has_more,
             "apply_url": f"{base}/apply/{template['id']}",
+            "embed": embed or EmbedForm("\n".join(template["embed_origins"])),
             "values": values or {"automation_rule": "auto_advance", "stage_type": "ai_interview"},
             "errors": errors or {},
             "stage_types": STAGE_TYPES,
@@ -164,6 +174,33 @@ async def _detail(
         viewer=viewer,
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class EmbedForm:
+    """The Embedding card's field: the origins as typed, and why they were refused."""
+
+    typed: str
+    error: str | None = None
+
+
+def _origin_lines(text: str) -> list[str]:
+    """One origin per line (commas and spaces separate them too)."""
+    return text.replace(",", " ").split()
+
+
+def _origins_error(exc: ValidationError, lines: list[str]) -> str:
+    """The validator's refusal, naming the line it is about."""
+    messages = []
+    for error in exc.errors(include_url=False):
+        location = error["loc"]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if len(location) > 1 and isinstance(location[1], int):
+            message = f"“{lines[location[1]][:80]}”: {message}"
+        elif error["type"] == "too_long":
+            message = f"At most {MAX_EMBED_ORIGINS} origins."
+        messages.append(message[:1].upper() + message[1:])
+    return " ".join(dict.fromkeys(messages))
 
 
 def _form_page(
@@ -329,22 +366,42 @@ def _stage_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
 
 def _settings_errors(exc: ValidationError) -> dict[str, str]:
     """Errors by form field: the mode settings' fields are not nested in the form."""
-    return {
-        key.removeprefix("assessment-").removeprefix("practice-").removeprefix("review-"): message
-        for key, message in field_errors(exc).items()
-    }
+    errors: dict[str, str] = {}
+    for key, message in field_errors(exc).items():
+        if key.startswith("roleplay-"):  # one JSON field: the path goes into the message
+            errors.setdefault("roleplay", f"{key.removeprefix('roleplay-')}: {message}")
+            continue
+        name = key.removeprefix("assessment-").removeprefix("practice-").removeprefix("review-")
+        errors[name] = message
+    return errors
 
 
 def _mode_settings(form: Form, stage_type: str, errors: dict[str, str]) -> dict[str, Any]:
     """The settings only one stage kind uses, for that kind (docs/adr/0012-stage-modes.md)."""
     if stage_type == "async_assessment":
         numbers = {n: _int(form, n, errors) for n in ("prep_seconds", "answer_seconds", "retakes")}
-        return {"assessment": {n: v for n, v in numbers.items() if v is not None}}
+        settings: dict[str, Any] = {n: v for n, v in numbers.items() if v is not None}
+        if kinds := form.all("answer_kinds"):
+            settings["answer_kinds"] = kinds
+        return {"assessment": {**settings, "speak_questions": form.checked("speak_questions")}}
     if stage_type == "practice_session":
         return {"practice": {"share_transcript": form.get("share_transcript") == "yes"}}
     if stage_type == "manual_review":
         return {"review": {"reviewer_user_id": form.text("reviewer_user_id")}}
+    if stage_type == "roleplay_simulation":
+        return {"roleplay": _scenario(form.get("roleplay"), errors)}
     return {}
+
+
+def _scenario(text: str, errors: dict[str, str]) -> Any:
+    """The scenario typed as JSON (docs/roleplay.md); None (and an error) when it is not."""
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        errors["roleplay"] = f"Not valid JSON (line {exc.lineno}, column {exc.colno})"
+        return None
 
 
 def _reviewers(users: list[Any]) -> list[tuple[str, str]]:
@@ -400,6 +457,25 @@ async def apply_settings(
     return redirect(f"{PREFIX}/templates/{wanted}#apply", "template_saved")
 
 
+@router.post("/{template_id}/embed")
+async def embed_settings(
+    request: Request, viewer: SignedIn, template_id: str, form: PostedForm
+) -> Response:
+    """The origins whose pages may frame this template's interviews (docs/embed.md §1),
+    validated and canonicalised by the API's own schema; a refused list changes nothing."""
+    wanted = _wanted(template_id)
+    typed = form.get("embed_origins")
+    lines = _origin_lines(typed)
+    try:
+        update = TemplateUpdate.model_validate({"embed_origins": lines})
+    except ValidationError as exc:
+        refused = EmbedForm(typed, _origins_error(exc, lines))
+        return await _detail(request, viewer, wanted, embed=refused, status=422)
+    async with unit_of_work(app_state(request).sessionmaker) as db:
+        await templates.update_template(db, viewer.workspace_id, wanted, update, reader(viewer))
+    return redirect(f"{PREFIX}/templates/{wanted}#embedding", "embed_origins_saved")
+
+
 @router.post("/{template_id}/applications/{application_id}/{decision}")
 async def decide(
     request: Request,
@@ -452,9 +528,7 @@ async def _stage_page(
         )
         profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
         reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
-    stage = next((s for s in template["stages"] if s["id"] == str(stage_id)), None)
-    if stage is None:
-        raise NotFound("evaluation stage")
+    stage = templates.stage_in(template, stage_id)
     if values is None:
         values = {
             key: "" if stage.get(key) is None else str(stage[key])
@@ -470,10 +544,15 @@ async def _stage_page(
         }
         threshold = stage.get("pass_threshold")
         values["pass_threshold"] = "" if threshold is None else f"{threshold:g}"
-        values.update({k: str(v) for k, v in (stage.get("assessment") or {}).items()})
+        assessment = stage.get("assessment") or {}
+        values.update({k: str(v) for k, v in assessment.items()})
+        values["answer_kinds"] = " ".join(assessment.get("answer_kinds") or [])
+        values["speak_questions"] = "yes" if assessment.get("speak_questions") else ""
         shared = (stage.get("practice") or {}).get("share_transcript")
         values["share_transcript"] = "yes" if shared else ""
         values["reviewer_user_id"] = (stage.get("review") or {}).get("reviewer_user_id") or ""
+        scenario = stage.get("roleplay")
+        values["roleplay"] = json.dumps(scenario, indent=2, ensure_ascii=False) if scenario else ""
         values["questions"] = "\n".join(
             q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
             for q in stage.get("questions") or []
@@ -528,10 +607,9 @@ async def save_stage(
         return await _stage_page(request, viewer, wanted, stage, values, errors, 422)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
-            await templates.get_template(db, viewer.workspace_id, wanted, reader(viewer))
-            found = await templates.get_stage(db, viewer.workspace_id, stage)
-            if str(found.evaluation_template_id) != str(wanted):
-                raise NotFound("evaluation stage")
+            await templates.stage_of_template(
+                db, viewer.workspace_id, wanted, stage, reader(viewer)
+            )
             saved_stage = await templates.update_stage(db, viewer.workspace_id, stage, update)
     except AppError as exc:
         if exc.status == 404 and exc.field != "agent_profile_id":
@@ -547,9 +625,6 @@ async def delete_stage(
 ) -> Response:
     wanted, stage = _stage_ids(template_id, stage_id)
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        await templates.get_template(db, viewer.workspace_id, wanted, reader(viewer))
-        found = await templates.get_stage(db, viewer.workspace_id, stage)
-        if str(found.evaluation_template_id) != str(wanted):
-            raise NotFound("evaluation stage")
+        await templates.stage_of_template(db, viewer.workspace_id, wanted, stage, reader(viewer))
         await templates.delete_stage(db, viewer.workspace_id, stage)
     return redirect(f"{PREFIX}/templates/{wanted}#stages", "stage_deleted")

@@ -9,6 +9,11 @@ let ticking = null;
 let deadline = null;
 let busy = false;
 let shownAt = null;
+const kinds = (root.dataset.kinds || "text").split(" ");
+const typed = kinds.includes("text");
+const records = kinds.includes("audio") || kinds.includes("video");
+let recorder = null; // the MediaRecorder while a recording runs
+let spokenAt = null; // the question last read aloud on this page
 
 function show(section) {
   for (const id of ["notice", "question-view", "done"]) $(id).hidden = id !== section;
@@ -98,8 +103,11 @@ function render(next) {
   $("question-text").hidden = phase === "ready";
   $("question-text").textContent = state.question || "";
   $("preparing-pane").hidden = phase !== "preparing";
-  $("answer-form").hidden = phase !== "answering";
+  $("answer-form").hidden = phase !== "answering" || !typed;
+  if (records) $("record-pane").hidden = phase !== "answering";
   $("review-pane").hidden = phase !== "review";
+  if (phase !== "answering") stopRecording(false);
+  if (root.dataset.speak !== undefined) speakQuestion(phase, at);
   $("time-left").textContent = "–";
   if (phase === "ready") {
     $("timer-label").textContent = "Time to answer";
@@ -109,10 +117,12 @@ function render(next) {
     startClock(state.seconds_left, "Preparation time left", refresh);
     $("answer-now").focus();
   } else if (phase === "answering") {
-    startClock(state.seconds_left, "Answer time left", () => step("answer", { text: $("answer").value }));
-    $("answer").focus();
+    startClock(state.seconds_left, "Answer time left", timeUp);
+    if (typed) $("answer").focus();
+    else if (records) (document.querySelector("[data-kind]") || $("record-stop")).focus();
   } else if (phase === "review") {
     $("draft").textContent = state.draft || "";
+    showRecording(state.recording, at);
     $("retake").hidden = state.retakes_left < 1;
     $("retakes-left").textContent = state.retakes_left
       ? `You can redo this answer ${state.retakes_left} more time${state.retakes_left === 1 ? "" : "s"}.`
@@ -167,3 +177,152 @@ function restoreDraft() {
 }
 
 if (root.dataset.resume === "yes") refresh();
+
+// --- recorded answers ---------------------------------------------------------------------
+// The browser records with MediaRecorder while the answer time runs; stopping (or the time
+// running out) uploads the file as it is. The server measures it, stores it and transcribes
+// it; a dropped connection is retried with the same recording, and the page shows whatever
+// state the server answers (another tab may have answered first).
+
+function timeUp() {
+  if (recorder) {
+    stopRecording(true);
+  } else {
+    // what was typed, or nothing: the server then closes the question as unanswered
+    step("answer", { text: typed ? $("answer").value : "" });
+  }
+}
+
+function recordStatus(text) {
+  if (records) $("record-status").textContent = text;
+}
+
+function mimeFor(kind) {
+  const wanted = kind === "video"
+    ? ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"]
+    : ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
+  return wanted.find((type) => window.MediaRecorder && MediaRecorder.isTypeSupported(type)) || "";
+}
+
+async function startRecording(kind) {
+  if (recorder || busy || !state || state.phase !== "answering") return;
+  if (!window.MediaRecorder || !navigator.mediaDevices) {
+    problem("This browser cannot record. Please use a recent Chrome, Edge, Firefox or Safari.");
+    return;
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: kind === "video" });
+  } catch (error) {
+    problem(`The ${kind === "video" ? "camera" : "microphone"} could not be used (${error.name}). Check the browser's permission and try again.`);
+    return;
+  }
+  const at = { position: state.position, attempt: state.attempt };
+  const chunks = [];
+  const mimeType = mimeFor(kind);
+  const current = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+  recorder = { current, stream, kind, at, send: true };
+  current.addEventListener("dataavailable", (event) => { if (event.data.size) chunks.push(event.data); });
+  current.addEventListener("stop", () => {
+    stream.getTracks().forEach((track) => track.stop());
+    const send = recorder && recorder.current === current ? recorder.send : false;
+    recorder = null;
+    showRecordingControls(false);
+    if (send) upload(new Blob(chunks, { type: current.mimeType || mimeType }), kind, at);
+  });
+  if (kind === "video") {
+    $("camera-preview").srcObject = stream;
+    $("camera-preview").hidden = false;
+    $("camera-preview").play().catch(() => {});
+  }
+  current.start(1000);
+  showRecordingControls(true);
+  recordStatus("Recording… press “Stop and save” when you are done.");
+  $("record-stop").focus();
+}
+
+function showRecordingControls(running) {
+  if (!records) return;
+  for (const button of document.querySelectorAll("[data-kind]")) button.hidden = running;
+  $("record-stop").hidden = !running;
+  if (!running) {
+    $("camera-preview").hidden = true;
+    $("camera-preview").srcObject = null;
+  }
+}
+
+function stopRecording(send) {
+  if (!recorder) return;
+  recorder.send = send;
+  if (recorder.current.state !== "inactive") recorder.current.stop();
+}
+
+async function upload(blob, kind, at) {
+  const query = `position=${at.position}&attempt=${at.attempt}&kind=${kind}`;
+  const type = (blob.type || (kind === "video" ? "video/webm" : "audio/webm")).split(";")[0];
+  busy = true;
+  try {
+    for (let tries = 0; ; tries += 1) {
+      recordStatus(tries ? "The connection dropped; sending your recording again…" : "Sending your recording…");
+      let response;
+      try {
+        response = await fetch(`${base}/recording?${query}`, { method: "POST", headers: { "Content-Type": type, Accept: "application/json" }, body: blob });
+      } catch (error) {
+        if (tries >= 4) throw new Error("your recording could not be sent");
+        await new Promise((done) => setTimeout(done, 1000 * 2 ** tries));
+        continue;
+      }
+      const payload = await response.json().catch(() => ({}));
+      recordStatus("");
+      if (response.ok) return render(payload.data);
+      if (payload.state) {
+        problem(payload.code === "assessment_moved_on" ? "This question was already answered; here is where you are now." : payload.error || "");
+        return render(payload.state);
+      }
+      throw new Error(payload.error || `the recording was refused (${response.status})`);
+    }
+  } catch (error) {
+    recordStatus("");
+    problem(`${error.message}. Please try again.`);
+  } finally {
+    busy = false;
+  }
+}
+
+function showRecording(recording, at) {
+  const audio = $("review-audio");
+  const video = $("review-video");
+  audio.hidden = !recording || recording.kind !== "audio";
+  video.hidden = !recording || recording.kind !== "video";
+  const player = recording ? (recording.kind === "video" ? video : audio) : null;
+  if (player && player.dataset.at !== at) {
+    player.dataset.at = at;
+    player.src = `${base}/recording?at=${encodeURIComponent(at)}`;
+  }
+  if (recording) $("draft").textContent = `Your recording (${Math.round(recording.seconds)} s). Play it back, then submit it or record it again.`;
+}
+
+for (const button of document.querySelectorAll("[data-kind]")) {
+  button.addEventListener("click", () => startRecording(button.dataset.kind));
+}
+if (records) $("record-stop").addEventListener("click", () => stopRecording(true));
+
+// --- spoken questions -------------------------------------------------------------------
+// The server's voice reads the question when it appears; without one, the browser's own.
+function speakQuestion(phase, at) {
+  const shown = phase === "preparing" || phase === "answering";
+  if ($("listen-pane")) $("listen-pane").hidden = !shown;
+  if (!shown || spokenAt === at) return;
+  spokenAt = at;
+  playQuestion();
+}
+
+function playQuestion() {
+  if (!state || !state.question) return;
+  const text = state.question;
+  const voice = new Audio(`${base}/question.wav?at=${encodeURIComponent(spokenAt || "")}`);
+  voice.play().catch(() => {
+    if (window.speechSynthesis) speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  });
+}
+if ($("replay-question")) $("replay-question").addEventListener("click", playQuestion);

@@ -209,7 +209,7 @@ function renderTurn(list, turn, name) {
   meta.className = "turn-meta";
   const speaker = document.createElement("span");
   speaker.className = "speaker";
-  speaker.textContent = turn.speaker === "ai" ? "Interviewer" : name;
+  speaker.textContent = turn.speaker === "ai" ? turn.character || "Interviewer" : name;
   const number = document.createElement("span");
   number.className = "turn-no";
   number.textContent = `#${turn.index}`;

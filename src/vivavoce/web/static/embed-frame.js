@@ -46,8 +46,11 @@ function reportHeight() {
 if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
 
 // A page with no interview to show says why at once: the session is over, or the token was
-// spent or has expired (the host page should fetch a new one).
-if (state === "completed") ended("completed", null);
+// spent or has expired (the host page should fetch a new one). A page that follows an end
+// the host was already told of (a practice's feedback) says nothing new.
+const quiet = frame.dataset.announce === "no";
+if (quiet) reportHeight();
+else if (state === "completed") ended("completed", null);
 else if (state === "cancelled" || state === "failed") ended(state, null);
 else if (state === "token_used" || state === "token_expired") post("error", { reason: state });
 else if (state === "not_joinable") post("error", { reason: state });

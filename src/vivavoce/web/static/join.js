@@ -36,7 +36,8 @@ function show(section) {
 }
 
 function speakerLabel(speaker) {
-  return speaker === "ai" ? "Interviewer" : "You";
+  // in a role-play the AI's lines are the character's (the page names them)
+  return speaker === "ai" ? root.dataset.character || "Interviewer" : "You";
 }
 
 function bubble(speaker) {

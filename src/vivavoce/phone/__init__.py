@@ -1,0 +1,1 @@
+"""Phone interviews over SIP (docs/phone.md, ADR 18)."""

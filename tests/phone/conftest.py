@@ -1,0 +1,3 @@
+from tests.web.conftest import smtp
+
+__all__ = ["smtp"]
