@@ -71,6 +71,18 @@ class Hints:
     def terms(self) -> tuple[str, ...]:
         return tuple(term.strip() for term in self.hotwords.split(",") if term.strip())
 
+    def restorable(self) -> tuple[str, ...]:
+        """The terms a look-alike transcription may be spelled back to
+        (`vivavoce.voice.term_repair`): the hint terms, then the term-like words of the
+        question ("pg_stat_statements", "Kubernetes", "EXPLAIN"; not a sentence's first word)."""
+        tokens = self.prompt.split()
+        named = [
+            token.strip(".,;:!?\"'()")
+            for i, token in enumerate(tokens)
+            if _is_term(token, i == 0 or tokens[i - 1][-1:] in ".!?")
+        ]
+        return (*self.terms(), *named)
+
 
 def clean(text: str, limit: int) -> str:
     """Text made safe to hint with: no characters outside words and ordinary punctuation,

@@ -13,8 +13,9 @@ or counts a word the recogniser was unsure of. The OpenAI-shaped endpoint return
 Each call may carry `Hints` (`vivavoce.voice.bias`): the interview's vocabulary and the
 question, which the local model takes as `hotwords` and `initial_prompt` and the endpoint as
 its `prompt`. A hinted transcription that reads the hints back (`bias.echoes`) is decoded
-again without them, hint terms tacked on at its end are cut, and every transcription has its
-repeated-phrase loops collapsed (`without_repeats`).
+again without them, hint terms tacked on at its end are cut, every transcription has its
+repeated-phrase loops collapsed (`without_repeats`), and hint terms heard as look-alike words
+are spelled back as the interview spells them (`term_repair`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vivavoce.kit.recognition import Heard, Word, without_repeats
-from vivavoce.voice import bias
+from vivavoce.voice import bias, term_repair
 from vivavoce.voice.audio import SAMPLE_RATE, samples, to_wav
 from vivavoce.voice.bias import Hints
 
@@ -124,7 +125,8 @@ def transcribe_locally(
         heard = _decode(audio, with_words, None, model)  # the hints read back, not the speech
     elif hints is not None:
         heard = bias.without_trailing_echo(heard, hints)
-    return without_repeats(heard)
+    heard = without_repeats(heard)
+    return term_repair.restored(heard, hints.restorable()) if hints is not None else heard
 
 
 class LocalWhisper:
@@ -183,7 +185,8 @@ class OpenAITranscriber:
         text = getattr(result, "text", None)
         if not isinstance(text, str):
             raise SpeechUnavailable("speech-to-text endpoint returned no text")
-        return without_repeats(Heard(text.strip()))
+        heard = without_repeats(Heard(text.strip()))
+        return term_repair.restored(heard, hints.restorable()) if hints is not None else heard
 
     def warm_up(self) -> None:
         return None
