@@ -9,9 +9,11 @@ tuning answers): an answer is transcribed by the production path
 (`vivavoce.voice.stt.transcribe_locally`: faster-whisper tiny.en, the echo check, the
 repeated-phrase collapse) once without hints, as before biasing, and once with
 `bias.hints_for` the role, the skills, the question and the words the recogniser heard (with
-their confidences) in the earlier answers of the same interview, as the live channel does.
-Printed per voice and overall: word error rate, and domain-term accuracy (the share of each
-answer's `terms` heard, eval/voice/metrics.py).
+their confidences) in the earlier answers of the same interview, as the live channel does;
+that hinted decoding is scored as it came ("hinted") and after `term_repair` spelled back the
+hint terms it heard as look-alikes ("repaired", what the live channel stores), so the repair
+is measured on the very same decoding. Printed per voice and overall: word error rate, and
+domain-term accuracy (the share of each answer's `terms` heard, eval/voice/metrics.py).
 
     .venv/bin/python -m eval.voice.run                  # the holdout (the reported figures)
     .venv/bin/python -m eval.voice.run --split tune --details
@@ -31,6 +33,7 @@ from eval.voice import metrics, models
 from eval.voice.speech import Voice, available_voices, espeak_available, spoken, with_noise
 
 from vivavoce.kit.recognition import Word
+from vivavoce.voice import term_repair
 from vivavoce.voice.audio import SAMPLE_RATE
 from vivavoce.voice.bias import Topic, hints_for
 
@@ -56,7 +59,7 @@ class Interview:
 class Scored:
     voice: str
     answer: Answer
-    hinted: bool
+    mode: str  # "plain" (no hints), "hinted" (decoder hints), "repaired" (and term repair)
     heard: str
     errors: int
     reference_words: int
@@ -78,13 +81,13 @@ def load(path: Path = ANSWERS) -> list[Interview]:
     ]
 
 
-def score(voice: Voice, answer: Answer, hinted: bool, heard: str, seconds: float) -> Scored:
+def score(voice: Voice, answer: Answer, mode: str, heard: str, seconds: float) -> Scored:
     reference = metrics.words(answer.text)
     hypothesis = metrics.words(heard)
     return Scored(
         voice=voice.name,
         answer=answer,
-        hinted=hinted,
+        mode=mode,
         heard=heard,
         errors=metrics.edit_distance(reference, hypothesis),
         reference_words=len(reference),
@@ -106,14 +109,17 @@ def interview(
         pcm = with_noise(spoken(voice, answer.text), snr, f"{voice.name}|{answer.text}")
         hints = hints_for(session.topic, answer.question, earlier)
         start = time.perf_counter()
-        hinted = transcribe_locally(pcm, SAMPLE_RATE, True, hints, model)
+        hinted = transcribe_locally(pcm, SAMPLE_RATE, True, hints, model, repair_terms=False)
         hinted_seconds = time.perf_counter() - start
-        earlier.extend(hinted.words)
+        # the production path: the same decoding with look-alike hint terms spelled back
+        repaired = term_repair.restored(hinted, hints.restorable()) if hints else hinted
+        earlier.extend(repaired.words)
         start = time.perf_counter()
         plain = transcribe_locally(pcm, SAMPLE_RATE, False, None, model)
         plain_seconds = time.perf_counter() - start
-        scored.append(score(voice, answer, False, plain.text, plain_seconds))
-        scored.append(score(voice, answer, True, hinted.text, hinted_seconds))
+        scored.append(score(voice, answer, "plain", plain.text, plain_seconds))
+        scored.append(score(voice, answer, "hinted", hinted.text, hinted_seconds))
+        scored.append(score(voice, answer, "repaired", repaired.text, hinted_seconds))
     return scored
 
 
@@ -125,33 +131,35 @@ def _rates(rows: Sequence[Scored]) -> tuple[float, float]:
     return wer, accuracy
 
 
+MODES = ("plain", "hinted", "repaired")
+
+
 def report(rows: Sequence[Scored], voices: Sequence[str]) -> None:
-    print(f"{'voice':<22}{'WER plain':>11}{'WER hinted':>12}", end="")
-    print(f"{'terms plain':>13}{'terms hinted':>14}")
+    print(f"{'voice':<22}" + "".join(f"{'WER ' + mode:>14}" for mode in MODES), end="")
+    print("".join(f"{'terms ' + mode:>16}" for mode in MODES))
     for name in [*voices, "all voices"]:
         mine = [r for r in rows if name in (r.voice, "all voices")]
-        plain_wer, plain_terms = _rates([r for r in mine if not r.hinted])
-        wer, terms = _rates([r for r in mine if r.hinted])
-        print(f"{name:<22}{plain_wer:>10.1%}{wer:>12.1%}{plain_terms:>13.1%}{terms:>14.1%}")
+        rates = [_rates([r for r in mine if r.mode == mode]) for mode in MODES]
+        print(f"{name:<22}" + "".join(f"{wer:>14.1%}" for wer, _terms in rates), end="")
+        print("".join(f"{terms:>16.1%}" for _wer, terms in rates))
     for kind in ("technical", "plain"):
         mine = [r for r in rows if r.answer.kind == kind]
-        plain_wer, _ = _rates([r for r in mine if not r.hinted])
-        wer, _ = _rates([r for r in mine if r.hinted])
-        print(f"  {kind} answers: WER {plain_wer:.1%} plain, {wer:.1%} hinted")
-    terms = sum(len(r.answer.terms) for r in rows if r.hinted)
+        wers = ", ".join(
+            f"{_rates([r for r in mine if r.mode == mode])[0]:.1%} {mode}" for mode in MODES
+        )
+        print(f"  {kind} answers: WER {wers}")
+    terms = sum(len(r.answer.terms) for r in rows if r.mode == "hinted")
     print(f"  {terms} domain terms; decoding time per answer (hinted includes word confidences):")
-    for hinted in (False, True):
-        times = [r.seconds for r in rows if r.hinted is hinted]
+    for mode in ("plain", "hinted"):
+        times = [r.seconds for r in rows if r.mode == mode]
         if times:
-            label = "hinted" if hinted else "plain"
-            print(f"    {label}: mean {sum(times) / len(times):.2f} s, max {max(times):.2f} s")
+            print(f"    {mode}: mean {sum(times) / len(times):.2f} s, max {max(times):.2f} s")
 
 
 def details(rows: Sequence[Scored]) -> None:
     for row in rows:
-        mark = "hinted" if row.hinted else "plain "
-        print(f"[{row.voice}] {mark} {row.errors}/{row.reference_words}: {row.heard}")
-        if row.hinted:
+        print(f"[{row.voice}] {row.mode:<8} {row.errors}/{row.reference_words}: {row.heard}")
+        if row.mode == "repaired":
             print(f"    said: {row.answer.text}")
 
 

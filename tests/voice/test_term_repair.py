@@ -61,3 +61,28 @@ def test_the_questions_own_terms_are_restorable_but_not_its_first_words() -> Non
     assert {"Redis", "pg_stat_statements", "EXPLAIN", "ANALYZE", "Postgres"} <= set(restorable)
     assert "Tell" not in restorable
     assert Hints().restorable() == ()
+
+
+def test_words_run_together_into_one_term_must_sound_exactly_like_it() -> None:
+    said = heard(("the", SURE), ("table", SURE), ("in", UNSURE), ("dbt", SURE))
+    assert restored(said, ["Tableau"]) == said
+    run_together = heard(("a", SURE), ("Postker", UNSURE), ("SQL", SURE), ("outbox", SURE))
+    assert restored(run_together, ["PostgreSQL"]).text == "a PostgreSQL outbox"
+
+
+def test_the_rest_of_the_text_keeps_its_own_spelling_and_spacing() -> None:
+    said = Heard(
+        "An eye-impotency key, and reduces  first.",
+        (
+            ("An", SURE),
+            ("eye", UNSURE),
+            ("-impotency", UNSURE),
+            ("key,", SURE),
+            ("and", SURE),
+            ("reduces", UNSURE),
+            ("first.", SURE),
+        ),
+    )
+    fixed = restored(said, ["Redis"])
+    assert fixed.text == "An eye-impotency key, and Redis  first."
+    assert [word for word, _p in fixed.words][-2:] == ["Redis", "first."]

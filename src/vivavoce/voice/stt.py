@@ -112,9 +112,13 @@ def transcribe_locally(
     with_words: bool,
     hints: Hints | None = None,
     model: str | None = None,
+    *,
+    repair_terms: bool = True,
 ) -> Heard:
     """One utterance through the local model (blocking: run it on the worker thread);
-    `model`: another CTranslate2 Whisper model's directory instead of the bundled one."""
+    `model`: another CTranslate2 Whisper model's directory instead of the bundled one;
+    `repair_terms=False` leaves hint terms heard as look-alikes as they were (the speech
+    evaluation measures the repair on the same decoding)."""
     import numpy
 
     if sample_rate != SAMPLE_RATE:
@@ -126,7 +130,9 @@ def transcribe_locally(
     elif hints is not None:
         heard = bias.without_trailing_echo(heard, hints)
     heard = without_repeats(heard)
-    return term_repair.restored(heard, hints.restorable()) if hints is not None else heard
+    if hints is None or not repair_terms:
+        return heard
+    return term_repair.restored(heard, hints.restorable())
 
 
 class LocalWhisper:

@@ -75,7 +75,10 @@ def _match(window: Sequence[Word], term: _Term, gated: bool) -> float | None:
     if gated:
         if not any(p < UNSURE_WORD_PROBABILITY for _word, p in window):
             return None
-        ok = sound >= SOUND_SIMILARITY and spelling >= SPELLING_SIMILARITY
+        # words run together into one term must sound exactly like it ("table in" is not
+        # "Tableau", "Postker SQL" is "PostgreSQL")
+        close = sound == 1.0 if len(window) != term.words else sound >= SOUND_SIMILARITY
+        ok = close and spelling >= SPELLING_SIMILARITY
     else:
         ok = sound == 1.0 and spelling >= SPELLING_SIMILARITY_UNGATED
     return (sound + spelling) / 2 if ok else None
@@ -122,18 +125,50 @@ def _repairs(words: Sequence[Word], terms: Sequence[_Term], gated: bool) -> list
     return sorted(kept, key=lambda r: r.start)
 
 
+def _replacement(words: Sequence[Word], repair: _Repair) -> Word:
+    replaced = words[repair.start : repair.end]
+    trailing = _TRAILING.search(replaced[-1][0])
+    text = repair.term.text + (trailing.group(0) if trailing else "")
+    return text, min(p for _word, p in replaced)
+
+
 def _applied(words: Sequence[Word], repairs: Sequence[_Repair]) -> list[Word]:
     out: list[Word] = []
     position = 0
     for repair in repairs:
         out.extend(words[position : repair.start])
-        replaced = words[repair.start : repair.end]
-        trailing = _TRAILING.search(replaced[-1][0])
-        text = repair.term.text + (trailing.group(0) if trailing else "")
-        out.append((text, min(p for _word, p in replaced)))
+        out.append(_replacement(words, repair))
         position = repair.end
     out.extend(words[position:])
     return out
+
+
+def _spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | None:
+    """Where each word sits in `text`, in order, or None when one cannot be found."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for word, _p in words:
+        at = text.find(word, position)
+        if at < 0:
+            return None
+        spans.append((at, at + len(word)))
+        position = at + len(word)
+    return spans
+
+
+def _rewritten(text: str, words: Sequence[Word], repairs: Sequence[_Repair]) -> str:
+    """`text` with each repaired run replaced in place, so the rest keeps its spelling and
+    spacing ("eye-impotency" is two recognised words); the words joined if they cannot all
+    be placed."""
+    spans = _spans(text, words)
+    if spans is None:
+        return " ".join(word for word, _p in _applied(words, repairs))
+    out, position = [], 0
+    for repair in repairs:
+        start, end = spans[repair.start][0], spans[repair.end - 1][1]
+        out += [text[position:start], _replacement(words, repair)[0]]
+        position = end
+    return "".join([*out, text[position:]])
 
 
 def restored(heard: Heard, candidates: Sequence[str]) -> Heard:
@@ -147,5 +182,5 @@ def restored(heard: Heard, candidates: Sequence[str]) -> Heard:
     repairs = _repairs(words, terms, gated)
     if not repairs:
         return heard
-    fixed = _applied(words, repairs)
-    return Heard(" ".join(word for word, _p in fixed), tuple(fixed) if gated else ())
+    text = _rewritten(heard.text, words, repairs)
+    return Heard(text, tuple(_applied(words, repairs)) if gated else ())
