@@ -11,9 +11,9 @@ repeated-phrase collapse) once without hints, as before biasing, and once with
 `bias.hints_for` the role, the skills, the question and the words the recogniser heard (with
 their confidences) in the earlier answers of the same interview, as the live channel does;
 that hinted decoding is scored as it came ("hinted") and after `term_repair` spelled back the
-hint terms it heard as look-alikes ("repaired", what the live channel stores), so the repair
-is measured on the very same decoding. Printed per voice and overall: word error rate, and
-domain-term accuracy (the share of each answer's `terms` heard, eval/voice/metrics.py).
+hint terms it heard as look-alikes ("repaired", what `VIVAVOCE_STT_TERM_REPAIR=true` stores),
+so the repair is measured on the very same decoding. Printed per voice and overall: word error
+rate, and domain-term accuracy (the share of each answer's `terms` heard, eval/voice/metrics.py).
 
     .venv/bin/python -m eval.voice.run                  # the holdout (the reported figures)
     .venv/bin/python -m eval.voice.run --split tune --details
@@ -109,11 +109,11 @@ def interview(
         pcm = with_noise(spoken(voice, answer.text), snr, f"{voice.name}|{answer.text}")
         hints = hints_for(session.topic, answer.question, earlier)
         start = time.perf_counter()
-        hinted = transcribe_locally(pcm, SAMPLE_RATE, True, hints, model, repair_terms=False)
+        hinted = transcribe_locally(pcm, SAMPLE_RATE, True, hints, model)
         hinted_seconds = time.perf_counter() - start
-        # the production path: the same decoding with look-alike hint terms spelled back
+        # the same decoding with look-alike hint terms spelled back (VIVAVOCE_STT_TERM_REPAIR)
         repaired = term_repair.restored(hinted, hints.restorable()) if hints else hinted
-        earlier.extend(repaired.words)
+        earlier.extend(hinted.words)
         start = time.perf_counter()
         plain = transcribe_locally(pcm, SAMPLE_RATE, False, None, model)
         plain_seconds = time.perf_counter() - start

@@ -264,6 +264,12 @@ class Settings(BaseSettings):
         "skills, the question, the candidate's earlier terms) so technical words are heard "
         "as said; false: no hints",
     )
+    stt_term_repair: bool = Field(
+        default=False,
+        description="Spell hint terms the recogniser heard as look-alike words back as the "
+        "interview spells them ('Postker SQL' -> 'PostgreSQL'; docs/voice.md): +4 points of "
+        "domain terms on the tuning split, none on the holdout, so off by default",
+    )
     tts_provider: Literal["auto", "local", "openai", "browser"] = Field(
         default="auto",
         description="Text-to-speech: local piper (the `voice` extra), an OpenAI-compatible "

@@ -116,6 +116,7 @@ def providers(settings: Settings) -> tuple[SpeechToText | None, TextToSpeech | N
         settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
         settings.stt_word_confidences,
         settings.stt_local_model,
+        settings.stt_term_repair,
         settings.tts_provider,
         settings.tts_base_url,
         settings.tts_model,

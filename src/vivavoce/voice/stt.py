@@ -14,8 +14,9 @@ Each call may carry `Hints` (`vivavoce.voice.bias`): the interview's vocabulary 
 question, which the local model takes as `hotwords` and `initial_prompt` and the endpoint as
 its `prompt`. A hinted transcription that reads the hints back (`bias.echoes`) is decoded
 again without them, hint terms tacked on at its end are cut, every transcription has its
-repeated-phrase loops collapsed (`without_repeats`), and hint terms heard as look-alike words
-are spelled back as the interview spells them (`term_repair`).
+repeated-phrase loops collapsed (`without_repeats`), and, when `VIVAVOCE_STT_TERM_REPAIR` is
+on, hint terms heard as look-alike words are spelled back as the interview spells them
+(`term_repair`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import asyncio
 import importlib.util
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vivavoce.kit.recognition import Heard, Word, without_repeats
@@ -113,12 +114,11 @@ def transcribe_locally(
     hints: Hints | None = None,
     model: str | None = None,
     *,
-    repair_terms: bool = True,
+    repair_terms: bool = False,
 ) -> Heard:
     """One utterance through the local model (blocking: run it on the worker thread);
     `model`: another CTranslate2 Whisper model's directory instead of the bundled one;
-    `repair_terms=False` leaves hint terms heard as look-alikes as they were (the speech
-    evaluation measures the repair on the same decoding)."""
+    `repair_terms`: spell hint terms heard as look-alikes back (`term_repair`)."""
     import numpy
 
     if sample_rate != SAMPLE_RATE:
@@ -138,19 +138,28 @@ def transcribe_locally(
 class LocalWhisper:
     name = "local"
 
-    def __init__(self, *, word_confidences: bool = True, model: str | None = None) -> None:
+    def __init__(
+        self, *, word_confidences: bool = True, model: str | None = None, repair_terms: bool = False
+    ) -> None:
         self.word_confidences = word_confidences
         self.model = model  # a CTranslate2 Whisper model's directory; None: tiny.en
+        self.repair_terms = repair_terms
 
     async def transcribe(
         self, pcm: bytes, sample_rate: int = SAMPLE_RATE, hints: Hints | None = None
     ) -> Heard:
         loop = asyncio.get_running_loop()
-        with_words = self.word_confidences
+        work = partial(
+            transcribe_locally,
+            pcm,
+            sample_rate,
+            self.word_confidences,
+            hints,
+            self.model,
+            repair_terms=self.repair_terms,
+        )
         try:
-            return await loop.run_in_executor(
-                _executor, transcribe_locally, pcm, sample_rate, with_words, hints, self.model
-            )
+            return await loop.run_in_executor(_executor, work)
         except SpeechUnavailable:
             raise
         except Exception as error:
@@ -165,10 +174,19 @@ class OpenAITranscriber:
 
     name = "openai"
 
-    def __init__(self, base_url: str, api_key: str | None, model: str, timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        timeout: float,
+        *,
+        repair_terms: bool = False,
+    ) -> None:
         from openai import AsyncOpenAI
 
         self.model = model
+        self.repair_terms = repair_terms
         self.client = AsyncOpenAI(
             base_url=base_url, api_key=api_key or "none", max_retries=0, timeout=timeout
         )
@@ -192,7 +210,9 @@ class OpenAITranscriber:
         if not isinstance(text, str):
             raise SpeechUnavailable("speech-to-text endpoint returned no text")
         heard = without_repeats(Heard(text.strip()))
-        return term_repair.restored(heard, hints.restorable()) if hints is not None else heard
+        if hints is None or not self.repair_terms:
+            return heard
+        return term_repair.restored(heard, hints.restorable())
 
     def warm_up(self) -> None:
         return None
@@ -208,9 +228,17 @@ def build(settings: Settings) -> SpeechToText | None:
             return None
         key = settings.stt_api_key.get_secret_value() if settings.stt_api_key else None
         return OpenAITranscriber(
-            settings.stt_base_url, key, settings.stt_model, settings.voice_timeout_seconds
+            settings.stt_base_url,
+            key,
+            settings.stt_model,
+            settings.voice_timeout_seconds,
+            repair_terms=settings.stt_term_repair,
         )
     if choice == "local" and local_available():
         model = str(settings.stt_local_model) if settings.stt_local_model else None
-        return LocalWhisper(word_confidences=settings.stt_word_confidences, model=model)
+        return LocalWhisper(
+            word_confidences=settings.stt_word_confidences,
+            model=model,
+            repair_terms=settings.stt_term_repair,
+        )
     return None
