@@ -26,12 +26,13 @@ REPLY_PCM = bytes(reversed(range(256))) * 30
 
 class _Audio(BaseHTTPRequestHandler):
     requests: list[tuple[str, bytes, str]] = []
+    said = " I used Python. "
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         type(self).requests.append((self.path, body, self.headers.get("authorization", "")))
         if self.path.endswith("/audio/transcriptions"):
-            self._send(200, "application/json", json.dumps({"text": " I used Python. "}).encode())
+            self._send(200, "application/json", json.dumps({"text": type(self).said}).encode())
         elif self.path.endswith("/audio/speech"):
             asked = json.loads(body)
             if asked["input"] == "fail":
@@ -55,6 +56,7 @@ class _Audio(BaseHTTPRequestHandler):
 @pytest.fixture
 def audio_server() -> Iterator[str]:
     _Audio.requests = []
+    _Audio.said = " I used Python. "
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Audio)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -86,6 +88,19 @@ async def test_the_endpoint_gets_the_hints_as_its_prompt(audio_server: str) -> N
     _path, body, _auth = _Audio.requests[0]
     assert b'name="prompt"' in body
     assert b"Django, PostgreSQL Backend engineer interview. Why?" in body
+
+
+async def test_term_repair_is_a_setting_and_spells_a_sound_alike_hint_term_back(
+    audio_server: str,
+) -> None:
+    _Audio.said = " I gave hepperin at noon. "
+    hints = Hints(hotwords="heparin, triage", prompt="Registered nurse interview.")
+    default = stt.build(Settings(stt_base_url=audio_server))
+    repairing = stt.build(Settings(stt_base_url=audio_server, stt_term_repair=True))
+    assert default is not None and repairing is not None
+    assert (await default.transcribe(SPOKEN_PCM, hints=hints)).text == "I gave hepperin at noon."
+    assert (await repairing.transcribe(SPOKEN_PCM, hints=hints)).text == "I gave heparin at noon."
+    assert (await repairing.transcribe(SPOKEN_PCM)).text == "I gave hepperin at noon."  # no hints
 
 
 async def test_openai_compatible_speech_returns_the_audio(audio_server: str) -> None:
