@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -161,6 +162,10 @@ MAX_PASSWORD_LENGTH = 1024
 _dummy_hash: list[str] = []
 
 
+def _refuse_unknown_user(password: str) -> None:
+    verify_password(password, _unknown_user_hash())
+
+
 def _unknown_user_hash() -> str:
     """A hash to verify against when no such user exists, so an unknown email takes as long
     to refuse as a wrong password."""
@@ -178,10 +183,16 @@ async def authenticate_user(
     if not email or len(email) > 320 or len(password) > MAX_PASSWORD_LENGTH:
         return None
     user = await repository.user_by_email(db, email)
+    # Argon2 takes tens of milliseconds of CPU (more on a loaded host): on a worker thread, so
+    # it never holds up the event loop, and other requests (and the sign-in throttle's checks
+    # of a burst of attempts) go on meanwhile.
     if user is None:
-        verify_password(password, _unknown_user_hash())
+        await asyncio.to_thread(_refuse_unknown_user, password)
         return None
-    if not verify_password(password, user.password_hash) or user.deactivated_at is not None:
+    if user.deactivated_at is not None:
+        await asyncio.to_thread(verify_password, password, user.password_hash)  # same time
+        return None
+    if not await asyncio.to_thread(verify_password, password, user.password_hash):
         return None
     user.last_login_at = now
     await db.flush()
