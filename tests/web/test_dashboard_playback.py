@@ -161,6 +161,12 @@ async def test_the_recording_plays_follows_the_transcript_and_seeks(
     for typed in (2, 3):
         assert await page.locator(f"#turn-{typed}").get_attribute("data-audio-start") is None
 
+    # a quarter of the speed: a loaded machine may take a second or more between the test's
+    # looks at the page, and turn 4 has only two seconds of audio
+    await page.evaluate(
+        "(a => { a.defaultPlaybackRate = 0.25; a.playbackRate = 0.25; })"
+        "(document.getElementById('recording'))"
+    )
     await page.locator("#turn-4 button.seek").click()  # ▶ 0:04
     await played_past(page, 4.3)  # it plays: time moves on from the seek
     await expect(page.locator("#turn-4")).to_have_class("turn turn-ai playing")
