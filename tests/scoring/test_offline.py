@@ -80,6 +80,17 @@ def test_feedback_and_citations_come_from_the_transcript() -> None:
     assert "passionate" in weak_card.breakdown[0].feedback  # names the candidate's own words
 
 
+def test_feedback_names_no_pronoun_as_a_concrete_detail() -> None:
+    said = (
+        "I'd roll back first and I'll tell the channel, because the deploy is the likely cause; "
+        "then I'd check Grafana for the error rate and PgBouncer for waiting connections."
+    )
+    assert "I'd" in evidence(said).specifics  # counted as the calibration was fitted
+    transcript = one_answer(said)
+    feedback = shared().score(DESIGN_ONLY, transcript).judgements[0].feedback
+    assert "Concrete details given: Grafana, PgBouncer." in feedback
+
+
 def test_unmapped_answers_count_for_the_dimension_they_are_about() -> None:
     transcript = one_answer(EXPERT, dims=())
     card = assemble(RUBRIC, transcript, shared().score(RUBRIC, transcript))

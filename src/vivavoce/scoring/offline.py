@@ -247,6 +247,15 @@ def evidence(text: str, *, english: bool = True) -> Evidence:
     )
 
 
+_PRONOUN_CONTRACTION = re.compile(r"^(?:I|We|You|They|He|She|It)['\u2019]\w+$")
+
+
+def concrete_details(ev: Evidence) -> tuple[str, ...]:
+    """The specifics worth naming in feedback: not "I'd" or "I'll", which `evidence` counts
+    as capitalised words (the calibration was fitted with that count, so it stays there)."""
+    return tuple(s for s in ev.specifics if not _PRONOUN_CONTRACTION.match(s))
+
+
 def _content_words(text: str) -> set[str]:
     stems = set()
     for token in _WORD_RE.findall(text.lower()):
@@ -444,9 +453,9 @@ class OfflineScorer:
         best = max(scored, key=lambda s: s.quality)
         if citations:  # the details of the answer quoted first
             best = next((s for s in scored if s.answer.turn == citations[0].turn), best)
-        if best.evidence.specifics:
-            named = ", ".join(best.evidence.specifics[:4])
-            parts.append(f"Concrete details given: {named}.")
+        details = concrete_details(best.evidence)
+        if details:
+            parts.append(f"Concrete details given: {', '.join(details[:4])}.")
         notes = []
         for item in scored:
             ev = item.evidence
