@@ -64,6 +64,9 @@ def test_a_check_out_is_not_a_check() -> None:
         ("A late delivery is worse than none.", ["a late delivery"], ["A late"]),
         ("I'd hire a second cleaner rather than rush.", ["a second cleaner"], ["rather"]),
         ("Short breaks come first.", [], ["come"]),
+        # a preposition or a word of frequency ends the phrase, it is never its last word
+        ("I stack the crates behind the counter near the till.", ["the crates"], ["behind"]),
+        ("We meet in groups of six twice a month.", [], ["twice"]),
     ],
 )
 def test_noun_phrases_keep_their_head_and_stop_before_verbs(
@@ -74,6 +77,15 @@ def test_noun_phrases_keep_their_head_and_stop_before_verbs(
         assert phrase in phrases
     for part in never:
         assert not any(part in p for p in phrases), phrases
+
+
+def test_the_main_clause_after_a_condition_without_a_comma_is_a_whole_clause() -> None:
+    assert whole_clauses("If a tenant is out I leave a card through the door.") == [
+        "I leave a card through the door"
+    ]
+    assert whole_clauses("If I'm late I ring the office from the van.") == [
+        "I ring the office from the van"
+    ]
 
 
 def test_a_clause_cut_before_its_verb_is_not_a_quote() -> None:

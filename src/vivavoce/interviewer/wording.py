@@ -38,6 +38,9 @@ FUNCTION_WORDS = _word_set(
     ever only already sometimes won't can't couldn't wouldn't shouldn't aren't weren't haven't
     hasn't hadn't we'd they'd he'd she'd you'd we'll they'll you'll you're they've myself yourself
     himself herself itself ourselves themselves rather instead
+    against across around through throughout behind beside besides below above beneath near
+    along without within toward towards upon via among amongst beyond despite during until till
+    per once twice thrice
     """
 )
 # Words that describe or count but are never the head of a noun phrase: a phrase ending on one
@@ -171,7 +174,7 @@ def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
     heard = frozenset(w.lower() for w in unsure)
     found: list[str] = []
     for piece in _pieces(text):
-        clause = HEDGE_OPENERS.sub("", piece, count=1).strip()
+        clause = _main_clause(HEDGE_OPENERS.sub("", piece, count=1).strip())
         words_in = tokens(clause)
         if not re.match(r"(?i)i(?:'m|'ve|'d|'ll)?\b", clause) or not words_in:
             continue
@@ -184,6 +187,23 @@ def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
             continue
         found.append(clause)
     return found
+
+
+_CONDITION_OPENERS = re.compile(r"(?i)^(?:if|when|whenever|once|unless|as soon as)\s")
+_I_WORD = re.compile(r"(?i)^i(?:'m|'d|'ll|'ve)?$")
+
+
+def _main_clause(piece: str) -> str:
+    """The main clause of "If someone isn't ready I come back to them last": a condition
+    with no comma before it ends where "I" opens the main clause (past the condition's own
+    subject, so "If I'm late I ring ahead" gives "I ring ahead"). Else the piece as it is."""
+    if not _CONDITION_OPENERS.match(piece):
+        return piece
+    words_in = piece.split()
+    for k in range(2, len(words_in)):
+        if _I_WORD.match(words_in[k]) and words_in[k - 1].lower() not in ("and", "or", "but"):
+            return " ".join(words_in[k:])
+    return piece
 
 
 # Adverbs that point at what follows: a clause ending on one was cut ("… and say exactly").
