@@ -67,6 +67,14 @@ def test_a_check_out_is_not_a_check() -> None:
         # a preposition or a word of frequency ends the phrase, it is never its last word
         ("I stack the crates behind the counter near the till.", ["the crates"], ["behind"]),
         ("We meet in groups of six twice a month.", [], ["twice"]),
+        ("The roof is strong enough.", [], ["enough"]),
+        ("I sweep it each morning.", [], ["each morning"]),
+        # a phrase that opens its clause stops before the clause's verb
+        ("Fresh mortar sets within an hour.", ["fresh mortar"], ["sets"]),
+        ("The gauge reads two bar.", ["the gauge"], ["reads"]),
+        ("Two coaches arrive at noon.", ["two coaches"], ["arrive"]),
+        # … but a noun before "are" is the noun of the phrase
+        ("The site records are kept in the cabin.", ["the site records"], []),
     ],
 )
 def test_noun_phrases_keep_their_head_and_stop_before_verbs(

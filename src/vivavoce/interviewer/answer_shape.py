@@ -30,7 +30,7 @@ def _words(text: str) -> frozenset[str]:
 
 _VERBS = _words(
     """
-    accept add adapt agree allow answer apologise apologize apply arrange ask attach avoid
+    accept add adapt agree allow answer apologise apologize arrive apply arrange ask attach avoid
     balance become begin block book break bring build buy call calm cancel carry catch cause
     change charge check choose clean clear close come compare confirm contact cook cool copy
     correct cost count cover create cut deal decide deliver describe design die do drain
@@ -135,6 +135,11 @@ def _base(word: str) -> str | None:
             if candidate in _VERBS:
                 return candidate
     return None
+
+
+def verb_form(word: str) -> bool:
+    """Whether `word` is a form of a common English verb ("reads", "reached", "order")."""
+    return _base(word.lower()) is not None or _past(word.lower())
 
 
 def _past(word: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from vivavoce.interviewer.answer_shape import verb_form
 from vivavoce.interviewer.plan import words
 
 NEAR_COPY_OVERLAP = 0.8
@@ -40,7 +41,7 @@ FUNCTION_WORDS = _word_set(
     himself herself itself ourselves themselves rather instead
     against across around through throughout behind beside besides below above beneath near
     along without within toward towards upon via among amongst beyond despite during until till
-    per once twice thrice
+    per once twice thrice enough
     """
 )
 # Words that describe or count but are never the head of a noun phrase: a phrase ending on one
@@ -76,6 +77,7 @@ EMPTY_NOUNS = _word_set(
     time times one ones case cases question answer idea point situation year years month months
     example examples instance
     week weeks day days quarter night today yesterday tomorrow best own most more less fine better
+    morning mornings afternoon evening evenings hour hours minute minutes
     worse much many few other same next last only whole
     """
 )
@@ -283,7 +285,10 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
             led and first in _SINGULAR and end == body_start + 1 and _third_person(word)
         )
         if end > body_start and (
-            singular_verb or _verb_like(word, words_in, end) or _takes_object(words_in, end)
+            singular_verb
+            or _verb_like(word, words_in, end)
+            or _takes_object(words_in, end)
+            or (start == 0 and _subjects_verb(words_in, end))
         ):
             after_verb = 1
             break
@@ -311,6 +316,24 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
 
 
 _ORDINALS = frozenset({"first", "second", "third", "last", "next", "final"})
+
+
+_AUXILIARIES = _word_set(
+    "is are was were be been have has had can could will would should must may might do does "
+    "did isn't aren't wasn't weren't don't doesn't didn't can't won't 're 've"
+)
+
+
+def _subjects_verb(words_in: Sequence[str], position: int) -> bool:
+    """In a phrase that opens its clause (its subject), a common verb's -s or past form, or
+    its plain form after a plural, is the clause's verb: "tendon tissue adapts to …", "the
+    gauge reads …", "two big tables order …", "the food reached forty minutes"."""
+    word = words_in[position].lower()
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    if not verb_form(word) or following in _AUXILIARIES:
+        return False  # "the patient records are kept …": a noun, the verb comes after
+    marked = _third_person(word) or word.endswith("ed")
+    return marked or _third_person(words_in[position - 1].lower())
 
 
 def _third_person(word: str) -> bool:
