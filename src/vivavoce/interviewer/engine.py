@@ -61,6 +61,7 @@ from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind, Turn
 from vivavoce.interviewer.wording import (
     contains,
+    head_nouns,
     noun_phrases,
     quotable,
     tokens,
@@ -658,7 +659,11 @@ def _acknowledgement(lead_in: LeadIn, transcript: Sequence[Turn]) -> str | None:
     # Every noun phrase of it was said before (or none is whole): a whole first-person
     # clause of it, so moving on still names what was heard ("you phone them the next day").
     clauses = whole_clauses(quotable(answer.text), answer.unsure_words)
-    return next((c for c in clauses if c.lower() not in said), None)
+    clause = next((c for c in clauses if c.lower() not in said), None)
+    if clause is not None:
+        return clause
+    nouns = head_nouns(quotable(answer.text), answer.unsure_words)
+    return next((n for n in nouns if n.lower() not in said), None)
 
 
 def _next_question(

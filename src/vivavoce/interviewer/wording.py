@@ -302,7 +302,7 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     before_pronoun = following in OBJECT_PRONOUNS
     # "… the unwell patients first": an ordinal after the phrase may be an adverb or the
     # start of the next words ("first aid"); which one is not clear, so it is not quoted
-    before_pronoun = before_pronoun or following in _ORDINALS
+    before_pronoun = before_pronoun or following in _ORDINALS or following in _FREQUENCY
     if not body or (not led and len(body) < 2) or after_adverb or gerund or before_pronoun:
         return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in FUNCTION_WORDS:
@@ -316,6 +316,40 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
 
 
 _ORDINALS = frozenset({"first", "second", "third", "last", "next", "final"})
+# "every cash transaction twice": how often may belong to the phrase or to the verb
+_FREQUENCY = frozenset({"once", "twice", "thrice"})
+_HEAD_PREPOSITIONS = _word_set("of with than and for about on in at by from or")
+_COUNTS = _word_set("two three four five six seven eight nine ten twelve twenty hundred")
+
+
+def head_nouns(text: str, unsure: Sequence[str] = ()) -> list[str]:
+    """Single nouns of `text` that are whole where they stand, for a transition when no
+    longer phrase is fresh: a determiner or a count and one word ("an emergency", "his feet")
+    or a plural after a preposition ("faster than rules"), the word ending its clause or
+    followed by a function word — never the first part of a compound, never a verb form."""
+    heard = frozenset(w.lower() for w in unsure)
+    found: list[str] = []
+    for piece in _sentence_pieces(text):
+        words_in = tokens(piece)
+        for k in range(1, len(words_in)):
+            word, before = words_in[k].lower(), words_in[k - 1].lower()
+            following = words_in[k + 1].lower() if k + 1 < len(words_in) else ""
+            if following and (following not in FUNCTION_WORDS or following in _ORDINALS):
+                continue
+            if following in _FREQUENCY or word in heard or not _plain_noun(word):
+                continue
+            if before in DETERMINERS or before in _COUNTS:
+                found.append(f"{words_in[k - 1]} {words_in[k]}")
+            elif before in _HEAD_PREPOSITIONS and _third_person(word):
+                found.append(words_in[k])
+    return found
+
+
+def _plain_noun(word: str) -> bool:
+    excluded = FUNCTION_WORDS | EMPTY_NOUNS | MODIFIERS | VERBS | _LEADING_ADVERBS
+    if word in excluded or len(word) < 3 or not word.isalpha():
+        return False
+    return not word.endswith(("ly", "ing", "ed", "wards"))
 
 
 _AUXILIARIES = _word_set(
