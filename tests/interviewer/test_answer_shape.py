@@ -44,6 +44,11 @@ def test_a_clause_knows_who_acts_and_when() -> None:
         ("When a dog pants hard at rest, that usually points to pain.", Aspect.MECHANISM),
         # what it is for: a thing that stops, protects, lets or makes sure
         ("Grouting seals the gaps against damp.", Aspect.MECHANISM),
+        # … also named by "it": it does something to something, or goes on after "and"
+        ("It holds the gate shut in a strong wind.", Aspect.MECHANISM),
+        ("It switches on and pushes the water up to the tank.", Aspect.MECHANISM),
+        # … or what happens told first, its condition after
+        ("The ramp folds out when the driver presses the kneel button.", Aspect.MECHANISM),
         ("Sealing the grout stops water getting behind the tiles.", Aspect.WHY),
         ("The muzzle makes sure nobody is bitten during the exam.", Aspect.WHY),
         # … or a consequence clause
@@ -83,6 +88,9 @@ def test_the_shape_of_a_clause_covers_its_part(text: str, aspect: Aspect) -> Non
         ("Punctuality is the most important thing.", Aspect.MECHANISM),
         ("Dogs are a big responsibility.", Aspect.MECHANISM),
         ("Good soil is essential for any garden.", Aspect.MECHANISM),
+        # "it" doing nothing in particular
+        ("It depends on the weather.", Aspect.MECHANISM),
+        ("It happens a lot in winter.", Aspect.MECHANISM),
         # nothing told in the past by "I": no own action, no result
         ("We always try our best with every passenger.", Aspect.OWN_ACTION),
         ("We always try our best with every passenger.", Aspect.RESULT),

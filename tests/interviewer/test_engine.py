@@ -101,6 +101,18 @@ def test_a_sound_answer_moves_on_with_an_acknowledgement() -> None:
     assert move.question.id == "q2" and move.lead_in is LeadIn.ANSWERED
 
 
+def test_moving_on_names_a_whole_clause_when_the_answer_has_no_fresh_phrase() -> None:
+    answer = "I phone them the next day to check."
+    move = Transcript(plan()).started().asked("q1").you(answer).decide()
+    assert isinstance(move, Ask) and move.acknowledge == "I phone them the next day to check"
+
+
+def test_moving_on_names_a_single_whole_noun_when_nothing_longer_is_fresh() -> None:
+    answer = "In an emergency you help them first and write it up straight after."
+    move = Transcript(plan()).started().asked("q1").you(answer).decide()
+    assert isinstance(move, Ask) and move.acknowledge == "an emergency"
+
+
 def test_a_vague_answer_gets_a_follow_up_that_quotes_a_whole_phrase_of_it() -> None:
     answer = "I think I would use some kind of unique id for the request, and basically check it."
     t = Transcript(plan()).started().asked("q1").you(answer, reason=V)

@@ -14,7 +14,7 @@ from vivavoce.interviewer.listening import Aspect, covered_aspects, hint_for, qu
 from vivavoce.interviewer.offline import _not_running_on
 from vivavoce.interviewer.turns import Turn
 from vivavoce.interviewer.voice import VoiceContext
-from vivavoce.interviewer.wording import noun_phrases, whole_clauses
+from vivavoce.interviewer.wording import head_nouns, noun_phrases, whole_clauses
 
 
 @pytest.mark.parametrize(
@@ -64,6 +64,19 @@ def test_a_check_out_is_not_a_check() -> None:
         ("A late delivery is worse than none.", ["a late delivery"], ["A late"]),
         ("I'd hire a second cleaner rather than rush.", ["a second cleaner"], ["rather"]),
         ("Short breaks come first.", [], ["come"]),
+        # a preposition or a word of frequency ends the phrase, it is never its last word
+        ("I stack the crates behind the counter near the till.", ["the crates"], ["behind"]),
+        ("We meet in groups of six twice a month.", [], ["twice"]),
+        # how often may belong to the phrase or to the verb: the phrase is not quoted
+        ("I weigh every parcel twice before loading.", [], ["every parcel"]),
+        ("The roof is strong enough.", [], ["enough"]),
+        ("I sweep it each morning.", [], ["each morning"]),
+        # a phrase that opens its clause stops before the clause's verb
+        ("Fresh mortar sets within an hour.", ["fresh mortar"], ["sets"]),
+        ("The gauge reads two bar.", ["the gauge"], ["reads"]),
+        ("Two coaches arrive at noon.", ["two coaches"], ["arrive"]),
+        # … but a noun before "are" is the noun of the phrase
+        ("The site records are kept in the cabin.", ["the site records"], []),
     ],
 )
 def test_noun_phrases_keep_their_head_and_stop_before_verbs(
@@ -74,6 +87,25 @@ def test_noun_phrases_keep_their_head_and_stop_before_verbs(
         assert phrase in phrases
     for part in never:
         assert not any(part in p for p in phrases), phrases
+
+
+def test_single_nouns_are_whole_where_they_stand() -> None:
+    assert head_nouns("In a flood you close the valve and wait for the fire crew.") == [
+        "a flood",
+        "the valve",
+    ]  # "the fire" of "the fire crew" is the start of a compound
+    assert head_nouns("A calm word works better than threats.") == ["threats"]
+    assert head_nouns("I see the patient first, then the notes.") == ["the notes"]
+    assert head_nouns("It depends, really.") == []
+
+
+def test_the_main_clause_after_a_condition_without_a_comma_is_a_whole_clause() -> None:
+    assert whole_clauses("If a tenant is out I leave a card through the door.") == [
+        "I leave a card through the door"
+    ]
+    assert whole_clauses("If I'm late I ring the office from the van.") == [
+        "I ring the office from the van"
+    ]
 
 
 def test_a_clause_cut_before_its_verb_is_not_a_quote() -> None:

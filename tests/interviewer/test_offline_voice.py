@@ -101,6 +101,16 @@ def test_acknowledgements_vary_and_never_repeat_back_to_back(tone: str) -> None:
     assert len(set(acks)) >= 4, acks
 
 
+def test_a_whole_clause_is_acknowledged_as_said_not_as_a_topic() -> None:
+    plan = make_plan()
+    for seed in ("a", "b", "c", "d"):
+        move = Ask(
+            plan.questions[1], LeadIn.ANSWERED, remaining=2, acknowledge="I'd ring the depot"
+        )
+        text = say(move, plan, seed=seed)
+        assert "you'd ring the depot" in text and "about you" not in text, text
+
+
 def test_wording_is_stable_for_a_seed_and_varies_across_seeds() -> None:
     plan = make_plan()
     assert _interview_of_acks(plan, "a") == _interview_of_acks(plan, "a")

@@ -30,7 +30,7 @@ def _words(text: str) -> frozenset[str]:
 
 _VERBS = _words(
     """
-    accept add adapt agree allow answer apologise apologize apply arrange ask attach avoid
+    accept add adapt agree allow answer apologise apologize arrive apply arrange ask attach avoid
     balance become begin block book break bring build buy call calm cancel carry catch cause
     change charge check choose clean clear close come compare confirm contact cook cool copy
     correct cost count cover create cut deal decide deliver describe design die do drain
@@ -93,6 +93,7 @@ _NOT_VERBS = (
         "beside than as of to so but and or if when because all both"
     )
 )
+_PARTICLES = _words("out up down off away back over")
 _THIRD = _words("he she they it this that there someone nobody everyone one")
 _LEADS = _words(
     "because since so but though although whereas while which who if when whenever unless once "
@@ -134,6 +135,11 @@ def _base(word: str) -> str | None:
             if candidate in _VERBS:
                 return candidate
     return None
+
+
+def verb_form(word: str) -> bool:
+    """Whether `word` is a form of a common English verb ("reads", "reached", "order")."""
+    return _base(word.lower()) is not None or _past(word.lower())
 
 
 def _past(word: str) -> bool:
@@ -212,7 +218,9 @@ def _tense(words: list[str], start: int, person: Person) -> tuple[Tense, str | N
         if base is not None and not word.endswith("ing"):
             return "present", base
         following = window[k + 1] if k + 1 < len(window) else ""
-        if re.fullmatch(r"[a-z]{3,}[^su]s", word) and following in _OBJECT_STARTS:
+        # an -s word before an object or a particle: "grouting seals the gaps", "it folds out"
+        opens = following in _OBJECT_STARTS or following in _PARTICLES
+        if re.fullmatch(r"[a-z]{3,}[^su]s", word) and opens:
             return "present", word[:-1]
     return "none", None
 
@@ -234,11 +242,23 @@ def clauses(text: str) -> list[Clause]:
                 rest = rest[1:]
             before = found[-1] if found and found[-1].sentence == number else None
             person, start = _person(rest, before.person if before else "none")
+            if _goes_on(lead, rest, before):
+                person, start = before.person, 0  # type: ignore[union-attr]
             tense, verb = _tense(rest, start, person)
             if verb in _SAME_FORM and before is not None and before.tense == "present":
                 tense = "present"
             found.append(Clause(" ".join(words), lead, person, tense, verb, number))
     return found
+
+
+def _goes_on(lead: str | None, rest: list[str], before: Clause | None) -> bool:
+    """ "… opens and lets the water out": after "and", "then" or "or", an -s form of a known
+    verb goes on with the subject of the clause before (a thing or a pronoun)."""
+    if lead not in ("and", "then", "or") or before is None or not rest:
+        return False
+    word = rest[0]
+    verb_s = word.endswith("s") and not word.endswith("ss") and _base(word) is not None
+    return verb_s and before.person in ("third", "thing") and before.tense == "present"
 
 
 # --- the rules: one per part, each a shape --------------------------------------------------
@@ -312,11 +332,30 @@ def _result(cs: list[Clause]) -> bool:
     return False
 
 
+# What "it", "this" or "they" does that says nothing of how: "it depends", "it happens".
+_VAGUE_VERBS = _words("need want try depend get go happen do come feel")
+_IMPERSONAL = re.compile(r"^(?:(?:and|then|or|so) )?(?:it|this|that|they)\b")
+
+
+def _pronoun_doing(c: Clause) -> bool:
+    """ "It lets the pressure out", "they hold the stock for a week": the thing asked about,
+    named by a pronoun, doing something to something in the general present."""
+    if c.person != "third" or c.tense != "present" or c.verb in (None, *_VAGUE_VERBS):
+        return False
+    if c.lead in ("if", "when", "unless", "because", "whenever", "once"):
+        return False
+    continued = c.lead in ("and", "then", "or")
+    return (continued or bool(_IMPERSONAL.match(c.text))) and len(c.text.split()) >= 4
+
+
 def _definition(cs: list[Clause]) -> bool:
     """A thing said to be something ("the forecast is what …", "controlled drugs are the
     stronger ones that …"), or said to do something in the general present ("the valve
-    opens …", "loading makes the tendon stronger") — not "it's a big problem"."""
+    opens …", "loading makes the tendon stronger", "it lets the pressure out") — not "it's a
+    big problem"."""
     for c in cs:
+        if _pronoun_doing(c):
+            return True
         if c.person != "thing" or c.lead in ("if", "when", "unless", "because"):
             continue
         if c.tense == "present" and c.verb not in (None, "need", "want", "try", "depend"):
@@ -335,15 +374,21 @@ def _then_parts(cs: list[Clause], k: int) -> list[Clause]:
 
 
 def _general_condition(cs: list[Clause]) -> bool:
-    """A condition and what follows in general: "if they …, that can be a sign"."""
-    return any(
-        c.lead in ("if", "when", "whenever", "once")
-        and any(
+    """A condition and what follows in general: "if they …, that can be a sign" — or what
+    happens told first and its condition after: "the alarm sounds when the door opens"."""
+    for k, c in enumerate(cs):
+        if c.lead not in ("if", "when", "whenever", "once"):
+            continue
+        if any(
             t.lead in (None, "then") and t.person in ("third", "thing", "you")
             for t in _then_parts(cs, k)
-        )
-        for k, c in enumerate(cs)
-    )
+        ):
+            return True
+        main = cs[k - 1] if k > 0 and cs[k - 1].sentence == c.sentence else None
+        general = main is not None and main.person in ("third", "thing")
+        if general and main.lead is None and main.tense == "present" and main.verb:  # type: ignore[union-attr]
+            return True
+    return False
 
 
 def _contingency(cs: list[Clause]) -> bool:

@@ -59,7 +59,14 @@ from vivavoce.interviewer.listening import (
 )
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 from vivavoce.interviewer.turns import MoveKind, Turn
-from vivavoce.interviewer.wording import contains, noun_phrases, quotable, tokens
+from vivavoce.interviewer.wording import (
+    contains,
+    head_nouns,
+    noun_phrases,
+    quotable,
+    tokens,
+    whole_clauses,
+)
 
 MIN_QUESTION_SECONDS = 120  # a new question needs this long before the wrap-up
 FOLLOW_UP_SECONDS = 90  # a follow-up needs this long within the question's budget
@@ -647,7 +654,16 @@ def _acknowledgement(lead_in: LeadIn, transcript: Sequence[Turn]) -> str | None:
     said = " ".join(t.text for t in transcript if t.is_ai).lower()
     phrases = noun_phrases(quotable(answer.text), answer.unsure_words)
     fresh = [p for p in phrases if p.lower() not in said]
-    return telling_phrase(fresh)
+    if fresh:
+        return telling_phrase(fresh)
+    # Every noun phrase of it was said before (or none is whole): a whole first-person
+    # clause of it, so moving on still names what was heard ("you phone them the next day").
+    clauses = whole_clauses(quotable(answer.text), answer.unsure_words)
+    clause = next((c for c in clauses if c.lower() not in said), None)
+    if clause is not None:
+        return clause
+    nouns = head_nouns(quotable(answer.text), answer.unsure_words)
+    return next((n for n in nouns if n.lower() not in said), None)
 
 
 def _next_question(

@@ -77,6 +77,13 @@ ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
     ),
 }
 # The same, naming a whole phrase of what the candidate said ({phrase}, addressed back).
+# After a whole clause of the candidate's, turned to "you" ("you'd ring the depot first").
+CLAUSE_ACKNOWLEDGEMENTS: tuple[str, ...] = (
+    "Thank you. I've noted that {phrase}.",
+    "Understood: {phrase}. Thank you.",
+    "Thanks. So {phrase}; that's noted.",
+)
+_FIRST_PERSON = re.compile(r"I(?:'m|'d|'ll|'ve)?\b")
 GROUNDED_ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
     "friendly": (
         "Thank you. I've noted what you said about {phrase}.",
@@ -366,7 +373,10 @@ class OfflineVoice:
         tone = context.plan.tone
         if heard and lead_in in (LeadIn.ANSWERED, LeadIn.PARTIAL):
             phrase = second_person(heard)
-            templates = _not_running_on(GROUNDED_ACKNOWLEDGEMENTS[tone], heard, context)
+            # a whole clause of theirs ("I phone them …") is noted as said, not "about" it
+            said = CLAUSE_ACKNOWLEDGEMENTS if _FIRST_PERSON.match(heard) else None
+            grounded = said or GROUNDED_ACKNOWLEDGEMENTS[tone]
+            templates = _not_running_on(grounded, heard, context)
             template = _pick(context, templates, "ack")
             return template.format(phrase=phrase, Phrase=phrase[:1].upper() + phrase[1:])
         if lead_in is LeadIn.ANSWERED:

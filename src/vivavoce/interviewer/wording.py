@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from vivavoce.interviewer.answer_shape import verb_form
 from vivavoce.interviewer.plan import words
 
 NEAR_COPY_OVERLAP = 0.8
@@ -38,6 +39,9 @@ FUNCTION_WORDS = _word_set(
     ever only already sometimes won't can't couldn't wouldn't shouldn't aren't weren't haven't
     hasn't hadn't we'd they'd he'd she'd you'd we'll they'll you'll you're they've myself yourself
     himself herself itself ourselves themselves rather instead
+    against across around through throughout behind beside besides below above beneath near
+    along without within toward towards upon via among amongst beyond despite during until till
+    per once twice thrice enough
     """
 )
 # Words that describe or count but are never the head of a noun phrase: a phrase ending on one
@@ -73,6 +77,7 @@ EMPTY_NOUNS = _word_set(
     time times one ones case cases question answer idea point situation year years month months
     example examples instance
     week weeks day days quarter night today yesterday tomorrow best own most more less fine better
+    morning mornings afternoon evening evenings hour hours minute minutes
     worse much many few other same next last only whole
     """
 )
@@ -171,7 +176,7 @@ def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
     heard = frozenset(w.lower() for w in unsure)
     found: list[str] = []
     for piece in _pieces(text):
-        clause = HEDGE_OPENERS.sub("", piece, count=1).strip()
+        clause = _main_clause(HEDGE_OPENERS.sub("", piece, count=1).strip())
         words_in = tokens(clause)
         if not re.match(r"(?i)i(?:'m|'ve|'d|'ll)?\b", clause) or not words_in:
             continue
@@ -184,6 +189,23 @@ def whole_clauses(text: str, unsure: Sequence[str] = ()) -> list[str]:
             continue
         found.append(clause)
     return found
+
+
+_CONDITION_OPENERS = re.compile(r"(?i)^(?:if|when|whenever|once|unless|as soon as)\s")
+_I_WORD = re.compile(r"(?i)^i(?:'m|'d|'ll|'ve)?$")
+
+
+def _main_clause(piece: str) -> str:
+    """The main clause of "If someone isn't ready I come back to them last": a condition
+    with no comma before it ends where "I" opens the main clause (past the condition's own
+    subject, so "If I'm late I ring ahead" gives "I ring ahead"). Else the piece as it is."""
+    if not _CONDITION_OPENERS.match(piece):
+        return piece
+    words_in = piece.split()
+    for k in range(2, len(words_in)):
+        if _I_WORD.match(words_in[k]) and words_in[k - 1].lower() not in ("and", "or", "but"):
+            return " ".join(words_in[k:])
+    return piece
 
 
 # Adverbs that point at what follows: a clause ending on one was cut ("… and say exactly").
@@ -263,7 +285,10 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
             led and first in _SINGULAR and end == body_start + 1 and _third_person(word)
         )
         if end > body_start and (
-            singular_verb or _verb_like(word, words_in, end) or _takes_object(words_in, end)
+            singular_verb
+            or _verb_like(word, words_in, end)
+            or _takes_object(words_in, end)
+            or (start == 0 and _subjects_verb(words_in, end))
         ):
             after_verb = 1
             break
@@ -277,7 +302,7 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     before_pronoun = following in OBJECT_PRONOUNS
     # "… the unwell patients first": an ordinal after the phrase may be an adverb or the
     # start of the next words ("first aid"); which one is not clear, so it is not quoted
-    before_pronoun = before_pronoun or following in _ORDINALS
+    before_pronoun = before_pronoun or following in _ORDINALS or following in _FREQUENCY
     if not body or (not led and len(body) < 2) or after_adverb or gerund or before_pronoun:
         return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in FUNCTION_WORDS:
@@ -291,6 +316,58 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
 
 
 _ORDINALS = frozenset({"first", "second", "third", "last", "next", "final"})
+# "every cash transaction twice": how often may belong to the phrase or to the verb
+_FREQUENCY = frozenset({"once", "twice", "thrice"})
+_HEAD_PREPOSITIONS = _word_set("of with than and for about on in at by from or")
+_COUNTS = _word_set("two three four five six seven eight nine ten twelve twenty hundred")
+
+
+def head_nouns(text: str, unsure: Sequence[str] = ()) -> list[str]:
+    """Single nouns of `text` that are whole where they stand, for a transition when no
+    longer phrase is fresh: a determiner or a count and one word ("an emergency", "his feet")
+    or a plural after a preposition ("faster than rules"), the word ending its clause or
+    followed by a function word — never the first part of a compound, never a verb form."""
+    heard = frozenset(w.lower() for w in unsure)
+    found: list[str] = []
+    for piece in _sentence_pieces(text):
+        words_in = tokens(piece)
+        for k in range(1, len(words_in)):
+            word, before = words_in[k].lower(), words_in[k - 1].lower()
+            following = words_in[k + 1].lower() if k + 1 < len(words_in) else ""
+            if following and (following not in FUNCTION_WORDS or following in _ORDINALS):
+                continue
+            if following in _FREQUENCY or word in heard or not _plain_noun(word):
+                continue
+            if before in DETERMINERS or before in _COUNTS:
+                found.append(f"{words_in[k - 1]} {words_in[k]}")
+            elif before in _HEAD_PREPOSITIONS and _third_person(word):
+                found.append(words_in[k])
+    return found
+
+
+def _plain_noun(word: str) -> bool:
+    excluded = FUNCTION_WORDS | EMPTY_NOUNS | MODIFIERS | VERBS | _LEADING_ADVERBS
+    if word in excluded or len(word) < 3 or not word.isalpha():
+        return False
+    return not word.endswith(("ly", "ing", "ed", "wards"))
+
+
+_AUXILIARIES = _word_set(
+    "is are was were be been have has had can could will would should must may might do does "
+    "did isn't aren't wasn't weren't don't doesn't didn't can't won't 're 've"
+)
+
+
+def _subjects_verb(words_in: Sequence[str], position: int) -> bool:
+    """In a phrase that opens its clause (its subject), a common verb's -s or past form, or
+    its plain form after a plural, is the clause's verb: "tendon tissue adapts to …", "the
+    gauge reads …", "two big tables order …", "the food reached forty minutes"."""
+    word = words_in[position].lower()
+    following = words_in[position + 1].lower() if position + 1 < len(words_in) else ""
+    if not verb_form(word) or following in _AUXILIARIES:
+        return False  # "the patient records are kept …": a noun, the verb comes after
+    marked = _third_person(word) or word.endswith("ed")
+    return marked or _third_person(words_in[position - 1].lower())
 
 
 def _third_person(word: str) -> bool:
