@@ -17,10 +17,10 @@ from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.kit.ids import uuid7
 from vivavoce.models import EvaluationStage, InterviewSession, ShortlistEntry
 from vivavoce.participants import service as participants
-from vivavoce.scoring.review import ReviewerIdentity
 from vivavoce.sessions.schemas import review_info
 from vivavoce.templates import service as templates
 from vivavoce.templates.visibility import Reader
+from vivavoce.workspaces.actors import ReviewerIdentity
 
 # A comparison loads at most this many candidates of a stage (newest scorecards first) and
 # sorts them in memory; the API and the page say when more exist.

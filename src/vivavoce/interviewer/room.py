@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from vivavoce.coding import room as coding_room
 from vivavoce.interviewer import room_owners
+from vivavoce.interviewer.coding_round import CodingRound
 from vivavoce.interviewer.early_wording import EarlyWording, quick_judge
 from vivavoce.interviewer.engine import (
     Close,
@@ -116,6 +116,8 @@ class RoomDeps:
     # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
     voice: Voice
     judge: Judge
+    # The coding round (coding.room.LiveCodingRound): its questions and their wording.
+    coding: CodingRound
     # An interviewer that fails (down, or a stream broken off midway) is asked again with
     # backoff for this long after the first failure before the session fails as
     # technical_failure: VIVAVOCE_INTERVIEWER_OUTAGE_BUDGET_SECONDS.
@@ -526,8 +528,8 @@ class Room:
                         setup.stage,
                         candidate_name=setup.candidate_name,
                     )
-                    self.plan = await coding_room.plan_with_problem(
-                        self.deps.sessionmaker, self.workspace_id, self.session_id, self.plan
+                    self.plan = await self.deps.coding.plan_with_problem(
+                        self.workspace_id, self.session_id, self.plan
                     )
             if not self._scene_read:
                 stage = setup.stage if setup is not None else None
@@ -617,9 +619,7 @@ class Room:
         started = utcnow()
         assert self.workspace_id is not None
         if not isinstance(move, SceneLine | SceneClose):
-            move = await coding_room.live_move(
-                self.deps.sessionmaker, self.workspace_id, self.session_id, move
-            )
+            move = await self.deps.coding.live_move(self.workspace_id, self.session_id, move)
         worded = await self._word(move, self._context(move, snapshot))
         if worded is None:
             return None
