@@ -5,7 +5,9 @@ in the lower domain, so that scoring imports coding and never the reverse."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,11 @@ class RunRecord:
     hidden_passed: int | None
     hidden_total: int
     errors: int  # tests that raised or timed out
+
+
+def runtime_errors(results: Iterable[Mapping[str, Any]]) -> int:
+    """How many of a run's test results raised or timed out."""
+    return sum(r.get("status") in ("error", "timeout") for r in results)
 
 
 @dataclass(frozen=True)

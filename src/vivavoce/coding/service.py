@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.coding import interview, repository
-from vivavoce.coding.evidence import CodingEvidence, RunRecord
+from vivavoce.coding.evidence import CodingEvidence, RunRecord, runtime_errors
 from vivavoce.coding.executor import CodeTest, ExecutionReport, Executor
 from vivavoce.coding.runtimes import Language
 from vivavoce.coding.sandbox import SandboxUnavailable
@@ -263,7 +263,7 @@ async def scoring_evidence(
             total=e.total,
             hidden_passed=e.hidden_passed,
             hidden_total=e.hidden_total,
-            errors=sum(r.get("status") in ("error", "timeout") for r in e.results or []),
+            errors=runtime_errors(e.results or []),
         )
         for number, e in enumerate(finished, start=1)
     )
