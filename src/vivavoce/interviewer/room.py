@@ -467,21 +467,7 @@ class Room:
         async with self._lock:
             await self._settle_reveal()
             self._answering -= 1
-            try:
-                async with unit_of_work(self.deps.sessionmaker) as db:
-                    await sessions.fail(
-                        db,
-                        self.workspace_id,
-                        self.session_id,
-                        EndReason.CANDIDATE_ENDED,
-                        self.deps.links,
-                        utcnow(),
-                        holder=self.connection_id,
-                    )
-            except Conflict as refused:
-                await self._refused(refused)
-                return
-            await self._finished(Status.FAILED.value, EndReason.CANDIDATE_ENDED.value)
+            await self._end_as(EndReason.CANDIDATE_ENDED)
 
     async def _finished(self, status: str, reason: str | None) -> None:
         self.ended = True
@@ -734,48 +720,44 @@ class Room:
     async def _technical_failure(self) -> None:
         """The interviewer cannot speak: fail the session (the stored turns stay) and tell
         the candidate politely."""
-        assert self.session_id is not None
-        assert self.workspace_id is not None
-        try:
-            async with unit_of_work(self.deps.sessionmaker) as db:
-                await sessions.fail(
-                    db,
-                    self.workspace_id,
-                    self.session_id,
-                    EndReason.TECHNICAL_FAILURE,
-                    self.deps.links,
-                    utcnow(),
-                    holder=self.connection_id,
-                )
-        except Conflict as refused:
-            await self._refused(refused)
-            return
-        await self.send(
+        await self._end_as(
+            EndReason.TECHNICAL_FAILURE,
             error(
                 "technical_failure",
                 "We're sorry: the interviewer ran into a technical problem, so the interview "
                 "has ended. Your answers so far are saved, and the team will be in touch.",
-            )
+            ),
         )
-        await self._finished(Status.FAILED.value, EndReason.TECHNICAL_FAILURE.value)
 
     async def _complete(self) -> None:
+        await self._end_as(EndReason.COMPLETED)
+
+    async def _end_as(self, reason: EndReason, notice: dict[str, Any] | None = None) -> None:
+        """End the session for `reason` (completed, else failed) in a transaction of its own,
+        as this connection; then `notice`, if any, and the `ended` status. A refused write
+        (another connection holds the interview, or it is over) is `_refused` instead."""
         assert self.session_id is not None
         assert self.workspace_id is not None
+        now = utcnow()
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
-                await sessions.complete(
-                    db,
-                    self.workspace_id,
-                    self.session_id,
-                    self.deps.links,
-                    utcnow(),
-                    holder=self.connection_id,
-                )
+                if reason is EndReason.COMPLETED:
+                    await sessions.complete(
+                        db, self.workspace_id, self.session_id, self.deps.links, now,
+                        holder=self.connection_id,
+                    )  # fmt: skip
+                else:
+                    await sessions.fail(
+                        db, self.workspace_id, self.session_id, reason, self.deps.links, now,
+                        holder=self.connection_id,
+                    )  # fmt: skip
         except Conflict as refused:
             await self._refused(refused)
             return
-        await self._finished(Status.COMPLETED.value, EndReason.COMPLETED.value)
+        if notice is not None:
+            await self.send(notice)
+        status = Status.COMPLETED if reason is EndReason.COMPLETED else Status.FAILED
+        await self._finished(status.value, reason.value)
 
     async def answer(
         self,
