@@ -48,12 +48,12 @@ async def prepare(settings: Any) -> tuple[uuid.UUID, uuid.UUID]:
     from vivavoce.participants import service as participants
     from vivavoce.participants.schemas import ParticipantCreate
     from vivavoce.runtime import open_database
-    from vivavoce.scoring.review import ReviewerIdentity
     from vivavoce.sessions import service as sessions
     from vivavoce.sessions.schemas import SessionCreate
     from vivavoce.templates import service as templates
     from vivavoce.templates.schemas import StageCreate, TemplateCreate
     from vivavoce.templates.visibility import Reader
+    from vivavoce.workspaces.actors import ReviewerIdentity
     from vivavoce.workspaces.service import create_workspace
 
     links = sessions.SessionLinks(settings.base_url, settings.secret_key)

@@ -32,9 +32,9 @@ from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Forbidden
 from vivavoce.runtime import Database
 from vivavoce.scoring import manual_review
-from vivavoce.scoring.review import ReviewerIdentity
 from vivavoce.sessions.service import SessionLinks
 from vivavoce.workspaces import service as workspaces
+from vivavoce.workspaces.actors import ReviewerIdentity
 
 PANEL = {"type": "panel", "stage_type": "manual_review", "pass_threshold": 50}
 SCORES = [

@@ -16,6 +16,7 @@ from tests.conftest import Tenant
 from tests.emails.smtp import eventually
 from tests.interviewer.test_room_ownership import Tab, scheduled
 from tests.web.test_join import ANSWERS
+from vivavoce.coding.room import LiveCodingRound
 from vivavoce.config import Settings
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.room import RoomDeps
@@ -39,6 +40,7 @@ def deps(settings: Settings, database: Database) -> RoomDeps:
         grace_seconds=120,
         voice=OfflineVoice(),
         judge=OfflineJudge(),
+        coding=LiveCodingRound(database.sessionmaker),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from tests.conftest import Tenant
 from tests.web.test_join import ANSWERS, new_session
+from vivavoce.coding.room import LiveCodingRound
 from vivavoce.config import Settings
 from vivavoce.interviewer.offline import OfflineJudge, OfflineVoice
 from vivavoce.interviewer.room import Room, RoomDeps
@@ -64,6 +65,7 @@ def deps(settings: Settings, database: Database) -> RoomDeps:
         grace_seconds=120,
         voice=OfflineVoice(),
         judge=OfflineJudge(),
+        coding=LiveCodingRound(database.sessionmaker),
     )
 
 

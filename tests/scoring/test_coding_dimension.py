@@ -6,13 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from vivavoce.scoring.coding import (
-    CodingEvidence,
-    RunRecord,
-    run_label,
-    score_from_tests,
-    with_coding,
-)
+from vivavoce.coding.evidence import CodingEvidence, RunRecord
+from vivavoce.scoring.coding import run_label, score_from_tests, with_coding
 from vivavoce.scoring.rubric import rubric_from
 from vivavoce.scoring.scorecard import Citation, DimensionResult, Scorecard
 

@@ -12,6 +12,10 @@ from vivavoce.kit.schemas import StrictModel
 from vivavoce.models import AgentProfile
 
 UseCase = Literal["hiring", "admissions", "training", "custom_api"]
+Tone = Literal["friendly", "professional", "strict", "challenging"]
+Style = Literal["structured", "conversational", "adaptive"]
+Difficulty = Literal["easy", "medium", "hard", "adaptive"]
+ProbingDepth = Literal["low", "medium", "high"]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
 
@@ -64,10 +68,10 @@ class ContextBlock(StrictModel):
 
 
 class Interaction(StrictModel):
-    tone: Literal["friendly", "professional", "strict", "challenging"] = "professional"
-    style: Literal["structured", "conversational", "adaptive"] = "structured"
-    difficulty: Literal["easy", "medium", "hard", "adaptive"] = "medium"
-    probingDepth: Literal["low", "medium", "high"] = "medium"
+    tone: Tone = "professional"
+    style: Style = "structured"
+    difficulty: Difficulty = "medium"
+    probingDepth: ProbingDepth = "medium"
 
 
 class Scoring(StrictModel):

@@ -17,18 +17,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vivavoce.api.deps import presented_key_from_headers
+from vivavoce.api.deps import api_principal, presented_key_from_headers
 from vivavoce.api.state import AppState
-from vivavoce.kit.clock import utcnow
 from vivavoce.kit.errors import AppError
-from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
 _UUID_LENGTH = 36
@@ -86,13 +83,7 @@ class FastReads:
         state = self.state_getter()
         secret = presented_key_from_headers(Headers(scope=scope))
         try:
-            principal = await workspaces.authenticate(
-                state.reads,
-                state.keys,
-                secret,
-                utcnow(),
-                timedelta(seconds=state.settings.api_key_touch_seconds),
-            )
+            principal = await api_principal(state, secret)
             if not principal.holds_any(read.scopes):
                 return None
             response = await read.handler(state, principal, object_id)

@@ -23,20 +23,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vivavoce.api.deps import presented_key_from_headers
+from vivavoce.api.deps import api_principal, presented_key_from_headers
 from vivavoce.api.errors import database_unavailable, unavailable_body
 from vivavoce.api.state import AppState
-from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import CommitFailed
 from vivavoce.kit.errors import AppError
-from vivavoce.workspaces import service as workspaces
 from vivavoce.workspaces.service import Principal
 
 log = logging.getLogger(__name__)
@@ -100,13 +97,8 @@ class FastWrites:
         """The response, or None to let the endpoint answer (and report any error)."""
         state = self.state_getter()
         try:
-            principal = await workspaces.authenticate(
-                state.reads,
-                state.keys,
-                presented_key_from_headers(Headers(scope=scope)),
-                utcnow(),
-                timedelta(seconds=state.settings.api_key_touch_seconds),
-            )
+            secret = presented_key_from_headers(Headers(scope=scope))
+            principal = await api_principal(state, secret)
             if not principal.holds_any(write.scopes):
                 return None
             response = await write.handler(state, principal, body)

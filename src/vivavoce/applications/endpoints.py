@@ -20,9 +20,9 @@ from vivavoce.applications.schemas import (
     RejectRequest,
 )
 from vivavoce.kit.clock import utcnow
-from vivavoce.scoring import review
 from vivavoce.sessions.service import SessionLinks
 from vivavoce.templates.visibility import Reader as TemplateReader
+from vivavoce.workspaces import actors
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -134,7 +134,7 @@ async def decide_application(
     `final_review` session. It completes that session, closes the application and fires
     `application.decided`. 409 `not_at_final_review`, `already_decided`; 422
     `unknown_decision` lists the template's decisions."""
-    decided_by = (await review.api_reviewer(db, principal)).label
+    decided_by = (await actors.api_reviewer(db, principal)).label
     application = await final_review.decide(
         db, principal.workspace_id, application_id, body, decided_by, link, utcnow()
     )

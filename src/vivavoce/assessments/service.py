@@ -120,21 +120,9 @@ async def current(
 async def step(
     db: AsyncSession, token: str, action: Action, links: sessions.SessionLinks, now: datetime
 ) -> dict[str, Any]:
-    loaded = await _load(db, token)
-    progress = loaded.progress
-    if progress is None or loaded.session.status != Status.IN_PROGRESS.value:
-        raise Conflict(
-            f"the assessment is {loaded.session.status}",
-            code="assessment_not_open",
-            state=view(loaded, now),
-        )
-    await _settle(db, loaded, links, now)
+    loaded, progress = await _open(db, token, links, now)
     if action.position != progress.position or action.attempt != progress.attempt:
-        raise Conflict(
-            "the assessment has moved on from that question (another tab, or the time ran out)",
-            code="assessment_moved_on",
-            state=view(loaded, now),
-        )
+        raise _moved_on(loaded, now)
     await _apply(db, loaded, action, links, now)
     return view(loaded, now)
 
@@ -168,22 +156,10 @@ async def record(
     assessment, another question or attempt, a recording already in (409
     `assessment_moved_on`: the other tab won), a kind the stage does not take, a recording
     longer than the answer time or than the time since it began (422), the time over."""
-    loaded = await _load(db, token)
-    progress = loaded.progress
-    if progress is None or loaded.session.status != Status.IN_PROGRESS.value:
-        raise Conflict(
-            f"the assessment is {loaded.session.status}",
-            code="assessment_not_open",
-            state=view(loaded, arrived),
-        )
-    await _settle(db, loaded, links, arrived)
+    loaded, progress = await _open(db, token, links, arrived)
     moved = (upload.position, upload.attempt) != (progress.position, progress.attempt)
     if moved or progress.phase == "review":
-        raise Conflict(
-            "the assessment has moved on from that question (another tab, or the time ran out)",
-            code="assessment_moved_on",
-            state=view(loaded, arrived),
-        )
+        raise _moved_on(loaded, arrived)
     if progress.phase != "answering":
         raise _wrong_phase("recording", progress.phase)
     plan = InterviewPlan.from_dict(progress.plan)
@@ -230,6 +206,31 @@ def _check_recording(
             [Issue(["body"], "too long")],
             code="recording_too_long",
         )
+
+
+async def _open(
+    db: AsyncSession, token: str, links: sessions.SessionLinks, now: datetime
+) -> tuple[Assessment, AssessmentProgress]:
+    """The assessment in progress, its clock settled as of `now`, and its progress; 409
+    `assessment_not_open` (with the state to show) otherwise."""
+    loaded = await _load(db, token)
+    progress = loaded.progress
+    if progress is None or loaded.session.status != Status.IN_PROGRESS.value:
+        raise Conflict(
+            f"the assessment is {loaded.session.status}",
+            code="assessment_not_open",
+            state=view(loaded, now),
+        )
+    await _settle(db, loaded, links, now)
+    return loaded, progress
+
+
+def _moved_on(loaded: Assessment, now: datetime) -> Conflict:
+    return Conflict(
+        "the assessment has moved on from that question (another tab, or the time ran out)",
+        code="assessment_moved_on",
+        state=view(loaded, now),
+    )
 
 
 async def _settle(

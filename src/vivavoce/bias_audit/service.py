@@ -105,20 +105,6 @@ def _pipeline_stages(stages: list[EvaluationStage]) -> list[EvaluationStage]:
     return [s for s in stages if s.stage_type not in ("practice_session", "final_review")]
 
 
-def _chosen_stage(stages: list[EvaluationStage], wanted: str | None) -> EvaluationStage | None:
-    scored = _pipeline_stages(stages)
-    if wanted is None:
-        return scored[0] if scored else None
-    found = next((s for s in scored if templates.same_label(s.type, wanted)), None)
-    if found is None:
-        raise Unprocessable(
-            f"the template has no scored stage `{wanted}`",
-            [Issue(["query", "stage"], f"one of: {', '.join(s.type for s in scored)}")],
-            code="unknown_stage",
-        )
-    return found
-
-
 def period_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """[start, end] as whole UTC days: from the start of `start` to the end of `end`."""
     if start is not None and end is not None and end < start:
@@ -148,7 +134,7 @@ async def report(
     low, high = period_bounds(start, end)
     template = await templates.get_template(db, workspace_id, template_id, reader)
     stages = await templates.list_stages(db, workspace_id, template.id)
-    chosen = _chosen_stage(stages, stage)
+    chosen = templates.stage_labelled(_pipeline_stages(stages), stage, "scored stage")
     rows = [] if chosen is None else await repository.outcomes(db, workspace_id, chosen, low, high)
     outcomes = [
         Outcome(

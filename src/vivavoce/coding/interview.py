@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vivavoce.coding.evidence import RunRecord, runtime_errors
 from vivavoce.interviewer.plan import InterviewPlan, PlannedQuestion
 
 PREFIX = "coding-"
@@ -22,18 +23,10 @@ MAX_VALUE_CHARS = 80
 
 
 @dataclass(frozen=True)
-class LatestRun:
+class LatestRun(RunRecord):
     """The candidate's latest run, as far as the interviewer may speak of it."""
 
-    number: int  # 1-based, among the session's runs
-    mode: str  # run | submit
-    language: str
-    passed: int
-    total: int
-    hidden_passed: int | None
-    hidden_total: int
     visible_failure: dict[str, Any] | None  # the first failing visible test, if any
-    errors: int  # tests that raised or timed out
 
 
 def is_coding(question_id: str | None) -> bool:
@@ -134,5 +127,5 @@ def latest_run(number: int, execution: dict[str, Any]) -> LatestRun:
         hidden_passed=execution.get("hidden_passed"),
         hidden_total=int(execution.get("hidden_total") or 0),
         visible_failure=failure,
-        errors=sum(r.get("status") in ("error", "timeout") for r in results),
+        errors=runtime_errors(results),
     )

@@ -86,38 +86,36 @@ async def queue_run(db: AsyncSession, token: str, body: RoomRun) -> tuple[uuid.U
     return session.workspace_id, execution.id
 
 
-async def plan_with_problem(
-    maker: async_sessionmaker[AsyncSession],
-    workspace_id: uuid.UUID,
-    session_id: uuid.UUID,
-    plan: InterviewPlan,
-) -> InterviewPlan:
-    """The interview plan, with the coding questions when the session has a problem (drawn
-    now if need be, so the room and the pane agree)."""
-    async with unit_of_work(maker) as db:
-        session = await sessions.get(db, workspace_id, session_id)
-        problem = await problems.for_session(db, session)
-    return plan if problem is None else interview.with_coding_questions(plan, problem.title)
+class LiveCodingRound:
+    """The coding round of the live room (`interviewer.coding_round.CodingRound`): each call
+    reads in a short transaction of its own from `maker`."""
 
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self._maker = maker
 
-async def live_move(
-    maker: async_sessionmaker[AsyncSession],
-    workspace_id: uuid.UUID,
-    session_id: uuid.UUID,
-    move: Move,
-) -> Move:
-    """A coding question worded from the candidate's latest finished run; any other move
-    unchanged."""
-    if not isinstance(move, Ask) or not interview.is_coding(move.question.id):
-        return move
-    async with unit_of_work(maker) as db:
-        session = await sessions.get(db, workspace_id, session_id)
-        problem = await problems.for_session(db, session)
-        runs = await service.for_session(db, workspace_id, session_id)
-    finished = [run for run in runs if run.status == "completed"]
-    latest = None
-    if finished:
-        latest = interview.latest_run(len(finished), execution_public(finished[-1]))
-    entry = problem.entry if problem is not None else "solution"
-    text = interview.live_text(move.question, latest, entry)
-    return dataclasses.replace(move, question=dataclasses.replace(move.question, text=text))
+    async def plan_with_problem(
+        self, workspace_id: uuid.UUID, session_id: uuid.UUID, plan: InterviewPlan
+    ) -> InterviewPlan:
+        """The interview plan, with the coding questions when the session has a problem
+        (drawn now if need be, so the room and the pane agree)."""
+        async with unit_of_work(self._maker) as db:
+            session = await sessions.get(db, workspace_id, session_id)
+            problem = await problems.for_session(db, session)
+        return plan if problem is None else interview.with_coding_questions(plan, problem.title)
+
+    async def live_move(self, workspace_id: uuid.UUID, session_id: uuid.UUID, move: Move) -> Move:
+        """A coding question worded from the candidate's latest finished run; any other
+        move unchanged."""
+        if not isinstance(move, Ask) or not interview.is_coding(move.question.id):
+            return move
+        async with unit_of_work(self._maker) as db:
+            session = await sessions.get(db, workspace_id, session_id)
+            problem = await problems.for_session(db, session)
+            runs = await service.for_session(db, workspace_id, session_id)
+        finished = [run for run in runs if run.status == "completed"]
+        latest = None
+        if finished:
+            latest = interview.latest_run(len(finished), execution_public(finished[-1]))
+        entry = problem.entry if problem is not None else "solution"
+        text = interview.live_text(move.question, latest, entry)
+        return dataclasses.replace(move, question=dataclasses.replace(move.question, text=text))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vivavoce.coding import interview, repository
+from vivavoce.coding.evidence import CodingEvidence, RunRecord, runtime_errors
 from vivavoce.coding.executor import CodeTest, ExecutionReport, Executor
 from vivavoce.coding.runtimes import Language
 from vivavoce.coding.sandbox import SandboxUnavailable
@@ -23,7 +24,6 @@ from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.models import CodeExecution, CodingProblem, InterviewSession
-from vivavoce.scoring.coding import CodingEvidence, RunRecord
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.transcript import CHANNEL
 
@@ -263,7 +263,7 @@ async def scoring_evidence(
             total=e.total,
             hidden_passed=e.hidden_passed,
             hidden_total=e.hidden_total,
-            errors=sum(r.get("status") in ("error", "timeout") for r in e.results or []),
+            errors=runtime_errors(e.results or []),
         )
         for number, e in enumerate(finished, start=1)
     )

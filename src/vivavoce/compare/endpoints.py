@@ -15,8 +15,8 @@ from vivavoce.api.responses import ERROR_RESPONSES, Done, One, done, one, one_li
 from vivavoce.compare import service
 from vivavoce.compare.service import Order, Sort
 from vivavoce.kit.clock import utcnow
-from vivavoce.scoring import review
 from vivavoce.templates.visibility import Reader
+from vivavoce.workspaces import actors
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/evaluation-templates/{template_id}", tags=["evaluation templates"])
@@ -114,7 +114,7 @@ async def add_to_shortlist(
 ) -> Response:
     """Shortlist a candidate of this template. Idempotent: a candidate already there keeps
     the entry of whoever added them first."""
-    actor = await review.api_reviewer(db, principal)
+    actor = await actors.api_reviewer(db, principal)
     entry = await service.add(
         db,
         principal.workspace_id,

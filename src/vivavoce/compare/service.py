@@ -15,12 +15,12 @@ from vivavoce.compare import repository
 from vivavoce.kit.clock import isoformat_z
 from vivavoce.kit.errors import Issue, Unprocessable
 from vivavoce.kit.ids import uuid7
-from vivavoce.models import EvaluationStage, InterviewSession, ShortlistEntry
+from vivavoce.models import InterviewSession, ShortlistEntry
 from vivavoce.participants import service as participants
-from vivavoce.scoring.review import ReviewerIdentity
 from vivavoce.sessions.schemas import review_info
 from vivavoce.templates import service as templates
 from vivavoce.templates.visibility import Reader
+from vivavoce.workspaces.actors import ReviewerIdentity
 
 # A comparison loads at most this many candidates of a stage (newest scorecards first) and
 # sorts them in memory; the API and the page say when more exist.
@@ -121,19 +121,6 @@ def check_sort(sort: Sort, columns: list[dict[str, str]]) -> None:
         )
 
 
-def _chosen_stage(stages: list[EvaluationStage], wanted: str | None) -> EvaluationStage | None:
-    if wanted is None:
-        return stages[0] if stages else None
-    found = next((s for s in stages if templates.same_label(s.type, wanted)), None)
-    if found is None:
-        raise Unprocessable(
-            f"the template has no stage `{wanted}`",
-            [Issue(["query", "stage"], f"one of: {', '.join(s.type for s in stages)}")],
-            code="unknown_stage",
-        )
-    return found
-
-
 async def comparison(
     db: AsyncSession,
     workspace_id: uuid.UUID,
@@ -148,7 +135,7 @@ async def comparison(
     sort = sort or Sort()
     template = await templates.get_template(db, workspace_id, template_id, reader)
     stages = await templates.list_stages(db, workspace_id, template.id)
-    chosen = _chosen_stage(stages, stage)
+    chosen = templates.stage_labelled(stages, stage)
     found = (
         []
         if chosen is None

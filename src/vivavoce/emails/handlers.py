@@ -10,16 +10,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vivavoce.emails import notify
 from vivavoce.kit.bus import Handlers
 from vivavoce.kit.jobs import JobSpec
-from vivavoce.models import InterviewSession
+from vivavoce.models import EvaluationTemplate, InterviewSession, Participant
 from vivavoce.participants import service as participants
 from vivavoce.sessions.domain_events import SessionCancelled, SessionRescheduled, SessionScheduled
 from vivavoce.sessions.modes import invites_candidate
 from vivavoce.templates import service as templates
 
 
-async def _invites(db: AsyncSession, session: InterviewSession) -> bool:
+async def _told(
+    db: AsyncSession, session: InterviewSession
+) -> tuple[Participant, EvaluationTemplate] | None:
+    """The candidate and the template of a session whose stage invites the candidate; None
+    for a reviewer's stage."""
     stage = await templates.get_stage(db, session.workspace_id, session.evaluation_stage_id)
-    return invites_candidate(stage.stage_type)
+    if not invites_candidate(stage.stage_type):
+        return None
+    participant = await participants.get(db, session.workspace_id, session.candidate_id)
+    template = await templates.get_template(
+        db, session.workspace_id, session.evaluation_template_id
+    )
+    return participant, template
 
 
 async def invite(db: AsyncSession, event: SessionScheduled) -> None:
@@ -44,14 +54,15 @@ async def invite_on(connection: asyncpg.Connection, event: SessionScheduled) -> 
 
 
 async def update(db: AsyncSession, event: SessionRescheduled) -> None:
-    session = event.session
-    if not await _invites(db, session):
+    told = await _told(db, event.session)
+    if told is None:
         return
+    participant, template = told
     await notify.session_rescheduled(
         db,
-        session,
-        await participants.get(db, session.workspace_id, session.candidate_id),
-        await templates.get_template(db, session.workspace_id, session.evaluation_template_id),
+        event.session,
+        participant,
+        template,
         event.join_url,
         event.now,
         previous_scheduled_at=event.previous_scheduled_at,
@@ -59,16 +70,11 @@ async def update(db: AsyncSession, event: SessionRescheduled) -> None:
 
 
 async def cancellation(db: AsyncSession, event: SessionCancelled) -> None:
-    session = event.session
-    if not await _invites(db, session):
+    told = await _told(db, event.session)
+    if told is None:
         return
-    await notify.session_cancelled(
-        db,
-        session,
-        await participants.get(db, session.workspace_id, session.candidate_id),
-        await templates.get_template(db, session.workspace_id, session.evaluation_template_id),
-        event.now,
-    )
+    participant, template = told
+    await notify.session_cancelled(db, event.session, participant, template, event.now)
 
 
 def register(handlers: Handlers) -> None:

@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from vivavoce.coding import room as coding_room
 from vivavoce.interviewer import room_owners
+from vivavoce.interviewer.coding_round import CodingRound
 from vivavoce.interviewer.early_wording import EarlyWording, quick_judge
 from vivavoce.interviewer.engine import (
     Close,
@@ -116,6 +116,8 @@ class RoomDeps:
     # The configured interviewer (offline unless VIVAVOCE_LLM_BASE_URL is set).
     voice: Voice
     judge: Judge
+    # The coding round (coding.room.LiveCodingRound): its questions and their wording.
+    coding: CodingRound
     # An interviewer that fails (down, or a stream broken off midway) is asked again with
     # backoff for this long after the first failure before the session fails as
     # technical_failure: VIVAVOCE_INTERVIEWER_OUTAGE_BUDGET_SECONDS.
@@ -465,21 +467,7 @@ class Room:
         async with self._lock:
             await self._settle_reveal()
             self._answering -= 1
-            try:
-                async with unit_of_work(self.deps.sessionmaker) as db:
-                    await sessions.fail(
-                        db,
-                        self.workspace_id,
-                        self.session_id,
-                        EndReason.CANDIDATE_ENDED,
-                        self.deps.links,
-                        utcnow(),
-                        holder=self.connection_id,
-                    )
-            except Conflict as refused:
-                await self._refused(refused)
-                return
-            await self._finished(Status.FAILED.value, EndReason.CANDIDATE_ENDED.value)
+            await self._end_as(EndReason.CANDIDATE_ENDED)
 
     async def _finished(self, status: str, reason: str | None) -> None:
         self.ended = True
@@ -526,8 +514,8 @@ class Room:
                         setup.stage,
                         candidate_name=setup.candidate_name,
                     )
-                    self.plan = await coding_room.plan_with_problem(
-                        self.deps.sessionmaker, self.workspace_id, self.session_id, self.plan
+                    self.plan = await self.deps.coding.plan_with_problem(
+                        self.workspace_id, self.session_id, self.plan
                     )
             if not self._scene_read:
                 stage = setup.stage if setup is not None else None
@@ -617,9 +605,7 @@ class Room:
         started = utcnow()
         assert self.workspace_id is not None
         if not isinstance(move, SceneLine | SceneClose):
-            move = await coding_room.live_move(
-                self.deps.sessionmaker, self.workspace_id, self.session_id, move
-            )
+            move = await self.deps.coding.live_move(self.workspace_id, self.session_id, move)
         worded = await self._word(move, self._context(move, snapshot))
         if worded is None:
             return None
@@ -734,48 +720,44 @@ class Room:
     async def _technical_failure(self) -> None:
         """The interviewer cannot speak: fail the session (the stored turns stay) and tell
         the candidate politely."""
-        assert self.session_id is not None
-        assert self.workspace_id is not None
-        try:
-            async with unit_of_work(self.deps.sessionmaker) as db:
-                await sessions.fail(
-                    db,
-                    self.workspace_id,
-                    self.session_id,
-                    EndReason.TECHNICAL_FAILURE,
-                    self.deps.links,
-                    utcnow(),
-                    holder=self.connection_id,
-                )
-        except Conflict as refused:
-            await self._refused(refused)
-            return
-        await self.send(
+        await self._end_as(
+            EndReason.TECHNICAL_FAILURE,
             error(
                 "technical_failure",
                 "We're sorry: the interviewer ran into a technical problem, so the interview "
                 "has ended. Your answers so far are saved, and the team will be in touch.",
-            )
+            ),
         )
-        await self._finished(Status.FAILED.value, EndReason.TECHNICAL_FAILURE.value)
 
     async def _complete(self) -> None:
+        await self._end_as(EndReason.COMPLETED)
+
+    async def _end_as(self, reason: EndReason, notice: dict[str, Any] | None = None) -> None:
+        """End the session for `reason` (completed, else failed) in a transaction of its own,
+        as this connection; then `notice`, if any, and the `ended` status. A refused write
+        (another connection holds the interview, or it is over) is `_refused` instead."""
         assert self.session_id is not None
         assert self.workspace_id is not None
+        now = utcnow()
         try:
             async with unit_of_work(self.deps.sessionmaker) as db:
-                await sessions.complete(
-                    db,
-                    self.workspace_id,
-                    self.session_id,
-                    self.deps.links,
-                    utcnow(),
-                    holder=self.connection_id,
-                )
+                if reason is EndReason.COMPLETED:
+                    await sessions.complete(
+                        db, self.workspace_id, self.session_id, self.deps.links, now,
+                        holder=self.connection_id,
+                    )  # fmt: skip
+                else:
+                    await sessions.fail(
+                        db, self.workspace_id, self.session_id, reason, self.deps.links, now,
+                        holder=self.connection_id,
+                    )  # fmt: skip
         except Conflict as refused:
             await self._refused(refused)
             return
-        await self._finished(Status.COMPLETED.value, EndReason.COMPLETED.value)
+        if notice is not None:
+            await self.send(notice)
+        status = Status.COMPLETED if reason is EndReason.COMPLETED else Status.FAILED
+        await self._finished(status.value, reason.value)
 
     async def answer(
         self,

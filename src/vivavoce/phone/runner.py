@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from vivavoce.coding.room import LiveCodingRound
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.room import Room, RoomDeps
@@ -182,6 +183,7 @@ class PhoneService:
             grace_seconds=float(settings.join_grace_seconds),
             voice=voice,
             judge=judge,
+            coding=LiveCodingRound(self.sessionmaker),
             outage_budget_seconds=settings.interviewer_outage_budget_seconds,
             answerer=providers.model_answerer(settings),
             reveal_words_per_second=0.0,  # the audio paces the words

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from vivavoce.coding.evidence import CodingEvidence, RunRecord
 from vivavoce.scoring.confidence import Level
 from vivavoce.scoring.rubric import Rubric
 from vivavoce.scoring.scorecard import (
@@ -29,24 +29,6 @@ TESTS_SHARE = 0.6  # of the coding score; the discussion has the rest
 ERROR_PENALTY = 1.0
 UNSUBMITTED_FACTOR = 0.5
 MAX_CODING_CITATIONS = 3
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    number: int  # 1-based among the session's finished runs
-    mode: str  # run | submit
-    language: str
-    passed: int
-    total: int
-    hidden_passed: int | None
-    hidden_total: int
-    errors: int  # tests that raised or timed out
-
-
-@dataclass(frozen=True)
-class CodingEvidence:
-    runs: tuple[RunRecord, ...]
-    answer_turns: frozenset[int]  # the candidate's answers to the coding questions
 
 
 def run_label(run: RunRecord) -> str:

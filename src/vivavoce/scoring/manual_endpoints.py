@@ -12,12 +12,13 @@ from vivavoce.api.deps import Db, require
 from vivavoce.api.responses import ERROR_RESPONSES, Done, done
 from vivavoce.api.state import app_state
 from vivavoce.kit.clock import utcnow
-from vivavoce.scoring import manual_review, review
+from vivavoce.scoring import manual_review
 from vivavoce.scoring.manual_schemas import ManualScorecard
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.schemas import SessionOut
 from vivavoce.sessions.service import SessionLinks
 from vivavoce.templates.visibility import Reader as TemplateReader
+from vivavoce.workspaces import actors
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -46,7 +47,7 @@ async def start_manual_review(
     `not_the_reviewer` when the stage names another reviewer."""
     reader = TemplateReader(principal.user_id)
     await sessions.get_visible(db, principal.workspace_id, session_id, reader)
-    reviewer = await review.api_reviewer(db, principal)
+    reviewer = await actors.api_reviewer(db, principal)
     session = await manual_review.start(
         db, principal.workspace_id, session_id, reviewer, link, utcnow()
     )
@@ -68,7 +69,7 @@ async def submit_manual_review(
     session is over."""
     reader = TemplateReader(principal.user_id)
     await sessions.get_visible(db, principal.workspace_id, session_id, reader)
-    reviewer = await review.api_reviewer(db, principal)
+    reviewer = await actors.api_reviewer(db, principal)
     session = await manual_review.submit(
         db, principal.workspace_id, session_id, body, reviewer, link, utcnow()
     )

@@ -23,12 +23,12 @@ from vivavoce.applications.schemas import decisions_for
 from vivavoce.kit.errors import Conflict, Forbidden, Issue, Unprocessable
 from vivavoce.models import InterviewSession
 from vivavoce.scoring.manual_schemas import ManualScorecard
-from vivavoce.scoring.review import ReviewerIdentity
 from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.scorecard import one_decimal, verdict
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.modes import Mode
 from vivavoce.workspaces import service as workspaces
+from vivavoce.workspaces.actors import ReviewerIdentity
 
 SCORER = "reviewer"
 

@@ -14,7 +14,6 @@ scorecard version it read; of two reviewers acting at once, one wins and the oth
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,33 +29,9 @@ from vivavoce.scoring.rubric import rubric_from
 from vivavoce.scoring.scorecard import one_decimal, verdict
 from vivavoce.sessions import service as sessions
 from vivavoce.sessions.schemas import review_info
-from vivavoce.workspaces import service as workspaces
-from vivavoce.workspaces.service import Principal
+from vivavoce.workspaces.actors import ReviewerIdentity
 
 EVENT = "session.score_reviewed"
-
-
-@dataclass(frozen=True)
-class ReviewerIdentity:
-    kind: str  # "user" | "api_key"
-    id: uuid.UUID | None
-    label: str
-
-
-def dashboard_reviewer(user_id: uuid.UUID, email: str) -> ReviewerIdentity:
-    return ReviewerIdentity("user", user_id, email)
-
-
-async def api_reviewer(db: AsyncSession, principal: Principal) -> ReviewerIdentity:
-    """Who is reviewing through the API: the key's user when it has one, else the key."""
-    if principal.user_id is not None:
-        user = await workspaces.get_user(db, principal.user_id)
-        if user is not None:
-            return ReviewerIdentity("user", user.id, user.email)
-    keys = await workspaces.list_api_keys(db, principal.workspace_id)
-    key = next((k for k in keys if k.id == principal.key_id), None)
-    label = f"API key {key.name} ({key.prefix}…)" if key else "API key"
-    return ReviewerIdentity("api_key", principal.key_id, label)
 
 
 def _snapshot(

@@ -19,6 +19,7 @@ from vivavoce.sessions import service as sessions
 from vivavoce.sessions.schemas import SessionOut
 from vivavoce.sessions.service import SessionLinks
 from vivavoce.templates.visibility import Reader as TemplateReader
+from vivavoce.workspaces import actors
 from vivavoce.workspaces.service import Principal
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -48,7 +49,7 @@ async def review_scorecard(
     a scorecard."""
     settings = app_state(request).settings
     links = SessionLinks(settings.base_url, settings.secret_key)
-    reviewer = await review.api_reviewer(db, principal)
+    reviewer = await actors.api_reviewer(db, principal)
     await sessions.get_visible(
         db, principal.workspace_id, session_id, TemplateReader(principal.user_id)
     )

@@ -24,13 +24,14 @@ from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import profile_public
 from vivavoce.applications import progression
 from vivavoce.coding import service as coding_service
+from vivavoce.coding.evidence import CodingEvidence
 from vivavoce.config import Settings
 from vivavoce.interviewer.providers.endpoint import EndpointConfig
 from vivavoce.interviewer.providers.openai_compatible import make_client
 from vivavoce.kit.errors import Issue, NotFound, Unprocessable
 from vivavoce.kit.jobs import enqueue
 from vivavoce.scoring import offline
-from vivavoce.scoring.coding import CodingEvidence, with_coding
+from vivavoce.scoring.coding import with_coding
 from vivavoce.scoring.llm import JudgeFailed, LLMScorer, ProviderRefused
 from vivavoce.scoring.rubric import Rubric, rubric_from
 from vivavoce.scoring.schemas import PreviewRequest

@@ -4,7 +4,7 @@ applications, the apply page) read templates and stages only through this module
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -42,6 +42,24 @@ def default_outcome(use_case: str) -> str:
 def same_label(one: str, other: str) -> bool:
     """Whether two stage types name the same stage (`Final Round` = `final round`)."""
     return one.lower() == other.lower()
+
+
+def stage_labelled(
+    stages: Sequence[EvaluationStage], wanted: str | None, kind: str = "stage"
+) -> EvaluationStage | None:
+    """The stage of `stages` whose type is labelled `wanted` (`same_label`), the first one
+    when `wanted` is None (None when there is none); 422 `unknown_stage`, naming the choices,
+    when no stage has that label. `kind` names them in the message ("scored stage")."""
+    if wanted is None:
+        return stages[0] if stages else None
+    found = next((s for s in stages if same_label(s.type, wanted)), None)
+    if found is None:
+        raise Unprocessable(
+            f"the template has no {kind} `{wanted}`",
+            [Issue(["query", "stage"], f"one of: {', '.join(s.type for s in stages)}")],
+            code="unknown_stage",
+        )
+    return found
 
 
 def require_runnable_format(template: EvaluationTemplate) -> None:

@@ -31,6 +31,7 @@ from starlette.websockets import WebSocketDisconnect
 from vivavoce.api.state import AppState, app_state
 from vivavoce.bias_audit import questions as self_id
 from vivavoce.bias_audit import service as bias_audit
+from vivavoce.coding.room import LiveCodingRound
 from vivavoce.config import Settings
 from vivavoce.interviewer import providers
 from vivavoce.interviewer.plan import InterviewPlan
@@ -376,6 +377,7 @@ def _room_deps(state: AppState, interviewers: providers.Interviewers, *, spoken:
         grace_seconds=float(settings.join_grace_seconds),
         voice=interviewers.voice,
         judge=interviewers.judge,
+        coding=LiveCodingRound(state.sessionmaker),
         outage_budget_seconds=settings.interviewer_outage_budget_seconds,
         answerer=interviewers.answerer,
         scene_voice=interviewers.scene_voice,

@@ -468,11 +468,24 @@ class LLMVoice:
         self.config = config
 
     async def word(self, move: Move, context: VoiceContext) -> AsyncIterator[str]:
-        endpoint = endpoint_for(self.client, self.model, self.config)
-        await endpoint.discover(self.client)
+        endpoint = await self.endpoint()
         max_tokens = VOICE_MAX_TOKENS[move.kind]
         budget = prompt_budget(endpoint.context_tokens, max_tokens)
         messages = voice_messages(move, context, budget_tokens=budget)
+        async for text in self.reply(endpoint, messages, max_tokens):
+            yield text
+
+    async def endpoint(self) -> Endpoint:
+        """This voice's endpoint, its context size discovered (once per endpoint)."""
+        endpoint = endpoint_for(self.client, self.model, self.config)
+        await endpoint.discover(self.client)
+        return endpoint
+
+    async def reply(
+        self, endpoint: Endpoint, messages: list[dict[str, str]], max_tokens: int
+    ) -> AsyncIterator[str]:
+        """The reply to `messages`, streamed and cleaned, inside the endpoint's gate; a
+        failure is reported to the endpoint (its health) and raised."""
         ensure_fits(messages, endpoint.context_tokens, max_tokens)
         cleaner = ReplyCleaner(
             echo_markers(messages[0]["content"]), max_tokens * CHARACTERS_PER_TOKEN

@@ -12,12 +12,8 @@ from collections.abc import AsyncIterator
 
 from openai import AsyncOpenAI
 
-from vivavoce.interviewer.providers.budget import ensure_fits
-from vivavoce.interviewer.providers.cleaning import ReplyCleaner, echo_markers
-from vivavoce.interviewer.providers.endpoint import EndpointConfig, endpoint_for
-from vivavoce.interviewer.providers.failures import ProviderError
+from vivavoce.interviewer.providers.endpoint import EndpointConfig
 from vivavoce.interviewer.providers.openai_compatible import (
-    CHARACTERS_PER_TOKEN,
     DATA_RULE,
     LLMVoice,
     data_block,
@@ -105,18 +101,7 @@ class LLMSceneVoice:
     async def word(self, move: SceneMove, context: SceneContext) -> AsyncIterator[str]:
         if isinstance(move, SceneClose):
             return
-        voice = self.voice
-        endpoint = endpoint_for(voice.client, voice.model, voice.config)
-        await endpoint.discover(voice.client)
+        endpoint = await self.voice.endpoint()
         messages = scene_messages(move, context)
-        ensure_fits(messages, endpoint.context_tokens, LINE_MAX_TOKENS)
-        cleaner = ReplyCleaner(
-            echo_markers(messages[0]["content"]), LINE_MAX_TOKENS * CHARACTERS_PER_TOKEN
-        )
-        async with endpoint.gate.live():
-            try:
-                async for text in voice._stream(endpoint, messages, LINE_MAX_TOKENS, cleaner):
-                    yield text
-            except ProviderError as failure:
-                endpoint.failed(failure)
-                raise
+        async for text in self.voice.reply(endpoint, messages, LINE_MAX_TOKENS):
+            yield text

@@ -16,12 +16,12 @@ from vivavoce.compare.service import Order, Sort
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import NotFound
-from vivavoce.scoring import review
 from vivavoce.web.dashboard import pictures
 from vivavoce.web.dashboard.common import PREFIX, DashRoute, Form, PostedForm, SignedIn, redirect
 from vivavoce.web.dashboard.common import render as render_page
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import parse_uuid
+from vivavoce.workspaces import actors
 
 router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
 
@@ -115,7 +115,7 @@ async def change_shortlist(
         raise NotFound("participant")
     async with unit_of_work(app_state(request).sessionmaker) as db:
         if change == "add":
-            actor = review.dashboard_reviewer(viewer.user_id, viewer.email)
+            actor = actors.dashboard_reviewer(viewer.user_id, viewer.email)
             await compare.add(
                 db, viewer.workspace_id, wanted, candidate, reader(viewer), actor, utcnow()
             )

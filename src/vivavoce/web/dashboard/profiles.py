@@ -4,7 +4,7 @@ and their errors are shown next to the fields they concern."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -14,7 +14,12 @@ from vivavoce.agent_profiles import service as agent_profiles
 from vivavoce.agent_profiles.schemas import (
     AgentProfileCreate,
     AgentProfileUpdate,
+    Difficulty,
     ForkRequest,
+    ProbingDepth,
+    Style,
+    Tone,
+    UseCase,
     profile_public,
 )
 from vivavoce.api.state import app_state
@@ -40,12 +45,13 @@ router = APIRouter(prefix=f"{PREFIX}/profiles", route_class=DashRoute, include_i
 MAX_DIMENSIONS = 20
 BLANK_ROWS = 2
 DIMENSION_FIELDS = ("name", "description", "weight", "passThreshold")
+# the choices come from the schema's literals, so a new value needs no edit here
 CHOICES = {
-    "useCase": ("hiring", "admissions", "training", "custom_api"),
-    "tone": ("friendly", "professional", "strict", "challenging"),
-    "style": ("structured", "conversational", "adaptive"),
-    "difficulty": ("easy", "medium", "hard", "adaptive"),
-    "probingDepth": ("low", "medium", "high"),
+    "useCase": get_args(UseCase),
+    "tone": get_args(Tone),
+    "style": get_args(Style),
+    "difficulty": get_args(Difficulty),
+    "probingDepth": get_args(ProbingDepth),
 }
 
 

@@ -28,6 +28,7 @@ from vivavoce.web.dashboard.session_live import wanted_session
 from vivavoce.web.dashboard.sessions import session_page
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import links
+from vivavoce.workspaces import actors
 
 router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
 
@@ -59,7 +60,7 @@ async def review_scorecard(
         return await session_page(
             request, viewer, wanted, review_values=values, errors=errors, status=422
         )
-    reviewer = review.dashboard_reviewer(viewer.user_id, viewer.email)
+    reviewer = actors.dashboard_reviewer(viewer.user_id, viewer.email)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
             await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))

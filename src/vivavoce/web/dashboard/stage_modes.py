@@ -18,7 +18,7 @@ from vivavoce.applications.schemas import FinalDecisionRequest
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError
-from vivavoce.scoring import manual_review, review
+from vivavoce.scoring import manual_review
 from vivavoce.scoring.manual_schemas import ManualScorecard
 from vivavoce.sessions import service as sessions
 from vivavoce.web.dashboard.common import (
@@ -34,6 +34,7 @@ from vivavoce.web.dashboard.session_live import wanted_session
 from vivavoce.web.dashboard.sessions import session_page
 from vivavoce.web.dashboard.templates import reader
 from vivavoce.web.dashboard.views import links
+from vivavoce.workspaces import actors
 
 router = APIRouter(prefix=f"{PREFIX}/sessions", route_class=DashRoute, include_in_schema=False)
 
@@ -61,7 +62,7 @@ async def start_review(
             db,
             viewer.workspace_id,
             wanted,
-            review.dashboard_reviewer(viewer.user_id, viewer.email),
+            actors.dashboard_reviewer(viewer.user_id, viewer.email),
             links(request),
             utcnow(),
         )
@@ -113,7 +114,7 @@ async def submit_review(
         )
     if errors:
         return await _refused(request, viewer, wanted, form, errors)
-    reviewer = review.dashboard_reviewer(viewer.user_id, viewer.email)
+    reviewer = actors.dashboard_reviewer(viewer.user_id, viewer.email)
     try:
         async with unit_of_work(app_state(request).sessionmaker) as db:
             await sessions.get_visible(db, viewer.workspace_id, wanted, reader(viewer))

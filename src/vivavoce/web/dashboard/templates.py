@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -19,15 +19,18 @@ from vivavoce.applications import service as applications
 from vivavoce.kit.clock import utcnow
 from vivavoce.kit.db import unit_of_work
 from vivavoce.kit.errors import AppError, NotFound
-from vivavoce.kit.pagination import PageRequest
+from vivavoce.kit.pagination import Page, PageRequest
 from vivavoce.participants import service as participants
 from vivavoce.templates import service as templates
 from vivavoce.templates.schemas import (
     MAX_EMBED_ORIGINS,
+    Difficulty,
     StageCreate,
+    StageType,
     StageUpdate,
     TemplateCreate,
     TemplateUpdate,
+    UseCase,
 )
 from vivavoce.templates.visibility import Reader
 from vivavoce.web.dashboard import pictures
@@ -49,16 +52,10 @@ from vivavoce.workspaces import service as workspaces
 router = APIRouter(prefix=f"{PREFIX}/templates", route_class=DashRoute, include_in_schema=False)
 
 PANEL_LIMIT = 100
-USE_CASES = ("hiring", "admissions", "training", "custom_api")
-DIFFICULTIES = ("beginner", "intermediate", "advanced", "expert", "adaptive")
-STAGE_TYPES = (
-    "ai_interview",
-    "roleplay_simulation",
-    "practice_session",
-    "manual_review",
-    "async_assessment",
-    "final_review",
-)
+# the choices come from the schemas' literals, so a new value needs no edit here
+USE_CASES = get_args(UseCase)
+DIFFICULTIES = get_args(Difficulty)
+STAGE_TYPES = get_args(StageType)
 AUTOMATION = (
     ("auto_advance", "Invite to the next stage automatically"),
     ("require_reviewer_approval", "Wait for a reviewer to approve"),
@@ -111,6 +108,20 @@ def _template_body(form: Form, errors: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+async def _with_choices(
+    db: Any, viewer: Viewer, template_id: uuid.UUID
+) -> tuple[dict[str, Any], Page[dict[str, Any]], list[tuple[str, str]]]:
+    """The template with its stages, and what its stage forms choose from: the agent
+    profiles and the reviewers. `db` is the page's AsyncSession (web does not import
+    SQLAlchemy)."""
+    template = await templates.template_with_stages(
+        db, viewer.workspace_id, template_id, reader(viewer)
+    )
+    profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
+    reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
+    return template, profiles, reviewers
+
+
 async def _detail(
     request: Request,
     viewer: Viewer,
@@ -122,11 +133,7 @@ async def _detail(
     status: int = 200,
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        template = await templates.template_with_stages(
-            db, viewer.workspace_id, template_id, reader(viewer)
-        )
-        profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
-        reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
+        template, profiles, reviewers = await _with_choices(db, viewer, template_id)
         apps = await applications.list_page(
             db, viewer.workspace_id, PageRequest(limit=PANEL_LIMIT), template_id=template_id
         )
@@ -513,6 +520,38 @@ def _stage_errors(exc: AppError) -> dict[str, str]:
     return issue_errors(exc) if exc.issues else {"type": exc.message}
 
 
+def _stage_values(stage: dict[str, Any]) -> dict[str, str]:
+    """A stored stage as the stage form's values."""
+    values = {
+        key: "" if stage.get(key) is None else str(stage[key])
+        for key in (
+            "type",
+            "stage_name",
+            "stage_type",
+            "agent_profile_id",
+            "duration_minutes",
+            "automation_rule",
+            "status",
+        )
+    }
+    threshold = stage.get("pass_threshold")
+    values["pass_threshold"] = "" if threshold is None else f"{threshold:g}"
+    assessment = stage.get("assessment") or {}
+    values.update({k: str(v) for k, v in assessment.items()})
+    values["answer_kinds"] = " ".join(assessment.get("answer_kinds") or [])
+    values["speak_questions"] = "yes" if assessment.get("speak_questions") else ""
+    shared = (stage.get("practice") or {}).get("share_transcript")
+    values["share_transcript"] = "yes" if shared else ""
+    values["reviewer_user_id"] = (stage.get("review") or {}).get("reviewer_user_id") or ""
+    scenario = stage.get("roleplay")
+    values["roleplay"] = json.dumps(scenario, indent=2, ensure_ascii=False) if scenario else ""
+    values["questions"] = "\n".join(
+        q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
+        for q in stage.get("questions") or []
+    )
+    return values
+
+
 async def _stage_page(
     request: Request,
     viewer: Viewer,
@@ -523,40 +562,10 @@ async def _stage_page(
     status: int = 200,
 ) -> Response:
     async with unit_of_work(app_state(request).sessionmaker) as db:
-        template = await templates.template_with_stages(
-            db, viewer.workspace_id, template_id, reader(viewer)
-        )
-        profiles = await agent_profiles.list_page(db, viewer.workspace_id, PageRequest(limit=100))
-        reviewers = _reviewers(await workspaces.list_users(db, viewer.workspace_id))
+        template, profiles, reviewers = await _with_choices(db, viewer, template_id)
     stage = templates.stage_in(template, stage_id)
     if values is None:
-        values = {
-            key: "" if stage.get(key) is None else str(stage[key])
-            for key in (
-                "type",
-                "stage_name",
-                "stage_type",
-                "agent_profile_id",
-                "duration_minutes",
-                "automation_rule",
-                "status",
-            )
-        }
-        threshold = stage.get("pass_threshold")
-        values["pass_threshold"] = "" if threshold is None else f"{threshold:g}"
-        assessment = stage.get("assessment") or {}
-        values.update({k: str(v) for k, v in assessment.items()})
-        values["answer_kinds"] = " ".join(assessment.get("answer_kinds") or [])
-        values["speak_questions"] = "yes" if assessment.get("speak_questions") else ""
-        shared = (stage.get("practice") or {}).get("share_transcript")
-        values["share_transcript"] = "yes" if shared else ""
-        values["reviewer_user_id"] = (stage.get("review") or {}).get("reviewer_user_id") or ""
-        scenario = stage.get("roleplay")
-        values["roleplay"] = json.dumps(scenario, indent=2, ensure_ascii=False) if scenario else ""
-        values["questions"] = "\n".join(
-            q["text"] + (f" | {', '.join(q['dimensions'])}" if q.get("dimensions") else "")
-            for q in stage.get("questions") or []
-        )
+        values = _stage_values(stage)
     return render(
         request,
         "dashboard/stage_form.html",
