@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.interviewer.sim import GOOD, GOOD_2, SHORT, VAGUE, make_plan
+from tests.interviewer.sim import PROFILE as PLAN_PROFILE
 from vivavoce.interviewer.engine import judge_request
 from vivavoce.interviewer.judge import AnswerJudgement, AnswerKind, FollowUpReason
 from vivavoce.interviewer.offline import OfflineJudge, judge_answer
@@ -227,3 +228,51 @@ def test_a_judgement_reads_back_only_what_the_lists_allow() -> None:
     assert read == AnswerJudgement(7, AnswerKind.ANSWER)
     scorer = AnswerJudgement.from_dict({"kind": "addressed_to_scorer"}, turn_index=1)
     assert scorer.addressed_to_scorer
+
+
+def test_small_talk_is_off_topic_though_it_shares_a_time_word_and_team_with_the_role() -> None:
+    profile = {
+        **PLAN_PROFILE,
+        "evaluationDimensions": [
+            {"id": "people", "name": "Team leadership", "description": "Leads a shift team"},
+            {"id": "ops", "name": "Store operations", "description": "Runs cash and stock"},
+        ],
+    }
+    template = {
+        "template_name": "Retail Shift Supervisor",
+        "objective": "Run busy evening shifts in a grocery store.",
+        "skills": ["Cash handling", "Stock rotation"],
+        "soft_skills": ["Leadership"],
+        "language": "en",
+    }
+    plan = make_plan(profile=profile, template=template)
+    [question] = [q for q in plan.questions if "weeks" in q.text]
+    turns = [
+        Turn(0, "ai", "Hello…", 0, 30, MoveKind.GREET),
+        Turn(1, "participant", "Ready.", 31, 32),
+        Turn(2, "ai", question.text, 33, 50, MoveKind.ASK, question.id),
+        Turn(
+            3,
+            "participant",
+            "Umm I like football a lot, my team is Arsenal, we went to the "
+            "match last week and it was amazing, the atmosphere was unreal honestly.",
+            60,
+            70,
+        ),
+    ]
+    assert judge_answer(judge_request(plan, turns)).kind is AnswerKind.OFF_TOPIC
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["That's all from me, thanks.", "Nothing more to add really.", "I think that covers it."],
+)
+def test_nothing_more_to_add_after_a_probe_moves_on(text: str) -> None:
+    verdict = judge(text, after_follow_up=True)
+    assert verdict.kind is AnswerKind.ANSWER and not verdict.needs_follow_up, verdict.notes
+    assert judge(text).kind is AnswerKind.DONT_KNOW  # to the question itself: nothing to say
+
+
+def test_an_answer_that_says_that_is_all_it_takes_is_not_a_closer() -> None:
+    for text in ("Honestly, that's all it takes.", "That's it, the queue was the problem."):
+        assert judge(text, after_follow_up=True).notes[-1] != "has nothing more to add", text

@@ -748,8 +748,8 @@ HINTS: dict[QuestionStyle, tuple[str, str]] = {
 # Said instead when a question's own hint would be a near copy of an earlier AI turn (two
 # questions of kinds whose hints read alike, both met with "I don't know").
 OTHER_HINT = (
-    "That's all right. Is there any part of it you have seen or done, even once, that you "
-    "could tell me about?",
+    # no "That's all right." of its own: the hint's acknowledgement is said before it
+    "Is there any part of it you have seen or done, even once, that you could tell me about?",
     "offer an easier angle: any part of it they have seen or done, even once",
 )
 

@@ -111,6 +111,31 @@ DONT_KNOW_PATTERNS = (
     r"\b(?:can|could) we (?:skip|move on)\b",
     r"\blet'?s (?:skip|move on)\b",
 )
+# "That's all from me", "nothing more to add": the candidate has said what they have.
+NOTHING_MORE_PATTERNS = (
+    r"\b(?:that'?s|that is) (?:all|it|everything)(?: (?:from me|i have|i'?ve got|i can think "
+    r"of|i know|for now|really|honestly))?\s*(?:[,.!]|$)",
+    r"\bnothing (?:more|else)(?: to add| to say| comes to mind)?\b",
+    r"\b(?:i )?(?:have|'ve) (?:got )?nothing (?:more|else|to add)\b",
+    r"\b(?:i think )?that covers it\b",
+)
+_FILLER_WORDS = """thanks thank you really honestly yeah yes ok okay so um umm uh well i think guess
+sorry afraid that's all it from me for now"""
+_FILLER = frozenset(_FILLER_WORDS.split())
+
+
+def _has_nothing_more(text: str) -> bool:
+    """The whole turn says there is nothing more ("That's all from me, thanks."), not an
+    answer that starts or ends with such words ("That's it, the queue was the problem")."""
+    for pattern in NOTHING_MORE_PATTERNS:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            rest = (text[: match.start()] + " " + text[match.end() :]).lower()
+            if len([w for w in re.findall(r"[\w']+", rest) if w not in _FILLER]) <= 1:
+                return True
+    return False
+
+
 THINKING_PATTERNS = (
     r"\blet me think\b",
     r"\b(?:give|allow) me (?:a|one|a few) (?:sec|secs|second|seconds|moment|moments|minute|min)\b",
@@ -245,6 +270,8 @@ _GENERAL = """
     here there before after about again also then now just really very today this that what
     when where which your with from into over some more most much many other thing things time
     good well like know think want need next first last one
+    day days week weeks weekend month months year years night morning evening yesterday
+    tonight couple
 """
 GENERAL_WORDS = frozenset(stem(w) for w in _GENERAL.split())
 
@@ -359,6 +386,13 @@ def _reference_words(request: JudgeRequest) -> set[str]:
     return reference
 
 
+def _small_talk_subjects(text: str) -> int:
+    """How many different small-talk subjects a turn names ("football", "the match")."""
+    return len(
+        {m.group(0).lower() for p in SMALL_TALK for m in re.finditer(p, text, re.IGNORECASE)}
+    )
+
+
 def _off_topic(
     request: JudgeRequest, text: str, specifics: set[str]
 ) -> tuple[AnswerKind, str] | None:
@@ -372,12 +406,14 @@ def _off_topic(
     work = own & WORK_WORDS
     about_interview = bool(re.search(INTERVIEW_WORDS, text, re.IGNORECASE))
     # Small talk is off topic however vivid ("my holiday in Portugal last summer"): details
-    # of a holiday are not specifics of an answer.
+    # of a holiday are not specifics of an answer. Two of its subjects in one turn ("football
+    # … the match") outweigh one word shared with work ("my team is Arsenal").
+    chat = _small_talk_subjects(text)
     if (
-        _any(SMALL_TALK, text)
+        chat
         and len(overlap - GENERAL_WORDS) <= 1
         and len(work) <= 1
-        and not about_interview
+        and (not about_interview or chat >= 2)
     ):
         return AnswerKind.OFF_TOPIC, "small talk, not an answer"
     if "?" in text and count <= 25 and not specifics:
@@ -451,6 +487,12 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
         )
     if _any(DONT_KNOW_PATTERNS, text) and (count <= 12 or (count <= 25 and len(specifics) <= 1)):
         return verdict(AnswerKind.DONT_KNOW, "says they don't know or have no example")
+    if request.phase == "question" and count <= 12 and _has_nothing_more(text):
+        # after a probe or a hint: they have said what they have, so move on; to the question
+        # itself: no example to give, as "I don't know" (a hint, once)
+        if request.prompt_move in (MoveKind.FOLLOW_UP, MoveKind.HINT, MoveKind.CLARIFY):
+            return verdict(AnswerKind.ANSWER, "has nothing more to add")
+        return verdict(AnswerKind.DONT_KNOW, "has nothing to say to the question")
     if count <= 12 and _any(THINKING_PATTERNS, text):
         return verdict(AnswerKind.THINKING, "asks for a moment to think")
     if request.phase != "question":
