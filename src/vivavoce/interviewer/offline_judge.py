@@ -116,6 +116,7 @@ NOTHING_MORE_PATTERNS = (
     r"\b(?:that'?s|that is) (?:all|it|everything)(?: (?:from me|i have|i'?ve got|i can think "
     r"of|i know|for now|really|honestly))?\s*(?:[,.!]|$)",
     r"\bnothing (?:more|else)(?: to add| to say| comes to mind)?\b",
+    r"\bno(?:thing)? more\b",
     r"\b(?:i )?(?:have|'ve) (?:got )?nothing (?:more|else|to add)\b",
     r"\b(?:i think )?that covers it\b",
 )
