@@ -265,7 +265,12 @@ def test_small_talk_is_off_topic_though_it_shares_a_time_word_and_team_with_the_
 
 @pytest.mark.parametrize(
     "text",
-    ["That's all from me, thanks.", "Nothing more to add really.", "I think that covers it."],
+    [
+        "That's all from me, thanks.",
+        "Nothing more to add really.",
+        "I think that covers it.",
+        "No more, thanks.",
+    ],
 )
 def test_nothing_more_to_add_after_a_probe_moves_on(text: str) -> None:
     verdict = judge(text, after_follow_up=True)
