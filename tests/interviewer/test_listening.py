@@ -155,3 +155,15 @@ def test_noun_phrases_stop_before_adverbs_and_keep_a_noun_that_looks_like_a_verb
     phrases = noun_phrases("I would have added a query count check to CI much earlier.")
     assert "a query count check" in phrases
     assert all(is_whole_quote(p, "I would have added a query count check to CI.") for p in phrases)
+
+
+def test_a_transition_names_a_thing_said_rather_than_an_amount() -> None:
+    from vivavoce.interviewer.listening import telling_phrase
+
+    assert telling_phrase(["the tills", "two people", "the discrepancy log"]) == (
+        "the discrepancy log"
+    )
+    assert telling_phrase(["ten percent", "the price"]) == "the price"
+    assert telling_phrase(["40 minutes", "a dashboard alert"]) == "a dashboard alert"
+    assert telling_phrase(["ten percent"]) == "ten percent"  # nothing else to name
+    assert telling_phrase(["two rota changes", "the office"]) == "two rota changes"

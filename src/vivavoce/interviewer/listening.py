@@ -390,14 +390,31 @@ def read_answer(
     return AnswerReading(style, shape, covered, tuple(missing), quote, phrase, parts)
 
 
+_QUANTITIES = """zero one two three four five six seven eight nine ten eleven twelve fifteen
+twenty thirty forty fifty sixty hundred hundreds thousand thousands million half quarter dozen
+few couple percent per cent people persons times minutes minute hours hour days day weeks week
+months month years year seconds pounds dollars euros quid bucks k"""
+_QUANTITY_WORDS = frozenset(_QUANTITIES.split())
+
+
+def _only_a_quantity(phrase: str) -> bool:
+    """"two people", "ten percent", "40 minutes": an amount, not a thing the candidate
+    talked about — a poor thing to say one has noted."""
+    said = [w.strip(".,%$£€").lower() for w in phrase.split()]
+    said = [w for w in said if w not in ("a", "an", "the", "about", "around", "over", "under")]
+    return bool(said) and all(w.isdigit() or w in _QUANTITY_WORDS for w in said)
+
+
 def telling_phrase(phrases: Sequence[str], skills: Sequence[str] = ()) -> str | None:
     """The phrase naming a skill, else the first with two content words or more (`an
-    idempotency key` over `the client`), else the first."""
+    idempotency key` over `the client`) that is more than an amount ("two people"), else the
+    first that is more than an amount, else the first."""
     lowered = [s.lower() for s in skills]
     for phrase in phrases:
         if any(skill in phrase.lower() for skill in lowered):
             return phrase
-    ranked = [p for p in phrases if len(words(p)) >= 2] or list(phrases)
+    things = [p for p in phrases if not _only_a_quantity(p)]
+    ranked = [p for p in things if len(words(p)) >= 2] or things or list(phrases)
     return ranked[0] if ranked else None
 
 
