@@ -26,7 +26,8 @@ seconds (default 300) whatever happens:
    asyncio loops (one process per worker, BENCH_CONCURRENCY requests in flight in each,
    default `worker_concurrency`): "paced" on the nominal schedule of the paced scenario
    (latency = receipt - release), and "saturated", BENCH_FLOOR_EVENTS events (default 2,500)
-   released at once (capacity).
+   of the capacity scenario that ran (backlog, else burst, else paced) released at once
+   (capacity): `BENCH_SCENARIOS=backlog,floor` compares the workers' drain with it.
 6. A table: deliveries/s, p50/p99/max latency, duplicates, peak RSS of the largest worker, CPU
    per delivery of the senders and of PostgreSQL (embedded only), database transactions per
    delivery and connections opened, and the ratios vivavoce / floor.
@@ -847,7 +848,9 @@ def run_vivavoce(
     return result, written
 
 
-def run_backlog(bench: Bench, workers: list[Worker], numbers: range, share: float) -> Result:
+def run_backlog(
+    bench: Bench, workers: list[Worker], numbers: range, share: float
+) -> tuple[Result, Written]:
     """Capacity without writers competing: the events are written while the workers are
     stopped (SIGSTOP), then the workers resume and drain them. Latency here is receipt time -
     resume time."""
@@ -882,7 +885,7 @@ def run_backlog(bench: Bench, workers: list[Worker], numbers: range, share: floa
     if not complete:
         asyncio.run(discard_backlog(bench.url))
     print(f"  {result.delivered} deliveries drained in {result.seconds:.1f} s", flush=True)
-    return result
+    return result, written
 
 
 # --- the floor --------------------------------------------------------------------------------
@@ -1152,7 +1155,8 @@ def run(
         if "backlog" in SCENARIOS and not deadline.passed:
             first = PACED_EVENTS + EVENTS
             numbers = range(first, first + BACKLOG_EVENTS)
-            results.append(run_backlog(bench, workers, numbers, 0.25 * TIMEOUT))
+            result, written["backlog"] = run_backlog(bench, workers, numbers, 0.25 * TIMEOUT)
+            results.append(result)
     finally:
         stop_workers(workers)
     if "floor" in SCENARIOS:
@@ -1247,7 +1251,9 @@ def run_floors(bench: Bench, written: dict[str, Written], results: list[Result])
         releases = {mid: (n // PACED_BATCH) * PACED_BATCH / RATE for n, mid in enumerate(ids)}
         results.append(run_floor(bench, "paced", releases, bodies, 0.1 * TIMEOUT))
     if bodies and not bench.deadline.passed:
-        ids = list(written.get("burst", written.get("paced", Written())).commits)[:FLOOR_EVENTS]
+        # the events of the capacity scenario run (backlog, else burst, else paced)
+        source = next(w for k in ("backlog", "burst", "paced") if (w := written.get(k)))
+        ids = list(source.commits)[:FLOOR_EVENTS]
         results.append(
             run_floor(bench, "saturated", dict.fromkeys(ids, 0.0), bodies, 0.1 * TIMEOUT)
         )

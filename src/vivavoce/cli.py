@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -117,7 +118,12 @@ def worker() -> None:
             loop.add_signal_handler(signum, stop.set)
         typer.echo("vivavoce worker running")
         context = JobContext(settings=settings, sessionmaker=database.sessionmaker)
-        await run_worker(database.url, job_registry(), context, stop)
+        registry = job_registry()
+        # What is loaded by now lives as long as the worker: frozen, it is left out of the
+        # collector's full passes (about 0.15 s each on a loaded 2-CPU machine), as in `serve`.
+        gc.collect()
+        gc.freeze()
+        await run_worker(database.url, registry, context, stop)
 
     _with_database(run)
 

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import json
 import uuid
 
-import asyncpg
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,28 +13,6 @@ async def add(db: AsyncSession, event: Event) -> Event:
     db.add(event)
     await db.flush()
     return event
-
-
-_INSERT = """
-INSERT INTO events
-    (id, workspace_id, type, occurred_at, session_id, participant_id, application_id, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)
-"""
-
-
-async def insert_on(connection: asyncpg.Connection, event: Event) -> None:
-    """`add` on a connection inside the caller's transaction (`seq` is left to the server)."""
-    await connection.execute(
-        _INSERT,
-        event.id,
-        event.workspace_id,
-        event.type,
-        event.occurred_at,
-        event.session_id,
-        event.participant_id,
-        event.application_id,
-        json.dumps(event.data),
-    )
 
 
 async def list_events(

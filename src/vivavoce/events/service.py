@@ -51,13 +51,13 @@ async def record_on(
     participant_id: uuid.UUID | None = None,
     application_id: uuid.UUID | None = None,
 ) -> list[JobSpec]:
-    """`record` on a connection inside the caller's transaction; the webhook deliveries'
-    jobs are returned for the caller to enqueue with its own."""
+    """`record` on a connection inside the caller's transaction, the event and its webhook
+    deliveries in one statement; the deliveries' jobs are returned for the caller to enqueue
+    with its own."""
     event = _new_event(
         workspace_id, event_type, data, occurred_at, session_id, participant_id, application_id
     )
-    await repository.insert_on(connection, event)
-    return await webhooks.fan_out_on(connection, event)
+    return await webhooks.record_with_fan_out_on(connection, event)
 
 
 def _new_event(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vivavoce.kit.db import StatementPool, raw_connection
-from vivavoce.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from vivavoce.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 async def add(db: AsyncSession, row: WebhookEndpoint | WebhookAttempt) -> None:
@@ -83,6 +84,69 @@ FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS d(id, endpoint_id, ticket)
 ON CONFLICT ON CONSTRAINT uq_delivery_endpoint_event DO NOTHING
 RETURNING id, ticket
 """
+
+
+# An event and its deliveries in one statement: the deliveries' ids and tickets come from
+# the caller, one pair per subscribed endpoint in endpoint id order, as many pairs as it
+# expects endpoints; the last row counts the subscribed endpoints, so the caller sees when
+# there were more than pairs. The payload is the envelope `service.envelope` builds, as
+# jsonb (the same value as the event's `data` parsed once more).
+_EVENT_AND_DELIVERIES = """
+WITH event AS (
+    INSERT INTO events
+        (id, workspace_id, type, occurred_at, session_id, participant_id, application_id, data)
+    VALUES ($1::text, $2, $3::text, $4, $5, $6, $7, $8::text::jsonb)
+), subscribed AS (
+    SELECT id, row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total
+    FROM webhook_endpoints
+    WHERE workspace_id = $2 AND enabled
+      AND (events = '{}' OR events @> ARRAY[$3::text]::varchar[])
+), inserted AS (
+    INSERT INTO webhook_deliveries
+        (id, workspace_id, endpoint_id, event_id, event_type, payload, status, attempts,
+         next_attempt_at, ticket)
+    SELECT ($10::uuid[])[s.n], $2, s.id, $1::text, $3::text,
+           jsonb_build_object('id', $1::text, 'event', $3::text, 'occurred_at', $9::text,
+                              'data', $8::text::jsonb),
+           'pending', 0, $4, ($11::text[])[s.n]
+    FROM subscribed s
+    WHERE s.n <= cardinality($10::uuid[])
+    ON CONFLICT ON CONSTRAINT uq_delivery_endpoint_event DO NOTHING
+    RETURNING id, ticket
+)
+SELECT id, ticket, NULL::bigint AS subscribed FROM inserted
+UNION ALL
+SELECT NULL, NULL, coalesce(max(total), 0) FROM subscribed
+"""
+
+
+async def insert_event_with_deliveries_on(
+    connection: asyncpg.Connection,
+    event: Event,
+    occurred_at_text: str,
+    slots: Sequence[tuple[uuid.UUID, str]],
+) -> tuple[list[tuple[uuid.UUID, str]], int]:
+    """Insert `event` and one delivery per subscribed enabled endpoint, up to len(slots)
+    (delivery id, ticket) pairs, in one statement; (id, ticket) of the deliveries inserted
+    and the number of endpoints subscribed (more than len(slots): some were left out).
+    `occurred_at_text` is the envelope's form of the event's time (`isoformat_z`)."""
+    rows = await connection.fetch(
+        _EVENT_AND_DELIVERIES,
+        event.id,
+        event.workspace_id,
+        event.type,
+        event.occurred_at,
+        event.session_id,
+        event.participant_id,
+        event.application_id,
+        json.dumps(event.data),
+        occurred_at_text,
+        [slot[0] for slot in slots],
+        [slot[1] for slot in slots],
+    )
+    inserted = [(row["id"], row["ticket"]) for row in rows if row["id"] is not None]
+    subscribed = next(row["subscribed"] for row in rows if row["id"] is None)
+    return inserted, subscribed
 
 
 async def subscribed_endpoint_ids_on(

@@ -232,10 +232,32 @@ async def fan_out_on(connection: asyncpg.Connection, event: Event) -> list[JobSp
         event.occurred_at,
         [(uuid7(), endpoint_id, secrets.token_hex(8)) for endpoint_id in endpoint_ids],
     )
+    return _jobs(inserted)
+
+
+def _jobs(inserted: list[tuple[uuid.UUID, str]]) -> list[JobSpec]:
     return [
         JobSpec(DELIVER_JOB, {"delivery_id": str(did), "ticket": ticket})
         for did, ticket in inserted
     ]
+
+
+# Deliveries an event's one statement has room for; a workspace with more subscribed
+# endpoints gets the rest from `fan_out_on` (a second and third statement).
+EVENT_SLOTS = 8
+
+
+async def record_with_fan_out_on(connection: asyncpg.Connection, event: Event) -> list[JobSpec]:
+    """Insert `event` and `fan_out_on`'s deliveries in one statement (the same rows: one per
+    enabled endpoint subscribed to it, the payload `envelope`); their jobs are returned."""
+    slots = [(uuid7(), secrets.token_hex(8)) for _ in range(EVENT_SLOTS)]
+    inserted, subscribed = await repository.insert_event_with_deliveries_on(
+        connection, event, isoformat_z(event.occurred_at) or "", slots
+    )
+    jobs = _jobs(inserted)
+    if subscribed > len(slots):  # the endpoints left out; those done are skipped
+        jobs += await fan_out_on(connection, event)
+    return jobs
 
 
 async def send_test(
