@@ -398,8 +398,8 @@ _QUANTITY_WORDS = frozenset(_QUANTITIES.split())
 
 
 def _only_a_quantity(phrase: str) -> bool:
-    """"two people", "ten percent", "40 minutes": an amount, not a thing the candidate
-    talked about — a poor thing to say one has noted."""
+    """Whether the phrase is only an amount ("two people", "ten percent", "40 minutes"), not a
+    thing the candidate talked about: a poor thing to say one has noted."""
     said = [w.strip(".,%$£€").lower() for w in phrase.split()]
     said = [w for w in said if w not in ("a", "an", "the", "about", "around", "over", "under")]
     return bool(said) and all(w.isdigit() or w in _QUANTITY_WORDS for w in said)
