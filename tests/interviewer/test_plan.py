@@ -214,3 +214,16 @@ def test_a_stored_plan_that_is_not_a_plan_is_refused() -> None:
     stored["duration_seconds"] = "half an hour"
     with pytest.raises(ValidationError):
         InterviewPlan.from_dict(stored)
+
+
+def test_a_skill_question_about_real_work_is_clarified_as_real_work() -> None:
+    """The generated technical questions ask about a past piece of work: asked what they mean,
+    the interviewer asks for real work, not a hypothetical approach (a misfit)."""
+    from tests.interviewer.sim import make_plan
+
+    plan = make_plan()
+    technical = [q for q in plan.questions if q.kind == "technical"]
+    assert technical
+    for question in technical:
+        assert "real work" in question.hint, question.hint
+        assert "you'd take" not in question.hint

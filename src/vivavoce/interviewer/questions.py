@@ -24,9 +24,13 @@ BEHAVIOURAL_HINT = (
     "what you personally did, and how it turned out. Examples from work, study or "
     "volunteering all count."
 )
+# The skill questions of this kind ask about real work ("Tell me about a recent piece of work
+# where …", "Walk me through a real decision …"), so their hint asks for one too — never for a
+# hypothetical approach, which is the situational questions' hint.
 TECHNICAL_HINT = (
-    "There's no single right answer. I'm interested in how you think it through: the approach "
-    "you'd take, the trade-offs you'd weigh, and how you'd check that it worked."
+    "I'm asking about real work of yours, even a small piece: what the problem was, the "
+    "options you weighed, what you chose and did yourself, and how you knew it had worked. "
+    "There's no single right answer."
 )
 SITUATIONAL_HINT = (
     "This one is hypothetical, so there's no single right answer. Talk me through what you'd "
