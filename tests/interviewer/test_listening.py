@@ -167,3 +167,19 @@ def test_a_transition_names_a_thing_said_rather_than_an_amount() -> None:
     assert telling_phrase(["40 minutes", "a dashboard alert"]) == "a dashboard alert"
     assert telling_phrase(["ten percent"]) == "ten percent"  # nothing else to name
     assert telling_phrase(["two rota changes", "the office"]) == "two rota changes"
+
+
+def test_a_career_fact_is_never_what_a_probe_quotes() -> None:
+    from tests.interviewer.sim import make_plan
+    from vivavoce.interviewer.listening import career_fact, read_answer
+
+    assert career_fact("I qualified in 2019")
+    assert career_fact("I've worked on a respiratory ward since")
+    assert not career_fact("I found the ops director on LinkedIn")
+    question = make_plan().questions[0]
+    reading = read_answer(
+        question,
+        "I qualified in 2019 and I've worked on a respiratory ward since. I'm proudest of "
+        "setting up a teaching session for the healthcare assistants.",
+    )
+    assert reading.quote and "teaching session" in reading.quote, reading.quote

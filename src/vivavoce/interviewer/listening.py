@@ -364,6 +364,19 @@ def _we_without_role(text: str) -> bool:
     return we >= 2 and not own
 
 
+# A career fact ("I qualified in 2019", "I've worked on a respiratory ward since") is
+# background, not something the candidate did that a probe could build on.
+_CAREER_FACT = re.compile(
+    r"^I(?:'ve| have| had|'d)? (?:been |always |also )?(?:qualified|graduated|studied|trained|"
+    r"joined|worked|been working|been in|been at|spent|started (?:my|out|as|at|in)|moved)\b",
+    re.IGNORECASE,
+)
+
+
+def career_fact(clause: str) -> bool:
+    return bool(_CAREER_FACT.match(clause))
+
+
 def read_answer(
     question: PlannedQuestion, text: str, unsure: Sequence[str] = (), skills: Sequence[str] = ()
 ) -> AnswerReading:
@@ -383,9 +396,13 @@ def read_answer(
         shape = AnswerShape.VAGUE
     else:
         shape = AnswerShape.PARTIAL
+    every_clause = whole_clauses(quotable(text), unsure)
+    background = [c for c in every_clause if career_fact(c)]
     phrases = noun_phrases(quotable(text), unsure)
+    # "a respiratory ward" of "I've worked on a respiratory ward since" is background too
+    phrases = [p for p in phrases if not any(p in c for c in background)] or phrases
     phrase = telling_phrase(phrases, skills)
-    clauses = whole_clauses(quotable(text), unsure)
+    clauses = [c for c in every_clause if c not in background]
     quote = clauses[0] if clauses and len(clauses[0].split()) <= 12 else phrase
     return AnswerReading(style, shape, covered, tuple(missing), quote, phrase, parts)
 

@@ -20,7 +20,7 @@ from vivavoce.interviewer.judge import (
     FollowUpReason,
     JudgeRequest,
 )
-from vivavoce.interviewer.listening import question_to_interviewer
+from vivavoce.interviewer.listening import career_fact, question_to_interviewer
 from vivavoce.interviewer.plan import InterviewPlan, stem, words
 from vivavoce.interviewer.turns import MoveKind
 from vivavoce.interviewer.wording import whole_clauses
@@ -315,8 +315,8 @@ def _clause(text: str, terms: Sequence[str]) -> str | None:
     """The candidate's words worth referring back to, exactly as written and whole (never cut
     mid-phrase, `wording.whole_clauses`): the first first-person action naming a tool or
     skill (`I profiled the Python workers`), else the first first-person action, else the
-    first first-person clause."""
-    clauses = whole_clauses(text)
+    first first-person clause — never a career fact (`listening.career_fact`)."""
+    clauses = [c for c in whole_clauses(text) if not career_fact(c)]
     actions = [c for c in clauses if ACTION.match(c)]
     named = [c for c in actions if any(t.lower() in c.lower() for t in terms)]
     for group in (named, actions, clauses):
