@@ -270,14 +270,21 @@ def test_small_talk_is_off_topic_though_it_shares_a_time_word_and_team_with_the_
         "Nothing more to add really.",
         "I think that covers it.",
         "No more, thanks.",
+        "no",
+        "Nope.",
     ],
 )
 def test_nothing_more_to_add_after_a_probe_moves_on(text: str) -> None:
     verdict = judge(text, after_follow_up=True)
     assert verdict.kind is AnswerKind.ANSWER and not verdict.needs_follow_up, verdict.notes
-    assert judge(text).kind is AnswerKind.DONT_KNOW  # to the question itself: nothing to say
+    if text.lower().strip(".") not in ("no", "nope"):  # a bare "No" may answer a question
+        assert judge(text).kind is AnswerKind.DONT_KNOW  # to the question itself: nothing to say
 
 
 def test_an_answer_that_says_that_is_all_it_takes_is_not_a_closer() -> None:
     for text in ("Honestly, that's all it takes.", "That's it, the queue was the problem."):
         assert judge(text, after_follow_up=True).notes[-1] != "has nothing more to add", text
+
+
+def test_a_bare_no_to_the_question_itself_is_its_answer_not_a_blank() -> None:
+    assert judge("No.").kind is AnswerKind.ANSWER

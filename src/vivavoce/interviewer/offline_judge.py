@@ -111,6 +111,7 @@ DONT_KNOW_PATTERNS = (
     r"\b(?:can|could) we (?:skip|move on)\b",
     r"\blet'?s (?:skip|move on)\b",
 )
+BARE_NO = r"^\W*(?:no|nope|nah|not really)\W*$"  # the whole turn: after a probe, declining it
 # "That's all from me", "nothing more to add": the candidate has said what they have.
 NOTHING_MORE_PATTERNS = (
     r"\b(?:that'?s|that is) (?:all|it|everything)(?: (?:from me|i have|i'?ve got|i can think "
@@ -119,6 +120,7 @@ NOTHING_MORE_PATTERNS = (
     r"\bno(?:thing)? more\b",
     r"\b(?:i )?(?:have|'ve) (?:got )?nothing (?:more|else|to add)\b",
     r"\b(?:i think )?that covers it\b",
+    BARE_NO,
 )
 _FILLER_WORDS = """thanks thank you really honestly yeah yes ok okay so um umm uh well i think guess
 sorry afraid that's all it from me for now"""
@@ -490,10 +492,12 @@ def judge_answer(request: JudgeRequest) -> AnswerJudgement:
         return verdict(AnswerKind.DONT_KNOW, "says they don't know or have no example")
     if request.phase == "question" and count <= 12 and _has_nothing_more(text):
         # after a probe or a hint: they have said what they have, so move on; to the question
-        # itself: no example to give, as "I don't know" (a hint, once)
+        # itself: no example to give, as "I don't know" (a hint, once) — but a bare "No" to a
+        # question may be its answer ("Do you hold a forklift licence?")
         if request.prompt_move in (MoveKind.FOLLOW_UP, MoveKind.HINT, MoveKind.CLARIFY):
             return verdict(AnswerKind.ANSWER, "has nothing more to add")
-        return verdict(AnswerKind.DONT_KNOW, "has nothing to say to the question")
+        if not re.match(BARE_NO, text, re.IGNORECASE):
+            return verdict(AnswerKind.DONT_KNOW, "has nothing to say to the question")
     if count <= 12 and _any(THINKING_PATTERNS, text):
         return verdict(AnswerKind.THINKING, "asks for a moment to think")
     if request.phase != "question":

@@ -441,8 +441,9 @@ def dimension_question(name: str, description: str, *, technical: bool, variant:
         probes = TECHNICAL_PROBES
     else:
         texts = (
-            f"Tell me about a specific situation that shows your {subject.lower()} at work. What "
-            "was the situation, what did you do, and what was the result?",
+            # "how you handle safety", not "your safety at work" (which reads as their own)
+            f"Tell me about a specific situation that shows how you handle {subject.lower()} at "
+            "work. What was the situation, what did you do, and what was the result?",
             f"Think of a time when {subject.lower()} really mattered in your work. What happened, "
             "and what was your part in it?",
         )
