@@ -226,3 +226,18 @@ def test_a_quote_is_whole_in_every_answer_that_holds_its_words() -> None:
     # words shared only as function words, or whole where they stand, do not count
     assert whole_wherever_said("I post the book sale flyers", ["I sort out the book sale."])
     assert whole_wherever_said("I check it in the morning", [earlier])
+
+
+def test_a_short_answer_saying_what_it_is_is_an_answer_not_a_change_of_subject() -> None:
+    # a knowledge answer may share no word with the question: "it" is the question's subject
+    reply = "It's the slip we put on the shelf so nobody else borrows the book."
+    assert judge(reply).kind is not AnswerKind.OFF_TOPIC
+    assert judge("They're the forms we fill in when a seedling tray goes out.").kind is not (
+        AnswerKind.OFF_TOPIC
+    )
+    # a longer turn that opens on "it's" is still read as a whole
+    drift = (
+        "It's been raining here all week and my garden is flooded. The dog hates the mud and "
+        "the neighbours keep knocking about the fence."
+    )
+    assert judge(drift).kind is AnswerKind.OFF_TOPIC
