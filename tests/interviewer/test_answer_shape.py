@@ -58,6 +58,15 @@ def test_a_clause_knows_who_acts_and_when() -> None:
         ("If the lift is out of order, I'd bring the boxes up by hand.", Aspect.FAILURE),
         ("If the first coat runs, the second one still covers it.", Aspect.FAILURE),
         ("If a reader brings a book back damaged, I'd log it first.", Aspect.EXCEPTION),
+        # trouble named as a risk, then a plan for it, is a plan for failure (sixth pass)
+        (
+            "The biggest danger is a late frost, so I'd keep fleece ready for the seedlings.",
+            Aspect.FAILURE,
+        ),
+        ("The risk would be a flat battery, so we carry a jump pack.", Aspect.FAILURE),
+        # what a record shows or proves, said of a thing, is what it is for
+        ("When a reader disputes a fine, the log shows when the book came back.", Aspect.WHY),
+        ("The stamp proves the vet saw the dog that day.", Aspect.WHY),
         # a trade: something paid, "but", something gained
         (
             "Tiling from the centre takes longer, but the cuts come out even at both walls.",
@@ -105,6 +114,9 @@ def test_the_shape_of_a_clause_covers_its_part(text: str, aspect: Aspect) -> Non
         ("I tidy up.", Aspect.STEPS),
         # a plan with no condition is not a plan for failure
         ("I'd plant the hedge in autumn.", Aspect.FAILURE),
+        # a risk named with no plan after it is no plan for failure
+        ("The risk is small.", Aspect.FAILURE),
+        ("I think the danger of that is low.", Aspect.FAILURE),
     ],
 )
 def test_a_shape_that_says_nothing_covers_nothing(text: str, aspect: Aspect) -> None:

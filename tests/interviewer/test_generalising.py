@@ -14,7 +14,13 @@ from vivavoce.interviewer.listening import Aspect, covered_aspects, hint_for, qu
 from vivavoce.interviewer.offline import _not_running_on
 from vivavoce.interviewer.turns import Turn
 from vivavoce.interviewer.voice import VoiceContext
-from vivavoce.interviewer.wording import head_nouns, noun_phrases, whole_clauses
+from vivavoce.interviewer.wording import (
+    head_nouns,
+    is_whole_quote,
+    noun_phrases,
+    whole_clauses,
+    whole_wherever_said,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +68,10 @@ def test_a_check_out_is_not_a_check() -> None:
         ("I fed the older hens first.", [], ["the older hens"]),
         ("Then I sweep loose gravel last.", [], ["loose gravel"]),
         ("A late delivery is worse than none.", ["a late delivery"], ["A late"]),
-        ("I'd hire a second cleaner rather than rush.", ["a second cleaner"], ["rather"]),
+        # an adverb or a comparison after a phrase may continue it: not quoted (sixth pass)
+        ("I'd hire a second cleaner rather than rush.", [], ["a second cleaner", "rather"]),
+        ("We keep the spare keys together with the logbook.", ["the logbook"], ["spare keys"]),
+        ("The old boiler still leaks.", [], ["old boiler"]),
         ("Short breaks come first.", [], ["come"]),
         # a preposition or a word of frequency ends the phrase, it is never its last word
         ("I stack the crates behind the counter near the till.", ["the crates"], ["behind"]),
@@ -201,3 +210,34 @@ def test_a_transition_never_runs_on_into_the_candidates_next_word() -> None:
     context = VoiceContext(make_plan(), (said,), seed="s")
     templates = ("What you said about {phrase} is noted.", "Thanks for explaining {phrase}.")
     assert _not_running_on(templates, "a late report", context) == [templates[1]]
+
+
+def test_a_phrase_before_an_adverb_or_a_comparison_is_not_whole() -> None:
+    assert not is_whole_quote("the spare keys", "We keep the spare keys together with the log.")
+    assert not is_whole_quote("the night bus", "I'd take the night bus rather than a taxi.")
+    assert is_whole_quote("the night bus", "I'd take the night bus, not a taxi.")
+
+
+def test_a_quote_is_whole_in_every_answer_that_holds_its_words() -> None:
+    earlier = "Once a month I print overdue notices two days before the book sale."
+    # "overdue notices" stops mid-phrase in the earlier answer ("… notices two days …")
+    assert not whole_wherever_said("I print overdue notices for the branch", [earlier])
+    assert whole_wherever_said("I print overdue notices for the branch", ["I shelve returns."])
+    # words shared only as function words, or whole where they stand, do not count
+    assert whole_wherever_said("I post the book sale flyers", ["I sort out the book sale."])
+    assert whole_wherever_said("I check it in the morning", [earlier])
+
+
+def test_a_short_answer_saying_what_it_is_is_an_answer_not_a_change_of_subject() -> None:
+    # a knowledge answer may share no word with the question: "it" is the question's subject
+    reply = "It's the slip we put on the shelf so nobody else borrows the book."
+    assert judge(reply).kind is not AnswerKind.OFF_TOPIC
+    assert judge("They're the forms we fill in when a seedling tray goes out.").kind is not (
+        AnswerKind.OFF_TOPIC
+    )
+    # a longer turn that opens on "it's" is still read as a whole
+    drift = (
+        "It's been raining here all week and my garden is flooded. The dog hates the mud and "
+        "the neighbours keep knocking about the fence."
+    )
+    assert judge(drift).kind is AnswerKind.OFF_TOPIC

@@ -263,7 +263,8 @@ def _goes_on(lead: str | None, rest: list[str], before: Clause | None) -> bool:
 
 # --- the rules: one per part, each a shape --------------------------------------------------
 
-_PURPOSE_VERBS = _words("prevent stop protect avoid help let allow keep save catch")
+# "It shows where it was handed over", "the log proves who signed": what a thing is good for
+_PURPOSE_VERBS = _words("prevent stop protect avoid help let allow keep save catch show prove warn")
 _CATEGORY = re.compile(
     r"^(?:an? |the )?(?:(?:big|main|real|good|bad|important|key|serious|huge|most|very|"
     r"really|only|first|whole) )*"
@@ -391,8 +392,29 @@ def _general_condition(cs: list[Clause]) -> bool:
     return False
 
 
+# "The risk is …", "the main danger would be …", "what could go wrong is …": trouble named
+_NAMED_RISK = re.compile(
+    r"^(?:the|a|one|my|our|their|its) (?:\w+ )?(?:risks?|dangers?|worry|worries|weak (?:point|spot)"
+    r"|failure point)\b|^what (?:could|can|might|would) (?:go wrong|break|fail)\b"
+)
+
+
+def _named_risk(cs: list[Clause]) -> bool:
+    """Trouble named as such and then a plan for it: "The risk is missing details on payday,
+    so I'd run a check …" (an own clause, with a modal or in the present, after it)."""
+    for k, c in enumerate(cs):
+        if c.tense in ("copula", "modal") and _NAMED_RISK.search(c.text):
+            later = cs[k + 1 : k + 4]
+            if any(t.person in ("i", "we") and t.tense in ("modal", "present") for t in later):
+                return True
+    return False
+
+
 def _contingency(cs: list[Clause]) -> bool:
-    """A plan for something going wrong: "if <trouble>, I'd …" or "if …, the … still …"."""
+    """A plan for something going wrong: "if <trouble>, I'd …" or "if …, the … still …", or
+    trouble named as a risk and a plan after it (`_named_risk`)."""
+    if _named_risk(cs):
+        return True
     for k, c in enumerate(cs):
         then = _then_parts(cs, k)
         if c.lead not in ("if", "when", "unless", "once") or not then:

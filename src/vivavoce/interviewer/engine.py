@@ -66,6 +66,7 @@ from vivavoce.interviewer.wording import (
     quotable,
     tokens,
     whole_clauses,
+    whole_wherever_said,
 )
 
 MIN_QUESTION_SECONDS = 120  # a new question needs this long before the wrap-up
@@ -573,12 +574,16 @@ def _follow_up(
     )
     if probe is None:
         return None
+    others = [t.text for t in transcript[:-1] if not t.is_ai]
+    quote = next(
+        (q for q in (reading.quote, reading.phrase) if q and whole_wherever_said(q, others)), None
+    )
     return FollowUp(
         question,
         number,
         reason,
         probe.prompt,
-        reading.quote,
+        quote,
         purpose=probe.purpose,
         aspect=probe.aspect.value,
     )
@@ -652,14 +657,19 @@ def _acknowledgement(lead_in: LeadIn, transcript: Sequence[Turn]) -> str | None:
     if answer is None or lead_in not in (LeadIn.ANSWERED, LeadIn.PARTIAL):
         return None
     said = " ".join(t.text for t in transcript if t.is_ai).lower()
+    others = [t.text for t in transcript if not t.is_ai and t is not answer]
+
+    def new_and_whole(quote: str) -> bool:  # whole in the candidate's other answers too
+        return quote.lower() not in said and whole_wherever_said(quote, others)
+
     phrases = noun_phrases(quotable(answer.text), answer.unsure_words)
-    fresh = [p for p in phrases if p.lower() not in said]
+    fresh = [p for p in phrases if new_and_whole(p)]
     if fresh:
         return telling_phrase(fresh)
     # Every noun phrase of it was said before (or none is whole): a whole first-person
     # clause of it, so moving on still names what was heard ("you phone them the next day").
     clauses = whole_clauses(quotable(answer.text), answer.unsure_words)
-    clause = next((c for c in clauses if c.lower() not in said), None)
+    clause = next((c for c in clauses if new_and_whole(c)), None)
     if clause is not None:
         return clause
     nouns = head_nouns(quotable(answer.text), answer.unsure_words)

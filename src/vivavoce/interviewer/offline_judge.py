@@ -396,6 +396,15 @@ def _small_talk_subjects(text: str) -> int:
     )
 
 
+# "It's the signature you take when …", "They're the forms we file …": a short answer that
+# says what "it" is talks about the question's subject, whatever its words.
+_WHAT_IT_IS = re.compile(r"^\W*(?:it|they|that|this)(?:'s|'re| is| are| means)\s", re.IGNORECASE)
+
+
+def _says_what_it_is(text: str) -> bool:
+    return bool(_WHAT_IT_IS.search(text)) and len(sentences(text)) == 1 and _word_count(text) <= 20
+
+
 def _off_topic(
     request: JudgeRequest, text: str, specifics: set[str]
 ) -> tuple[AnswerKind, str] | None:
@@ -430,7 +439,7 @@ def _off_topic(
         substance.add("named tools")
     # A reply to a follow-up that names nothing new is a thin answer, not a change of subject
     # ("Yes, that is the main thing, doing it carefully"): only a pivot makes it off topic.
-    replying = request.prompt_move is MoveKind.FOLLOW_UP
+    replying = request.prompt_move is MoveKind.FOLLOW_UP or _says_what_it_is(text)
     if not overlap and not work and not substance and count >= 8 and not replying:
         return AnswerKind.OFF_TOPIC, "shares no words with the question or the role"
     if not overlap and _any(PIVOT_PATTERNS, text) and not specifics:

@@ -303,6 +303,9 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
     # "… the unwell patients first": an ordinal after the phrase may be an adverb or the
     # start of the next words ("first aid"); which one is not clear, so it is not quoted
     before_pronoun = before_pronoun or following in _ORDINALS or following in _FREQUENCY
+    # "the summary table rather than …", "the booking sheet together with …": an adverb or a
+    # comparison after the phrase may still belong to it, so where it ends is not clear
+    before_pronoun = before_pronoun or following in _OPEN_AFTER
     if not body or (not led and len(body) < 2) or after_adverb or gerund or before_pronoun:
         return None, max(end + after_verb, start + 1)
     while body and body[-1].lower() in FUNCTION_WORDS:
@@ -318,6 +321,10 @@ def _phrase_at(words_in: Sequence[str], start: int) -> tuple[str | None, int]:
 _ORDINALS = frozenset({"first", "second", "third", "last", "next", "final"})
 # "every cash transaction twice": how often may belong to the phrase or to the verb
 _FREQUENCY = frozenset({"once", "twice", "thrice"})
+_OPEN_AFTER = _word_set(
+    "rather instead together enough only even still already always never often usually sometimes "
+    "ever besides despite along above below beneath throughout"
+)
 _HEAD_PREPOSITIONS = _word_set("of with than and for about on in at by from or")
 _COUNTS = _word_set("two three four five six seven eight nine ten twelve twenty hundred")
 
@@ -418,6 +425,39 @@ def _verb_like(word: str, words_in: Sequence[str], position: int) -> bool:
     return not following or following in FUNCTION_WORDS or following.endswith("ing")
 
 
+def whole_wherever_said(quote: str, sources: Iterable[str]) -> bool:
+    """Whether every run of two content words or more that `quote` shares with one of
+    `sources` (the candidate's other answers) is whole there too: "incomplete records" said
+    whole in one answer but as "incomplete records three days before …" in another reads as
+    cut there."""
+    quoted = [t.lower() for t in tokens(quote)]
+    for source in sources:
+        said = [t.lower() for t in tokens(source)]
+        for run in _shared_runs(quoted, said):
+            own = [w for w in run if w not in FUNCTION_WORDS]
+            if len(own) >= 2 and not is_whole_quote(" ".join(run), source):
+                return False
+    return True
+
+
+def _shared_runs(quoted: Sequence[str], said: Sequence[str]) -> list[Sequence[str]]:
+    """The longest runs of two words or more of `quoted` found in `said`, each not part of a
+    longer one that starts earlier."""
+    runs: list[Sequence[str]] = []
+    for start in range(len(quoted)):
+        end = next(
+            (e for e in range(len(quoted), start + 1, -1) if _found(quoted[start:e], said)), None
+        )
+        if end is not None and (start == 0 or not _found(quoted[start - 1 : end], said)):
+            runs.append(quoted[start:end])
+    return runs
+
+
+def _found(run: Sequence[str], said: Sequence[str]) -> bool:
+    width = len(run)
+    return any(list(said[k : k + width]) == list(run) for k in range(len(said) - width + 1))
+
+
 def is_whole_quote(quote: str, source: str) -> bool:
     """Whether `quote` is a whole phrase of `source`: found there on word boundaries, not
     ending on a function word, and not stopping in the middle of a run of content words (a
@@ -431,7 +471,11 @@ def is_whole_quote(quote: str, source: str) -> bool:
         if said[start : start + width] != quoted:
             continue
         following = said[start + width] if start + width < len(said) else None
-        if following is None or following in FUNCTION_WORDS or _ends_clause(source, quote):
+        if following is None or _ends_clause(source, quote):
+            return True
+        if following in _OPEN_AFTER:  # "the summary table" of "… table rather than …"
+            continue
+        if following in FUNCTION_WORDS:
             return True
         after = start + width
         if following in VERBS or _takes_object(said, after) or _verb_like(following, said, after):
