@@ -1,9 +1,12 @@
 """The live room: one candidate connection driving the pure interviewer over the database.
 
-The room holds no interview state of its own: before every move it reads the session and
-its turns back (the plan is stored in the greeting turn's metadata, every AI turn carries
-its move and question id, every candidate turn its judgement), so a reload, a second tab or
-another server process resumes exactly where the interview was. No database transaction is
+Everything the interview needs is in the database (the plan is stored in the greeting
+turn's metadata, every AI turn carries its move and question id, every candidate turn its
+judgement), so a reload, a second tab or another server process resumes exactly where the
+interview was. The room reads the session and its turns back before it moves, with one
+cache: while it waits for the candidate it keeps the snapshot its last decision was made on,
+and an answer extends that snapshot instead of reading it again (a turn another connection
+wrote meanwhile makes the answer's append fail on its index). No database transaction is
 held while waiting for the candidate: each read, turn and status change is its own short
 transaction, through the session services.
 
