@@ -112,6 +112,12 @@ def _words(text: str) -> set[str]:
     return {w.strip(".,!?").lower() for w in text.split()}
 
 
+def _heard_share(said: str, heard: str) -> float:
+    """The share of the said answer's longer words (five letters or more) that were heard."""
+    wanted = {w for w in _words(said) if len(w) >= 5}
+    return len(wanted & _words(heard)) / len(wanted)
+
+
 async def test_recorded_answers_are_stored_retaken_transcribed_and_scored(
     voice_client: httpx.AsyncClient, tenant: Tenant, database: Database, recordings: Path
 ) -> None:
@@ -155,10 +161,13 @@ async def test_recorded_answers_are_stored_retaken_transcribed_and_scored(
     turns = await _transcript(client, tenant, session["id"])
     assert [t["text"] for t in turns if t["speaker"] == "ai"] == [q["text"] for q in QUESTIONS]
     answers = [t["text"] for t in turns if t["speaker"] == "participant"]
-    # the words the small offline model hears on every run; "processor" is sometimes heard as
-    # "process are", and recognition accuracy is measured by `make eval-voice`, not here
-    assert {"payment", "retry", "card"} <= _words(answers[0]), answers
-    assert {"manager", "risk", "options"} <= _words(answers[1]), answers
+    # Each answer is its own recording, transcribed: most of its words are heard, in its own
+    # turn. Which words the small offline model gets right varies from run to run (it falls
+    # back to sampling on a poor decode: "retry" was once heard as "retrace", "processor" as
+    # "process are"); accuracy is measured by `make eval-voice`, not here.
+    for said, heard in zip(SPOKEN, answers, strict=True):
+        assert _heard_share(said, heard) >= 0.5, (said, heard)
+    assert _heard_share(SPOKEN[1], answers[0]) < 0.3, answers  # not the other answer
     async with unit_of_work(database.sessionmaker) as db:
         words = (
             await db.scalars(
