@@ -84,18 +84,21 @@ CLAUSE_ACKNOWLEDGEMENTS: tuple[str, ...] = (
     "Thanks. So {phrase}; that's noted.",
 )
 _FIRST_PERSON = re.compile(r"I(?:'m|'d|'ll|'ve)?\b")
+# Each names the phrase as something the candidate said or mentioned, never as what they
+# explained or took the interviewer through ("Thank you for explaining an outage" after "I'd
+# check whether it's an outage first" reads wrong).
 GROUNDED_ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
     "friendly": (
         "Thank you. I've noted what you said about {phrase}.",
-        "Thanks for taking me through {phrase}.",
+        "Thanks, I've made a note of what you mentioned about {phrase}.",
         "Thank you for the detail on {phrase}.",
         "Thanks, I've got your point about {phrase}.",
-        "Thank you for explaining {phrase}.",
+        "Thank you. What you said on {phrase} is clear.",
         "Thanks. What you said about {phrase} is noted.",
     ),
     "professional": (
         "Thank you. I've noted what you said about {phrase}.",
-        "Thanks for taking me through {phrase}.",
+        "Thanks, I've made a note of what you mentioned about {phrase}.",
         "Understood, {phrase}. Thank you.",
         "Thank you for the detail on {phrase}.",
         "Thanks. What you said about {phrase} is noted.",
