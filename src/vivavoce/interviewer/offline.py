@@ -93,7 +93,7 @@ GROUNDED_ACKNOWLEDGEMENTS: dict[Tone, tuple[str, ...]] = {
         "Thanks, I've made a note of what you mentioned about {phrase}.",
         "Thank you for the detail on {phrase}.",
         "Thanks, I've got your point about {phrase}.",
-        "Thank you. What you said on {phrase} is clear.",
+        "Thank you, I've noted your point on {phrase}.",
         "Thanks. What you said about {phrase} is noted.",
     ),
     "professional": (
