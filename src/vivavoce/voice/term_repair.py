@@ -13,6 +13,9 @@ so a clearly heard plain word ("readies", "epic") stays as it was. Without confi
 endpoint that returns text only) a run is rewritten only when it sounds exactly like the
 term. A restored word keeps the lowest confidence of the words it replaces: the scorers and
 the interviewer treat it no more surely than what was heard.
+
+The recognisers apply it only when `VIVAVOCE_STT_TERM_REPAIR` is on (off by default: on the
+speech evaluation's holdout it fixed as many terms as it broke; docs/voice.md).
 """
 
 from __future__ import annotations
