@@ -40,10 +40,20 @@ snd_path {heard}
 """
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_sip_port() -> int:
+    """A port free for both UDP and TCP: baresip listens for SIP on both (a port free for UDP
+    alone was once taken for TCP by the other suite running beside this one)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no port free for both UDP and TCP")
 
 
 def free_tcp_port() -> int:
@@ -78,7 +88,7 @@ class Baresip:
         if shutil.which(BARESIP) is None:
             raise RuntimeError(f"{BARESIP} is missing: `make baresip` (make test) installs it")
         self.home = home
-        self.port = free_udp_port()
+        self.port = free_sip_port()
         self.control = free_tcp_port()
         self._said = 0
         self.heard_dir = home / "heard"
